@@ -1,0 +1,53 @@
+/*
+ * maps.h - reading /proc/PID/maps and /proc/PID/smaps snapshots.
+ *
+ * A snapshot file is the text of /proc/PID/maps, or of /proc/PID/smaps
+ * (then each VMA's VmFlags line is read too). Also reads a
+ * /proc/PID/stat line for start_brk and brk.
+ */
+#ifndef MR_FORMATS_MAPS_H
+#define MR_FORMATS_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct mr_maps_entry {
+	uint64_t start;      /* first byte */
+	uint64_t end;        /* one past the last byte */
+	char perms[5];       /* "r-xp" */
+	uint64_t offset;     /* file offset in bytes */
+	uint32_t dev_major;  /* device major */
+	uint32_t dev_minor;  /* device minor */
+	uint64_t inode;      /* inode number */
+	char *name;          /* path or [heap]/[stack]/..., "" if none */
+	char *vmflags;       /* smaps VmFlags text ("rd wr mr mw me ac"),
+				NULL when the file is plain maps */
+	uint64_t anonymous;  /* smaps "Anonymous:" in kB, 0 if absent */
+} mr_maps_entry;
+
+typedef struct mr_maps {
+	mr_maps_entry *v; /* entries in file order */
+	size_t n;         /* number of entries */
+} mr_maps;
+
+/*
+ * Parse the maps or smaps text in PATH. On success fills *out (free with
+ * mr_maps_release). On failure returns MR_ECORRUPT (errbuf names the file,
+ * line, column and what was expected) or MR_EIO / MR_ENOMEM.
+ */
+int mr_maps_load(mr_maps *out, const char *path, char *errbuf, size_t errlen);
+
+/* Same, from a NUL-terminated buffer; NAME is used in messages. */
+int mr_maps_parse(mr_maps *out, const char *text, const char *name,
+		  char *errbuf, size_t errlen);
+
+void mr_maps_release(mr_maps *m);
+
+/*
+ * Read start_brk and brk (fields 47 and 48) from a /proc/PID/stat file.
+ * Returns 0, MR_ECORRUPT or MR_EIO.
+ */
+int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
+		     char *errbuf, size_t errlen);
+
+#endif

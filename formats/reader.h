@@ -1,0 +1,59 @@
+/*
+ * reader.h - streaming trace readers.
+ *
+ * mr_reader_open() sniffs the file: zstd frames (magic 28 b5 2f fd) are
+ * decompressed on the fly; the text inside is read as strace output
+ * (`strace -f -o FILE` with -t/-tt/-ttt/-r, -T, -y/-yy, -X raw/verbose,
+ * -n, -i). The reader never holds the whole file: memory is bounded by
+ * the longest line and the number of calls left unfinished at once.
+ *
+ * Lines mmreplay cannot use but that are not errors are skipped and
+ * counted as warnings (documented in docs/formats.md): a resumed half with
+ * no unfinished start, strace notices, "<detached ...>".
+ */
+#ifndef MR_FORMATS_READER_H
+#define MR_FORMATS_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/event.h"
+
+typedef struct mr_reader mr_reader;
+
+/* Called once per skipped line with a message naming file:line:col. */
+typedef void (*mr_reader_warn_fn)(void *ctx, const char *msg);
+
+/*
+ * Open PATH for reading. On success *out owns the reader (free with
+ * mr_reader_free). On failure returns MR_EIO or MR_ENOMEM, *out is NULL
+ * and, when errbuf is not NULL, a message naming the file is written there.
+ */
+int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
+		   size_t errlen);
+
+/* Install a warning callback (default: warnings are only counted). */
+void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx);
+
+/*
+ * Read the next event into *ev. Returns 1 when an event was produced, 0 at
+ * the end of the input, MR_ECORRUPT on malformed input (mr_reader_errmsg
+ * names file, line and column and what was expected), MR_EIO or
+ * MR_ENOMEM. After an error the reader must not be used again except to
+ * free it. Calls left unfinished at the end of the input are dropped with
+ * a warning each.
+ */
+int mr_reader_next(mr_reader *rd, mr_event *ev);
+
+const char *mr_reader_errmsg(const mr_reader *rd);
+uint64_t mr_reader_warnings(const mr_reader *rd);
+uint64_t mr_reader_lines(const mr_reader *rd);     /* lines read so far */
+uint64_t mr_reader_bytes_in(const mr_reader *rd);  /* compressed bytes read */
+const char *mr_reader_path(const mr_reader *rd);
+
+void mr_reader_free(mr_reader *rd);
+
+/* Name of an mr_sysno ("mmap"), for messages. */
+const char *mr_sysno_name(int sys);
+
+#endif
