@@ -1,0 +1,512 @@
+/*
+ * machine.c - the simulated machine: tasks, address spaces, the string and
+ * file tables, and the state digest.
+ *
+ * The task table mirrors what kernel/fork.c and fs/exec.c do to mm
+ * pointers: CLONE_VM shares an mm, fork duplicates it (dup_mmap), execve
+ * replaces it, and the last task leaving an mm tears it down (exit_mmap).
+ *
+ * Digest: the canonical state is the set of (mm, VMA) tuples, the set of
+ * (pid, mm) pairs and each mm's scalars. Each element hashes to 64 bits
+ * and the digest is a mix of their sum modulo 2^64, so it is independent
+ * of insertion order, pointer values and tree shape, and is updated in
+ * O(1) per change.
+ */
+#include "engine/engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void mr_config_default(mr_config *c)
+{
+	c->task_size = 0x7ffffffff000ull;
+	c->mmap_min_addr = 4096;
+	c->max_map_count = 65530;
+	c->stack_guard_gap = 256 * MR_PAGE_SIZE;
+	c->thp = MR_THP_MADVISE;
+	c->assume_written = 1;
+}
+
+/* splitmix64 finaliser: a bijective 64-bit mix. */
+uint64_t mr_hash64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static uint64_t hash_combine(uint64_t h, uint64_t v)
+{
+	return mr_hash64(h ^ mr_hash64(v));
+}
+
+uint64_t mr_vma_hash(const mr_mm *mm, const mr_vma *v)
+{
+	uint64_t h = mr_hash64(0x766d61ull ^ mm->id);
+
+	h = hash_combine(h, v->start);
+	h = hash_combine(h, v->end);
+	h = hash_combine(h, v->pgoff);
+	h = hash_combine(h, v->flags & ~MR_VM_SOFTDIRTY);
+	h = hash_combine(h, v->file);
+	h = hash_combine(h, v->ofd);
+	h = hash_combine(h, v->anon_vma);
+	h = hash_combine(h, ((uint64_t)v->name << 16) | v->kind);
+	h = hash_combine(h, ((uint64_t)v->anon_forked << 8) | v->heap);
+	return h;
+}
+
+uint64_t mr_mm_scalar_hash(const mr_mm *mm)
+{
+	uint64_t h = mr_hash64(0x6d6dull ^ mm->id);
+
+	h = hash_combine(h, mm->known);
+	h = hash_combine(h, mm->brk_known ? mm->start_brk : ~0ull);
+	h = hash_combine(h, mm->brk_known ? mm->brk : ~0ull);
+	h = hash_combine(h, mm->def_flags);
+	return h;
+}
+
+/* Recompute an mm's scalar hash after its brk or flags changed. */
+void mr_mm_rehash(mr_mm *mm)
+{
+	mr_machine *m = mm->m;
+
+	m->sum -= mm->hash;
+	mm->hash = mr_mm_scalar_hash(mm);
+	m->sum += mm->hash;
+	if (m->j.mm)
+		m->j.mm(m->j.ctx, mm, 2);
+}
+
+uint64_t mr_machine_digest(const mr_machine *m)
+{
+	return mr_hash64(m->sum ^ 0x6d6d7265706c6179ull);
+}
+
+int mr_machine_new(mr_machine **out, const mr_config *cfg,
+		   const mr_journal *journal)
+{
+	mr_machine *m = calloc(1, sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return -1;
+	if (cfg)
+		m->cfg = *cfg;
+	else
+		mr_config_default(&m->cfg);
+	if (journal)
+		m->j = *journal;
+	*out = m;
+	return 0;
+}
+
+void mr_machine_free(mr_machine *m)
+{
+	uint32_t i;
+
+	if (!m)
+		return;
+	memset(&m->j, 0, sizeof(m->j));
+	while (m->mms)
+		mr_mm_destroy(m->mms);
+	for (i = 0; i < m->nstr; i++)
+		free(m->str[i]);
+	free(m->str);
+	free(m->stridx);
+	free(m->files);
+	free(m->file_of_str);
+	free(m->tasks);
+	free(m->touched);
+	free(m->dirty_mms);
+	free(m);
+}
+
+const mr_config *mr_machine_config(const mr_machine *m)
+{
+	return &m->cfg;
+}
+
+/* ---- strings ---- */
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int stridx_grow(mr_machine *m)
+{
+	uint32_t cap = m->stridx_cap ? m->stridx_cap * 2 : 256;
+	uint32_t *idx = calloc(cap, sizeof(*idx));
+	uint32_t i;
+
+	if (!idx)
+		return -1;
+	for (i = 0; i < m->nstr; i++) {
+		uint64_t h = str_hash(m->str[i]) & (cap - 1);
+
+		while (idx[h])
+			h = (h + 1) & (cap - 1);
+		idx[h] = i + 1;
+	}
+	free(m->stridx);
+	m->stridx = idx;
+	m->stridx_cap = cap;
+	return 0;
+}
+
+uint32_t mr_machine_intern(mr_machine *m, const char *s)
+{
+	uint64_t h;
+	char *copy;
+
+	if ((m->nstr + 1) * 2 > m->stridx_cap && stridx_grow(m))
+		return 0;
+	h = str_hash(s) & (m->stridx_cap - 1);
+	while (m->stridx[h]) {
+		if (!strcmp(m->str[m->stridx[h] - 1], s))
+			return m->stridx[h];
+		h = (h + 1) & (m->stridx_cap - 1);
+	}
+	if (m->nstr == m->capstr) {
+		uint32_t cap = m->capstr ? m->capstr * 2 : 64;
+		char **n = realloc(m->str, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		m->str = n;
+		m->capstr = cap;
+	}
+	copy = strdup(s);
+	if (!copy)
+		return 0;
+	m->str[m->nstr++] = copy;
+	m->stridx[h] = m->nstr;
+	return m->nstr;
+}
+
+const char *mr_machine_string(const mr_machine *m, uint32_t id)
+{
+	return id && id <= m->nstr ? m->str[id - 1] : "";
+}
+
+/* ---- files ---- */
+
+uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
+			 uint32_t dev_minor, uint64_t inode)
+{
+	uint32_t sid = mr_machine_intern(m, path);
+	mr_file *f;
+
+	if (!sid)
+		return 0;
+	if (sid >= m->cap_file_of_str) {
+		uint32_t cap = m->cap_file_of_str ? m->cap_file_of_str : 64;
+		uint32_t *n;
+
+		while (cap <= sid)
+			cap *= 2;
+		n = realloc(m->file_of_str, cap * sizeof(*n));
+		if (!n)
+			return 0;
+		memset(n + m->cap_file_of_str, 0,
+		       (cap - m->cap_file_of_str) * sizeof(*n));
+		m->file_of_str = n;
+		m->cap_file_of_str = cap;
+	}
+	if (m->file_of_str[sid]) {
+		f = &m->files[m->file_of_str[sid] - 1];
+		if (!f->inode && inode) {
+			f->dev_major = dev_major;
+			f->dev_minor = dev_minor;
+			f->inode = inode;
+		}
+		return m->file_of_str[sid];
+	}
+	if (m->nfiles == m->capfiles) {
+		uint32_t cap = m->capfiles ? m->capfiles * 2 : 64;
+		mr_file *n = realloc(m->files, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		m->files = n;
+		m->capfiles = cap;
+	}
+	f = &m->files[m->nfiles++];
+	f->path = m->str[sid - 1];
+	f->dev_major = dev_major;
+	f->dev_minor = dev_minor;
+	f->inode = inode;
+	m->file_of_str[sid] = m->nfiles;
+	return m->nfiles;
+}
+
+const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id)
+{
+	return id && id <= m->nfiles ? &m->files[id - 1] : NULL;
+}
+
+uint32_t mr_machine_new_ofd(mr_machine *m)
+{
+	return ++m->next_ofd;
+}
+
+uint32_t mr_machine_new_anon_vma(mr_machine *m)
+{
+	return ++m->next_anon_vma;
+}
+
+/* ---- change tracking for the incremental invariant check ---- */
+
+void mr_machine_mm_dirty(mr_machine *m, const mr_mm *mm)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndirty; i++)
+		if (m->dirty_mms[i] == mm->id)
+			return;
+	if (m->ndirty == m->capdirty) {
+		size_t cap = m->capdirty ? m->capdirty * 2 : 8;
+		uint32_t *n = realloc(m->dirty_mms, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		m->dirty_mms = n;
+		m->capdirty = cap;
+	}
+	m->dirty_mms[m->ndirty++] = mm->id;
+}
+
+void mr_machine_touch(mr_machine *m, const mr_mm *mm, uint64_t start,
+		      int merge_path)
+{
+	mr_machine_mm_dirty(m, mm);
+	if (m->touched_overflow)
+		return;
+	if (m->ntouched == m->captouched) {
+		size_t cap = m->captouched ? m->captouched * 2 : 16;
+		struct mr_touched *n;
+
+		if (cap > 4096) {
+			m->touched_overflow = 1;
+			return;
+		}
+		n = realloc(m->touched, cap * sizeof(*n));
+		if (!n) {
+			m->touched_overflow = 1;
+			return;
+		}
+		m->touched = n;
+		m->captouched = cap;
+	}
+	m->touched[m->ntouched].mm = mm->id;
+	m->touched[m->ntouched].start = start;
+	m->touched[m->ntouched].merge_path = merge_path;
+	m->ntouched++;
+}
+
+/* ---- tasks ---- */
+
+static struct mr_task *task_find(const mr_machine *m, int32_t pid)
+{
+	size_t lo = 0, hi = m->ntasks;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->tasks[mid].pid == pid)
+			return &m->tasks[mid];
+		if (m->tasks[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static uint64_t task_hash(const struct mr_task *t)
+{
+	uint64_t h = mr_hash64(0x7461736bull ^ (uint32_t)t->pid);
+
+	h = hash_combine(h, (uint32_t)t->tgid);
+	return hash_combine(h, t->mm ? t->mm->id : 0);
+}
+
+static void mm_put(mr_machine *m, mr_mm *mm)
+{
+	if (mm && --mm->users == 0)
+		mr_mm_destroy(mm);
+	(void)m;
+}
+
+static void task_detach(mr_machine *m, struct mr_task *t)
+{
+	mr_mm *mm = t->mm;
+	size_t i = (size_t)(t - m->tasks);
+
+	m->sum -= t->hash;
+	if (m->j.task)
+		m->j.task(m->j.ctx, t->pid, NULL);
+	memmove(&m->tasks[i], &m->tasks[i + 1],
+		(m->ntasks - i - 1) * sizeof(*t));
+	m->ntasks--;
+	mm_put(m, mm);
+}
+
+/* Attach PID (tgid TGID) to MM, replacing what it had. */
+static int task_set(mr_machine *m, int32_t pid, int32_t tgid, mr_mm *mm)
+{
+	struct mr_task *t = task_find(m, pid);
+	mr_mm *old = NULL;
+
+	if (t) {
+		old = t->mm;
+		m->sum -= t->hash;
+	} else {
+		size_t i = 0;
+
+		if (m->ntasks == m->captasks) {
+			size_t cap = m->captasks ? m->captasks * 2 : 16;
+			struct mr_task *n = realloc(m->tasks, cap * sizeof(*n));
+
+			if (!n)
+				return -1;
+			m->tasks = n;
+			m->captasks = cap;
+		}
+		while (i < m->ntasks && m->tasks[i].pid < pid)
+			i++;
+		memmove(&m->tasks[i + 1], &m->tasks[i],
+			(m->ntasks - i) * sizeof(*t));
+		m->ntasks++;
+		t = &m->tasks[i];
+		t->pid = pid;
+	}
+	t->tgid = tgid;
+	t->mm = mm;
+	mm->users++;
+	t->hash = task_hash(t);
+	m->sum += t->hash;
+	if (m->j.task)
+		m->j.task(m->j.ctx, pid, mm);
+	mm_put(m, old);
+	return 0;
+}
+
+mr_mm *mr_machine_task_mm(const mr_machine *m, int32_t pid)
+{
+	struct mr_task *t = task_find(m, pid);
+
+	return t ? t->mm : NULL;
+}
+
+int32_t mr_machine_task_tgid(const mr_machine *m, int32_t pid)
+{
+	struct mr_task *t = task_find(m, pid);
+
+	return t ? t->tgid : 0;
+}
+
+mr_mm *mr_machine_task_adopt(mr_machine *m, int32_t pid)
+{
+	mr_mm *mm = mr_mm_create(m, pid);
+
+	if (!mm)
+		return NULL;
+	if (task_set(m, pid, pid, mm)) {
+		mr_mm_destroy(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+int mr_machine_clone(mr_machine *m, int32_t parent, int32_t child,
+		     uint64_t clone_flags)
+{
+	struct mr_task *p = task_find(m, parent);
+	int32_t tgid = child;
+	mr_mm *mm;
+
+	if (!p || !p->mm) {
+		mr_machine_task_adopt(m, child);
+		return -1;
+	}
+	if (clone_flags & MR_CLONE_THREAD)
+		tgid = p->tgid;
+	if (clone_flags & MR_CLONE_VM) {
+		mm = p->mm;
+	} else {
+		mm = mr_mm_dup(p->mm, child);
+		if (!mm)
+			return -1;
+	}
+	if (task_set(m, child, tgid, mm)) {
+		if (!(clone_flags & MR_CLONE_VM))
+			mr_mm_destroy(mm);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every task of thread group TGID other than KEEP leaves. */
+static void kill_group(mr_machine *m, int32_t tgid, int32_t keep)
+{
+	size_t i = 0;
+
+	while (i < m->ntasks) {
+		if (m->tasks[i].tgid == tgid && m->tasks[i].pid != keep)
+			task_detach(m, &m->tasks[i]);
+		else
+			i++;
+	}
+}
+
+mr_mm *mr_machine_exec(mr_machine *m, int32_t pid)
+{
+	struct mr_task *t = task_find(m, pid);
+	int32_t tgid = t ? t->tgid : pid;
+	mr_mm *mm;
+
+	kill_group(m, tgid, pid);
+	mm = mr_mm_create(m, tgid);
+	if (!mm)
+		return NULL;
+	if (task_set(m, pid, tgid, mm)) {
+		mr_mm_destroy(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+void mr_machine_exit_group(mr_machine *m, int32_t pid)
+{
+	struct mr_task *t = task_find(m, pid);
+
+	if (!t)
+		return;
+	kill_group(m, t->tgid, 0);
+}
+
+void mr_machine_task_exit(mr_machine *m, int32_t pid)
+{
+	struct mr_task *t = task_find(m, pid);
+
+	if (t)
+		task_detach(m, t);
+}
+
+size_t mr_machine_ntasks(const mr_machine *m)
+{
+	return m->ntasks;
+}
+
+size_t mr_machine_nmms(const mr_machine *m)
+{
+	return m->nmms;
+}

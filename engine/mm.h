@@ -1,0 +1,222 @@
+/*
+ * mm.h - the model's public interface: a machine, its tasks and their
+ * address spaces, and the memory syscalls applied to them.
+ *
+ * A machine (mr_machine) owns every address space (mr_mm, the kernel's
+ * mm_struct), the task table (pid -> mm), a string/file table, the
+ * configuration (sysctls, THP mode) and the change journal. Every mutation
+ * of the model is reported through the journal (mr_journal), which is how
+ * the store learns what changed without diffing states.
+ *
+ * Each syscall function both predicts and applies: it computes the result
+ * the kernel would return from the model's state (the prediction), then
+ * applies the result the trace recorded. When the recorded result is
+ * MR_RESULT_UNKNOWN the prediction is applied. Results are the kernel's:
+ * >= 0 a value, < 0 a negative errno.
+ *
+ * Pure C: nothing but libc.
+ */
+#ifndef MR_ENGINE_MM_H
+#define MR_ENGINE_MM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/vma.h"
+
+typedef struct mr_machine mr_machine;
+typedef struct mr_mm mr_mm;
+
+#define MR_RESULT_UNKNOWN INT64_MIN /* the trace did not say ("= ?") */
+#define MR_PRED_NONE                                                           \
+	(INT64_MIN + 1) /* the model cannot predict this result                \
+			   (e.g. mmap_base or brk not yet known) */
+
+enum mr_thp_mode {
+	MR_THP_NEVER = 0,
+	MR_THP_MADVISE,
+	MR_THP_ALWAYS,
+};
+
+typedef struct mr_config {
+	uint64_t task_size;	  /* TASK_SIZE: 0x7ffffffff000 */
+	uint64_t mmap_min_addr;	  /* vm.mmap_min_addr */
+	uint32_t max_map_count;	  /* vm.max_map_count */
+	uint64_t stack_guard_gap; /* stack_guard_gap in bytes (1 MiB) */
+	int thp;		  /* enum mr_thp_mode */
+	int assume_written;	  /* 1: a writable private VMA is taken to
+				     be written (gets an anon_vma) as soon
+				     as it exists; see docs/fidelity.md */
+} mr_config;
+
+/* Linux 6.18 x86-64 defaults, with vm.mmap_min_addr = 4096. */
+void mr_config_default(mr_config *c);
+
+/* A change reported to the journal consumer. */
+typedef struct mr_journal {
+	void *ctx; /* passed back to every hook */
+	/* A VMA appeared; the returned value is kept in v->cookie. */
+	uint64_t (*vma_add)(void *ctx, const mr_mm *mm, const mr_vma *v);
+	/* A VMA disappeared (v still holds its last state and cookie). */
+	void (*vma_del)(void *ctx, const mr_mm *mm, const mr_vma *v);
+	/* PID now uses MM (NULL: the task is gone). */
+	void (*task)(void *ctx, int32_t pid, const mr_mm *mm);
+	/* An address space was created (alive=1) or torn down (alive=0), or
+	 * its scalar state (brk, start_brk) changed (alive=2). */
+	void (*mm)(void *ctx, const mr_mm *mm, int alive);
+} mr_journal;
+
+/* A file as the maps show it. */
+typedef struct mr_file {
+	const char *path;   /* path as printed */
+	uint32_t dev_major; /* device major, 0 when unknown */
+	uint32_t dev_minor; /* device minor */
+	uint64_t inode;	    /* inode number, 0 when unknown */
+} mr_file;
+
+/* What an fd argument refers to, resolved by the caller. */
+typedef struct mr_fileref {
+	uint32_t file; /* file table id */
+	uint32_t ofd;  /* open file description id (struct file) */
+	int readable;  /* opened for reading */
+	int writable;  /* opened for writing */
+} mr_fileref;
+
+int mr_machine_new(mr_machine **out, const mr_config *cfg,
+		   const mr_journal *journal);
+void mr_machine_free(mr_machine *m);
+const mr_config *mr_machine_config(const mr_machine *m);
+
+/* Intern a string; ids start at 1 and are stable for the machine's life. */
+uint32_t mr_machine_intern(mr_machine *m, const char *s);
+const char *mr_machine_string(const mr_machine *m, uint32_t id);
+
+/*
+ * The file table: one entry per path. Registering a known path again
+ * updates its device and inode when they were unknown. Returns the id
+ * (>= 1), or 0 when out of memory.
+ */
+uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
+			 uint32_t dev_minor, uint64_t inode);
+const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id);
+
+/* A fresh open file description id. */
+uint32_t mr_machine_new_ofd(mr_machine *m);
+
+/* A fresh anon_vma id (for seeding VMAs that hold anonymous pages). */
+uint32_t mr_machine_new_anon_vma(mr_machine *m);
+
+/* Digest of the whole canonical model state (order independent). */
+uint64_t mr_machine_digest(const mr_machine *m);
+
+/* ---- tasks and address spaces ---- */
+
+/* The mm PID uses, or NULL when PID is unknown or has exited. */
+mr_mm *mr_machine_task_mm(const mr_machine *m, int32_t pid);
+
+/* Thread group id of PID, or 0 when unknown. */
+int32_t mr_machine_task_tgid(const mr_machine *m, int32_t pid);
+
+/*
+ * Make PID a task of its own with a new address space whose state is
+ * unknown (the first process of a trace, or a task first seen
+ * mid-trace). Returns the mm or NULL when out of memory.
+ */
+mr_mm *mr_machine_task_adopt(mr_machine *m, int32_t pid);
+
+/*
+ * clone/fork/vfork: CHILD starts as a copy of PARENT. CLONE_VM shares the
+ * mm; without it the mm is duplicated as dup_mmap() does. CLONE_THREAD
+ * puts the child in the parent's thread group. Returns 0, or -1 when the
+ * parent is unknown (the child is then adopted with an unknown mm).
+ */
+#define MR_CLONE_VM 0x00000100ull
+#define MR_CLONE_VFORK 0x00004000ull
+#define MR_CLONE_THREAD 0x00010000ull
+int mr_machine_clone(mr_machine *m, int32_t parent, int32_t child,
+		     uint64_t clone_flags);
+
+/*
+ * A successful execve by PID: the thread group's other tasks are gone,
+ * PID gets a new empty mm whose state is unknown until seeded. Returns
+ * the new mm.
+ */
+mr_mm *mr_machine_exec(mr_machine *m, int32_t pid);
+
+/* exit_group or a fatal signal: every task of PID's thread group exits. */
+void mr_machine_exit_group(mr_machine *m, int32_t pid);
+
+/* One task exits (exit, or "+++ exited" of a thread). */
+void mr_machine_task_exit(mr_machine *m, int32_t pid);
+
+/* Number of live tasks and address spaces. */
+size_t mr_machine_ntasks(const mr_machine *m);
+size_t mr_machine_nmms(const mr_machine *m);
+
+/* ---- one address space ---- */
+
+uint32_t mr_mm_id(const mr_mm *mm);
+int mr_mm_known(const mr_mm *mm);     /* 1 when the state is modelled */
+int32_t mr_mm_owner(const mr_mm *mm); /* tgid that created it */
+size_t mr_mm_map_count(const mr_mm *mm);
+uint64_t mr_mm_start_brk(const mr_mm *mm);
+uint64_t mr_mm_brk(const mr_mm *mm);
+int mr_mm_brk_known(const mr_mm *mm);
+uint64_t mr_mm_mmap_base(const mr_mm *mm);
+mr_vma *mr_mm_first(const mr_mm *mm);
+mr_vma *mr_mm_find(const mr_mm *mm, uint64_t addr);
+mr_machine *mr_mm_machine(const mr_mm *mm);
+
+/*
+ * Seeding from a snapshot: add V (start, end, pgoff, flags, file, ofd,
+ * kind, name are used) to an mm being built, then mr_mm_seed_done().
+ * Returns 0, or -1 when V overlaps or is malformed.
+ */
+int mr_mm_seed_vma(mr_mm *mm, const mr_vma *v);
+/* Mark whether the snapshot showed the [vsyscall] gate. */
+void mr_mm_seed_gate(mr_mm *mm, int has_gate);
+/*
+ * Finish seeding: the mm becomes known. START_BRK/BRK may be 0 when not
+ * known (the first brk(NULL) then teaches them). mmap_base is taken as
+ * the end of the highest VMA below the stack.
+ */
+void mr_mm_seed_done(mr_mm *mm, uint64_t start_brk, uint64_t brk);
+
+/* ---- syscalls: each returns the predicted result ---- */
+
+/*
+ * mmap. F is NULL for MAP_ANONYMOUS or when the fd is not open (then
+ * EBADF is predicted for a file mapping).
+ */
+int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		   uint64_t flags, const mr_fileref *f, uint64_t off,
+		   int64_t recorded);
+int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded);
+int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+		       int64_t recorded);
+int64_t mr_mm_brk_call(mr_mm *mm, uint64_t addr, int64_t recorded);
+
+/* ---- formatting ---- */
+
+/* The /proc/PID/maps line of V (no newline). Returns its length. */
+size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf,
+			size_t len);
+/* The name column of V ("" for plain anonymous memory). */
+const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v);
+/* Whether to print the [vsyscall] line after the VMAs. */
+int mr_mm_has_gate(const mr_mm *mm);
+
+/* ---- invariants ---- */
+
+/*
+ * Check the invariants of docs/invariants.md over the whole mm (full=1)
+ * or around the VMAs changed since the last call (full=0). Calls REPORT
+ * for each violation with a one-line description and the address it
+ * concerns; returns the number of violations.
+ */
+typedef void (*mr_violation_fn)(void *ctx, const mr_mm *mm, const char *inv,
+				uint64_t addr, const char *detail);
+size_t mr_machine_check(mr_machine *m, int full, mr_violation_fn report,
+			void *ctx);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * main.c - the mmreplay command line: argv parsing only.
+ *
+ * Exit codes: 0 clean, 1 divergences or invariant violations, 2 bad
+ * input or usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "engine/errcode.h"
+#include "replay/record.h"
+#include "replay/replay.h"
+#include "replay/store.h"
+
+static const char usage_text[] =
+	"usage: mmreplay <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  replay TRACE [--snapshots DIR] [--db FILE]   replay a trace into a "
+	"history\n"
+	"  maps DB [--pid PID] [--at STEP]             /proc/PID/maps after a "
+	"step\n"
+	"  query DB SQL [--header]                     run one read-only SQL "
+	"statement\n"
+	"  record [-o DIR] [--every-syscall] -- CMD    capture a program with "
+	"ground truth\n"
+	"\n"
+	"Run 'mmreplay <command> --help' for a command's options; "
+	"docs/cli.md has them all.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmreplay: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return 2;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* "dir/trace.strace.zst" -> "trace.db" in the current directory. */
+static char *default_db(const char *trace)
+{
+	const char *base = strrchr(trace, '/');
+	char *db;
+	size_t n;
+
+	base = base ? base + 1 : trace;
+	n = strcspn(base, ".");
+	if (!n)
+		n = strlen(base);
+	db = malloc(n + 4);
+	if (!db)
+		return NULL;
+	memcpy(db, base, n);
+	memcpy(db + n, ".db", 4);
+	return db;
+}
+
+/* "dir/trace.strace.zst" -> "dir/snap" when that directory exists. */
+static char *default_snapdir(const char *trace)
+{
+	const char *slash = strrchr(trace, '/');
+	size_t n = slash ? (size_t)(slash - trace) + 1 : 0;
+	char *p = malloc(n + 5);
+
+	if (!p)
+		return NULL;
+	memcpy(p, trace, n);
+	memcpy(p + n, "snap", 5);
+	if (!is_dir(p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"snapshots", required_argument, 0, 's'},
+		{"no-snapshots", no_argument, 0, 'S'},
+		{"db", required_argument, 0, 'd'},
+		{"stop-on-violation", no_argument, 0, 'x'},
+		{"full-check", no_argument, 0, 'f'},
+		{"mode", required_argument, 0, 'm'},
+		{"show", required_argument, 0, 'n'},
+		{"max-map-count", required_argument, 0, 'M'},
+		{"mmap-min-addr", required_argument, 0, 'A'},
+		{"thp", required_argument, 0, 't'},
+		{"no-assume-written", no_argument, 0, 'W'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	mr_replay_opts o;
+	mr_replay_summary s;
+	char err[1024], *db = NULL, *snap = NULL;
+	int c, rc, no_snap = 0, quiet = 0;
+	uint64_t v;
+	double t0;
+
+	mr_replay_opts_default(&o);
+	o.progress = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:d:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o.snapdir = optarg;
+			break;
+		case 'S':
+			no_snap = 1;
+			break;
+		case 'd':
+			o.db = optarg;
+			break;
+		case 'x':
+			o.stop_on_violation = 1;
+			break;
+		case 'f':
+			o.full_check = 1;
+			break;
+		case 'm':
+			if (!strcmp(optarg, "parse"))
+				o.mode = MR_MODE_PARSE;
+			else if (!strcmp(optarg, "model"))
+				o.mode = MR_MODE_MODEL;
+			else if (!strcmp(optarg, "store"))
+				o.mode = MR_MODE_STORE;
+			else
+				return usage_error("--mode: expected parse, "
+						   "model or store, not '%s'",
+						   optarg);
+			break;
+		case 'n':
+			if (parse_u64(optarg, &v) || v > 1000000)
+				return usage_error("--show: expected a count, "
+						   "not '%s'",
+						   optarg);
+			o.show = (int)v;
+			break;
+		case 'M':
+			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+				return usage_error("--max-map-count: expected "
+						   "a number, not '%s'",
+						   optarg);
+			o.cfg.max_map_count = (uint32_t)v;
+			break;
+		case 'A':
+			if (parse_u64(optarg, &v))
+				return usage_error("--mmap-min-addr: expected "
+						   "a number, not '%s'",
+						   optarg);
+			o.cfg.mmap_min_addr = v;
+			break;
+		case 't':
+			if (!strcmp(optarg, "never"))
+				o.cfg.thp = MR_THP_NEVER;
+			else if (!strcmp(optarg, "madvise"))
+				o.cfg.thp = MR_THP_MADVISE;
+			else if (!strcmp(optarg, "always"))
+				o.cfg.thp = MR_THP_ALWAYS;
+			else
+				return usage_error("--thp: expected never, "
+						   "madvise or always, not "
+						   "'%s'",
+						   optarg);
+			break;
+		case 'W':
+			o.cfg.assume_written = 0;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			printf("usage: mmreplay replay TRACE [--snapshots DIR] "
+			       "[--no-snapshots] [--db FILE]\n"
+			       "       [--stop-on-violation] [--full-check] "
+			       "[--mode parse|model|store]\n"
+			       "       [--show N] [--max-map-count N] "
+			       "[--mmap-min-addr N]\n"
+			       "       [--thp never|madvise|always] "
+			       "[--no-assume-written] [-q]\n");
+			return 0;
+		default:
+			return usage_error("%s", "bad option for replay");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "replay takes exactly one TRACE");
+	o.trace = argv[optind];
+	if (!o.db)
+		o.db = db = default_db(o.trace);
+	if (!o.snapdir && !no_snap)
+		o.snapdir = snap = default_snapdir(o.trace);
+	if (no_snap)
+		o.snapdir = NULL;
+	if (quiet)
+		o.show = 0;
+	t0 = now_s();
+	rc = mr_replay_run(&o, &s, err, sizeof(err));
+	if (rc == 2) {
+		fprintf(stderr, "mmreplay: %s\n", err);
+		if (s.steps && o.mode == MR_MODE_STORE)
+			fprintf(stderr,
+				"mmreplay: %s keeps the %" PRIu64
+				" steps applied before the error\n",
+				o.db, s.steps);
+	}
+	if (!quiet || rc)
+		mr_replay_print_summary(stdout, &s);
+	if (!quiet)
+		fprintf(stderr, "time %.3f s, history %s\n", now_s() - t0,
+			o.mode == MR_MODE_STORE ? o.db : "(not stored)");
+	free(db);
+	free(snap);
+	return rc;
+}
+
+static int open_db(mr_store **st, const char *path)
+{
+	char err[1024];
+
+	if (mr_store_open_ro(st, path, err, sizeof(err))) {
+		fprintf(stderr, "mmreplay: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+/* The first pid of the trace, and the last step it had an mm. */
+static int maps_defaults(mr_store *st, int64_t *pid, int have_pid, uint64_t *at,
+			 int have_at)
+{
+	char buf[64], sql[256];
+	FILE *f;
+	int rc;
+
+	if (!have_pid) {
+		f = fmemopen(buf, sizeof(buf), "w");
+		if (!f)
+			return -1;
+		rc = mr_store_query(st, f,
+				    "SELECT pid FROM task ORDER BY from_step, "
+				    "rowid LIMIT 1",
+				    0);
+		fclose(f);
+		if (rc || sscanf(buf, "%" SCNd64, pid) != 1)
+			return -1;
+	}
+	if (!have_at) {
+		snprintf(sql, sizeof(sql),
+			 "SELECT coalesce(max(coalesce(to_step - 1, "
+			 "(SELECT max(step) FROM step))), 0) FROM task "
+			 "WHERE pid = %" PRId64,
+			 *pid);
+		f = fmemopen(buf, sizeof(buf), "w");
+		if (!f)
+			return -1;
+		rc = mr_store_query(st, f, sql, 0);
+		fclose(f);
+		if (rc || sscanf(buf, "%" SCNu64, at) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+static int cmd_maps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"pid", required_argument, 0, 'p'},
+		{"at", required_argument, 0, 'a'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	mr_store *st;
+	int64_t pid = 0;
+	uint64_t at = 0, v;
+	int c, rc, have_pid = 0, have_at = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:a:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v) || v > INT32_MAX)
+				return usage_error("--pid: expected a pid, not "
+						   "'%s'",
+						   optarg);
+			pid = (int64_t)v;
+			have_pid = 1;
+			break;
+		case 'a':
+			if (parse_u64(optarg, &v))
+				return usage_error("--at: expected a step "
+						   "number, not '%s'",
+						   optarg);
+			at = v;
+			have_at = 1;
+			break;
+		case 'h':
+			printf("usage: mmreplay maps DB [--pid PID] [--at "
+			       "STEP]\n");
+			return 0;
+		default:
+			return usage_error("%s", "bad option for maps");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("%s", "maps takes exactly one DB");
+	if (open_db(&st, argv[optind]))
+		return 2;
+	if (maps_defaults(st, &pid, have_pid, &at, have_at)) {
+		fprintf(stderr, "mmreplay: %s: the history has no tasks\n",
+			argv[optind]);
+		mr_store_close(st, 0);
+		return 2;
+	}
+	rc = mr_store_print_maps(st, stdout, (int32_t)pid, at);
+	if (rc)
+		fprintf(stderr, "mmreplay: %s\n", mr_store_errmsg(st));
+	mr_store_close(st, 0);
+	return rc ? 2 : 0;
+}
+
+static int cmd_query(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"header", no_argument, 0, 'H'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	mr_store *st;
+	int c, rc, header = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			header = 1;
+			break;
+		case 'h':
+			printf("usage: mmreplay query DB SQL [--header]\n");
+			return 0;
+		default:
+			return usage_error("%s", "bad option for query");
+		}
+	}
+	if (optind != argc - 2)
+		return usage_error("%s", "query takes a DB and one SQL string");
+	if (open_db(&st, argv[optind]))
+		return 2;
+	rc = mr_store_query(st, stdout, argv[optind + 1], header);
+	if (rc)
+		fprintf(stderr, "mmreplay: %s\n", mr_store_errmsg(st));
+	mr_store_close(st, 0);
+	return rc ? 2 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("%s", "a command is needed");
+	if (!strcmp(argv[1], "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "maps"))
+		return cmd_maps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "query"))
+		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "record"))
+		return mr_record_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,854 @@
+/*
+ * replay.c - the event loop.
+ *
+ * Owns the order in which events reach the model, the per-process state
+ * that is not memory (fd tables, exec counts), the predict/compare step,
+ * the invariant check after each step, and the link to the store.
+ */
+#include "replay/replay.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/errcode.h"
+#include "formats/reader.h"
+#include "replay/replay_int.h"
+#include "replay/store.h"
+
+#define CLONE_VM_ 0x00000100ull
+#define CLONE_VFORK_ 0x00004000ull
+#define SIGCHLD_ 17
+#define O_ACCMODE_ 3
+
+/* An open fd of a thread group. */
+struct fd_ent {
+	uint64_t key;	  /* tgid << 32 | fd */
+	uint32_t file;	  /* file table id */
+	uint32_t ofd;	  /* open file description */
+	uint8_t readable; /* opened for reading */
+	uint8_t writable; /* opened for writing */
+};
+
+/* What replay remembers of a pid beyond its mm. */
+struct pid_ent {
+	int32_t pid;	/* the pid */
+	unsigned execs; /* successful execve calls so far */
+};
+
+/* An event held back until the clone that made its task is applied. */
+struct held {
+	mr_event ev; /* deep copy */
+	char *strs;  /* its strings, one allocation */
+};
+
+struct replay {
+	const mr_replay_opts *o;
+	mr_replay_summary *sum;
+	mr_machine *m;
+	mr_store *st;
+	mr_reader *rd;
+	uint64_t step;
+	struct fd_ent *fds;
+	size_t nfds, capfds;
+	struct pid_ent *pids;
+	size_t npids, cappids;
+	struct held *held;
+	size_t nheld, capheld;
+	int started; /* the first task was adopted */
+	int stop;    /* stop requested (violation) */
+	/* the step being applied, for reports */
+	const mr_event *cur;
+	int32_t cur_tgid;
+	char *err;
+	size_t errlen;
+	int bad; /* unusable input seen */
+};
+
+void mr_replay_opts_default(mr_replay_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = MR_MODE_STORE;
+	o->show = 5;
+	o->out = stdout;
+	mr_config_default(&o->cfg);
+}
+
+/* ---- small tables ---- */
+
+static struct pid_ent *pid_get(struct replay *r, int32_t pid)
+{
+	size_t lo = 0, hi = r->npids;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->pids[mid].pid == pid)
+			return &r->pids[mid];
+		if (r->pids[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (r->npids == r->cappids) {
+		size_t cap = r->cappids ? r->cappids * 2 : 16;
+		struct pid_ent *n = realloc(r->pids, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		r->pids = n;
+		r->cappids = cap;
+	}
+	memmove(&r->pids[lo + 1], &r->pids[lo],
+		(r->npids - lo) * sizeof(*r->pids));
+	r->npids++;
+	r->pids[lo].pid = pid;
+	r->pids[lo].execs = 0;
+	r->sum->processes++;
+	return &r->pids[lo];
+}
+
+static size_t fd_pos(const struct replay *r, uint64_t key)
+{
+	size_t lo = 0, hi = r->nfds;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->fds[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint64_t fd_key(int32_t tgid, int64_t fd)
+{
+	return ((uint64_t)(uint32_t)tgid << 32) | (uint32_t)fd;
+}
+
+static struct fd_ent *fd_find(struct replay *r, int32_t tgid, int64_t fd)
+{
+	uint64_t key = fd_key(tgid, fd);
+	size_t i = fd_pos(r, key);
+
+	return i < r->nfds && r->fds[i].key == key ? &r->fds[i] : NULL;
+}
+
+static struct fd_ent *fd_put(struct replay *r, int32_t tgid, int64_t fd)
+{
+	uint64_t key = fd_key(tgid, fd);
+	size_t i = fd_pos(r, key);
+
+	if (i < r->nfds && r->fds[i].key == key)
+		return &r->fds[i];
+	if (r->nfds == r->capfds) {
+		size_t cap = r->capfds ? r->capfds * 2 : 64;
+		struct fd_ent *n = realloc(r->fds, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		r->fds = n;
+		r->capfds = cap;
+	}
+	memmove(&r->fds[i + 1], &r->fds[i], (r->nfds - i) * sizeof(*r->fds));
+	r->nfds++;
+	memset(&r->fds[i], 0, sizeof(r->fds[i]));
+	r->fds[i].key = key;
+	return &r->fds[i];
+}
+
+static void fd_del(struct replay *r, int32_t tgid, int64_t fd)
+{
+	uint64_t key = fd_key(tgid, fd);
+	size_t i = fd_pos(r, key);
+
+	if (i < r->nfds && r->fds[i].key == key) {
+		memmove(&r->fds[i], &r->fds[i + 1],
+			(r->nfds - i - 1) * sizeof(*r->fds));
+		r->nfds--;
+	}
+}
+
+/* fork without CLONE_FILES: the child's table is a copy. */
+static void fd_copy(struct replay *r, int32_t from, int32_t to)
+{
+	size_t i = fd_pos(r, fd_key(from, 0));
+
+	while (i < r->nfds && (r->fds[i].key >> 32) == (uint32_t)from) {
+		struct fd_ent e = r->fds[i];
+		struct fd_ent *n = fd_put(r, to, (int64_t)(e.key & 0xffffffff));
+
+		if (!n)
+			return;
+		e.key = n->key;
+		*n = e;
+		i = fd_pos(r, fd_key(from, (int64_t)(e.key & 0xffffffff))) + 1;
+	}
+}
+
+/* ---- reporting ---- */
+
+static const char *errno_name(int64_t e)
+{
+	switch (-e) {
+	case EPERM:
+		return "EPERM";
+	case ENOENT:
+		return "ENOENT";
+	case EBADF:
+		return "EBADF";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case EACCES:
+		return "EACCES";
+	case EFAULT:
+		return "EFAULT";
+	case EEXIST:
+		return "EEXIST";
+	case ENODEV:
+		return "ENODEV";
+	case EINVAL:
+		return "EINVAL";
+	case EOVERFLOW:
+		return "EOVERFLOW";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	default:
+		return NULL;
+	}
+}
+
+static void fmt_result(char *buf, size_t len, int64_t v)
+{
+	const char *n;
+
+	if (v == MR_RESULT_UNKNOWN)
+		snprintf(buf, len, "?");
+	else if (v == MR_PRED_NONE)
+		snprintf(buf, len, "(unpredicted)");
+	else if (v < 0 && v > -4096 && (n = errno_name(v)))
+		snprintf(buf, len, "-1 %s", n);
+	else if (v < 0 && v > -4096)
+		snprintf(buf, len, "-1 (errno %" PRId64 ")", -v);
+	else if (v >= 4096)
+		snprintf(buf, len, "%#" PRIx64, (uint64_t)v);
+	else
+		snprintf(buf, len, "%" PRId64, v);
+}
+
+static void report_divergence(struct replay *r, const char *kind,
+			      const char *expected, const char *got,
+			      const char *detail)
+{
+	const mr_event *ev = r->cur;
+
+	r->sum->divergences++;
+	if (r->st)
+		mr_store_divergence(r->st, r->step, r->cur_tgid, ev->line, kind,
+				    expected, got, detail);
+	if (r->sum->divergences <= (uint64_t)r->o->show)
+		fprintf(r->o->out,
+			"divergence: step %" PRIu64 ", %s line %" PRIu64
+			", pid %d: %s\n  kernel: %s\n  model:  %s\n%s%s",
+			r->step, mr_reader_path(r->rd), ev->line, ev->pid, kind,
+			expected, got, detail ? detail : "",
+			detail && *detail && detail[strlen(detail) - 1] != '\n'
+				? "\n"
+				: "");
+}
+
+/* Lines of the model's maps around ADDR, for violation reports. */
+static void context_around(const mr_mm *mm, uint64_t addr, char *buf,
+			   size_t len)
+{
+	const mr_vma *v = mr_mm_first(mm), *from;
+	size_t used = 0;
+	int i;
+
+	buf[0] = 0;
+	while (v && mr_vma_next(v) && mr_vma_next(v)->start <= addr)
+		v = mr_vma_next(v);
+	from = v;
+	for (i = 0; from && i < 1 && mr_vma_prev(from); i++)
+		from = mr_vma_prev(from);
+	for (i = 0, v = from; v && i < 3 && used + 2 < len;
+	     i++, v = mr_vma_next(v)) {
+		used += mr_mm_format_vma(mm, v, buf + used, len - used - 1);
+		buf[used++] = '\n';
+		buf[used] = 0;
+	}
+}
+
+static void on_violation(void *ctx, const mr_mm *mm, const char *inv,
+			 uint64_t addr, const char *detail)
+{
+	struct replay *r = ctx;
+	char around[2048];
+
+	r->sum->violations++;
+	context_around(mm, addr, around, sizeof(around));
+	if (r->st)
+		mr_store_violation(r->st, r->step, r->cur_tgid,
+				   r->cur ? r->cur->line : 0, inv, addr, detail,
+				   around);
+	if (r->sum->violations <= (uint64_t)r->o->show)
+		fprintf(r->o->out,
+			"violation: step %" PRIu64 ", line %" PRIu64
+			", mm %u: %s at %#" PRIx64 ": %s\n%s",
+			r->step, r->cur ? r->cur->line : 0, mr_mm_id(mm), inv,
+			addr, detail, around);
+	if (r->o->stop_on_violation)
+		r->stop = 1;
+}
+
+/* ---- applying one event ---- */
+
+static int64_t recorded_of(const mr_event *ev)
+{
+	switch (ev->ret_kind) {
+	case MR_RET_VALUE:
+	case MR_RET_ERROR:
+	case MR_RET_RESTART:
+		return ev->ret;
+	default:
+		return MR_RESULT_UNKNOWN;
+	}
+}
+
+/* The file an mmap's fd refers to, or NULL when the fd is not open. */
+static const mr_fileref *resolve_fd(struct replay *r, int32_t tgid,
+				    const mr_event *ev, mr_fileref *out)
+{
+	int64_t fd = (int64_t)(int32_t)ev->arg[4];
+	struct fd_ent *e = fd < 0 ? NULL : fd_find(r, tgid, fd);
+	uint32_t file;
+
+	if (fd < 0)
+		return NULL;
+	if (ev->fd_path) {
+		file = mr_machine_file(r->m, ev->fd_path, 0, 0, 0);
+		if (!e || e->file != file) {
+			/* Opened before the trace, or without -y at open. */
+			e = fd_put(r, tgid, fd);
+			if (!e)
+				return NULL;
+			e->file = file;
+			e->ofd = mr_machine_new_ofd(r->m);
+			e->readable = 1;
+			e->writable = 1;
+		}
+	}
+	if (!e)
+		return NULL;
+	out->file = e->file;
+	out->ofd = e->ofd;
+	out->readable = e->readable;
+	out->writable = e->writable;
+	return out;
+}
+
+static void on_open(struct replay *r, int32_t tgid, const mr_event *ev)
+{
+	uint64_t flags = ev->sys == MR_SYS_OPENAT ? ev->arg[1] : ev->arg[0];
+	const char *path = ev->ret_path ? ev->ret_path : ev->str;
+	struct fd_ent *e;
+
+	if (ev->ret_kind != MR_RET_VALUE || ev->ret < 0 || !path)
+		return;
+	e = fd_put(r, tgid, ev->ret);
+	if (!e)
+		return;
+	e->file = mr_machine_file(r->m, path, 0, 0, 0);
+	e->ofd = mr_machine_new_ofd(r->m);
+	e->readable = (flags & O_ACCMODE_) != 1;
+	e->writable = (flags & O_ACCMODE_) != 0;
+}
+
+static void on_dup(struct replay *r, int32_t tgid, const mr_event *ev)
+{
+	struct fd_ent *old, *n, copy;
+
+	if (ev->ret_kind != MR_RET_VALUE || ev->ret < 0)
+		return;
+	old = fd_find(r, tgid, (int64_t)(int32_t)ev->arg[0]);
+	if (!old) {
+		fd_del(r, tgid, ev->ret);
+		return;
+	}
+	copy = *old;
+	n = fd_put(r, tgid, ev->ret);
+	if (n) {
+		copy.key = n->key;
+		*n = copy;
+	}
+}
+
+/* Apply the events held for PID now that its task exists. */
+static void flush_held(struct replay *r, int32_t pid);
+static void apply(struct replay *r, const mr_event *ev);
+
+static const char *memory_syscall(struct replay *r, const mr_event *ev,
+				  mr_mm *mm, int64_t *pred_out)
+{
+	int32_t tgid = r->cur_tgid;
+	int64_t rec = recorded_of(ev), pred;
+	mr_fileref fref;
+	const mr_fileref *f;
+
+	switch (ev->sys) {
+	case MR_SYS_MMAP:
+		f = resolve_fd(r, tgid, ev, &fref);
+		pred = mr_mm_mmap(mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				  ev->arg[3], f, ev->arg[5], rec);
+		break;
+	case MR_SYS_MUNMAP:
+		pred = mr_mm_munmap(mm, ev->arg[0], ev->arg[1], rec);
+		break;
+	case MR_SYS_MPROTECT:
+		pred = mr_mm_mprotect(mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				      rec);
+		break;
+	case MR_SYS_BRK:
+		pred = mr_mm_brk_call(mm, ev->arg[0], rec);
+		break;
+	default:
+		return "ignored";
+	}
+	*pred_out = pred;
+	if (pred == MR_PRED_NONE || rec == MR_RESULT_UNKNOWN)
+		return "unpredicted";
+	r->sum->predicted++;
+	if (pred == rec) {
+		r->sum->matched++;
+		return "match";
+	} else {
+		char e[64], g[64], d[512];
+
+		fmt_result(e, sizeof(e), rec);
+		fmt_result(g, sizeof(g), pred);
+		snprintf(d, sizeof(d), "  %s(%.400s)\n", ev->name,
+			 ev->args ? ev->args : "");
+		report_divergence(r, "result", e, g, d);
+		return "diverge";
+	}
+}
+
+static void check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
+{
+	char *diff = NULL, what[64];
+	size_t nl = 0;
+	int rc;
+
+	if (!r->o->snapdir || !mm || !mr_mm_known(mm))
+		return;
+	rc = mr_snap_compare_exit(mm, r->o->snapdir, ev->pid, &diff, &nl);
+	if (rc < 0)
+		return;
+	r->sum->snapshots++;
+	if (rc == 0) {
+		r->sum->snap_matched++;
+	} else {
+		snprintf(what, sizeof(what), "%zu maps lines differ", nl);
+		report_divergence(r, "exit snapshot", "snap maps", what, diff);
+	}
+	free(diff);
+}
+
+static void on_exec(struct replay *r, const mr_event *ev)
+{
+	struct pid_ent *p = pid_get(r, ev->pid);
+	mr_mm *mm = mr_machine_exec(r->m, ev->pid);
+	int rc;
+
+	if (!p || !mm)
+		return;
+	p->execs++;
+	if (!r->o->snapdir)
+		return;
+	rc = mr_snap_seed(r->m, mm, r->o->snapdir, ev->pid, p->execs, r->err,
+			  r->errlen);
+	if (rc == 0)
+		r->sum->seeded++;
+	else if (rc < 0)
+		r->bad = 1;
+}
+
+static uint64_t clone_flags_of(const mr_event *ev)
+{
+	switch (ev->sys) {
+	case MR_SYS_FORK:
+		return SIGCHLD_;
+	case MR_SYS_VFORK:
+		return CLONE_VM_ | CLONE_VFORK_ | SIGCHLD_;
+	default:
+		return ev->arg[0];
+	}
+}
+
+static void apply(struct replay *r, const mr_event *ev)
+{
+	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
+	mr_step_row row;
+	int64_t pred = 0;
+	const char *verdict = "ignored";
+	const char *kind = "syscall";
+
+	if (!mm && !mr_machine_task_tgid(r->m, ev->pid)) {
+		mm = mr_machine_task_adopt(r->m, ev->pid);
+		pid_get(r, ev->pid);
+	}
+	r->step++;
+	r->cur = ev;
+	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);
+	if (r->st)
+		mr_store_set_step(r->st, r->step);
+	memset(&row, 0, sizeof(row));
+	switch (ev->kind) {
+	case MR_EV_SYSCALL:
+		switch (ev->sys) {
+		case MR_SYS_MMAP:
+		case MR_SYS_MUNMAP:
+		case MR_SYS_MPROTECT:
+		case MR_SYS_BRK:
+			if (mm && mr_mm_known(mm)) {
+				verdict = memory_syscall(r, ev, mm, &pred);
+				row.has_pred = pred != MR_PRED_NONE;
+			} else {
+				verdict = "unknown";
+			}
+			break;
+		case MR_SYS_CLONE:
+		case MR_SYS_CLONE3:
+		case MR_SYS_FORK:
+		case MR_SYS_VFORK:
+			if (ev->ret_kind == MR_RET_VALUE && ev->ret > 0) {
+				int32_t child = (int32_t)ev->ret;
+				uint64_t fl = clone_flags_of(ev);
+
+				mr_machine_clone(r->m, ev->pid, child, fl);
+				if (!(fl & MR_CLONE_THREAD))
+					fd_copy(r, r->cur_tgid, child);
+				pid_get(r, child);
+				verdict = "applied";
+			}
+			break;
+		case MR_SYS_EXECVE:
+		case MR_SYS_EXECVEAT:
+			if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0) {
+				on_exec(r, ev);
+				verdict = "applied";
+			}
+			break;
+		case MR_SYS_EXIT_GROUP:
+			check_exit_snapshot(r, ev, mm);
+			mr_machine_exit_group(r->m, ev->pid);
+			verdict = "applied";
+			break;
+		case MR_SYS_EXIT:
+			mr_machine_task_exit(r->m, ev->pid);
+			verdict = "applied";
+			break;
+		case MR_SYS_OPEN:
+		case MR_SYS_OPENAT:
+			on_open(r, r->cur_tgid, ev);
+			break;
+		case MR_SYS_CLOSE:
+			if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0)
+				fd_del(r, r->cur_tgid,
+				       (int64_t)(int32_t)ev->arg[0]);
+			break;
+		case MR_SYS_DUP:
+		case MR_SYS_DUP2:
+			on_dup(r, r->cur_tgid, ev);
+			break;
+		default:
+			break;
+		}
+		break;
+	case MR_EV_SIGNAL:
+		kind = "signal";
+		break;
+	case MR_EV_EXIT:
+		kind = "exit";
+		mr_machine_task_exit(r->m, ev->pid);
+		verdict = "applied";
+		break;
+	case MR_EV_KILLED:
+		kind = "killed";
+		mr_machine_exit_group(r->m, ev->pid);
+		verdict = "applied";
+		break;
+	case MR_EV_SUPERSEDED:
+		kind = "superseded";
+		mr_machine_task_exit(r->m, ev->pid);
+		verdict = "applied";
+		break;
+	default:
+		break;
+	}
+	mr_machine_check(r->m, r->o->full_check, on_violation, r);
+	r->sum->steps++;
+	if (r->st) {
+		row.step = r->step;
+		row.pid = r->cur_tgid ? r->cur_tgid : ev->pid;
+		row.tid = ev->pid;
+		row.line = ev->line;
+		row.ts = ev->ts_ns;
+		row.kind = kind;
+		row.name = ev->kind == MR_EV_SYSCALL ? ev->name : NULL;
+		row.args = ev->args;
+		row.has_ret = ev->kind == MR_EV_SYSCALL &&
+			      ev->ret_kind != MR_RET_UNKNOWN;
+		row.ret = ev->ret;
+		if (ev->kind == MR_EV_EXIT || ev->kind == MR_EV_KILLED) {
+			row.has_ret = 1;
+			row.ret = ev->kind == MR_EV_EXIT ? ev->exit_code
+							 : ev->signo;
+		}
+		row.predicted = pred;
+		row.verdict = verdict;
+		row.digest = mr_machine_digest(r->m);
+		mr_store_step(r->st, &row);
+	}
+	r->cur = NULL;
+	if (ev->kind == MR_EV_SYSCALL &&
+	    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
+	     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
+	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0)
+		flush_held(r, (int32_t)ev->ret);
+}
+
+/* ---- events held for tasks not yet created ---- */
+
+static char *dup_into(char **p, const char *s)
+{
+	char *d = *p;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
+static int hold(struct replay *r, const mr_event *ev)
+{
+	const char *strs[5] = {ev->name, ev->args, ev->ret_path, ev->fd_path,
+			       ev->str};
+	size_t need = 0, i;
+	struct held *h;
+	char *p;
+
+	for (i = 0; i < 5; i++)
+		need += strs[i] ? strlen(strs[i]) + 1 : 0;
+	if (r->nheld == r->capheld) {
+		size_t cap = r->capheld ? r->capheld * 2 : 16;
+		struct held *n = realloc(r->held, cap * sizeof(*n));
+
+		if (!n)
+			return MR_ENOMEM;
+		r->held = n;
+		r->capheld = cap;
+	}
+	h = &r->held[r->nheld];
+	h->strs = malloc(need ? need : 1);
+	if (!h->strs)
+		return MR_ENOMEM;
+	h->ev = *ev;
+	p = h->strs;
+	h->ev.name = dup_into(&p, ev->name);
+	h->ev.args = dup_into(&p, ev->args);
+	h->ev.ret_path = dup_into(&p, ev->ret_path);
+	h->ev.fd_path = dup_into(&p, ev->fd_path);
+	h->ev.str = dup_into(&p, ev->str);
+	r->nheld++;
+	return 0;
+}
+
+static void flush_held(struct replay *r, int32_t pid)
+{
+	size_t i = 0;
+
+	while (i < r->nheld && !r->stop) {
+		struct held h = r->held[i];
+
+		if (h.ev.pid != pid) {
+			i++;
+			continue;
+		}
+		memmove(&r->held[i], &r->held[i + 1],
+			(r->nheld - i - 1) * sizeof(*r->held));
+		r->nheld--;
+		apply(r, &h.ev);
+		free(h.strs);
+	}
+}
+
+static void dispatch(struct replay *r, const mr_event *ev)
+{
+	if (!r->started) {
+		r->started = 1;
+		apply(r, ev);
+		return;
+	}
+	if (!mr_machine_task_tgid(r->m, ev->pid)) {
+		if (hold(r, ev))
+			r->bad = 1;
+		return;
+	}
+	apply(r, ev);
+}
+
+/* ---- the run ---- */
+
+static void warn_cb(void *ctx, const char *msg)
+{
+	struct replay *r = ctx;
+
+	if (r->sum->warnings++ < (uint64_t)r->o->show)
+		fprintf(stderr, "mmreplay: warning: %s\n", msg);
+}
+
+static int store_meta(struct replay *r)
+{
+	char buf[64];
+	const mr_config *c = &r->o->cfg;
+	static const char *const thp[] = {"never", "madvise", "always"};
+
+	mr_store_meta(r->st, "format", "mmreplay-history-1");
+	mr_store_meta(r->st, "trace", r->o->trace);
+	mr_store_meta(r->st, "snapshots", r->o->snapdir ? r->o->snapdir : "");
+	snprintf(buf, sizeof(buf), "%#" PRIx64, c->task_size);
+	mr_store_meta(r->st, "task_size", buf);
+	snprintf(buf, sizeof(buf), "%" PRIu64, c->mmap_min_addr);
+	mr_store_meta(r->st, "mmap_min_addr", buf);
+	snprintf(buf, sizeof(buf), "%u", c->max_map_count);
+	mr_store_meta(r->st, "max_map_count", buf);
+	mr_store_meta(r->st, "thp", thp[c->thp % 3]);
+	snprintf(buf, sizeof(buf), "%d", c->assume_written);
+	return mr_store_meta(r->st, "assume_written", buf);
+}
+
+void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
+{
+	fprintf(out,
+		"events %" PRIu64 ", processes %" PRIu64 ", steps %" PRIu64
+		"\n",
+		s->events, s->processes, s->steps);
+	fprintf(out,
+		"predicted %" PRIu64 " results, %" PRIu64 " matched; exec "
+		"snapshots used %" PRIu64 "; exit snapshots %" PRIu64
+		"/%" PRIu64 " matched\n",
+		s->predicted, s->matched, s->seeded, s->snap_matched,
+		s->snapshots);
+	fprintf(out,
+		"divergences %" PRIu64 ", invariant violations %" PRIu64
+		", skipped lines %" PRIu64 "\n",
+		s->divergences, s->violations, s->warnings);
+}
+
+int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
+		  size_t errlen)
+{
+	struct replay r;
+	mr_journal j;
+	mr_event ev;
+	int rc, ret = 0;
+	int tty = o->progress && isatty(2);
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&r, 0, sizeof(r));
+	memset(&j, 0, sizeof(j));
+	r.o = o;
+	r.sum = sum;
+	r.err = err;
+	r.errlen = errlen;
+	err[0] = 0;
+	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
+	if (rc)
+		return 2;
+	mr_reader_set_warn(r.rd, warn_cb, &r);
+	if (o->mode == MR_MODE_STORE) {
+		rc = mr_store_create(&r.st, o->db, err, errlen);
+		if (rc) {
+			mr_reader_free(r.rd);
+			return 2;
+		}
+		mr_store_journal(r.st, &j);
+		store_meta(&r);
+	}
+	if (mr_machine_new(&r.m, &o->cfg, &j)) {
+		snprintf(err, errlen, "out of memory");
+		ret = 2;
+		goto out;
+	}
+	if (o->snapdir &&
+	    (rc = mr_snap_load_files(r.m, o->snapdir, err, errlen))) {
+		ret = 2;
+		goto out;
+	}
+	while (!r.stop && !r.bad && (rc = mr_reader_next(r.rd, &ev)) == 1) {
+		sum->events++;
+		if (tty && !(sum->events & 0xffff))
+			fprintf(stderr,
+				"\r%" PRIu64 " lines, %" PRIu64 " steps",
+				mr_reader_lines(r.rd), sum->steps);
+		if (o->mode == MR_MODE_PARSE)
+			continue;
+		dispatch(&r, &ev);
+	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (!r.bad && !r.stop && rc < 0) {
+		snprintf(err, errlen, "%s", mr_reader_errmsg(r.rd));
+		r.bad = 1;
+	}
+	/* Tasks whose creating clone never appeared: apply in order. */
+	while (!r.bad && !r.stop && r.nheld) {
+		int32_t pid = r.held[0].ev.pid;
+
+		apply(&r, &r.held[0].ev);
+		free(r.held[0].strs);
+		memmove(&r.held[0], &r.held[1],
+			(r.nheld - 1) * sizeof(*r.held));
+		r.nheld--;
+		flush_held(&r, pid);
+	}
+	if (!r.bad && o->mode != MR_MODE_PARSE)
+		mr_machine_check(r.m, 1, on_violation, &r);
+	sum->warnings = mr_reader_warnings(r.rd);
+	sum->lines = mr_reader_lines(r.rd);
+	if (r.bad)
+		ret = 2;
+	else if (sum->divergences || sum->violations)
+		ret = 1;
+out:
+	if (r.st) {
+		if (mr_store_failed(r.st) && !r.bad) {
+			snprintf(err, errlen, "%s", mr_store_errmsg(r.st));
+			ret = 2;
+		}
+		if (mr_store_close(r.st, !r.bad) && !ret) {
+			snprintf(err, errlen, "%s: closing the history failed",
+				 o->db);
+			ret = 2;
+		}
+		r.st = NULL;
+	}
+	while (r.nheld)
+		free(r.held[--r.nheld].strs);
+	free(r.held);
+	free(r.fds);
+	free(r.pids);
+	mr_machine_free(r.m);
+	mr_reader_free(r.rd);
+	return ret;
+}

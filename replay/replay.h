@@ -1,0 +1,69 @@
+/*
+ * replay.h - the event loop: a trace and its snapshots in, a history out.
+ *
+ * Events are applied in trace order, except that the events of a task
+ * first seen before the clone that created it returned are held back
+ * until that clone is applied (strace prints a child's first lines before
+ * the parent's "= PID" line). Each event is one step. For each memory
+ * syscall the model predicts the result, then applies the recorded one;
+ * a difference is a divergence. Exec snapshots seed address spaces; exit
+ * snapshots are compared with the model. Invariants are checked after
+ * every step.
+ */
+#ifndef MR_REPLAY_REPLAY_H
+#define MR_REPLAY_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/mm.h"
+
+enum mr_replay_mode {
+	MR_MODE_PARSE = 1, /* read events only */
+	MR_MODE_MODEL,	   /* read and apply to the model */
+	MR_MODE_STORE,	   /* read, apply and store (the default) */
+};
+
+typedef struct mr_replay_opts {
+	const char *trace;     /* trace file (.strace or .zst) */
+	const char *snapdir;   /* snapshot directory, or NULL */
+	const char *db;	       /* history file to write */
+	int mode;	       /* enum mr_replay_mode */
+	int stop_on_violation; /* stop at the first violation */
+	int full_check;	       /* check whole address spaces every step */
+	int progress;	       /* progress line on stderr */
+	int show;	       /* divergences/violations printed in full */
+	mr_config cfg;	       /* model configuration */
+	FILE *out;	       /* summary and reports */
+} mr_replay_opts;
+
+typedef struct mr_replay_summary {
+	uint64_t events;       /* events read */
+	uint64_t steps;	       /* steps applied */
+	uint64_t processes;    /* distinct pids */
+	uint64_t predicted;    /* results the model predicted */
+	uint64_t matched;      /* ... equal to the recorded ones */
+	uint64_t divergences;  /* result and snapshot divergences */
+	uint64_t violations;   /* invariant violations */
+	uint64_t snapshots;    /* exit snapshots compared */
+	uint64_t snap_matched; /* ... that matched */
+	uint64_t seeded;       /* exec snapshots used */
+	uint64_t warnings;     /* skipped input lines */
+	uint64_t lines;	       /* trace lines read */
+} mr_replay_summary;
+
+void mr_replay_opts_default(mr_replay_opts *o);
+
+/*
+ * Run a replay. Returns 0 when clean, 1 when divergences or violations
+ * were found, 2 on unusable input (ERR names file, line and column; the
+ * history keeps every step up to the last complete one).
+ */
+int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
+		  size_t errlen);
+
+/* Print the summary (deterministic: no times). */
+void mr_replay_print_summary(FILE *out, const mr_replay_summary *s);
+
+#endif

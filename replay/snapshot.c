@@ -1,0 +1,400 @@
+/*
+ * snapshot.c - ground truth: seeding address spaces from exec snapshots,
+ * comparing the model with exit snapshots, and the capture's file table.
+ *
+ * Snapshot convention (docs/capture.md): a capture directory holds
+ * snap/PID.exec.N.{maps,smaps,stat,status} taken right after the Nth
+ * successful execve of PID, snap/PID.exit.{maps,...} taken at the entry
+ * of exit_group, and snap/files.tsv ("MAJ:MIN<TAB>INODE<TAB>PATH") giving
+ * the device and inode of every mapped file, which strace does not show.
+ */
+#include "replay/replay_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/errcode.h"
+#include "formats/maps.h"
+
+int mr_snap_path(char *buf, size_t len, const char *dir, int32_t pid,
+		 const char *what, const char *ext)
+{
+	int n = snprintf(buf, len, "%s/%d.%s.%s", dir, pid, what, ext);
+
+	return n > 0 && (size_t)n < len && access(buf, R_OK) == 0;
+}
+
+/* smaps VmFlags mnemonics (fs/proc/task_mmu.c show_smap_vma_flags). */
+static const struct {
+	char m[3];
+	uint64_t bit;
+} vmflag_names[] = {
+	{"rd", MR_VM_READ},	   {"wr", MR_VM_WRITE},
+	{"ex", MR_VM_EXEC},	   {"sh", MR_VM_SHARED},
+	{"mr", MR_VM_MAYREAD},	   {"mw", MR_VM_MAYWRITE},
+	{"me", MR_VM_MAYEXEC},	   {"ms", MR_VM_MAYSHARE},
+	{"gd", MR_VM_GROWSDOWN},   {"pf", MR_VM_PFNMAP},
+	{"lo", MR_VM_LOCKED},	   {"io", MR_VM_IO},
+	{"sr", MR_VM_SEQ_READ},	   {"rr", MR_VM_RAND_READ},
+	{"dc", MR_VM_DONTCOPY},	   {"de", MR_VM_DONTEXPAND},
+	{"lf", MR_VM_LOCKONFAULT}, {"ac", MR_VM_ACCOUNT},
+	{"nr", MR_VM_NORESERVE},   {"ht", MR_VM_HUGETLB},
+	{"sf", MR_VM_SYNC},	   {"ar", MR_VM_ARCH_1},
+	{"wf", MR_VM_WIPEONFORK},  {"dd", MR_VM_DONTDUMP},
+	{"sd", MR_VM_SOFTDIRTY},   {"mm", MR_VM_MIXEDMAP},
+	{"hg", MR_VM_HUGEPAGE},	   {"nh", MR_VM_NOHUGEPAGE},
+	{"mg", MR_VM_MERGEABLE},   {"um", MR_VM_UFFD_MISSING},
+	{"uw", MR_VM_UFFD_WP},	   {"sl", MR_VM_SEALED},
+};
+
+static uint64_t parse_vmflags(const char *s)
+{
+	uint64_t f = 0;
+	size_t i;
+
+	while (*s) {
+		while (*s == ' ')
+			s++;
+		if (!s[0] || !s[1])
+			break;
+		for (i = 0; i < sizeof(vmflag_names) / sizeof(vmflag_names[0]);
+		     i++)
+			if (s[0] == vmflag_names[i].m[0] &&
+			    s[1] == vmflag_names[i].m[1])
+				f |= vmflag_names[i].bit;
+		s += 2;
+	}
+	return f;
+}
+
+/* Flags a plain maps line implies when smaps did not say. */
+static uint64_t flags_from_perms(const mr_maps_entry *e, int kind)
+{
+	uint64_t f = MR_VM_MAYREAD | MR_VM_MAYWRITE | MR_VM_MAYEXEC;
+
+	if (e->perms[0] == 'r')
+		f |= MR_VM_READ;
+	if (e->perms[1] == 'w')
+		f |= MR_VM_WRITE;
+	if (e->perms[2] == 'x')
+		f |= MR_VM_EXEC;
+	if (e->perms[3] == 's')
+		f |= MR_VM_SHARED | MR_VM_MAYSHARE;
+	else if (f & MR_VM_WRITE)
+		f |= MR_VM_ACCOUNT;
+	if (kind == MR_VMA_STACK)
+		f |= MR_VM_GROWSDOWN;
+	if (kind == MR_VMA_VDSO || kind == MR_VMA_VVAR ||
+	    kind == MR_VMA_VVAR_VCLOCK || kind == MR_VMA_OTHER_NAMED)
+		f |= MR_VM_DONTEXPAND;
+	return f;
+}
+
+static int name_kind(const char *name)
+{
+	if (!strcmp(name, "[stack]"))
+		return MR_VMA_STACK;
+	if (!strcmp(name, "[vdso]"))
+		return MR_VMA_VDSO;
+	if (!strcmp(name, "[vvar]"))
+		return MR_VMA_VVAR;
+	if (!strcmp(name, "[vvar_vclock]"))
+		return MR_VMA_VVAR_VCLOCK;
+	return MR_VMA_PLAIN;
+}
+
+/* Load the most detailed snapshot of WHAT: smaps, else maps. */
+static int load_snapshot(mr_maps *out, const char *dir, int32_t pid,
+			 const char *what, char *err, size_t errlen)
+{
+	char p[4096];
+
+	if (mr_snap_path(p, sizeof(p), dir, pid, what, "smaps") ||
+	    mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
+		return mr_maps_load(out, p, err, errlen);
+	return 1;
+}
+
+int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
+		 unsigned n, char *err, size_t errlen)
+{
+	char what[32], p[4096];
+	uint64_t start_brk = 0, brk = 0, heap_start = 0, heap_end = 0;
+	uint32_t last_anon = 0;
+	const mr_vma *last = NULL;
+	mr_maps maps;
+	size_t i;
+	int rc;
+
+	snprintf(what, sizeof(what), "exec.%u", n);
+	rc = load_snapshot(&maps, dir, pid, what, err, errlen);
+	if (rc)
+		return rc;
+	for (i = 0; i < maps.n; i++) {
+		const mr_maps_entry *e = &maps.v[i];
+		mr_vma v;
+
+		memset(&v, 0, sizeof(v));
+		if (!strcmp(e->name, "[vsyscall]")) {
+			mr_mm_seed_gate(mm, 1);
+			continue;
+		}
+		v.start = e->start;
+		v.end = e->end;
+		v.kind = (uint8_t)name_kind(e->name);
+		if (e->name[0] == '/' || (e->inode && e->name[0])) {
+			v.file = mr_machine_file(m, e->name, e->dev_major,
+						 e->dev_minor, e->inode);
+			v.pgoff = e->offset >> MR_PAGE_SHIFT;
+			/* One struct file per path within one exec. */
+			v.ofd = v.file + 0x80000000u;
+		} else {
+			v.pgoff = e->start >> MR_PAGE_SHIFT;
+			if (e->name[0] == '[' && v.kind == MR_VMA_PLAIN &&
+			    strcmp(e->name, "[heap]")) {
+				v.kind = MR_VMA_OTHER_NAMED;
+				v.name = mr_machine_intern(m, e->name);
+			}
+			if (!strcmp(e->name, "[heap]")) {
+				if (!heap_start)
+					heap_start = e->start;
+				heap_end = e->end;
+			}
+		}
+		v.flags = e->vmflags ? parse_vmflags(e->vmflags)
+				     : flags_from_perms(e, v.kind);
+		/* anon_vma: smaps says whether anonymous pages exist; plain
+		 * maps fall back to the assume-written policy. */
+		if (!(v.flags & MR_VM_SHARED) &&
+		    (e->vmflags ? e->anonymous > 0
+				: (v.flags & MR_VM_WRITE) != 0) &&
+		    !(v.flags & MR_VM_SPECIAL)) {
+			if (last && last_anon && last->end == v.start &&
+			    last->file == v.file)
+				v.anon_vma = last_anon;
+			else
+				v.anon_vma = mr_machine_new_anon_vma(m);
+		}
+		if (mr_mm_seed_vma(mm, &v)) {
+			snprintf(err, errlen,
+				 "%s/%d.%s.maps: line %zu: VMA %#" PRIx64
+				 "-%#" PRIx64 " overlaps or is malformed",
+				 dir, pid, what, i + 1, e->start, e->end);
+			mr_maps_release(&maps);
+			return MR_ECORRUPT;
+		}
+		last = mr_mm_find(mm, v.start);
+		last_anon = v.anon_vma;
+	}
+	mr_maps_release(&maps);
+	if (mr_snap_path(p, sizeof(p), dir, pid, what, "stat")) {
+		rc = mr_stat_load_brk(&start_brk, &brk, p, err, errlen);
+		if (rc)
+			return rc;
+	} else if (heap_start) {
+		start_brk = heap_start;
+		brk = heap_end;
+	}
+	mr_mm_seed_done(mm, start_brk, brk);
+	return 0;
+}
+
+/* Read a whole text file into a NUL-terminated buffer. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *b = realloc(buf, nc);
+
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = b;
+			cap = nc;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* Append to a growing diff text, bounded. */
+static void diff_add(char **d, size_t *len, size_t *cap, char sign,
+		     const char *line, size_t n)
+{
+	if (*len > 16384)
+		return;
+	if (*len + n + 3 > *cap) {
+		size_t nc = (*cap + n + 3) * 2;
+		char *b = realloc(*d, nc);
+
+		if (!b)
+			return;
+		*d = b;
+		*cap = nc;
+	}
+	(*d)[(*len)++] = sign;
+	memcpy(*d + *len, line, n);
+	*len += n;
+	(*d)[(*len)++] = '\n';
+	(*d)[*len] = 0;
+}
+
+/* The model's maps of MM as text, one line per VMA plus [vsyscall]. */
+char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen)
+{
+	char *buf = NULL, line[1024];
+	size_t len = 0, cap = 0, n;
+	const mr_vma *v;
+
+	for (v = mr_mm_first(mm);; v = mr_vma_next(v)) {
+		if (v) {
+			n = mr_mm_format_vma(mm, v, line, sizeof(line));
+		} else if (mr_mm_has_gate(mm)) {
+			n = (size_t)snprintf(
+				line, sizeof(line), "%-72s %s",
+				"ffffffffff600000-ffffffffff601000 --xp "
+				"00000000 00:00 0 ",
+				"[vsyscall]");
+		} else {
+			break;
+		}
+		if (len + n + 2 > cap) {
+			size_t nc = (cap + n + 2) * 2;
+			char *b = realloc(buf, nc);
+
+			if (!b) {
+				free(buf);
+				return NULL;
+			}
+			buf = b;
+			cap = nc;
+		}
+		memcpy(buf + len, line, n);
+		len += n;
+		buf[len++] = '\n';
+		buf[len] = 0;
+		if (!v)
+			break;
+	}
+	if (!buf)
+		buf = calloc(1, 1);
+	*outlen = len;
+	return buf;
+}
+
+/*
+ * Compare MM with the exit snapshot of PID. Returns -1 when there is no
+ * snapshot, 0 when it matches, 1 when it differs (*diff gets a line diff:
+ * '-' lines are the kernel's, '+' lines the model's; free it).
+ */
+int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
+			 char **diff, size_t *nlines)
+{
+	char p[4096];
+	size_t klen, mlen, dlen = 0, dcap = 0, differ = 0;
+	char *kern, *model, *d = NULL;
+	const char *a, *b;
+
+	*diff = NULL;
+	*nlines = 0;
+	if (!mr_snap_path(p, sizeof(p), dir, pid, "exit", "maps"))
+		return -1;
+	kern = slurp(p, &klen);
+	model = mr_snap_model_maps(mm, &mlen);
+	if (!kern || !model) {
+		free(kern);
+		free(model);
+		return -1;
+	}
+	/* A plain line diff: walk both, resynchronising on start address. */
+	a = kern;
+	b = model;
+	while (*a || *b) {
+		const char *ae = strchr(a, '\n'), *be = strchr(b, '\n');
+		size_t al = ae ? (size_t)(ae - a) : strlen(a);
+		size_t bl = be ? (size_t)(be - b) : strlen(b);
+		unsigned long long as = strtoull(a, NULL, 16);
+		unsigned long long bs = strtoull(b, NULL, 16);
+
+		if (*a && *b && al == bl && !memcmp(a, b, al)) {
+			a += al + (ae ? 1 : 0);
+			b += bl + (be ? 1 : 0);
+			continue;
+		}
+		differ++;
+		if (*a && (!*b || as <= bs)) {
+			diff_add(&d, &dlen, &dcap, '-', a, al);
+			a += al + (ae ? 1 : 0);
+			if (*b && as == bs) {
+				diff_add(&d, &dlen, &dcap, '+', b, bl);
+				b += bl + (be ? 1 : 0);
+			}
+		} else {
+			diff_add(&d, &dlen, &dcap, '+', b, bl);
+			b += bl + (be ? 1 : 0);
+		}
+	}
+	free(kern);
+	free(model);
+	*diff = d;
+	*nlines = differ;
+	return differ ? 1 : 0;
+}
+
+int mr_snap_load_files(mr_machine *m, const char *dir, char *err, size_t errlen)
+{
+	char p[4096], *buf, *line, *save = NULL;
+	size_t len, lineno = 0;
+
+	if (snprintf(p, sizeof(p), "%s/files.tsv", dir) >= (int)sizeof(p) ||
+	    access(p, R_OK))
+		return 0;
+	buf = slurp(p, &len);
+	if (!buf) {
+		snprintf(err, errlen, "%s: cannot read: %s", p,
+			 strerror(errno));
+		return MR_EIO;
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		int off = 0;
+
+		lineno++;
+		if (sscanf(line, "%x:%x\t%llu\t%n", &maj, &min, &ino, &off) !=
+			    3 ||
+		    !off || !line[off]) {
+			snprintf(
+				err, errlen,
+				"%s:%zu:1: expected MAJ:MIN<TAB>INODE<TAB>PATH",
+				p, lineno);
+			free(buf);
+			return MR_ECORRUPT;
+		}
+		if (!mr_machine_file(m, line + off, maj, min, ino)) {
+			free(buf);
+			snprintf(err, errlen, "%s: out of memory", p);
+			return MR_ENOMEM;
+		}
+	}
+	free(buf);
+	return 0;
+}

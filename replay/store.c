@@ -1,0 +1,699 @@
+/*
+ * store.c - the SQLite history: schema, journal hooks, maps and queries.
+ *
+ * The only file that sees SQLite. Interval rows are closed by rowid: the
+ * journal consumer keeps the rowid of each live VMA in the VMA's cookie,
+ * and small arrays map live tasks and mms to their open rows. A row opened
+ * and closed within one step is deleted rather than kept with
+ * from_step == to_step.
+ */
+#include "replay/store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/errcode.h"
+
+enum {
+	S_STEP,
+	S_VMA_ADD,
+	S_VMA_CLOSE,
+	S_VMA_DROP,
+	S_TASK_ADD,
+	S_TASK_CLOSE,
+	S_MM_ADD,
+	S_MM_CLOSE,
+	S_DIV,
+	S_VIOL,
+	S_META,
+	S__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_VMA_ADD] = "INSERT INTO vma(mm,pid,start,end,perms,flags,pgoff,path,"
+		      "dev,inode,anon_vma,inferred,from_step) "
+		      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_VMA_CLOSE] = "UPDATE vma SET to_step=? WHERE rowid=?",
+	[S_VMA_DROP] = "DELETE FROM vma WHERE rowid=?",
+	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
+	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
+	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
+		     "map_count,gate,from_step) VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
+	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
+	[S_VIOL] = "INSERT INTO violation VALUES(?,?,?,?,?,?,?)",
+	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
+};
+
+static const char schema[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"
+	"CREATE TABLE step(step INTEGER PRIMARY KEY, pid INTEGER,"
+	" tid INTEGER, line INTEGER, ts INTEGER, kind TEXT, name TEXT,"
+	" args TEXT, ret INTEGER, predicted INTEGER, verdict TEXT,"
+	" digest TEXT);\n"
+	"CREATE TABLE vma(mm INTEGER, pid INTEGER, start INTEGER,"
+	" end INTEGER, perms TEXT, flags INTEGER, pgoff INTEGER, path TEXT,"
+	" dev TEXT, inode INTEGER, anon_vma INTEGER, inferred INTEGER,"
+	" from_step INTEGER, to_step INTEGER);\n"
+	"CREATE TABLE task(pid INTEGER, mm INTEGER, from_step INTEGER,"
+	" to_step INTEGER);\n"
+	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
+	" start_brk INTEGER, brk INTEGER, mmap_base INTEGER,"
+	" map_count INTEGER, gate INTEGER, from_step INTEGER,"
+	" to_step INTEGER);\n"
+	"CREATE TABLE divergence(step INTEGER, pid INTEGER, line INTEGER,"
+	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
+	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
+	" invariant TEXT, addr INTEGER, detail TEXT, context TEXT);\n"
+	/* One /proc/PID/maps line per VMA row (without the step filter). */
+	"CREATE VIEW maps_line AS SELECT mm, pid, start, from_step, to_step,"
+	" CASE WHEN path = '' THEN hdr ELSE printf('%-72s %s', hdr, path)"
+	" END AS line FROM (SELECT mm, pid, start, from_step, to_step, path,"
+	" printf('%08x-%08x %s %08x %s %d ', start, end, perms,"
+	" CASE WHEN inode IS NULL THEN 0 ELSE pgoff * 4096 END,"
+	" coalesce(dev, '00:00'), coalesce(inode, 0)) AS hdr FROM vma);\n";
+
+static const char indexes[] =
+	"CREATE INDEX IF NOT EXISTS vma_mm ON vma(mm, from_step);\n"
+	"CREATE INDEX IF NOT EXISTS task_pid ON task(pid, from_step);\n"
+	"CREATE INDEX IF NOT EXISTS mm_mm ON mm(mm, from_step);\n";
+
+struct open_row {
+	int64_t key;   /* pid or mm id */
+	int64_t rowid; /* its open row */
+};
+
+struct mr_store {
+	sqlite3 *db;		    /* the connection */
+	char *path;		    /* file name, for messages */
+	sqlite3_stmt *st[S__COUNT]; /* prepared statements (write mode) */
+	int in_tx;		    /* a transaction is open */
+	int failed;		    /* a write failed */
+	uint64_t step;		    /* step of the changes now reported */
+	int64_t step_first_rowid;   /* first vma rowid of this step */
+	int64_t last_vma_rowid;	    /* last vma rowid inserted */
+	uint64_t since_commit;	    /* steps since the last commit */
+	struct open_row *tasks;	    /* open task rows, sorted by pid */
+	size_t ntasks, captasks;
+	int64_t *mm_rows; /* open mm row per mm id, 0 if none */
+	size_t cap_mm_rows;
+	char errmsg[512]; /* last error */
+};
+
+static void set_err(mr_store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->errmsg, sizeof(st->errmsg), fmt, ap);
+	va_end(ap);
+}
+
+static int db_fail(mr_store *st, const char *what)
+{
+	if (!st->failed)
+		set_err(st, "%s: %s: %s", st->path, what,
+			sqlite3_errmsg(st->db));
+	st->failed = 1;
+	return MR_EDB;
+}
+
+static int exec_sql(mr_store *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		set_err(st, "%s: %s", st->path, err ? err : "SQL error");
+		sqlite3_free(err);
+		st->failed = 1;
+		return MR_EDB;
+	}
+	return 0;
+}
+
+const char *mr_store_errmsg(const mr_store *st)
+{
+	return st->errmsg;
+}
+
+int mr_store_failed(const mr_store *st)
+{
+	return st->failed;
+}
+
+static int store_alloc(mr_store **out, const char *path, char *errbuf,
+		       size_t errlen)
+{
+	mr_store *st = calloc(1, sizeof(*st));
+
+	*out = NULL;
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s: out of memory", path);
+		return MR_ENOMEM;
+	}
+	*out = st;
+	return 0;
+}
+
+static void store_free(mr_store *st)
+{
+	int i;
+
+	for (i = 0; i < S__COUNT; i++)
+		sqlite3_finalize(st->st[i]);
+	sqlite3_close(st->db);
+	free(st->tasks);
+	free(st->mm_rows);
+	free(st->path);
+	free(st);
+}
+
+int mr_store_create(mr_store **out, const char *path, char *errbuf,
+		    size_t errlen)
+{
+	mr_store *st;
+	int rc = store_alloc(&st, path, errbuf, errlen), i;
+
+	if (rc)
+		return rc;
+	if (remove(path) && errno != ENOENT) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s: cannot replace it", path);
+		store_free(st);
+		return MR_EIO;
+	}
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK)
+		goto out_fail;
+	if (exec_sql(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+			 " PRAGMA cache_size=-65536;") ||
+	    exec_sql(st, schema))
+		goto out_fail;
+	for (i = 0; i < S__COUNT; i++)
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->st[i],
+				       NULL) != SQLITE_OK) {
+			db_fail(st, "preparing statements");
+			goto out_fail;
+		}
+	if (exec_sql(st, "BEGIN"))
+		goto out_fail;
+	st->in_tx = 1;
+	*out = st;
+	return 0;
+
+out_fail:
+	if (errbuf)
+		snprintf(errbuf, errlen, "%s",
+			 st->errmsg[0] ? st->errmsg : sqlite3_errmsg(st->db));
+	store_free(st);
+	return MR_EDB;
+}
+
+int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
+		     size_t errlen)
+{
+	mr_store *st;
+	int rc = store_alloc(&st, path, errbuf, errlen);
+	sqlite3_stmt *q = NULL;
+
+	if (rc)
+		return rc;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM step", -1, &q,
+			       NULL) != SQLITE_OK) {
+		if (errbuf)
+			snprintf(errbuf, errlen,
+				 "%s: not an mmreplay history: %s", path,
+				 st->db ? sqlite3_errmsg(st->db)
+					: "cannot open");
+		sqlite3_finalize(q);
+		store_free(st);
+		return MR_EDB;
+	}
+	sqlite3_finalize(q);
+	*out = st;
+	return 0;
+}
+
+/* ---- writing ---- */
+
+static int step_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+void mr_store_set_step(mr_store *st, uint64_t step)
+{
+	st->step = step;
+	st->step_first_rowid = st->last_vma_rowid + 1;
+}
+
+static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
+{
+	mr_store *st = ctx;
+	sqlite3_stmt *s = st->st[S_VMA_ADD];
+	const mr_machine *m = mr_mm_machine(mm);
+	const mr_file *f = v->file ? mr_machine_file_get(m, v->file) : NULL;
+	char perms[5], dev[24];
+
+	if (st->failed)
+		return 0;
+	perms[0] = v->flags & MR_VM_READ ? 'r' : '-';
+	perms[1] = v->flags & MR_VM_WRITE ? 'w' : '-';
+	perms[2] = v->flags & MR_VM_EXEC ? 'x' : '-';
+	perms[3] = v->flags & MR_VM_MAYSHARE ? 's' : 'p';
+	perms[4] = 0;
+	sqlite3_bind_int64(s, 1, mr_mm_id(mm));
+	sqlite3_bind_int64(s, 2, mr_mm_owner(mm));
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)v->start);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)v->end);
+	sqlite3_bind_text(s, 5, perms, 4, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)v->flags);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)v->pgoff);
+	sqlite3_bind_text(s, 8, mr_mm_vma_name(mm, v), -1, SQLITE_TRANSIENT);
+	if (f) {
+		snprintf(dev, sizeof(dev), "%02x:%02x", f->dev_major,
+			 f->dev_minor);
+		sqlite3_bind_text(s, 9, dev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 10, (sqlite3_int64)f->inode);
+	} else {
+		sqlite3_bind_null(s, 9);
+		sqlite3_bind_null(s, 10);
+	}
+	sqlite3_bind_int64(s, 11, v->anon_vma);
+	sqlite3_bind_int(s, 12, v->inferred);
+	sqlite3_bind_int64(s, 13, (sqlite3_int64)st->step);
+	if (step_done(s)) {
+		db_fail(st, "writing a vma row");
+		return 0;
+	}
+	st->last_vma_rowid = sqlite3_last_insert_rowid(st->db);
+	return (uint64_t)st->last_vma_rowid;
+}
+
+static void j_vma_del(void *ctx, const mr_mm *mm, const mr_vma *v)
+{
+	mr_store *st = ctx;
+	sqlite3_stmt *s;
+	int64_t rowid = (int64_t)v->cookie;
+
+	(void)mm;
+	if (st->failed || !rowid)
+		return;
+	if (rowid >= st->step_first_rowid) {
+		s = st->st[S_VMA_DROP];
+		sqlite3_bind_int64(s, 1, rowid);
+	} else {
+		s = st->st[S_VMA_CLOSE];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
+		sqlite3_bind_int64(s, 2, rowid);
+	}
+	if (step_done(s))
+		db_fail(st, "closing a vma row");
+}
+
+static struct open_row *task_slot(mr_store *st, int64_t pid, int create)
+{
+	size_t lo = 0, hi = st->ntasks;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (st->tasks[mid].key == pid)
+			return &st->tasks[mid];
+		if (st->tasks[mid].key < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!create)
+		return NULL;
+	if (st->ntasks == st->captasks) {
+		size_t cap = st->captasks ? st->captasks * 2 : 16;
+		struct open_row *n = realloc(st->tasks, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		st->tasks = n;
+		st->captasks = cap;
+	}
+	memmove(&st->tasks[lo + 1], &st->tasks[lo],
+		(st->ntasks - lo) * sizeof(*st->tasks));
+	st->ntasks++;
+	st->tasks[lo].key = pid;
+	st->tasks[lo].rowid = 0;
+	return &st->tasks[lo];
+}
+
+static void close_row(mr_store *st, int which, int64_t rowid)
+{
+	sqlite3_stmt *s = st->st[which];
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
+	sqlite3_bind_int64(s, 2, rowid);
+	if (step_done(s))
+		db_fail(st, "closing a row");
+}
+
+static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
+{
+	mr_store *st = ctx;
+	struct open_row *r = task_slot(st, pid, mm != NULL);
+	sqlite3_stmt *s = st->st[S_TASK_ADD];
+
+	if (st->failed)
+		return;
+	if (r && r->rowid) {
+		close_row(st, S_TASK_CLOSE, r->rowid);
+		r->rowid = 0;
+	}
+	if (!mm)
+		return;
+	if (!r) {
+		db_fail(st, "out of memory");
+		return;
+	}
+	sqlite3_bind_int64(s, 1, pid);
+	sqlite3_bind_int64(s, 2, mr_mm_id(mm));
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)st->step);
+	if (step_done(s)) {
+		db_fail(st, "writing a task row");
+		return;
+	}
+	r->rowid = sqlite3_last_insert_rowid(st->db);
+}
+
+static void j_mm(void *ctx, const mr_mm *mm, int alive)
+{
+	mr_store *st = ctx;
+	uint32_t id = mr_mm_id(mm);
+	sqlite3_stmt *s = st->st[S_MM_ADD];
+
+	if (st->failed)
+		return;
+	if (id >= st->cap_mm_rows) {
+		size_t cap = st->cap_mm_rows ? st->cap_mm_rows : 64;
+		int64_t *n;
+
+		while (cap <= id)
+			cap *= 2;
+		n = realloc(st->mm_rows, cap * sizeof(*n));
+		if (!n) {
+			db_fail(st, "out of memory");
+			return;
+		}
+		memset(n + st->cap_mm_rows, 0,
+		       (cap - st->cap_mm_rows) * sizeof(*n));
+		st->mm_rows = n;
+		st->cap_mm_rows = cap;
+	}
+	if (st->mm_rows[id]) {
+		close_row(st, S_MM_CLOSE, st->mm_rows[id]);
+		st->mm_rows[id] = 0;
+	}
+	if (!alive)
+		return;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, mr_mm_owner(mm));
+	sqlite3_bind_int(s, 3, mr_mm_known(mm));
+	if (mr_mm_brk_known(mm)) {
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)mr_mm_start_brk(mm));
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)mr_mm_brk(mm));
+	} else {
+		sqlite3_bind_null(s, 4);
+		sqlite3_bind_null(s, 5);
+	}
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)mr_mm_mmap_base(mm));
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)mr_mm_map_count(mm));
+	sqlite3_bind_int(s, 8, mr_mm_has_gate(mm));
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)st->step);
+	if (step_done(s)) {
+		db_fail(st, "writing an mm row");
+		return;
+	}
+	st->mm_rows[id] = sqlite3_last_insert_rowid(st->db);
+}
+
+void mr_store_journal(mr_store *st, mr_journal *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->ctx = st;
+	j->vma_add = j_vma_add;
+	j->vma_del = j_vma_del;
+	j->task = j_task;
+	j->mm = j_mm;
+}
+
+int mr_store_commit(mr_store *st)
+{
+	if (st->failed)
+		return MR_EDB;
+	if (st->in_tx && exec_sql(st, "COMMIT"))
+		return MR_EDB;
+	st->in_tx = 0;
+	if (exec_sql(st, "BEGIN"))
+		return MR_EDB;
+	st->in_tx = 1;
+	st->since_commit = 0;
+	return 0;
+}
+
+int mr_store_step(mr_store *st, const mr_step_row *r)
+{
+	sqlite3_stmt *s = st->st[S_STEP];
+	char dig[17];
+
+	if (st->failed)
+		return MR_EDB;
+	snprintf(dig, sizeof(dig), "%016" PRIx64, r->digest);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)r->step);
+	sqlite3_bind_int64(s, 2, r->pid);
+	sqlite3_bind_int64(s, 3, r->tid);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->line);
+	if (r->ts >= 0)
+		sqlite3_bind_int64(s, 5, r->ts);
+	else
+		sqlite3_bind_null(s, 5);
+	bind_text_or_null(s, 6, r->kind);
+	bind_text_or_null(s, 7, r->name);
+	bind_text_or_null(s, 8, r->args);
+	if (r->has_ret)
+		sqlite3_bind_int64(s, 9, r->ret);
+	else
+		sqlite3_bind_null(s, 9);
+	if (r->has_pred)
+		sqlite3_bind_int64(s, 10, r->predicted);
+	else
+		sqlite3_bind_null(s, 10);
+	bind_text_or_null(s, 11, r->verdict);
+	sqlite3_bind_text(s, 12, dig, 16, SQLITE_TRANSIENT);
+	if (step_done(s))
+		return db_fail(st, "writing a step row");
+	if (++st->since_commit >= MR_STORE_COMMIT_EVERY)
+		return mr_store_commit(st);
+	return 0;
+}
+
+static int simple_insert(mr_store *st, int which, int n, const char **txt,
+			 const int64_t *num, const int *is_num)
+{
+	sqlite3_stmt *s = st->st[which];
+	int i;
+
+	if (st->failed)
+		return MR_EDB;
+	for (i = 0; i < n; i++) {
+		if (is_num[i])
+			sqlite3_bind_int64(s, i + 1, num[i]);
+		else
+			bind_text_or_null(s, i + 1, txt[i]);
+	}
+	if (step_done(s))
+		return db_fail(st, "writing a row");
+	return 0;
+}
+
+int mr_store_divergence(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
+			const char *kind, const char *expected, const char *got,
+			const char *detail)
+{
+	const char *t[7] = {NULL, NULL, NULL, kind, expected, got, detail};
+	int64_t n[7] = {(int64_t)step, pid, (int64_t)line, 0, 0, 0, 0};
+	int isn[7] = {1, 1, 1, 0, 0, 0, 0};
+
+	return simple_insert(st, S_DIV, 7, t, n, isn);
+}
+
+int mr_store_violation(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
+		       const char *invariant, uint64_t addr, const char *detail,
+		       const char *context)
+{
+	const char *t[7] = {NULL, NULL, NULL, invariant, NULL, detail, context};
+	int64_t n[7] = {
+		(int64_t)step, pid, (int64_t)line, 0, (int64_t)addr, 0, 0};
+	int isn[7] = {1, 1, 1, 0, 1, 0, 0};
+
+	return simple_insert(st, S_VIOL, 7, t, n, isn);
+}
+
+int mr_store_meta(mr_store *st, const char *key, const char *value)
+{
+	const char *t[2] = {key, value};
+	int64_t n[2] = {0, 0};
+	int isn[2] = {0, 0};
+
+	return simple_insert(st, S_META, 2, t, n, isn);
+}
+
+int mr_store_close(mr_store *st, int finished)
+{
+	int rc = 0;
+
+	if (!st)
+		return 0;
+	if (st->db && st->st[S_STEP]) {
+		if (st->in_tx &&
+		    exec_sql(st, st->failed ? "ROLLBACK" : "COMMIT"))
+			rc = MR_EDB;
+		if (!st->failed && exec_sql(st, indexes))
+			rc = MR_EDB;
+		if (!st->failed && finished &&
+		    exec_sql(st, "PRAGMA wal_checkpoint(TRUNCATE);"))
+			rc = MR_EDB;
+		if (st->failed)
+			rc = MR_EDB;
+	}
+	store_free(st);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
+{
+	static const char find_mm[] =
+		"SELECT t.mm, coalesce(m.known, 0), coalesce(m.gate, 0)"
+		" FROM task t LEFT JOIN mm m ON m.mm = t.mm AND"
+		" m.from_step <= ?2 AND (m.to_step IS NULL OR m.to_step > ?2)"
+		" WHERE t.pid = ?1 AND t.from_step <= ?2 AND"
+		" (t.to_step IS NULL OR t.to_step > ?2)";
+	static const char lines[] =
+		"SELECT line FROM maps_line WHERE mm = ?1 AND from_step <= ?2"
+		" AND (to_step IS NULL OR to_step > ?2) ORDER BY start";
+	sqlite3_stmt *q = NULL;
+	int64_t mm;
+	int known, gate, rc;
+
+	if (sqlite3_prepare_v2(st->db, find_mm, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading tasks");
+	sqlite3_bind_int64(q, 1, pid);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return db_fail(st, "reading tasks");
+		set_err(st, "%s: pid %d has no address space at step %" PRIu64,
+			st->path, pid, n);
+		return 1;
+	}
+	mm = sqlite3_column_int64(q, 0);
+	known = sqlite3_column_int(q, 1);
+	gate = sqlite3_column_int(q, 2);
+	sqlite3_finalize(q);
+	if (!known) {
+		set_err(st,
+			"%s: the address space of pid %d is not known at step"
+			" %" PRIu64 " (no snapshot of its exec)",
+			st->path, pid, n);
+		return 1;
+	}
+	if (sqlite3_prepare_v2(st->db, lines, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading vmas");
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		fprintf(out, "%s\n", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "reading vmas");
+	if (gate)
+		fprintf(out, "%-72s %s\n",
+			"ffffffffff600000-ffffffffff601000 --xp 00000000 "
+			"00:00 0 ",
+			"[vsyscall]");
+	return 0;
+}
+
+int mr_store_query(mr_store *st, FILE *out, const char *sql, int header)
+{
+	sqlite3_stmt *q = NULL;
+	const char *tail = NULL;
+	int rc, i, n;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, &tail) != SQLITE_OK)
+		return db_fail(st, "query");
+	if (!q) {
+		set_err(st, "%s: empty query", st->path);
+		st->failed = 1;
+		return MR_EDB;
+	}
+	while (tail &&
+	       (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';'))
+		tail++;
+	if (tail && *tail) {
+		sqlite3_finalize(q);
+		set_err(st, "%s: query: one statement only (extra text: %.40s)",
+			st->path, tail);
+		st->failed = 1;
+		return MR_EDB;
+	}
+	if (!sqlite3_stmt_readonly(q)) {
+		sqlite3_finalize(q);
+		set_err(st, "%s: query: only read-only statements", st->path);
+		st->failed = 1;
+		return MR_EDB;
+	}
+	n = sqlite3_column_count(q);
+	if (header && n) {
+		for (i = 0; i < n; i++)
+			fprintf(out, "%s%s", i ? "|" : "",
+				sqlite3_column_name(q, i));
+		fputc('\n', out);
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++) {
+			const unsigned char *t = sqlite3_column_text(q, i);
+
+			fprintf(out, "%s%s", i ? "|" : "",
+				t ? (const char *)t : "");
+		}
+		fputc('\n', out);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "query");
+	return 0;
+}

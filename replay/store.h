@@ -1,0 +1,103 @@
+/*
+ * store.h - the SQLite history of a replay.
+ *
+ * Tables and views are a public contract documented in docs/schema.md.
+ * Rows are intervals: a VMA row lives from the step it appeared
+ * (from_step) to the step it was removed or changed (to_step, NULL while
+ * alive), so "state at step N" is
+ *   from_step <= N AND (to_step IS NULL OR to_step > N).
+ *
+ * Writes go through prepared statements inside large transactions; a
+ * transaction is committed every MR_STORE_COMMIT_EVERY steps and at
+ * mr_store_close(), so after any failure the file holds every step up to
+ * the last commit and is a valid database.
+ */
+#ifndef MR_REPLAY_STORE_H
+#define MR_REPLAY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/mm.h"
+
+#define MR_STORE_COMMIT_EVERY 65536
+
+typedef struct mr_store mr_store;
+
+/* One row of the step table. */
+typedef struct mr_step_row {
+	uint64_t step;	     /* step number, from 1 */
+	int32_t pid;	     /* thread group id */
+	int32_t tid;	     /* the tid in the trace's pid column */
+	uint64_t line;	     /* trace line of the result */
+	int64_t ts;	     /* timestamp in ns, or -1 */
+	const char *kind;    /* "syscall", "signal", "exit", ... */
+	const char *name;    /* syscall or signal name, or NULL */
+	const char *args;    /* argument text, or NULL */
+	int64_t ret;	     /* recorded result */
+	int has_ret;	     /* 0: ret is NULL */
+	int64_t predicted;   /* predicted result */
+	int has_pred;	     /* 0: predicted is NULL */
+	const char *verdict; /* "match", "diverge", "unknown", "skip" */
+	uint64_t digest;     /* state digest after the step */
+} mr_step_row;
+
+/*
+ * Create PATH (replacing an existing file of that name) and its schema.
+ * On failure returns MR_EDB or MR_EIO and, when errbuf is given, a
+ * message naming the file.
+ */
+int mr_store_create(mr_store **out, const char *path, char *errbuf,
+		    size_t errlen);
+
+/* Open an existing history read-only. */
+int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
+		     size_t errlen);
+
+const char *mr_store_errmsg(const mr_store *st);
+
+/* The journal hooks that record model changes into ST. */
+void mr_store_journal(mr_store *st, mr_journal *j);
+
+/* Set the step that subsequent journal changes belong to. */
+void mr_store_set_step(mr_store *st, uint64_t step);
+
+int mr_store_meta(mr_store *st, const char *key, const char *value);
+int mr_store_step(mr_store *st, const mr_step_row *row);
+int mr_store_divergence(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
+			const char *kind, const char *expected, const char *got,
+			const char *detail);
+int mr_store_violation(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
+		       const char *invariant, uint64_t addr, const char *detail,
+		       const char *context);
+
+/* Commit what is pending (steps up to now become durable). */
+int mr_store_commit(mr_store *st);
+
+/*
+ * Finish: commit, build the indexes, and close. FINISHED=0 closes after a
+ * commit only (used when input went bad mid-way). Frees ST.
+ */
+int mr_store_close(mr_store *st, int finished);
+
+/* Non-zero once any write failed; mr_store_errmsg() tells why. */
+int mr_store_failed(const mr_store *st);
+
+/* ---- reading ---- */
+
+/*
+ * Print the maps of PID after step N to OUT, exactly as /proc/PID/maps
+ * prints them. Returns 0, 1 when PID had no known address space at that
+ * step (a message is in errmsg), or MR_EDB.
+ */
+int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n);
+
+/*
+ * Run one SQL statement read-only and print the rows to OUT as text, one
+ * row per line, columns separated by '|' (like sqlite3's list mode), with
+ * a header line when HEADER is set. Returns 0 or MR_EDB.
+ */
+int mr_store_query(mr_store *st, FILE *out, const char *sql, int header);
+
+#endif
