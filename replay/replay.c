@@ -614,6 +614,9 @@ static void apply(struct replay *r, const mr_event *ev)
 		row.predicted = pred;
 		row.verdict = verdict;
 		row.digest = mr_machine_digest(r->m);
+		mm = mr_machine_task_mm(r->m, ev->pid);
+		row.vmas = mm && mr_mm_known(mm) ? (int64_t)mr_mm_map_count(mm)
+						 : -1;
 		mr_store_step(r->st, &row);
 	}
 	r->cur = NULL;

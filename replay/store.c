@@ -35,7 +35,7 @@ enum {
 };
 
 static const char *const stmt_sql[S__COUNT] = {
-	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_ADD] = "INSERT INTO vma(mm,pid,start,end,perms,flags,pgoff,path,"
 		      "dev,inode,anon_vma,inferred,from_step) "
 		      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -44,7 +44,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
-		     "map_count,gate,from_step) VALUES(?,?,?,?,?,?,?,?,?)",
+		     "gate,from_step) VALUES(?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
 	[S_VIOL] = "INSERT INTO violation VALUES(?,?,?,?,?,?,?)",
@@ -56,7 +56,7 @@ static const char schema[] =
 	"CREATE TABLE step(step INTEGER PRIMARY KEY, pid INTEGER,"
 	" tid INTEGER, line INTEGER, ts INTEGER, kind TEXT, name TEXT,"
 	" args TEXT, ret INTEGER, predicted INTEGER, verdict TEXT,"
-	" digest TEXT);\n"
+	" digest TEXT, vmas INTEGER);\n"
 	"CREATE TABLE vma(mm INTEGER, pid INTEGER, start INTEGER,"
 	" end INTEGER, perms TEXT, flags INTEGER, pgoff INTEGER, path TEXT,"
 	" dev TEXT, inode INTEGER, anon_vma INTEGER, inferred INTEGER,"
@@ -65,8 +65,7 @@ static const char schema[] =
 	" to_step INTEGER);\n"
 	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
 	" start_brk INTEGER, brk INTEGER, mmap_base INTEGER,"
-	" map_count INTEGER, gate INTEGER, from_step INTEGER,"
-	" to_step INTEGER);\n"
+	" gate INTEGER, from_step INTEGER, to_step INTEGER);\n"
 	"CREATE TABLE divergence(step INTEGER, pid INTEGER, line INTEGER,"
 	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
 	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
@@ -446,9 +445,8 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 		sqlite3_bind_null(s, 5);
 	}
 	sqlite3_bind_int64(s, 6, (sqlite3_int64)mr_mm_mmap_base(mm));
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)mr_mm_map_count(mm));
-	sqlite3_bind_int(s, 8, mr_mm_has_gate(mm));
-	sqlite3_bind_int64(s, 9, (sqlite3_int64)st->step);
+	sqlite3_bind_int(s, 7, mr_mm_has_gate(mm));
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)st->step);
 	if (step_done(s)) {
 		db_fail(st, "writing an mm row");
 		return;
@@ -509,6 +507,10 @@ int mr_store_step(mr_store *st, const mr_step_row *r)
 		sqlite3_bind_null(s, 10);
 	bind_text_or_null(s, 11, r->verdict);
 	sqlite3_bind_text(s, 12, dig, 16, SQLITE_TRANSIENT);
+	if (r->vmas >= 0)
+		sqlite3_bind_int64(s, 13, r->vmas);
+	else
+		sqlite3_bind_null(s, 13);
 	if (step_done(s))
 		return db_fail(st, "writing a step row");
 	if (++st->since_commit >= MR_STORE_COMMIT_EVERY)

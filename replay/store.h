@@ -41,6 +41,7 @@ typedef struct mr_step_row {
 	int has_pred;	     /* 0: predicted is NULL */
 	const char *verdict; /* "match", "diverge", "unknown", "skip" */
 	uint64_t digest;     /* state digest after the step */
+	int64_t vmas;	     /* VMAs of the task's mm after the step, or -1 */
 } mr_step_row;
 
 /*
