@@ -5,6 +5,12 @@
  * gap below them, which is what lets unmapped_area_topdown() find the
  * highest fitting hole without walking every VMA. The same augmentation on
  * a balanced binary tree gives the same answers with the same complexity.
+ *
+ * Like the maple tree, the tree records raw gaps (the free space between
+ * two VMAs). The stack guard gap is applied afterwards, exactly as
+ * unmapped_area_topdown() and unmapped_area() do: when the gap found lies
+ * below a VM_GROWSDOWN VMA whose guard reaches into it, the search limit
+ * moves past the guard and the search runs again.
  */
 #include "engine/vma_tree.h"
 
@@ -107,14 +113,12 @@ uint64_t mr_vma_start_gap(const mr_vma_tree *t, const mr_vma *v)
 	return v->start;
 }
 
-/* The gap before V: from the previous VMA's end to vm_start_gap(V). */
-static uint64_t gap_before(const mr_vma_tree *t, const mr_vma *v)
+/* The gap before V: from the previous VMA's end to V's start. */
+static uint64_t gap_before(const mr_vma *v)
 {
 	const mr_vma *p = mr_vma_prev(v);
-	uint64_t lo = p ? p->end : 0;
-	uint64_t hi = mr_vma_start_gap(t, v);
 
-	return hi > lo ? hi - lo : 0;
+	return v->start - (p ? p->end : 0);
 }
 
 static void set_child(mr_vma_tree *t, mr_vma *parent, mr_vma *old, mr_vma *new)
@@ -184,7 +188,8 @@ static void refresh_gap(mr_vma_tree *t, mr_vma *v)
 {
 	if (!v)
 		return;
-	v->gap = gap_before(t, v);
+	(void)t;
+	v->gap = gap_before(v);
 	pull_up(v);
 }
 
@@ -300,10 +305,10 @@ static int clip(uint64_t *lo, uint64_t *hi, uint64_t low, uint64_t high)
 }
 
 struct gap_query {
-	const mr_vma_tree *t; /* the tree searched */
 	uint64_t length;      /* len + align_mask */
 	uint64_t low, high;   /* search window */
-	uint64_t lo, hi;      /* the gap found */
+	uint64_t lo, hi;      /* the gap found, clipped to the window */
+	const mr_vma *next;   /* the VMA above that gap, NULL for the top */
 };
 
 /* Take the gap [lo, hi) before N if, clipped, it holds q->length. */
@@ -315,23 +320,25 @@ static int try_gap(struct gap_query *q, const mr_vma *n, uint64_t lo,
 		return 0;
 	q->lo = lo;
 	q->hi = hi;
+	q->next = n;
 	return 1;
 }
 
-/* Highest gap of at least q->length in the subtree N; 1 when found. */
+/*
+ * Highest gap of at least q->length in the subtree N; 1 when found. Gaps
+ * in the right subtree start at or above n->end; gaps in the left subtree
+ * end at or below the previous VMA's end, which is where N's gap starts.
+ */
 static int search_down(struct gap_query *q, const mr_vma *n)
 {
-	uint64_t lo, hi;
+	uint64_t lo;
 
 	if (!n || n->max_gap < q->length)
 		return 0;
-	/* Gaps in the right subtree start at or above n->end. */
 	if (n->end < q->high && search_down(q, n->right))
 		return 1;
-	hi = mr_vma_start_gap(q->t, n);
-	lo = hi - n->gap;
-	/* Gaps in the left subtree end at or below lo. */
-	if (try_gap(q, n, lo, hi))
+	lo = n->start - n->gap;
+	if (try_gap(q, n, lo, n->start))
 		return 1;
 	if (lo <= q->low)
 		return 0;
@@ -341,15 +348,14 @@ static int search_down(struct gap_query *q, const mr_vma *n)
 /* Lowest gap of at least q->length in the subtree N; 1 when found. */
 static int search_up(struct gap_query *q, const mr_vma *n)
 {
-	uint64_t lo, hi;
+	uint64_t lo;
 
 	if (!n || n->max_gap < q->length)
 		return 0;
-	hi = mr_vma_start_gap(q->t, n);
-	lo = hi - n->gap;
+	lo = n->start - n->gap;
 	if (lo > q->low && search_up(q, n->left))
 		return 1;
-	if (try_gap(q, n, lo, hi))
+	if (try_gap(q, n, lo, n->start))
 		return 1;
 	if (n->end >= q->high)
 		return 0;
@@ -357,48 +363,76 @@ static int search_up(struct gap_query *q, const mr_vma *n)
 }
 
 /* The free space above the last VMA, clipped; 1 when it fits. */
-static int top_gap(struct gap_query *q)
+static int top_gap(const mr_vma_tree *t, struct gap_query *q)
 {
-	const mr_vma *last = mr_vma_tree_last(q->t);
+	const mr_vma *last = mr_vma_tree_last(t);
 	uint64_t lo = last ? last->end : 0, hi = UINT64_MAX;
 
 	if (!clip(&lo, &hi, q->low, q->high) || hi - lo < q->length)
 		return 0;
 	q->lo = lo;
 	q->hi = hi;
+	q->next = NULL;
 	return 1;
+}
+
+static int is_growsdown(const mr_vma *v)
+{
+	return v && (v->flags & MR_VM_GROWSDOWN);
 }
 
 int mr_vma_tree_gap_topdown(const mr_vma_tree *t, uint64_t *out, uint64_t len,
 			    uint64_t low, uint64_t high, uint64_t align_mask,
 			    uint64_t align_offset)
 {
-	struct gap_query q = {t, len + align_mask, low, high, 0, 0};
+	struct gap_query q = {len + align_mask, low, high, 0, 0, NULL};
 	uint64_t a;
 
-	if (q.length < len || high <= low)
+	if (q.length < len)
 		return -1;
-	if (!top_gap(&q) && !search_down(&q, t->root))
-		return -1;
+	for (;;) {
+		if (q.high <= q.low)
+			return -1;
+		if (!top_gap(t, &q) && !search_down(&q, t->root))
+			return -1;
+		/* The guard gap of a stack above cuts into the gap: search
+		 * again below it (each retry lowers the limit). */
+		if (is_growsdown(q.next) &&
+		    mr_vma_start_gap(t, q.next) < q.hi) {
+			q.high = mr_vma_start_gap(t, q.next);
+			continue;
+		}
+		break;
+	}
 	a = q.hi - len;
 	a -= (a - align_offset) & align_mask;
 	*out = a;
 	return 0;
 }
 
-int mr_vma_tree_gap_bottomup(const mr_vma_tree *t, uint64_t *out, uint64_t len,
-			     uint64_t low, uint64_t high, uint64_t align_mask,
-			     uint64_t align_offset)
+int mr_vma_tree_gap_bottomup(const mr_vma_tree *t, uint64_t *out,
+			     uint64_t len, uint64_t low, uint64_t high,
+			     uint64_t align_mask, uint64_t align_offset)
 {
-	struct gap_query q = {t, len + align_mask, low, high, 0, 0};
+	struct gap_query q = {len + align_mask, low, high, 0, 0, NULL};
 	uint64_t a;
 
-	if (q.length < len || high <= low)
+	if (q.length < len)
 		return -1;
-	if (!search_up(&q, t->root) && !top_gap(&q))
-		return -1;
-	a = q.lo;
-	a += (align_offset - a) & align_mask;
+	for (;;) {
+		if (q.high <= q.low)
+			return -1;
+		if (!search_up(&q, t->root) && !top_gap(t, &q))
+			return -1;
+		a = q.lo + ((align_offset - q.lo) & align_mask);
+		/* Too close to a stack's guard gap: search above it. */
+		if (is_growsdown(q.next) &&
+		    mr_vma_start_gap(t, q.next) < a + q.length - 1) {
+			q.low = q.next->end;
+			continue;
+		}
+		break;
+	}
 	*out = a;
 	return 0;
 }
