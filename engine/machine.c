@@ -506,6 +506,11 @@ size_t mr_machine_ntasks(const mr_machine *m)
 	return m->ntasks;
 }
 
+int32_t mr_machine_task_pid(const mr_machine *m, size_t i)
+{
+	return i < m->ntasks ? m->tasks[i].pid : 0;
+}
+
 size_t mr_machine_nmms(const mr_machine *m)
 {
 	return m->nmms;

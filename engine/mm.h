@@ -151,6 +151,8 @@ void mr_machine_task_exit(mr_machine *m, int32_t pid);
 
 /* Number of live tasks and address spaces. */
 size_t mr_machine_ntasks(const mr_machine *m);
+/* The pid of the Ith live task, in pid order (I < mr_machine_ntasks()). */
+int32_t mr_machine_task_pid(const mr_machine *m, size_t i);
 size_t mr_machine_nmms(const mr_machine *m);
 
 /* ---- one address space ---- */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -241,9 +242,16 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!quiet || rc)
 		mr_replay_print_summary(stdout, &s);
-	if (!quiet)
-		fprintf(stderr, "time %.3f s, history %s\n", now_s() - t0,
+	if (!quiet) {
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr,
+			"time %.3f s, %" PRIu64 " lines, peak RSS %ld KiB, "
+			"history %s\n",
+			now_s() - t0, s.lines, ru.ru_maxrss,
 			o.mode == MR_MODE_STORE ? o.db : "(not stored)");
+	}
 	free(db);
 	free(snap);
 	return rc;

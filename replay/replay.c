@@ -619,6 +619,8 @@ static void apply(struct replay *r, const mr_event *ev)
 						 : -1;
 		mr_store_step(r->st, &row);
 	}
+	if (r->o->on_step)
+		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
 	r->cur = NULL;
 	if (ev->kind == MR_EV_SYSCALL &&
 	    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
