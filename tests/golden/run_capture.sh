@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Golden replay of one bundled capture: the replay must be clean (exit 0),
+# every exit snapshot must match the model exactly, and two runs must give
+# byte-identical summaries and step tables (digests included).
+#   run_capture.sh MMREPLAY CAPTURE_DIR WORK_DIR
+set -euo pipefail
+bin=$1 cap=$2 work=$3
+name=$(basename "$cap")
+mkdir -p "$work"
+out1="$work/$name.1.out" out2="$work/$name.2.out"
+db1="$work/$name.1.db" db2="$work/$name.2.db"
+
+set +e
+"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db1" >"$out1" 2>"$work/$name.1.err"
+rc=$?
+set -e
+cat "$out1"
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: replay of $cap exited $rc"
+	cat "$work/$name.1.err"
+	exit 1
+fi
+want=$(find "$cap/snap" -name '*.exit.maps' | wc -l)
+if [ "$want" -eq 0 ]; then
+	echo "FAIL: $cap has no exit snapshots"
+	exit 1
+fi
+if ! grep -q "exit snapshots $want/$want matched" "$out1"; then
+	echo "FAIL: expected all $want exit snapshots to match"
+	exit 1
+fi
+"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db2" >"$out2" 2>/dev/null
+cmp "$out1" "$out2" || { echo "FAIL: summaries differ between runs"; exit 1; }
+q='select step,pid,tid,line,ts,kind,name,args,ret,predicted,verdict,digest,vmas from step order by step'
+cmp <("$bin" query "$db1" "$q") <("$bin" query "$db2" "$q") ||
+	{ echo "FAIL: step tables differ between runs"; exit 1; }
+echo "ok: $name, $want/$want exit snapshots"
