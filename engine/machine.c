@@ -20,10 +20,14 @@
 void mr_config_default(mr_config *c)
 {
 	c->task_size = 0x7ffffffff000ull;
-	c->mmap_min_addr = 4096;
+	/* The kernel's mmap_min_addr is max(vm.mmap_min_addr,
+	 * CONFIG_LSM_MMAP_MIN_ADDR): 4096 in /proc/sys/vm/mmap_min_addr but
+	 * 65536 in effect on the machines measured (a hint of 0x1000 is
+	 * raised to 0x10000). */
+	c->mmap_min_addr = 65536;
 	c->max_map_count = 65530;
 	c->stack_guard_gap = 256 * MR_PAGE_SIZE;
-	c->thp = MR_THP_MADVISE;
+	c->thp = MR_THP_MADVISE; /* placement does not depend on it */
 	c->assume_written = 1;
 }
 

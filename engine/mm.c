@@ -607,15 +607,60 @@ static uint64_t prot_bits(uint64_t prot)
 	       (prot & PROT_EXEC_ ? MR_VM_EXEC : 0);
 }
 
-/* The address the kernel would choose; < 0 is an errno. */
-static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
-		     uint64_t flags, const mr_fileref *f, uint64_t pgoff)
+/*
+ * arch_get_unmapped_area_topdown() without MAP_FIXED: the hint ADDR (page
+ * aligned, already raised to mmap_min_addr) when [addr, addr + len) is
+ * free and clear of the guard gap of a stack above it; otherwise the
+ * highest fitting gap below mmap_base, falling back to a bottom-up search
+ * from TASK_UNMAPPED_BASE. Returns the address or a negative errno.
+ */
+static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 {
 	const mr_config *c = &mm->m->cfg;
-	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
-						       : MR_PAGE_SIZE;
-	uint64_t out, align = 0, off = 0;
-	int thp = 0;
+	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr :
+							    MR_PAGE_SIZE;
+	uint64_t out;
+
+	if (len > c->task_size)
+		return -ENOMEM;
+	if (addr && c->task_size - len >= addr) {
+		const mr_vma *next = mr_vma_tree_find_after(&mm->tree, addr);
+
+		if (!next || addr + len <= mr_vma_start_gap(&mm->tree, next))
+			return (int64_t)addr;
+	}
+	if (!mm->base_known)
+		return -EAGAIN; /* unpredictable: no mmap_base */
+	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
+				    0, 0) == 0)
+		return (int64_t)out;
+	/* arch_get_unmapped_area(): bottom-up from TASK_UNMAPPED_BASE (its
+	 * random offset is not modelled); the hint was tried above. */
+	if (mr_vma_tree_gap_bottomup(&mm->tree, &out, len,
+				     MR_PAGE_ALIGN(c->task_size / 3),
+				     c->task_size, 0, 0) == 0)
+		return (int64_t)out;
+	return -ENOMEM;
+}
+
+/*
+ * __get_unmapped_area(): the address the kernel would choose; < 0 is an
+ * errno. ADDR is the hint after round_hint_to_min().
+ *
+ * An anonymous private mapping without a hint whose length is a multiple
+ * of 2 MiB goes through thp_get_unmapped_area_vmflags(): the search asks
+ * for len + 2 MiB and the result is aligned up to 2 MiB (or, when already
+ * aligned, moved up by 2 MiB: the top of the padded area). This depends on
+ * CONFIG_TRANSPARENT_HUGEPAGE only, not on the sysfs THP mode (measured:
+ * 6.18 aligns with transparent_hugepage/enabled = never). Shared anonymous
+ * memory is shmem, aligned only when shmem THP is enabled (not modelled:
+ * shmem_enabled is "never" on the machines measured), and file mappings
+ * follow their filesystem (not modelled).
+ */
+static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
+		     uint64_t flags, const mr_fileref *f)
+{
+	const mr_config *c = &mm->m->cfg;
 
 	if (len > c->task_size)
 		return -ENOMEM;
@@ -626,44 +671,21 @@ static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
 			return -EINVAL;
 		return (int64_t)addr;
 	}
-	if (addr) {
-		const mr_vma *next, *prev;
-
-		addr = MR_PAGE_ALIGN(addr);
-		next = mr_vma_tree_find_after(&mm->tree, addr);
-		prev = next ? mr_vma_prev(next) : mr_vma_tree_last(&mm->tree);
-		if (c->task_size - len >= addr && addr >= c->mmap_min_addr &&
-		    (!next ||
-		     addr + len <= mr_vma_start_gap(&mm->tree, next)) &&
-		    (!prev || addr >= prev->end))
-			return (int64_t)addr;
-	}
-	if (!mm->base_known)
-		return MR_PRED_NONE; /* no mmap_base yet */
-	/* __get_unmapped_area(): THP alignment of anonymous private maps. */
-	if (!f && !(flags & MAP_SHARED_) && !addr && c->thp != MR_THP_NEVER &&
-	    !(len & (MR_PMD_SIZE - 1)))
-		thp = 1;
-	(void)pgoff;
-	if (thp) {
+	if (!f && !(flags & MAP_SHARED_) && !addr &&
+	    !(len & (MR_PMD_SIZE - 1))) {
 		uint64_t padded = len + MR_PMD_SIZE;
+		int64_t r = get_area(mm, 0, padded);
 
-		if (mr_vma_tree_gap_topdown(&mm->tree, &out, padded, low,
-					    mm->mmap_base, 0, 0) == 0) {
-			uint64_t sub = (0 - out) & (MR_PMD_SIZE - 1);
+		if (r >= 0) {
+			uint64_t sub = (0 - (uint64_t)r) & (MR_PMD_SIZE - 1);
 
-			return (int64_t)(sub ? out + sub : out + MR_PMD_SIZE);
+			return r + (int64_t)(sub ? sub : MR_PMD_SIZE);
 		}
+		if (r == -EAGAIN)
+			return r;
+		/* The padding did not fit: retry without it. */
 	}
-	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
-				    align, off) == 0)
-		return (int64_t)out;
-	/* Fallback: bottom-up from TASK_UNMAPPED_BASE. */
-	if (mr_vma_tree_gap_bottomup(&mm->tree, &out, len,
-				     MR_PAGE_ALIGN(c->task_size / 3),
-				     c->task_size, 0, 0) == 0)
-		return (int64_t)out;
-	return -ENOMEM;
+	return get_area(mm, addr, len);
 }
 
 /* do_mmap() up to the choice of address; fills the VMA proposal. */
@@ -687,8 +709,13 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	*flagsp = flags;
 	if (!*len)
 		return -EINVAL;
-	if (!(flags & MAP_FIXED_) && *addr < c->mmap_min_addr)
-		*addr = MR_PAGE_ALIGN(c->mmap_min_addr);
+	if (!(flags & MAP_FIXED_)) {
+		/* round_hint_to_min(): a hint is page masked; a non-zero hint
+		 * below mmap_min_addr is raised to it; 0 stays "no hint". */
+		*addr &= MR_PAGE_MASK;
+		if (*addr && *addr < c->mmap_min_addr)
+			*addr = MR_PAGE_ALIGN(c->mmap_min_addr);
+	}
 	*len = MR_PAGE_ALIGN(*len);
 	if (!*len)
 		return -ENOMEM;
@@ -696,7 +723,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EOVERFLOW;
 	if (mm->tree.count > c->max_map_count)
 		return -ENOMEM;
-	a = place(mm, *addr, *len, flags, f, pgoff);
+	a = place(mm, *addr, *len, flags, f);
 	if (a < 0)
 		return a;
 	if (flags & MAP_FIXED_NOREPLACE_) {
@@ -711,7 +738,9 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		vmf |= MR_VM_GROWSDOWN;
 	if (flags & MAP_LOCKED_)
 		vmf |= MR_VM_LOCKED;
-	if ((flags & MAP_STACK_) && c->thp != MR_THP_NEVER)
+	/* calc_vm_flag_bits(): unconditional with CONFIG_TRANSPARENT_HUGEPAGE
+	 * (measured: smaps shows "nh" with THP "never" too). */
+	if (flags & MAP_STACK_)
 		vmf |= MR_VM_NOHUGEPAGE;
 	memset(p, 0, sizeof(*p));
 	if (f) {
@@ -727,6 +756,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		case MAP_PRIVATE_:
 			if (!f->readable)
 				return -EACCES;
+			if (vmf & MR_VM_GROWSDOWN)
+				return -EINVAL;
 			break;
 		default:
 			return -EINVAL;
@@ -734,9 +765,11 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		p->file = f->file;
 		p->ofd = f->ofd;
 	} else {
+		/* Anonymous memory knows MAP_SHARED and MAP_PRIVATE (and
+		 * MAP_DROPPABLE, not modelled); MAP_SHARED_VALIDATE is
+		 * EINVAL (measured). */
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_:
-		case MAP_SHARED_VALIDATE_:
 			if (vmf & MR_VM_GROWSDOWN)
 				return -EINVAL;
 			pgoff = 0;

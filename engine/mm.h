@@ -40,7 +40,9 @@ enum mr_thp_mode {
 
 typedef struct mr_config {
 	uint64_t task_size;	  /* TASK_SIZE: 0x7ffffffff000 */
-	uint64_t mmap_min_addr;	  /* vm.mmap_min_addr */
+	uint64_t mmap_min_addr;	  /* effective mmap_min_addr: the larger of
+				     vm.mmap_min_addr and
+				     CONFIG_LSM_MMAP_MIN_ADDR */
 	uint32_t max_map_count;	  /* vm.max_map_count */
 	uint64_t stack_guard_gap; /* stack_guard_gap in bytes (1 MiB) */
 	int thp;		  /* enum mr_thp_mode */
@@ -49,7 +51,7 @@ typedef struct mr_config {
 				     as it exists; see docs/fidelity.md */
 } mr_config;
 
-/* Linux 6.18 x86-64 defaults, with vm.mmap_min_addr = 4096. */
+/* Linux 6.18 x86-64 defaults, with an effective mmap_min_addr of 65536. */
 void mr_config_default(mr_config *c);
 
 /* A change reported to the journal consumer. */
