@@ -864,15 +864,21 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 
 /* ---- modifying ranges (mprotect, later madvise/mlock) ---- */
 
+/* What vma_merge_existing_range() would do to [start, end) of V. */
+struct plan {
+	int ml;             /* merge into prev */
+	int mrt;            /* merge into next */
+	const mr_vma *next; /* the VMA after V when right_side */
+};
+
 /*
- * vma_modify(): give [start, end) of V (prev is PREV, possibly V itself
- * when start is inside V) new flags. Tries vma_merge_existing_range() and
- * otherwise splits. Returns the VMA now holding the range; *err gets
- * -ENOMEM when a split hits max_map_count (CHECK_LIMIT) .
+ * The merge decision of vma_modify() for [start, end) of V with NEWFLAGS.
+ * PREV is the VMA before the range (V itself when start is inside V, NULL
+ * when none); it is only read, so the dry run may pass a copy holding the
+ * state a previous step would have left.
  */
-static mr_vma *modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
-		      uint64_t end, uint64_t newflags, int check_limit,
-		      int *err)
+static void modify_plan(const mr_vma *prev, const mr_vma *v, uint64_t start,
+			uint64_t end, uint64_t newflags, struct plan *pl)
 {
 	int left_side = start == v->start, right_side = end == v->end;
 	struct prop p = {start,
@@ -885,18 +891,40 @@ static mr_vma *modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 			 v->kind,
 			 v->anon_vma,
 			 v->anon_forked};
-	mr_vma *next = NULL;
-	int ml = 0, mrt = 0;
 
-	*err = 0;
+	pl->ml = pl->mrt = 0;
+	pl->next = NULL;
 	if (!(newflags & MR_VM_SPECIAL) && (left_side || right_side)) {
 		if (left_side && prev != v)
-			ml = can_merge_left(&p, prev);
+			pl->ml = can_merge_left(&p, prev);
 		if (right_side) {
-			next = mr_vma_next(v);
-			mrt = can_merge_right(&p, prev, next, ml);
+			pl->next = mr_vma_next(v);
+			pl->mrt = can_merge_right(&p, prev, pl->next, pl->ml);
 		}
 	}
+}
+
+/*
+ * vma_modify(): give [start, end) of V (prev is PREV, possibly V itself
+ * when start is inside V) new flags. Tries vma_merge_existing_range() and
+ * otherwise splits. Returns the VMA now holding the range; *err gets
+ * -ENOMEM when a split hits max_map_count (CHECK_LIMIT); a split done
+ * before the failing one stays, as in the kernel.
+ */
+static mr_vma *modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
+		      uint64_t end, uint64_t newflags, int check_limit,
+		      int *err)
+{
+	int left_side = start == v->start, right_side = end == v->end;
+	struct plan pl;
+	mr_vma *next;
+	int ml, mrt;
+
+	*err = 0;
+	modify_plan(prev, v, start, end, newflags, &pl);
+	ml = pl.ml;
+	mrt = pl.mrt;
+	next = (mr_vma *)pl.next;
 	if (ml && mrt) {
 		/*  PPPVVVNNN  ->  PPPPPPPPP  */
 		uint64_t nend = next->end;
@@ -960,6 +988,64 @@ static mr_vma *modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	return v;
 }
 
+/*
+ * The dry run of modify(): what it would do to the map count, without
+ * changing anything. PREV is the VMA before the range as the real run
+ * would see it by then (possibly a copy). On success *after gets the VMA
+ * that would then hold the range, *last the last real VMA it would use up,
+ * and *count the new map count; returns -ENOMEM where a split would hit
+ * max_map_count (split_vma() checks before each of the up to two splits).
+ */
+static int modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
+		      uint64_t start, uint64_t end, uint64_t newflags,
+		      mr_vma *after, const mr_vma **last, size_t *count)
+{
+	int left_side = start == v->start, right_side = end == v->end;
+	size_t max = mm->m->cfg.max_map_count;
+	struct plan pl;
+
+	modify_plan(prev, v, start, end, newflags, &pl);
+	*last = v;
+	if (pl.ml) {
+		mr_vma tmp = *prev;
+
+		dup_anon(&tmp, pl.mrt && pl.next->anon_vma ? pl.next : v);
+		tmp.end = pl.mrt ? pl.next->end : end;
+		*count -= (size_t)right_side + (size_t)pl.mrt;
+		if (pl.mrt)
+			*last = pl.next;
+		*after = tmp;
+		return 0;
+	}
+	if (pl.mrt) {
+		mr_vma tmp = *pl.next;
+
+		dup_anon(&tmp, v);
+		tmp.pgoff -= (end - start) >> MR_PAGE_SHIFT;
+		tmp.start = start;
+		*count -= (size_t)left_side;
+		*last = pl.next;
+		*after = tmp;
+		return 0;
+	}
+	if (v->start < start) {
+		if (*count >= max)
+			return -ENOMEM;
+		++*count;
+	}
+	if (v->end > end) {
+		if (*count >= max)
+			return -ENOMEM;
+		++*count;
+	}
+	*after = *v;
+	after->pgoff += (start - v->start) >> MR_PAGE_SHIFT;
+	after->start = start;
+	after->end = end;
+	after->flags = newflags;
+	return 0;
+}
+
 /* ---- mprotect ---- */
 
 /* mprotect_fixup()'s flag computation: the new flags, or an errno. */
@@ -995,6 +1081,9 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 	uint64_t grows = prot & (PROT_GROWSDOWN_ | PROT_GROWSUP_);
 	uint64_t end, nstart, tmp;
 	mr_vma *v, *prev;
+	const mr_vma *dprev; /* dry run: prev as the real run would see it */
+	mr_vma sim;          /* dry run: storage for that prev */
+	size_t count = mm->tree.count; /* dry run: map_count */
 	int64_t err = 0;
 
 	prot &= ~(uint64_t)(PROT_GROWSDOWN_ | PROT_GROWSUP_);
@@ -1022,6 +1111,7 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 		return -ENOMEM;
 	}
 	prev = start > v->start ? v : mr_vma_prev(v);
+	dprev = prev;
 	nstart = start > v->start ? start : v->start;
 	tmp = v->start;
 	while (v && v->start < end) {
@@ -1047,17 +1137,19 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 		if (v->start > nstart)
 			nstart = v->start;
 		if (dry) {
-			/* A split needs room under max_map_count. */
-			int splits = (nstart > v->start) + (pend < v->end);
+			const mr_vma *last = v;
 
-			if (nf != v->flags && splits &&
-			    mm->tree.count >= mm->m->cfg.max_map_count) {
+			if (nf == v->flags) {
+				sim = *v;
+			} else if (modify_dry(mm, dprev, v, nstart, pend, nf,
+					      &sim, &last, &count)) {
 				err = -ENOMEM;
 				break;
 			}
-			tmp = v->end;
-			prev = v;
-			v = mr_vma_next(v);
+			dprev = &sim;
+			tmp = sim.end;
+			nstart = tmp;
+			v = mr_vma_next(last);
 			continue;
 		}
 		if (nf == v->flags) {
@@ -1082,9 +1174,13 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		       int64_t recorded)
 {
-	int64_t pred = mprotect_run(mm, addr, len, prot, 1, 0);
+	int64_t pred;
 
-	if (recorded == MR_RESULT_UNKNOWN || recorded == pred)
+	/* Unknown outcome: the real run is the prediction. */
+	if (recorded == MR_RESULT_UNKNOWN)
+		return mprotect_run(mm, addr, len, prot, 0, 0);
+	pred = mprotect_run(mm, addr, len, prot, 1, 0);
+	if (recorded == pred)
 		mprotect_run(mm, addr, len, prot, 0, 0);
 	else if (recorded == 0)
 		mprotect_run(mm, addr, len, prot, 0, 1);
