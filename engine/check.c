@@ -61,8 +61,8 @@ static void check_vma(struct ctx *c, const mr_mm *mm, const mr_vma *v,
 	}
 	if (mm->brk_known) {
 		int overlaps = !v->file && v->kind == MR_VMA_PLAIN &&
-			       !v->name && v->start < mm->brk &&
-			       v->end > mm->start_brk;
+			       !v->name && !mr_vma_anon_shmem(v) &&
+			       v->start < mm->brk && v->end > mm->start_brk;
 
 		if (overlaps != v->heap)
 			fail(c, mm, "heap-name", v->start,

@@ -71,6 +71,16 @@ struct mr_machine {
 	size_t ndirty, capdirty;
 };
 
+/*
+ * Shared anonymous memory: the kernel backs it with a shmem file
+ * ("/dev/zero (deleted)" in the maps); the model has no file for it.
+ */
+static inline int mr_vma_anon_shmem(const mr_vma *v)
+{
+	return !v->file && v->kind == MR_VMA_PLAIN &&
+	       (v->flags & MR_VM_MAYSHARE);
+}
+
 /* machine.c */
 uint64_t mr_hash64(uint64_t x);
 uint64_t mr_vma_hash(const mr_mm *mm, const mr_vma *v);

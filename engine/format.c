@@ -20,6 +20,8 @@ const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v)
 		f = mr_machine_file_get(mm->m, v->file);
 		return f ? f->path : "";
 	}
+	if (mr_vma_anon_shmem(v))
+		return "/dev/zero (deleted)";
 	switch (v->kind) {
 	case MR_VMA_VDSO:
 		return "[vdso]";
@@ -45,8 +47,14 @@ size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
 {
 	const mr_file *f = v->file ? mr_machine_file_get(mm->m, v->file) : NULL;
 	const char *name = mr_mm_vma_name(mm, v);
+	/* Shared anonymous memory is a shmem file on the internal shm mount
+	 * (device 00:01 on the machines measured); its inode number is not
+	 * known to the model and prints as 0. */
+	static const mr_file shm = {"/dev/zero (deleted)", 0, 1, 0};
 	int n;
 
+	if (!f && mr_vma_anon_shmem(v))
+		f = &shm;
 	n = snprintf(buf, len,
 		     "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64
 		     " %02x:%02x %" PRIu64 " ",

@@ -49,7 +49,8 @@ static mr_vma *vma_alloc(void)
 static void heap_update(const mr_mm *mm, mr_vma *v)
 {
 	v->heap = mm->brk_known && !v->file && v->kind == MR_VMA_PLAIN &&
-		  !v->name && v->start < mm->brk && v->end > mm->start_brk;
+		  !v->name && !mr_vma_anon_shmem(v) && v->start < mm->brk &&
+		  v->end > mm->start_brk;
 }
 
 /* Insert a new VMA and report it. */
@@ -830,6 +831,10 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 				  MR_VM_MAYWRITE | MR_VM_MAYEXEC;
 		}
 	}
+	/* Shared anonymous memory is a new shmem file each time: its own
+	 * struct file, so it never merges with another mapping's. */
+	if (!p.file && (p.flags & MR_VM_MAYSHARE))
+		p.ofd = mr_machine_new_ofd(mm->m);
 	unmap_range(mm, p.start, p.end);
 	v = map_range(mm, &p, 0);
 	if (v)
