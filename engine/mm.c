@@ -796,7 +796,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_) &&
 	    (unmap_would_fail(mm, p->start, p->end) ||
 	     range_sealed(mm, p->start, p->end)))
-		return range_sealed(mm, p->start, p->end) ? -EPERM : -ENOMEM;
+		return unmap_would_fail(mm, p->start, p->end) ? -ENOMEM :
+								 -EPERM;
 	return a;
 }
 
@@ -856,10 +857,13 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	else if (MR_PAGE_ALIGN(len) == 0)
 		pred = -EINVAL;
 	end = addr + MR_PAGE_ALIGN(len);
-	if (!pred && range_sealed(mm, addr, end))
-		pred = -EPERM;
-	else if (!pred && unmap_would_fail(mm, addr, end))
+	/* vms_gather_munmap_vmas() checks the map count before sealing
+	 * (measured: a sealed VMA unmapped in the middle at the limit gives
+	 * ENOMEM, with room EPERM). */
+	if (!pred && unmap_would_fail(mm, addr, end))
 		pred = -ENOMEM;
+	else if (!pred && range_sealed(mm, addr, end))
+		pred = -EPERM;
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
 	if (recorded == 0 && !(addr & ~MR_PAGE_MASK) && end > addr)

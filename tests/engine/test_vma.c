@@ -600,6 +600,30 @@ static void test_vma_max_map_count__room_for_two_splits(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * A sealed VMA (mseal) refuses munmap and MAP_FIXED with EPERM, but the
+ * map count is checked first (measured: at the limit, unmapping the
+ * middle of a sealed VMA gives ENOMEM).
+ */
+static void test_vma_max_map_count__checked_before_sealing(void **state)
+{
+	static const struct seed s[] = {ANON(P(0), P(16), F_R | MR_VM_SEALED)};
+	mr_machine *m;
+	mr_mm *mm = limited(&m, 1, s, 1);
+
+	(void)state;
+	assert_int_equal(mr_mm_munmap(mm, P(4), PG, U), -ENOMEM);
+	assert_int_equal(mmap_fixed(mm, P(4), PG, PROT_READ), -ENOMEM);
+	assert_int_equal(mr_mm_munmap(mm, P(0), PG, U), -EPERM);
+	mr_machine_free(m);
+	mm = limited(&m, 65530, s, 1);
+	assert_int_equal(mr_mm_munmap(mm, P(4), PG, U), -EPERM);
+	assert_int_equal(mmap_fixed(mm, P(4), PG, PROT_READ), -EPERM);
+	expect_vmas(mm, 0, UINT64_MAX,
+		    {P(0), P(16), F_R | MR_VM_SEALED, PGOFF(P(0))});
+	mr_machine_free(m);
+}
+
 /* mmap refuses only when map_count > max_map_count (measured). */
 static void test_vma_max_map_count__mmap_needs_count_above_max(void **state)
 {
@@ -705,6 +729,30 @@ static void test_vma_place__topdown_respects_stack_guard_gap(void **state)
 		     0x7ffff7fec},
 		    {0x7ffff7ff4000, 0x7ffff7ff6000, F_RWX, 0x7ffff7ff4},
 		    {0x7ffff7ff6000, 0x7ffff7ff7000, F_R, 0x7ffff7ff6});
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/*
+ * Measured: MAP_GROWSDOWN without MAP_FIXED reserves no guard gap for
+ * itself (only shadow stacks get a start gap), so it takes the top of an
+ * eight-page hole; the next plain mapping fits the four pages left, but
+ * they lie in the new VMA's guard gap, so it goes below the guard zone.
+ */
+static void test_vma_place__growsdown_mapping_then_guard(void **state)
+{
+	const uint64_t X = VVAR - PG, Y = X - 9 * PG;
+	mr_machine *m = new_machine();
+	mr_mm *mm = static_layout(m, 1);
+
+	(void)state;
+	assert_int_equal(mmap_fixed(mm, X, PG, PROT_READ), X);
+	assert_int_equal(mmap_fixed(mm, Y, PG, PROT_READ | PROT_EXEC), Y);
+	assert_int_equal(mmap_anon(mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_GROWSDOWN),
+			 X - 4 * PG);
+	assert_int_equal(mmap_anon(mm, 0, 4 * PG, PROT_READ, MAP_PRIVATE),
+			 X - 4 * PG - MB - 4 * PG);
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -1653,9 +1701,12 @@ int main(void)
 		cmocka_unit_test(test_vma_max_map_count__stops_in_second_vma),
 		cmocka_unit_test(test_vma_max_map_count__room_for_two_splits),
 		cmocka_unit_test(
+			test_vma_max_map_count__checked_before_sealing),
+		cmocka_unit_test(
 			test_vma_max_map_count__mmap_needs_count_above_max),
 		cmocka_unit_test(
 			test_vma_place__topdown_respects_stack_guard_gap),
+		cmocka_unit_test(test_vma_place__growsdown_mapping_then_guard),
 		cmocka_unit_test(test_vma_place__topdown_below_mmap_base),
 		cmocka_unit_test(test_vma_place__hints),
 		cmocka_unit_test(test_vma_place__hint_respects_stack_guard_gap),
