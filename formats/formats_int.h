@@ -1,0 +1,146 @@
+/*
+ * formats_int.h - private to formats/: the line source (zio.c), the
+ * symbol tables (strace_sym.c) and the argument decoders (strace_args.c)
+ * that strace.c builds events with.
+ */
+#ifndef MR_FORMATS_INT_H
+#define MR_FORMATS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/event.h"
+
+/* ---- zio.c: streaming lines from a plain or zstd-compressed file ---- */
+
+#define MR_ZIO_MAX_LINE ((size_t)256 << 20) /* longest accepted line */
+
+typedef struct mr_zio mr_zio;
+
+/*
+ * Open PATH. Sniffs the zstd magic (28 b5 2f fd); anything else is read
+ * as plain text. Returns 0, MR_EIO or MR_ENOMEM (errbuf names the file).
+ */
+int mr_zio_open(mr_zio **out, const char *path, char *errbuf, size_t errlen);
+
+/*
+ * What a line of this file should be, for the message given when a NUL
+ * byte is found ("a strace line"). EXPECT must outlive the zio.
+ */
+void mr_zio_set_expect(mr_zio *z, const char *expect);
+
+/* Lower the line length limit (tests). */
+void mr_zio_set_max_line(mr_zio *z, size_t max);
+
+/*
+ * Next line, without its '\n' and NUL-terminated; the bytes stay valid and
+ * writable until the next call. Returns 1, 0 at the end, MR_ECORRUPT
+ * (corrupt or truncated zstd data, a NUL byte, a line over the limit),
+ * MR_EIO or MR_ENOMEM; mr_zio_errmsg() says which, naming the file.
+ */
+int mr_zio_getline(mr_zio *z, char **line, size_t *len);
+
+const char *mr_zio_errmsg(const mr_zio *z);
+const char *mr_zio_path(const mr_zio *z);
+uint64_t mr_zio_lineno(const mr_zio *z);   /* lines returned so far */
+uint64_t mr_zio_bytes_in(const mr_zio *z); /* bytes read from the file */
+int mr_zio_is_zstd(const mr_zio *z);
+int mr_zio_last_had_newline(const mr_zio *z); /* last line ended in '\n' */
+void mr_zio_free(mr_zio *z);
+
+/* ---- strace_sym.c: names strace prints for constants ---- */
+
+enum mr_ns {
+	MR_NS_PROT = 1u << 0,	  /* PROT_* */
+	MR_NS_MAP = 1u << 1,	  /* MAP_* */
+	MR_NS_MREMAP = 1u << 2,	  /* MREMAP_* */
+	MR_NS_MADV = 1u << 3,	  /* MADV_* */
+	MR_NS_MCL = 1u << 4,	  /* MCL_* */
+	MR_NS_MLOCK = 1u << 5,	  /* MLOCK_* */
+	MR_NS_CLONE = 1u << 6,	  /* CLONE_* */
+	MR_NS_SIG = 1u << 7,	  /* SIG* (also SIGRT_n) */
+	MR_NS_O = 1u << 8,	  /* O_* open flags */
+	MR_NS_AT = 1u << 9,	  /* AT_* flags */
+	MR_NS_FD = 1u << 10,	  /* AT_FDCWD */
+	MR_NS_ERRNO = 1u << 11,	  /* E* */
+	MR_NS_SICODE = 1u << 12,  /* SI_*, SEGV_*, BUS_*, ... */
+	MR_NS_SYSCALL = 1u << 13, /* syscall name -> enum mr_sysno */
+};
+
+typedef struct mr_symtab mr_symtab;
+
+int mr_symtab_new(mr_symtab **out);
+void mr_symtab_free(mr_symtab *t);
+
+/* Value of the name [s, s+len) in one of the namespaces NS; 0 if found. */
+int mr_sym_lookup(const mr_symtab *t, const char *s, size_t len, unsigned ns,
+		  int64_t *val);
+
+/* ---- strace_args.c: decoding argument text ---- */
+
+/*
+ * Where decoding stopped and why, for the caller's file:line:col message:
+ * at points into the text that was being decoded.
+ */
+struct mr_dec_err {
+	const char *at;	    /* offending byte */
+	const char *expect; /* "a number", "a flag name", ... */
+};
+
+/* Output arena for strings decoded out of a line (paths, -y names). */
+struct mr_arena {
+	char *p;    /* storage, reserved before decoding starts */
+	size_t len; /* bytes used */
+	size_t cap; /* bytes reserved */
+};
+
+/*
+ * Decode the arguments ARGS..END of syscall SYS into ev->arg/nargs, and
+ * ev->str / ev->fd_path (copied into A). Returns 0, or MR_ECORRUPT with
+ * *err filled.
+ */
+int mr_strace_decode_args(mr_event *ev, int sys, const char *args,
+			  const char *end, const mr_symtab *t,
+			  struct mr_arena *a, struct mr_dec_err *err);
+
+/*
+ * A -y decoration "<...>" starting at P (which points at '<'): its end
+ * (one past the closing '>' and any "(deleted)" after it) is returned; the
+ * unescaped path, without nested -yy details and with " (deleted)"
+ * appended when present, is copied into A and *path set. NULL if the
+ * decoration does not close before END.
+ */
+const char *mr_strace_decoration(const char *p, const char *end,
+				 struct mr_arena *a, const char **path);
+
+/*
+ * The ')' closing the argument list in P..END (text right after "name(" or
+ * "resumed>"): the last ')' outside strings, brackets, braces, comments
+ * and -y decorations that is followed by spaces and "= ". NULL if none.
+ */
+const char *mr_strace_find_close(const char *p, const char *end);
+
+/* Skip a quoted string at P ('"'), with a trailing "..." if any. */
+const char *mr_strace_skip_string(const char *p, const char *end);
+
+/*
+ * Unescape the C-style string body P..END (\n, \\, \", octal, \x hex)
+ * into A, NUL-terminated; returns its start.
+ */
+char *mr_strace_unescape(struct mr_arena *a, const char *p, const char *end);
+
+/*
+ * A number, NULL, constant name of namespaces NS, or a '|' / "<<"
+ * expression of them, with -X verbose comments: its value in *v; returns
+ * the byte after it (and after trailing spaces and comments) or NULL.
+ */
+const char *mr_strace_expr(const mr_symtab *t, const char *p, const char *end,
+			   unsigned ns, uint64_t *v);
+
+/* A plain number (decimal, 0x hex, 0-led octal, '-'): the byte after it. */
+const char *mr_strace_number(const char *p, const char *end, uint64_t *v);
+
+/* Signal number for a name ("SIGSEGV", "SIGRT_3", "11"); 0 if found. */
+int mr_strace_signo(const mr_symtab *t, const char *s, size_t len, int *signo);
+
+#endif

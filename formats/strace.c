@@ -1,0 +1,1108 @@
+/*
+ * strace.c - the strace text reader: one mr_event per completed syscall,
+ * signal or exit, from `strace -f -o FILE [-t|-tt|-ttt|-r] [-T] [-y|-yy]
+ * [-X raw|verbose] [-n] [-i] [-Y]` output, plain or zstd-compressed.
+ *
+ * A line is read left to right: the leader (pid, time, -r delta, -n/-i
+ * brackets), then the body. The argument list ends at the last ')' outside
+ * strings, brackets, comments and -y decorations that is followed by
+ * " = " (an argument may itself contain ") = "). Halves of a call split by
+ * "<unfinished ...>" wait in a small table keyed by pid until their
+ * "<... name resumed>" line; their texts are joined into one event.
+ *
+ * Per line the reader does no allocation and no copying of the line,
+ * except for joined halves and decoded strings, which go to buffers that
+ * only grow. Nothing depends on pointer values or hash order: leftover
+ * unfinished calls are reported in line order.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/errcode.h"
+#include "formats/formats_int.h"
+#include "formats/reader.h"
+
+#define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
+
+/* A call whose "<unfinished ...>" half was read. */
+struct pend {
+	int32_t pid;	     /* key: the pid column */
+	int32_t target;	     /* "<pid changed to N ...>": N, else 0 */
+	uint8_t used;	     /* slot holds a call */
+	uint64_t first_line; /* line of the first half */
+	int64_t ts_ns;	     /* its timestamp */
+	char *buf;	     /* "name\0args\0"; kept when the slot empties */
+	size_t cap;	     /* size of buf */
+	size_t name_len;     /* strlen(name) */
+	size_t args_len;     /* strlen(args) */
+};
+
+/* Open addressing on pid, linear probing, backward-shift deletion. */
+struct ptab {
+	struct pend *v; /* slots */
+	size_t cap;	/* power of two */
+	size_t n;	/* used slots */
+};
+
+struct mr_reader {
+	mr_zio *z;		/* line source */
+	mr_symtab *sym;		/* constant names */
+	mr_reader_warn_fn warn; /* warning callback, or NULL */
+	void *warn_ctx;		/* its context */
+	uint64_t nwarn;		/* warnings so far */
+	struct ptab pt;		/* unfinished calls */
+	struct mr_arena arena;	/* decoded strings of the current event */
+	char *join;		/* name and joined args of a merged call */
+	size_t join_cap;	/* size of join */
+	mr_event deferred;	/* second event produced by one line */
+	int has_deferred;	/* deferred is waiting */
+	int summary;		/* inside a -c/-C summary table */
+	int done;		/* end reached, leftovers reported */
+	int failed;		/* error code once failed, else 0 */
+	const char *line;	/* current line */
+	uint64_t lno;		/* its number */
+	char err[640];		/* last error */
+	char wmsg[640];		/* last warning */
+};
+
+/* ---- messages ---- */
+
+static size_t col_of(const mr_reader *rd, const char *at)
+{
+	if (!at || at < rd->line)
+		return 1;
+	return (size_t)(at - rd->line) + 1;
+}
+
+/* "found 'text'" for messages, printable bytes only. */
+static void found(char *dst, size_t n, const char *at)
+{
+	size_t i, o = 0;
+
+	if (!at || !*at) {
+		snprintf(dst, n, "the end of the line");
+		return;
+	}
+	dst[o++] = '\'';
+	for (i = 0; i < 24 && at[i] && o + 6 < n; i++)
+		dst[o++] = at[i] >= 0x20 && at[i] < 0x7f ? at[i] : '?';
+	snprintf(dst + o, n - o, "%s'", at[i] ? "..." : "");
+}
+
+static int corrupt(mr_reader *rd, const char *at, const char *expect)
+{
+	char f[64];
+
+	found(f, sizeof(f), at);
+	snprintf(rd->err, sizeof(rd->err), "%s:%llu:%zu: expected %s, found %s",
+		 mr_zio_path(rd->z), (unsigned long long)rd->lno,
+		 col_of(rd, at), expect, f);
+	return MR_ECORRUPT;
+}
+
+static void warn(mr_reader *rd, uint64_t lno, size_t col, const char *fmt, ...)
+{
+	int n;
+	va_list ap;
+
+	rd->nwarn++;
+	if (!rd->warn)
+		return;
+	n = snprintf(rd->wmsg, sizeof(rd->wmsg),
+		     "%s:%llu:%zu: warning: ", mr_zio_path(rd->z),
+		     (unsigned long long)lno, col);
+	if (n < 0 || (size_t)n >= sizeof(rd->wmsg))
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(rd->wmsg + n, sizeof(rd->wmsg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	rd->warn(rd->warn_ctx, rd->wmsg);
+}
+
+/* ---- small helpers ---- */
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_ident(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       is_digit(c) || c == '_';
+}
+
+static const char *skip_sp(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+static int starts(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
+
+static int ends(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && memcmp(end - n, lit, n) == 0;
+}
+
+/* Decimal digits at *pp into *v (at most 19); 0 if none. */
+static int digits(const char **pp, const char *end, uint64_t *v)
+{
+	const char *p = *pp;
+	uint64_t x = 0;
+	int n = 0;
+
+	while (p < end && is_digit(*p) && n < 19) {
+		x = x * 10 + (uint64_t)(*p - '0');
+		p++;
+		n++;
+	}
+	if (p < end && is_digit(*p))
+		return 0;
+	*pp = p;
+	*v = x;
+	return n;
+}
+
+static int reserve(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 256;
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	nb = realloc(*buf, ncap);
+	if (!nb)
+		return MR_ENOMEM;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+/* Reserve the arena for decoding N bytes of text, and empty it. */
+static int arena_for(mr_reader *rd, size_t n)
+{
+	rd->arena.len = 0;
+	if (reserve(&rd->arena.p, &rd->arena.cap, n + 64))
+		return MR_ENOMEM;
+	return 0;
+}
+
+/* ---- the table of unfinished calls ---- */
+
+static size_t home(const struct ptab *t, int32_t pid)
+{
+	return ((uint32_t)pid * 2654435761u >> 7) & (t->cap - 1);
+}
+
+static struct pend *pend_find(struct ptab *t, int32_t pid)
+{
+	size_t i;
+
+	if (!t->cap)
+		return NULL;
+	for (i = home(t, pid); t->v[i].used; i = (i + 1) & (t->cap - 1))
+		if (t->v[i].pid == pid)
+			return &t->v[i];
+	return NULL;
+}
+
+/* Make room for one more call; may move every slot. */
+static int pend_reserve(struct ptab *t)
+{
+	struct ptab nt;
+	size_t i, j;
+
+	if (t->cap && (t->n + 1) * 4 <= t->cap * 3)
+		return 0;
+	nt.cap = t->cap ? t->cap * 2 : 16;
+	nt.n = t->n;
+	nt.v = calloc(nt.cap, sizeof(*nt.v));
+	if (!nt.v)
+		return MR_ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->v[i].used) {
+			free(t->v[i].buf);
+			continue;
+		}
+		for (j = home(&nt, t->v[i].pid); nt.v[j].used;
+		     j = (j + 1) & (nt.cap - 1))
+			;
+		nt.v[j] = t->v[i];
+	}
+	free(t->v);
+	*t = nt;
+	return 0;
+}
+
+/* A slot for PID, which must not be in the table; pend_reserve first. */
+static struct pend *pend_insert(struct ptab *t, int32_t pid)
+{
+	size_t i;
+
+	for (i = home(t, pid); t->v[i].used; i = (i + 1) & (t->cap - 1))
+		;
+	t->v[i].used = 1;
+	t->v[i].pid = pid;
+	t->v[i].target = 0;
+	t->n++;
+	return &t->v[i];
+}
+
+static void pend_delete(struct ptab *t, struct pend *e)
+{
+	size_t i = (size_t)(e - t->v), j = i, k, mask = t->cap - 1;
+	struct pend tmp;
+
+	t->v[i].used = 0;
+	t->n--;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->v[j].used)
+			return;
+		k = home(t, t->v[j].pid);
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		tmp = t->v[i];
+		t->v[i] = t->v[j];
+		t->v[j] = tmp;
+		i = j;
+	}
+}
+
+static int pend_set(struct pend *e, const char *name, size_t nlen,
+		    const char *args, size_t alen)
+{
+	if (reserve(&e->buf, &e->cap, nlen + alen + 2))
+		return MR_ENOMEM;
+	memcpy(e->buf, name, nlen);
+	e->buf[nlen] = '\0';
+	memcpy(e->buf + nlen + 1, args, alen);
+	e->buf[nlen + 1 + alen] = '\0';
+	e->name_len = nlen;
+	e->args_len = alen;
+	return 0;
+}
+
+static void pend_drop(mr_reader *rd, struct pend *e, const char *why)
+{
+	warn(rd, e->first_line, 1, "unfinished %s call %s, dropped", e->buf,
+	     why);
+	pend_delete(&rd->pt, e);
+}
+
+/* Compare leftover calls by line, for a deterministic report. */
+static int cmp_first_line(const void *a, const void *b)
+{
+	const struct pend *x = *(const struct pend *const *)a;
+	const struct pend *y = *(const struct pend *const *)b;
+
+	return x->first_line < y->first_line ? -1
+					     : x->first_line > y->first_line;
+}
+
+static int report_leftovers(mr_reader *rd)
+{
+	struct pend **v;
+	size_t i, n = 0;
+
+	if (!rd->pt.n)
+		return 0;
+	v = malloc(rd->pt.n * sizeof(*v));
+	if (!v)
+		return MR_ENOMEM;
+	for (i = 0; i < rd->pt.cap; i++)
+		if (rd->pt.v[i].used)
+			v[n++] = &rd->pt.v[i];
+	qsort(v, n, sizeof(*v), cmp_first_line);
+	for (i = 0; i < n; i++)
+		warn(rd, v[i]->first_line, 1,
+		     "%s call never resumed before the end of the input, "
+		     "dropped",
+		     v[i]->buf);
+	free(v);
+	for (i = 0; i < rd->pt.cap; i++)
+		rd->pt.v[i].used = 0;
+	rd->pt.n = 0;
+	return 0;
+}
+
+/* ---- open / free ---- */
+
+int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
+		   size_t errlen)
+{
+	mr_reader *rd;
+	int rc;
+
+	*out = NULL;
+	rd = calloc(1, sizeof(*rd));
+	if (!rd) {
+		rc = MR_ENOMEM;
+		goto out_msg;
+	}
+	rc = mr_zio_open(&rd->z, path, errbuf, errlen);
+	if (rc)
+		goto out_free_rd;
+	mr_zio_set_expect(rd->z, "a strace line");
+	rc = mr_symtab_new(&rd->sym);
+	if (rc)
+		goto out_free_rd_msg;
+	*out = rd;
+	return 0;
+
+out_free_rd_msg:
+	mr_reader_free(rd);
+out_msg:
+	if (errbuf && errlen)
+		snprintf(errbuf, errlen, "%s: out of memory", path);
+	return rc;
+out_free_rd:
+	mr_reader_free(rd);
+	return rc;
+}
+
+void mr_reader_free(mr_reader *rd)
+{
+	size_t i;
+
+	if (!rd)
+		return;
+	for (i = 0; i < rd->pt.cap; i++)
+		free(rd->pt.v[i].buf);
+	free(rd->pt.v);
+	free(rd->arena.p);
+	free(rd->join);
+	mr_symtab_free(rd->sym);
+	mr_zio_free(rd->z);
+	free(rd);
+}
+
+void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx)
+{
+	rd->warn = fn;
+	rd->warn_ctx = ctx;
+}
+
+const char *mr_reader_errmsg(const mr_reader *rd)
+{
+	return rd->err;
+}
+
+uint64_t mr_reader_warnings(const mr_reader *rd)
+{
+	return rd->nwarn;
+}
+
+uint64_t mr_reader_lines(const mr_reader *rd)
+{
+	return mr_zio_lineno(rd->z);
+}
+
+uint64_t mr_reader_bytes_in(const mr_reader *rd)
+{
+	return mr_zio_bytes_in(rd->z);
+}
+
+const char *mr_reader_path(const mr_reader *rd)
+{
+	return mr_zio_path(rd->z);
+}
+
+const char *mr_sysno_name(int sys)
+{
+	static const char *const names[MR_SYS__COUNT] = {
+		[MR_SYS_OTHER] = "other",
+		[MR_SYS_MMAP] = "mmap",
+		[MR_SYS_MUNMAP] = "munmap",
+		[MR_SYS_MPROTECT] = "mprotect",
+		[MR_SYS_BRK] = "brk",
+		[MR_SYS_MREMAP] = "mremap",
+		[MR_SYS_MADVISE] = "madvise",
+		[MR_SYS_MLOCK] = "mlock",
+		[MR_SYS_MLOCK2] = "mlock2",
+		[MR_SYS_MUNLOCK] = "munlock",
+		[MR_SYS_MLOCKALL] = "mlockall",
+		[MR_SYS_MUNLOCKALL] = "munlockall",
+		[MR_SYS_CLONE] = "clone",
+		[MR_SYS_CLONE3] = "clone3",
+		[MR_SYS_FORK] = "fork",
+		[MR_SYS_VFORK] = "vfork",
+		[MR_SYS_EXECVE] = "execve",
+		[MR_SYS_EXECVEAT] = "execveat",
+		[MR_SYS_EXIT] = "exit",
+		[MR_SYS_EXIT_GROUP] = "exit_group",
+		[MR_SYS_OPEN] = "open",
+		[MR_SYS_OPENAT] = "openat",
+		[MR_SYS_CLOSE] = "close",
+		[MR_SYS_DUP] = "dup",
+		[MR_SYS_DUP2] = "dup2",
+	};
+
+	if (sys < 0 || sys >= MR_SYS__COUNT)
+		return "?";
+	return names[sys];
+}
+
+/* ---- the leader ---- */
+
+/*
+ * "HH:MM:SS[.frac]" (-t, -tt; since midnight) or "SECS[.frac]" (-ttt,
+ * -r): the fraction is read by its digit count.
+ */
+static const char *parse_time(const char *p, const char *end, int64_t *ts)
+{
+	uint64_t a, m, s, frac = 0;
+	int nd;
+
+	nd = digits(&p, end, &a);
+	if (!nd || nd > 10)
+		return NULL;
+	if (p < end && *p == ':') {
+		p++;
+		if (digits(&p, end, &m) != 2 || p >= end || *p != ':')
+			return NULL;
+		p++;
+		if (digits(&p, end, &s) != 2 || a > 99 || m > 59 || s > 60)
+			return NULL;
+		a = (a * 60 + m) * 60 + s;
+	}
+	if (a > 9000000000ull)
+		return NULL;
+	if (p < end && *p == '.') {
+		for (p++, nd = 0; p < end && is_digit(*p); p++, nd++)
+			if (nd < 9)
+				frac = frac * 10 + (uint64_t)(*p - '0');
+		if (nd == 0)
+			return NULL;
+		for (; nd < 9; nd++)
+			frac *= 10;
+	}
+	if (p < end && *p != ' ')
+		return NULL;
+	*ts = (int64_t)(a * 1000000000ull + frac);
+	return p;
+}
+
+/* "[   9]" (-n), "[00007f...]" or "[????????????????]" (-i). */
+static const char *skip_bracket_field(const char *p, const char *end)
+{
+	const char *q = p + 1;
+
+	while (q < end && (is_digit(*q) || (*q >= 'a' && *q <= 'f') ||
+			   *q == ' ' || *q == '?'))
+		q++;
+	if (q == end || *q != ']' || q == p + 1 || q + 1 == end || q[1] != ' ')
+		return NULL;
+	return q + 2;
+}
+
+/* Leader: pid, time, -r delta, -n/-i fields. Returns the body. */
+static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
+				mr_event *ev, int *rc)
+{
+	const char *q;
+	uint64_t v;
+	int nd, i;
+
+	p = skip_sp(p, end);
+	if (starts(p, end, "[pid ")) {
+		q = skip_sp(p + 5, end);
+		nd = digits(&q, end, &v);
+		if (!nd || v > PID_MAX || q >= end || *q != ']') {
+			*rc = corrupt(rd, q, "a pid and ']'");
+			return NULL;
+		}
+		ev->pid = (int32_t)v;
+		p = skip_sp(q + 1, end);
+	} else if (p < end && is_digit(*p)) {
+		q = p;
+		nd = digits(&q, end, &v);
+		if (nd && v <= PID_MAX && q < end && (*q == ' ' || *q == '<')) {
+			ev->pid = (int32_t)v;
+			if (*q == '<') { /* -Y: "1234<comm>" */
+				while (q < end && *q != '>')
+					q++;
+				if (q == end) {
+					*rc = corrupt(rd, p, "'pid<comm>'");
+					return NULL;
+				}
+				q++;
+			}
+			p = skip_sp(q, end);
+		}
+	}
+	if (p < end && is_digit(*p)) {
+		q = parse_time(p, end, &ev->ts_ns);
+		if (!q) {
+			*rc = corrupt(rd, p, "a timestamp");
+			return NULL;
+		}
+		p = skip_sp(q, end);
+		if (starts(p, end, "(+")) { /* -r with -t: "(+     0.000039)" */
+			q = memchr(p, ')', (size_t)(end - p));
+			if (!q) {
+				*rc = corrupt(rd, p, "'(+ delta)'");
+				return NULL;
+			}
+			p = skip_sp(q + 1, end);
+		}
+	}
+	for (i = 0; i < 2 && p < end && *p == '['; i++) {
+		q = skip_bracket_field(p, end);
+		if (!q)
+			break;
+		p = skip_sp(q, end);
+	}
+	return p;
+}
+
+/* ---- results ---- */
+
+/*
+ * The result after "= ": value, -errno, "?"; a -y path; annotations.
+ * Returns 0 or MR_ECORRUPT.
+ */
+static int parse_result(mr_reader *rd, const char *p, const char *end,
+			mr_event *ev)
+{
+	const char *q, *n;
+	uint64_t v;
+	int64_t e;
+
+	if (p < end && *p == '?') {
+		ev->ret_kind = MR_RET_UNKNOWN;
+		ev->ret = 0;
+		p = skip_sp(p + 1, end);
+		if (p < end && *p == 'E') {
+			for (n = p; n < end && is_ident(*n); n++)
+				;
+			if (mr_sym_lookup(rd->sym, p, (size_t)(n - p),
+					  MR_NS_ERRNO, &e))
+				return corrupt(rd, p, "an errno name");
+			ev->ret_kind = MR_RET_RESTART;
+			ev->ret = -e;
+			p = n;
+		}
+	} else {
+		q = mr_strace_number(p, end, &v);
+		if (!q || (q < end && *q != ' ' && *q != '<'))
+			return corrupt(rd, p, "a return value");
+		ev->ret_kind = MR_RET_VALUE;
+		ev->ret = (int64_t)v;
+		if (q < end && *q == '<') {
+			q = mr_strace_decoration(q, end, &rd->arena,
+						 &ev->ret_path);
+			if (!q)
+				return corrupt(rd, p, "a closed <path>");
+		}
+		p = skip_sp(q, end);
+		if (v == (uint64_t)-1 && p < end && *p == 'E') {
+			for (n = p; n < end && is_ident(*n); n++)
+				;
+			if (mr_sym_lookup(rd->sym, p, (size_t)(n - p),
+					  MR_NS_ERRNO, &e))
+				return corrupt(rd, p, "an errno name");
+			ev->ret_kind = MR_RET_ERROR;
+			ev->ret = -e;
+			p = n;
+		} else if (v == (uint64_t)-1 && starts(p, end, "(errno ")) {
+			q = p + 7;
+			if (!digits(&q, end, &v) || q >= end || *q != ')' ||
+			    v > 4095)
+				return corrupt(rd, p, "'(errno N)'");
+			ev->ret_kind = MR_RET_ERROR;
+			ev->ret = -(int64_t)v;
+			p = q + 1;
+		}
+	}
+	/* The rest: "(strerror)", auxiliary text, annotations, "<dur>". */
+	for (q = p; (q = memchr(q, '(', (size_t)(end - q))) != NULL; q++) {
+		if (starts(q, end, "(DELAYED)"))
+			ev->flags |= MR_EVF_DELAYED;
+		else if (starts(q, end, "(INJECTED)"))
+			ev->flags |= MR_EVF_INJECTED;
+	}
+	return 0;
+}
+
+/* ---- line kinds ---- */
+
+static int decode(mr_reader *rd, mr_event *ev, const char *args,
+		  const char *args_end, int merged)
+{
+	struct mr_dec_err de = {NULL, NULL};
+	char msg[160];
+	int64_t sys;
+	int rc;
+
+	if (mr_sym_lookup(rd->sym, ev->name, strlen(ev->name), MR_NS_SYSCALL,
+			  &sys))
+		sys = MR_SYS_OTHER;
+	ev->sys = (int)sys;
+	rc = mr_strace_decode_args(ev, ev->sys, args, args_end, rd->sym,
+				   &rd->arena, &de);
+	if (rc == 0)
+		return 0;
+	if (!merged)
+		return corrupt(rd, de.at, de.expect);
+	snprintf(msg, sizeof(msg), "%s in the joined arguments of %s",
+		 de.expect, ev->name);
+	return corrupt(rd, NULL, msg);
+}
+
+static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
+{
+	char *name = p, *args, *close;
+	const char *sfx;
+	struct pend *e;
+	uint64_t target = 0;
+	int rc;
+
+	while (p < end && is_ident(*p))
+		p++;
+	if (p == name || p == end || *p != '(' || is_digit(*name))
+		return corrupt(rd, name,
+			       "a strace line (a syscall name and '(')");
+	args = p + 1;
+
+	sfx = NULL;
+	if (ends(args, end, " <unfinished ...>")) {
+		sfx = end - 17;
+	} else if (ends(args, end, " ...>") &&
+		   (sfx = strstr(args, " <pid changed to ")) != NULL) {
+		const char *q = sfx + 17;
+
+		if (!digits(&q, end, &target) || target > PID_MAX ||
+		    q != end - 5)
+			return corrupt(rd, sfx, "'<pid changed to N ...>'");
+	} else if (ends(args, end, " <detached ...>")) {
+		warn(rd, rd->lno, 1,
+		     "%.*s call cut by strace detaching, skipped",
+		     (int)(p - name), name);
+		return 0;
+	}
+	if (sfx) {
+		/* First half: wait for "<... name resumed>". */
+		if (pend_reserve(&rd->pt))
+			return MR_ENOMEM;
+		e = pend_find(&rd->pt, ev->pid);
+		if (e)
+			pend_drop(rd, e, "superseded by a new call of its pid");
+		e = pend_insert(&rd->pt, ev->pid);
+		e->target = (int32_t)target;
+		e->first_line = rd->lno;
+		e->ts_ns = ev->ts_ns;
+		if (pend_set(e, name, (size_t)(p - name), args,
+			     (size_t)(sfx - args)))
+			return MR_ENOMEM;
+		return 0;
+	}
+
+	close = (char *)mr_strace_find_close(args, end);
+	if (!close)
+		return corrupt(rd, end, "')' and ' = ' and a result");
+	if (arena_for(rd, (size_t)(end - name)))
+		return MR_ENOMEM;
+	p = (char *)skip_sp(close + 1, end) + 2;
+	rc = parse_result(rd, p, end, ev);
+	if (rc)
+		return rc;
+	args[-1] = '\0'; /* the '(' */
+	*close = '\0';
+	ev->kind = MR_EV_SYSCALL;
+	ev->name = name;
+	ev->args = args;
+	ev->line = rd->lno;
+	ev->first_line = rd->lno;
+	rc = decode(rd, ev, args, close, 0);
+	return rc ? rc : 1;
+}
+
+static int is_exit_call(const char *name)
+{
+	return strcmp(name, "exit") == 0 || strcmp(name, "exit_group") == 0;
+}
+
+/* The unfinished call a "<... NAME resumed>" line of PID completes. */
+static struct pend *resume_lookup(mr_reader *rd, int32_t pid, const char *name,
+				  size_t nlen)
+{
+	struct pend *e = pend_find(&rd->pt, pid), *s, *best = NULL;
+	int exec = (nlen == 6 && memcmp(name, "execve", 6) == 0) ||
+		   (nlen == 8 && memcmp(name, "execveat", 8) == 0);
+	size_t i;
+
+	if (e)
+		return e;
+	/*
+	 * Not under its own pid: a thread's execve resumed by the leader
+	 * ("<pid changed to N ...>", or "+++ superseded" suppressed by -qqq),
+	 * or lines of strace -f to stderr, where the "[pid N]" prefix comes
+	 * and goes with the number of tracees. Oldest match wins.
+	 */
+	for (i = 0; i < rd->pt.cap; i++) {
+		s = &rd->pt.v[i];
+		if (!s->used || s->name_len != nlen ||
+		    memcmp(s->buf, name, nlen) != 0)
+			continue;
+		if ((pid && s->target == pid) || exec || pid == 0 ||
+		    s->pid == 0)
+			if (!best || s->first_line < best->first_line)
+				best = s;
+	}
+	return best;
+}
+
+static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
+{
+	char *name = p + 5, *n = name, *rest, *close, *j;
+	struct pend *e;
+	size_t nlen, alen, need;
+	int rc;
+
+	while (n < end && is_ident(*n))
+		n++;
+	nlen = (size_t)(n - name);
+	if (!nlen || !starts(n, end, " resumed"))
+		return corrupt(rd, n, "'<... name resumed>'");
+	rest = memchr(n, '>', (size_t)(end - n)); /* also "resumed #N>" */
+	if (!rest)
+		return corrupt(rd, n, "'>' after 'resumed'");
+	rest++;
+	e = resume_lookup(rd, ev->pid, name, nlen);
+	if (ends(rest, end, " <detached ...>")) {
+		if (e)
+			pend_drop(rd, e, "cut by strace detaching");
+		return 0;
+	}
+	if (!e) {
+		warn(rd, rd->lno, col_of(rd, name),
+		     "resumed %.*s without an unfinished start, skipped",
+		     (int)nlen, name);
+		return 0;
+	}
+	if (e->name_len != nlen || memcmp(e->buf, name, nlen) != 0) {
+		warn(rd, rd->lno, col_of(rd, name),
+		     "resumed %.*s but pid %d left %s unfinished (line %llu), "
+		     "skipped",
+		     (int)nlen, name, (int)ev->pid, e->buf,
+		     (unsigned long long)e->first_line);
+		return 0;
+	}
+	close = (char *)mr_strace_find_close(rest, end);
+	if (!close)
+		return corrupt(rd, end, "')' and ' = ' and a result");
+
+	/* "name\0" + first half's args + the rest of them + "\0" */
+	alen = e->args_len + (size_t)(close - rest);
+	need = nlen + alen + 2;
+	if (reserve(&rd->join, &rd->join_cap, need) ||
+	    arena_for(rd, need + (size_t)(end - rest)))
+		return MR_ENOMEM;
+	j = rd->join;
+	memcpy(j, e->buf, nlen + 1 + e->args_len);
+	memcpy(j + nlen + 1 + e->args_len, rest, (size_t)(close - rest));
+	while (alen && j[nlen + alen] == ' ') /* old "<... resumed> )" */
+		alen--;
+	j[nlen + 1 + alen] = '\0';
+
+	rc = parse_result(rd, skip_sp(close + 1, end) + 2, end, ev);
+	if (rc)
+		return rc;
+	ev->kind = MR_EV_SYSCALL;
+	ev->name = j;
+	ev->args = j + nlen + 1;
+	ev->line = rd->lno;
+	ev->first_line = e->first_line;
+	ev->flags |= MR_EVF_MERGED;
+	if (e->ts_ns >= 0)
+		ev->ts_ns = e->ts_ns;
+	if (ev->pid == 0)
+		ev->pid = e->pid;
+	pend_delete(&rd->pt, e);
+	rc = decode(rd, ev, ev->args, ev->args + alen, 1);
+	return rc ? rc : 1;
+}
+
+/* "--- SIGSEGV {si_signo=..., si_code=..., si_addr=...} ---" */
+static int signal_line(mr_reader *rd, char *p, char *end, mr_event *ev)
+{
+	char *name = p + 4, *n, *inner;
+	const char *v;
+	uint64_t x;
+
+	ev->kind = MR_EV_SIGNAL;
+	if (!ends(name, end, " ---"))
+		return corrupt(rd, end, "' ---' closing the signal line");
+	end -= 4;
+	if (starts(name, end, "stopped by ")) {
+		ev->flags |= MR_EVF_STOPPED;
+		name += 11;
+	}
+	for (n = name; n < end && is_ident(*n); n++)
+		;
+	if (mr_strace_signo(rd->sym, name, (size_t)(n - name), &ev->signo))
+		return corrupt(rd, name, "a signal name");
+	inner = (char *)skip_sp(n, end);
+	if (!(ev->flags & MR_EVF_STOPPED)) {
+		v = memmem(inner, (size_t)(end - inner), "si_code=", 8);
+		if (v) {
+			if (!mr_strace_expr(rd->sym, v + 8, end, MR_NS_SICODE,
+					    &x))
+				return corrupt(rd, v + 8, "an si_code value");
+			ev->si_code = (int)(int64_t)x;
+		}
+		v = memmem(inner, (size_t)(end - inner), "si_addr=", 8);
+		if (v) {
+			if (!mr_strace_expr(rd->sym, v + 8, end, 0, &x))
+				return corrupt(rd, v + 8, "an si_addr value");
+			ev->si_addr = x;
+		}
+	}
+	*end = '\0';
+	*n = '\0';
+	ev->name = name;
+	ev->args = n == inner ? n : inner;
+	ev->line = rd->lno;
+	ev->first_line = rd->lno;
+	return 1;
+}
+
+/* Move the unfinished call of pid FROM to pid TO (a thread's execve). */
+static int pend_move(mr_reader *rd, int32_t from, int32_t to)
+{
+	struct pend *src, *dst, tmp;
+
+	if (pend_reserve(&rd->pt))
+		return MR_ENOMEM;
+	if (from == to || !pend_find(&rd->pt, from))
+		return 0;
+	dst = pend_find(&rd->pt, to);
+	if (dst)
+		pend_drop(rd, dst, "left behind by a thread's execve");
+	src = pend_find(&rd->pt, from);
+	dst = pend_insert(&rd->pt, to);
+	tmp = *dst;
+	*dst = *src;
+	dst->pid = to;
+	dst->target = 0;
+	src->buf = tmp.buf;
+	src->cap = tmp.cap;
+	pend_delete(&rd->pt, src);
+	return 0;
+}
+
+/* "+++ exited with 3 +++", "+++ killed by SIGKILL +++", "+++ superseded" */
+static int exit_line(mr_reader *rd, char *p, char *end, mr_event *ev)
+{
+	char *in = p + 4, *q;
+	const char *c;
+	struct pend *e;
+	uint64_t v;
+	int rc;
+
+	if (!ends(in, end, " +++"))
+		return corrupt(rd, end, "' +++' closing the exit line");
+	end -= 4;
+	if (starts(in, end, "exited with ")) {
+		c = in + 12;
+		if (c < end && *c == '-')
+			c++;
+		if (!digits(&c, end, &v) || c != end || v > 0xffffffffu)
+			return corrupt(rd, in + 12, "an exit status");
+		ev->kind = MR_EV_EXIT;
+		ev->exit_code = in[12] == '-' ? -(int)v : (int)v;
+	} else if (starts(in, end, "killed by ")) {
+		q = in + 10;
+		while (q < end && is_ident(*q))
+			q++;
+		if (mr_strace_signo(rd->sym, in + 10, (size_t)(q - in - 10),
+				    &ev->signo))
+			return corrupt(rd, in + 10, "a signal name");
+		if (starts(q, end, " (core dumped)")) {
+			ev->core_dumped = 1;
+			q += 14;
+		}
+		if (q != end)
+			return corrupt(rd, q, "' +++' after the signal");
+		ev->kind = MR_EV_KILLED;
+	} else if (starts(in, end, "superseded by execve in pid ")) {
+		c = in + 28;
+		if (!digits(&c, end, &v) || c != end || v > PID_MAX)
+			return corrupt(rd, in + 28, "a pid");
+		ev->kind = MR_EV_SUPERSEDED;
+		ev->exit_code = (int)v;
+	} else {
+		return corrupt(rd, in,
+			       "'exited with', 'killed by' or 'superseded by'");
+	}
+	*end = '\0';
+	ev->name = in + (end - in); /* "" */
+	ev->args = in;
+	ev->line = rd->lno;
+	ev->first_line = rd->lno;
+	if (ev->kind == MR_EV_SUPERSEDED) {
+		rc = pend_move(rd, ev->exit_code, ev->pid);
+		return rc ? rc : 1;
+	}
+
+	e = pend_find(&rd->pt, ev->pid);
+	if (!e)
+		return 1;
+	if (!is_exit_call(e->buf)) {
+		pend_drop(rd, e, "cut by the end of its process");
+		return 1;
+	}
+	/* exit/exit_group never resumed: it completed, with "= ?". */
+	rd->deferred = *ev;
+	rd->has_deferred = 1;
+	if (reserve(&rd->join, &rd->join_cap, e->name_len + e->args_len + 2) ||
+	    arena_for(rd, e->args_len))
+		return MR_ENOMEM;
+	memcpy(rd->join, e->buf, e->name_len + e->args_len + 2);
+	ev->kind = MR_EV_SYSCALL;
+	ev->name = rd->join;
+	ev->args = rd->join + e->name_len + 1;
+	ev->first_line = e->first_line;
+	ev->ts_ns = e->ts_ns;
+	ev->ret_kind = MR_RET_UNKNOWN;
+	ev->exit_code = 0;
+	ev->signo = 0;
+	ev->core_dumped = 0;
+	pend_delete(&rd->pt, e);
+	rc = decode(rd, ev, ev->args, ev->args + strlen(ev->args), 1);
+	return rc ? rc : 1;
+}
+
+static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
+{
+	char *p;
+	int rc = 0;
+
+	if (rd->summary)
+		return 0;
+	p = (char *)parse_leader(rd, s, end, ev, &rc);
+	if (!p)
+		return rc;
+	if (p == end)
+		return 0; /* blank */
+	switch (*p) {
+	case '-':
+		if (starts(p, end, "--- "))
+			return signal_line(rd, p, end, ev);
+		break;
+	case '+':
+		if (starts(p, end, "+++ "))
+			return exit_line(rd, p, end, ev);
+		break;
+	case '<':
+		if (starts(p, end, "<... "))
+			return resumed_line(rd, p, end, ev);
+		if (starts(p, end, "<detached ...>")) {
+			struct pend *e = pend_find(&rd->pt, ev->pid);
+
+			if (e)
+				pend_drop(rd, e, "cut by strace detaching");
+			return 0;
+		}
+		break;
+	case 's':
+		if (starts(p, end, "strace: "))
+			return 0; /* "strace: Process N attached" */
+		break;
+	case '[':
+		if (starts(p, end, "[ Process PID=")) {
+			warn(rd, rd->lno, col_of(rd, p),
+			     "personality change (%s), skipped: calls of "
+			     "other ABIs are not decoded",
+			     p);
+			return 0;
+		}
+		break;
+	case '>':
+		if (starts(p, end, "> "))
+			return 0; /* -k stack frame */
+		break;
+	case '%':
+		if (starts(p, end, "% time")) {
+			rd->summary = 1;
+			warn(rd, rd->lno, 1,
+			     "strace -c summary table, skipped to the end");
+			return 0;
+		}
+		break;
+	}
+	return syscall_line(rd, p, end, ev);
+}
+
+int mr_reader_next(mr_reader *rd, mr_event *ev)
+{
+	char *line;
+	size_t len;
+	int rc;
+
+	if (rd->failed)
+		return rd->failed;
+	if (rd->has_deferred) {
+		*ev = rd->deferred;
+		rd->has_deferred = 0;
+		return 1;
+	}
+	for (;;) {
+		rc = mr_zio_getline(rd->z, &line, &len);
+		if (rc < 0) {
+			snprintf(rd->err, sizeof(rd->err), "%s",
+				 mr_zio_errmsg(rd->z));
+			rd->failed = rc;
+			return rc;
+		}
+		if (rc == 0) {
+			if (!rd->done) {
+				rd->done = 1;
+				rc = report_leftovers(rd);
+				if (rc)
+					goto out_nomem;
+			}
+			return 0;
+		}
+		rd->line = line;
+		rd->lno = mr_zio_lineno(rd->z);
+		memset(ev, 0, sizeof(*ev));
+		ev->ts_ns = -1;
+		rc = parse_line(rd, line, line + len, ev);
+		if (rc == 1)
+			return 1;
+		if (rc == 0)
+			continue;
+		rd->has_deferred = 0;
+		if (rc == MR_ECORRUPT && rd->lno > 1 &&
+		    !mr_zio_last_had_newline(rd->z)) {
+			warn(rd, rd->lno, 1, "truncated last line skipped (%s)",
+			     rd->err);
+			continue;
+		}
+		if (rc == MR_ENOMEM)
+			goto out_nomem;
+		rd->failed = rc;
+		return rc;
+	}
+
+out_nomem:
+	snprintf(rd->err, sizeof(rd->err), "%s:%llu: out of memory",
+		 mr_zio_path(rd->z), (unsigned long long)rd->lno);
+	rd->failed = MR_ENOMEM;
+	return MR_ENOMEM;
+}

@@ -1,0 +1,547 @@
+/*
+ * strace_sym.c - the constant names strace prints, with their Linux x86-64
+ * values (include/uapi/asm-generic/mman-common.h, mman.h, errno-base.h,
+ * errno.h, linux/errno.h, sched.h, fcntl.h, siginfo.h as of Linux 6.18).
+ *
+ * Names are looked up through an open-addressing hash built once per
+ * reader; lookups never allocate and never depend on pointer values.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/errcode.h"
+#include "formats/formats_int.h"
+
+struct sym {
+	const char *name; /* as strace prints it */
+	uint16_t ns;	  /* enum mr_ns */
+	int64_t value;	  /* its value */
+};
+
+#define S(ns, name, v)                                                         \
+	{                                                                      \
+#name, MR_NS_##ns, (int64_t)(v)                                \
+	}
+
+static const struct sym syms[] = {
+	/* mman-common.h, mman.h (x86) */
+	S(PROT, PROT_NONE, 0x0),
+	S(PROT, PROT_READ, 0x1),
+	S(PROT, PROT_WRITE, 0x2),
+	S(PROT, PROT_EXEC, 0x4),
+	S(PROT, PROT_SEM, 0x8),
+	S(PROT, PROT_GROWSDOWN, 0x01000000),
+	S(PROT, PROT_GROWSUP, 0x02000000),
+	S(MAP, MAP_FILE, 0x0),
+	S(MAP, MAP_SHARED, 0x01),
+	S(MAP, MAP_PRIVATE, 0x02),
+	S(MAP, MAP_SHARED_VALIDATE, 0x03),
+	S(MAP, MAP_DROPPABLE, 0x08),
+	S(MAP, MAP_TYPE, 0x0f),
+	S(MAP, MAP_FIXED, 0x10),
+	S(MAP, MAP_ANONYMOUS, 0x20),
+	S(MAP, MAP_ANON, 0x20),
+	S(MAP, MAP_32BIT, 0x40),
+	S(MAP, MAP_GROWSDOWN, 0x100),
+	S(MAP, MAP_DENYWRITE, 0x800),
+	S(MAP, MAP_EXECUTABLE, 0x1000),
+	S(MAP, MAP_LOCKED, 0x2000),
+	S(MAP, MAP_NORESERVE, 0x4000),
+	S(MAP, MAP_POPULATE, 0x8000),
+	S(MAP, MAP_NONBLOCK, 0x10000),
+	S(MAP, MAP_STACK, 0x20000),
+	S(MAP, MAP_HUGETLB, 0x40000),
+	S(MAP, MAP_SYNC, 0x80000),
+	S(MAP, MAP_FIXED_NOREPLACE, 0x100000),
+	S(MAP, MAP_UNINITIALIZED, 0x4000000),
+	S(MAP, MAP_HUGE_SHIFT, 26),
+	S(MAP, MAP_HUGE_MASK, 0x3f),
+	S(MAP, MAP_HUGE_16KB, 14ull << 26),
+	S(MAP, MAP_HUGE_64KB, 16ull << 26),
+	S(MAP, MAP_HUGE_512KB, 19ull << 26),
+	S(MAP, MAP_HUGE_1MB, 20ull << 26),
+	S(MAP, MAP_HUGE_2MB, 21ull << 26),
+	S(MAP, MAP_HUGE_8MB, 23ull << 26),
+	S(MAP, MAP_HUGE_16MB, 24ull << 26),
+	S(MAP, MAP_HUGE_32MB, 25ull << 26),
+	S(MAP, MAP_HUGE_256MB, 28ull << 26),
+	S(MAP, MAP_HUGE_512MB, 29ull << 26),
+	S(MAP, MAP_HUGE_1GB, 30ull << 26),
+	S(MAP, MAP_HUGE_2GB, 31ull << 26),
+	S(MAP, MAP_HUGE_16GB, 34ull << 26),
+	S(MREMAP, MREMAP_MAYMOVE, 1),
+	S(MREMAP, MREMAP_FIXED, 2),
+	S(MREMAP, MREMAP_DONTUNMAP, 4),
+	S(MADV, MADV_NORMAL, 0),
+	S(MADV, MADV_RANDOM, 1),
+	S(MADV, MADV_SEQUENTIAL, 2),
+	S(MADV, MADV_WILLNEED, 3),
+	S(MADV, MADV_DONTNEED, 4),
+	S(MADV, MADV_FREE, 8),
+	S(MADV, MADV_REMOVE, 9),
+	S(MADV, MADV_DONTFORK, 10),
+	S(MADV, MADV_DOFORK, 11),
+	S(MADV, MADV_MERGEABLE, 12),
+	S(MADV, MADV_UNMERGEABLE, 13),
+	S(MADV, MADV_HUGEPAGE, 14),
+	S(MADV, MADV_NOHUGEPAGE, 15),
+	S(MADV, MADV_DONTDUMP, 16),
+	S(MADV, MADV_DODUMP, 17),
+	S(MADV, MADV_WIPEONFORK, 18),
+	S(MADV, MADV_KEEPONFORK, 19),
+	S(MADV, MADV_COLD, 20),
+	S(MADV, MADV_PAGEOUT, 21),
+	S(MADV, MADV_POPULATE_READ, 22),
+	S(MADV, MADV_POPULATE_WRITE, 23),
+	S(MADV, MADV_DONTNEED_LOCKED, 24),
+	S(MADV, MADV_COLLAPSE, 25),
+	S(MADV, MADV_HWPOISON, 100),
+	S(MADV, MADV_SOFT_OFFLINE, 101),
+	S(MADV, MADV_GUARD_INSTALL, 102),
+	S(MADV, MADV_GUARD_REMOVE, 103),
+	S(MCL, MCL_CURRENT, 1),
+	S(MCL, MCL_FUTURE, 2),
+	S(MCL, MCL_ONFAULT, 4),
+	S(MLOCK, MLOCK_ONFAULT, 1),
+
+	/* sched.h */
+	S(CLONE, CSIGNAL, 0xff),
+	S(CLONE, CLONE_NEWTIME, 0x80),
+	S(CLONE, CLONE_VM, 0x100),
+	S(CLONE, CLONE_FS, 0x200),
+	S(CLONE, CLONE_FILES, 0x400),
+	S(CLONE, CLONE_SIGHAND, 0x800),
+	S(CLONE, CLONE_PIDFD, 0x1000),
+	S(CLONE, CLONE_PTRACE, 0x2000),
+	S(CLONE, CLONE_VFORK, 0x4000),
+	S(CLONE, CLONE_PARENT, 0x8000),
+	S(CLONE, CLONE_THREAD, 0x10000),
+	S(CLONE, CLONE_NEWNS, 0x20000),
+	S(CLONE, CLONE_SYSVSEM, 0x40000),
+	S(CLONE, CLONE_SETTLS, 0x80000),
+	S(CLONE, CLONE_PARENT_SETTID, 0x100000),
+	S(CLONE, CLONE_CHILD_CLEARTID, 0x200000),
+	S(CLONE, CLONE_DETACHED, 0x400000),
+	S(CLONE, CLONE_UNTRACED, 0x800000),
+	S(CLONE, CLONE_CHILD_SETTID, 0x1000000),
+	S(CLONE, CLONE_NEWCGROUP, 0x2000000),
+	S(CLONE, CLONE_NEWUTS, 0x4000000),
+	S(CLONE, CLONE_NEWIPC, 0x8000000),
+	S(CLONE, CLONE_NEWUSER, 0x10000000),
+	S(CLONE, CLONE_NEWPID, 0x20000000),
+	S(CLONE, CLONE_NEWNET, 0x40000000),
+	S(CLONE, CLONE_IO, 0x80000000ull),
+	S(CLONE, CLONE_CLEAR_SIGHAND, 0x100000000ull),
+	S(CLONE, CLONE_INTO_CGROUP, 0x200000000ull),
+
+	/* signal.h (x86) */
+	S(SIG, SIGHUP, 1),
+	S(SIG, SIGINT, 2),
+	S(SIG, SIGQUIT, 3),
+	S(SIG, SIGILL, 4),
+	S(SIG, SIGTRAP, 5),
+	S(SIG, SIGABRT, 6),
+	S(SIG, SIGIOT, 6),
+	S(SIG, SIGBUS, 7),
+	S(SIG, SIGFPE, 8),
+	S(SIG, SIGKILL, 9),
+	S(SIG, SIGUSR1, 10),
+	S(SIG, SIGSEGV, 11),
+	S(SIG, SIGUSR2, 12),
+	S(SIG, SIGPIPE, 13),
+	S(SIG, SIGALRM, 14),
+	S(SIG, SIGTERM, 15),
+	S(SIG, SIGSTKFLT, 16),
+	S(SIG, SIGCHLD, 17),
+	S(SIG, SIGCLD, 17),
+	S(SIG, SIGCONT, 18),
+	S(SIG, SIGSTOP, 19),
+	S(SIG, SIGTSTP, 20),
+	S(SIG, SIGTTIN, 21),
+	S(SIG, SIGTTOU, 22),
+	S(SIG, SIGURG, 23),
+	S(SIG, SIGXCPU, 24),
+	S(SIG, SIGXFSZ, 25),
+	S(SIG, SIGVTALRM, 26),
+	S(SIG, SIGPROF, 27),
+	S(SIG, SIGWINCH, 28),
+	S(SIG, SIGIO, 29),
+	S(SIG, SIGPOLL, 29),
+	S(SIG, SIGPWR, 30),
+	S(SIG, SIGSYS, 31),
+	S(SIG, SIGUNUSED, 31),
+	S(SIG, SIGRTMIN, 32),
+	S(SIG, SIGRTMAX, 64),
+
+	/* asm-generic/fcntl.h (x86-64 values) */
+	S(O, O_RDONLY, 00),
+	S(O, O_WRONLY, 01),
+	S(O, O_RDWR, 02),
+	S(O, O_ACCMODE, 03),
+	S(O, O_CREAT, 0100),
+	S(O, O_EXCL, 0200),
+	S(O, O_NOCTTY, 0400),
+	S(O, O_TRUNC, 01000),
+	S(O, O_APPEND, 02000),
+	S(O, O_NONBLOCK, 04000),
+	S(O, O_NDELAY, 04000),
+	S(O, O_DSYNC, 010000),
+	S(O, FASYNC, 020000),
+	S(O, O_ASYNC, 020000),
+	S(O, O_DIRECT, 040000),
+	S(O, O_LARGEFILE, 0100000),
+	S(O, O_DIRECTORY, 0200000),
+	S(O, O_NOFOLLOW, 0400000),
+	S(O, O_NOATIME, 01000000),
+	S(O, O_CLOEXEC, 02000000),
+	S(O, __O_SYNC, 04000000),
+	S(O, O_SYNC, 04010000),
+	S(O, O_FSYNC, 04010000),
+	S(O, O_RSYNC, 04010000),
+	S(O, O_PATH, 010000000),
+	S(O, __O_TMPFILE, 020000000),
+	S(O, O_TMPFILE, 020200000),
+	S(FD, AT_FDCWD, -100),
+	S(AT, AT_SYMLINK_NOFOLLOW, 0x100),
+	S(AT, AT_REMOVEDIR, 0x200),
+	S(AT, AT_SYMLINK_FOLLOW, 0x400),
+	S(AT, AT_NO_AUTOMOUNT, 0x800),
+	S(AT, AT_EMPTY_PATH, 0x1000),
+	S(AT, AT_RECURSIVE, 0x8000),
+	S(AT, AT_EXECVE_CHECK, 0x10000),
+
+	/* errno-base.h, errno.h, linux/errno.h (kernel-internal) */
+	S(ERRNO, EPERM, 1),
+	S(ERRNO, ENOENT, 2),
+	S(ERRNO, ESRCH, 3),
+	S(ERRNO, EINTR, 4),
+	S(ERRNO, EIO, 5),
+	S(ERRNO, ENXIO, 6),
+	S(ERRNO, E2BIG, 7),
+	S(ERRNO, ENOEXEC, 8),
+	S(ERRNO, EBADF, 9),
+	S(ERRNO, ECHILD, 10),
+	S(ERRNO, EAGAIN, 11),
+	S(ERRNO, EWOULDBLOCK, 11),
+	S(ERRNO, ENOMEM, 12),
+	S(ERRNO, EACCES, 13),
+	S(ERRNO, EFAULT, 14),
+	S(ERRNO, ENOTBLK, 15),
+	S(ERRNO, EBUSY, 16),
+	S(ERRNO, EEXIST, 17),
+	S(ERRNO, EXDEV, 18),
+	S(ERRNO, ENODEV, 19),
+	S(ERRNO, ENOTDIR, 20),
+	S(ERRNO, EISDIR, 21),
+	S(ERRNO, EINVAL, 22),
+	S(ERRNO, ENFILE, 23),
+	S(ERRNO, EMFILE, 24),
+	S(ERRNO, ENOTTY, 25),
+	S(ERRNO, ETXTBSY, 26),
+	S(ERRNO, EFBIG, 27),
+	S(ERRNO, ENOSPC, 28),
+	S(ERRNO, ESPIPE, 29),
+	S(ERRNO, EROFS, 30),
+	S(ERRNO, EMLINK, 31),
+	S(ERRNO, EPIPE, 32),
+	S(ERRNO, EDOM, 33),
+	S(ERRNO, ERANGE, 34),
+	S(ERRNO, EDEADLK, 35),
+	S(ERRNO, EDEADLOCK, 35),
+	S(ERRNO, ENAMETOOLONG, 36),
+	S(ERRNO, ENOLCK, 37),
+	S(ERRNO, ENOSYS, 38),
+	S(ERRNO, ENOTEMPTY, 39),
+	S(ERRNO, ELOOP, 40),
+	S(ERRNO, ENOMSG, 42),
+	S(ERRNO, EIDRM, 43),
+	S(ERRNO, ECHRNG, 44),
+	S(ERRNO, EL2NSYNC, 45),
+	S(ERRNO, EL3HLT, 46),
+	S(ERRNO, EL3RST, 47),
+	S(ERRNO, ELNRNG, 48),
+	S(ERRNO, EUNATCH, 49),
+	S(ERRNO, ENOCSI, 50),
+	S(ERRNO, EL2HLT, 51),
+	S(ERRNO, EBADE, 52),
+	S(ERRNO, EBADR, 53),
+	S(ERRNO, EXFULL, 54),
+	S(ERRNO, ENOANO, 55),
+	S(ERRNO, EBADRQC, 56),
+	S(ERRNO, EBADSLT, 57),
+	S(ERRNO, EBFONT, 59),
+	S(ERRNO, ENOSTR, 60),
+	S(ERRNO, ENODATA, 61),
+	S(ERRNO, ETIME, 62),
+	S(ERRNO, ENOSR, 63),
+	S(ERRNO, ENONET, 64),
+	S(ERRNO, ENOPKG, 65),
+	S(ERRNO, EREMOTE, 66),
+	S(ERRNO, ENOLINK, 67),
+	S(ERRNO, EADV, 68),
+	S(ERRNO, ESRMNT, 69),
+	S(ERRNO, ECOMM, 70),
+	S(ERRNO, EPROTO, 71),
+	S(ERRNO, EMULTIHOP, 72),
+	S(ERRNO, EDOTDOT, 73),
+	S(ERRNO, EBADMSG, 74),
+	S(ERRNO, EOVERFLOW, 75),
+	S(ERRNO, ENOTUNIQ, 76),
+	S(ERRNO, EBADFD, 77),
+	S(ERRNO, EREMCHG, 78),
+	S(ERRNO, ELIBACC, 79),
+	S(ERRNO, ELIBBAD, 80),
+	S(ERRNO, ELIBSCN, 81),
+	S(ERRNO, ELIBMAX, 82),
+	S(ERRNO, ELIBEXEC, 83),
+	S(ERRNO, EILSEQ, 84),
+	S(ERRNO, ERESTART, 85),
+	S(ERRNO, ESTRPIPE, 86),
+	S(ERRNO, EUSERS, 87),
+	S(ERRNO, ENOTSOCK, 88),
+	S(ERRNO, EDESTADDRREQ, 89),
+	S(ERRNO, EMSGSIZE, 90),
+	S(ERRNO, EPROTOTYPE, 91),
+	S(ERRNO, ENOPROTOOPT, 92),
+	S(ERRNO, EPROTONOSUPPORT, 93),
+	S(ERRNO, ESOCKTNOSUPPORT, 94),
+	S(ERRNO, EOPNOTSUPP, 95),
+	S(ERRNO, ENOTSUP, 95),
+	S(ERRNO, EPFNOSUPPORT, 96),
+	S(ERRNO, EAFNOSUPPORT, 97),
+	S(ERRNO, EADDRINUSE, 98),
+	S(ERRNO, EADDRNOTAVAIL, 99),
+	S(ERRNO, ENETDOWN, 100),
+	S(ERRNO, ENETUNREACH, 101),
+	S(ERRNO, ENETRESET, 102),
+	S(ERRNO, ECONNABORTED, 103),
+	S(ERRNO, ECONNRESET, 104),
+	S(ERRNO, ENOBUFS, 105),
+	S(ERRNO, EISCONN, 106),
+	S(ERRNO, ENOTCONN, 107),
+	S(ERRNO, ESHUTDOWN, 108),
+	S(ERRNO, ETOOMANYREFS, 109),
+	S(ERRNO, ETIMEDOUT, 110),
+	S(ERRNO, ECONNREFUSED, 111),
+	S(ERRNO, EHOSTDOWN, 112),
+	S(ERRNO, EHOSTUNREACH, 113),
+	S(ERRNO, EALREADY, 114),
+	S(ERRNO, EINPROGRESS, 115),
+	S(ERRNO, ESTALE, 116),
+	S(ERRNO, EUCLEAN, 117),
+	S(ERRNO, ENOTNAM, 118),
+	S(ERRNO, ENAVAIL, 119),
+	S(ERRNO, EISNAM, 120),
+	S(ERRNO, EREMOTEIO, 121),
+	S(ERRNO, EDQUOT, 122),
+	S(ERRNO, ENOMEDIUM, 123),
+	S(ERRNO, EMEDIUMTYPE, 124),
+	S(ERRNO, ECANCELED, 125),
+	S(ERRNO, ENOKEY, 126),
+	S(ERRNO, EKEYEXPIRED, 127),
+	S(ERRNO, EKEYREVOKED, 128),
+	S(ERRNO, EKEYREJECTED, 129),
+	S(ERRNO, EOWNERDEAD, 130),
+	S(ERRNO, ENOTRECOVERABLE, 131),
+	S(ERRNO, ERFKILL, 132),
+	S(ERRNO, EHWPOISON, 133),
+	S(ERRNO, ERESTARTSYS, 512),
+	S(ERRNO, ERESTARTNOINTR, 513),
+	S(ERRNO, ERESTARTNOHAND, 514),
+	S(ERRNO, ENOIOCTLCMD, 515),
+	S(ERRNO, ERESTART_RESTARTBLOCK, 516),
+	S(ERRNO, EPROBE_DEFER, 517),
+	S(ERRNO, EOPENSTALE, 518),
+	S(ERRNO, ENOPARAM, 519),
+	S(ERRNO, EBADHANDLE, 521),
+	S(ERRNO, ENOTSYNC, 522),
+	S(ERRNO, EBADCOOKIE, 523),
+	S(ERRNO, ENOTSUPP, 524),
+	S(ERRNO, ETOOSMALL, 525),
+	S(ERRNO, ESERVERFAULT, 526),
+	S(ERRNO, EBADTYPE, 527),
+	S(ERRNO, EJUKEBOX, 528),
+	S(ERRNO, EIOCBQUEUED, 529),
+	S(ERRNO, ERECALLCONFLICT, 530),
+	S(ERRNO, ENOGRACE, 531),
+
+	/* asm-generic/siginfo.h */
+	S(SICODE, SI_USER, 0),
+	S(SICODE, SI_KERNEL, 0x80),
+	S(SICODE, SI_QUEUE, -1),
+	S(SICODE, SI_TIMER, -2),
+	S(SICODE, SI_MESGQ, -3),
+	S(SICODE, SI_ASYNCIO, -4),
+	S(SICODE, SI_SIGIO, -5),
+	S(SICODE, SI_TKILL, -6),
+	S(SICODE, SI_DETHREAD, -7),
+	S(SICODE, SI_ASYNCNL, -60),
+	S(SICODE, ILL_ILLOPC, 1),
+	S(SICODE, ILL_ILLOPN, 2),
+	S(SICODE, ILL_ILLADR, 3),
+	S(SICODE, ILL_ILLTRP, 4),
+	S(SICODE, ILL_PRVOPC, 5),
+	S(SICODE, ILL_PRVREG, 6),
+	S(SICODE, ILL_COPROC, 7),
+	S(SICODE, ILL_BADSTK, 8),
+	S(SICODE, ILL_BADIADDR, 9),
+	S(SICODE, FPE_INTDIV, 1),
+	S(SICODE, FPE_INTOVF, 2),
+	S(SICODE, FPE_FLTDIV, 3),
+	S(SICODE, FPE_FLTOVF, 4),
+	S(SICODE, FPE_FLTUND, 5),
+	S(SICODE, FPE_FLTRES, 6),
+	S(SICODE, FPE_FLTINV, 7),
+	S(SICODE, FPE_FLTSUB, 8),
+	S(SICODE, FPE_FLTUNK, 14),
+	S(SICODE, FPE_CONDTRAP, 15),
+	S(SICODE, SEGV_MAPERR, 1),
+	S(SICODE, SEGV_ACCERR, 2),
+	S(SICODE, SEGV_BNDERR, 3),
+	S(SICODE, SEGV_PKUERR, 4),
+	S(SICODE, SEGV_ACCADI, 5),
+	S(SICODE, SEGV_ADIDERR, 6),
+	S(SICODE, SEGV_ADIPERR, 7),
+	S(SICODE, SEGV_MTEAERR, 8),
+	S(SICODE, SEGV_MTESERR, 9),
+	S(SICODE, SEGV_CPERR, 10),
+	S(SICODE, BUS_ADRALN, 1),
+	S(SICODE, BUS_ADRERR, 2),
+	S(SICODE, BUS_OBJERR, 3),
+	S(SICODE, BUS_MCEERR_AR, 4),
+	S(SICODE, BUS_MCEERR_AO, 5),
+	S(SICODE, TRAP_BRKPT, 1),
+	S(SICODE, TRAP_TRACE, 2),
+	S(SICODE, TRAP_BRANCH, 3),
+	S(SICODE, TRAP_HWBKPT, 4),
+	S(SICODE, TRAP_UNK, 5),
+	S(SICODE, TRAP_PERF, 6),
+	S(SICODE, CLD_EXITED, 1),
+	S(SICODE, CLD_KILLED, 2),
+	S(SICODE, CLD_DUMPED, 3),
+	S(SICODE, CLD_TRAPPED, 4),
+	S(SICODE, CLD_STOPPED, 5),
+	S(SICODE, CLD_CONTINUED, 6),
+	S(SICODE, POLL_IN, 1),
+	S(SICODE, POLL_OUT, 2),
+	S(SICODE, POLL_MSG, 3),
+	S(SICODE, POLL_ERR, 4),
+	S(SICODE, POLL_PRI, 5),
+	S(SICODE, POLL_HUP, 6),
+	S(SICODE, SYS_SECCOMP, 1),
+	S(SICODE, SYS_USER_DISPATCH, 2),
+
+	/* the syscalls mmreplay decodes */
+	S(SYSCALL, mmap, MR_SYS_MMAP),
+	S(SYSCALL, mmap2, MR_SYS_MMAP),
+	S(SYSCALL, munmap, MR_SYS_MUNMAP),
+	S(SYSCALL, mprotect, MR_SYS_MPROTECT),
+	S(SYSCALL, pkey_mprotect, MR_SYS_MPROTECT),
+	S(SYSCALL, brk, MR_SYS_BRK),
+	S(SYSCALL, mremap, MR_SYS_MREMAP),
+	S(SYSCALL, madvise, MR_SYS_MADVISE),
+	S(SYSCALL, mlock, MR_SYS_MLOCK),
+	S(SYSCALL, mlock2, MR_SYS_MLOCK2),
+	S(SYSCALL, munlock, MR_SYS_MUNLOCK),
+	S(SYSCALL, mlockall, MR_SYS_MLOCKALL),
+	S(SYSCALL, munlockall, MR_SYS_MUNLOCKALL),
+	S(SYSCALL, clone, MR_SYS_CLONE),
+	S(SYSCALL, clone3, MR_SYS_CLONE3),
+	S(SYSCALL, fork, MR_SYS_FORK),
+	S(SYSCALL, vfork, MR_SYS_VFORK),
+	S(SYSCALL, execve, MR_SYS_EXECVE),
+	S(SYSCALL, execveat, MR_SYS_EXECVEAT),
+	S(SYSCALL, exit, MR_SYS_EXIT),
+	S(SYSCALL, exit_group, MR_SYS_EXIT_GROUP),
+	S(SYSCALL, open, MR_SYS_OPEN),
+	S(SYSCALL, openat, MR_SYS_OPENAT),
+	S(SYSCALL, close, MR_SYS_CLOSE),
+	S(SYSCALL, dup, MR_SYS_DUP),
+	S(SYSCALL, dup2, MR_SYS_DUP2),
+	S(SYSCALL, dup3, MR_SYS_DUP2),
+};
+
+#define NSYMS (sizeof(syms) / sizeof(syms[0]))
+#define HBITS 11
+#define HSIZE (1u << HBITS)
+
+struct mr_symtab {
+	uint16_t slot[HSIZE]; /* index into syms + 1, 0 when empty */
+};
+
+static uint32_t hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+int mr_symtab_new(mr_symtab **out)
+{
+	mr_symtab *t;
+	size_t i;
+	uint32_t h;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return MR_ENOMEM;
+	for (i = 0; i < NSYMS; i++) {
+		h = hash(syms[i].name, strlen(syms[i].name)) & (HSIZE - 1);
+		while (t->slot[h])
+			h = (h + 1) & (HSIZE - 1);
+		t->slot[h] = (uint16_t)(i + 1);
+	}
+	*out = t;
+	return 0;
+}
+
+void mr_symtab_free(mr_symtab *t)
+{
+	free(t);
+}
+
+/* "SIGRT_n" is SIGRTMIN + n. */
+static int sigrt(const char *s, size_t len, int64_t *val)
+{
+	unsigned n = 0;
+	size_t i;
+
+	if (len < 8 || len > 9 || memcmp(s, "SIGRT_", 6) != 0)
+		return -1;
+	for (i = 6; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		n = n * 10 + (unsigned)(s[i] - '0');
+	}
+	if (n > 32)
+		return -1;
+	*val = 32 + n;
+	return 0;
+}
+
+int mr_sym_lookup(const mr_symtab *t, const char *s, size_t len, unsigned ns,
+		  int64_t *val)
+{
+	uint32_t h;
+	const struct sym *e;
+
+	if (len == 0 || len > 32)
+		return -1;
+	h = hash(s, len) & (HSIZE - 1);
+	while (t->slot[h]) {
+		e = &syms[t->slot[h] - 1];
+		if ((e->ns & ns) && strncmp(e->name, s, len) == 0 &&
+		    e->name[len] == '\0') {
+			*val = e->value;
+			return 0;
+		}
+		h = (h + 1) & (HSIZE - 1);
+	}
+	if ((ns & MR_NS_SIG) && sigrt(s, len, val) == 0)
+		return 0;
+	return -1;
+}
