@@ -64,6 +64,8 @@ enum mr_ret_kind {
 #define MR_EVF_DELAYED 0x1u  /* "(DELAYED)" */
 #define MR_EVF_INJECTED 0x2u /* "(INJECTED)" */
 #define MR_EVF_MERGED 0x4u   /* built from <unfinished ...> + resumed */
+#define MR_EVF_STOPPED 0x8u  /* "--- stopped by SIGSTOP ---": a group
+				stop, not a signal delivery */
 
 #define MR_EV_NARGS 6
 

@@ -18,10 +18,9 @@ struct sym {
 	int64_t value;	  /* its value */
 };
 
-#define S(ns, name, v)                                                         \
-	{                                                                      \
-#name, MR_NS_##ns, (int64_t)(v)                                \
-	}
+/* clang-format off */
+#define S(ns, name, v) {#name, MR_NS_##ns, (int64_t)(v)}
+/* clang-format on */
 
 static const struct sym syms[] = {
 	/* mman-common.h, mman.h (x86) */
