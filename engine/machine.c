@@ -29,6 +29,7 @@ void mr_config_default(mr_config *c)
 	c->stack_guard_gap = 256 * MR_PAGE_SIZE;
 	c->thp = MR_THP_MADVISE; /* placement does not depend on it */
 	c->assume_written = 1;
+	c->file_thp = 1;
 }
 
 /* splitmix64 finaliser: a bijective 64-bit mix. */

@@ -645,23 +645,74 @@ static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 }
 
 /*
+ * Whether the file F lives where mmap aligns large mappings the way ext4,
+ * xfs and btrfs do (their get_unmapped_area is thp_get_unmapped_area()).
+ * The model does not know filesystems: with cfg.file_thp every file does
+ * but those on the usual tmpfs, proc and device mounts, and memfds.
+ */
+static int file_thp(const mr_mm *mm, const mr_fileref *f)
+{
+	static const char *const skip[] = {"/dev/", "/run/", "/proc/",
+					   "/sys/", "/memfd:", "/SYSV"};
+	const mr_file *file = mr_machine_file_get(mm->m, f->file);
+	size_t i;
+
+	if (!mm->m->cfg.file_thp || !file)
+		return 0;
+	for (i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strncmp(file->path, skip[i], strlen(skip[i])))
+			return 0;
+	return 1;
+}
+
+/*
+ * __thp_get_unmapped_area() for a mapping of LEN bytes at file offset OFF
+ * (0 for anonymous memory): when [off, off + len) holds a whole aligned
+ * 2 MiB of the file, search for len + 2 MiB (the hint too is tried with
+ * that length) and place the mapping so that the file's 2 MiB boundaries
+ * fall on 2 MiB boundaries; when the padded area comes back aligned, its
+ * top 2 MiB-aligned slot is used. Returns 0 when it does not apply or the
+ * padded search fails (the caller then searches normally), -EAGAIN when
+ * the model cannot tell.
+ */
+static int64_t thp_area(const mr_mm *mm, uint64_t addr, uint64_t len,
+			uint64_t off)
+{
+	uint64_t off_align = (off + MR_PMD_SIZE - 1) & ~(MR_PMD_SIZE - 1);
+	uint64_t sub;
+	int64_t r;
+
+	if (off + len <= off_align || off + len - off_align < MR_PMD_SIZE ||
+	    len + MR_PMD_SIZE < len)
+		return 0;
+	r = get_area(mm, addr, len + MR_PMD_SIZE);
+	if (r == -EAGAIN)
+		return r;
+	if (r < 0)
+		return 0;
+	if ((uint64_t)r == addr)
+		return r;
+	sub = (off - (uint64_t)r) & (MR_PMD_SIZE - 1);
+	return r + (int64_t)(sub ? sub : MR_PMD_SIZE);
+}
+
+/*
  * __get_unmapped_area(): the address the kernel would choose; < 0 is an
  * errno. ADDR is the hint after round_hint_to_min().
  *
  * An anonymous private mapping without a hint whose length is a multiple
- * of 2 MiB goes through thp_get_unmapped_area_vmflags(): the search asks
- * for len + 2 MiB and the result is aligned up to 2 MiB (or, when already
- * aligned, moved up by 2 MiB: the top of the padded area). This depends on
+ * of 2 MiB goes through thp_get_unmapped_area_vmflags(), as does every
+ * mapping of a file on ext4 and the like (see file_thp()). This depends on
  * CONFIG_TRANSPARENT_HUGEPAGE only, not on the sysfs THP mode (measured:
  * 6.18 aligns with transparent_hugepage/enabled = never). Shared anonymous
  * memory is shmem, aligned only when shmem THP is enabled (not modelled:
- * shmem_enabled is "never" on the machines measured), and file mappings
- * follow their filesystem (not modelled).
+ * shmem_enabled is "never" on the machines measured).
  */
 static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
-		     uint64_t flags, const mr_fileref *f)
+		     uint64_t flags, const mr_fileref *f, uint64_t pgoff)
 {
 	const mr_config *c = &mm->m->cfg;
+	int64_t r = 0;
 
 	if (len > c->task_size)
 		return -ENOMEM;
@@ -672,20 +723,13 @@ static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
 			return -EINVAL;
 		return (int64_t)addr;
 	}
-	if (!f && !(flags & MAP_SHARED_) && !addr &&
-	    !(len & (MR_PMD_SIZE - 1))) {
-		uint64_t padded = len + MR_PMD_SIZE;
-		int64_t r = get_area(mm, 0, padded);
-
-		if (r >= 0) {
-			uint64_t sub = (0 - (uint64_t)r) & (MR_PMD_SIZE - 1);
-
-			return r + (int64_t)(sub ? sub : MR_PMD_SIZE);
-		}
-		if (r == -EAGAIN)
-			return r;
-		/* The padding did not fit: retry without it. */
-	}
+	if (f && file_thp(mm, f))
+		r = thp_area(mm, addr, len, pgoff << MR_PAGE_SHIFT);
+	else if (!f && !(flags & MAP_SHARED_) && !addr &&
+		 !(len & (MR_PMD_SIZE - 1)))
+		r = thp_area(mm, 0, len, 0);
+	if (r)
+		return r;
 	return get_area(mm, addr, len);
 }
 
@@ -724,7 +768,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EOVERFLOW;
 	if (mm->tree.count > c->max_map_count)
 		return -ENOMEM;
-	a = place(mm, *addr, *len, flags, f);
+	a = place(mm, *addr, *len, flags, f, pgoff);
 	if (a < 0)
 		return a;
 	if (flags & MAP_FIXED_NOREPLACE_) {

@@ -49,6 +49,10 @@ typedef struct mr_config {
 	int assume_written;	  /* 1: a writable private VMA is taken to
 				     be written (gets an anon_vma) as soon
 				     as it exists; see docs/fidelity.md */
+	int file_thp;		  /* 1: files are on a filesystem whose
+				     mmap aligns 2 MiB of file to 2 MiB of
+				     address (ext4, xfs, btrfs); tmpfs,
+				     /proc, /sys, /dev and memfds never */
 } mr_config;
 
 /* Linux 6.18 x86-64 defaults, with an effective mmap_min_addr of 65536. */
