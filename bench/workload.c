@@ -141,6 +141,25 @@ static long check(long r, int meant_to_fail)
 	return r;
 }
 
+/* Raw syscalls: every call reaches the kernel (glibc's wrappers reject
+ * some bad arguments themselves), so N calls are N trace lines. */
+static long sys(long nr, unsigned long a, unsigned long b, unsigned long c,
+		unsigned long d, unsigned long e, int meant_to_fail)
+{
+	long r = syscall(nr, a, b, c, d, e);
+
+	return check(r == -1 ? -errno : r, meant_to_fail);
+}
+
+static long sys_mmap(uintptr_t a, unsigned long len, int prot, int flags,
+		     int fd, unsigned long off, int meant_to_fail)
+{
+	long r = syscall(SYS_mmap, a, len, (long)prot, (long)flags, (long)fd,
+			 off);
+
+	return check(r == -1 ? -errno : r, meant_to_fail);
+}
+
 /* Forget [a, e) in the outside list (munmap, or a MAP_FIXED over it). */
 static void out_remove(uintptr_t a, uintptr_t e)
 {
@@ -178,7 +197,7 @@ static void note_mapped(uintptr_t a, uintptr_t e, unsigned char v)
 	if (nout < MAX_OUT)
 		outs[nout++] = (struct out){ a, e, v };
 	else /* no room to remember it: give it back */
-		check(munmap((void *)a, e - a) ? -errno : 0, 0);
+		sys(SYS_munmap, a, e - a, 0, 0, 0, 0);
 }
 
 static void note_unmapped(uintptr_t a, uintptr_t e)
@@ -195,13 +214,6 @@ static void note_unmapped(uintptr_t a, uintptr_t e)
 	out_remove(a, e);
 }
 
-static long sys_mmap(uintptr_t a, unsigned long len, int prot, int flags,
-		     int fd, unsigned long off, int meant_to_fail)
-{
-	void *r = mmap((void *)a, len, prot, flags, fd, (off_t)off);
-
-	return check(r == MAP_FAILED ? -errno : (long)r, meant_to_fail);
-}
 
 /* A random mapped page of the window, or -1 if none. */
 static long rnd_mapped_page(void)
@@ -331,7 +343,7 @@ static void op_munmap(void)
 		op_mmap(0);
 		return;
 	}
-	if (check(munmap((void *)a, n * PG) ? -errno : 0, 0) == 0)
+	if (sys(SYS_munmap, a, n * PG, 0, 0, 0, 0) == 0)
 		note_unmapped(a, a + n * PG);
 }
 
@@ -346,7 +358,7 @@ static void op_mprotect(void)
 		op_mmap(0);
 		return;
 	}
-	r = check(mprotect((void *)a, n * PG, prot) ? -errno : 0, 0);
+	r = sys(SYS_mprotect, a, n * PG, (unsigned long)prot, 0, 0, 0);
 	if (r == -EACCES)
 		return;
 	/* The kernel changes the mapped prefix even when a hole ends it
@@ -425,9 +437,7 @@ static void op_mremap(void)
 		flags = MREMAP_MAYMOVE | MREMAP_FIXED;
 	}
 	}
-	void *res = mremap((void *)a, n * PG, nn * PG, flags, (void *)dst);
-
-	r = check(res == MAP_FAILED ? -errno : (long)res, 0);
+	r = sys(SYS_mremap, a, n * PG, nn * PG, (unsigned long)flags, dst, 0);
 	if (r < 0)
 		return;
 	if ((uintptr_t)r == a) {
@@ -452,7 +462,7 @@ static void op_madvise(void)
 		op_mmap(0);
 		return;
 	}
-	check(madvise((void *)a, n * PG, adv[below(5)]) ? -errno : 0, 0);
+	sys(SYS_madvise, a, n * PG, (unsigned long)adv[below(5)], 0, 0, 0);
 }
 
 /* Calls that must fail. */
@@ -463,13 +473,13 @@ static void op_bad(void)
 
 	switch (below(6)) {
 	case 0: /* unaligned munmap: EINVAL */
-		check(munmap((void *)(a + 123), PG) ? -errno : 0, 1);
+		sys(SYS_munmap, a + 123, PG, 0, 0, 0, 1);
 		break;
 	case 1: /* zero length mmap: EINVAL */
 		sys_mmap(0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
 		break;
 	case 2: /* unaligned mprotect: EINVAL */
-		check(mprotect((void *)(a + 1), PG, PROT_READ) ? -errno : 0, 1);
+		sys(SYS_mprotect, a + 1, PG, PROT_READ, 0, 0, 1);
 		break;
 	case 3: /* NOREPLACE over a live page: EEXIST */
 		if (p < 0) {
@@ -479,12 +489,9 @@ static void op_bad(void)
 		sys_mmap(a, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
 			 MAP_FIXED_NOREPLACE, -1, 0, 1);
 		break;
-	case 4: { /* mremap with a bad flag: EINVAL */
-		void *r = mremap((void *)a, PG, PG, 0x40000000);
-
-		check(r == MAP_FAILED ? -errno : 0, 1);
+	case 4: /* mremap with a bad flag: EINVAL */
+		sys(SYS_mremap, a, PG, PG, 0x40000000, 0, 1);
 		break;
-	}
 	default: /* unaligned file offset: EINVAL */
 		sys_mmap(0, PG, PROT_READ, MAP_PRIVATE, filefd, 100, 1);
 		break;
@@ -528,7 +535,7 @@ static void prune(void)
 	/* Unmap a large slice of the window. */
 	unsigned long p = below(WIN_PAGES - 16384);
 
-	if (check(munmap((void *)pa(p), 16384 * PG) ? -errno : 0, 0) == 0)
+	if (sys(SYS_munmap, pa(p), 16384 * PG, 0, 0, 0, 0) == 0)
 		note_unmapped(pa(p), pa(p + 16384));
 }
 
@@ -596,7 +603,7 @@ int main(int argc, char **argv)
 			struct out *o = &outs[below((unsigned long)nout)];
 			uintptr_t a = o->start, e = o->end;
 
-			if (check(munmap((void *)a, e - a) ? -errno : 0, 0) == 0)
+			if (sys(SYS_munmap, a, e - a, 0, 0, 0, 0) == 0)
 				note_unmapped(a, e);
 		} else if (r < 8)
 			op_mmap(0);
