@@ -631,7 +631,7 @@ static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 			return (int64_t)addr;
 	}
 	if (!mm->base_known)
-		return -EAGAIN; /* unpredictable: no mmap_base */
+		return MR_PRED_NONE; /* no mmap_base yet */
 	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
 				    0, 0) == 0)
 		return (int64_t)out;
@@ -672,8 +672,8 @@ static int file_thp(const mr_mm *mm, const mr_fileref *f)
  * that length) and place the mapping so that the file's 2 MiB boundaries
  * fall on 2 MiB boundaries; when the padded area comes back aligned, its
  * top 2 MiB-aligned slot is used. Returns 0 when it does not apply or the
- * padded search fails (the caller then searches normally), -EAGAIN when
- * the model cannot tell.
+ * padded search fails (the caller then searches normally), MR_PRED_NONE
+ * when the model cannot tell.
  */
 static int64_t thp_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 			uint64_t off)
@@ -686,7 +686,7 @@ static int64_t thp_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 	    len + MR_PMD_SIZE < len)
 		return 0;
 	r = get_area(mm, addr, len + MR_PMD_SIZE);
-	if (r == -EAGAIN)
+	if (r == MR_PRED_NONE)
 		return r;
 	if (r < 0)
 		return 0;
@@ -856,7 +856,8 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
-	if (recorded < 0 && recorded > -4096)
+	/* A failure, or nothing known (MR_PRED_NONE): nothing to apply. */
+	if (recorded < 0)
 		return pred;
 	if (pred != recorded) {
 		/* Apply what happened: recompute the proposal at the

@@ -1390,6 +1390,116 @@ static void test_vma_brk__does_not_extend_vma_ending_at_start_brk(
 	mr_machine_free(m);
 }
 
+/* ---- recorded results that differ from the prediction ---- */
+
+/*
+ * The trace is the authority: a recorded result is applied whatever the
+ * model predicted, and the prediction is what the call returns.
+ */
+static void test_vma_recorded__mmap_applies_the_recorded_address(
+	void **state)
+{
+	mr_machine *m = new_machine();
+	mr_mm *mm = static_layout(m, 1);
+	mr_mm *unknown_base;
+
+	(void)state;
+	assert_int_equal(mr_mm_mmap(mm, 0, 2 * PG, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0,
+				    0x7f0000000000),
+			 VVAR - 2 * PG);
+	expect_vmas(mm, 0x7e0000000000, VVAR,
+		    {0x7f0000000000, 0x7f0000002000, F_RW, 0x7f0000000});
+	/* a recorded failure maps nothing */
+	assert_int_equal(mr_mm_mmap(mm, 0, 2 * PG, PROT_READ,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0,
+				    -ENOMEM),
+			 VVAR - 2 * PG);
+	expect_vmas(mm, 0x7e0000000000, VVAR,
+		    {0x7f0000000000, 0x7f0000002000, F_RW, 0x7f0000000});
+	expect_invariants(m);
+	/* without an mmap_base the model cannot predict: with no recorded
+	 * result nothing happens, with one it is applied */
+	unknown_base = seeded(m, 2, NULL, 0, 0, 0);
+	assert_int_equal(mr_mm_mmap(unknown_base, 0, PG, PROT_READ,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, U),
+			 MR_PRED_NONE);
+	assert_int_equal(mr_mm_mmap(unknown_base, 0, 2 * MB, PROT_READ,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, U),
+			 MR_PRED_NONE);
+	expect_no_vmas(unknown_base, 0, UINT64_MAX);
+	/* a free hint needs no mmap_base */
+	assert_int_equal(mr_mm_mmap(unknown_base, 0x20000000, PG, PROT_READ,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0, U),
+			 0x20000000);
+	assert_int_equal(mr_mm_munmap(unknown_base, 0x20000000, PG, U), 0);
+	assert_int_equal(mr_mm_mmap(unknown_base, 0, PG, PROT_READ,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0,
+				    0x7f0000000000),
+			 MR_PRED_NONE);
+	expect_vmas(unknown_base, 0, UINT64_MAX,
+		    {0x7f0000000000, 0x7f0000001000, F_R, 0x7f0000000});
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+static void test_vma_recorded__munmap_and_mprotect_apply_success(
+	void **state)
+{
+	static const struct seed s[] = {ANON(P(0), P(2), F_R),
+					ANON(P(3), P(8), F_R)};
+	mr_machine *m;
+	mr_mm *mm = limited(&m, 2, s, 2);
+
+	(void)state;
+	/* the model says the limit refuses; the kernel did it */
+	assert_int_equal(mr_mm_munmap(mm, P(5), PG, 0), -ENOMEM);
+	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_R, PGOFF(P(0))},
+		    {P(3), P(5), F_R, PGOFF(P(3))},
+		    {P(6), P(8), F_R, PGOFF(P(6))});
+	/* the model sees a hole; the kernel reported success: every
+	 * mapped part changes */
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 8 * PG,
+					PROT_READ | PROT_EXEC, 0),
+			 -ENOMEM);
+	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_RX, PGOFF(P(0))},
+		    {P(3), P(5), F_RX, PGOFF(P(3))},
+		    {P(6), P(8), F_RX, PGOFF(P(6))});
+	/* a recorded failure the model did not expect changes nothing */
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ, -EACCES),
+			 0);
+	assert_int_equal(mr_mm_munmap(mm, P(0), 2 * PG, -EINVAL), 0);
+	expect_vmas(mm, 0, P(3), {P(0), P(2), F_RX, PGOFF(P(0))});
+	mr_machine_free(m);
+}
+
+static void test_vma_recorded__brk(void **state)
+{
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+
+	(void)state;
+	/* start_brk unknown: brk(NULL) teaches it */
+	assert_false(mr_mm_brk_known(mm));
+	assert_int_equal(mr_mm_brk_call(mm, 0, U), MR_PRED_NONE);
+	assert_false(mr_mm_brk_known(mm));
+	assert_int_equal(mr_mm_brk_call(mm, 0, SB), MR_PRED_NONE);
+	assert_true(mr_mm_brk_known(mm));
+	assert_int_equal(mr_mm_start_brk(mm), SB);
+	assert_int_equal(mr_mm_brk(mm), SB);
+	/* the model predicts a failure (a VMA in the way), the kernel grew */
+	assert_int_equal(mmap_fixed(mm, SB + PG, PG, PROT_READ), SB + PG);
+	assert_int_equal(mr_mm_brk_call(mm, SB + 2 * PG, SB + 2 * PG), SB);
+	assert_int_equal(mr_mm_brk(mm), SB + 2 * PG);
+	expect_vmas(mm, 0, UINT64_MAX, {SB, SB + 2 * PG, F_RW, PGOFF(SB)});
+	/* a recorded failure leaves brk alone */
+	assert_int_equal(mr_mm_brk_call(mm, SB + 4 * PG, SB + 2 * PG),
+			 SB + 4 * PG);
+	assert_int_equal(mr_mm_brk(mm), SB + 2 * PG);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 /* ---- /proc/PID/maps lines ---- */
 
 static void expect_line(const mr_mm *mm, const mr_vma *v, const char *want)
@@ -1793,6 +1903,11 @@ int main(void)
 		cmocka_unit_test(test_vma_brk__respects_stack_guard_gap),
 		cmocka_unit_test(
 			test_vma_brk__does_not_extend_vma_ending_at_start_brk),
+		cmocka_unit_test(
+			test_vma_recorded__mmap_applies_the_recorded_address),
+		cmocka_unit_test(
+			test_vma_recorded__munmap_and_mprotect_apply_success),
+		cmocka_unit_test(test_vma_recorded__brk),
 		cmocka_unit_test(test_vma_format__matches_proc_maps),
 		cmocka_unit_test(test_vma_random__matches_page_reference),
 		cmocka_unit_test(
