@@ -107,6 +107,50 @@ static void test_vma_new_range_merge__neither(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * tools/testing/vma's mmap_region basics: four compatible mappings, the
+ * last one filling the hole between two others, end as two VMAs while
+ * nothing was written. When each was written as soon as it was mapped
+ * (the default assume_written policy) the two sides have different
+ * anon_vmas and the last mapping can only join prev: three VMAs.
+ */
+static void test_vma_new_range_merge__four_maps_two_vmas(void **state)
+{
+	const uint64_t rw = PROT_READ | PROT_WRITE;
+	int written;
+
+	(void)state;
+	for (written = 0; written < 2; written++) {
+		mr_config c;
+		mr_machine *m;
+		mr_mm *mm;
+
+		mr_config_default(&c);
+		c.assume_written = written;
+		m = new_machine_cfg(&c, NULL);
+		mm = seeded(m, 1, NULL, 0, 0, 0);
+		assert_int_equal(mmap_fixed(mm, 0x300000, 0x3000, rw),
+				 0x300000);
+		assert_int_equal(mmap_fixed(mm, 0x250000, 0x3000, rw),
+				 0x250000);
+		assert_int_equal(mmap_fixed(mm, 0x24a000, 0x3000, rw),
+				 0x24a000);
+		assert_int_equal(mmap_fixed(mm, 0x24d000, 0x3000, rw),
+				 0x24d000);
+		if (written)
+			expect_vmas(mm, 0, UINT64_MAX,
+				    {0x24a000, 0x250000, F_RW, 0x24a},
+				    {0x250000, 0x253000, F_RW, 0x250},
+				    {0x300000, 0x303000, F_RW, 0x300});
+		else
+			expect_vmas(mm, 0, UINT64_MAX,
+				    {0x24a000, 0x253000, F_RW, 0x24a},
+				    {0x300000, 0x303000, F_RW, 0x300});
+		expect_invariants(m);
+		mr_machine_free(m);
+	}
+}
+
 /* Anonymous pgoffs must be contiguous: prev's pgoff is not start >> 12. */
 static void test_vma_new_range_merge__needs_contiguous_pgoff(void **state)
 {
@@ -1849,6 +1893,7 @@ int main(void)
 		cmocka_unit_test(test_vma_new_range_merge__next),
 		cmocka_unit_test(test_vma_new_range_merge__both),
 		cmocka_unit_test(test_vma_new_range_merge__neither),
+		cmocka_unit_test(test_vma_new_range_merge__four_maps_two_vmas),
 		cmocka_unit_test(
 			test_vma_new_range_merge__needs_contiguous_pgoff),
 		cmocka_unit_test(
