@@ -24,6 +24,7 @@ struct mp {
 	const char *name; /* file name for messages */
 	uint64_t lno;	  /* current line */
 	const char *line; /* its text */
+	const char *eol;  /* its end */
 	char *errbuf;	  /* message out */
 	size_t errlen;	  /* its size */
 };
@@ -33,11 +34,11 @@ static int bad(struct mp *mp, const char *at, const char *expect)
 	char f[40];
 	size_t i;
 
-	if (!at || !*at) {
+	if (!at || at >= mp->eol) {
 		snprintf(f, sizeof(f), "the end of the line");
 	} else {
 		f[0] = '\'';
-		for (i = 0; i < 30 && at[i]; i++)
+		for (i = 0; i < 30 && at + i < mp->eol; i++)
 			f[i + 1] = at[i] >= 0x20 && at[i] < 0x7f ? at[i] : '?';
 		f[i + 1] = '\'';
 		f[i + 2] = '\0';
@@ -201,6 +202,7 @@ static int one_line(struct mp *mp, const char *p, size_t len)
 	mp->line = p;
 	if (len && end[-1] == '\r')
 		end--;
+	mp->eol = end;
 	if (p == end)
 		return 0;
 	if (memchr(p, '\0', len))

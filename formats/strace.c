@@ -789,13 +789,13 @@ static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return 0;
 	}
 	if (!e) {
-		warn(rd, rd->lno, col_of(rd, name),
+		warn(rd, rd->lno, col_of(rd, p),
 		     "resumed %.*s without an unfinished start, skipped",
 		     (int)nlen, name);
 		return 0;
 	}
 	if (e->name_len != nlen || memcmp(e->buf, name, nlen) != 0) {
-		warn(rd, rd->lno, col_of(rd, name),
+		warn(rd, rd->lno, col_of(rd, p),
 		     "resumed %.*s but pid %d left %s unfinished (line %llu), "
 		     "skipped",
 		     (int)nlen, name, (int)ev->pid, e->buf,

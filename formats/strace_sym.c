@@ -509,7 +509,7 @@ static int sigrt(const char *s, size_t len, int64_t *val)
 	unsigned n = 0;
 	size_t i;
 
-	if (len < 8 || len > 9 || memcmp(s, "SIGRT_", 6) != 0)
+	if (len < 7 || len > 8 || memcmp(s, "SIGRT_", 6) != 0)
 		return -1;
 	for (i = 6; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')

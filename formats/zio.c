@@ -181,7 +181,6 @@ static int fill_zstd(mr_zio *z, size_t *got)
 		ib.size = z->zin_len;
 		ib.pos = z->zin_pos;
 		ret = ZSTD_decompressStream(z->ds, &ob, &ib);
-		z->zin_pos = ib.pos;
 		if (ZSTD_isError(ret))
 			return fail(z, MR_ECORRUPT,
 				    "%s: corrupt zstd data at compressed byte "
@@ -189,7 +188,10 @@ static int fill_zstd(mr_zio *z, size_t *got)
 				    z->path, (unsigned long long)zoff(z),
 				    (unsigned long long)z->lineno,
 				    ZSTD_getErrorName(ret));
-		z->zret = ret;
+		/* An empty call between frames says nothing new. */
+		if (ret == 0 || ib.pos > z->zin_pos || ob.pos > 0)
+			z->zret = ret;
+		z->zin_pos = ib.pos;
 		if (ob.pos == 0 && z->file_eof && z->zin_pos == z->zin_len) {
 			if (z->zret != 0)
 				return fail(z, MR_ECORRUPT,
