@@ -117,6 +117,8 @@ struct hold {
 	pid_t tid;    /* task that was held */
 	int nr;       /* syscall number it was held in */
 	unsigned seq; /* order of observation; names snap/.hold.SEQ.* */
+	uint64_t arg[2]; /* first arguments in /proc/TID/syscall */
+	int zero;     /* all arguments zero: a successful exec */
 };
 
 struct call {
@@ -124,6 +126,8 @@ struct call {
 	int nr;        /* syscall number */
 	uint64_t line; /* line of the result */
 	int ok;        /* returned a value (not an error) */
+	uint64_t arg[2]; /* first decoded arguments */
+	int nargs;     /* how many of them the reader decoded (max 2) */
 };
 
 struct watch {
@@ -147,6 +151,8 @@ struct watch {
 	struct buf b;         /* scratch for /proc reads */
 	struct buf b2;        /* scratch for re-checks */
 	unsigned long unknown_stacks; /* stops judged by timing instead */
+	char *strace_cmd;     /* strace's argv, NUL-separated as in cmdline */
+	size_t strace_cmd_len; /* its length */
 	int realtime;         /* the watcher runs SCHED_FIFO */
 	int oom;              /* an allocation failed */
 };
@@ -381,14 +387,24 @@ static void push_children(struct watch *w, pid_t pid, pid_t tid)
 	}
 }
 
-/* Is this stopped execve exit the launcher's own, undelayed exec? */
-static int is_launcher_exec(struct watch *w, pid_t tid)
+/*
+ * Stops that look like holds but are not: the launcher's own first exec
+ * (strace does not delay it), and strace's forks before they exec (the
+ * children strace probes ptrace features with end in exit_group).
+ * Both are told by /proc/TID/cmdline.
+ */
+static int not_ours(struct watch *w, pid_t tid, int cls, int zero_args)
 {
 	char path[64];
 	const char *a1, *a2;
 
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)tid);
 	if (slurp(&w->b2, path) < 0 || w->b2.len == 0)
+		return 0;
+	if (w->b2.len == w->strace_cmd_len &&
+	    memcmp(w->b2.p, w->strace_cmd, w->b2.len) == 0)
+		return 1;
+	if (cls != HC_EXEC || !zero_args)
 		return 0;
 	a1 = w->b2.p + strlen(w->b2.p) + 1;
 	if ((size_t)(a1 - w->b2.p) >= w->b2.len)
@@ -455,8 +471,7 @@ static int judge_stop(struct watch *w, struct task *t, int nr, int cls,
 			if (ex || en) {
 				if (want_exit ? !ex : !en)
 					return 0;
-				if (cls == HC_EXEC && zero_args &&
-				    is_launcher_exec(w, t->tid))
+				if (not_ours(w, t->tid, cls, zero_args))
 					return 0;
 				return 1;
 			}
@@ -477,7 +492,7 @@ static int judge_stop(struct watch *w, struct task *t, int nr, int cls,
 	}
 	if (now - t->cand_t0 < w->hold_ns / 2)
 		return -1;
-	if (cls == HC_EXEC && zero_args && is_launcher_exec(w, t->tid))
+	if (not_ours(w, t->tid, cls, zero_args))
 		return 0;
 	return 1;
 }
@@ -539,8 +554,9 @@ static int stop_of(struct watch *w, pid_t tid, unsigned long long *id)
 static void check_task(struct watch *w, struct task *t)
 {
 	char path[64];
-	unsigned long long id, id2, key;
+	unsigned long long id, id2, key, a0, a1;
 	int nr, cls, zero, v;
+	char *p;
 	unsigned seq = (unsigned)w->nholds;
 
 	/* Stopped first: reading the syscall of a running task can wait
@@ -556,6 +572,10 @@ static void check_task(struct watch *w, struct task *t)
 		return;
 	zero = args_zero(w->b.p);
 	key = id ^ line_hash(w->b.p);
+	p = w->b.p;
+	strtol(p, &p, 10);
+	a0 = strtoull(p, &p, 16);
+	a1 = strtoull(p, &p, 16);
 	if (t->judged && t->stop_id == key)
 		return;
 	v = judge_stop(w, t, nr, cls, id, zero);
@@ -589,7 +609,8 @@ static void check_task(struct watch *w, struct task *t)
 		w->cap_holds = ncap;
 	}
 	w->holds[w->nholds++] = (struct hold){ .tid = t->tid, .nr = nr,
-					       .seq = seq };
+					       .seq = seq, .arg = { a0, a1 },
+					       .zero = zero };
 }
 
 static void visit_task(struct watch *w, pid_t tid)
@@ -728,6 +749,7 @@ static int read_trace(struct post *po, const char *trace, int every)
 
 		if (cls == HC_NONE)
 			continue;
+		/* exit_group never returns, so it is never marked. */
 		if (cls != HC_EXIT && !(ev.flags & MR_EVF_DELAYED))
 			continue;
 		if (grow((void **)&po->calls, &po->cap_calls, po->ncalls,
@@ -735,7 +757,9 @@ static int read_trace(struct post *po, const char *trace, int every)
 			goto out_oom;
 		po->calls[po->ncalls++] = (struct call){
 			.tid = ev.pid, .nr = nr, .line = ev.line,
-			.ok = ev.ret_kind == MR_RET_VALUE };
+			.ok = ev.ret_kind == MR_RET_VALUE,
+			.arg = { ev.arg[0], ev.arg[1] },
+			.nargs = ev.nargs < 2 ? ev.nargs : 2 };
 	}
 	if (rc < 0) {
 		fprintf(stderr, "record: %s\n", mr_reader_errmsg(rd));
@@ -854,34 +878,6 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 			cj++;
 		size_t nh = hi - i, nc = cj - j;
 
-		if (cls == HC_EXIT) {
-			/* Named by tid alone: kept even when the trace lost
-			 * the exit_group line (an unfinished call). */
-			for (size_t k = 0; k < nh; k++) {
-				struct hold *h = &w->holds[i + k];
-
-				if (k > 0) {
-					fprintf(stderr, "record: warning: %d held twice in exit_group; hold %u dropped\n",
-						(int)tid, h->seq);
-					settle(w->snapdir, h, NULL);
-					ty->extra++;
-					continue;
-				}
-				snprintf(name, sizeof(name), "%d.exit",
-					 (int)tid);
-				settle(w->snapdir, h, name);
-				ty->exit++;
-			}
-			if (nc > nh) {
-				fprintf(stderr, "record: missed the exit_group hold of %d (trace line %llu)\n",
-					(int)tid,
-					(unsigned long long)po->calls[j + nh].line);
-				ty->missed += nc - nh;
-			}
-			i = hi;
-			j = cj;
-			continue;
-		}
 		for (size_t k = 0; k < nh || k < nc; k++) {
 			struct hold *h = k < nh ? &w->holds[i + k] : NULL;
 			struct call *c = k < nc ? &po->calls[j + k] : NULL;
@@ -909,6 +905,20 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 				ty->missed++;
 				continue;
 			}
+			/* The registers must agree with the trace line. */
+			if ((cls == HC_EXEC && h->zero != c->ok) ||
+			    (cls == HC_LINE &&
+			     ((c->nargs > 0 && h->arg[0] != c->arg[0]) ||
+			      (c->nargs > 1 && h->arg[1] != c->arg[1])))) {
+				fprintf(stderr, "record: hold %u of %d (%s %#llx, %#llx) does not match trace line %llu\n",
+					h->seq, (int)tid, nr_name(h->nr),
+					(unsigned long long)h->arg[0],
+					(unsigned long long)h->arg[1],
+					(unsigned long long)c->line);
+				settle(w->snapdir, h, NULL);
+				ty->missed++;
+				continue;
+			}
 			if (cls == HC_EXEC && !c->ok) {
 				settle(w->snapdir, h, NULL);
 				ty->failed_exec++;
@@ -918,6 +928,16 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 				snprintf(name, sizeof(name), "%d.exec.%zu",
 					 (int)tid, ++nexec);
 				ty->exec++;
+			} else if (cls == HC_EXIT) {
+				if (k > 0) { /* a reused tid: keep the first */
+					fprintf(stderr, "record: warning: %d called exit_group twice; hold %u dropped\n",
+						(int)tid, h->seq);
+					settle(w->snapdir, h, NULL);
+					ty->extra++;
+					continue;
+				}
+				snprintf(name, sizeof(name), "%d.exit", (int)tid);
+				ty->exit++;
 			} else {
 				snprintf(name, sizeof(name), "%d.line.%llu",
 					 (int)tid, (unsigned long long)c->line);
@@ -1435,6 +1455,18 @@ int mr_record_main(int argc, char **argv)
 	for (int i = 0; i < nargs; i++)
 		args[k++] = o.cmd[i];
 	args[k] = NULL;
+	for (int i = 0; i < k; i++)
+		w.strace_cmd_len += strlen(args[i]) + 1;
+	w.strace_cmd = malloc(w.strace_cmd_len);
+	if (!w.strace_cmd) {
+		free(args);
+		free(path);
+		return 1;
+	}
+	for (int i = 0, off = 0; i < k; i++) {
+		memcpy(w.strace_cmd + off, args[i], strlen(args[i]) + 1);
+		off += (int)strlen(args[i]) + 1;
+	}
 
 	w.self = getpid();
 	w.snapdir = snap;
@@ -1456,6 +1488,8 @@ int mr_record_main(int argc, char **argv)
 	if (w.strace_pid < 0) {
 		fprintf(stderr, "record: cannot run strace: %s\n",
 			strerror(errno));
+		rmdir(snap);
+		rmdir(o.dir); /* only if it is empty */
 		code = 1;
 		goto out_restore;
 	}
@@ -1541,6 +1575,7 @@ out_restore:
 	free(w.todo);
 	free(w.b.p);
 	free(w.b2.p);
+	free(w.strace_cmd);
 	free(args);
 	free(path);
 	return code;
