@@ -1,0 +1,53 @@
+/*
+ * fuzz_strace.c - libFuzzer target for the strace reader (and the zstd
+ * line source behind it): any input must give events, the end, or
+ * MR_ECORRUPT, without a crash or a leak.
+ *
+ * Build: CC=clang cmake -DMR_FUZZ=ON ...; run: fuzz_strace
+ * tests/fuzz/corpus/strace
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine/errcode.h"
+#include "formats/reader.h"
+
+static int fd = -1;
+static char path[64];
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	mr_reader *rd;
+	mr_event ev;
+	char err[256];
+	int rc;
+
+	if (fd < 0) {
+		fd = memfd_create("fuzz_strace", 0);
+		if (fd < 0)
+			abort();
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	}
+	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
+		abort();
+	if (mr_reader_open(&rd, path, err, sizeof(err)))
+		abort();
+	while ((rc = mr_reader_next(rd, &ev)) == 1) {
+		if (!ev.name || !ev.args || ev.first_line > ev.line)
+			abort();
+		if (ev.kind == MR_EV_SYSCALL &&
+		    (ev.sys < 0 || ev.sys >= MR_SYS__COUNT ||
+		     ev.nargs > MR_EV_NARGS))
+			abort();
+	}
+	if (rc != 0 && rc != MR_ECORRUPT)
+		abort();
+	mr_reader_free(rd);
+	return 0;
+}
