@@ -14,28 +14,37 @@
  * execveat (and of the memory syscalls with --every-syscall) and at the
  * entry of exit_group. The recorder walks the process tree below itself
  * every millisecond (/proc/PID/task/TID/children; orphans come back to it
- * because it is a subreaper), and for every task whose TracerPid is our
- * strace reads /proc/TID/syscall. A task is held when:
+ * because it is a subreaper; a full /proc scan is far too slow on a busy
+ * machine), running SCHED_FIFO when allowed. A task whose TracerPid is our
+ * strace is held when:
  *
- *   - the syscall number is one strace delays,
- *   - /proc/TID/stat says 't' (ptrace stop),
+ *   - /proc/TID/stat says 't' (ptrace stop; read first, as reading the
+ *     syscall of a running task waits for it to leave its CPU),
+ *   - /proc/TID/syscall names a syscall strace delays,
  *   - /proc/TID/stack shows the delayed side: syscall_exit_work for an
- *     exit stop, syscall_trace_enter for an entry stop. Without a readable
- *     stack (not root) the stop must last hold/2 instead, which only the
- *     delayed stops do.
+ *     exit stop, syscall_trace_enter for an entry stop, and not
+ *     PTRACE_EVENT_EXEC/EXIT or a signal stop. Without a readable stack
+ *     (not root, or unfamiliar function names) the stop must last H/2
+ *     instead, which only the delayed stops do,
+ *   - it is not strace's own fork (strace probes ptrace with children
+ *     that end in exit_group) nor the launcher's undelayed first exec,
+ *     both told by /proc/TID/cmdline.
  *
  * One ptrace stop is one hold: a stopped task does not run, so its context
  * switch counters (voluntary + nonvoluntary, /proc/TID/status) stay fixed
  * during the stop and grow between any two stops. That sum names the stop;
- * a snapshot is valid when the task is still in the same stop after the
- * copy. Other threads of the process keep running during a hold.
+ * what is read about a stop, the copies included, counts only if the task
+ * is still in the same stop afterwards. Other threads of the process keep
+ * running during a hold.
  *
  * After strace exits the trace is read back: the k-th hold of TID for a
  * class (exec, exit, memory call) is the k-th "(DELAYED)" call of that
- * class whose result line carries TID. The undelayed first exec (strace
- * starting the launcher) is not a hold: the recorder recognises it by the
- * launcher's argv. Holds the trace has no call for are dropped with a
- * warning; calls without a hold fail the recording.
+ * class (any exit_group) whose result line carries TID, and the hold's
+ * registers must agree with the line: zeroed arguments (what a successful
+ * exec leaves) with a successful execve, the first two arguments of a
+ * memory call with the decoded ones. Holds the trace has no call for are
+ * dropped with a warning; calls without a matching hold fail the
+ * recording.
  */
 #include "replay/record.h"
 
