@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Throughput benchmark: records (once) a large seeded workload with
+# `mmreplay record`, then replays it REPS times in each mode -- parse only,
+# parse+model, parse+model+store -- and prints, per mode, the median
+# events/s with the spread (min..max), the median peak RSS, and the
+# history's size. A second, shorter workload shows whether peak RSS grows
+# with trace length. Modes are interleaved within each repetition so that
+# machine noise hits them alike; compare ratios from one run.
+#
+#   bench/run.sh [BUILD_DIR] [N] [REPS]     (defaults: build 300000 5)
+set -euo pipefail
+build=${1:-build}
+n=${2:-300000}
+reps=${3:-5}
+bin=$build/replay/mmreplay
+wl=$build/bench/mr_workload
+work=$build/bench/data
+mkdir -p "$work"
+[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
+
+record() { # N DIR
+	if [ ! -f "$2/trace.strace.zst" ]; then
+		"$bin" record -o "$2" -- "$wl" 1 "$1" >/dev/null
+	fi
+}
+record "$n" "$work/wl-$n"
+small=$((n / 3))
+record "$small" "$work/wl-$small"
+
+# one run: prints "events seconds peak_kib"
+one() { # MODE CAPTURE DB
+	"$bin" replay "$2/trace.strace.zst" --snapshots "$2/snap" --mode "$1" \
+		--db "$3" --show 0 >"$work/one.out" 2>"$work/one.err" || true
+	local ev
+	ev=$(awk '/^events/{gsub(",","",$2); print $2}' "$work/one.out")
+	awk -v ev="$ev" '/^time/{print ev, $2, $(NF-3)}' "$work/one.err"
+}
+
+stats() { # values on stdin -> "median min max"
+	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
+}
+
+for cap in "$work/wl-$n" "$work/wl-$small"; do
+	events=""
+	for mode in parse model store; do : >"$work/$mode.rate"; : >"$work/$mode.rss"; done
+	for i in $(seq 1 "$reps"); do
+		for mode in parse model store; do
+			read -r ev secs rss < <(one "$mode" "$cap" "$work/bench.db")
+			events=$ev
+			awk -v e="$ev" -v s="$secs" 'BEGIN{printf "%.0f\n", e/s}' >>"$work/$mode.rate"
+			echo "$rss" >>"$work/$mode.rss"
+		done
+	done
+	echo "capture $(basename "$cap"): $events events, $reps runs per mode"
+	for mode in parse model store; do
+		read -r med lo hi < <(stats <"$work/$mode.rate")
+		read -r rss _ _ < <(stats <"$work/$mode.rss")
+		printf '  %-6s %9.0f events/s (min %.0f, max %.0f)  peak RSS %6.0f KiB\n' \
+			"$mode" "$med" "$lo" "$hi" "$rss"
+	done
+	"$bin" replay "$cap/trace.strace.zst" --no-snapshots --db "$work/size.db" -q 2>/dev/null || true
+	echo "  history size $(du -k "$work/size.db" | cut -f1) KiB"
+done
