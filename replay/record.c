@@ -137,6 +137,7 @@ struct call {
 	int ok;        /* returned a value (not an error) */
 	uint64_t arg[2]; /* first decoded arguments */
 	int nargs;     /* how many of them the reader decoded (max 2) */
+	int delayed;   /* strace held it: "(DELAYED)", or exit_group */
 };
 
 struct watch {
@@ -758,8 +759,13 @@ static int read_trace(struct post *po, const char *trace, int every)
 
 		if (cls == HC_NONE)
 			continue;
-		/* exit_group never returns, so it is never marked. */
-		if (cls != HC_EXIT && !(ev.flags & MR_EVF_DELAYED))
+		int delayed = cls == HC_EXIT || (ev.flags & MR_EVF_DELAYED);
+
+		/* exit_group never returns, so it is never marked. A
+		 * successful exec strace did not hold (the launcher's) still
+		 * counts in the exec.N numbering. */
+		if (!delayed && !(cls == HC_EXEC &&
+				  ev.ret_kind == MR_RET_VALUE))
 			continue;
 		if (grow((void **)&po->calls, &po->cap_calls, po->ncalls,
 			 sizeof(struct call)) < 0)
@@ -768,7 +774,8 @@ static int read_trace(struct post *po, const char *trace, int every)
 			.tid = ev.pid, .nr = nr, .line = ev.line,
 			.ok = ev.ret_kind == MR_RET_VALUE,
 			.arg = { ev.arg[0], ev.arg[1] },
-			.nargs = ev.nargs < 2 ? ev.nargs : 2 };
+			.nargs = ev.nargs < 2 ? ev.nargs : 2,
+			.delayed = delayed };
 	}
 	if (rc < 0) {
 		fprintf(stderr, "record: %s\n", mr_reader_errmsg(rd));
@@ -885,11 +892,21 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 		while (cj < po->ncalls && po->calls[cj].tid == tid &&
 		       held_class(po->calls[cj].nr, 1) == cls)
 			cj++;
-		size_t nh = hi - i, nc = cj - j;
+		size_t nh = hi - i, nc = cj - j, hk = 0, ck = 0, nexit = 0;
 
-		for (size_t k = 0; k < nh || k < nc; k++) {
-			struct hold *h = k < nh ? &w->holds[i + k] : NULL;
-			struct call *c = k < nc ? &po->calls[j + k] : NULL;
+		while (hk < nh || ck < nc) {
+			struct hold *h;
+			struct call *c = ck < nc ? &po->calls[j + ck] : NULL;
+
+			if (c && !c->delayed) {
+				/* The launcher's exec: numbered, not held. */
+				nexec++;
+				ck++;
+				continue;
+			}
+			h = hk < nh ? &w->holds[i + hk++] : NULL;
+			if (c)
+				ck++;
 
 			if (!c) {
 				fprintf(stderr, "record: warning: %d held in %s (hold %u) has no delayed call in the trace; dropped\n",
@@ -929,6 +946,7 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 				continue;
 			}
 			if (cls == HC_EXEC && !c->ok) {
+				/* A failed execve: no snapshot. */
 				settle(w->snapdir, h, NULL);
 				ty->failed_exec++;
 				continue;
@@ -938,7 +956,7 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 					 (int)tid, ++nexec);
 				ty->exec++;
 			} else if (cls == HC_EXIT) {
-				if (k > 0) { /* a reused tid: keep the first */
+				if (nexit++ > 0) { /* reused tid: keep the first */
 					fprintf(stderr, "record: warning: %d called exit_group twice; hold %u dropped\n",
 						(int)tid, h->seq);
 					settle(w->snapdir, h, NULL);

@@ -12,6 +12,9 @@
  *   snap/TID.exec.N.{maps,smaps,status,stat}
  *                               right after the Nth successful execve or
  *                               execveat whose result line carries TID
+ *                               (the launcher's exec is the first one of
+ *                               the first process and has no snapshot:
+ *                               CMD's own exec is its exec.2)
  *   snap/TID.exit.{maps,smaps,status,stat}
  *                               at entry of exit_group by TID
  *   snap/TID.line.L.maps        (--every-syscall) at the exit of the

@@ -4,8 +4,10 @@
 Independent of the recorder's own matching: reads DIR/trace.strace.zst
 with its own small strace parser and checks that
 
-  - every successful delayed execve/execveat of TID has snap/TID.exec.N.*
-    (N counting from 1 in trace order) and nothing else is named exec;
+  - every successful delayed execve/execveat of TID has snap/TID.exec.N.*,
+    N counting every successful execve/execveat of TID in trace order (the
+    launcher's undelayed first one is 1 and has none), and nothing else is
+    named exec;
   - every exit_group of TID has snap/TID.exit.*;
   - with --every-syscall captures, every delayed memory call has
     snap/TID.line.L.maps;
@@ -108,15 +110,15 @@ def check(cap):
     pending_path = {}
     for n, pid, name, ret, delayed, body in parse(text):
         if name in ("execve", "execveat"):
-            if not delayed:
-                continue
             if ret == "0":
+                # Numbered among all successful ones; the launcher's
+                # (strace's undelayed start) has no snapshot.
                 nexec[pid] = nexec.get(pid, 0) + 1
-                base = "%d.exec.%d" % (pid, nexec[pid])
-                want[base] = "exec"
-                execs += 1
                 last_brk.pop(pid, None)
-            else:
+                if delayed:
+                    want["%d.exec.%d" % (pid, nexec[pid])] = "exec"
+                    execs += 1
+            elif delayed:
                 failed += 1
         elif name == "exit_group":
             want["%d.exit" % pid] = "exit"
