@@ -36,6 +36,7 @@ struct fd_ent {
 struct pid_ent {
 	int32_t pid;	/* the pid */
 	unsigned execs; /* successful execve calls so far */
+	int gone;	/* the task has exited */
 };
 
 /* An event held back until the clone that made its task is applied. */
@@ -106,6 +107,7 @@ static struct pid_ent *pid_get(struct replay *r, int32_t pid)
 	r->npids++;
 	r->pids[lo].pid = pid;
 	r->pids[lo].execs = 0;
+	r->pids[lo].gone = 0;
 	r->sum->processes++;
 	return &r->pids[lo];
 }
@@ -390,6 +392,35 @@ static void on_dup(struct replay *r, int32_t tgid, const mr_event *ev)
 }
 
 /* Apply the events held for PID now that its task exists. */
+/* Whether PID existed and has exited. */
+static int exited_pid(const struct replay *r, int32_t pid)
+{
+	size_t lo = 0, hi = r->npids;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->pids[mid].pid == pid)
+			return r->pids[mid].gone;
+		if (r->pids[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* After an exit: every known pid without a task is gone. */
+static void mark_gone(struct replay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npids; i++)
+		if (!r->pids[i].gone &&
+		    !mr_machine_task_tgid(r->m, r->pids[i].pid))
+			r->pids[i].gone = 1;
+}
+
 static void flush_held(struct replay *r, int32_t pid);
 static void apply(struct replay *r, const mr_event *ev);
 
@@ -499,7 +530,8 @@ static void apply(struct replay *r, const mr_event *ev)
 	const char *verdict = "ignored";
 	const char *kind = "syscall";
 
-	if (!mm && !mr_machine_task_tgid(r->m, ev->pid)) {
+	if (!mm && !mr_machine_task_tgid(r->m, ev->pid) &&
+	    (ev->kind == MR_EV_SYSCALL || ev->kind == MR_EV_SIGNAL)) {
 		mm = mr_machine_task_adopt(r->m, ev->pid);
 		pid_get(r, ev->pid);
 	}
@@ -531,10 +563,16 @@ static void apply(struct replay *r, const mr_event *ev)
 				int32_t child = (int32_t)ev->ret;
 				uint64_t fl = clone_flags_of(ev);
 
+				struct pid_ent *pe;
+
 				mr_machine_clone(r->m, ev->pid, child, fl);
 				if (!(fl & MR_CLONE_THREAD))
 					fd_copy(r, r->cur_tgid, child);
-				pid_get(r, child);
+				pe = pid_get(r, child);
+				if (pe) { /* a reused pid starts afresh */
+					pe->gone = 0;
+					pe->execs = 0;
+				}
 				verdict = "applied";
 			}
 			break;
@@ -592,6 +630,8 @@ static void apply(struct replay *r, const mr_event *ev)
 	default:
 		break;
 	}
+	if (!strcmp(verdict, "applied"))
+		mark_gone(r);
 	mr_machine_check(r->m, r->o->full_check, on_violation, r);
 	r->sum->steps++;
 	if (r->st) {
@@ -704,7 +744,10 @@ static void dispatch(struct replay *r, const mr_event *ev)
 		apply(r, ev);
 		return;
 	}
-	if (!mr_machine_task_tgid(r->m, ev->pid)) {
+	/* A task's last words after its group exited: nothing to hold. */
+	if (!mr_machine_task_tgid(r->m, ev->pid) &&
+	    (ev->kind == MR_EV_SYSCALL || ev->kind == MR_EV_SIGNAL) &&
+	    !exited_pid(r, ev->pid)) {
 		if (hold(r, ev))
 			r->bad = 1;
 		return;

@@ -36,6 +36,9 @@ typedef struct mr_replay_opts {
 	int show;	       /* divergences/violations printed in full */
 	mr_config cfg;	       /* model configuration */
 	FILE *out;	       /* summary and reports */
+	/* Called after every step with the model (tests, tools). */
+	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
+	void *on_step_ctx; /* passed to on_step */
 } mr_replay_opts;
 
 typedef struct mr_replay_summary {

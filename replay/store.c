@@ -26,8 +26,10 @@ enum {
 	S_VMA_DROP,
 	S_TASK_ADD,
 	S_TASK_CLOSE,
+	S_TASK_DROP,
 	S_MM_ADD,
 	S_MM_CLOSE,
+	S_MM_DROP,
 	S_DIV,
 	S_VIOL,
 	S_META,
@@ -43,9 +45,11 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_VMA_DROP] = "DELETE FROM vma WHERE rowid=?",
 	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
+	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
 	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
 		     "gate,from_step) VALUES(?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
+	[S_MM_DROP] = "DELETE FROM mm WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
 	[S_VIOL] = "INSERT INTO violation VALUES(?,?,?,?,?,?,?)",
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
@@ -85,7 +89,8 @@ static const char indexes[] =
 
 struct open_row {
 	int64_t key;   /* pid or mm id */
-	int64_t rowid; /* its open row */
+	int64_t rowid; /* its open row, 0 if none */
+	uint64_t from; /* the step it was opened */
 };
 
 struct mr_store {
@@ -100,7 +105,7 @@ struct mr_store {
 	uint64_t since_commit;	    /* steps since the last commit */
 	struct open_row *tasks;	    /* open task rows, sorted by pid */
 	size_t ntasks, captasks;
-	int64_t *mm_rows; /* open mm row per mm id, 0 if none */
+	struct open_row *mm_rows; /* open mm row per mm id */
 	size_t cap_mm_rows;
 	char errmsg[512]; /* last error */
 };
@@ -366,14 +371,22 @@ static struct open_row *task_slot(mr_store *st, int64_t pid, int create)
 	return &st->tasks[lo];
 }
 
-static void close_row(mr_store *st, int which, int64_t rowid)
+/* Close an open interval row; one opened in this very step goes. */
+static void close_row(mr_store *st, int which, struct open_row *r)
 {
-	sqlite3_stmt *s = st->st[which];
+	sqlite3_stmt *s;
 
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
-	sqlite3_bind_int64(s, 2, rowid);
+	if (r->from == st->step) {
+		s = st->st[which + 1]; /* the matching DROP statement */
+		sqlite3_bind_int64(s, 1, r->rowid);
+	} else {
+		s = st->st[which];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
+		sqlite3_bind_int64(s, 2, r->rowid);
+	}
 	if (step_done(s))
 		db_fail(st, "closing a row");
+	r->rowid = 0;
 }
 
 static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
@@ -384,10 +397,8 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 
 	if (st->failed)
 		return;
-	if (r && r->rowid) {
-		close_row(st, S_TASK_CLOSE, r->rowid);
-		r->rowid = 0;
-	}
+	if (r && r->rowid)
+		close_row(st, S_TASK_CLOSE, r);
 	if (!mm)
 		return;
 	if (!r) {
@@ -402,6 +413,7 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 		return;
 	}
 	r->rowid = sqlite3_last_insert_rowid(st->db);
+	r->from = st->step;
 }
 
 static void j_mm(void *ctx, const mr_mm *mm, int alive)
@@ -414,7 +426,7 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 		return;
 	if (id >= st->cap_mm_rows) {
 		size_t cap = st->cap_mm_rows ? st->cap_mm_rows : 64;
-		int64_t *n;
+		struct open_row *n;
 
 		while (cap <= id)
 			cap *= 2;
@@ -428,10 +440,8 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 		st->mm_rows = n;
 		st->cap_mm_rows = cap;
 	}
-	if (st->mm_rows[id]) {
-		close_row(st, S_MM_CLOSE, st->mm_rows[id]);
-		st->mm_rows[id] = 0;
-	}
+	if (st->mm_rows[id].rowid)
+		close_row(st, S_MM_CLOSE, &st->mm_rows[id]);
 	if (!alive)
 		return;
 	sqlite3_bind_int64(s, 1, id);
@@ -451,7 +461,8 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 		db_fail(st, "writing an mm row");
 		return;
 	}
-	st->mm_rows[id] = sqlite3_last_insert_rowid(st->db);
+	st->mm_rows[id].rowid = sqlite3_last_insert_rowid(st->db);
+	st->mm_rows[id].from = st->step;
 }
 
 void mr_store_journal(mr_store *st, mr_journal *j)
