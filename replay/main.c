@@ -120,7 +120,6 @@ static int cmd_replay(int argc, char **argv)
 		{"show", required_argument, 0, 'n'},
 		{"max-map-count", required_argument, 0, 'M'},
 		{"mmap-min-addr", required_argument, 0, 'A'},
-		{"thp", required_argument, 0, 't'},
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
@@ -186,19 +185,6 @@ static int cmd_replay(int argc, char **argv)
 						   optarg);
 			o.cfg.mmap_min_addr = v;
 			break;
-		case 't':
-			if (!strcmp(optarg, "never"))
-				o.cfg.thp = MR_THP_NEVER;
-			else if (!strcmp(optarg, "madvise"))
-				o.cfg.thp = MR_THP_MADVISE;
-			else if (!strcmp(optarg, "always"))
-				o.cfg.thp = MR_THP_ALWAYS;
-			else
-				return usage_error("--thp: expected never, "
-						   "madvise or always, not "
-						   "'%s'",
-						   optarg);
-			break;
 		case 'W':
 			o.cfg.assume_written = 0;
 			break;
@@ -212,8 +198,7 @@ static int cmd_replay(int argc, char **argv)
 			       "[--mode parse|model|store]\n"
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
-			       "       [--thp never|madvise|always] "
-			       "[--no-assume-written] [-q]\n");
+			       "       [--no-assume-written] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");
