@@ -762,7 +762,7 @@ static void warn_cb(void *ctx, const char *msg)
 	struct replay *r = ctx;
 
 	if (r->sum->warnings++ < (uint64_t)r->o->show)
-		fprintf(stderr, "mmreplay: warning: %s\n", msg);
+		fprintf(stderr, "mmreplay: %s\n", msg);
 }
 
 static int store_meta(struct replay *r)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The command line on bad input and usage errors: exit codes, messages
+# naming file:line:col, and a history that stays valid and keeps every
+# step applied before the error.
+#   cli.sh MMREPLAY WORK_DIR
+set -uo pipefail
+bin=$(realpath "$1") work=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cap=$top/traces/pipeline
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+fails=0 passes=0
+
+expect() { # DESCRIPTION WANT_RC GOT_RC [PATTERN FILE]
+	if [ "$3" -ne "$2" ]; then
+		echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1)); return
+	fi
+	if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
+		echo "FAIL: $1: output lacks /$4/:"; cat "$5"; fails=$((fails + 1)); return
+	fi
+	passes=$((passes + 1))
+}
+steps() { "$bin" query "$1" "select count(*) from step"; }
+
+# A clean replay exits 0; maps prints a [stack] and the [vsyscall] line.
+"$bin" replay "$cap/trace.strace.zst" --db ok.db >out 2>err; expect "clean replay" 0 $? "exit snapshots 4/4 matched" out
+"$bin" maps ok.db >out 2>err; expect "maps default" 0 $? '\[vsyscall\]$' out
+grep -q '\[stack\]' out; expect "maps has a stack" 0 $?
+"$bin" maps ok.db --at 0 >out 2>err; expect "maps at step 0" 2 $? "not known at step 0|no address space" err
+
+# A .zst cut short: exit 2, the byte offset named, the steps before kept.
+head -c 20000 "$cap/trace.strace.zst" >trunc.zst
+"$bin" replay trunc.zst --no-snapshots --db trunc.db >out 2>err; expect "truncated zst" 2 $? "trunc.zst: truncated zstd data.*offset 20000" err
+n=$(steps trunc.db); [ "$n" -gt 100 ]; expect "truncated zst keeps steps ($n)" 0 $?
+"$bin" query trunc.db "pragma integrity_check" >out; expect "truncated zst db intact" 0 $? "^ok$" out
+
+# A binary file: file:line:col and what was expected.
+head -c 3000 /bin/ls >bin.strace
+"$bin" replay bin.strace --db bin.db >out 2>err; expect "binary input" 2 $? "bin.strace:1:[0-9]+: expected a strace line" err
+
+# Corrupt zstd bytes in the middle of the stream.
+cp "$cap/trace.strace.zst" corrupt.zst
+printf '\xff\xff\xff\xff\xff\xff\xff\xff' | dd of=corrupt.zst bs=1 seek=30000 conv=notrunc status=none
+"$bin" replay corrupt.zst --no-snapshots --db corrupt.db >out 2>err; expect "corrupt zst" 2 $? "corrupt.zst" err
+"$bin" query corrupt.db "pragma integrity_check" >out; expect "corrupt zst db intact" 0 $? "^ok$" out
+
+# A resumed half with no start and an unknown syscall are skipped or
+# stored; a 5 MB line is read.
+{
+	echo '100 1795426097.581976 <... mmap resumed>) = 0x7f0000000000'
+	echo '100 1795426097.581977 syscall_0x1ce(0x7f0000000000, 4096, 0) = 0'
+	printf '100 1795426097.581978 write(1, "%s", 5000000) = 5000000\n' "$(head -c 5000000 /dev/zero | tr '\0' a)"
+} >odd.strace
+"$bin" replay odd.strace --db odd.db >out 2>err; expect "odd lines" 0 $? "odd.strace:1:[0-9]+: .*resumed mmap without an unfinished start" err
+"$bin" query odd.db "select name from step order by step" >out; expect "unknown syscall stored" 0 $? "^syscall_0x1ce$" out
+grep -q '^write$' out; expect "long line stored" 0 $?
+
+# A snapshot that is not a maps file.
+mkdir -p badsnap/snap && cp "$cap/trace.strace.zst" badsnap/ && cp "$cap"/snap/* badsnap/snap/
+for f in badsnap/snap/*.exec.*.smaps; do echo "hello world" >"$f"; break; done
+"$bin" replay badsnap/trace.strace.zst --db badsnap.db >out 2>err; expect "bad snapshot" 2 $? "smaps:1:1: expected a maps line" err
+n=$(steps badsnap.db); [ "$n" -gt 0 ]; expect "bad snapshot keeps steps ($n)" 0 $?
+
+# Usage errors exit 2.
+"$bin" >out 2>err; expect "no command" 2 $? "usage" err
+"$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
+"$bin" replay >out 2>err; expect "replay without trace" 2 $? "exactly one TRACE" err
+"$bin" replay /nonexistent.strace >out 2>err; expect "missing trace" 2 $? "/nonexistent.strace" err
+"$bin" maps ok.db --at x >out 2>err; expect "bad --at" 2 $? "--at: expected a step number" err
+"$bin" query ok.db "delete from step" >out 2>err; expect "query writes" 2 $? "read-only" err
+"$bin" query nothere.db "select 1" >out 2>err; expect "query missing db" 2 $? "nothere.db" err
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
