@@ -76,6 +76,46 @@ void mr_symtab_free(mr_symtab *t);
 int mr_sym_lookup(const mr_symtab *t, const char *s, size_t len, unsigned ns,
 		  int64_t *val);
 
+/* ---- strace_pend.c: unfinished calls by pid ---- */
+
+/* A call whose "<unfinished ...>" half was read. */
+struct pend {
+	int32_t pid;	     /* key: the pid column */
+	int32_t target;	     /* "<pid changed to N ...>": N, else 0 */
+	uint8_t used;	     /* slot holds a call */
+	uint64_t first_line; /* line of the first half */
+	int64_t ts_ns;	     /* its timestamp */
+	char *buf;	     /* "name\0args\0"; kept when the slot empties */
+	size_t cap;	     /* size of buf */
+	size_t name_len;     /* strlen(name) */
+	size_t args_len;     /* strlen(args) */
+};
+
+/* Open addressing on pid, linear probing, backward-shift deletion. */
+struct ptab {
+	struct pend *v; /* slots */
+	size_t cap;	/* power of two */
+	size_t n;	/* used slots */
+};
+
+/* The call pending for PID, or NULL. */
+struct pend *mr_pend_find(struct ptab *t, int32_t pid);
+
+/* Make room for one more call; may move every slot. 0 or MR_ENOMEM. */
+int mr_pend_reserve(struct ptab *t);
+
+/* A slot for PID, which must not be pending; mr_pend_reserve first. */
+struct pend *mr_pend_insert(struct ptab *t, int32_t pid);
+
+/* Empty E's slot (its buffer stays); other slots may move. */
+void mr_pend_delete(struct ptab *t, struct pend *e);
+
+/* Store "name\0args\0" in E. 0 or MR_ENOMEM. */
+int mr_pend_set(struct pend *e, const char *name, size_t nlen, const char *args,
+		size_t alen);
+
+void mr_pend_release(struct ptab *t);
+
 /* ---- strace_args.c: decoding argument text ---- */
 
 /*

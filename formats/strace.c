@@ -26,26 +26,6 @@
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
 
-/* A call whose "<unfinished ...>" half was read. */
-struct pend {
-	int32_t pid;	     /* key: the pid column */
-	int32_t target;	     /* "<pid changed to N ...>": N, else 0 */
-	uint8_t used;	     /* slot holds a call */
-	uint64_t first_line; /* line of the first half */
-	int64_t ts_ns;	     /* its timestamp */
-	char *buf;	     /* "name\0args\0"; kept when the slot empties */
-	size_t cap;	     /* size of buf */
-	size_t name_len;     /* strlen(name) */
-	size_t args_len;     /* strlen(args) */
-};
-
-/* Open addressing on pid, linear probing, backward-shift deletion. */
-struct ptab {
-	struct pend *v; /* slots */
-	size_t cap;	/* power of two */
-	size_t n;	/* used slots */
-};
-
 struct mr_reader {
 	mr_zio *z;		/* line source */
 	mr_symtab *sym;		/* constant names */
@@ -202,105 +182,11 @@ static int arena_for(mr_reader *rd, size_t n)
 
 /* ---- the table of unfinished calls ---- */
 
-static size_t home(const struct ptab *t, int32_t pid)
-{
-	return ((uint32_t)pid * 2654435761u >> 7) & (t->cap - 1);
-}
-
-static struct pend *pend_find(struct ptab *t, int32_t pid)
-{
-	size_t i;
-
-	if (!t->cap)
-		return NULL;
-	for (i = home(t, pid); t->v[i].used; i = (i + 1) & (t->cap - 1))
-		if (t->v[i].pid == pid)
-			return &t->v[i];
-	return NULL;
-}
-
-/* Make room for one more call; may move every slot. */
-static int pend_reserve(struct ptab *t)
-{
-	struct ptab nt;
-	size_t i, j;
-
-	if (t->cap && (t->n + 1) * 4 <= t->cap * 3)
-		return 0;
-	nt.cap = t->cap ? t->cap * 2 : 16;
-	nt.n = t->n;
-	nt.v = calloc(nt.cap, sizeof(*nt.v));
-	if (!nt.v)
-		return MR_ENOMEM;
-	for (i = 0; i < t->cap; i++) {
-		if (!t->v[i].used) {
-			free(t->v[i].buf);
-			continue;
-		}
-		for (j = home(&nt, t->v[i].pid); nt.v[j].used;
-		     j = (j + 1) & (nt.cap - 1))
-			;
-		nt.v[j] = t->v[i];
-	}
-	free(t->v);
-	*t = nt;
-	return 0;
-}
-
-/* A slot for PID, which must not be in the table; pend_reserve first. */
-static struct pend *pend_insert(struct ptab *t, int32_t pid)
-{
-	size_t i;
-
-	for (i = home(t, pid); t->v[i].used; i = (i + 1) & (t->cap - 1))
-		;
-	t->v[i].used = 1;
-	t->v[i].pid = pid;
-	t->v[i].target = 0;
-	t->n++;
-	return &t->v[i];
-}
-
-static void pend_delete(struct ptab *t, struct pend *e)
-{
-	size_t i = (size_t)(e - t->v), j = i, k, mask = t->cap - 1;
-	struct pend tmp;
-
-	t->v[i].used = 0;
-	t->n--;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (!t->v[j].used)
-			return;
-		k = home(t, t->v[j].pid);
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		tmp = t->v[i];
-		t->v[i] = t->v[j];
-		t->v[j] = tmp;
-		i = j;
-	}
-}
-
-static int pend_set(struct pend *e, const char *name, size_t nlen,
-		    const char *args, size_t alen)
-{
-	if (reserve(&e->buf, &e->cap, nlen + alen + 2))
-		return MR_ENOMEM;
-	memcpy(e->buf, name, nlen);
-	e->buf[nlen] = '\0';
-	memcpy(e->buf + nlen + 1, args, alen);
-	e->buf[nlen + 1 + alen] = '\0';
-	e->name_len = nlen;
-	e->args_len = alen;
-	return 0;
-}
-
 static void pend_drop(mr_reader *rd, struct pend *e, const char *why)
 {
 	warn(rd, e->first_line, 1, "unfinished %s call %s, dropped", e->buf,
 	     why);
-	pend_delete(&rd->pt, e);
+	mr_pend_delete(&rd->pt, e);
 }
 
 /* Compare leftover calls by line, for a deterministic report. */
@@ -376,13 +262,9 @@ out_free_rd:
 
 void mr_reader_free(mr_reader *rd)
 {
-	size_t i;
-
 	if (!rd)
 		return;
-	for (i = 0; i < rd->pt.cap; i++)
-		free(rd->pt.v[i].buf);
-	free(rd->pt.v);
+	mr_pend_release(&rd->pt);
 	free(rd->arena.p);
 	free(rd->join);
 	mr_symtab_free(rd->sym);
@@ -696,17 +578,17 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	}
 	if (sfx) {
 		/* First half: wait for "<... name resumed>". */
-		if (pend_reserve(&rd->pt))
+		if (mr_pend_reserve(&rd->pt))
 			return MR_ENOMEM;
-		e = pend_find(&rd->pt, ev->pid);
+		e = mr_pend_find(&rd->pt, ev->pid);
 		if (e)
 			pend_drop(rd, e, "superseded by a new call of its pid");
-		e = pend_insert(&rd->pt, ev->pid);
+		e = mr_pend_insert(&rd->pt, ev->pid);
 		e->target = (int32_t)target;
 		e->first_line = rd->lno;
 		e->ts_ns = ev->ts_ns;
-		if (pend_set(e, name, (size_t)(p - name), args,
-			     (size_t)(sfx - args)))
+		if (mr_pend_set(e, name, (size_t)(p - name), args,
+				(size_t)(sfx - args)))
 			return MR_ENOMEM;
 		return 0;
 	}
@@ -740,7 +622,7 @@ static int is_exit_call(const char *name)
 static struct pend *resume_lookup(mr_reader *rd, int32_t pid, const char *name,
 				  size_t nlen)
 {
-	struct pend *e = pend_find(&rd->pt, pid), *s, *best = NULL;
+	struct pend *e = mr_pend_find(&rd->pt, pid), *s, *best = NULL;
 	int exec = (nlen == 6 && memcmp(name, "execve", 6) == 0) ||
 		   (nlen == 8 && memcmp(name, "execveat", 8) == 0);
 	size_t i;
@@ -832,7 +714,7 @@ static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		ev->ts_ns = e->ts_ns;
 	if (ev->pid == 0)
 		ev->pid = e->pid;
-	pend_delete(&rd->pt, e);
+	mr_pend_delete(&rd->pt, e);
 	rc = decode(rd, ev, ev->args, ev->args + alen, 1);
 	return rc ? rc : 1;
 }
@@ -886,22 +768,22 @@ static int pend_move(mr_reader *rd, int32_t from, int32_t to)
 {
 	struct pend *src, *dst, tmp;
 
-	if (pend_reserve(&rd->pt))
+	if (mr_pend_reserve(&rd->pt))
 		return MR_ENOMEM;
-	if (from == to || !pend_find(&rd->pt, from))
+	if (from == to || !mr_pend_find(&rd->pt, from))
 		return 0;
-	dst = pend_find(&rd->pt, to);
+	dst = mr_pend_find(&rd->pt, to);
 	if (dst)
 		pend_drop(rd, dst, "left behind by a thread's execve");
-	src = pend_find(&rd->pt, from);
-	dst = pend_insert(&rd->pt, to);
+	src = mr_pend_find(&rd->pt, from);
+	dst = mr_pend_insert(&rd->pt, to);
 	tmp = *dst;
 	*dst = *src;
 	dst->pid = to;
 	dst->target = 0;
 	src->buf = tmp.buf;
 	src->cap = tmp.cap;
-	pend_delete(&rd->pt, src);
+	mr_pend_delete(&rd->pt, src);
 	return 0;
 }
 
@@ -959,7 +841,7 @@ static int exit_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return rc ? rc : 1;
 	}
 
-	e = pend_find(&rd->pt, ev->pid);
+	e = mr_pend_find(&rd->pt, ev->pid);
 	if (!e)
 		return 1;
 	if (!is_exit_call(e->buf)) {
@@ -982,7 +864,7 @@ static int exit_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	ev->exit_code = 0;
 	ev->signo = 0;
 	ev->core_dumped = 0;
-	pend_delete(&rd->pt, e);
+	mr_pend_delete(&rd->pt, e);
 	rc = decode(rd, ev, ev->args, ev->args + strlen(ev->args), 1);
 	return rc ? rc : 1;
 }
@@ -1012,7 +894,7 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		if (starts(p, end, "<... "))
 			return resumed_line(rd, p, end, ev);
 		if (starts(p, end, "<detached ...>")) {
-			struct pend *e = pend_find(&rd->pt, ev->pid);
+			struct pend *e = mr_pend_find(&rd->pt, ev->pid);
 
 			if (e)
 				pend_drop(rd, e, "cut by strace detaching");
