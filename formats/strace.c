@@ -545,6 +545,28 @@ static int decode(mr_reader *rd, mr_event *ev, const char *args,
 	return corrupt(rd, NULL, msg);
 }
 
+/*
+ * " <MARK>" ending the line, also in the proposed " <MARK #N>" form:
+ * where it starts, or NULL.
+ */
+static const char *tail_mark(const char *p, const char *end, const char *mark)
+{
+	size_t n = strlen(mark);
+	const char *q;
+
+	if ((size_t)(end - p) < n + 3 || end[-1] != '>')
+		return NULL;
+	q = memrchr(p, '<', (size_t)(end - p));
+	if (!q || q == p || q[-1] != ' ' || (size_t)(end - q) < n + 2 ||
+	    memcmp(q + 1, mark, n) != 0)
+		return NULL;
+	p = q + 1 + n;
+	if (end - p > 2 && p[0] == ' ' && p[1] == '#')
+		for (p += 2; p < end && is_digit(*p); p++)
+			;
+	return p == end - 1 ? q - 1 : NULL;
+}
+
 static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 {
 	char *name = p, *args, *close;
@@ -560,17 +582,16 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 			       "a strace line (a syscall name and '(')");
 	args = p + 1;
 
-	sfx = NULL;
-	if (ends(args, end, " <unfinished ...>")) {
-		sfx = end - 17;
-	} else if (ends(args, end, " ...>") &&
-		   (sfx = strstr(args, " <pid changed to ")) != NULL) {
+	sfx = tail_mark(args, end, "unfinished ...");
+	if (!sfx && ends(args, end, " ...>") &&
+	    (sfx = strstr(args, " <pid changed to ")) != NULL) {
 		const char *q = sfx + 17;
 
 		if (!digits(&q, end, &target) || target > PID_MAX ||
 		    q != end - 5)
 			return corrupt(rd, sfx, "'<pid changed to N ...>'");
-	} else if (ends(args, end, " <detached ...>")) {
+	}
+	if (!sfx && tail_mark(args, end, "detached ...")) {
 		warn(rd, rd->lno, 1,
 		     "%.*s call cut by strace detaching, skipped",
 		     (int)(p - name), name);

@@ -512,6 +512,24 @@ static void test_strace_merge__exit_cut_by_process_end(void **state)
 	rt_close(&t);
 }
 
+/* The proposed numbered form: "<unfinished ... #N>", "resumed #N>". */
+static void test_strace_merge__numbered_halves(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t, "4300 munmap(0x7f0a1d1dc000, 8192 <unfinished ... #7>\n"
+		    "4300 <... munmap resumed #7>) = 0\n");
+	rt_next(&t, &ev);
+	assert_int_equal(ev.sys, MR_SYS_MUNMAP);
+	assert_int_equal(ev.flags, MR_EVF_MERGED);
+	assert_int_equal(ev.arg[1], 8192);
+	rt_end(&t);
+	assert_int_equal(t.nwarn, 0);
+	rt_close(&t);
+}
+
 /* strace -f to stderr: "[pid N]" only while several tracees live. */
 static void test_strace_merge__prefix_comes_and_goes(void **state)
 {
@@ -1346,6 +1364,7 @@ int main(void)
 		cmocka_unit_test(test_strace_merge__thread_execve_superseded),
 		cmocka_unit_test(test_strace_merge__pid_changed_suffix),
 		cmocka_unit_test(test_strace_merge__exit_cut_by_process_end),
+		cmocka_unit_test(test_strace_merge__numbered_halves),
 		cmocka_unit_test(test_strace_merge__prefix_comes_and_goes),
 		cmocka_unit_test(test_strace_signal__every_shape),
 		cmocka_unit_test(test_strace_exit__every_shape),
