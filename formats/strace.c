@@ -38,6 +38,8 @@ struct mr_reader {
 	size_t join_cap;	/* size of join */
 	mr_event deferred;	/* second event produced by one line */
 	int has_deferred;	/* deferred is waiting */
+	uint64_t odd_pends;	/* calls ever left pending without a pid or
+				   with "<pid changed to N ...>" */
 	int summary;		/* inside a -c/-C summary table */
 	int done;		/* end reached, leftovers reported */
 	int failed;		/* error code once failed, else 0 */
@@ -606,6 +608,8 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 			pend_drop(rd, e, "superseded by a new call of its pid");
 		e = mr_pend_insert(&rd->pt, ev->pid);
 		e->target = (int32_t)target;
+		if (target || ev->pid == 0)
+			rd->odd_pends++;
 		e->first_line = rd->lno;
 		e->ts_ns = ev->ts_ns;
 		if (mr_pend_set(e, name, (size_t)(p - name), args,
@@ -650,6 +654,8 @@ static struct pend *resume_lookup(mr_reader *rd, int32_t pid, const char *name,
 
 	if (e)
 		return e;
+	if (!exec && pid != 0 && !rd->odd_pends)
+		return NULL; /* the usual -f -o capture: no scan */
 	/*
 	 * Not under its own pid: a thread's execve resumed by the leader
 	 * ("<pid changed to N ...>", or "+++ superseded" suppressed by -qqq),
@@ -686,7 +692,7 @@ static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return corrupt(rd, n, "'>' after 'resumed'");
 	rest++;
 	e = resume_lookup(rd, ev->pid, name, nlen);
-	if (ends(rest, end, " <detached ...>")) {
+	if (tail_mark(rest, end, "detached ...")) {
 		if (e)
 			pend_drop(rd, e, "cut by strace detaching");
 		return 0;
