@@ -33,7 +33,7 @@ one() { # MODE CAPTURE DB
 		--db "$3" --show 0 >"$work/one.out" 2>"$work/one.err" || true
 	local ev
 	ev=$(awk '/^events/{gsub(",","",$2); print $2}' "$work/one.out")
-	awk -v ev="$ev" '/^time/{print ev, $2, $(NF-3)}' "$work/one.err"
+	awk -v ev="$ev" '/^time/{for (i = 1; i <= NF; i++) if ($i == "RSS") r = $(i + 1); print ev, $2, r}' "$work/one.err"
 }
 
 stats() { # values on stdin -> "median min max"
