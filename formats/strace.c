@@ -784,7 +784,7 @@ static int signal_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	*end = '\0';
 	*n = '\0';
 	ev->name = name;
-	ev->args = n == inner ? n : inner;
+	ev->args = inner;
 	ev->line = rd->lno;
 	ev->first_line = rd->lno;
 	return 1;
