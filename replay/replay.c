@@ -79,20 +79,28 @@ void mr_replay_opts_default(mr_replay_opts *o)
 
 /* ---- small tables ---- */
 
-static struct pid_ent *pid_get(struct replay *r, int32_t pid)
+/* Lower bound of PID in the sorted pid table. */
+static size_t pid_pos(const struct replay *r, int32_t pid)
 {
 	size_t lo = 0, hi = r->npids;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (r->pids[mid].pid == pid)
-			return &r->pids[mid];
 		if (r->pids[mid].pid < pid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+static struct pid_ent *pid_get(struct replay *r, int32_t pid)
+{
+	size_t lo = pid_pos(r, pid);
+
+	if (lo < r->npids && r->pids[lo].pid == pid)
+		return &r->pids[lo];
 	if (r->npids == r->cappids) {
 		size_t cap = r->cappids ? r->cappids * 2 : 16;
 		struct pid_ent *n = realloc(r->pids, cap * sizeof(*n));
@@ -395,19 +403,9 @@ static void on_dup(struct replay *r, int32_t tgid, const mr_event *ev)
 /* Whether PID existed and has exited. */
 static int exited_pid(const struct replay *r, int32_t pid)
 {
-	size_t lo = 0, hi = r->npids;
+	size_t i = pid_pos(r, pid);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->pids[mid].pid == pid)
-			return r->pids[mid].gone;
-		if (r->pids[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	return i < r->npids && r->pids[i].pid == pid && r->pids[i].gone;
 }
 
 /* After an exit: every known pid without a task is gone. */
