@@ -199,11 +199,30 @@ static void store_free(mr_store *st)
 	free(st);
 }
 
+/*
+ * The index build at the end sorts in memory runs of page_size * PMASZ
+ * bytes (16 MiB with 64 KiB pages by default) before spilling to temporary
+ * files; 32 pages (2 MiB) keeps peak memory independent of trace length.
+ * Only effective before SQLite initialises, hence once, here.
+ */
+static void sqlite_setup(void)
+{
+	static int done;
+
+	if (!done) {
+		sqlite3_config(SQLITE_CONFIG_PMASZ, 32);
+		done = 1;
+	}
+}
+
 int mr_store_create(mr_store **out, const char *path, char *errbuf,
 		    size_t errlen)
 {
 	mr_store *st;
-	int rc = store_alloc(&st, path, errbuf, errlen), i;
+	int rc, i;
+
+	sqlite_setup();
+	rc = store_alloc(&st, path, errbuf, errlen);
 
 	if (rc)
 		return rc;
