@@ -3,7 +3,7 @@
  *
  * A snapshot file is the text of /proc/PID/maps, or of /proc/PID/smaps
  * (then each VMA's VmFlags line is read too). Also reads a
- * /proc/PID/stat line for start_brk and brk.
+ * /proc/PID/stat line for start_brk.
  */
 #ifndef MR_FORMATS_MAPS_H
 #define MR_FORMATS_MAPS_H
@@ -44,7 +44,8 @@ int mr_maps_parse(mr_maps *out, const char *text, const char *name,
 void mr_maps_release(mr_maps *m);
 
 /*
- * Read start_brk and brk (fields 47 and 48) from a /proc/PID/stat file.
+ * Read start_brk (field 47) from a /proc/PID/stat file. stat does not
+ * show the current break, so *brk is set to 0 ("not known from here").
  * Returns 0, MR_ECORRUPT or MR_EIO.
  */
 int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
