@@ -60,6 +60,22 @@ for f in badsnap/snap/*.exec.*.smaps; do echo "hello world" >"$f"; break; done
 "$bin" replay badsnap/trace.strace.zst --db badsnap.db >out 2>err; expect "bad snapshot" 2 $? "smaps:1:1: expected a maps line" err
 n=$(steps badsnap.db); [ "$n" -gt 0 ]; expect "bad snapshot keeps steps ($n)" 0 $?
 
+# Divergences: a recorded result the model does not predict, and an exit
+# snapshot that differs, make replay exit 1 and are stored.
+tru=$top/traces/true
+mkdir -p div/snap && cp "$tru"/snap/* div/snap/
+zstd -dc "$tru/trace.strace.zst" >div/plain.strace
+last=$(grep -n 'mmap(NULL' div/plain.strace | tail -1 | cut -d: -f1)
+sed "${last}s/= 0x\([0-9a-f]*\)000 /= 0x\1000000 /" div/plain.strace >div/trace.strace
+cmp -s div/plain.strace div/trace.strace; expect "trace tampered" 1 $?
+"$bin" replay div/trace.strace --snapshots div/snap --db div.db >out 2>err; expect "result divergence" 1 $? "^divergence: .* line $last, pid [0-9]+: result" out
+"$bin" query div.db "select count(*) from step where verdict = 'diverge' and line = $last" >out; expect "divergence stored" 0 $? "^1$" out
+cp div/plain.strace div/trace.strace
+ex=$(ls div/snap/*.exit.maps)
+sed -i '1s/ r--p / rw-p /' "$ex"
+"$bin" replay div/trace.strace --snapshots div/snap --db div2.db >out 2>err; expect "snapshot divergence" 1 $? "exit snapshot" out
+"$bin" query div2.db "select kind from divergence" >out; expect "snapshot divergence stored" 0 $? "^exit snapshot$" out
+
 # Usage errors exit 2.
 "$bin" >out 2>err; expect "no command" 2 $? "usage" err
 "$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
