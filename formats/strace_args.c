@@ -115,19 +115,47 @@ static const char *skip_angle(const char *p, const char *end)
 	return NULL;
 }
 
+/*
+ * If P starts something opaque to argument structure -- a string, an
+ * escape, a comment, "<<" in "21<<MAP_HUGE_SHIFT", or a -y decoration --
+ * return the first byte after it; else NULL. An unclosed '<' is taken
+ * literally, and so is every later one (*angles drops to 0): no quadratic
+ * rescans on broken lines.
+ */
+static const char *skip_opaque(const char *p, const char *end, int *angles)
+{
+	const char *q;
+
+	switch (*p) {
+	case '"':
+		return mr_strace_skip_string(p, end);
+	case '\\':
+		return p + (p + 1 < end ? 2 : 1);
+	case '/':
+		return at_comment(p, end) ? skip_comment(p, end) : NULL;
+	case '<':
+		if (p + 1 < end && p[1] == '<')
+			return p + 2;
+		q = *angles ? skip_angle(p, end) : NULL;
+		if (!q)
+			*angles = 0;
+		return q;
+	default:
+		return NULL;
+	}
+}
+
 const char *mr_strace_find_close(const char *p, const char *end)
 {
 	const char *best = NULL, *q;
 	int depth = 0, angles = 1;
 
 	while (p < end) {
+		if ((q = skip_opaque(p, end, &angles))) {
+			p = q;
+			continue;
+		}
 		switch (*p) {
-		case '"':
-			p = mr_strace_skip_string(p, end);
-			continue;
-		case '\\':
-			p += p + 1 < end ? 2 : 1;
-			continue;
 		case '[':
 		case '{':
 			depth++;
@@ -136,28 +164,6 @@ const char *mr_strace_find_close(const char *p, const char *end)
 		case '}':
 			if (depth > 0)
 				depth--;
-			break;
-		case '/':
-			if (at_comment(p, end)) {
-				p = skip_comment(p, end);
-				continue;
-			}
-			break;
-		case '<':
-			if (p + 1 < end && p[1] == '<') {
-				p += 2; /* "21<<MAP_HUGE_SHIFT" */
-				continue;
-			}
-			/*
-			 * An unclosed '<' is taken literally, and so is every
-			 * later one: no quadratic rescans on broken lines.
-			 */
-			q = angles ? skip_angle(p, end) : NULL;
-			if (q) {
-				p = q;
-				continue;
-			}
-			angles = 0;
 			break;
 		case ')':
 			if (depth)
@@ -437,13 +443,11 @@ static int split(const char *p, const char *end, struct item *it)
 	if (skip_sp(p, end) == end)
 		return 0;
 	while (p < end) {
+		if ((q = skip_opaque(p, end, &angles))) {
+			p = q;
+			continue;
+		}
 		switch (*p) {
-		case '"':
-			p = mr_strace_skip_string(p, end);
-			continue;
-		case '\\':
-			p += p + 1 < end ? 2 : 1;
-			continue;
 		case '(':
 		case '[':
 		case '{':
@@ -454,24 +458,6 @@ static int split(const char *p, const char *end, struct item *it)
 		case '}':
 			if (depth > 0)
 				depth--;
-			break;
-		case '/':
-			if (at_comment(p, end)) {
-				p = skip_comment(p, end);
-				continue;
-			}
-			break;
-		case '<':
-			if (p + 1 < end && p[1] == '<') {
-				p += 2;
-				continue;
-			}
-			q = angles ? skip_angle(p, end) : NULL;
-			if (q) {
-				p = q;
-				continue;
-			}
-			angles = 0;
 			break;
 		case ',':
 			if (depth)
