@@ -40,13 +40,13 @@
 
 #define PG 4096UL
 #define WIN_BASE 0x600000000000UL
-#define WIN_PAGES 262144UL          /* 1 GiB */
-#define BLK 256UL                   /* pages per summary block */
+#define WIN_PAGES 262144UL /* 1 GiB */
+#define BLK 256UL	   /* pages per summary block */
 #define NBLK (WIN_PAGES / BLK)
-#define FILE_PAGES 1024UL           /* 4 MiB backing file */
+#define FILE_PAGES 1024UL /* 4 MiB backing file */
 #define HEAP_MAX (64UL << 20)
-#define MAX_OUT 256                 /* kernel-placed regions kept */
-#define VMA_SOFT 3000               /* estimated VMAs before pruning */
+#define MAX_OUT 256   /* kernel-placed regions kept */
+#define VMA_SOFT 3000 /* estimated VMAs before pruning */
 
 /* Page byte: 0 = unmapped, else MAPPED | kind << 3 | prot. */
 #define MAPPED 0x80
@@ -102,9 +102,9 @@ static unsigned long rnd_pages(void)
 
 static int rnd_prot(void)
 {
-	static const int p[] = { PROT_READ, PROT_READ | PROT_WRITE,
-				 PROT_READ | PROT_WRITE, PROT_NONE,
-				 PROT_READ | PROT_EXEC };
+	static const int p[] = {PROT_READ, PROT_READ | PROT_WRITE,
+				PROT_READ | PROT_WRITE, PROT_NONE,
+				PROT_READ | PROT_EXEC};
 
 	return p[below(5)];
 }
@@ -195,7 +195,7 @@ static void note_mapped(uintptr_t a, uintptr_t e, unsigned char v)
 	}
 	out_remove(a, e);
 	if (nout < MAX_OUT)
-		outs[nout++] = (struct out){ a, e, v };
+		outs[nout++] = (struct out){a, e, v};
 	else /* no room to remember it: give it back */
 		sys(SYS_munmap, a, e - a, 0, 0, 0, 0);
 }
@@ -206,14 +206,14 @@ static void note_unmapped(uintptr_t a, uintptr_t e)
 		return;
 	if (a < WIN_BASE + WIN_PAGES * PG && e > WIN_BASE) {
 		uintptr_t s = a < WIN_BASE ? WIN_BASE : a;
-		uintptr_t t = e > WIN_BASE + WIN_PAGES * PG ?
-				      WIN_BASE + WIN_PAGES * PG : e;
+		uintptr_t t = e > WIN_BASE + WIN_PAGES * PG
+				      ? WIN_BASE + WIN_PAGES * PG
+				      : e;
 
 		set_pages((s - WIN_BASE) / PG, (t - s) / PG, 0);
 	}
 	out_remove(a, e);
 }
-
 
 /* A random mapped page of the window, or -1 if none. */
 static long rnd_mapped_page(void)
@@ -453,8 +453,8 @@ static void op_mremap(void)
 
 static void op_madvise(void)
 {
-	static const int adv[] = { MADV_DONTNEED, MADV_WILLNEED, MADV_NORMAL,
-				   MADV_RANDOM, MADV_FREE };
+	static const int adv[] = {MADV_DONTNEED, MADV_WILLNEED, MADV_NORMAL,
+				  MADV_RANDOM, MADV_FREE};
 	uintptr_t a;
 	unsigned long n;
 
@@ -476,7 +476,8 @@ static void op_bad(void)
 		sys(SYS_munmap, a + 123, PG, 0, 0, 0, 1);
 		break;
 	case 1: /* zero length mmap: EINVAL */
-		sys_mmap(0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, 1);
+		sys_mmap(0, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
+			 1);
 		break;
 	case 2: /* unaligned mprotect: EINVAL */
 		sys(SYS_mprotect, a + 1, PG, PROT_READ, 0, 0, 1);
@@ -486,8 +487,9 @@ static void op_bad(void)
 			op_mmap(0);
 			return;
 		}
-		sys_mmap(a, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
-			 MAP_FIXED_NOREPLACE, -1, 0, 1);
+		sys_mmap(a, PG, PROT_READ,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+			 0, 1);
 		break;
 	case 4: /* mremap with a bad flag: EINVAL */
 		sys(SYS_mremap, a, PG, PG, 0x40000000, 0, 1);
@@ -580,8 +582,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The window must be free: claim and release it once. */
-	void *w = mmap((void *)WIN_BASE, WIN_PAGES * PG, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	void *w =
+		mmap((void *)WIN_BASE, WIN_PAGES * PG, PROT_NONE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (w != (void *)WIN_BASE) {
 		put("mr_workload: the window at 0x600000000000 is not free\n");
 		return 1;
@@ -630,7 +633,8 @@ int main(int argc, char **argv)
 	}
 	unlink(path);
 	snprintf(msg, sizeof(msg),
-		 "mr_workload: %lu calls, %lu failed (%lu on purpose), %lu touches (%lu faulted), ~%lu VMAs in use\n",
+		 "mr_workload: %lu calls, %lu failed (%lu on purpose), %lu "
+		 "touches (%lu faulted), ~%lu VMAs in use\n",
 		 n_calls, n_fail, n_fail_meant, n_touch, n_touch_fault,
 		 vma_estimate());
 	put(msg);

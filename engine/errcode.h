@@ -9,11 +9,12 @@
 #define MR_ENGINE_ERRCODE_H
 
 #define MR_OK 0
-#define MR_ECORRUPT (-1001) /* malformed input: file, line, column in errmsg   \
-			     */
-#define MR_ENOMEM (-1002)   /* out of memory */
-#define MR_EIO (-1003)	    /* reading or writing a file failed */
-#define MR_EDB (-1004)	    /* the SQLite store failed */
-#define MR_EUSAGE (-1005)   /* bad arguments from the user */
+#define MR_ECORRUPT                                                            \
+	(-1001)		  /* malformed input: file, line, column in errmsg     \
+			   */
+#define MR_ENOMEM (-1002) /* out of memory */
+#define MR_EIO (-1003)	  /* reading or writing a file failed */
+#define MR_EDB (-1004)	  /* the SQLite store failed */
+#define MR_EUSAGE (-1005) /* bad arguments from the user */
 
 #endif

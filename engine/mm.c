@@ -618,8 +618,8 @@ static uint64_t prot_bits(uint64_t prot)
 static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 {
 	const mr_config *c = &mm->m->cfg;
-	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr :
-							    MR_PAGE_SIZE;
+	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
+						       : MR_PAGE_SIZE;
 	uint64_t out;
 
 	if (len > c->task_size)
@@ -632,8 +632,8 @@ static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 	}
 	if (!mm->base_known)
 		return MR_PRED_NONE; /* no mmap_base yet */
-	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
-				    0, 0) == 0)
+	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base, 0,
+				    0) == 0)
 		return (int64_t)out;
 	/* arch_get_unmapped_area(): bottom-up from TASK_UNMAPPED_BASE (its
 	 * random offset is not modelled); the hint was tried above. */
@@ -652,7 +652,7 @@ static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
  */
 static int file_thp(const mr_mm *mm, const mr_fileref *f)
 {
-	static const char *const skip[] = {"/dev/", "/run/", "/proc/",
+	static const char *const skip[] = {"/dev/", "/run/",   "/proc/",
 					   "/sys/", "/memfd:", "/SYSV"};
 	const mr_file *file = mr_machine_file_get(mm->m, f->file);
 	size_t i;
@@ -840,8 +840,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_) &&
 	    (unmap_would_fail(mm, p->start, p->end) ||
 	     range_sealed(mm, p->start, p->end)))
-		return unmap_would_fail(mm, p->start, p->end) ? -ENOMEM :
-								 -EPERM;
+		return unmap_would_fail(mm, p->start, p->end) ? -ENOMEM
+							      : -EPERM;
 	return a;
 }
 
@@ -920,8 +920,8 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 
 /* What vma_merge_existing_range() would do to [start, end) of V. */
 struct plan {
-	int ml;             /* merge into prev */
-	int mrt;            /* merge into next */
+	int ml;		    /* merge into prev */
+	int mrt;	    /* merge into next */
 	const mr_vma *next; /* the VMA after V when right_side */
 };
 
@@ -1136,7 +1136,7 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 	uint64_t end, nstart, tmp;
 	mr_vma *v, *prev;
 	const mr_vma *dprev; /* dry run: prev as the real run would see it */
-	mr_vma sim;          /* dry run: storage for that prev */
+	mr_vma sim;	     /* dry run: storage for that prev */
 	size_t count = mm->tree.count; /* dry run: map_count */
 	int64_t err = 0;
 

@@ -305,10 +305,10 @@ static int clip(uint64_t *lo, uint64_t *hi, uint64_t low, uint64_t high)
 }
 
 struct gap_query {
-	uint64_t length;      /* len + align_mask */
-	uint64_t low, high;   /* search window */
-	uint64_t lo, hi;      /* the gap found, clipped to the window */
-	const mr_vma *next;   /* the VMA above that gap, NULL for the top */
+	uint64_t length;    /* len + align_mask */
+	uint64_t low, high; /* search window */
+	uint64_t lo, hi;    /* the gap found, clipped to the window */
+	const mr_vma *next; /* the VMA above that gap, NULL for the top */
 };
 
 /* Take the gap [lo, hi) before N if, clipped, it holds q->length. */
@@ -410,9 +410,9 @@ int mr_vma_tree_gap_topdown(const mr_vma_tree *t, uint64_t *out, uint64_t len,
 	return 0;
 }
 
-int mr_vma_tree_gap_bottomup(const mr_vma_tree *t, uint64_t *out,
-			     uint64_t len, uint64_t low, uint64_t high,
-			     uint64_t align_mask, uint64_t align_offset)
+int mr_vma_tree_gap_bottomup(const mr_vma_tree *t, uint64_t *out, uint64_t len,
+			     uint64_t low, uint64_t high, uint64_t align_mask,
+			     uint64_t align_offset)
 {
 	struct gap_query q = {len + align_mask, low, high, 0, 0, NULL};
 	uint64_t a;

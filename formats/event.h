@@ -16,9 +16,9 @@
 
 enum mr_event_kind {
 	MR_EV_SYSCALL = 1, /* a syscall with its result */
-	MR_EV_SIGNAL,      /* "--- SIGSEGV {...} ---" */
-	MR_EV_EXIT,        /* "+++ exited with N +++" */
-	MR_EV_KILLED,      /* "+++ killed by SIG +++" */
+	MR_EV_SIGNAL,	   /* "--- SIGSEGV {...} ---" */
+	MR_EV_EXIT,	   /* "+++ exited with N +++" */
+	MR_EV_KILLED,	   /* "+++ killed by SIG +++" */
 	MR_EV_SUPERSEDED,  /* "+++ superseded by execve in pid N +++" */
 };
 
@@ -44,57 +44,58 @@ enum mr_sysno {
 	MR_SYS_EXECVEAT,
 	MR_SYS_EXIT,
 	MR_SYS_EXIT_GROUP,
-	MR_SYS_OPEN,     /* open(path, flags[, mode]) */
-	MR_SYS_OPENAT,   /* openat(dirfd, path, flags[, mode]) */
-	MR_SYS_CLOSE,    /* close(fd) */
-	MR_SYS_DUP,      /* dup(fd) */
-	MR_SYS_DUP2,     /* dup2(old, new) and dup3(old, new, flags) */
+	MR_SYS_OPEN,   /* open(path, flags[, mode]) */
+	MR_SYS_OPENAT, /* openat(dirfd, path, flags[, mode]) */
+	MR_SYS_CLOSE,  /* close(fd) */
+	MR_SYS_DUP,    /* dup(fd) */
+	MR_SYS_DUP2,   /* dup2(old, new) and dup3(old, new, flags) */
 	MR_SYS__COUNT
 };
 
 /* How the result column read. */
 enum mr_ret_kind {
 	MR_RET_VALUE = 1, /* "= 0x7f..." / "= 3</path>": ret holds it */
-	MR_RET_ERROR,     /* "= -1 ENOMEM (...)": ret holds -errno */
-	MR_RET_UNKNOWN,   /* "= ?" (no return, e.g. exit) or "<unavailable>" */
-	MR_RET_RESTART,   /* "= ? ERESTARTSYS (...)": ret holds -errno */
+	MR_RET_ERROR,	  /* "= -1 ENOMEM (...)": ret holds -errno */
+	MR_RET_UNKNOWN,	  /* "= ?" (no return, e.g. exit) or "<unavailable>" */
+	MR_RET_RESTART,	  /* "= ? ERESTARTSYS (...)": ret holds -errno */
 };
 
 /* Annotations after the result. */
 #define MR_EVF_DELAYED 0x1u  /* "(DELAYED)" */
 #define MR_EVF_INJECTED 0x2u /* "(INJECTED)" */
 #define MR_EVF_MERGED 0x4u   /* built from <unfinished ...> + resumed */
-#define MR_EVF_STOPPED 0x8u  /* "--- stopped by SIGSTOP ---": a group
-				stop, not a signal delivery */
+#define MR_EVF_STOPPED                                                         \
+	0x8u /* "--- stopped by SIGSTOP ---": a group                          \
+		stop, not a signal delivery */
 
 #define MR_EV_NARGS 6
 
 typedef struct mr_event {
-	int kind;              /* enum mr_event_kind */
-	int sys;               /* enum mr_sysno for MR_EV_SYSCALL */
-	int32_t pid;           /* pid column (a tid under -f), 0 if none */
-	uint32_t flags;        /* MR_EVF_* */
-	uint64_t line;         /* 1-based line carrying the result */
-	uint64_t first_line;   /* line where the call started */
-	int64_t ts_ns;         /* timestamp in ns (-ttt: since epoch, -t/-tt:
-				  since midnight); -1 when absent */
-	const char *name;      /* syscall name as printed ("mmap") */
-	const char *args;      /* argument text between the parentheses,
-				  halves joined for merged calls */
+	int kind;	     /* enum mr_event_kind */
+	int sys;	     /* enum mr_sysno for MR_EV_SYSCALL */
+	int32_t pid;	     /* pid column (a tid under -f), 0 if none */
+	uint32_t flags;	     /* MR_EVF_* */
+	uint64_t line;	     /* 1-based line carrying the result */
+	uint64_t first_line; /* line where the call started */
+	int64_t ts_ns;	     /* timestamp in ns (-ttt: since epoch, -t/-tt:
+				since midnight); -1 when absent */
+	const char *name;    /* syscall name as printed ("mmap") */
+	const char *args;    /* argument text between the parentheses,
+				halves joined for merged calls */
 	uint64_t arg[MR_EV_NARGS]; /* decoded arguments (see below) */
-	uint8_t nargs;         /* number of decoded arguments */
-	int ret_kind;          /* enum mr_ret_kind */
-	int64_t ret;           /* value, or -errno */
-	const char *ret_path;  /* -y path of a returned fd, or NULL */
-	const char *fd_path;   /* -y path of the fd argument (mmap's fd,
-				  close's fd, dup's old fd), or NULL */
-	const char *str;       /* decoded string argument: the path of
-				  execve/open/openat; NULL otherwise */
-	int signo;             /* MR_EV_SIGNAL, MR_EV_KILLED: signal number */
-	int si_code;           /* MR_EV_SIGNAL: si_code value, 0 if absent */
-	uint64_t si_addr;      /* MR_EV_SIGNAL: si_addr, 0 if absent */
-	int exit_code;         /* MR_EV_EXIT: status; MR_EV_SUPERSEDED: pid */
-	int core_dumped;       /* MR_EV_KILLED: "(core dumped)" */
+	uint8_t nargs;		   /* number of decoded arguments */
+	int ret_kind;		   /* enum mr_ret_kind */
+	int64_t ret;		   /* value, or -errno */
+	const char *ret_path;	   /* -y path of a returned fd, or NULL */
+	const char *fd_path;	   /* -y path of the fd argument (mmap's fd,
+				      close's fd, dup's old fd), or NULL */
+	const char *str;	   /* decoded string argument: the path of
+				      execve/open/openat; NULL otherwise */
+	int signo;	  /* MR_EV_SIGNAL, MR_EV_KILLED: signal number */
+	int si_code;	  /* MR_EV_SIGNAL: si_code value, 0 if absent */
+	uint64_t si_addr; /* MR_EV_SIGNAL: si_addr, 0 if absent */
+	int exit_code;	  /* MR_EV_EXIT: status; MR_EV_SUPERSEDED: pid */
+	int core_dumped;  /* MR_EV_KILLED: "(core dumped)" */
 } mr_event;
 
 /*

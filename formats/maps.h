@@ -12,22 +12,22 @@
 #include <stdint.h>
 
 typedef struct mr_maps_entry {
-	uint64_t start;      /* first byte */
-	uint64_t end;        /* one past the last byte */
-	char perms[5];       /* "r-xp" */
-	uint64_t offset;     /* file offset in bytes */
-	uint32_t dev_major;  /* device major */
-	uint32_t dev_minor;  /* device minor */
-	uint64_t inode;      /* inode number */
-	char *name;          /* path or [heap]/[stack]/..., "" if none */
-	char *vmflags;       /* smaps VmFlags text ("rd wr mr mw me ac"),
-				NULL when the file is plain maps */
-	uint64_t anonymous;  /* smaps "Anonymous:" in kB, 0 if absent */
+	uint64_t start;	    /* first byte */
+	uint64_t end;	    /* one past the last byte */
+	char perms[5];	    /* "r-xp" */
+	uint64_t offset;    /* file offset in bytes */
+	uint32_t dev_major; /* device major */
+	uint32_t dev_minor; /* device minor */
+	uint64_t inode;	    /* inode number */
+	char *name;	    /* path or [heap]/[stack]/..., "" if none */
+	char *vmflags;	    /* smaps VmFlags text ("rd wr mr mw me ac"),
+			       NULL when the file is plain maps */
+	uint64_t anonymous; /* smaps "Anonymous:" in kB, 0 if absent */
 } mr_maps_entry;
 
 typedef struct mr_maps {
 	mr_maps_entry *v; /* entries in file order */
-	size_t n;         /* number of entries */
+	size_t n;	  /* number of entries */
 } mr_maps;
 
 /*

@@ -47,8 +47,8 @@ int mr_reader_next(mr_reader *rd, mr_event *ev);
 
 const char *mr_reader_errmsg(const mr_reader *rd);
 uint64_t mr_reader_warnings(const mr_reader *rd);
-uint64_t mr_reader_lines(const mr_reader *rd);     /* lines read so far */
-uint64_t mr_reader_bytes_in(const mr_reader *rd);  /* compressed bytes read */
+uint64_t mr_reader_lines(const mr_reader *rd);	  /* lines read so far */
+uint64_t mr_reader_bytes_in(const mr_reader *rd); /* compressed bytes read */
 const char *mr_reader_path(const mr_reader *rd);
 
 void mr_reader_free(mr_reader *rd);

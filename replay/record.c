@@ -84,25 +84,25 @@ enum hold_class { HC_NONE = 0, HC_EXEC, HC_EXIT, HC_LINE };
 
 /* The syscalls strace holds (x86-64 numbers). */
 static const struct held_sys {
-	int nr;           /* x86-64 syscall number */
+	int nr;		  /* x86-64 syscall number */
 	const char *name; /* as strace prints it */
-	int cls;          /* enum hold_class */
+	int cls;	  /* enum hold_class */
 } held_sys[] = {
-	{ 59, "execve", HC_EXEC },     { 322, "execveat", HC_EXEC },
-	{ 231, "exit_group", HC_EXIT }, { 9, "mmap", HC_LINE },
-	{ 11, "munmap", HC_LINE },     { 10, "mprotect", HC_LINE },
-	{ 12, "brk", HC_LINE },        { 25, "mremap", HC_LINE },
-	{ 28, "madvise", HC_LINE },    { 149, "mlock", HC_LINE },
-	{ 325, "mlock2", HC_LINE },    { 151, "mlockall", HC_LINE },
-	{ 150, "munlock", HC_LINE },   { 152, "munlockall", HC_LINE },
+	{59, "execve", HC_EXEC},      {322, "execveat", HC_EXEC},
+	{231, "exit_group", HC_EXIT}, {9, "mmap", HC_LINE},
+	{11, "munmap", HC_LINE},      {10, "mprotect", HC_LINE},
+	{12, "brk", HC_LINE},	      {25, "mremap", HC_LINE},
+	{28, "madvise", HC_LINE},     {149, "mlock", HC_LINE},
+	{325, "mlock2", HC_LINE},     {151, "mlockall", HC_LINE},
+	{150, "munlock", HC_LINE},    {152, "munlockall", HC_LINE},
 };
-#define LINE_SYSCALLS \
-	"mmap,munmap,mprotect,brk,mremap,madvise,mlock,mlock2,mlockall," \
+#define LINE_SYSCALLS                                                          \
+	"mmap,munmap,mprotect,brk,mremap,madvise,mlock,mlock2,mlockall,"       \
 	"munlock,munlockall"
 
-static const char *const full_files[] = { "maps", "smaps", "status", "stat",
-					  NULL };
-static const char *const maps_only[] = { "maps", NULL };
+static const char *const full_files[] = {"maps", "smaps", "status", "stat",
+					 NULL};
+static const char *const maps_only[] = {"maps", NULL};
 
 struct buf {
 	char *p;    /* NUL-terminated contents */
@@ -111,65 +111,65 @@ struct buf {
 };
 
 struct task {
-	pid_t tid;                   /* 0: empty slot */
-	int traced;                  /* TracerPid is our strace */
-	unsigned long long start;    /* starttime, to notice tid reuse */
-	unsigned gen;                /* last walk that saw the task */
-	int judged;                  /* stop_id names a stop already judged */
-	unsigned long long stop_id;  /* context switches ^ syscall line hash */
-	int cand;                    /* fallback: cand_id is being timed */
-	unsigned long long cand_id;  /* fallback: stop under observation */
-	int64_t cand_t0;             /* fallback: when it was first seen */
+	pid_t tid;		    /* 0: empty slot */
+	int traced;		    /* TracerPid is our strace */
+	unsigned long long start;   /* starttime, to notice tid reuse */
+	unsigned gen;		    /* last walk that saw the task */
+	int judged;		    /* stop_id names a stop already judged */
+	unsigned long long stop_id; /* context switches ^ syscall line hash */
+	int cand;		    /* fallback: cand_id is being timed */
+	unsigned long long cand_id; /* fallback: stop under observation */
+	int64_t cand_t0;	    /* fallback: when it was first seen */
 };
 
 struct hold {
-	pid_t tid;    /* task that was held */
-	int nr;       /* syscall number it was held in */
-	unsigned seq; /* order of observation; names snap/.hold.SEQ.* */
+	pid_t tid;	 /* task that was held */
+	int nr;		 /* syscall number it was held in */
+	unsigned seq;	 /* order of observation; names snap/.hold.SEQ.* */
 	uint64_t arg[2]; /* first arguments in /proc/TID/syscall */
-	int zero;     /* all arguments zero: a successful exec */
+	int zero;	 /* all arguments zero: a successful exec */
 };
 
 struct call {
-	pid_t tid;     /* pid column of the result line */
-	int nr;        /* syscall number */
-	uint64_t line; /* line of the result */
-	int ok;        /* returned a value (not an error) */
+	pid_t tid;	 /* pid column of the result line */
+	int nr;		 /* syscall number */
+	uint64_t line;	 /* line of the result */
+	int ok;		 /* returned a value (not an error) */
 	uint64_t arg[2]; /* first decoded arguments */
-	int nargs;     /* how many of them the reader decoded (max 2) */
-	int delayed;   /* strace held it: "(DELAYED)", or exit_group */
+	int nargs;	 /* how many of them the reader decoded (max 2) */
+	int delayed;	 /* strace held it: "(DELAYED)", or exit_group */
 };
 
 struct watch {
-	pid_t self;           /* the recorder */
-	pid_t strace_pid;     /* our strace */
-	const char *snapdir;  /* DIR/snap */
-	int every;            /* --every-syscall */
-	int64_t hold_ns;      /* H */
-	int have_stack;       /* /proc/TID/stack: -1 untried, 0 no, 1 yes */
-	struct task *tab;     /* open-addressing table keyed by tid */
-	size_t tab_cap;       /* slots, a power of two */
-	size_t tab_n;         /* slots used */
-	unsigned gen;         /* walk counter */
-	struct hold *holds;   /* in order of observation */
-	size_t nholds;        /* holds used */
-	size_t cap_holds;     /* holds allocated */
-	pid_t *todo;          /* walk stack of processes */
-	size_t ntodo;         /* entries used */
-	size_t cap_todo;      /* entries allocated */
+	pid_t self;	       /* the recorder */
+	pid_t strace_pid;      /* our strace */
+	const char *snapdir;   /* DIR/snap */
+	int every;	       /* --every-syscall */
+	int64_t hold_ns;       /* H */
+	int have_stack;	       /* /proc/TID/stack: -1 untried, 0 no, 1 yes */
+	struct task *tab;      /* open-addressing table keyed by tid */
+	size_t tab_cap;	       /* slots, a power of two */
+	size_t tab_n;	       /* slots used */
+	unsigned gen;	       /* walk counter */
+	struct hold *holds;    /* in order of observation */
+	size_t nholds;	       /* holds used */
+	size_t cap_holds;      /* holds allocated */
+	pid_t *todo;	       /* walk stack of processes */
+	size_t ntodo;	       /* entries used */
+	size_t cap_todo;       /* entries allocated */
 	unsigned long ntraced; /* distinct traced tasks seen */
-	struct buf b;         /* scratch for /proc reads */
-	struct buf b2;        /* scratch for re-checks */
+	struct buf b;	       /* scratch for /proc reads */
+	struct buf b2;	       /* scratch for re-checks */
 	unsigned long unknown_stacks; /* stops judged by timing instead */
-	char *strace_cmd;     /* strace's argv, NUL-separated as in cmdline */
+	char *strace_cmd;      /* strace's argv, NUL-separated as in cmdline */
 	size_t strace_cmd_len; /* its length */
-	int realtime;         /* the watcher runs SCHED_FIFO */
-	int oom;              /* an allocation failed */
+	int realtime;	       /* the watcher runs SCHED_FIFO */
+	int oom;	       /* an allocation failed */
 };
 
 /* snprintf for paths: -1 (and an empty string) when it does not fit. */
 __attribute__((format(printf, 3, 4))) static int pathf(char *out, size_t n,
-							const char *fmt, ...)
+						       const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -342,7 +342,8 @@ static struct task *task_get(struct watch *w, pid_t tid)
 		for (size_t i = 0; i < w->tab_cap; i++) {
 			if (!w->tab[i].tid)
 				continue;
-			size_t j = (size_t)w->tab[i].tid * 2654435761u & (ncap - 1);
+			size_t j = (size_t)w->tab[i].tid * 2654435761u &
+				   (ncap - 1);
 
 			while (nt[j].tid)
 				j = (j + 1) & (ncap - 1);
@@ -487,7 +488,8 @@ static int judge_stop(struct watch *w, struct task *t, int nr, int cls,
 			}
 			w->unknown_stacks++;
 			if (getenv("MR_RECORD_DEBUG"))
-				fprintf(stderr, "record: stack of %d in %d:\n%s",
+				fprintf(stderr,
+					"record: stack of %d in %d:\n%s",
 					(int)t->tid, nr, s);
 		}
 	}
@@ -618,9 +620,11 @@ static void check_task(struct watch *w, struct task *t)
 		w->holds = nh;
 		w->cap_holds = ncap;
 	}
-	w->holds[w->nholds++] = (struct hold){ .tid = t->tid, .nr = nr,
-					       .seq = seq, .arg = { a0, a1 },
-					       .zero = zero };
+	w->holds[w->nholds++] = (struct hold){.tid = t->tid,
+					      .nr = nr,
+					      .seq = seq,
+					      .arg = {a0, a1},
+					      .zero = zero};
 }
 
 static void visit_task(struct watch *w, pid_t tid)
@@ -651,8 +655,9 @@ static void visit_task(struct watch *w, pid_t tid)
 		snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 		if (slurp(&w->b, path) < 0)
 			return;
-		t->traced = (pid_t)status_field(w->b.p, "\nTracerPid:",
-						&found) == w->strace_pid;
+		t->traced =
+			(pid_t)status_field(w->b.p, "\nTracerPid:", &found) ==
+			w->strace_pid;
 		if (t->traced)
 			w->ntraced++;
 	}
@@ -693,18 +698,18 @@ static void walk(struct watch *w)
 /* ---- after the run: read the trace, name the snapshots ---- */
 
 struct post {
-	struct call *calls;    /* held calls from the trace */
-	size_t ncalls;         /* used */
-	size_t cap_calls;      /* allocated */
-	char **fdpaths;        /* -y paths of mmap fds */
-	size_t nfd;            /* used */
-	size_t cap_fd;         /* allocated */
-	pid_t *tids;           /* pid column values */
-	size_t ntids;          /* used */
-	size_t cap_tids;       /* allocated */
-	unsigned long nproc;   /* processes: 1 + forks */
-	uint64_t lines;        /* trace lines */
-	uint64_t warnings;     /* reader warnings */
+	struct call *calls;  /* held calls from the trace */
+	size_t ncalls;	     /* used */
+	size_t cap_calls;    /* allocated */
+	char **fdpaths;	     /* -y paths of mmap fds */
+	size_t nfd;	     /* used */
+	size_t cap_fd;	     /* allocated */
+	pid_t *tids;	     /* pid column values */
+	size_t ntids;	     /* used */
+	size_t cap_tids;     /* allocated */
+	unsigned long nproc; /* processes: 1 + forks */
+	uint64_t lines;	     /* trace lines */
+	uint64_t warnings;   /* reader warnings */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -745,7 +750,8 @@ static int read_trace(struct post *po, const char *trace, int every)
 		    ev.ret_kind == MR_RET_VALUE && ev.ret > 0 &&
 		    !(ev.nargs > 0 && (ev.arg[0] & 0x10000 /* CLONE_THREAD */)))
 			po->nproc++;
-		if (ev.sys == MR_SYS_MMAP && ev.fd_path && ev.fd_path[0] == '/') {
+		if (ev.sys == MR_SYS_MMAP && ev.fd_path &&
+		    ev.fd_path[0] == '/') {
 			if (grow((void **)&po->fdpaths, &po->cap_fd, po->nfd,
 				 sizeof(char *)) < 0)
 				goto out_oom;
@@ -764,18 +770,20 @@ static int read_trace(struct post *po, const char *trace, int every)
 		/* exit_group never returns, so it is never marked. A
 		 * successful exec strace did not hold (the launcher's) still
 		 * counts in the exec.N numbering. */
-		if (!delayed && !(cls == HC_EXEC &&
-				  ev.ret_kind == MR_RET_VALUE))
+		if (!delayed &&
+		    !(cls == HC_EXEC && ev.ret_kind == MR_RET_VALUE))
 			continue;
 		if (grow((void **)&po->calls, &po->cap_calls, po->ncalls,
 			 sizeof(struct call)) < 0)
 			goto out_oom;
-		po->calls[po->ncalls++] = (struct call){
-			.tid = ev.pid, .nr = nr, .line = ev.line,
-			.ok = ev.ret_kind == MR_RET_VALUE,
-			.arg = { ev.arg[0], ev.arg[1] },
-			.nargs = ev.nargs < 2 ? ev.nargs : 2,
-			.delayed = delayed };
+		po->calls[po->ncalls++] =
+			(struct call){.tid = ev.pid,
+				      .nr = nr,
+				      .line = ev.line,
+				      .ok = ev.ret_kind == MR_RET_VALUE,
+				      .arg = {ev.arg[0], ev.arg[1]},
+				      .nargs = ev.nargs < 2 ? ev.nargs : 2,
+				      .delayed = delayed};
 	}
 	if (rc < 0) {
 		fprintf(stderr, "record: %s\n", mr_reader_errmsg(rd));
@@ -847,9 +855,9 @@ static int settle(const char *snapdir, const struct hold *h, const char *name)
 
 struct tally {
 	unsigned long exec, exit, line; /* snapshots kept */
-	unsigned long failed_exec;      /* failed-execve holds dropped */
-	unsigned long extra;            /* holds without a trace call */
-	unsigned long missed;           /* trace calls without a good hold */
+	unsigned long failed_exec;	/* failed-execve holds dropped */
+	unsigned long extra;		/* holds without a trace call */
+	unsigned long missed;		/* trace calls without a good hold */
 };
 
 static const char *nr_name(int nr)
@@ -869,13 +877,14 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 	qsort(w->holds, w->nholds, sizeof(*w->holds), cmp_hold);
 	qsort(po->calls, po->ncalls, sizeof(*po->calls), cmp_call);
 	while (i < w->nholds || j < po->ncalls) {
-		struct hold key = { 0 };
+		struct hold key = {0};
 		pid_t tid;
 		int cls;
 
 		if (j < po->ncalls)
-			key = (struct hold){ .tid = po->calls[j].tid,
-					     .nr = po->calls[j].nr, .seq = 0 };
+			key = (struct hold){.tid = po->calls[j].tid,
+					    .nr = po->calls[j].nr,
+					    .seq = 0};
 		if (j >= po->ncalls ||
 		    (i < w->nholds && cmp_hold(&w->holds[i], &key) < 0)) {
 			tid = w->holds[i].tid;
@@ -909,21 +918,28 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 				ck++;
 
 			if (!c) {
-				fprintf(stderr, "record: warning: %d held in %s (hold %u) has no delayed call in the trace; dropped\n",
+				fprintf(stderr,
+					"record: warning: %d held in %s (hold "
+					"%u) has no delayed call in the trace; "
+					"dropped\n",
 					(int)tid, nr_name(h->nr), h->seq);
 				settle(w->snapdir, h, NULL);
 				ty->extra++;
 				continue;
 			}
 			if (!h) {
-				fprintf(stderr, "record: missed the hold of %d in %s at trace line %llu\n",
+				fprintf(stderr,
+					"record: missed the hold of %d in %s "
+					"at trace line %llu\n",
 					(int)tid, nr_name(c->nr),
 					(unsigned long long)c->line);
 				ty->missed++;
 				continue;
 			}
 			if (h->nr != c->nr) {
-				fprintf(stderr, "record: hold %u of %d is in %s but trace line %llu is %s\n",
+				fprintf(stderr,
+					"record: hold %u of %d is in %s but "
+					"trace line %llu is %s\n",
 					h->seq, (int)tid, nr_name(h->nr),
 					(unsigned long long)c->line,
 					nr_name(c->nr));
@@ -936,7 +952,10 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 			    (cls == HC_LINE &&
 			     ((c->nargs > 0 && h->arg[0] != c->arg[0]) ||
 			      (c->nargs > 1 && h->arg[1] != c->arg[1])))) {
-				fprintf(stderr, "record: hold %u of %d (%s %#llx, %#llx) does not match trace line %llu\n",
+				fprintf(stderr,
+					"record: hold %u of %d (%s %#llx, "
+					"%#llx) does not match trace line "
+					"%llu\n",
 					h->seq, (int)tid, nr_name(h->nr),
 					(unsigned long long)h->arg[0],
 					(unsigned long long)h->arg[1],
@@ -956,14 +975,19 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 					 (int)tid, ++nexec);
 				ty->exec++;
 			} else if (cls == HC_EXIT) {
-				if (nexit++ > 0) { /* reused tid: keep the first */
-					fprintf(stderr, "record: warning: %d called exit_group twice; hold %u dropped\n",
+				if (nexit++ >
+				    0) { /* reused tid: keep the first */
+					fprintf(stderr,
+						"record: warning: %d called "
+						"exit_group twice; hold %u "
+						"dropped\n",
 						(int)tid, h->seq);
 					settle(w->snapdir, h, NULL);
 					ty->extra++;
 					continue;
 				}
-				snprintf(name, sizeof(name), "%d.exit", (int)tid);
+				snprintf(name, sizeof(name), "%d.exit",
+					 (int)tid);
 				ty->exit++;
 			} else {
 				snprintf(name, sizeof(name), "%d.line.%llu",
@@ -980,15 +1004,15 @@ static void correlate(struct watch *w, struct post *po, struct tally *ty)
 /* ---- snap/files.tsv ---- */
 
 struct fent {
-	char *path;             /* as /proc/PID/maps prints it */
-	unsigned maj, min;      /* device */
+	char *path;		/* as /proc/PID/maps prints it */
+	unsigned maj, min;	/* device */
 	unsigned long long ino; /* inode */
 };
 
 struct fents {
 	struct fent *v; /* entries */
-	size_t n;       /* used */
-	size_t cap;     /* allocated */
+	size_t n;	/* used */
+	size_t cap;	/* allocated */
 };
 
 static int fent_add(struct fents *fs, const char *path, size_t plen,
@@ -1065,10 +1089,9 @@ static void fents_free(struct fents *fs)
  * of the trace that no snapshot shows (stat()ed now). A path shown with
  * two identities (replaced during the run) gets one line per identity.
  */
-static int write_files_tsv(const char *snapdir, struct post *po,
-			   struct buf *b)
+static int write_files_tsv(const char *snapdir, struct post *po, struct buf *b)
 {
-	struct fents fs = { 0 };
+	struct fents fs = {0};
 	char path[PATH_MAX];
 	DIR *d = opendir(snapdir);
 	struct dirent *de;
@@ -1103,7 +1126,8 @@ static int write_files_tsv(const char *snapdir, struct post *po,
 		if (stat(p, &st) < 0)
 			continue;
 		if (fent_add(&fs, p, strlen(p), major(st.st_dev),
-			     minor(st.st_dev), (unsigned long long)st.st_ino) < 0)
+			     minor(st.st_dev),
+			     (unsigned long long)st.st_ino) < 0)
 			goto out_free;
 	}
 	qsort(fs.v, fs.n, sizeof(*fs.v), cmp_fent);
@@ -1143,13 +1167,13 @@ static int compress_file(const char *src, const char *dst)
 	for (;;) {
 		size_t n = fread(ib, 1, icap, in);
 		int last = n < icap;
-		ZSTD_inBuffer inb = { ib, n, 0 };
+		ZSTD_inBuffer inb = {ib, n, 0};
 		size_t left;
 
 		if (ferror(in))
 			goto out_close;
 		do {
-			ZSTD_outBuffer outb = { ob, ocap, 0 };
+			ZSTD_outBuffer outb = {ob, ocap, 0};
 
 			left = ZSTD_compressStream2(cx, &outb, &inb,
 						    last ? ZSTD_e_end
@@ -1182,10 +1206,14 @@ out_close:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmreplay record [-o DIR] [--every-syscall] [--hold-ms N] -- CMD [ARG...]\n"
-		"  -o DIR           capture directory (default \"" DEFAULT_DIR "\")\n"
-		"  --every-syscall  also snapshot maps at the exit of every memory syscall\n"
-		"  --hold-ms N      how long strace holds a tracee (default %d)\n",
+		"usage: mmreplay record [-o DIR] [--every-syscall] [--hold-ms "
+		"N] -- CMD [ARG...]\n"
+		"  -o DIR           capture directory (default \"" DEFAULT_DIR
+		"\")\n"
+		"  --every-syscall  also snapshot maps at the exit of every "
+		"memory syscall\n"
+		"  --hold-ms N      how long strace holds a tracee (default "
+		"%d)\n",
 		DEFAULT_HOLD_MS);
 }
 
@@ -1193,7 +1221,8 @@ static void usage(FILE *f)
 static int launcher(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "record: %s needs PATH and ARGV\n", HELPER_TOKEN);
+		fprintf(stderr, "record: %s needs PATH and ARGV\n",
+			HELPER_TOKEN);
 		return 2;
 	}
 	execv(argv[2], argv + 3);
@@ -1299,8 +1328,8 @@ static int watch_run(struct watch *w)
 
 		if (next < now)
 			next = now + POLL_NS / 4;
-		struct timespec ts = { .tv_sec = next / 1000000000LL,
-				       .tv_nsec = next % 1000000000LL };
+		struct timespec ts = {.tv_sec = next / 1000000000LL,
+				      .tv_nsec = next % 1000000000LL};
 
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
 				       NULL) == EINTR)
@@ -1321,9 +1350,9 @@ static const struct task *task_find(const struct watch *w, pid_t tid)
 
 struct opts {
 	const char *dir; /* -o */
-	int every;       /* --every-syscall */
-	long hold_ms;    /* --hold-ms */
-	char **cmd;      /* CMD ARG... (NULL-terminated) */
+	int every;	 /* --every-syscall */
+	long hold_ms;	 /* --hold-ms */
+	char **cmd;	 /* CMD ARG... (NULL-terminated) */
 };
 
 static int parse_opts(struct opts *o, int argc, char **argv)
@@ -1361,7 +1390,9 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			o->hold_ms = strtol(v, &end, 10);
 			if (errno || end == v || *end || o->hold_ms < 1 ||
 			    o->hold_ms > 60000) {
-				fprintf(stderr, "record: --hold-ms wants 1..60000, not '%s'\n",
+				fprintf(stderr,
+					"record: --hold-ms wants 1..60000, not "
+					"'%s'\n",
 					v);
 				return -1;
 			}
@@ -1391,7 +1422,9 @@ static int make_dirs(const char *dir, const char *trace, const char *snap)
 	pathf(zst, sizeof(zst), "%s.zst", trace);
 	if (stat(trace, &st) == 0 || stat(zst, &st) == 0 ||
 	    mkdir(snap, 0777) < 0) {
-		fprintf(stderr, "record: %s already holds a capture (or cannot create %s)\n",
+		fprintf(stderr,
+			"record: %s already holds a capture (or cannot create "
+			"%s)\n",
 			dir, snap);
 		return -1;
 	}
@@ -1403,10 +1436,10 @@ int mr_record_main(int argc, char **argv)
 	struct opts o;
 	char trace[PATH_MAX], snap[PATH_MAX], zst[PATH_MAX], self[PATH_MAX];
 	char hold_exec[64], hold_exit[64], hold_line[128];
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	struct watch w = { 0 };
-	struct post po = { .nproc = 1 };
-	struct tally ty = { 0 };
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	struct watch w = {0};
+	struct post po = {.nproc = 1};
+	struct tally ty = {0};
 	char *path;
 	char **args;
 	int status, code, nargs = 0, failed = 0;
@@ -1414,8 +1447,8 @@ int mr_record_main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], HELPER_TOKEN) == 0)
 		return launcher(argc, argv);
-	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-			  strcmp(argv[1], "--help") == 0)) {
+	if (argc >= 2 &&
+	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		usage(stdout);
 		return 0;
 	}
@@ -1464,9 +1497,9 @@ int mr_record_main(int argc, char **argv)
 		return 1;
 	}
 	int k = 0;
-	const char *fixed[] = { "strace", "-f", "-o", trace, "-ttt", "-T",
-				"-y", "-s", "256", "-e", hold_exec, "-e",
-				hold_exit, NULL };
+	const char *fixed[] = {"strace",  "-f", "-o",	   trace, "-ttt",
+			       "-T",	  "-y", "-s",	   "256", "-e",
+			       hold_exec, "-e", hold_exit, NULL};
 
 	for (int i = 0; fixed[i]; i++)
 		args[k++] = (char *)fixed[i];
@@ -1503,7 +1536,7 @@ int mr_record_main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	/* Poll on time even on a busy machine: real-time while watching
 	 * (when allowed), not inherited by strace and its tracees. */
-	struct sched_param rtp = { .sched_priority = 1 };
+	struct sched_param rtp = {.sched_priority = 1};
 
 	w.realtime = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK,
 					&rtp) == 0;
@@ -1528,8 +1561,9 @@ int mr_record_main(int argc, char **argv)
 		code = 1;
 		goto out_restore;
 	}
-	code = WIFEXITED(status) ? WEXITSTATUS(status)
-	       : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+	code = WIFEXITED(status)     ? WEXITSTATUS(status)
+	       : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+				     : 1;
 	if (w.oom) {
 		fprintf(stderr, "record: out of memory while watching\n");
 		failed = 1;
@@ -1537,7 +1571,9 @@ int mr_record_main(int argc, char **argv)
 
 	/* Match holds with the trace and name the snapshots. */
 	if (read_trace(&po, trace, o.every) < 0) {
-		fprintf(stderr, "record: cannot verify the snapshots; they stay in %s as .hold.*\n",
+		fprintf(stderr,
+			"record: cannot verify the snapshots; they stay in %s "
+			"as .hold.*\n",
 			snap);
 		failed = 1;
 	} else {
@@ -1570,21 +1606,29 @@ int mr_record_main(int argc, char **argv)
 			unseen++;
 	}
 	fprintf(stderr,
-		"record: %s: exit %d; %lu processes, %lu tasks (%lu never seen by the watcher); "
-		"%llu trace lines; %zu holds: %lu exec + %lu exit + %lu line snapshots, "
+		"record: %s: exit %d; %lu processes, %lu tasks (%lu never seen "
+		"by the watcher); "
+		"%llu trace lines; %zu holds: %lu exec + %lu exit + %lu line "
+		"snapshots, "
 		"%lu failed-execve holds dropped, %lu unmatched%s\n",
 		o.cmd[0], code, po.nproc, ntasks, unseen,
 		(unsigned long long)po.lines, w.nholds, ty.exec, ty.exit,
 		ty.line, ty.failed_exec, ty.extra,
-		w.have_stack == 0 ? " (holds told apart by length: no /proc/TID/stack)" : "");
+		w.have_stack == 0
+			? " (holds told apart by length: no /proc/TID/stack)"
+			: "");
 	if (w.unknown_stacks)
-		fprintf(stderr, "record: %lu stops had an unfamiliar kernel stack and were judged by their length\n",
+		fprintf(stderr,
+			"record: %lu stops had an unfamiliar kernel stack and "
+			"were judged by their length\n",
 			w.unknown_stacks);
 	if (po.warnings)
 		fprintf(stderr, "record: the trace reader skipped %llu lines\n",
 			(unsigned long long)po.warnings);
 	if (failed || ty.missed) {
-		fprintf(stderr, "record: FAILED: %lu holds missed; %s is not complete ground truth\n",
+		fprintf(stderr,
+			"record: FAILED: %lu holds missed; %s is not complete "
+			"ground truth\n",
 			ty.missed, o.dir);
 		code = 1;
 	}

@@ -21,8 +21,8 @@
 
 #define PG MR_PAGE_SIZE
 #define MB (1ull << 20)
-#define W 0x10000000ull                  /* the usual test window */
-#define P(n) (W + (uint64_t)(n) * PG)    /* page n of the window */
+#define W 0x10000000ull		    /* the usual test window */
+#define P(n) (W + (uint64_t)(n)*PG) /* page n of the window */
 #define PGOFF(addr) ((uint64_t)(addr) >> MR_PAGE_SHIFT)
 
 #define MAY (MR_VM_MAYREAD | MR_VM_MAYWRITE | MR_VM_MAYEXEC)
@@ -37,13 +37,13 @@
 
 /* Counts what the journal reports and checks that it pairs up. */
 struct mirror {
-	uint64_t next_cookie;   /* last cookie handed out */
-	uint8_t *live;          /* live[cookie]: reported added, not deleted */
-	size_t cap;             /* size of live */
-	long vmas;              /* VMAs alive according to the journal */
-	long adds, dels;        /* events seen */
+	uint64_t next_cookie; /* last cookie handed out */
+	uint8_t *live;	      /* live[cookie]: reported added, not deleted */
+	size_t cap;	      /* size of live */
+	long vmas;	      /* VMAs alive according to the journal */
+	long adds, dels;      /* events seen */
 	long mm_created, mm_destroyed, mm_changed;
-	int bad;                /* a delete of something not alive */
+	int bad; /* a delete of something not alive */
 };
 
 static uint64_t mirror_add(void *ctx, const mr_mm *mm, const mr_vma *v)
@@ -138,8 +138,14 @@ struct seed {
 	int pgoff_set;
 };
 
-#define ANON(s, e, f) {(s), (e), (f), 0, 0, 0, 0, MR_VMA_PLAIN, 0}
-#define ANON_AV(s, e, f, av) {(s), (e), (f), 0, 0, 0, (av), MR_VMA_PLAIN, 0}
+#define ANON(s, e, f)                                                          \
+	{                                                                      \
+		(s), (e), (f), 0, 0, 0, 0, MR_VMA_PLAIN, 0                     \
+	}
+#define ANON_AV(s, e, f, av)                                                   \
+	{                                                                      \
+		(s), (e), (f), 0, 0, 0, (av), MR_VMA_PLAIN, 0                  \
+	}
 
 static void seed_vmas(mr_mm *mm, const struct seed *s, size_t n)
 {
@@ -152,8 +158,8 @@ static void seed_vmas(mr_mm *mm, const struct seed *s, size_t n)
 		v.start = s[i].start;
 		v.end = s[i].end;
 		v.flags = s[i].flags;
-		v.pgoff = s[i].pgoff_set || s[i].file ? s[i].pgoff :
-							 PGOFF(s[i].start);
+		v.pgoff = s[i].pgoff_set || s[i].file ? s[i].pgoff
+						      : PGOFF(s[i].start);
 		v.file = s[i].file;
 		v.ofd = s[i].ofd;
 		v.anon_vma = s[i].anon_vma;
@@ -163,8 +169,8 @@ static void seed_vmas(mr_mm *mm, const struct seed *s, size_t n)
 }
 
 /* A known mm for PID built from S. */
-static mr_mm *seeded(mr_machine *m, int32_t pid, const struct seed *s,
-		     size_t n, uint64_t start_brk, uint64_t brk)
+static mr_mm *seeded(mr_machine *m, int32_t pid, const struct seed *s, size_t n,
+		     uint64_t start_brk, uint64_t brk)
 {
 	mr_mm *mm = mr_machine_task_adopt(m, pid);
 
@@ -220,13 +226,14 @@ static void expect_vmas_(const mr_mm *mm, uint64_t lo, uint64_t hi,
 	if (i != n)
 		ok = 0;
 	if (!ok) {
-		fprintf(stderr, "%s:%d: VMAs in [%#" PRIx64 ", %#" PRIx64
-				") differ. Expected:\n",
+		fprintf(stderr,
+			"%s:%d: VMAs in [%#" PRIx64 ", %#" PRIx64
+			") differ. Expected:\n",
 			file, line, lo, hi);
 		for (i = 0; i < n; i++)
 			fprintf(stderr,
-				"    {%#" PRIx64 ", %#" PRIx64 ", flags %#" PRIx64
-				", pgoff %#" PRIx64 "}\n",
+				"    {%#" PRIx64 ", %#" PRIx64
+				", flags %#" PRIx64 ", pgoff %#" PRIx64 "}\n",
 				e[i].start, e[i].end, e[i].flags, e[i].pgoff);
 		fprintf(stderr, "  got:\n");
 		dump_vmas(mm, lo, hi);
@@ -234,14 +241,14 @@ static void expect_vmas_(const mr_mm *mm, uint64_t lo, uint64_t hi,
 	}
 }
 
-#define expect_vmas(mm, lo, hi, ...)                                         \
-	do {                                                                  \
-		static const struct ex e_[] = {__VA_ARGS__};                  \
+#define expect_vmas(mm, lo, hi, ...)                                           \
+	do {                                                                   \
+		static const struct ex e_[] = {__VA_ARGS__};                   \
 		expect_vmas_((mm), (lo), (hi), e_, sizeof(e_) / sizeof(e_[0]), \
-			     __FILE__, __LINE__);                             \
+			     __FILE__, __LINE__);                              \
 	} while (0)
 
-#define expect_no_vmas(mm, lo, hi)                                           \
+#define expect_no_vmas(mm, lo, hi)                                             \
 	expect_vmas_((mm), (lo), (hi), NULL, 0, __FILE__, __LINE__)
 
 /* ---- invariants ---- */
@@ -255,27 +262,26 @@ static void print_violation(void *ctx, const mr_mm *mm, const char *inv,
 }
 
 /* The incremental and full invariant checks both pass. */
-#define expect_invariants(m)                                                  \
-	do {                                                                  \
-		assert_int_equal(                                             \
-			mr_machine_check((m), 0, print_violation, NULL), 0);  \
-		assert_int_equal(                                             \
-			mr_machine_check((m), 1, print_violation, NULL), 0);  \
+#define expect_invariants(m)                                                   \
+	do {                                                                   \
+		assert_int_equal(                                              \
+			mr_machine_check((m), 0, print_violation, NULL), 0);   \
+		assert_int_equal(                                              \
+			mr_machine_check((m), 1, print_violation, NULL), 0);   \
 	} while (0)
 
 /* ---- syscalls with the outcome left to the model ---- */
 
 #define U MR_RESULT_UNKNOWN
 
-static int64_t mmap_anon(mr_mm *mm, uint64_t addr, uint64_t len,
-			 uint64_t prot, uint64_t flags)
+static int64_t mmap_anon(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
+			 uint64_t flags)
 {
 	return mr_mm_mmap(mm, addr, len, prot, flags | MAP_ANONYMOUS, NULL, 0,
 			  U);
 }
 
-static int64_t mmap_fixed(mr_mm *mm, uint64_t addr, uint64_t len,
-			  uint64_t prot)
+static int64_t mmap_fixed(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot)
 {
 	return mmap_anon(mm, addr, len, prot, MAP_PRIVATE | MAP_FIXED);
 }

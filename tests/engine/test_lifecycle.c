@@ -91,24 +91,22 @@ static void test_lifecycle_clone_vm__shares_the_mm(void **state)
 
 	(void)state;
 	/* a thread */
-	assert_int_equal(mr_machine_clone(m, 10, 11,
-					  MR_CLONE_VM | MR_CLONE_THREAD),
-			 0);
+	assert_int_equal(
+		mr_machine_clone(m, 10, 11, MR_CLONE_VM | MR_CLONE_THREAD), 0);
 	assert_ptr_equal(mr_machine_task_mm(m, 11), pm);
 	assert_int_equal(mr_machine_task_tgid(m, 11), 10);
 	/* a vfork child: shares the mm, is its own thread group */
-	assert_int_equal(mr_machine_clone(m, 11, 12,
-					  MR_CLONE_VM | MR_CLONE_VFORK),
-			 0);
+	assert_int_equal(
+		mr_machine_clone(m, 11, 12, MR_CLONE_VM | MR_CLONE_VFORK), 0);
 	assert_ptr_equal(mr_machine_task_mm(m, 12), pm);
 	assert_int_equal(mr_machine_task_tgid(m, 12), 12);
 	assert_int_equal(mr_machine_nmms(m), 1);
 	assert_int_equal(mr_machine_ntasks(m), 3);
 	assert_int_equal(j.mm_created, 1);
 	/* a change through one task is seen through the others */
-	assert_int_equal(mmap_fixed(mr_machine_task_mm(m, 11), P(20), PG,
-				    PROT_READ),
-			 P(20));
+	assert_int_equal(
+		mmap_fixed(mr_machine_task_mm(m, 11), P(20), PG, PROT_READ),
+		P(20));
 	assert_non_null(mr_mm_find(mr_machine_task_mm(m, 12), P(20)));
 	/* the thread exits: the mm stays */
 	mr_machine_task_exit(m, 11);
@@ -139,9 +137,8 @@ static void test_lifecycle_exec__empty_unknown_mm(void **state)
 	long vmas = (long)mr_mm_map_count(pm), dels = j.dels;
 
 	(void)state;
-	assert_int_equal(mr_machine_clone(m, 10, 11,
-					  MR_CLONE_VM | MR_CLONE_THREAD),
-			 0);
+	assert_int_equal(
+		mr_machine_clone(m, 10, 11, MR_CLONE_VM | MR_CLONE_THREAD), 0);
 	nm = mr_machine_exec(m, 11);
 	assert_non_null(nm);
 	assert_ptr_equal(mr_machine_task_mm(m, 11), nm);
@@ -171,12 +168,10 @@ static void test_lifecycle_exit__last_user_destroys_mm(void **state)
 	long vmas = (long)mr_mm_map_count(pm), dels;
 
 	(void)state;
-	assert_int_equal(mr_machine_clone(m, 10, 11,
-					  MR_CLONE_VM | MR_CLONE_THREAD),
-			 0);
-	assert_int_equal(mr_machine_clone(m, 10, 12,
-					  MR_CLONE_VM | MR_CLONE_THREAD),
-			 0);
+	assert_int_equal(
+		mr_machine_clone(m, 10, 11, MR_CLONE_VM | MR_CLONE_THREAD), 0);
+	assert_int_equal(
+		mr_machine_clone(m, 10, 12, MR_CLONE_VM | MR_CLONE_THREAD), 0);
 	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
 	dels = j.dels;
 	/* exit_group from a thread takes the whole group */
@@ -224,9 +219,8 @@ static void test_lifecycle_digest__returns_after_fork_and_exit(void **state)
 	mr_machine_exit_group(m, 20);
 	assert_int_equal(mr_machine_digest(m), d0);
 	/* a thread coming and going too */
-	assert_int_equal(mr_machine_clone(m, 10, 11,
-					  MR_CLONE_VM | MR_CLONE_THREAD),
-			 0);
+	assert_int_equal(
+		mr_machine_clone(m, 10, 11, MR_CLONE_VM | MR_CLONE_THREAD), 0);
 	assert_int_not_equal(mr_machine_digest(m), d0);
 	mr_machine_task_exit(m, 11);
 	assert_int_equal(mr_machine_digest(m), d0);

@@ -22,10 +22,10 @@
 #include "engine/vma_tree.h"
 
 #define PG MR_PAGE_SIZE
-#define BASE 0x100000ull  /* window start */
-#define NPAGES 1024       /* window size in pages */
-#define GUARD (16 * PG)   /* stack guard gap used by these tests */
-#define MAXV 256          /* VMAs alive at most */
+#define BASE 0x100000ull /* window start */
+#define NPAGES 1024	 /* window size in pages */
+#define GUARD (16 * PG)	 /* stack guard gap used by these tests */
+#define MAXV 256	 /* VMAs alive at most */
 
 static uint64_t rng_state;
 
@@ -312,8 +312,8 @@ static void run_random(uint64_t seed, int steps, int growsdown_pct)
 			/* change a VMA in place: flags, or shrink/grow */
 			size_t k = rnd_below(r.n);
 			mr_vma *v = r.v[k];
-			uint64_t lim = k + 1 < r.n ? r.v[k + 1]->start :
-						     BASE + NPAGES * PG;
+			uint64_t lim = k + 1 < r.n ? r.v[k + 1]->start
+						   : BASE + NPAGES * PG;
 
 			switch (rnd_below(3)) {
 			case 0:
@@ -336,7 +336,8 @@ static void run_random(uint64_t seed, int steps, int growsdown_pct)
 		}
 		check_tree(&t, &r);
 		for (q = 0; q < 8; q++) {
-			uint64_t a = BASE - 4 * PG + rnd_below((NPAGES + 8) * PG);
+			uint64_t a =
+				BASE - 4 * PG + rnd_below((NPAGES + 8) * PG);
 
 			check_lookups(&t, &r, a);
 		}
@@ -407,23 +408,28 @@ static void test_tree_topdown__shortens_gap_below_growsdown(void **state)
 
 	(void)state;
 	build(&t, vs, spec, 3);
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 50 * PG, PG,
-						 300 * PG, 0, 0), 0);
+	assert_int_equal(
+		mr_vma_tree_gap_topdown(&t, &a, 50 * PG, PG, 300 * PG, 0, 0),
+		0);
 	assert_int_equal(a, 234 * PG);
 	/* 80 pages no longer fit above 210 once the guard is taken off */
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 80 * PG, PG,
-						 300 * PG, 0, 0), 0);
+	assert_int_equal(
+		mr_vma_tree_gap_topdown(&t, &a, 80 * PG, PG, 300 * PG, 0, 0),
+		0);
 	assert_int_equal(a, 120 * PG);
 	/* bottom-up from 210: [210, 284) holds 74 pages, not 80 */
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 80 * PG, 210 * PG,
-						  1000 * PG, 0, 0), 0);
+						  1000 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 310 * PG);
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 74 * PG, 210 * PG,
-						  1000 * PG, 0, 0), 0);
+						  1000 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 210 * PG);
 	/* one page more and the mapping would touch the guard gap */
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 75 * PG, 210 * PG,
-						  1000 * PG, 0, 0), 0);
+						  1000 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 310 * PG);
 }
 
@@ -435,8 +441,8 @@ static void test_tree_topdown__shortens_gap_below_growsdown(void **state)
  * kernel finds the raw gap [130, 134) first when it fits, sees the guard,
  * and retries below 118, so even the gap [110, 120) is cut at 118.
  */
-static void test_tree_topdown__guard_covering_a_vma_lowers_the_limit(
-	void **state)
+static void
+test_tree_topdown__guard_covering_a_vma_lowers_the_limit(void **state)
 {
 	static const uint64_t spec[][3] = {
 		{100, 110, 0}, {120, 130, 0}, {134, 140, MR_VM_GROWSDOWN}};
@@ -447,21 +453,25 @@ static void test_tree_topdown__guard_covering_a_vma_lowers_the_limit(
 	(void)state;
 	build(&t, vs, spec, 3);
 	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 2 * PG, 90 * PG,
-						 134 * PG, 0, 0), 0);
+						 134 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 116 * PG);
 	/* 5 pages do not fit [130, 134): no retry, [110, 120) is whole */
 	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 5 * PG, 90 * PG,
-						 134 * PG, 0, 0), 0);
+						 134 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 115 * PG);
 	/* and 11 pages only fit below page 100 */
 	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 11 * PG, 80 * PG,
-						 134 * PG, 0, 0), 0);
+						 134 * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 89 * PG);
 }
 
 static void test_tree_search__honours_alignment_and_limits(void **state)
 {
-	static const uint64_t spec[][3] = {{0x100, 0x101, 0}, {0x3ff, 0x400, 0}};
+	static const uint64_t spec[][3] = {{0x100, 0x101, 0},
+					   {0x3ff, 0x400, 0}};
 	mr_vma vs[2];
 	mr_vma_tree t;
 	uint64_t a = 0;
@@ -469,41 +479,46 @@ static void test_tree_search__honours_alignment_and_limits(void **state)
 	(void)state;
 	build(&t, vs, spec, 2);
 	/* top-down in [0x101, 0x3ff) pages with a 16-page alignment */
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0,
-						 0x800 * PG, 0xf000, 0), 0);
+	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0, 0x800 * PG,
+						 0xf000, 0),
+			 0);
 	assert_int_equal(a, 0x7f0 * PG);
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0,
-						 0x3ff * PG, 0xf000, 0), 0);
+	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0, 0x3ff * PG,
+						 0xf000, 0),
+			 0);
 	assert_int_equal(a, 0x3f0 * PG);
 	/* an offset shifts the alignment */
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0,
-						 0x3ff * PG, 0xf000, 3 * PG), 0);
+	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 4 * PG, 0, 0x3ff * PG,
+						 0xf000, 3 * PG),
+			 0);
 	assert_int_equal(a, 0x3f3 * PG);
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 4 * PG, 0x101 * PG,
-						  0x3ff * PG, 0xf000, 0), 0);
+						  0x3ff * PG, 0xf000, 0),
+			 0);
 	assert_int_equal(a, 0x110 * PG);
 	/* low limit inside the first gap */
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 4 * PG, 0x20 * PG,
-						  0x3ff * PG, 0, 0), 0);
+						  0x3ff * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 0x20 * PG);
 	/* nothing fits */
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 0x300 * PG,
-						 0x101 * PG, 0x3ff * PG, 0, 0),
+	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, 0x300 * PG, 0x101 * PG,
+						 0x3ff * PG, 0, 0),
 			 -1);
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 0x2fe * PG,
-						  0x101 * PG, 0x3ff * PG, 0,
-						  0), 0);
+						  0x101 * PG, 0x3ff * PG, 0, 0),
+			 0);
 	assert_int_equal(a, 0x101 * PG);
 	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, 0x2ff * PG,
-						  0x101 * PG, 0x3ff * PG, 0,
-						  0), -1);
+						  0x101 * PG, 0x3ff * PG, 0, 0),
+			 -1);
 	/* empty tree */
 	mr_vma_tree_init(&t, GUARD);
-	assert_int_equal(mr_vma_tree_gap_topdown(&t, &a, PG, PG, 0x10 * PG,
-						 0, 0), 0);
+	assert_int_equal(
+		mr_vma_tree_gap_topdown(&t, &a, PG, PG, 0x10 * PG, 0, 0), 0);
 	assert_int_equal(a, 0xf * PG);
-	assert_int_equal(mr_vma_tree_gap_bottomup(&t, &a, PG, PG, 0x10 * PG,
-						  0, 0), 0);
+	assert_int_equal(
+		mr_vma_tree_gap_bottomup(&t, &a, PG, PG, 0x10 * PG, 0, 0), 0);
 	assert_int_equal(a, PG);
 }
 

@@ -154,8 +154,8 @@ static void test_vma_new_range_merge__four_maps_two_vmas(void **state)
 /* Anonymous pgoffs must be contiguous: prev's pgoff is not start >> 12. */
 static void test_vma_new_range_merge__needs_contiguous_pgoff(void **state)
 {
-	static const struct seed s[] = {
-		{P(0), P(2), F_RW, PGOFF(P(0)) + 100, 0, 0, 0, MR_VMA_PLAIN, 1}};
+	static const struct seed s[] = {{P(0), P(2), F_RW, PGOFF(P(0)) + 100, 0,
+					 0, 0, MR_VMA_PLAIN, 1}};
 	mr_machine *m = new_machine();
 	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
 
@@ -172,8 +172,8 @@ static void test_vma_new_range_merge__needs_contiguous_pgoff(void **state)
  * File mappings merge only with the same open file description and
  * contiguous file offsets.
  */
-static void test_vma_new_range_merge__file_needs_same_ofd_and_offset(
-	void **state)
+static void
+test_vma_new_range_merge__file_needs_same_ofd_and_offset(void **state)
 {
 	mr_machine *m = new_machine();
 	uint32_t file = mr_machine_file(m, "/usr/lib/libx.so", 0xfe, 0, 42);
@@ -191,8 +191,7 @@ static void test_vma_new_range_merge__file_needs_same_ofd_and_offset(
 			 P(2));
 	/* same file opened again: a different struct file, no merge */
 	assert_int_equal(mr_mm_mmap(mm, P(12), 2 * PG, PROT_READ,
-				    MAP_PRIVATE | MAP_FIXED, &other, 2 * PG,
-				    U),
+				    MAP_PRIVATE | MAP_FIXED, &other, 2 * PG, U),
 			 P(12));
 	/* same struct file, offset 3 pages instead of 2: no merge */
 	assert_int_equal(mr_mm_mmap(mm, P(22), 2 * PG, PROT_READ,
@@ -214,8 +213,8 @@ static void test_vma_new_range_merge__file_needs_same_ofd_and_offset(
  *  AA  BB      A has anon_vma 1001, B 1002
  *  AAAABB
  */
-static void test_vma_new_range_merge__incompatible_anon_vmas_join_prev(
-	void **state)
+static void
+test_vma_new_range_merge__incompatible_anon_vmas_join_prev(void **state)
 {
 	static const struct seed s[] = {ANON_AV(P(0), P(2), F_RW, 1001),
 					ANON_AV(P(4), P(6), F_RW, 1002)};
@@ -281,14 +280,12 @@ static void test_vma_new_range_merge__fork_child_anon_vma_blocks(void **state)
 	assert_true(mr_mm_first(child)->anon_forked);
 	assert_int_not_equal(mr_mm_first(child)->anon_vma, 1001);
 
-	assert_int_equal(mmap_fixed(child, P(2), 2 * PG,
-				    PROT_READ | PROT_WRITE),
-			 P(2));
+	assert_int_equal(
+		mmap_fixed(child, P(2), 2 * PG, PROT_READ | PROT_WRITE), P(2));
 	expect_vmas(child, 0, UINT64_MAX, {P(0), P(2), F_RW, PGOFF(P(0))},
 		    {P(2), P(4), F_RW, PGOFF(P(2))});
-	assert_int_equal(mmap_fixed(parent, P(2), 2 * PG,
-				    PROT_READ | PROT_WRITE),
-			 P(2));
+	assert_int_equal(
+		mmap_fixed(parent, P(2), 2 * PG, PROT_READ | PROT_WRITE), P(2));
 	expect_vmas(parent, 0, UINT64_MAX, {P(0), P(4), F_RW, PGOFF(P(0))});
 	expect_invariants(m);
 	mr_machine_free(m);
@@ -308,9 +305,8 @@ static void test_vma_modify__middle_splits_three_ways(void **state)
 	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
 
 	(void)state;
-	assert_int_equal(mr_mm_mprotect(mm, P(2), 2 * PG,
-					PROT_READ | PROT_WRITE, U),
-			 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(2), 2 * PG, PROT_READ | PROT_WRITE, U), 0);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_R, PGOFF(P(0))},
 		    {P(2), P(4), F_RW, PGOFF(P(2))},
 		    {P(4), P(6), F_R, PGOFF(P(4))});
@@ -423,8 +419,7 @@ static void test_vma_modify__incompatible_anon_vmas_block(void **state)
  * V without an anon_vma between P (1001) and N (1002): it may join either
  * but P and N cannot join each other, so it joins P only.
  */
-static void test_vma_modify__anon_vma_of_prev_and_next_must_agree(
-	void **state)
+static void test_vma_modify__anon_vma_of_prev_and_next_must_agree(void **state)
 {
 	static const struct seed s[] = {ANON_AV(P(0), P(2), F_R, 1001),
 					ANON(P(2), P(4), F_RX),
@@ -536,21 +531,21 @@ static void test_vma_max_map_count__full_refuses_splits(void **state)
 	assert_int_equal(mr_mm_munmap(mm, P(1), PG, U), -ENOMEM);
 	assert_int_equal(mmap_fixed(mm, P(1), PG, PROT_READ | PROT_WRITE),
 			 -ENOMEM);
-	assert_int_equal(mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE,
-					U),
-			 -ENOMEM);
-	assert_int_equal(mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE,
-					U),
-			 -ENOMEM);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE, U),
+		-ENOMEM);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE, U),
+		-ENOMEM);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(16), F_R, PGOFF(P(0))},
 		    {P(32), P(48), F_R, PGOFF(P(32))});
 	assert_int_equal(mr_mm_munmap(mm, P(0), PG, U), 0);
 	expect_vmas(mm, 0, UINT64_MAX, {P(1), P(16), F_R, PGOFF(P(1))},
 		    {P(32), P(48), F_R, PGOFF(P(32))});
 	/* the whole of a VMA needs no split */
-	assert_int_equal(mr_mm_mprotect(mm, P(32), 16 * PG,
-					PROT_READ | PROT_WRITE, U),
-			 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(32), 16 * PG, PROT_READ | PROT_WRITE, U),
+		0);
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -564,8 +559,7 @@ static void test_vma_max_map_count__full_refuses_splits(void **state)
  *  AAAAAAAAAAAAAAAA    mprotect [4, 5) rw-, one split allowed
  *  AAAABBBBBBBBBBBB    -ENOMEM, both r--
  */
-static void test_vma_max_map_count__second_split_fails_after_first(
-	void **state)
+static void test_vma_max_map_count__second_split_fails_after_first(void **state)
 {
 	static const struct seed s[] = {ANON(P(0), P(16), F_R),
 					ANON(P(32), P(33), F_R)};
@@ -599,11 +593,11 @@ static void test_vma_max_map_count__second_split_fails_after_first(
  */
 static void test_vma_max_map_count__stops_in_second_vma(void **state)
 {
-	static const struct seed s[] = {
-		ANON(P(0), P(8), F_R),
-		{P(8), P(16), F_RX | MR_VM_SHARED | MR_VM_MAYSHARE, 0, 0, 0, 0,
-		 MR_VMA_PLAIN, 1},
-		ANON(P(32), P(33), F_R)};
+	static const struct seed s[] = {ANON(P(0), P(8), F_R),
+					{P(8), P(16),
+					 F_RX | MR_VM_SHARED | MR_VM_MAYSHARE,
+					 0, 0, 0, 0, MR_VMA_PLAIN, 1},
+					ANON(P(32), P(33), F_R)};
 	int pass;
 
 	(void)state;
@@ -615,10 +609,10 @@ static void test_vma_max_map_count__stops_in_second_vma(void **state)
 		assert_int_equal(mr_mm_mprotect(mm, P(4), 8 * PG,
 						PROT_READ | PROT_WRITE, rec),
 				 -ENOMEM);
-		expect_vmas(mm, 0, P(32), {P(0), P(4), F_R, PGOFF(P(0))},
-			    {P(4), P(8), F_RW, PGOFF(P(4))},
-			    {P(8), P(16),
-			     F_RX | MR_VM_SHARED | MR_VM_MAYSHARE, 0});
+		expect_vmas(
+			mm, 0, P(32), {P(0), P(4), F_R, PGOFF(P(0))},
+			{P(4), P(8), F_RW, PGOFF(P(4))},
+			{P(8), P(16), F_RX | MR_VM_SHARED | MR_VM_MAYSHARE, 0});
 		expect_invariants(m);
 		mr_machine_free(m);
 	}
@@ -632,14 +626,13 @@ static void test_vma_max_map_count__room_for_two_splits(void **state)
 	mr_mm *mm = limited(&m, 3, s, 1);
 
 	(void)state;
-	assert_int_equal(mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE,
-					-ENOMEM),
-			 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE, -ENOMEM),
+		0);
 	mr_machine_free(m);
 	mm = limited(&m, 3, s, 1);
-	assert_int_equal(mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE,
-					U),
-			 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_WRITE, U), 0);
 	assert_int_equal(mr_mm_map_count(mm), 3);
 	mr_machine_free(m);
 }
@@ -683,8 +676,7 @@ static void test_vma_max_map_count__mmap_needs_count_above_max(void **state)
 	expect_no_vmas(mm, P(8), P(9));
 	mr_machine_free(m);
 	mm = limited(&m, 3, s, 3);
-	assert_int_equal(mmap_fixed(mm, P(8), PG, PROT_READ | PROT_EXEC),
-			 P(8));
+	assert_int_equal(mmap_fixed(mm, P(8), PG, PROT_READ | PROT_EXEC), P(8));
 	assert_int_equal(mr_mm_map_count(mm), 4);
 	/* at count > max the checker still accepts: max + 1 is reachable */
 	expect_invariants(m);
@@ -711,11 +703,13 @@ static mr_mm *static_layout(mr_machine *m, int32_t pid)
 	static const struct seed s[] = {
 		ANON(0x4c5000, START_BRK, F_RW),
 		ANON(START_BRK, 0x4fc000, F_RW),
-		{VVAR, VCLOCK, MR_VM_READ | MR_VM_MAYREAD | MR_VM_IO |
-				       MR_VM_PFNMAP | MR_VM_DONTEXPAND,
+		{VVAR, VCLOCK,
+		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_IO | MR_VM_PFNMAP |
+			 MR_VM_DONTEXPAND,
 		 0, 0, 0, 0, MR_VMA_VVAR, 1},
-		{VCLOCK, VDSO, MR_VM_READ | MR_VM_MAYREAD | MR_VM_IO |
-				       MR_VM_PFNMAP | MR_VM_DONTEXPAND,
+		{VCLOCK, VDSO,
+		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_IO | MR_VM_PFNMAP |
+			 MR_VM_DONTEXPAND,
 		 0, 0, 0, 0, MR_VMA_VVAR_VCLOCK, 1},
 		{VDSO, BASE, F_RX | MR_VM_DONTEXPAND, 0, 0, 0, 0, MR_VMA_VDSO,
 		 1},
@@ -758,9 +752,9 @@ static void test_vma_place__topdown_respects_stack_guard_gap(void **state)
 	assert_int_equal(mmap_anon(mm, 0, 4 * PG, PROT_READ, MAP_PRIVATE),
 			 0x7ffff7ee8000);
 	assert_int_equal(mmap_fixed(mm, Y, PG, PROT_READ), Y);
-	assert_int_equal(mmap_anon(mm, 0, 4 * PG, PROT_READ | PROT_EXEC,
-				   MAP_PRIVATE),
-			 0x7ffff7ee4000);
+	assert_int_equal(
+		mmap_anon(mm, 0, 4 * PG, PROT_READ | PROT_EXEC, MAP_PRIVATE),
+		0x7ffff7ee4000);
 	assert_int_equal(mmap_anon(mm, 0, 2 * PG,
 				   PROT_READ | PROT_WRITE | PROT_EXEC,
 				   MAP_PRIVATE),
@@ -811,12 +805,12 @@ static void test_vma_place__topdown_below_mmap_base(void **state)
 	mr_mm *mm = static_layout(m, 1);
 
 	(void)state;
-	assert_int_equal(mmap_anon(mm, 0, 3 * PG, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE),
-			 VVAR - 3 * PG);
-	assert_int_equal(mmap_anon(mm, 0, 2 * PG, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE),
-			 VVAR - 5 * PG);
+	assert_int_equal(
+		mmap_anon(mm, 0, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE),
+		VVAR - 3 * PG);
+	assert_int_equal(
+		mmap_anon(mm, 0, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE),
+		VVAR - 5 * PG);
 	assert_int_equal(mmap_anon(mm, 0, PG, PROT_READ, MAP_PRIVATE),
 			 VVAR - 6 * PG);
 	expect_vmas(mm, 0x7ff000000000, VVAR,
@@ -839,23 +833,20 @@ static void test_vma_place__hints(void **state)
 
 	(void)state;
 	assert_int_equal(mr_machine_config(m)->mmap_min_addr, 0x10000);
-	assert_int_equal(mmap_anon(mm, 0x20000000, 2 * PG, PROT_READ,
-				   MAP_PRIVATE),
-			 0x20000000);
-	assert_int_equal(mmap_anon(mm, 0x20001000, PG, PROT_READ,
-				   MAP_PRIVATE),
+	assert_int_equal(
+		mmap_anon(mm, 0x20000000, 2 * PG, PROT_READ, MAP_PRIVATE),
+		0x20000000);
+	assert_int_equal(mmap_anon(mm, 0x20001000, PG, PROT_READ, MAP_PRIVATE),
 			 VVAR - PG);
 	assert_int_equal(mmap_anon(mm, 0x1000, PG, PROT_READ, MAP_PRIVATE),
 			 0x10000);
-	assert_int_equal(mmap_anon(mm, 0x100, PG, PROT_READ | PROT_EXEC,
-				   MAP_PRIVATE),
-			 VVAR - 2 * PG);
-	assert_int_equal(mmap_anon(mm, 0x30000123, PG, PROT_READ,
-				   MAP_PRIVATE),
+	assert_int_equal(
+		mmap_anon(mm, 0x100, PG, PROT_READ | PROT_EXEC, MAP_PRIVATE),
+		VVAR - 2 * PG);
+	assert_int_equal(mmap_anon(mm, 0x30000123, PG, PROT_READ, MAP_PRIVATE),
 			 0x30000000);
 	/* masked to 0x30001000, free, and it merges with the last one */
-	assert_int_equal(mmap_anon(mm, 0x30001fff, PG, PROT_READ,
-				   MAP_PRIVATE),
+	assert_int_equal(mmap_anon(mm, 0x30001fff, PG, PROT_READ, MAP_PRIVATE),
 			 0x30001000);
 	expect_vmas(mm, 0x10000, 0x20000, {0x10000, 0x11000, F_R, 0x10});
 	expect_vmas(mm, 0x20000000, 0x40000000,
@@ -883,14 +874,12 @@ static void test_vma_place__hint_respects_stack_guard_gap(void **state)
 	assert_int_equal(mmap_anon(mm, G, 8 * PG, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_FIXED | MAP_GROWSDOWN),
 			 G);
-	assert_int_equal(mmap_fixed(mm, G - 2 * MB, PG, PROT_READ),
-			 G - 2 * MB);
+	assert_int_equal(mmap_fixed(mm, G - 2 * MB, PG, PROT_READ), G - 2 * MB);
 	assert_int_equal(mmap_anon(mm, G - PG, PG, PROT_READ, MAP_PRIVATE),
 			 VVAR - PG);
 	assert_int_equal(mmap_anon(mm, G - MB, PG, PROT_READ, MAP_PRIVATE),
 			 VVAR - 2 * PG);
-	assert_int_equal(mmap_anon(mm, G - MB - PG, PG, PROT_READ,
-				   MAP_PRIVATE),
+	assert_int_equal(mmap_anon(mm, G - MB - PG, PG, PROT_READ, MAP_PRIVATE),
 			 G - MB - PG);
 	expect_invariants(m);
 	mr_machine_free(m);
@@ -919,24 +908,22 @@ static void test_vma_place__thp_aligns_anonymous_2mib_multiples(void **state)
 		mm = static_layout(m, 1);
 		/* padded area [VVAR - 4M, VVAR), aligned up */
 		assert_int_equal(mmap_anon(mm, 0, 2 * MB,
-					   PROT_READ | PROT_WRITE,
-					   MAP_PRIVATE),
+					   PROT_READ | PROT_WRITE, MAP_PRIVATE),
 				 0x7ffff7c00000);
 		/* the next one: the padded area's start is aligned already,
 		 * so the result is its top 2 MiB */
-		assert_int_equal(mmap_anon(mm, 0, 2 * MB, PROT_READ,
-					   MAP_PRIVATE),
-				 0x7ffff7a00000);
+		assert_int_equal(
+			mmap_anon(mm, 0, 2 * MB, PROT_READ, MAP_PRIVATE),
+			0x7ffff7a00000);
 		assert_int_equal(mmap_anon(mm, 0, 4 * MB, PROT_READ,
 					   MAP_PRIVATE | MAP_STACK),
 				 0x7ffff7600000);
 		/* the 0x1f7000 bytes above the first are free, and used */
-		assert_int_equal(mmap_anon(mm, 0, 2 * MB + PG, PROT_READ,
-					   MAP_PRIVATE),
-				 0x7ffff7600000 - 2 * MB - PG);
+		assert_int_equal(
+			mmap_anon(mm, 0, 2 * MB + PG, PROT_READ, MAP_PRIVATE),
+			0x7ffff7600000 - 2 * MB - PG);
 		assert_int_equal(mmap_anon(mm, 0, 2 * MB,
-					   PROT_READ | PROT_WRITE,
-					   MAP_SHARED),
+					   PROT_READ | PROT_WRITE, MAP_SHARED),
 				 0x7ffff7600000 - 4 * MB - PG);
 		/* a hint that is taken: no alignment search */
 		assert_int_equal(mmap_anon(mm, 0x40001000, 2 * MB, PROT_READ,
@@ -944,8 +931,7 @@ static void test_vma_place__thp_aligns_anonymous_2mib_multiples(void **state)
 				 0x40001000);
 		/* an occupied hint: the plain search */
 		assert_int_equal(mmap_anon(mm, 0x40001000, 2 * MB,
-					   PROT_READ | PROT_EXEC,
-					   MAP_PRIVATE),
+					   PROT_READ | PROT_EXEC, MAP_PRIVATE),
 				 0x7ffff7600000 - 6 * MB - PG);
 		expect_invariants(m);
 		mr_machine_free(m);
@@ -978,13 +964,13 @@ static void test_vma_place__thp_aligns_large_file_mappings(void **state)
 		c.file_thp = pass != 2;
 		m = new_machine_cfg(&c, NULL);
 		mm = static_layout(m, 1);
-		file = mr_machine_file(m, pass == 1 ? "/dev/shm/f8m" :
-						      "/tmp/kexp/f8m",
-				       0xfe, 0, 99);
+		file = mr_machine_file(
+			m, pass == 1 ? "/dev/shm/f8m" : "/tmp/kexp/f8m", 0xfe,
+			0, 99);
 		f = (mr_fileref){file, mr_machine_new_ofd(m), 1, 0};
-		assert_int_equal(mmap_anon(mm, 0, 64 * MB + PG, PROT_NONE,
-					   MAP_PRIVATE),
-				 big);
+		assert_int_equal(
+			mmap_anon(mm, 0, 64 * MB + PG, PROT_NONE, MAP_PRIVATE),
+			big);
 		/* a 4 MiB hole inside big, one page above its start */
 		assert_int_equal(mr_mm_munmap(mm, big + PG, 4 * MB, U), 0);
 		assert_int_equal(mr_mm_mmap(mm, big + PG, 4 * MB, PROT_READ,
@@ -995,8 +981,8 @@ static void test_vma_place__thp_aligns_large_file_mappings(void **state)
 			mr_machine_free(m);
 			continue;
 		}
-		assert_int_equal(mr_mm_mmap(mm, big + 2 * PG, 4 * MB,
-					    PROT_READ, MAP_PRIVATE, &f, 0, U),
+		assert_int_equal(mr_mm_mmap(mm, big + 2 * PG, 4 * MB, PROT_READ,
+					    MAP_PRIVATE, &f, 0, U),
 				 0x7ffff3600000);
 		/* [4K, 2M + 12K) holds no aligned 2 MiB: plain search */
 		assert_int_equal(mr_mm_mmap(mm, 0, 2 * MB + 2 * PG, PROT_READ,
@@ -1094,24 +1080,23 @@ static void test_vma_mmap__vm_flags(void **state)
 	assert_int_equal(mr_mm_mmap(mm, P(10), PG, PROT_READ,
 				    MAP_SHARED | MAP_FIXED, &ro, 0, U),
 			 P(10));
-	assert_int_equal(mr_mm_mmap(mm, P(12), PG, rw_,
-				    MAP_SHARED | MAP_FIXED, &rw, 3 * PG, U),
+	assert_int_equal(mr_mm_mmap(mm, P(12), PG, rw_, MAP_SHARED | MAP_FIXED,
+				    &rw, 3 * PG, U),
 			 P(12));
-	assert_int_equal(mr_mm_mmap(mm, P(14), PG, rw_,
-				    MAP_PRIVATE | MAP_FIXED, &ro, PG, U),
+	assert_int_equal(mr_mm_mmap(mm, P(14), PG, rw_, MAP_PRIVATE | MAP_FIXED,
+				    &ro, PG, U),
 			 P(14));
-	expect_vmas(mm, W, P(16), {P(0), P(1), F_RW, PGOFF(P(0))},
-		    {P(2), P(3), F_RWN | MR_VM_NORESERVE,
-		     PGOFF(P(2))},
-		    {P(4), P(5), F_RWN | MR_VM_SHARED |
-					 MR_VM_MAYSHARE, 0},
-		    {P(6), P(7), F_RW | MR_VM_NOHUGEPAGE, PGOFF(P(6))},
-		    {P(8), P(9), F_RW | MR_VM_LOCKED, PGOFF(P(8))},
-		    {P(10), P(11), MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC |
-					   MR_VM_MAYSHARE, 0},
-		    {P(12), P(13), F_RWN | MR_VM_SHARED |
-					   MR_VM_MAYSHARE, 3},
-		    {P(14), P(15), F_RW, 1});
+	expect_vmas(
+		mm, W, P(16), {P(0), P(1), F_RW, PGOFF(P(0))},
+		{P(2), P(3), F_RWN | MR_VM_NORESERVE, PGOFF(P(2))},
+		{P(4), P(5), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 0},
+		{P(6), P(7), F_RW | MR_VM_NOHUGEPAGE, PGOFF(P(6))},
+		{P(8), P(9), F_RW | MR_VM_LOCKED, PGOFF(P(8))},
+		{P(10), P(11),
+		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC | MR_VM_MAYSHARE,
+		 0},
+		{P(12), P(13), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 3},
+		{P(14), P(15), F_RW, 1});
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -1125,27 +1110,21 @@ static void test_vma_mmap__shared_anonymous_never_merges(void **state)
 	const uint64_t rw = PROT_READ | PROT_WRITE;
 
 	(void)state;
-	assert_int_equal(mmap_anon(mm, P(0), 4 * PG, rw,
-				   MAP_SHARED | MAP_FIXED),
-			 P(0));
+	assert_int_equal(
+		mmap_anon(mm, P(0), 4 * PG, rw, MAP_SHARED | MAP_FIXED), P(0));
 	/* the upper half keeps pgoff 2 */
 	assert_int_equal(mr_mm_munmap(mm, P(0), 2 * PG, U), 0);
-	assert_int_equal(mmap_anon(mm, P(0), 2 * PG, rw,
-				   MAP_SHARED | MAP_FIXED),
-			 P(0));
+	assert_int_equal(
+		mmap_anon(mm, P(0), 2 * PG, rw, MAP_SHARED | MAP_FIXED), P(0));
 	expect_vmas(mm, W, P(8),
-		    {P(0), P(2), F_RWN | MR_VM_SHARED |
-					 MR_VM_MAYSHARE, 0},
-		    {P(2), P(4), F_RWN | MR_VM_SHARED |
-					 MR_VM_MAYSHARE, 2});
+		    {P(0), P(2), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 0},
+		    {P(2), P(4), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 2});
 	/* but the pieces of one mapping merge back after mprotect */
 	assert_int_equal(mr_mm_mprotect(mm, P(2), PG, PROT_READ, U), 0);
 	assert_int_equal(mr_mm_mprotect(mm, P(2), PG, rw, U), 0);
 	expect_vmas(mm, W, P(8),
-		    {P(0), P(2), F_RWN | MR_VM_SHARED |
-					 MR_VM_MAYSHARE, 0},
-		    {P(2), P(4), F_RWN | MR_VM_SHARED |
-					 MR_VM_MAYSHARE, 2});
+		    {P(0), P(2), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 0},
+		    {P(2), P(4), F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 2});
 	assert_int_equal(mr_mm_map_count(mm), 8);
 	expect_invariants(m);
 	mr_machine_free(m);
@@ -1170,8 +1149,7 @@ static void test_vma_mmap__errors(void **state)
 	assert_int_equal(mr_mm_mmap(mm, 0, PG, r, MAP_PRIVATE, NULL, 0, U),
 			 -EBADF);
 	assert_int_equal(mr_mm_mmap(mm, 0, PG, r, 0x0f, NULL, 0, U), -EBADF);
-	assert_int_equal(mmap_anon(mm, 0, UINT64_MAX, r, MAP_PRIVATE),
-			 -ENOMEM);
+	assert_int_equal(mmap_anon(mm, 0, UINT64_MAX, r, MAP_PRIVATE), -ENOMEM);
 	assert_int_equal(mmap_anon(mm, 0, PG, r, MAP_SHARED_VALIDATE), -EINVAL);
 	assert_int_equal(mmap_anon(mm, 0, PG, r, MAP_SHARED | MAP_GROWSDOWN),
 			 -EINVAL);
@@ -1180,14 +1158,14 @@ static void test_vma_mmap__errors(void **state)
 	assert_int_equal(mr_mm_mmap(mm, 0, PG, r, MAP_PRIVATE | MAP_GROWSDOWN,
 				    &ro, 0, U),
 			 -EINVAL);
-	assert_int_equal(mr_mm_mmap(mm, 0, PG, r | PROT_WRITE, MAP_SHARED, &ro,
-				    0, U),
-			 -EACCES);
+	assert_int_equal(
+		mr_mm_mmap(mm, 0, PG, r | PROT_WRITE, MAP_SHARED, &ro, 0, U),
+		-EACCES);
 	assert_int_equal(mr_mm_mmap(mm, 0, PG, r, MAP_PRIVATE, &wo, 0, U),
 			 -EACCES);
-	assert_int_equal(mmap_anon(mm, P(0) + 1, PG, r,
-				   MAP_PRIVATE | MAP_FIXED),
-			 -EINVAL);
+	assert_int_equal(
+		mmap_anon(mm, P(0) + 1, PG, r, MAP_PRIVATE | MAP_FIXED),
+		-EINVAL);
 	assert_int_equal(mmap_anon(mm, 0x7ffffffff000 - PG, 2 * PG, r,
 				   MAP_PRIVATE | MAP_FIXED),
 			 -ENOMEM);
@@ -1202,8 +1180,8 @@ static void test_vma_mmap__errors(void **state)
  *  AA B        mprotect [0, 4) rw-: -ENOMEM at the hole (measured),
  *  CC B        the part before it changed
  */
-static void test_vma_mprotect__hole_is_enomem_after_changing_before(
-	void **state)
+static void
+test_vma_mprotect__hole_is_enomem_after_changing_before(void **state)
 {
 	static const struct seed s[] = {ANON(P(0), P(2), F_R),
 					ANON(P(3), P(4), F_R)};
@@ -1211,9 +1189,9 @@ static void test_vma_mprotect__hole_is_enomem_after_changing_before(
 	mr_mm *mm = seeded(m, 1, s, 2, 0, 0);
 
 	(void)state;
-	assert_int_equal(mr_mm_mprotect(mm, P(0), 4 * PG,
-					PROT_READ | PROT_WRITE, U),
-			 -ENOMEM);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), 4 * PG, PROT_READ | PROT_WRITE, U),
+		-ENOMEM);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_RW, PGOFF(P(0))},
 		    {P(3), P(4), F_R, PGOFF(P(3))});
 	/* starting in the hole changes nothing */
@@ -1240,25 +1218,26 @@ static void test_vma_mprotect__errors(void **state)
 			 P(0));
 	assert_int_equal(mmap_fixed(mm, P(4), 2 * PG, PROT_READ), P(4));
 	/* PROT_WRITE beyond VM_MAYWRITE (measured) */
-	assert_int_equal(mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE,
-					U),
-			 -EACCES);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE, U),
+		-EACCES);
 	assert_int_equal(mr_mm_mprotect(mm, P(4), PG, 0x10, U), -EINVAL);
 	assert_int_equal(mr_mm_mprotect(mm, P(4) + 0x800, PG, PROT_READ, U),
 			 -EINVAL);
-	assert_int_equal(mr_mm_mprotect(mm, P(4), PG,
-					PROT_READ | PROT_GROWSDOWN |
-						PROT_GROWSUP,
-					U),
-			 -EINVAL);
-	assert_int_equal(mr_mm_mprotect(mm, P(4), PG,
-					PROT_READ | PROT_GROWSDOWN, U),
-			 -EINVAL);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(4), PG,
+			       PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP, U),
+		-EINVAL);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(4), PG, PROT_READ | PROT_GROWSDOWN, U),
+		-EINVAL);
 	assert_int_equal(mr_mm_mprotect(mm, P(4), 0, PROT_NONE, U), 0);
-	expect_vmas(mm, W, P(8),
-		    {P(0), P(2), MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC |
-					 MR_VM_MAYSHARE, 0},
-		    {P(4), P(6), F_R, PGOFF(P(4))});
+	expect_vmas(
+		mm, W, P(8),
+		{P(0), P(2),
+		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC | MR_VM_MAYSHARE,
+		 0},
+		{P(4), P(6), F_R, PGOFF(P(4))});
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -1281,9 +1260,8 @@ static void test_vma_mprotect__vm_account(void **state)
 	mm = static_layout(m, 1);
 	assert_int_equal(mmap_fixed(mm, P(0), PG, PROT_READ), P(0));
 	assert_int_equal(mr_mm_find(mm, P(0))->flags, F_R);
-	assert_int_equal(mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE,
-					U),
-			 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), PG, PROT_READ | PROT_WRITE, U), 0);
 	assert_int_equal(mr_mm_find(mm, P(0))->flags, F_RW);
 	assert_int_equal(mr_mm_mprotect(mm, P(0), PG, PROT_READ, U), 0);
 	assert_int_equal(mr_mm_find(mm, P(0))->flags, F_R);
@@ -1291,11 +1269,9 @@ static void test_vma_mprotect__vm_account(void **state)
 				   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE),
 			 P(2));
 	assert_int_equal(mr_mm_mprotect(mm, P(2), PG, PROT_READ, U), 0);
-	assert_int_equal(mr_mm_mprotect(mm, P(2), PG, PROT_READ | PROT_WRITE,
-					U),
-			 0);
-	assert_int_equal(mr_mm_find(mm, P(2))->flags,
-			 F_RWN | MR_VM_NORESERVE);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(2), PG, PROT_READ | PROT_WRITE, U), 0);
+	assert_int_equal(mr_mm_find(mm, P(2))->flags, F_RWN | MR_VM_NORESERVE);
 	mr_machine_free(m);
 
 	/* written memory (the default policy: writable means written) */
@@ -1312,7 +1288,8 @@ static void test_vma_mprotect__vm_account(void **state)
 /* PROT_GROWSDOWN extends the range down to the start of the VMA. */
 static void test_vma_mprotect__growsdown_extends_to_vma_start(void **state)
 {
-	static const struct seed s[] = {ANON(P(0), P(8), F_RW | MR_VM_GROWSDOWN)};
+	static const struct seed s[] = {
+		ANON(P(0), P(8), F_RW | MR_VM_GROWSDOWN)};
 	mr_machine *m = new_machine();
 	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
 
@@ -1364,8 +1341,8 @@ static void test_vma_brk__grow_shrink(void **state)
 	assert_int_equal(mr_mm_brk_call(mm, SB - 0x1000, U), SB + 0x1001);
 	assert_int_equal(mr_mm_brk(mm), SB + 0x1001);
 	/* the VMA below start_brk ends a page short: not touched */
-	expect_vmas(mm, 0, SB, {SB - 0x3000, SB - 0x1000, F_RW,
-				 PGOFF(SB - 0x3000)});
+	expect_vmas(mm, 0, SB,
+		    {SB - 0x3000, SB - 0x1000, F_RW, PGOFF(SB - 0x3000)});
 	/* back to empty */
 	assert_int_equal(mr_mm_brk_call(mm, SB, U), SB);
 	expect_no_vmas(mm, SB, UINT64_MAX);
@@ -1384,7 +1361,8 @@ static void test_vma_brk__fails_within_a_page_of_next(void **state)
 	mr_mm *mm = brk_layout(m);
 
 	(void)state;
-	assert_int_equal(mmap_fixed(mm, SB + 0x3000, PG, PROT_READ), SB + 0x3000);
+	assert_int_equal(mmap_fixed(mm, SB + 0x3000, PG, PROT_READ),
+			 SB + 0x3000);
 	assert_int_equal(mr_mm_brk_call(mm, SB + 0x2000, U), SB + 0x2000);
 	assert_int_equal(mr_mm_brk_call(mm, SB + 0x2001, U), SB + 0x2000);
 	assert_int_equal(mr_mm_brk_call(mm, SB + 0x2fff, U), SB + 0x2000);
@@ -1416,8 +1394,7 @@ static void test_vma_brk__respects_stack_guard_gap(void **state)
  * A VMA ending exactly at start_brk (an anonymous bss) is not extended:
  * the heap is a VMA of its own (measured: setarch -R, 1 MiB bss).
  */
-static void test_vma_brk__does_not_extend_vma_ending_at_start_brk(
-	void **state)
+static void test_vma_brk__does_not_extend_vma_ending_at_start_brk(void **state)
 {
 	static const struct seed s[] = {ANON(SB - 0x100000, SB, F_RW)};
 	mr_machine *m = new_machine();
@@ -1440,8 +1417,7 @@ static void test_vma_brk__does_not_extend_vma_ending_at_start_brk(
  * The trace is the authority: a recorded result is applied whatever the
  * model predicted, and the prediction is what the call returns.
  */
-static void test_vma_recorded__mmap_applies_the_recorded_address(
-	void **state)
+static void test_vma_recorded__mmap_applies_the_recorded_address(void **state)
 {
 	mr_machine *m = new_machine();
 	mr_mm *mm = static_layout(m, 1);
@@ -1487,8 +1463,7 @@ static void test_vma_recorded__mmap_applies_the_recorded_address(
 	mr_machine_free(m);
 }
 
-static void test_vma_recorded__munmap_and_mprotect_apply_success(
-	void **state)
+static void test_vma_recorded__munmap_and_mprotect_apply_success(void **state)
 {
 	static const struct seed s[] = {ANON(P(0), P(2), F_R),
 					ANON(P(3), P(8), F_R)};
@@ -1503,9 +1478,9 @@ static void test_vma_recorded__munmap_and_mprotect_apply_success(
 		    {P(6), P(8), F_R, PGOFF(P(6))});
 	/* the model sees a hole; the kernel reported success: every
 	 * mapped part changes */
-	assert_int_equal(mr_mm_mprotect(mm, P(0), 8 * PG,
-					PROT_READ | PROT_EXEC, 0),
-			 -ENOMEM);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), 8 * PG, PROT_READ | PROT_EXEC, 0),
+		-ENOMEM);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_RX, PGOFF(P(0))},
 		    {P(3), P(5), F_RX, PGOFF(P(3))},
 		    {P(6), P(8), F_RX, PGOFF(P(6))});
@@ -1569,13 +1544,12 @@ static void test_vma_format__matches_proc_maps(void **state)
 		{0x7f3562901000, 0x7f3562a57000, F_RX & ~MR_VM_MAYWRITE, 0x26,
 		 libc, 1, 0, 0, 1},
 		{0x7f4251caa000, 0x7f4251cab000,
-		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC | MR_VM_MAYSHARE,
-		 0, passwd, 2, 0, 0, 1},
+		 MR_VM_READ | MR_VM_MAYREAD | MR_VM_MAYEXEC | MR_VM_MAYSHARE, 0,
+		 passwd, 2, 0, 0, 1},
 		{0x7f4251cab000, 0x7f4251cad000,
-		 F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 0, 0, 0,
-		 0, 0, 1},
-		{0x7f28bfe33000, 0x7f28bfe35000, MR_VM_READ | MR_VM_IO, 0, 0,
-		 0, 0, MR_VMA_VVAR_VCLOCK, 1},
+		 F_RWN | MR_VM_SHARED | MR_VM_MAYSHARE, 0, 0, 0, 0, 0, 1},
+		{0x7f28bfe33000, 0x7f28bfe35000, MR_VM_READ | MR_VM_IO, 0, 0, 0,
+		 0, MR_VMA_VVAR_VCLOCK, 1},
 		{0x7f28bfe35000, 0x7f28bfe37000, F_RX, 0, 0, 0, 0, MR_VMA_VDSO,
 		 1},
 		{0x7ffe602d3000, 0x7ffe602f4000, F_RW | MR_VM_GROWSDOWN, 0, 0,
@@ -1625,22 +1599,22 @@ static void test_vma_format__matches_proc_maps(void **state)
 /* What the reference knows of one page. */
 struct rpage {
 	uint8_t mapped; /* some VMA covers it */
-	uint8_t prot;   /* PROT_READ/WRITE/EXEC (the same bits as VM_*) */
+	uint8_t prot;	/* PROT_READ/WRITE/EXEC (the same bits as VM_*) */
 	uint8_t shared; /* VM_MAYSHARE */
-	uint32_t file;  /* file id, 0 for anonymous memory */
-	uint32_t ofd;   /* open file description, for files */
+	uint32_t file;	/* file id, 0 for anonymous memory */
+	uint32_t ofd;	/* open file description, for files */
 	uint64_t pgoff; /* the page's vm_pgoff */
 };
 
 struct rworld {
-	mr_machine *a, *b;      /* a decides; b is told a's results */
-	mr_mm *ma, *mb;         /* their address spaces */
-	struct mirror ja;       /* a's journal */
+	mr_machine *a, *b; /* a decides; b is told a's results */
+	mr_mm *ma, *mb;	   /* their address spaces */
+	struct mirror ja;  /* a's journal */
 	struct rpage pg[RPAGES];
-	mr_fileref refs[3];     /* file 1 read-only, file 1 rw, file 2 rw */
-	int limited;            /* small max_map_count */
-	uint64_t rng;           /* xorshift state */
-	long n_enomem;          /* operations refused by the limit */
+	mr_fileref refs[3]; /* file 1 read-only, file 1 rw, file 2 rw */
+	int limited;	    /* small max_map_count */
+	uint64_t rng;	    /* xorshift state */
+	long n_enomem;	    /* operations refused by the limit */
 };
 
 static uint64_t rrnd(struct rworld *w, uint64_t n)
@@ -1712,8 +1686,7 @@ static void rworld_compare(const struct rworld *w, int step)
 		if (!ok) {
 			fprintf(stderr,
 				"step %d: page %d: reference mapped %d prot %d "
-				"shared %d file %u ofd %u pgoff %#" PRIx64
-				"\n",
+				"shared %d file %u ofd %u pgoff %#" PRIx64 "\n",
 				step, i, r->mapped, r->prot, r->shared, r->file,
 				r->ofd, r->pgoff);
 			dump_vmas(w->ma, P(0), P(RPAGES));
@@ -1726,7 +1699,10 @@ static void rworld_compare(const struct rworld *w, int step)
 }
 
 static const uint64_t rprots[] = {
-	PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
+	PROT_NONE,
+	PROT_READ,
+	PROT_READ | PROT_WRITE,
+	PROT_READ | PROT_EXEC,
 	PROT_READ | PROT_WRITE | PROT_EXEC,
 };
 
@@ -1758,17 +1734,17 @@ static void rworld_step(struct rworld *w, int step)
 		} else {
 			f = &w->refs[rrnd(w, 3)];
 			off = rrnd(w, 16) * PG;
-			flags |= (f->writable && rrnd(w, 2)) ? MAP_SHARED :
-							       MAP_PRIVATE;
+			flags |= (f->writable && rrnd(w, 2)) ? MAP_SHARED
+							     : MAP_PRIVATE;
 		}
 		for (i = s; i < s + n; i++)
 			busy |= w->pg[i].mapped;
-		want = (flags & MAP_FIXED_NOREPLACE) && busy ? -EEXIST :
-							       (int64_t)P(s);
+		want = (flags & MAP_FIXED_NOREPLACE) && busy ? -EEXIST
+							     : (int64_t)P(s);
 		got = mr_mm_mmap(w->ma, P(s), (uint64_t)n * PG, prot, flags, f,
 				 off, U);
-		told = mr_mm_mmap(w->mb, P(s), (uint64_t)n * PG, prot, flags,
-				  f, off, got);
+		told = mr_mm_mmap(w->mb, P(s), (uint64_t)n * PG, prot, flags, f,
+				  off, got);
 		if (got == want && want >= 0) {
 			for (i = 0; i < n; i++) {
 				struct rpage *r = &w->pg[s + i];
@@ -1796,8 +1772,7 @@ static void rworld_step(struct rworld *w, int step)
 	} else {
 		want = 0;
 		got = mr_mm_mprotect(w->ma, P(s), (uint64_t)n * PG, prot, U);
-		told = mr_mm_mprotect(w->mb, P(s), (uint64_t)n * PG, prot,
-				      got);
+		told = mr_mm_mprotect(w->mb, P(s), (uint64_t)n * PG, prot, got);
 		/* the pages up to the first hole change */
 		for (i = s; i < s + n; i++) {
 			if (!w->pg[i].mapped) {
@@ -1857,8 +1832,8 @@ static void run_rworld(uint64_t seed, int limited, int steps)
 		if (w.pg[step].mapped) {
 			/* a whole VMA: no split, whatever the limit */
 			const mr_vma *v = mr_mm_find(w.mb, P(step));
-			uint64_t p = w.pg[step].prot == PROT_READ ? PROT_NONE :
-								    PROT_READ;
+			uint64_t p = w.pg[step].prot == PROT_READ ? PROT_NONE
+								  : PROT_READ;
 
 			assert_int_equal(mr_mm_mprotect(w.mb, v->start,
 							v->end - v->start, p,

@@ -115,8 +115,8 @@ static void test_store_state__equals_model_state(void **state)
 		if (strcmp(got, s->v[i].maps))
 			fail_msg("step %llu pid %d: database says\n%s\nmodel "
 				 "says\n%s",
-				 (unsigned long long)s->v[i].step,
-				 s->v[i].pid, got, s->v[i].maps);
+				 (unsigned long long)s->v[i].step, s->v[i].pid,
+				 got, s->v[i].maps);
 		compared++;
 		free(got);
 		free(s->v[i].maps);
@@ -184,12 +184,10 @@ static void test_store_query__refuses_writes(void **state)
 	close(mkstemp(db));
 	run(db, NULL);
 	assert_int_equal(mr_store_open_ro(&st, db, err, sizeof(err)), 0);
-	assert_int_equal(mr_store_query(st, f, "delete from step", 0),
-			 MR_EDB);
+	assert_int_equal(mr_store_query(st, f, "delete from step", 0), MR_EDB);
 	mr_store_close(st, 0);
 	assert_int_equal(mr_store_open_ro(&st, db, err, sizeof(err)), 0);
-	assert_int_not_equal(
-		mr_store_query(st, f, "select 1; select 2", 0), 0);
+	assert_int_not_equal(mr_store_query(st, f, "select 1; select 2", 0), 0);
 	mr_store_close(st, 0);
 	fclose(f);
 	unlink(db);
