@@ -527,12 +527,14 @@ static void apply(struct replay *r, const mr_event *ev)
 	int64_t pred = 0;
 	const char *verdict = "ignored";
 	const char *kind = "syscall";
+	size_t ntasks_before;
 
 	if (!mm && !mr_machine_task_tgid(r->m, ev->pid) &&
 	    (ev->kind == MR_EV_SYSCALL || ev->kind == MR_EV_SIGNAL)) {
 		mm = mr_machine_task_adopt(r->m, ev->pid);
 		pid_get(r, ev->pid);
 	}
+	ntasks_before = mr_machine_ntasks(r->m);
 	r->step++;
 	r->cur = ev;
 	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);
@@ -628,7 +630,7 @@ static void apply(struct replay *r, const mr_event *ev)
 	default:
 		break;
 	}
-	if (!strcmp(verdict, "applied"))
+	if (mr_machine_ntasks(r->m) < ntasks_before)
 		mark_gone(r);
 	mr_machine_check(r->m, r->o->full_check, on_violation, r);
 	r->sum->steps++;
