@@ -613,10 +613,13 @@ int mr_store_step(mr_store *st, const mr_step_row *r)
 {
 	sqlite3_stmt *s = st->st[S_STEP];
 	char dig[17];
+	int i;
 
 	if (st->failed)
 		return MR_EDB;
-	snprintf(dig, sizeof(dig), "%016" PRIx64, r->digest);
+	for (i = 0; i < 16; i++)
+		dig[i] = "0123456789abcdef"[(r->digest >> (60 - 4 * i)) & 0xf];
+	dig[16] = 0;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)r->step);
 	sqlite3_bind_int64(s, 2, r->pid);
 	sqlite3_bind_int64(s, 3, r->tid);
