@@ -837,11 +837,12 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	p->end = (uint64_t)a + *len;
 	p->pgoff = pgoff;
 	p->flags = vmf;
-	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_) &&
-	    (unmap_would_fail(mm, p->start, p->end) ||
-	     range_sealed(mm, p->start, p->end)))
-		return unmap_would_fail(mm, p->start, p->end) ? -ENOMEM
-							      : -EPERM;
+	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
+		if (unmap_would_fail(mm, p->start, p->end))
+			return -ENOMEM;
+		if (range_sealed(mm, p->start, p->end))
+			return -EPERM;
+	}
 	return a;
 }
 

@@ -122,6 +122,11 @@ static const char *skip_angle(const char *p, const char *end)
  * literally, and so is every later one (*angles drops to 0): no quadratic
  * rescans on broken lines.
  */
+static int may_be_opaque(char c)
+{
+	return c == '"' || c == '\\' || c == '/' || c == '<';
+}
+
 static const char *skip_opaque(const char *p, const char *end, int *angles)
 {
 	const char *q;
@@ -151,7 +156,7 @@ const char *mr_strace_find_close(const char *p, const char *end)
 	int depth = 0, angles = 1;
 
 	while (p < end) {
-		if ((q = skip_opaque(p, end, &angles))) {
+		if (may_be_opaque(*p) && (q = skip_opaque(p, end, &angles))) {
 			p = q;
 			continue;
 		}
@@ -443,7 +448,7 @@ static int split(const char *p, const char *end, struct item *it)
 	if (skip_sp(p, end) == end)
 		return 0;
 	while (p < end) {
-		if ((q = skip_opaque(p, end, &angles))) {
+		if (may_be_opaque(*p) && (q = skip_opaque(p, end, &angles))) {
 			p = q;
 			continue;
 		}
