@@ -1,0 +1,491 @@
+/*
+ * record_post.c - after the recorded run: pair holds with trace lines and
+ * name the snapshots, write snap/files.tsv, compress the trace.
+ */
+#include "replay/record_int.h"
+
+/* ---- after the run: read the trace, name the snapshots ---- */
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *np = realloc(*p, ncap * size);
+
+	if (!np)
+		return -1;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+int mr_rec_read_trace(struct post *po, const char *trace, int every)
+{
+	mr_reader *rd;
+	mr_event ev;
+	char err[512];
+	int rc;
+
+	rc = mr_reader_open(&rd, trace, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "record: %s\n", err);
+		return -1;
+	}
+	while ((rc = mr_reader_next(rd, &ev)) == 1) {
+		if (ev.kind != MR_EV_SYSCALL)
+			continue;
+		if (grow((void **)&po->tids, &po->cap_tids, po->ntids,
+			 sizeof(pid_t)) < 0)
+			goto out_oom;
+		po->tids[po->ntids++] = ev.pid;
+		if ((ev.sys == MR_SYS_FORK || ev.sys == MR_SYS_VFORK ||
+		     ev.sys == MR_SYS_CLONE || ev.sys == MR_SYS_CLONE3) &&
+		    ev.ret_kind == MR_RET_VALUE && ev.ret > 0 &&
+		    !(ev.nargs > 0 && (ev.arg[0] & 0x10000 /* CLONE_THREAD */)))
+			po->nproc++;
+		if (ev.sys == MR_SYS_MMAP && ev.fd_path &&
+		    ev.fd_path[0] == '/') {
+			if (grow((void **)&po->fdpaths, &po->cap_fd, po->nfd,
+				 sizeof(char *)) < 0)
+				goto out_oom;
+			po->fdpaths[po->nfd] = strdup(ev.fd_path);
+			if (!po->fdpaths[po->nfd])
+				goto out_oom;
+			po->nfd++;
+		}
+		int nr = mr_rec_held_nr(ev.name);
+		int cls = mr_rec_held_class(nr, every);
+
+		if (cls == HC_NONE)
+			continue;
+		int delayed = cls == HC_EXIT || (ev.flags & MR_EVF_DELAYED);
+
+		/* exit_group never returns, so it is never marked. A
+		 * successful exec strace did not hold (the launcher's) still
+		 * counts in the exec.N numbering. */
+		if (!delayed &&
+		    !(cls == HC_EXEC && ev.ret_kind == MR_RET_VALUE))
+			continue;
+		if (grow((void **)&po->calls, &po->cap_calls, po->ncalls,
+			 sizeof(struct call)) < 0)
+			goto out_oom;
+		po->calls[po->ncalls++] =
+			(struct call){.tid = ev.pid,
+				      .nr = nr,
+				      .line = ev.line,
+				      .ok = ev.ret_kind == MR_RET_VALUE,
+				      .arg = {ev.arg[0], ev.arg[1]},
+				      .nargs = ev.nargs < 2 ? ev.nargs : 2,
+				      .delayed = delayed};
+	}
+	if (rc < 0) {
+		fprintf(stderr, "record: %s\n", mr_reader_errmsg(rd));
+		mr_reader_free(rd);
+		return -1;
+	}
+	po->lines = mr_reader_lines(rd);
+	po->warnings = mr_reader_warnings(rd);
+	mr_reader_free(rd);
+	return 0;
+out_oom:
+	fprintf(stderr, "record: out of memory reading %s\n", trace);
+	mr_reader_free(rd);
+	return -1;
+}
+
+static int cmp_hold(const void *a, const void *b)
+{
+	const struct hold *x = a, *y = b;
+	int cx = mr_rec_held_class(x->nr, 1), cy = mr_rec_held_class(y->nr, 1);
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (cx != cy)
+		return cx - cy;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_call(const void *a, const void *b)
+{
+	const struct call *x = a, *y = b;
+	int cx = mr_rec_held_class(x->nr, 1), cy = mr_rec_held_class(y->nr, 1);
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	if (cx != cy)
+		return cx - cy;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+int mr_rec_cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Move snap/.hold.SEQ.* to snap/NAME.*, or remove them (name NULL). */
+static int settle(const char *snapdir, const struct hold *h, const char *name)
+{
+	const char *const *files = mr_rec_held_class(h->nr, 1) == HC_LINE
+					   ? mr_rec_maps_only
+					   : mr_rec_full_files;
+	char from[PATH_MAX], to[PATH_MAX];
+	int rc = 0;
+
+	for (int i = 0; files[i]; i++) {
+		mr_rec_pathf(from, sizeof(from), "%s/.hold.%u.%s", snapdir,
+			     h->seq, files[i]);
+		if (!name) {
+			unlink(from);
+			continue;
+		}
+		mr_rec_pathf(to, sizeof(to), "%s/%s.%s", snapdir, name,
+			     files[i]);
+		if (rename(from, to) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static const char *nr_name(int nr)
+{
+	for (size_t i = 0; i < mr_rec_nheld_sys; i++)
+		if (mr_rec_held_sys[i].nr == nr)
+			return mr_rec_held_sys[i].name;
+	return "?";
+}
+
+/* Pair holds with trace calls, group by group (tid, class). */
+void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty)
+{
+	size_t i = 0, j = 0;
+	char name[96];
+
+	qsort(w->holds, w->nholds, sizeof(*w->holds), cmp_hold);
+	qsort(po->calls, po->ncalls, sizeof(*po->calls), cmp_call);
+	while (i < w->nholds || j < po->ncalls) {
+		struct hold key = {0};
+		pid_t tid;
+		int cls;
+
+		if (j < po->ncalls)
+			key = (struct hold){.tid = po->calls[j].tid,
+					    .nr = po->calls[j].nr,
+					    .seq = 0};
+		if (j >= po->ncalls ||
+		    (i < w->nholds && cmp_hold(&w->holds[i], &key) < 0)) {
+			tid = w->holds[i].tid;
+			cls = mr_rec_held_class(w->holds[i].nr, 1);
+		} else {
+			tid = po->calls[j].tid;
+			cls = mr_rec_held_class(po->calls[j].nr, 1);
+		}
+		size_t hi = i, cj = j, nexec = 0;
+
+		while (hi < w->nholds && w->holds[hi].tid == tid &&
+		       mr_rec_held_class(w->holds[hi].nr, 1) == cls)
+			hi++;
+		while (cj < po->ncalls && po->calls[cj].tid == tid &&
+		       mr_rec_held_class(po->calls[cj].nr, 1) == cls)
+			cj++;
+		size_t nh = hi - i, nc = cj - j, hk = 0, ck = 0, nexit = 0;
+
+		while (hk < nh || ck < nc) {
+			struct hold *h;
+			struct call *c = ck < nc ? &po->calls[j + ck] : NULL;
+
+			if (c && !c->delayed) {
+				/* The launcher's exec: numbered, not held. */
+				nexec++;
+				ck++;
+				continue;
+			}
+			h = hk < nh ? &w->holds[i + hk++] : NULL;
+			if (c)
+				ck++;
+
+			if (!c) {
+				fprintf(stderr,
+					"record: warning: %d held in %s (hold "
+					"%u) has no delayed call in the trace; "
+					"dropped\n",
+					(int)tid, nr_name(h->nr), h->seq);
+				settle(w->snapdir, h, NULL);
+				ty->extra++;
+				continue;
+			}
+			if (!h) {
+				fprintf(stderr,
+					"record: missed the hold of %d in %s "
+					"at trace line %llu\n",
+					(int)tid, nr_name(c->nr),
+					(unsigned long long)c->line);
+				ty->missed++;
+				continue;
+			}
+			if (h->nr != c->nr) {
+				fprintf(stderr,
+					"record: hold %u of %d is in %s but "
+					"trace line %llu is %s\n",
+					h->seq, (int)tid, nr_name(h->nr),
+					(unsigned long long)c->line,
+					nr_name(c->nr));
+				settle(w->snapdir, h, NULL);
+				ty->missed++;
+				continue;
+			}
+			/* The registers must agree with the trace line. */
+			if ((cls == HC_EXEC && h->zero != c->ok) ||
+			    (cls == HC_LINE &&
+			     ((c->nargs > 0 && h->arg[0] != c->arg[0]) ||
+			      (c->nargs > 1 && h->arg[1] != c->arg[1])))) {
+				fprintf(stderr,
+					"record: hold %u of %d (%s %#llx, "
+					"%#llx) does not match trace line "
+					"%llu\n",
+					h->seq, (int)tid, nr_name(h->nr),
+					(unsigned long long)h->arg[0],
+					(unsigned long long)h->arg[1],
+					(unsigned long long)c->line);
+				settle(w->snapdir, h, NULL);
+				ty->missed++;
+				continue;
+			}
+			if (cls == HC_EXEC && !c->ok) {
+				/* A failed execve: no snapshot. */
+				settle(w->snapdir, h, NULL);
+				ty->failed_exec++;
+				continue;
+			}
+			if (cls == HC_EXEC) {
+				snprintf(name, sizeof(name), "%d.exec.%zu",
+					 (int)tid, ++nexec);
+				ty->exec++;
+			} else if (cls == HC_EXIT) {
+				if (nexit++ >
+				    0) { /* reused tid: keep the first */
+					fprintf(stderr,
+						"record: warning: %d called "
+						"exit_group twice; hold %u "
+						"dropped\n",
+						(int)tid, h->seq);
+					settle(w->snapdir, h, NULL);
+					ty->extra++;
+					continue;
+				}
+				snprintf(name, sizeof(name), "%d.exit",
+					 (int)tid);
+				ty->exit++;
+			} else {
+				snprintf(name, sizeof(name), "%d.line.%llu",
+					 (int)tid, (unsigned long long)c->line);
+				ty->line++;
+			}
+			settle(w->snapdir, h, name);
+		}
+		i = hi;
+		j = cj;
+	}
+}
+
+/* ---- snap/files.tsv ---- */
+
+struct fent {
+	char *path;		/* as /proc/PID/maps prints it */
+	unsigned maj, min;	/* device */
+	unsigned long long ino; /* inode */
+};
+
+struct fents {
+	struct fent *v; /* entries */
+	size_t n;	/* used */
+	size_t cap;	/* allocated */
+};
+
+static int fent_add(struct fents *fs, const char *path, size_t plen,
+		    unsigned maj, unsigned min, unsigned long long ino)
+{
+	if (grow((void **)&fs->v, &fs->cap, fs->n, sizeof(*fs->v)) < 0)
+		return -1;
+	fs->v[fs->n].path = strndup(path, plen);
+	if (!fs->v[fs->n].path)
+		return -1;
+	fs->v[fs->n].maj = maj;
+	fs->v[fs->n].min = min;
+	fs->v[fs->n].ino = ino;
+	fs->n++;
+	return 0;
+}
+
+/* Add the file-backed lines of a maps text. */
+static int fent_maps(struct fents *fs, const char *s)
+{
+	while (*s) {
+		const char *eol = strchr(s, '\n');
+		unsigned long long lo, hi, off, ino;
+		unsigned maj, min;
+		char perms[8];
+		int n = 0;
+
+		if (!eol)
+			eol = s + strlen(s);
+		if (sscanf(s, "%llx-%llx %7s %llx %x:%x %llu%n", &lo, &hi,
+			   perms, &off, &maj, &min, &ino, &n) == 7 &&
+		    ino != 0) {
+			const char *p = s + n;
+
+			while (p < eol && *p == ' ')
+				p++;
+			if (p < eol && fent_add(fs, p, (size_t)(eol - p), maj,
+						min, ino) < 0)
+				return -1;
+		}
+		s = *eol ? eol + 1 : eol;
+	}
+	return 0;
+}
+
+static int cmp_fent(const void *a, const void *b)
+{
+	const struct fent *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	if (x->maj != y->maj)
+		return x->maj < y->maj ? -1 : 1;
+	if (x->min != y->min)
+		return x->min < y->min ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static int cmp_fent_path(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct fent *)elem)->path);
+}
+
+static void fents_free(struct fents *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->v[i].path);
+	free(fs->v);
+}
+
+/*
+ * Every file path of every kept snapshot's maps, plus the mmap fd paths
+ * of the trace that no snapshot shows (stat()ed now). A path shown with
+ * two identities (replaced during the run) gets one line per identity.
+ */
+int mr_rec_write_files_tsv(const char *snapdir, struct post *po, struct buf *b)
+{
+	struct fents fs = {0};
+	char path[PATH_MAX];
+	DIR *d = opendir(snapdir);
+	struct dirent *de;
+	FILE *f;
+	int rc = -1;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || l < 5 ||
+		    strcmp(de->d_name + l - 5, ".maps") != 0)
+			continue;
+		if (mr_rec_pathf(path, sizeof(path), "%s/%s", snapdir,
+				 de->d_name) < 0 ||
+		    mr_rec_slurp(b, path) < 0 || fent_maps(&fs, b->p) < 0) {
+			closedir(d);
+			goto out_free;
+		}
+	}
+	closedir(d);
+	qsort(fs.v, fs.n, sizeof(*fs.v), cmp_fent);
+	size_t nmaps = fs.n;
+
+	for (size_t i = 0; i < po->nfd; i++) {
+		const char *p = po->fdpaths[i];
+		struct stat st;
+
+		if (bsearch(p, fs.v, nmaps, sizeof(*fs.v), cmp_fent_path))
+			continue;
+		if (stat(p, &st) < 0)
+			continue;
+		if (fent_add(&fs, p, strlen(p), major(st.st_dev),
+			     minor(st.st_dev),
+			     (unsigned long long)st.st_ino) < 0)
+			goto out_free;
+	}
+	qsort(fs.v, fs.n, sizeof(*fs.v), cmp_fent);
+	mr_rec_pathf(path, sizeof(path), "%s/files.tsv", snapdir);
+	f = fopen(path, "w");
+	if (!f)
+		goto out_free;
+	for (size_t i = 0; i < fs.n; i++) {
+		if (i > 0 && cmp_fent(&fs.v[i - 1], &fs.v[i]) == 0)
+			continue;
+		fprintf(f, "%02x:%02x\t%llu\t%s\n", fs.v[i].maj, fs.v[i].min,
+			fs.v[i].ino, fs.v[i].path);
+	}
+	rc = fclose(f) == 0 ? 0 : -1;
+out_free:
+	fents_free(&fs);
+	return rc;
+}
+
+/* ---- compression ---- */
+
+int mr_rec_compress_file(const char *src, const char *dst)
+{
+	char tmp[PATH_MAX];
+	size_t icap = ZSTD_CStreamInSize(), ocap = ZSTD_CStreamOutSize();
+	char *ib = malloc(icap), *ob = malloc(ocap);
+	ZSTD_CCtx *cx = ZSTD_createCCtx();
+	FILE *in = fopen(src, "rb"), *out;
+	int rc = -1;
+
+	mr_rec_pathf(tmp, sizeof(tmp), "%s.tmp", dst);
+	out = fopen(tmp, "wb");
+	if (!ib || !ob || !cx || !in || !out)
+		goto out_close;
+	ZSTD_CCtx_setParameter(cx, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	ZSTD_CCtx_setParameter(cx, ZSTD_c_checksumFlag, 1);
+	for (;;) {
+		size_t n = fread(ib, 1, icap, in);
+		int last = n < icap;
+		ZSTD_inBuffer inb = {ib, n, 0};
+		size_t left;
+
+		if (ferror(in))
+			goto out_close;
+		do {
+			ZSTD_outBuffer outb = {ob, ocap, 0};
+
+			left = ZSTD_compressStream2(cx, &outb, &inb,
+						    last ? ZSTD_e_end
+							 : ZSTD_e_continue);
+			if (ZSTD_isError(left) ||
+			    fwrite(ob, 1, outb.pos, out) != outb.pos)
+				goto out_close;
+		} while (last ? left != 0 : inb.pos < inb.size);
+		if (last)
+			break;
+	}
+	rc = 0;
+out_close:
+	if (out && fclose(out) != 0)
+		rc = -1;
+	if (in)
+		fclose(in);
+	ZSTD_freeCCtx(cx);
+	free(ib);
+	free(ob);
+	if (rc == 0 && rename(tmp, dst) < 0)
+		rc = -1;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
