@@ -79,3 +79,10 @@ size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
 	}
 	return (size_t)n;
 }
+
+const char *mr_maps_gate_line(void)
+{
+	/* x86-64's gate VMA: not in the mm, printed last by show_map(). */
+	return "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
+	       "                  [vsyscall]";
+}

@@ -213,6 +213,8 @@ size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf,
 const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v);
 /* Whether to print the [vsyscall] line after the VMAs. */
 int mr_mm_has_gate(const mr_mm *mm);
+/* The [vsyscall] gate line as maps prints it (no newline). */
+const char *mr_maps_gate_line(void);
 
 /* ---- invariants ---- */
 

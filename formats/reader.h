@@ -56,4 +56,7 @@ void mr_reader_free(mr_reader *rd);
 /* Name of an mr_sysno ("mmap"), for messages. */
 const char *mr_sysno_name(int sys);
 
+/* The name strace prints for errno E ("ENOMEM"), or NULL if unknown. */
+const char *mr_errno_name(int e);
+
 #endif

@@ -498,6 +498,18 @@ int mr_symtab_new(mr_symtab **out)
 	return 0;
 }
 
+const char *mr_errno_name(int e)
+{
+	size_t i;
+
+	/* The first name of a value is the one strace prints (EAGAIN, not
+	 * EWOULDBLOCK). */
+	for (i = 0; i < NSYMS; i++)
+		if (syms[i].ns == MR_NS_ERRNO && syms[i].value == e)
+			return syms[i].name;
+	return NULL;
+}
+
 void mr_symtab_free(mr_symtab *t)
 {
 	free(t);

@@ -202,38 +202,6 @@ static void fd_copy(struct replay *r, int32_t from, int32_t to)
 
 /* ---- reporting ---- */
 
-static const char *errno_name(int64_t e)
-{
-	switch (-e) {
-	case EPERM:
-		return "EPERM";
-	case ENOENT:
-		return "ENOENT";
-	case EBADF:
-		return "EBADF";
-	case EAGAIN:
-		return "EAGAIN";
-	case ENOMEM:
-		return "ENOMEM";
-	case EACCES:
-		return "EACCES";
-	case EFAULT:
-		return "EFAULT";
-	case EEXIST:
-		return "EEXIST";
-	case ENODEV:
-		return "ENODEV";
-	case EINVAL:
-		return "EINVAL";
-	case EOVERFLOW:
-		return "EOVERFLOW";
-	case EOPNOTSUPP:
-		return "EOPNOTSUPP";
-	default:
-		return NULL;
-	}
-}
-
 static void fmt_result(char *buf, size_t len, int64_t v)
 {
 	const char *n;
@@ -242,7 +210,7 @@ static void fmt_result(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "?");
 	else if (v == MR_PRED_NONE)
 		snprintf(buf, len, "(unpredicted)");
-	else if (v < 0 && v > -4096 && (n = errno_name(v)))
+	else if (v < 0 && v > -4096 && (n = mr_errno_name((int)-v)))
 		snprintf(buf, len, "-1 %s", n);
 	else if (v < 0 && v > -4096)
 		snprintf(buf, len, "-1 (errno %" PRId64 ")", -v);

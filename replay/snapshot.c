@@ -267,11 +267,8 @@ char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen)
 		if (v) {
 			n = mr_mm_format_vma(mm, v, line, sizeof(line));
 		} else if (mr_mm_has_gate(mm)) {
-			n = (size_t)snprintf(
-				line, sizeof(line), "%-72s %s",
-				"ffffffffff600000-ffffffffff601000 --xp "
-				"00000000 00:00 0 ",
-				"[vsyscall]");
+			n = (size_t)snprintf(line, sizeof(line), "%s",
+					     mr_maps_gate_line());
 		} else {
 			break;
 		}

@@ -777,10 +777,7 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 	if (rc != SQLITE_DONE)
 		return db_fail(st, "reading vmas");
 	if (gate)
-		fprintf(out, "%-72s %s\n",
-			"ffffffffff600000-ffffffffff601000 --xp 00000000 "
-			"00:00 0 ",
-			"[vsyscall]");
+		fprintf(out, "%s\n", mr_maps_gate_line());
 	return 0;
 }
 

@@ -1343,6 +1343,19 @@ static void test_strace_sysno_name__names(void **state)
 	assert_string_equal(mr_sysno_name(MR_SYS__COUNT), "?");
 }
 
+static void test_strace_errno_name__names(void **state)
+{
+	(void)state;
+	assert_string_equal(mr_errno_name(12), "ENOMEM");
+	assert_string_equal(mr_errno_name(17), "EEXIST");
+	/* Aliases: the name strace prints comes first. */
+	assert_string_equal(mr_errno_name(11), "EAGAIN");
+	assert_string_equal(mr_errno_name(35), "EDEADLK");
+	assert_string_equal(mr_errno_name(512), "ERESTARTSYS");
+	assert_null(mr_errno_name(0));
+	assert_null(mr_errno_name(9999));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1386,6 +1399,7 @@ int main(void)
 		cmocka_unit_test(test_strace_capture__zstd_identical),
 		cmocka_unit_test(test_strace_zstd__corrupt_and_truncated),
 		cmocka_unit_test(test_strace_sysno_name__names),
+		cmocka_unit_test(test_strace_errno_name__names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
