@@ -59,15 +59,9 @@ static void check_vma(struct ctx *c, const mr_mm *mm, const mr_vma *v,
 			fail(c, mm, "vma-merged", v->end,
 			     "mergeable with the next VMA");
 	}
-	if (mm->brk_known) {
-		int overlaps = !v->file && v->kind == MR_VMA_PLAIN &&
-			       !v->name && !mr_vma_anon_shmem(v) &&
-			       v->start < mm->brk && v->end > mm->start_brk;
-
-		if (overlaps != v->heap)
-			fail(c, mm, "heap-name", v->start,
-			     "[heap] naming disagrees with brk");
-	}
+	if (mm->brk_known && mr_vma_in_heap(mm, v) != v->heap)
+		fail(c, mm, "heap-name", v->start,
+		     "[heap] naming disagrees with brk");
 }
 
 /* The raw free space before V, as vma_tree.c records it. */

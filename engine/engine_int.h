@@ -94,6 +94,7 @@ void mr_machine_mm_dirty(mr_machine *m, const mr_mm *mm);
 mr_mm *mr_mm_create(mr_machine *m, int32_t owner);
 void mr_mm_destroy(mr_mm *mm);
 mr_mm *mr_mm_dup(mr_mm *old, int32_t owner);
+int mr_vma_in_heap(const mr_mm *mm, const mr_vma *v);
 int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b);
 
 #endif

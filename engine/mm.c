@@ -46,11 +46,17 @@ static mr_vma *vma_alloc(void)
 	return calloc(1, sizeof(mr_vma));
 }
 
+/* vma_is_initial_heap(): anonymous, unnamed, overlapping the brk area. */
+int mr_vma_in_heap(const mr_mm *mm, const mr_vma *v)
+{
+	return mm->brk_known && !v->file && v->kind == MR_VMA_PLAIN &&
+	       !v->name && !mr_vma_anon_shmem(v) && v->start < mm->brk &&
+	       v->end > mm->start_brk;
+}
+
 static void heap_update(const mr_mm *mm, mr_vma *v)
 {
-	v->heap = mm->brk_known && !v->file && v->kind == MR_VMA_PLAIN &&
-		  !v->name && !mr_vma_anon_shmem(v) && v->start < mm->brk &&
-		  v->end > mm->start_brk;
+	v->heap = (uint8_t)mr_vma_in_heap(mm, v);
 }
 
 /* Insert a new VMA and report it. */
@@ -335,10 +341,7 @@ static void heap_refresh(mr_mm *mm)
 	for (v = mr_vma_tree_find_after(&mm->tree,
 					mm->start_brk ? mm->start_brk - 1 : 0);
 	     v; v = mr_vma_next(v)) {
-		mr_vma tmp = *v;
-
-		heap_update(mm, &tmp);
-		if (tmp.heap != v->heap) {
+		if (mr_vma_in_heap(mm, v) != v->heap) {
 			change_begin(mm, v);
 			change_end(mm, v, 0);
 		}
