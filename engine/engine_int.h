@@ -10,6 +10,27 @@
 #include "engine/mm.h"
 #include "engine/vma_tree.h"
 
+/* mmap(2) flag and prot bits (uapi), as the syscall receives them. */
+#define PROT_READ_ 0x1
+#define PROT_WRITE_ 0x2
+#define PROT_EXEC_ 0x4
+#define PROT_SEM_ 0x8
+#define PROT_GROWSDOWN_ 0x01000000
+#define PROT_GROWSUP_ 0x02000000
+#define MAP_SHARED_ 0x01
+#define MAP_PRIVATE_ 0x02
+#define MAP_SHARED_VALIDATE_ 0x03
+#define MAP_TYPE_ 0x0f
+#define MAP_FIXED_ 0x10
+#define MAP_ANONYMOUS_ 0x20
+#define MAP_GROWSDOWN_ 0x100
+#define MAP_LOCKED_ 0x2000
+#define MAP_NORESERVE_ 0x4000
+#define MAP_STACK_ 0x20000
+#define MAP_HUGETLB_ 0x40000
+#define MAP_SYNC_ 0x80000
+#define MAP_FIXED_NOREPLACE_ 0x100000
+
 struct mr_mm {
 	mr_machine *m;	       /* owning machine */
 	uint32_t id;	       /* creation order, from 1 */
@@ -90,7 +111,76 @@ void mr_machine_touch(mr_machine *m, const mr_mm *mm, uint64_t start,
 		      int merge_path);
 void mr_machine_mm_dirty(mr_machine *m, const mr_mm *mm);
 
+/* vma_ops.c: the primitives the syscalls are built from. */
+/* A proposed VMA: a new range, or a range of an existing VMA with new
+ * attributes. */
+struct mr_prop {
+	uint64_t start, end; /* the range */
+	uint64_t pgoff;	     /* its pgoff */
+	uint64_t flags;	     /* its flags */
+	uint32_t file, ofd;  /* its file */
+	uint32_t name;	     /* anon name / special name */
+	uint8_t kind;	     /* enum mr_vma_kind */
+	uint32_t anon_vma;   /* anon_vma of the source, 0 for a new range */
+	uint8_t src_forked;  /* the source is a fork child */
+	uint8_t copied;	     /* mremap's copy of a VMA: the new VMA keeps
+				the source's anon_vma; merge checks see no
+				source VMA (copy_vma()) */
+};
+
+mr_vma *mr_vma_alloc(void);
+/* Insert a new VMA / remove and free one, reporting either. */
+void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path);
+void mr_vma_unlink_free(mr_mm *mm, mr_vma *v);
+/* Bracket an in-place change of V (flags, range, anon_vma). */
+void mr_vma_change_begin(mr_mm *mm, mr_vma *v);
+void mr_vma_change_end(mr_mm *mm, mr_vma *v, int merge_path);
+void mr_vma_set_range(mr_mm *mm, mr_vma *v, uint64_t start, uint64_t end,
+		      uint64_t pgoff, int merge_path);
+/* can_vma_merge_after() / can_vma_merge_before() for proposal P. */
+int mr_can_merge_left(const struct mr_prop *p, const mr_vma *prev);
+int mr_can_merge_right(const struct mr_prop *p, const mr_vma *prev,
+		       const mr_vma *next, int left);
+void mr_dup_anon(mr_vma *dst, const mr_vma *src);
+/* __split_vma(): returns the new piece, NULL when out of memory. */
+mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below);
+void mr_anon_prepare(mr_mm *mm, mr_vma *v);
+void mr_assume_written(mr_mm *mm, mr_vma *v);
+/* Map proposal P into its free range, merging; returns the VMA. */
+mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand);
+/*
+ * vma_modify(): give [start, end) of V new flags, merging with PREV (V
+ * itself when start is inside V) or the next VMA, or splitting. Returns
+ * the VMA holding the range; NULL with *err = -ENOMEM when a split hits
+ * max_map_count (CHECK_LIMIT).
+ */
+mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
+		      uint64_t end, uint64_t newflags, int check_limit,
+		      int *err);
+/*
+ * Dry run of mr_vma_modify(): PREV as the real run would see it; fills
+ * *after with the VMA that would hold the range, *last with the last real
+ * VMA used up, and updates *count. Returns -ENOMEM as the split would.
+ */
+int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
+		      uint64_t start, uint64_t end, uint64_t newflags,
+		      mr_vma *after, const mr_vma **last, size_t *count);
+/* Remove [start, end), splitting the VMAs at its ends. */
+void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end);
+/* Whether unmapping [start, end) fails the map_count check. */
+int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end);
+/* Whether a VMA in [start, end) is sealed. */
+int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end);
+
 /* mm.c */
+/*
+ * __get_unmapped_area() for LEN bytes: MAP_FIXED, the hint ADDR, THP
+ * alignment, top-down search. F is the file (NULL for anonymous memory),
+ * PGOFF its page offset. Returns the address or a negative errno.
+ */
+int64_t mr_get_unmapped_area(const mr_mm *mm, uint64_t addr, uint64_t len,
+			     uint64_t flags, const mr_fileref *f,
+			     uint64_t pgoff);
 mr_mm *mr_mm_create(mr_machine *m, int32_t owner);
 void mr_mm_destroy(mr_mm *mm);
 mr_mm *mr_mm_dup(mr_mm *old, int32_t owner);

@@ -1,124 +1,18 @@
 /*
- * mm.c - VMA operations of one address space: split, merge, unmap, and the
+ * mm.c - address spaces (create, fork copy, seed, destroy) and the
  * syscalls mmap, munmap, mprotect and brk.
  *
- * Mirrors Linux 6.18: mm/vma.c (__split_vma, vma_merge_new_range,
- * vma_merge_existing_range, vms_gather_munmap_vmas, find_mergeable_anon_vma),
- * mm/mmap.c (do_mmap, brk, do_brk_flags), mm/mprotect.c
- * (do_mprotect_pkey, mprotect_fixup) and arch/x86/kernel/sys_x86_64.c
- * (arch_get_unmapped_area_topdown).
- *
- * Every change to a VMA goes through link(), unlink() or the
- * change_begin()/change_end() pair, which keep the tree, the digest, the
- * journal and the invariant checker's list of touched VMAs in step.
+ * Mirrors Linux 6.18: mm/mmap.c (do_mmap, brk, do_brk_flags),
+ * mm/vma.c (vma_modify, vma_merge_existing_range), mm/mprotect.c
+ * (do_mprotect_pkey, mprotect_fixup), kernel/fork.c (dup_mmap) and
+ * arch/x86/kernel/sys_x86_64.c (arch_get_unmapped_area_topdown). The VMA
+ * primitives they share are in vma_ops.c, mremap in mremap.c.
  */
 #include "engine/engine_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* mmap(2) flag and prot bits (uapi), as the syscall receives them. */
-#define PROT_READ_ 0x1
-#define PROT_WRITE_ 0x2
-#define PROT_EXEC_ 0x4
-#define PROT_SEM_ 0x8
-#define PROT_GROWSDOWN_ 0x01000000
-#define PROT_GROWSUP_ 0x02000000
-#define MAP_SHARED_ 0x01
-#define MAP_PRIVATE_ 0x02
-#define MAP_SHARED_VALIDATE_ 0x03
-#define MAP_TYPE_ 0x0f
-#define MAP_FIXED_ 0x10
-#define MAP_ANONYMOUS_ 0x20
-#define MAP_GROWSDOWN_ 0x100
-#define MAP_LOCKED_ 0x2000
-#define MAP_NORESERVE_ 0x4000
-#define MAP_STACK_ 0x20000
-#define MAP_HUGETLB_ 0x40000
-#define MAP_SYNC_ 0x80000
-#define MAP_FIXED_NOREPLACE_ 0x100000
-
-/* ---- allocation and bookkeeping ---- */
-
-static mr_vma *vma_alloc(void)
-{
-	return calloc(1, sizeof(mr_vma));
-}
-
-/* vma_is_initial_heap(): anonymous, unnamed, overlapping the brk area. */
-int mr_vma_in_heap(const mr_mm *mm, const mr_vma *v)
-{
-	return mm->brk_known && !v->file && v->kind == MR_VMA_PLAIN &&
-	       !v->name && !mr_vma_anon_shmem(v) && v->start < mm->brk &&
-	       v->end > mm->start_brk;
-}
-
-static void heap_update(const mr_mm *mm, mr_vma *v)
-{
-	v->heap = (uint8_t)mr_vma_in_heap(mm, v);
-}
-
-/* Insert a new VMA and report it. */
-static void link(mr_mm *mm, mr_vma *v, int merge_path)
-{
-	mr_machine *m = mm->m;
-
-	heap_update(mm, v);
-	mr_vma_tree_insert(&mm->tree, v);
-	v->hash = mr_vma_hash(mm, v);
-	m->sum += v->hash;
-	if (m->j.vma_add)
-		v->cookie = m->j.vma_add(m->j.ctx, mm, v);
-	mr_machine_touch(m, mm, v->start, merge_path);
-}
-
-/* Remove a VMA, report it, and free it. */
-static void unlink_free(mr_mm *mm, mr_vma *v)
-{
-	mr_machine *m = mm->m;
-
-	m->sum -= v->hash;
-	if (m->j.vma_del)
-		m->j.vma_del(m->j.ctx, mm, v);
-	mr_vma_tree_remove(&mm->tree, v);
-	mr_machine_mm_dirty(m, mm);
-	free(v);
-}
-
-/* Before changing V in place: it leaves the history as it was. */
-static void change_begin(mr_mm *mm, mr_vma *v)
-{
-	mr_machine *m = mm->m;
-
-	m->sum -= v->hash;
-	if (m->j.vma_del)
-		m->j.vma_del(m->j.ctx, mm, v);
-}
-
-/* After changing V in place: it re-enters the history as it is now. */
-static void change_end(mr_mm *mm, mr_vma *v, int merge_path)
-{
-	mr_machine *m = mm->m;
-
-	heap_update(mm, v);
-	mr_vma_tree_update(&mm->tree, v);
-	v->hash = mr_vma_hash(mm, v);
-	m->sum += v->hash;
-	if (m->j.vma_add)
-		v->cookie = m->j.vma_add(m->j.ctx, mm, v);
-	mr_machine_touch(m, mm, v->start, merge_path);
-}
-
-static void set_range(mr_mm *mm, mr_vma *v, uint64_t start, uint64_t end,
-		      uint64_t pgoff, int merge_path)
-{
-	change_begin(mm, v);
-	v->start = start;
-	v->end = end;
-	v->pgoff = pgoff;
-	change_end(mm, v, merge_path);
-}
 
 /* ---- address spaces ---- */
 
@@ -151,7 +45,7 @@ void mr_mm_destroy(mr_mm *mm)
 	mr_vma *v;
 
 	while ((v = mr_vma_tree_first(&mm->tree)))
-		unlink_free(mm, v);
+		mr_vma_unlink_free(mm, v);
 	m->sum -= mm->hash;
 	if (m->j.mm)
 		m->j.mm(m->j.ctx, mm, 0);
@@ -192,7 +86,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 
 		if (v->flags & MR_VM_DONTCOPY)
 			continue;
-		c = vma_alloc();
+		c = mr_vma_alloc();
 		if (!c) {
 			mr_mm_destroy(mm);
 			return NULL;
@@ -206,7 +100,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 			c->anon_vma = 0;
 			c->anon_forked = 0;
 		}
-		link(mm, c, 0);
+		mr_vma_link(mm, c, 0);
 	}
 	return mm;
 }
@@ -283,7 +177,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v = mr_vma_tree_find_after(&mm->tree, tmpl->start);
 	if (v && v->start < tmpl->end)
 		return -1;
-	v = vma_alloc();
+	v = mr_vma_alloc();
 	if (!v)
 		return -1;
 	v->start = tmpl->start;
@@ -295,7 +189,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v->anon_vma = tmpl->anon_vma;
 	v->name = tmpl->name;
 	v->kind = tmpl->kind;
-	link(mm, v, 0);
+	mr_vma_link(mm, v, 0);
 	return 0;
 }
 
@@ -342,264 +236,12 @@ static void heap_refresh(mr_mm *mm)
 					mm->start_brk ? mm->start_brk - 1 : 0);
 	     v; v = mr_vma_next(v)) {
 		if (mr_vma_in_heap(mm, v) != v->heap) {
-			change_begin(mm, v);
-			change_end(mm, v, 0);
+			mr_vma_change_begin(mm, v);
+			mr_vma_change_end(mm, v, 0);
 		}
 		if (v->start >= mm->brk && !v->heap)
 			break;
 	}
-}
-
-/* ---- merge rules (mm/vma.c) ---- */
-
-/* A proposed VMA: a new range, or a range of an existing VMA with new
- * attributes. */
-struct prop {
-	uint64_t start, end; /* the range */
-	uint64_t pgoff;	     /* its pgoff */
-	uint64_t flags;	     /* its flags */
-	uint32_t file, ofd;  /* its file */
-	uint32_t name;	     /* anon name / special name */
-	uint8_t kind;	     /* enum mr_vma_kind */
-	uint32_t anon_vma;   /* anon_vma of the source, 0 for a new range */
-	uint8_t src_forked;  /* the source is a fork child */
-};
-
-/* is_mergeable_vma() */
-static int mergeable_attrs(const struct prop *p, const mr_vma *v)
-{
-	return !((v->flags ^ p->flags) & ~MR_VM_SOFTDIRTY) &&
-	       v->file == p->file && v->ofd == p->ofd && v->name == p->name &&
-	       v->kind == MR_VMA_PLAIN && p->kind == MR_VMA_PLAIN;
-}
-
-static int fork_child(const mr_vma *v)
-{
-	return v->anon_vma && v->anon_forked;
-}
-
-/* is_mergeable_anon_vma() as of 6.16 (commit 879bca0a2c4f). */
-static int mergeable_anon(const struct prop *p, const mr_vma *tgt)
-{
-	if (!tgt->anon_vma && p->anon_vma)
-		return !p->src_forked;
-	if (tgt->anon_vma && !p->anon_vma)
-		return !fork_child(tgt);
-	return p->anon_vma == tgt->anon_vma;
-}
-
-/* can_vma_merge_after(): P can extend PREV upwards. */
-static int can_merge_left(const struct prop *p, const mr_vma *prev)
-{
-	return prev && prev->end == p->start && mergeable_attrs(p, prev) &&
-	       mergeable_anon(p, prev) &&
-	       prev->pgoff + mr_vma_pages(prev) == p->pgoff;
-}
-
-/* can_vma_merge_before(): P can extend NEXT downwards. */
-static int can_merge_right(const struct prop *p, const mr_vma *prev,
-			   const mr_vma *next, int left)
-{
-	if (!next || next->start != p->end || !mergeable_attrs(p, next) ||
-	    !mergeable_anon(p, next) ||
-	    next->pgoff != p->pgoff + ((p->end - p->start) >> MR_PAGE_SHIFT))
-		return 0;
-	if (!left)
-		return 1;
-	return !prev->anon_vma || !next->anon_vma ||
-	       prev->anon_vma == next->anon_vma;
-}
-
-int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
-{
-	struct prop p = {b->start,    b->end,	     b->pgoff, b->flags,
-			 b->file,     b->ofd,	     b->name,  b->kind,
-			 b->anon_vma, b->anon_forked};
-
-	(void)mm;
-	if ((a->flags | b->flags) & MR_VM_SPECIAL)
-		return 0;
-	return can_merge_left(&p, a);
-}
-
-/* dup_anon_vma(): DST takes SRC's anon_vma when it has none. */
-static void dup_anon(mr_vma *dst, const mr_vma *src)
-{
-	if (src->anon_vma && !dst->anon_vma) {
-		dst->anon_vma = src->anon_vma;
-		dst->anon_forked = src->anon_forked;
-	}
-}
-
-/* ---- split ---- */
-
-/*
- * __split_vma(): V is cut at ADDR. With NEW_BELOW the new VMA is the lower
- * part, else the upper. Returns the new VMA, or NULL out of memory.
- *
- *  0123456789
- *  VVVVVVVVVV     split at 4, new_below=0
- *  VVVVNNNNNN
- */
-static mr_vma *split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below)
-{
-	mr_vma *n = vma_alloc();
-	uint64_t delta = (addr - v->start) >> MR_PAGE_SHIFT;
-
-	if (!n)
-		return NULL;
-	*n = *v;
-	n->left = n->right = n->parent = NULL;
-	change_begin(mm, v);
-	if (new_below) {
-		n->end = addr;
-		v->start = addr;
-		v->pgoff += delta;
-	} else {
-		n->start = addr;
-		n->pgoff += delta;
-		v->end = addr;
-	}
-	change_end(mm, v, 0);
-	link(mm, n, 0);
-	return n;
-}
-
-/* ---- new ranges ---- */
-
-/*
- * anon_vma_prepare() on V: reuse a neighbour's anon_vma when
- * find_mergeable_anon_vma() allows it, else allocate one.
- */
-static int anon_compatible(const mr_vma *a, const mr_vma *b)
-{
-	return a->end == b->start && a->file == b->file && a->ofd == b->ofd &&
-	       !((a->flags ^ b->flags) & ~(MR_VM_ACCESS | MR_VM_SOFTDIRTY)) &&
-	       b->pgoff == a->pgoff + ((b->start - a->start) >> MR_PAGE_SHIFT);
-}
-
-static void anon_prepare(mr_mm *mm, mr_vma *v)
-{
-	mr_vma *next = mr_vma_next(v), *prev = mr_vma_prev(v);
-	uint32_t av = 0;
-
-	if (v->anon_vma)
-		return;
-	if (next && anon_compatible(v, next) && next->anon_vma &&
-	    !next->anon_forked)
-		av = next->anon_vma;
-	else if (prev && anon_compatible(prev, v) && prev->anon_vma &&
-		 !prev->anon_forked)
-		av = prev->anon_vma;
-	if (!av)
-		av = mr_machine_new_anon_vma(mm->m);
-	change_begin(mm, v);
-	v->anon_vma = av;
-	v->anon_forked = 0;
-	change_end(mm, v, 0);
-}
-
-/* Whether the default policy takes V as written to (see mr_config). */
-static void assume_written(mr_mm *mm, mr_vma *v)
-{
-	if (mm->m->cfg.assume_written && !(v->flags & MR_VM_SHARED) &&
-	    (v->flags & MR_VM_WRITE) && !(v->flags & MR_VM_SPECIAL))
-		anon_prepare(mm, v);
-}
-
-/*
- * vma_merge_new_range() then, failing a merge, a new VMA: map P into the
- * free range [p->start, p->end). JUST_EXPAND only tries prev (brk).
- * Returns the VMA now covering the range.
- */
-static mr_vma *map_range(mr_mm *mm, const struct prop *p, int just_expand)
-{
-	mr_vma *prev = mr_vma_tree_find_before(&mm->tree, p->start);
-	mr_vma *next = mr_vma_tree_find_after(&mm->tree, p->start);
-	int left = 0, right = 0;
-	mr_vma *v;
-
-	if (prev && prev->end > p->start)
-		prev = NULL; /* cannot happen: the range is free */
-	if (!(p->flags & MR_VM_SPECIAL) && (prev || next)) {
-		left = can_merge_left(p, prev);
-		right = !just_expand && can_merge_right(p, prev, next, left);
-	}
-	if (left && right) {
-		/*  PPP...NNN  ->  PPPPPPPPP  */
-		uint64_t end = next->end;
-
-		dup_anon(prev, next);
-		unlink_free(mm, next);
-		set_range(mm, prev, prev->start, end, prev->pgoff, 1);
-		return prev;
-	}
-	if (left) {
-		set_range(mm, prev, prev->start, p->end, prev->pgoff, 1);
-		return prev;
-	}
-	if (right) {
-		set_range(mm, next, p->start, next->end, p->pgoff, 1);
-		return next;
-	}
-	v = vma_alloc();
-	if (!v)
-		return NULL;
-	v->start = p->start;
-	v->end = p->end;
-	v->pgoff = p->pgoff;
-	v->flags = p->flags;
-	v->file = p->file;
-	v->ofd = p->ofd;
-	v->name = p->name;
-	v->kind = p->kind;
-	link(mm, v, 1);
-	return v;
-}
-
-/* ---- unmapping ---- */
-
-/*
- * Remove [start, end): split the first and last VMAs as needed, drop the
- * ones in between (vms_gather_munmap_vmas + vms_complete_munmap_vmas).
- * No limit checks: the caller has decided the unmap happens.
- */
-static void unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
-{
-	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
-
-	if (!v || v->start >= end)
-		return;
-	if (v->start < start)
-		split(mm, v, start, 1);
-	while (v && v->start < end) {
-		mr_vma *next;
-
-		if (v->end > end)
-			split(mm, v, end, 0);
-		next = mr_vma_next(v);
-		unlink_free(mm, v);
-		v = next;
-	}
-}
-
-/* Whether unmapping [start, end) would fail the map_count check. */
-static int unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end)
-{
-	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
-
-	return v && v->start < start && end < v->end &&
-	       mm->tree.count >= mm->m->cfg.max_map_count;
-}
-
-static int range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
-{
-	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
-
-	for (; v && v->start < end; v = mr_vma_next(v))
-		if (v->flags & MR_VM_SEALED)
-			return 1;
-	return 0;
 }
 
 /* ---- mmap ---- */
@@ -711,8 +353,9 @@ static int64_t thp_area(const mr_mm *mm, uint64_t addr, uint64_t len,
  * memory is shmem, aligned only when shmem THP is enabled (not modelled:
  * shmem_enabled is "never" on the machines measured).
  */
-static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
-		     uint64_t flags, const mr_fileref *f, uint64_t pgoff)
+int64_t mr_get_unmapped_area(const mr_mm *mm, uint64_t addr, uint64_t len,
+			     uint64_t flags, const mr_fileref *f,
+			     uint64_t pgoff)
 {
 	const mr_config *c = &mm->m->cfg;
 	int64_t r = 0;
@@ -739,7 +382,7 @@ static int64_t place(const mr_mm *mm, uint64_t addr, uint64_t len,
 /* do_mmap() up to the choice of address; fills the VMA proposal. */
 static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			  uint64_t prot, uint64_t *flagsp, const mr_fileref *f,
-			  uint64_t off, struct prop *p)
+			  uint64_t off, struct mr_prop *p)
 {
 	const mr_config *c = &mm->m->cfg;
 	uint64_t flags = *flagsp, vmf, pgoff = off >> MR_PAGE_SHIFT;
@@ -771,7 +414,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EOVERFLOW;
 	if (mm->tree.count > c->max_map_count)
 		return -ENOMEM;
-	a = place(mm, *addr, *len, flags, f, pgoff);
+	a = mr_get_unmapped_area(mm, *addr, *len, flags, f, pgoff);
 	if (a < 0)
 		return a;
 	if (flags & MAP_FIXED_NOREPLACE_) {
@@ -841,9 +484,9 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	p->pgoff = pgoff;
 	p->flags = vmf;
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
-		if (unmap_would_fail(mm, p->start, p->end))
+		if (mr_unmap_would_fail(mm, p->start, p->end))
 			return -ENOMEM;
-		if (range_sealed(mm, p->start, p->end))
+		if (mr_range_sealed(mm, p->start, p->end))
 			return -EPERM;
 	}
 	return a;
@@ -854,7 +497,7 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		   int64_t recorded)
 {
 	uint64_t a = addr, l = len, fl = flags;
-	struct prop p;
+	struct mr_prop p;
 	int64_t pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p);
 	mr_vma *v;
 
@@ -885,10 +528,10 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	 * struct file, so it never merges with another mapping's. */
 	if (!p.file && (p.flags & MR_VM_MAYSHARE))
 		p.ofd = mr_machine_new_ofd(mm->m);
-	unmap_range(mm, p.start, p.end);
-	v = map_range(mm, &p, 0);
+	mr_unmap_range(mm, p.start, p.end);
+	v = mr_map_range(mm, &p, 0);
 	if (v)
-		assume_written(mm, v);
+		mr_assume_written(mm, v);
 	return pred;
 }
 
@@ -909,199 +552,15 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	/* vms_gather_munmap_vmas() checks the map count before sealing
 	 * (measured: a sealed VMA unmapped in the middle at the limit gives
 	 * ENOMEM, with room EPERM). */
-	if (!pred && unmap_would_fail(mm, addr, end))
+	if (!pred && mr_unmap_would_fail(mm, addr, end))
 		pred = -ENOMEM;
-	else if (!pred && range_sealed(mm, addr, end))
+	else if (!pred && mr_range_sealed(mm, addr, end))
 		pred = -EPERM;
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
 	if (recorded == 0 && !(addr & ~MR_PAGE_MASK) && end > addr)
-		unmap_range(mm, addr, end);
+		mr_unmap_range(mm, addr, end);
 	return pred;
-}
-
-/* ---- modifying ranges (mprotect, later madvise/mlock) ---- */
-
-/* What vma_merge_existing_range() would do to [start, end) of V. */
-struct plan {
-	int ml;		    /* merge into prev */
-	int mrt;	    /* merge into next */
-	const mr_vma *next; /* the VMA after V when right_side */
-};
-
-/*
- * The merge decision of vma_modify() for [start, end) of V with NEWFLAGS.
- * PREV is the VMA before the range (V itself when start is inside V, NULL
- * when none); it is only read, so the dry run may pass a copy holding the
- * state a previous step would have left.
- */
-static void modify_plan(const mr_vma *prev, const mr_vma *v, uint64_t start,
-			uint64_t end, uint64_t newflags, struct plan *pl)
-{
-	int left_side = start == v->start, right_side = end == v->end;
-	struct prop p = {start,
-			 end,
-			 v->pgoff + ((start - v->start) >> MR_PAGE_SHIFT),
-			 newflags,
-			 v->file,
-			 v->ofd,
-			 v->name,
-			 v->kind,
-			 v->anon_vma,
-			 v->anon_forked};
-
-	pl->ml = pl->mrt = 0;
-	pl->next = NULL;
-	if (!(newflags & MR_VM_SPECIAL) && (left_side || right_side)) {
-		if (left_side && prev != v)
-			pl->ml = can_merge_left(&p, prev);
-		if (right_side) {
-			pl->next = mr_vma_next(v);
-			pl->mrt = can_merge_right(&p, prev, pl->next, pl->ml);
-		}
-	}
-}
-
-/*
- * vma_modify(): give [start, end) of V (prev is PREV, possibly V itself
- * when start is inside V) new flags. Tries vma_merge_existing_range() and
- * otherwise splits. Returns the VMA now holding the range; *err gets
- * -ENOMEM when a split hits max_map_count (CHECK_LIMIT); a split done
- * before the failing one stays, as in the kernel.
- */
-static mr_vma *modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
-		      uint64_t end, uint64_t newflags, int check_limit,
-		      int *err)
-{
-	int left_side = start == v->start, right_side = end == v->end;
-	struct plan pl;
-	mr_vma *next;
-	int ml, mrt;
-
-	*err = 0;
-	modify_plan(prev, v, start, end, newflags, &pl);
-	ml = pl.ml;
-	mrt = pl.mrt;
-	next = (mr_vma *)pl.next;
-	if (ml && mrt) {
-		/*  PPPVVVNNN  ->  PPPPPPPPP  */
-		uint64_t nend = next->end;
-
-		dup_anon(prev, next->anon_vma ? next : v);
-		unlink_free(mm, v);
-		unlink_free(mm, next);
-		set_range(mm, prev, prev->start, nend, prev->pgoff, 1);
-		return prev;
-	}
-	if (ml) {
-		/*  PPPVVVVV  ->  PPPPPPVV (or PPPPPPPP)  */
-		dup_anon(prev, v);
-		if (right_side) {
-			unlink_free(mm, v);
-		} else {
-			set_range(mm, v, end, v->end,
-				  v->pgoff +
-					  ((end - v->start) >> MR_PAGE_SHIFT),
-				  0);
-		}
-		set_range(mm, prev, prev->start, end, prev->pgoff, 1);
-		return prev;
-	}
-	if (mrt) {
-		/*  VVVVVNNN  ->  VVNNNNNN (or NNNNNNNN)  */
-		dup_anon(next, v);
-		if (left_side) {
-			uint64_t pg =
-				next->pgoff - ((end - start) >> MR_PAGE_SHIFT);
-
-			unlink_free(mm, v);
-			set_range(mm, next, start, next->end, pg, 1);
-		} else {
-			set_range(mm, v, v->start, start, v->pgoff, 0);
-			set_range(mm, next, start, next->end,
-				  next->pgoff -
-					  ((end - start) >> MR_PAGE_SHIFT),
-				  1);
-		}
-		return next;
-	}
-	/* No merge: split off what is outside [start, end). */
-	if (v->start < start) {
-		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		split(mm, v, start, 1);
-	}
-	if (v->end > end) {
-		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
-			*err = -ENOMEM;
-			return NULL;
-		}
-		split(mm, v, end, 0);
-	}
-	change_begin(mm, v);
-	v->flags = newflags;
-	change_end(mm, v, 1);
-	return v;
-}
-
-/*
- * The dry run of modify(): what it would do to the map count, without
- * changing anything. PREV is the VMA before the range as the real run
- * would see it by then (possibly a copy). On success *after gets the VMA
- * that would then hold the range, *last the last real VMA it would use up,
- * and *count the new map count; returns -ENOMEM where a split would hit
- * max_map_count (split_vma() checks before each of the up to two splits).
- */
-static int modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
-		      uint64_t start, uint64_t end, uint64_t newflags,
-		      mr_vma *after, const mr_vma **last, size_t *count)
-{
-	int left_side = start == v->start, right_side = end == v->end;
-	size_t max = mm->m->cfg.max_map_count;
-	struct plan pl;
-
-	modify_plan(prev, v, start, end, newflags, &pl);
-	*last = v;
-	if (pl.ml) {
-		mr_vma tmp = *prev;
-
-		dup_anon(&tmp, pl.mrt && pl.next->anon_vma ? pl.next : v);
-		tmp.end = pl.mrt ? pl.next->end : end;
-		*count -= (size_t)right_side + (size_t)pl.mrt;
-		if (pl.mrt)
-			*last = pl.next;
-		*after = tmp;
-		return 0;
-	}
-	if (pl.mrt) {
-		mr_vma tmp = *pl.next;
-
-		dup_anon(&tmp, v);
-		tmp.pgoff -= (end - start) >> MR_PAGE_SHIFT;
-		tmp.start = start;
-		*count -= (size_t)left_side;
-		*last = pl.next;
-		*after = tmp;
-		return 0;
-	}
-	if (v->start < start) {
-		if (*count >= max)
-			return -ENOMEM;
-		++*count;
-	}
-	if (v->end > end) {
-		if (*count >= max)
-			return -ENOMEM;
-		++*count;
-	}
-	*after = *v;
-	after->pgoff += (start - v->start) >> MR_PAGE_SHIFT;
-	after->start = start;
-	after->end = end;
-	after->flags = newflags;
-	return 0;
 }
 
 /* ---- mprotect ---- */
@@ -1199,8 +658,8 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 
 			if (nf == v->flags) {
 				sim = *v;
-			} else if (modify_dry(mm, dprev, v, nstart, pend, nf,
-					      &sim, &last, &count)) {
+			} else if (mr_vma_modify_dry(mm, dprev, v, nstart, pend,
+						     nf, &sim, &last, &count)) {
 				err = -ENOMEM;
 				break;
 			}
@@ -1213,8 +672,8 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 		if (nf == v->flags) {
 			prev = v;
 		} else {
-			prev = modify(mm, prev, v, nstart, pend, nf, !force,
-				      &e);
+			prev = mr_vma_modify(mm, prev, v, nstart, pend, nf,
+					     !force, &e);
 			if (!prev) {
 				err = e;
 				break;
@@ -1250,7 +709,7 @@ int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 /* do_brk_flags(): map [addr, addr + len) as heap, expanding BRKVMA. */
 static void brk_expand(mr_mm *mm, mr_vma *brkvma, uint64_t addr, uint64_t len)
 {
-	struct prop p;
+	struct mr_prop p;
 	mr_vma *v;
 
 	memset(&p, 0, sizeof(p));
@@ -1259,20 +718,21 @@ static void brk_expand(mr_mm *mm, mr_vma *brkvma, uint64_t addr, uint64_t len)
 	p.pgoff = addr >> MR_PAGE_SHIFT;
 	p.flags = MR_VM_READ | MR_VM_WRITE | MR_VM_MAYREAD | MR_VM_MAYWRITE |
 		  MR_VM_MAYEXEC | MR_VM_ACCOUNT | mm->def_flags;
-	if (brkvma && brkvma->end == addr && can_merge_left(&p, brkvma)) {
-		set_range(mm, brkvma, brkvma->start, p.end, brkvma->pgoff, 1);
+	if (brkvma && brkvma->end == addr && mr_can_merge_left(&p, brkvma)) {
+		mr_vma_set_range(mm, brkvma, brkvma->start, p.end,
+				 brkvma->pgoff, 1);
 		v = brkvma;
 	} else {
-		v = vma_alloc();
+		v = mr_vma_alloc();
 		if (!v)
 			return;
 		v->start = p.start;
 		v->end = p.end;
 		v->pgoff = p.pgoff;
 		v->flags = p.flags;
-		link(mm, v, 0);
+		mr_vma_link(mm, v, 0);
 	}
-	assume_written(mm, v);
+	mr_assume_written(mm, v);
 }
 
 /* The VMA below OLDBRK that brk may expand: vma_prev_limit(start_brk). */
@@ -1339,11 +799,11 @@ int64_t mr_mm_brk_call(mr_mm *mm, uint64_t brk, int64_t recorded)
 	oldbrk = MR_PAGE_ALIGN(mm->brk);
 	if (newbrk < oldbrk) {
 		mm->brk = rec;
-		unmap_range(mm, newbrk, oldbrk);
+		mr_unmap_range(mm, newbrk, oldbrk);
 	} else if (newbrk > oldbrk) {
 		mr_vma *bv = brk_vma(mm, oldbrk);
 
-		unmap_range(mm, oldbrk, newbrk); /* only on divergence */
+		mr_unmap_range(mm, oldbrk, newbrk); /* only on divergence */
 		brk_expand(mm, bv, oldbrk, newbrk - oldbrk);
 		mm->brk = rec;
 	} else {

@@ -203,6 +203,17 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded);
 int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		       int64_t recorded);
 int64_t mr_mm_brk_call(mr_mm *mm, uint64_t addr, int64_t recorded);
+/* madvise: flag advices split and merge; page advices only check. */
+int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t advice,
+		      int64_t recorded);
+/*
+ * mremap. NEW_ADDR is read only with MREMAP_FIXED or MREMAP_DONTUNMAP.
+ * A recorded address that differs from the prediction is applied as a
+ * resize in place (when it is ADDR) or a move there.
+ */
+int64_t mr_mm_mremap(mr_mm *mm, uint64_t addr, uint64_t old_len,
+		     uint64_t new_len, uint64_t flags, uint64_t new_addr,
+		     int64_t recorded);
 
 /* ---- formatting ---- */
 

@@ -414,6 +414,14 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 	case MR_SYS_BRK:
 		pred = mr_mm_brk_call(mm, ev->arg[0], rec);
 		break;
+	case MR_SYS_MADVISE:
+		pred = mr_mm_madvise(mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				     rec);
+		break;
+	case MR_SYS_MREMAP:
+		pred = mr_mm_mremap(mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				    ev->arg[3], ev->arg[4], rec);
+		break;
 	default:
 		return "ignored";
 	}
@@ -516,6 +524,8 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_MUNMAP:
 		case MR_SYS_MPROTECT:
 		case MR_SYS_BRK:
+		case MR_SYS_MREMAP:
+		case MR_SYS_MADVISE:
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;

@@ -1,0 +1,245 @@
+/*
+ * madvise.c - madvise(2): the advices that change vm_flags (and so split
+ * and merge VMAs like mprotect) and the checks of those that only act on
+ * pages (DONTNEED, FREE, REMOVE, WILLNEED, COLD, PAGEOUT, ...), which
+ * change no VMA here.
+ *
+ * Mirrors Linux 6.18 mm/madvise.c: madvise_do_behavior,
+ * madvise_walk_vmas (holes are skipped and reported as ENOMEM at the end),
+ * madvise_vma_behavior (a failed split is EAGAIN), ksm_madvise and
+ * hugepage_madvise.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+
+enum {
+	MADV_NORMAL_ = 0,
+	MADV_RANDOM_ = 1,
+	MADV_SEQUENTIAL_ = 2,
+	MADV_WILLNEED_ = 3,
+	MADV_DONTNEED_ = 4,
+	MADV_FREE_ = 8,
+	MADV_REMOVE_ = 9,
+	MADV_DONTFORK_ = 10,
+	MADV_DOFORK_ = 11,
+	MADV_MERGEABLE_ = 12,
+	MADV_UNMERGEABLE_ = 13,
+	MADV_HUGEPAGE_ = 14,
+	MADV_NOHUGEPAGE_ = 15,
+	MADV_DONTDUMP_ = 16,
+	MADV_DODUMP_ = 17,
+	MADV_WIPEONFORK_ = 18,
+	MADV_KEEPONFORK_ = 19,
+	MADV_DONTNEED_LOCKED_ = 24,
+	MADV_COLLAPSE_ = 25,
+	MADV_HWPOISON_ = 100,
+	MADV_SOFT_OFFLINE_ = 101,
+	MADV_GUARD_INSTALL_ = 102,
+	MADV_GUARD_REMOVE_ = 103,
+};
+
+/* madvise_behavior_valid() on this kernel's configuration. */
+static int advice_valid(uint64_t adv)
+{
+	return adv <= MADV_DONTNEED_ ||
+	       (adv >= MADV_FREE_ && adv <= MADV_COLLAPSE_) ||
+	       adv == MADV_GUARD_INSTALL_ || adv == MADV_GUARD_REMOVE_;
+}
+
+/* Advices that discard pages: refused on sealed read-only anonymous. */
+static int advice_discards(uint64_t adv)
+{
+	return adv == MADV_DONTNEED_ || adv == MADV_FREE_ ||
+	       adv == MADV_REMOVE_ || adv == MADV_DONTNEED_LOCKED_ ||
+	       adv == MADV_DONTFORK_ || adv == MADV_WIPEONFORK_ ||
+	       adv == MADV_GUARD_INSTALL_;
+}
+
+static int vma_anonymous(const mr_vma *v)
+{
+	return !v->file && !(v->flags & MR_VM_MAYSHARE) &&
+	       (v->kind == MR_VMA_PLAIN || v->kind == MR_VMA_STACK);
+}
+
+/*
+ * madvise_vma_behavior() for V: *nf gets the new flags (equal to the old
+ * ones when the advice changes none); returns 0 or an errno.
+ */
+static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t *nf)
+{
+	uint64_t f = v->flags;
+
+	if ((f & MR_VM_SEALED) && advice_discards(adv) && vma_anonymous(v) &&
+	    !(f & MR_VM_WRITE))
+		return -EPERM; /* can_madvise_modify() */
+	switch (adv) {
+	case MADV_NORMAL_:
+		f &= ~(MR_VM_RAND_READ | MR_VM_SEQ_READ);
+		break;
+	case MADV_SEQUENTIAL_:
+		f = (f & ~MR_VM_RAND_READ) | MR_VM_SEQ_READ;
+		break;
+	case MADV_RANDOM_:
+		f = (f & ~MR_VM_SEQ_READ) | MR_VM_RAND_READ;
+		break;
+	case MADV_DONTFORK_:
+		f |= MR_VM_DONTCOPY;
+		break;
+	case MADV_DOFORK_:
+		if (f & MR_VM_IO)
+			return -EINVAL;
+		f &= ~MR_VM_DONTCOPY;
+		break;
+	case MADV_WIPEONFORK_:
+		if (v->file || (f & MR_VM_SHARED))
+			return -EINVAL;
+		f |= MR_VM_WIPEONFORK;
+		break;
+	case MADV_KEEPONFORK_:
+		f &= ~MR_VM_WIPEONFORK;
+		break;
+	case MADV_DONTDUMP_:
+		f |= MR_VM_DONTDUMP;
+		break;
+	case MADV_DODUMP_:
+		if (f & MR_VM_SPECIAL)
+			return -EINVAL;
+		f &= ~MR_VM_DONTDUMP;
+		break;
+	case MADV_MERGEABLE_:
+		/* vma_ksm_compatible(): not shared, not special */
+		if (!(f & (MR_VM_SHARED | MR_VM_MAYSHARE | MR_VM_SPECIAL |
+			   MR_VM_HUGETLB)))
+			f |= MR_VM_MERGEABLE;
+		break;
+	case MADV_UNMERGEABLE_:
+		f &= ~MR_VM_MERGEABLE;
+		break;
+	case MADV_HUGEPAGE_:
+		f = (f & ~MR_VM_NOHUGEPAGE) | MR_VM_HUGEPAGE;
+		break;
+	case MADV_NOHUGEPAGE_:
+		f = (f & ~MR_VM_HUGEPAGE) | MR_VM_NOHUGEPAGE;
+		break;
+	case MADV_DONTNEED_:
+	case MADV_DONTNEED_LOCKED_:
+		/* madvise_dontneed_free_valid_vma() */
+		if (f &
+		    (MR_VM_PFNMAP | (adv == MADV_DONTNEED_ ? MR_VM_LOCKED : 0)))
+			return -EINVAL;
+		break;
+	case MADV_FREE_:
+		if (f & (MR_VM_PFNMAP | MR_VM_LOCKED) || !vma_anonymous(v))
+			return -EINVAL;
+		break;
+	case MADV_REMOVE_:
+		/* madvise_remove(): shared writable file memory only */
+		if (f & MR_VM_LOCKED)
+			return -EINVAL;
+		if (!(f & MR_VM_SHARED) || !(f & MR_VM_WRITE))
+			return -EACCES;
+		if (!v->file && !mr_vma_anon_shmem(v))
+			return -EINVAL;
+		break;
+	default:
+		break; /* advices on pages only */
+	}
+	*nf = f;
+	return 0;
+}
+
+/*
+ * madvise_walk_vmas(). DRY=1 computes the result only. Holes are skipped
+ * and reported as ENOMEM at the end; any other error stops the walk where
+ * it happens, the VMAs before it staying changed.
+ */
+static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
+			   uint64_t adv, int dry)
+{
+	uint64_t len, end;
+	mr_vma *v, *prev;
+	const mr_vma *dprev; /* dry run: prev as the real run would see it */
+	mr_vma sim;	     /* dry run: storage for that prev */
+	size_t count = mm->tree.count;
+	int64_t unmapped = 0;
+
+	if (!advice_valid(adv))
+		return -EINVAL;
+	if (start & ~MR_PAGE_MASK)
+		return -EINVAL;
+	len = MR_PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	v = mr_vma_tree_find_after(&mm->tree, start);
+	prev = v && start > v->start ? v : (v ? mr_vma_prev(v) : NULL);
+	dprev = prev;
+	for (;;) {
+		const mr_vma *last;
+		uint64_t nf, rend;
+		int64_t e;
+		int err;
+
+		if (!v)
+			return -ENOMEM;
+		if (start < v->start) {
+			unmapped = -ENOMEM;
+			start = v->start;
+			if (start >= end)
+				break;
+		}
+		rend = v->end < end ? v->end : end;
+		e = behavior(v, adv, &nf);
+		if (e)
+			return e;
+		last = v;
+		if (dry) {
+			if (nf == v->flags) {
+				sim = *v;
+			} else if (mr_vma_modify_dry(mm, dprev, v, start, rend,
+						     nf, &sim, &last, &count)) {
+				return -EAGAIN;
+			}
+			dprev = &sim;
+			rend = sim.end;
+		} else {
+			if (nf != v->flags) {
+				mr_vma *n = mr_vma_modify(mm, prev, v, start,
+							  rend, nf, 1, &err);
+
+				if (!n)
+					return -EAGAIN;
+				last = n;
+			}
+			prev = (mr_vma *)last;
+			rend = last->end;
+		}
+		if (rend >= end)
+			break;
+		v = mr_vma_tree_find_after(&mm->tree, rend);
+		start = rend;
+	}
+	return unmapped;
+}
+
+int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
+		      int64_t recorded)
+{
+	int64_t pred;
+
+	if (adv == MADV_HWPOISON_ || adv == MADV_SOFT_OFFLINE_)
+		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
+	if (recorded == MR_RESULT_UNKNOWN)
+		return madvise_run(mm, addr, len, adv, 0);
+	pred = madvise_run(mm, addr, len, adv, 1);
+	/* The real run stops where the kernel stops; a recorded failure
+	 * the model did not predict changes nothing. */
+	if (recorded == pred || recorded == 0 || recorded == -ENOMEM)
+		madvise_run(mm, addr, len, adv, 0);
+	return pred;
+}

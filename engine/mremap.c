@@ -1,0 +1,455 @@
+/*
+ * mremap.c - mremap(2): shrink, grow in place, move (MREMAP_MAYMOVE,
+ * MREMAP_FIXED, MREMAP_DONTUNMAP), and the multi-VMA move of a fixed,
+ * same-size remap.
+ *
+ * Mirrors Linux 6.18 mm/mremap.c (do_mremap, check_mremap_params,
+ * check_prep_vma, remap_move, mremap_to, mremap_at, expand_vma,
+ * move_vma, dontunmap_complete) and copy_vma() in mm/vma.c.
+ *
+ * The prediction is a dry run of the same code (struct remap.apply == 0):
+ * the kernel's later checks read state that its earlier unmaps (the
+ * MREMAP_FIXED destination, the shrunk tail) cannot have changed, since
+ * neither overlaps the source range, except map_count, which the dry run
+ * carries along. Applying runs the code again for real, so a failure
+ * after a partial change (the destination already unmapped) leaves the
+ * model as it leaves the kernel.
+ *
+ * Limits measured on 6.18 (max_map_count lowered): a remap that names a
+ * destination fails with ENOMEM when map_count + 2 >= max_map_count - 3;
+ * a move fails when map_count >= max_map_count - 3; a plain shrink does
+ * not check; MREMAP_DONTUNMAP keeps VM_ACCOUNT on the source.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define MREMAP_MAYMOVE_ 1
+#define MREMAP_FIXED_ 2
+#define MREMAP_DONTUNMAP_ 4
+
+/* One call as do_mremap() threads it through (struct vma_remap_struct). */
+struct remap {
+	mr_mm *mm;
+	int apply;	   /* 1: change the model; 0: dry run */
+	uint64_t count;	   /* map_count as the call has left it so far */
+	uint64_t addr;	   /* source start */
+	uint64_t old_len;  /* source length */
+	uint64_t new_len;  /* new length */
+	uint64_t flags;	   /* MREMAP_* */
+	uint64_t new_addr; /* destination (FIXED, DONTUNMAP hint, chosen) */
+};
+
+static int names_dest(const struct remap *r)
+{
+	return !!(r->flags & (MREMAP_FIXED_ | MREMAP_DONTUNMAP_));
+}
+
+/* vrm_overlaps(): source and destination ranges share an address. */
+static int overlaps(const struct remap *r)
+{
+	return r->addr + r->old_len > r->new_addr &&
+	       r->new_addr + r->new_len > r->addr;
+}
+
+/* Plain anonymous memory: vma_is_anonymous() (no vm_ops). */
+static int anon_private(const mr_vma *v)
+{
+	return !v->file && !(v->flags & MR_VM_MAYSHARE) &&
+	       (v->kind == MR_VMA_PLAIN || v->kind == MR_VMA_STACK);
+}
+
+/* The change of map_count that unmapping [start, end) makes. */
+static int64_t unmap_delta(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+	int64_t d = 0;
+
+	if (!v || v->start >= end)
+		return 0;
+	if (v->start < start && v->end > end)
+		return 1;
+	for (; v && v->start < end; v = mr_vma_next(v))
+		if (v->start >= start && v->end <= end)
+			d--;
+	return d;
+}
+
+/* do_vmi_munmap() of [start, end): its errors, then the unmap. */
+static int64_t remap_munmap(struct remap *r, uint64_t start, uint64_t end)
+{
+	mr_mm *mm = r->mm;
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	if (v && v->start < start && end < v->end &&
+	    r->count >= mm->m->cfg.max_map_count)
+		return -ENOMEM;
+	if (mr_range_sealed(mm, start, end))
+		return -EPERM;
+	if (r->apply) {
+		mr_unmap_range(mm, start, end);
+		r->count = mm->tree.count;
+	} else {
+		r->count = (uint64_t)((int64_t)r->count +
+				      unmap_delta(mm, start, end));
+	}
+	return 0;
+}
+
+/* check_prep_vma(): V is the VMA at r->addr (NULL if none). */
+static int64_t prep(const struct remap *r, const mr_vma *v)
+{
+	uint64_t old_len = r->old_len, new_len = r->new_len, pgoff;
+
+	if (!v)
+		return -EFAULT;
+	if (v->flags & MR_VM_SEALED)
+		return -EPERM;
+	if (new_len <= old_len && !names_dest(r))
+		return 0; /* shrink or no-op in place */
+	if (!old_len && !(v->flags & (MR_VM_SHARED | MR_VM_MAYSHARE)))
+		return -EINVAL;
+	if ((r->flags & MREMAP_DONTUNMAP_) &&
+	    (v->flags & (MR_VM_DONTEXPAND | MR_VM_PFNMAP)))
+		return -EINVAL;
+	if (new_len < old_len)
+		old_len = new_len; /* the shrunk tail may cross VMAs */
+	if (old_len > v->end - r->addr)
+		return -EFAULT;
+	if (new_len == old_len)
+		return 0;
+	pgoff = v->pgoff + ((r->addr - v->start) >> MR_PAGE_SHIFT);
+	if (pgoff + (new_len >> MR_PAGE_SHIFT) < pgoff)
+		return -EINVAL;
+	if (v->flags & (MR_VM_DONTEXPAND | MR_VM_PFNMAP))
+		return -EFAULT;
+	/* mlock_future_ok() and may_expand_vm() depend on rlimits the trace
+	 * does not show; unlimited is assumed (docs/fidelity.md). */
+	return 0;
+}
+
+/* vrm_set_new_addr(): choose the destination like mmap would. */
+static int64_t set_new_addr(struct remap *r)
+{
+	mr_mm *mm = r->mm;
+	const mr_vma *v = mr_vma_tree_find(&mm->tree, r->addr);
+	uint64_t pgoff = v->pgoff + ((r->addr - v->start) >> MR_PAGE_SHIFT);
+	uint64_t mflags = 0;
+	mr_fileref f;
+	int64_t a;
+
+	if (r->flags & MREMAP_FIXED_)
+		mflags |= MAP_FIXED_;
+	if (v->flags & MR_VM_MAYSHARE)
+		mflags |= MAP_SHARED_;
+	memset(&f, 0, sizeof(f));
+	f.file = v->file;
+	f.ofd = v->ofd;
+	a = mr_get_unmapped_area(mm, names_dest(r) ? r->new_addr : 0,
+				 r->new_len, mflags, v->file ? &f : NULL,
+				 pgoff);
+	if (a >= 0)
+		r->new_addr = (uint64_t)a;
+	return a;
+}
+
+/*
+ * copy_vma() + move_page_tables() + unmap_source_vma() or
+ * dontunmap_complete(): the model's part of move_vma(), for real.
+ */
+static void move_apply(struct remap *r)
+{
+	mr_mm *mm = r->mm;
+	mr_vma *v = mr_vma_tree_find(&mm->tree, r->addr);
+	struct mr_prop p;
+	mr_vma *nv;
+
+	if (!v)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.start = r->new_addr;
+	p.end = r->new_addr + r->new_len;
+	/* An anonymous VMA that never faulted takes the pgoff of its new
+	 * place; everything else keeps its offset. */
+	if (anon_private(v) && !v->anon_vma)
+		p.pgoff = r->new_addr >> MR_PAGE_SHIFT;
+	else
+		p.pgoff = v->pgoff + ((r->addr - v->start) >> MR_PAGE_SHIFT);
+	p.flags = v->flags;
+	p.file = v->file;
+	p.ofd = v->ofd;
+	p.name = v->name;
+	/* [stack] names the VMA holding the stack start; a copy elsewhere
+	 * is plain anonymous memory. */
+	p.kind = v->kind == MR_VMA_STACK ? MR_VMA_PLAIN : v->kind;
+	p.anon_vma = v->anon_vma;
+	p.src_forked = v->anon_forked;
+	p.copied = 1;
+	nv = mr_map_range(mm, &p, 0);
+	if (r->flags & MREMAP_DONTUNMAP_) {
+		v = mr_vma_tree_find(&mm->tree, r->addr);
+		if (v && v != nv) {
+			int whole = v->start == r->addr &&
+				    v->end == r->addr + r->old_len;
+
+			mr_vma_change_begin(mm, v);
+			v->flags &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
+			if (whole) /* unlink_anon_vmas() */
+				v->anon_vma = v->anon_forked = 0;
+			mr_vma_change_end(mm, v, 0);
+		}
+	} else {
+		mr_unmap_range(mm, r->addr, r->addr + r->old_len);
+	}
+	r->count = mm->tree.count;
+}
+
+/* move_vma(): prep_move_vma()'s limit, then the move. */
+static int64_t move(struct remap *r)
+{
+	mr_mm *mm = r->mm;
+	uint64_t max = mm->m->cfg.max_map_count;
+
+	if (r->count + 3 >= max)
+		return -ENOMEM;
+	if (r->apply) {
+		move_apply(r);
+	} else {
+		r->count++; /* the copy, when it does not merge */
+		if (!(r->flags & MREMAP_DONTUNMAP_))
+			r->count =
+				(uint64_t)((int64_t)r->count +
+					   unmap_delta(mm, r->addr,
+						       r->addr + r->old_len));
+	}
+	return (int64_t)r->new_addr;
+}
+
+/* mremap_to(): a move to a named destination. */
+static int64_t remap_to(struct remap *r)
+{
+	int64_t rc;
+
+	if (r->flags & MREMAP_FIXED_) {
+		rc = remap_munmap(r, r->new_addr, r->new_addr + r->new_len);
+		if (rc)
+			return rc;
+		if (!mr_vma_tree_find(&r->mm->tree, r->addr))
+			return -EFAULT;
+	}
+	if (r->new_len < r->old_len) {
+		rc = remap_munmap(r, r->addr + r->new_len,
+				  r->addr + r->old_len);
+		if (rc)
+			return rc;
+		if (!mr_vma_tree_find(&r->mm->tree, r->addr))
+			return -EFAULT;
+		r->old_len = r->new_len;
+	}
+	rc = set_new_addr(r);
+	if (rc < 0)
+		return rc;
+	return move(r);
+}
+
+/* vma_expandable(): [end of V, + delta) is free and below TASK_SIZE. */
+static int expandable(const mr_mm *mm, const mr_vma *v, uint64_t delta)
+{
+	uint64_t end = v->end + delta;
+	const mr_vma *next = mr_vma_next(v);
+
+	if (end < v->end || end > mm->m->cfg.task_size)
+		return 0;
+	return !next || next->start >= end;
+}
+
+/* expand_vma_in_place(): vma_merge_extend() of V by DELTA. */
+static void expand_apply(mr_mm *mm, mr_vma *v, uint64_t delta)
+{
+	struct mr_prop p;
+
+	memset(&p, 0, sizeof(p));
+	p.start = v->end;
+	p.end = v->end + delta;
+	p.pgoff = v->pgoff + mr_vma_pages(v);
+	p.flags = v->flags;
+	p.file = v->file;
+	p.ofd = v->ofd;
+	p.name = v->name;
+	p.kind = v->kind;
+	p.anon_vma = v->anon_vma;
+	p.src_forked = v->anon_forked;
+	p.copied = 1; /* no source VMA in the merge checks */
+	mr_map_range(mm, &p, 0);
+}
+
+/* mremap_at(): resize where it is, or move anywhere (MREMAP_MAYMOVE). */
+static int64_t remap_at(struct remap *r)
+{
+	mr_mm *mm = r->mm;
+	mr_vma *v;
+	int64_t rc;
+
+	if (r->new_len == r->old_len)
+		return (int64_t)r->addr;
+	if (r->new_len < r->old_len) {
+		rc = remap_munmap(r, r->addr + r->new_len,
+				  r->addr + r->old_len);
+		return rc ? rc : (int64_t)r->addr;
+	}
+	v = mr_vma_tree_find(&mm->tree, r->addr);
+	if (v->end - r->addr == r->old_len &&
+	    expandable(mm, v, r->new_len - r->old_len)) {
+		if (r->apply)
+			expand_apply(mm, v, r->new_len - r->old_len);
+		return (int64_t)r->addr;
+	}
+	if (!(r->flags & MREMAP_MAYMOVE_))
+		return -ENOMEM;
+	rc = set_new_addr(r);
+	if (rc < 0)
+		return rc;
+	return move(r);
+}
+
+/*
+ * remap_move(): MREMAP_FIXED with old_len == new_len moves every VMA in
+ * the source range, keeping the gaps between them; the range must start
+ * inside a VMA. Returns the first piece's new address.
+ */
+static int64_t remap_move(struct remap *r)
+{
+	uint64_t start = r->addr, end = r->addr + r->old_len;
+	uint64_t target = r->new_addr, last_end = 0, cursor = start;
+	int64_t res = -EFAULT;
+	int seen = 0;
+	mr_vma *v;
+
+	while (cursor < end &&
+	       (v = mr_vma_tree_find_after(&r->mm->tree, cursor)) &&
+	       v->start < end) {
+		uint64_t a = v->start > start ? v->start : start;
+		uint64_t len = (v->end < end ? v->end : end) - a;
+		uint64_t offset = seen ? v->start - last_end : 0;
+		struct remap sub = *r;
+		int64_t rc;
+
+		if (!seen && start < v->start)
+			return -EFAULT;
+		last_end = v->end;
+		sub.addr = a;
+		sub.new_addr = target + offset;
+		sub.old_len = sub.new_len = len;
+		rc = prep(&sub, v);
+		if (!rc)
+			rc = remap_to(&sub);
+		r->count = sub.count;
+		if (rc < 0)
+			return rc;
+		if (!seen)
+			res = rc;
+		seen = 1;
+		target = (uint64_t)rc + len;
+		cursor = a + len;
+	}
+	return res;
+}
+
+/* do_mremap(). */
+static int64_t do_mremap(struct remap *r)
+{
+	const mr_config *c = &r->mm->m->cfg;
+	uint64_t max = c->max_map_count;
+	int64_t rc;
+
+	r->old_len = MR_PAGE_ALIGN(r->old_len);
+	r->new_len = MR_PAGE_ALIGN(r->new_len);
+	/* check_mremap_params() */
+	if (r->flags &
+	    ~(uint64_t)(MREMAP_MAYMOVE_ | MREMAP_FIXED_ | MREMAP_DONTUNMAP_))
+		return -EINVAL;
+	if (r->addr & ~MR_PAGE_MASK)
+		return -EINVAL;
+	if (!r->new_len || r->new_len > c->task_size)
+		return -EINVAL;
+	if (names_dest(r)) {
+		if (r->new_addr > c->task_size - r->new_len)
+			return -EINVAL;
+		if (r->new_addr & ~MR_PAGE_MASK)
+			return -EINVAL;
+		if (!(r->flags & MREMAP_MAYMOVE_))
+			return -EINVAL;
+		if ((r->flags & MREMAP_DONTUNMAP_) && r->old_len != r->new_len)
+			return -EINVAL;
+		if (overlaps(r))
+			return -EINVAL;
+		if (r->count + 2 + 3 >= max)
+			return -ENOMEM;
+	}
+	if ((r->flags & MREMAP_FIXED_) && r->old_len == r->new_len)
+		return remap_move(r);
+	rc = prep(r, mr_vma_tree_find(&r->mm->tree, r->addr));
+	if (rc)
+		return rc;
+	return names_dest(r) ? remap_to(r) : remap_at(r);
+}
+
+/*
+ * The kernel did something else than predicted and returned RES: make the
+ * model hold what a remap to RES leaves, as far as it can be known.
+ */
+static void force_apply(mr_mm *mm, struct remap *r, uint64_t res)
+{
+	uint64_t ol = MR_PAGE_ALIGN(r->old_len), nl = MR_PAGE_ALIGN(r->new_len);
+	mr_vma *v = mr_vma_tree_find(&mm->tree, r->addr);
+
+	if (!v || !nl)
+		return;
+	if (ol > v->end - r->addr)
+		ol = v->end - r->addr;
+	if (nl < ol) {
+		mr_unmap_range(mm, r->addr + nl, r->addr + ol);
+		ol = nl;
+	}
+	if (res == r->addr) {
+		/* resized where it was */
+		if (nl > ol) {
+			mr_unmap_range(mm, r->addr + ol, r->addr + nl);
+			v = mr_vma_tree_find(&mm->tree, r->addr);
+			if (v)
+				expand_apply(mm, v, r->addr + nl - v->end);
+		}
+		return;
+	}
+	if (r->addr + ol > res && res + nl > r->addr)
+		return; /* cannot be: the kernel refuses overlaps */
+	mr_unmap_range(mm, res, res + nl);
+	r->apply = 1;
+	r->old_len = ol;
+	r->new_len = nl;
+	r->new_addr = res;
+	move_apply(r);
+}
+
+int64_t mr_mm_mremap(mr_mm *mm, uint64_t addr, uint64_t old_len,
+		     uint64_t new_len, uint64_t flags, uint64_t new_addr,
+		     int64_t recorded)
+{
+	struct remap r0 = {mm,	    0,	     mm->tree.count, addr,
+			   old_len, new_len, flags,	     new_addr};
+	struct remap r = r0;
+	int64_t pred = do_mremap(&r);
+
+	if (recorded == MR_RESULT_UNKNOWN)
+		recorded = pred;
+	if (recorded == pred && pred != MR_PRED_NONE) {
+		r = r0;
+		r.apply = 1;
+		do_mremap(&r);
+	} else if (recorded >= 0) {
+		r = r0;
+		force_apply(mm, &r, (uint64_t)recorded);
+	}
+	return pred;
+}

@@ -1,0 +1,544 @@
+/*
+ * vma_ops.c - the VMA primitives every syscall of the model is built from:
+ * bookkeeping (link, unlink, change), the merge rules, split, mapping a
+ * free range with merging, and unmapping a range.
+ *
+ * Mirrors Linux 6.18 mm/vma.c: __split_vma, vma_merge_new_range,
+ * is_mergeable_anon_vma, dup_anon_vma, anon_vma_prepare with
+ * find_mergeable_anon_vma, vms_gather_munmap_vmas and
+ * vms_complete_munmap_vmas.
+ *
+ * Every change to a VMA goes through mr_vma_link(), mr_vma_unlink_free()
+ * or the mr_vma_change_begin()/mr_vma_change_end() pair, which keep the
+ * tree, the digest, the journal and the invariant checker's list of
+ * touched VMAs in step.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- allocation and bookkeeping ---- */
+
+mr_vma *mr_vma_alloc(void)
+{
+	return calloc(1, sizeof(mr_vma));
+}
+
+/* vma_is_initial_heap(): anonymous, unnamed, overlapping the brk area. */
+int mr_vma_in_heap(const mr_mm *mm, const mr_vma *v)
+{
+	return mm->brk_known && !v->file && v->kind == MR_VMA_PLAIN &&
+	       !v->name && !mr_vma_anon_shmem(v) && v->start < mm->brk &&
+	       v->end > mm->start_brk;
+}
+
+static void heap_update(const mr_mm *mm, mr_vma *v)
+{
+	v->heap = (uint8_t)mr_vma_in_heap(mm, v);
+}
+
+/* Insert a new VMA and report it. */
+void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
+{
+	mr_machine *m = mm->m;
+
+	heap_update(mm, v);
+	mr_vma_tree_insert(&mm->tree, v);
+	v->hash = mr_vma_hash(mm, v);
+	m->sum += v->hash;
+	if (m->j.vma_add)
+		v->cookie = m->j.vma_add(m->j.ctx, mm, v);
+	mr_machine_touch(m, mm, v->start, merge_path);
+}
+
+/* Remove a VMA, report it, and free it. */
+void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
+{
+	mr_machine *m = mm->m;
+
+	m->sum -= v->hash;
+	if (m->j.vma_del)
+		m->j.vma_del(m->j.ctx, mm, v);
+	mr_vma_tree_remove(&mm->tree, v);
+	mr_machine_mm_dirty(m, mm);
+	free(v);
+}
+
+/* Before changing V in place: it leaves the history as it was. */
+void mr_vma_change_begin(mr_mm *mm, mr_vma *v)
+{
+	mr_machine *m = mm->m;
+
+	m->sum -= v->hash;
+	if (m->j.vma_del)
+		m->j.vma_del(m->j.ctx, mm, v);
+}
+
+/* After changing V in place: it re-enters the history as it is now. */
+void mr_vma_change_end(mr_mm *mm, mr_vma *v, int merge_path)
+{
+	mr_machine *m = mm->m;
+
+	heap_update(mm, v);
+	mr_vma_tree_update(&mm->tree, v);
+	v->hash = mr_vma_hash(mm, v);
+	m->sum += v->hash;
+	if (m->j.vma_add)
+		v->cookie = m->j.vma_add(m->j.ctx, mm, v);
+	mr_machine_touch(m, mm, v->start, merge_path);
+}
+
+void mr_vma_set_range(mr_mm *mm, mr_vma *v, uint64_t start, uint64_t end,
+		      uint64_t pgoff, int merge_path)
+{
+	mr_vma_change_begin(mm, v);
+	v->start = start;
+	v->end = end;
+	v->pgoff = pgoff;
+	mr_vma_change_end(mm, v, merge_path);
+}
+
+/* ---- merge rules (mm/vma.c) ---- */
+
+/* is_mergeable_vma() */
+static int mergeable_attrs(const struct mr_prop *p, const mr_vma *v)
+{
+	return !((v->flags ^ p->flags) & ~MR_VM_SOFTDIRTY) &&
+	       v->file == p->file && v->ofd == p->ofd && v->name == p->name &&
+	       v->kind == MR_VMA_PLAIN && p->kind == MR_VMA_PLAIN;
+}
+
+static int fork_child(const mr_vma *v)
+{
+	return v->anon_vma && v->anon_forked;
+}
+
+/* is_mergeable_anon_vma() as of 6.16 (commit 879bca0a2c4f). */
+static int mergeable_anon(const struct mr_prop *p, const mr_vma *tgt)
+{
+	if (!tgt->anon_vma && p->anon_vma)
+		return !p->src_forked;
+	if (tgt->anon_vma && !p->anon_vma)
+		return !fork_child(tgt);
+	return p->anon_vma == tgt->anon_vma;
+}
+
+/* can_vma_merge_after(): P can extend PREV upwards. */
+int mr_can_merge_left(const struct mr_prop *p, const mr_vma *prev)
+{
+	return prev && prev->end == p->start && mergeable_attrs(p, prev) &&
+	       mergeable_anon(p, prev) &&
+	       prev->pgoff + mr_vma_pages(prev) == p->pgoff;
+}
+
+/* can_vma_merge_before(): P can extend NEXT downwards. */
+int mr_can_merge_right(const struct mr_prop *p, const mr_vma *prev,
+		       const mr_vma *next, int left)
+{
+	if (!next || next->start != p->end || !mergeable_attrs(p, next) ||
+	    !mergeable_anon(p, next) ||
+	    next->pgoff != p->pgoff + ((p->end - p->start) >> MR_PAGE_SHIFT))
+		return 0;
+	if (!left)
+		return 1;
+	return !prev->anon_vma || !next->anon_vma ||
+	       prev->anon_vma == next->anon_vma;
+}
+
+int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
+{
+	struct mr_prop p = {b->start,	 b->end,	 b->pgoff, b->flags,
+			    b->file,	 b->ofd,	 b->name,  b->kind,
+			    b->anon_vma, b->anon_forked, 0};
+
+	(void)mm;
+	if ((a->flags | b->flags) & MR_VM_SPECIAL)
+		return 0;
+	return mr_can_merge_left(&p, a);
+}
+
+/* dup_anon_vma(): DST takes SRC's anon_vma when it has none. */
+void mr_dup_anon(mr_vma *dst, const mr_vma *src)
+{
+	if (src->anon_vma && !dst->anon_vma) {
+		dst->anon_vma = src->anon_vma;
+		dst->anon_forked = src->anon_forked;
+	}
+}
+
+/* ---- split ---- */
+
+/*
+ * __split_vma(): V is cut at ADDR. With NEW_BELOW the new VMA is the lower
+ * part, else the upper. Returns the new VMA, or NULL out of memory.
+ *
+ *  0123456789
+ *  VVVVVVVVVV     split at 4, new_below=0
+ *  VVVVNNNNNN
+ */
+mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below)
+{
+	mr_vma *n = mr_vma_alloc();
+	uint64_t delta = (addr - v->start) >> MR_PAGE_SHIFT;
+
+	if (!n)
+		return NULL;
+	*n = *v;
+	n->left = n->right = n->parent = NULL;
+	mr_vma_change_begin(mm, v);
+	if (new_below) {
+		n->end = addr;
+		v->start = addr;
+		v->pgoff += delta;
+	} else {
+		n->start = addr;
+		n->pgoff += delta;
+		v->end = addr;
+	}
+	mr_vma_change_end(mm, v, 0);
+	mr_vma_link(mm, n, 0);
+	return n;
+}
+
+/* ---- new ranges ---- */
+
+/*
+ * anon_vma_prepare() on V: reuse a neighbour's anon_vma when
+ * find_mergeable_anon_vma() allows it, else allocate one.
+ */
+static int anon_compatible(const mr_vma *a, const mr_vma *b)
+{
+	return a->end == b->start && a->file == b->file && a->ofd == b->ofd &&
+	       !((a->flags ^ b->flags) & ~(MR_VM_ACCESS | MR_VM_SOFTDIRTY)) &&
+	       b->pgoff == a->pgoff + ((b->start - a->start) >> MR_PAGE_SHIFT);
+}
+
+void mr_anon_prepare(mr_mm *mm, mr_vma *v)
+{
+	mr_vma *next = mr_vma_next(v), *prev = mr_vma_prev(v);
+	uint32_t av = 0;
+
+	if (v->anon_vma)
+		return;
+	if (next && anon_compatible(v, next) && next->anon_vma &&
+	    !next->anon_forked)
+		av = next->anon_vma;
+	else if (prev && anon_compatible(prev, v) && prev->anon_vma &&
+		 !prev->anon_forked)
+		av = prev->anon_vma;
+	if (!av)
+		av = mr_machine_new_anon_vma(mm->m);
+	mr_vma_change_begin(mm, v);
+	v->anon_vma = av;
+	v->anon_forked = 0;
+	mr_vma_change_end(mm, v, 0);
+}
+
+/* Whether the default policy takes V as written to (see mr_config). */
+void mr_assume_written(mr_mm *mm, mr_vma *v)
+{
+	if (mm->m->cfg.assume_written && !(v->flags & MR_VM_SHARED) &&
+	    (v->flags & MR_VM_WRITE) && !(v->flags & MR_VM_SPECIAL))
+		mr_anon_prepare(mm, v);
+}
+
+/*
+ * vma_merge_new_range() then, failing a merge, a new VMA: map P into the
+ * free range [p->start, p->end). JUST_EXPAND only tries prev (brk).
+ * Returns the VMA now covering the range.
+ */
+mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
+{
+	mr_vma *prev = mr_vma_tree_find_before(&mm->tree, p->start);
+	mr_vma *next = mr_vma_tree_find_after(&mm->tree, p->start);
+	struct mr_prop chk = *p;
+	int left = 0, right = 0;
+	mr_vma *v;
+
+	if (prev && prev->end > p->start)
+		prev = NULL; /* cannot happen: the range is free */
+	if (p->copied)
+		chk.src_forked = 0; /* vma_had_uncowed_parents(NULL) */
+	if (!(p->flags & MR_VM_SPECIAL) && (prev || next)) {
+		left = mr_can_merge_left(&chk, prev);
+		right = !just_expand &&
+			mr_can_merge_right(&chk, prev, next, left);
+	}
+	/* A copy's anon_vma goes to the VMA that takes it in
+	 * (vma_merge_copied_range(): dup_anon_vma from copied_from). */
+	if (p->copied && p->anon_vma && (left || right)) {
+		mr_vma *t = left ? prev : next;
+
+		if (!t->anon_vma) {
+			t->anon_vma = p->anon_vma;
+			t->anon_forked = p->src_forked;
+		}
+	}
+	if (left && right) {
+		/*  PPP...NNN  ->  PPPPPPPPP  */
+		uint64_t end = next->end;
+
+		mr_dup_anon(prev, next);
+		mr_vma_unlink_free(mm, next);
+		mr_vma_set_range(mm, prev, prev->start, end, prev->pgoff, 1);
+		return prev;
+	}
+	if (left) {
+		mr_vma_set_range(mm, prev, prev->start, p->end, prev->pgoff, 1);
+		return prev;
+	}
+	if (right) {
+		mr_vma_set_range(mm, next, p->start, next->end, p->pgoff, 1);
+		return next;
+	}
+	v = mr_vma_alloc();
+	if (!v)
+		return NULL;
+	v->start = p->start;
+	v->end = p->end;
+	v->pgoff = p->pgoff;
+	v->flags = p->flags;
+	v->file = p->file;
+	v->ofd = p->ofd;
+	v->name = p->name;
+	v->kind = p->kind;
+	if (p->copied) {
+		v->anon_vma = p->anon_vma;
+		v->anon_forked = p->src_forked;
+	}
+	mr_vma_link(mm, v, 1);
+	return v;
+}
+
+/* ---- modifying ranges (mprotect, madvise, mlock) ---- */
+
+/* What vma_merge_existing_range() would do to [start, end) of V. */
+struct plan {
+	int ml;		    /* merge into prev */
+	int mrt;	    /* merge into next */
+	const mr_vma *next; /* the VMA after V when right_side */
+};
+
+/*
+ * The merge decision of vma_modify() for [start, end) of V with NEWFLAGS.
+ * PREV is the VMA before the range (V itself when start is inside V, NULL
+ * when none); it is only read, so the dry run may pass a copy holding the
+ * state a previous step would have left.
+ */
+static void modify_plan(const mr_vma *prev, const mr_vma *v, uint64_t start,
+			uint64_t end, uint64_t newflags, struct plan *pl)
+{
+	int left_side = start == v->start, right_side = end == v->end;
+	struct mr_prop p = {start,
+			    end,
+			    v->pgoff + ((start - v->start) >> MR_PAGE_SHIFT),
+			    newflags,
+			    v->file,
+			    v->ofd,
+			    v->name,
+			    v->kind,
+			    v->anon_vma,
+			    v->anon_forked,
+			    0};
+
+	pl->ml = pl->mrt = 0;
+	pl->next = NULL;
+	if (!(newflags & MR_VM_SPECIAL) && (left_side || right_side)) {
+		if (left_side && prev != v)
+			pl->ml = mr_can_merge_left(&p, prev);
+		if (right_side) {
+			pl->next = mr_vma_next(v);
+			pl->mrt =
+				mr_can_merge_right(&p, prev, pl->next, pl->ml);
+		}
+	}
+}
+
+/*
+ * vma_modify(): give [start, end) of V (prev is PREV, possibly V itself
+ * when start is inside V) new flags. Tries vma_merge_existing_range() and
+ * otherwise splits. Returns the VMA now holding the range; *err gets
+ * -ENOMEM when a split hits max_map_count (CHECK_LIMIT); a split done
+ * before the failing one stays, as in the kernel.
+ */
+mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
+		      uint64_t end, uint64_t newflags, int check_limit,
+		      int *err)
+{
+	int left_side = start == v->start, right_side = end == v->end;
+	struct plan pl;
+	mr_vma *next;
+	int ml, mrt;
+
+	*err = 0;
+	modify_plan(prev, v, start, end, newflags, &pl);
+	ml = pl.ml;
+	mrt = pl.mrt;
+	next = (mr_vma *)pl.next;
+	if (ml && mrt) {
+		/*  PPPVVVNNN  ->  PPPPPPPPP  */
+		uint64_t nend = next->end;
+
+		mr_dup_anon(prev, next->anon_vma ? next : v);
+		mr_vma_unlink_free(mm, v);
+		mr_vma_unlink_free(mm, next);
+		mr_vma_set_range(mm, prev, prev->start, nend, prev->pgoff, 1);
+		return prev;
+	}
+	if (ml) {
+		/*  PPPVVVVV  ->  PPPPPPVV (or PPPPPPPP)  */
+		mr_dup_anon(prev, v);
+		if (right_side) {
+			mr_vma_unlink_free(mm, v);
+		} else {
+			mr_vma_set_range(
+				mm, v, end, v->end,
+				v->pgoff + ((end - v->start) >> MR_PAGE_SHIFT),
+				0);
+		}
+		mr_vma_set_range(mm, prev, prev->start, end, prev->pgoff, 1);
+		return prev;
+	}
+	if (mrt) {
+		/*  VVVVVNNN  ->  VVNNNNNN (or NNNNNNNN)  */
+		mr_dup_anon(next, v);
+		if (left_side) {
+			uint64_t pg =
+				next->pgoff - ((end - start) >> MR_PAGE_SHIFT);
+
+			mr_vma_unlink_free(mm, v);
+			mr_vma_set_range(mm, next, start, next->end, pg, 1);
+		} else {
+			mr_vma_set_range(mm, v, v->start, start, v->pgoff, 0);
+			mr_vma_set_range(
+				mm, next, start, next->end,
+				next->pgoff - ((end - start) >> MR_PAGE_SHIFT),
+				1);
+		}
+		return next;
+	}
+	/* No merge: split off what is outside [start, end). */
+	if (v->start < start) {
+		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		mr_vma_split(mm, v, start, 1);
+	}
+	if (v->end > end) {
+		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		mr_vma_split(mm, v, end, 0);
+	}
+	mr_vma_change_begin(mm, v);
+	v->flags = newflags;
+	mr_vma_change_end(mm, v, 1);
+	return v;
+}
+
+/*
+ * The dry run of modify(): what it would do to the map count, without
+ * changing anything. PREV is the VMA before the range as the real run
+ * would see it by then (possibly a copy). On success *after gets the VMA
+ * that would then hold the range, *last the last real VMA it would use up,
+ * and *count the new map count; returns -ENOMEM where a split would hit
+ * max_map_count (split_vma() checks before each of the up to two splits).
+ */
+int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
+		      uint64_t start, uint64_t end, uint64_t newflags,
+		      mr_vma *after, const mr_vma **last, size_t *count)
+{
+	int left_side = start == v->start, right_side = end == v->end;
+	size_t max = mm->m->cfg.max_map_count;
+	struct plan pl;
+
+	modify_plan(prev, v, start, end, newflags, &pl);
+	*last = v;
+	if (pl.ml) {
+		mr_vma tmp = *prev;
+
+		mr_dup_anon(&tmp, pl.mrt && pl.next->anon_vma ? pl.next : v);
+		tmp.end = pl.mrt ? pl.next->end : end;
+		*count -= (size_t)right_side + (size_t)pl.mrt;
+		if (pl.mrt)
+			*last = pl.next;
+		*after = tmp;
+		return 0;
+	}
+	if (pl.mrt) {
+		mr_vma tmp = *pl.next;
+
+		mr_dup_anon(&tmp, v);
+		tmp.pgoff -= (end - start) >> MR_PAGE_SHIFT;
+		tmp.start = start;
+		*count -= (size_t)left_side;
+		*last = pl.next;
+		*after = tmp;
+		return 0;
+	}
+	if (v->start < start) {
+		if (*count >= max)
+			return -ENOMEM;
+		++*count;
+	}
+	if (v->end > end) {
+		if (*count >= max)
+			return -ENOMEM;
+		++*count;
+	}
+	*after = *v;
+	after->pgoff += (start - v->start) >> MR_PAGE_SHIFT;
+	after->start = start;
+	after->end = end;
+	after->flags = newflags;
+	return 0;
+}
+
+/* ---- unmapping ---- */
+
+/*
+ * Remove [start, end): split the first and last VMAs as needed, drop the
+ * ones in between (vms_gather_munmap_vmas + vms_complete_munmap_vmas).
+ * No limit checks: the caller has decided the unmap happens.
+ */
+void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	if (!v || v->start >= end)
+		return;
+	if (v->start < start)
+		mr_vma_split(mm, v, start, 1);
+	while (v && v->start < end) {
+		mr_vma *next;
+
+		if (v->end > end)
+			mr_vma_split(mm, v, end, 0);
+		next = mr_vma_next(v);
+		mr_vma_unlink_free(mm, v);
+		v = next;
+	}
+}
+
+/* Whether unmapping [start, end) would fail the map_count check. */
+int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	return v && v->start < start && end < v->end &&
+	       mm->tree.count >= mm->m->cfg.max_map_count;
+}
+
+int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	for (; v && v->start < end; v = mr_vma_next(v))
+		if (v->flags & MR_VM_SEALED)
+			return 1;
+	return 0;
+}
