@@ -32,8 +32,19 @@ enum {
 	S_DIV,
 	S_VIOL,
 	S_META,
+	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
+	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
 	S__COUNT
 };
+
+/*
+ * Step rows and closed VMA rows wait in memory and go in BATCH at a time
+ * through one multi-row INSERT: each statement run costs a cursor, a
+ * B-tree descent and a halt, which then serve many rows.
+ */
+#define BATCH 64
+#define STEP_COLS 13
+#define VMA_COLS 14
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -80,8 +91,12 @@ static const char schema[] =
 	" CASE WHEN inode IS NULL THEN 0 ELSE pgoff * 4096 END,"
 	" coalesce(dev, '00:00'), coalesce(inode, 0)) AS hdr FROM vma);\n";
 
+/*
+ * Built when the replay ends. The vma table has no index: "state at step
+ * N" bounds from_step on one side only, so an index on it saves little
+ * over a scan, and building one costs a tenth of a replay.
+ */
 static const char indexes[] =
-	"CREATE INDEX IF NOT EXISTS vma_mm ON vma(mm, from_step);\n"
 	"CREATE INDEX IF NOT EXISTS task_pid ON task(pid, from_step);\n"
 	"CREATE INDEX IF NOT EXISTS mm_mm ON mm(mm, from_step);\n";
 
@@ -101,13 +116,18 @@ struct vrow {
 	uint8_t has_file;      /* dev and inode are meaningful */
 	uint8_t inferred;      /* adopted, not modelled */
 	uint8_t live;	       /* slot in use */
-	uint32_t dev_major;    /* device */
-	uint32_t dev_minor;    /* device */
+	uint32_t file;	       /* file table id (dev and inode) */
 	uint64_t inode;	       /* inode */
 	uint32_t anon_vma;     /* anon_vma id */
 	uint32_t next_free;    /* free list link (index + 1) */
 	uint64_t from;	       /* from_step */
 	int64_t rowid;	       /* its row once written, else 0 */
+};
+
+/* A file's device as maps prints it ("fe:00"), formatted once. */
+struct dev_text {
+	uint32_t major, minor; /* the numbers it was formatted from */
+	char text[24];	       /* "" until formatted */
 };
 
 struct mr_store {
@@ -125,6 +145,21 @@ struct mr_store {
 	size_t ntasks, captasks;
 	struct open_row *mm_rows; /* open mm row per mm id */
 	size_t cap_mm_rows;
+	struct vpend {
+		struct vrow r; /* a closed row */
+		uint64_t to;   /* its to_step */
+	} vpend[BATCH];	       /* closed VMA rows not yet written */
+	size_t nvpend;
+	struct pstep {
+		mr_step_row row; /* strings are offsets + 1 into sarena */
+		uint64_t kind, name, args, verdict;
+	} spend[BATCH]; /* step rows not yet written */
+	size_t nspend;
+	char *sarena; /* their strings */
+	size_t salen, sacap;
+	char digs[BATCH][16];  /* their digests in hex */
+	struct dev_text *devs; /* device text per file id */
+	size_t cap_devs;
 	char errmsg[512]; /* last error */
 };
 
@@ -195,6 +230,8 @@ static void store_free(mr_store *st)
 	free(st->tasks);
 	free(st->mm_rows);
 	free(st->vrows);
+	free(st->devs);
+	free(st->sarena);
 	free(st->path);
 	free(st);
 }
@@ -211,8 +248,43 @@ static void sqlite_setup(void)
 
 	if (!done) {
 		sqlite3_config(SQLITE_CONFIG_PMASZ, 32);
+		/* One thread uses one connection at a time: no mutexes, and no
+		 * global memory statistics (they take a mutex per malloc). */
+		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 		done = 1;
 	}
+}
+
+/*
+ * The statement of WHICH (an INSERT ... VALUES(?,...) of COLS columns)
+ * with BATCH rows of parameters; malloc'd, NULL when out of memory.
+ */
+static char *batch_sql(int which, int cols)
+{
+	const char *one = stmt_sql[which];
+	const char *values = strstr(one, "VALUES(");
+	size_t head = (size_t)(values - one) + strlen("VALUES");
+	size_t row = (size_t)cols * 2 + 2; /* "(?,?)," */
+	char *sql = malloc(head + row * BATCH + 1), *p;
+	int i, c;
+
+	if (!sql)
+		return NULL;
+	memcpy(sql, one, head);
+	p = sql + head;
+	for (i = 0; i < BATCH; i++) {
+		*p++ = i ? ',' : ' ';
+		*p++ = '(';
+		for (c = 0; c < cols; c++) {
+			*p++ = '?';
+			if (c + 1 < cols)
+				*p++ = ',';
+		}
+		*p++ = ')';
+	}
+	*p = 0;
+	return sql;
 }
 
 int mr_store_create(mr_store **out, const char *path, char *errbuf,
@@ -243,13 +315,20 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 			 " PRAGMA synchronous=OFF; PRAGMA cache_size=-8192;") ||
 	    exec_sql(st, schema))
 		goto out_fail;
-	for (i = 0; i < S__COUNT; i++)
-		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
-				       SQLITE_PREPARE_PERSISTENT, &st->st[i],
-				       NULL) != SQLITE_OK) {
+	for (i = 0; i < S__COUNT; i++) {
+		char *sql = i == S_STEP_BATCH  ? batch_sql(S_STEP, STEP_COLS)
+			    : i == S_VMA_BATCH ? batch_sql(S_VMA_ADD, VMA_COLS)
+					       : NULL;
+
+		rc = sqlite3_prepare_v3(st->db, sql ? sql : stmt_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &st->st[i],
+					NULL);
+		free(sql);
+		if (rc != SQLITE_OK || !st->st[i]) {
 			db_fail(st, "preparing statements");
 			goto out_fail;
 		}
+	}
 	if (exec_sql(st, "BEGIN"))
 		goto out_fail;
 	st->in_tx = 1;
@@ -351,39 +430,82 @@ static void vrow_free(mr_store *st, struct vrow *r)
 	st->vfree = (uint32_t)(r - st->vrows) + 1;
 }
 
-/* INSERT row R, closed at TO (0: still alive). */
-static int vrow_write(mr_store *st, struct vrow *r, uint64_t to)
+/* Bind row R, closed at TO (0: still alive), from parameter BASE + 1. */
+static void bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
+		      const struct vrow *r, uint64_t to)
+{
+	sqlite3_bind_int64(s, base + 1, r->mm);
+	sqlite3_bind_int64(s, base + 2, r->pid);
+	sqlite3_bind_int64(s, base + 3, (sqlite3_int64)r->start);
+	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)r->end);
+	sqlite3_bind_text(s, base + 5, r->perms, 4, SQLITE_STATIC);
+	sqlite3_bind_int64(s, base + 6, (sqlite3_int64)r->flags);
+	sqlite3_bind_int64(s, base + 7, (sqlite3_int64)r->pgoff);
+	sqlite3_bind_text(s, base + 8, r->path, -1, SQLITE_STATIC);
+	if (r->has_file) {
+		sqlite3_bind_text(s, base + 9, st->devs[r->file].text, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, base + 10, (sqlite3_int64)r->inode);
+	} else {
+		sqlite3_bind_null(s, base + 9);
+		sqlite3_bind_null(s, base + 10);
+	}
+	sqlite3_bind_int64(s, base + 11, r->anon_vma);
+	sqlite3_bind_int(s, base + 12, r->inferred);
+	sqlite3_bind_int64(s, base + 13, (sqlite3_int64)r->from);
+	if (to)
+		sqlite3_bind_int64(s, base + 14, (sqlite3_int64)to);
+	else
+		sqlite3_bind_null(s, base + 14);
+}
+
+/* INSERT live row R now (to_step NULL), keeping its rowid to close it. */
+static int vrow_write_live(mr_store *st, struct vrow *r)
 {
 	sqlite3_stmt *s = st->st[S_VMA_ADD];
-	char dev[24];
 
-	sqlite3_bind_int64(s, 1, r->mm);
-	sqlite3_bind_int64(s, 2, r->pid);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->start);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->end);
-	sqlite3_bind_text(s, 5, r->perms, 4, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->flags);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)r->pgoff);
-	sqlite3_bind_text(s, 8, r->path, -1, SQLITE_STATIC);
-	if (r->has_file) {
-		snprintf(dev, sizeof(dev), "%02x:%02x", r->dev_major,
-			 r->dev_minor);
-		sqlite3_bind_text(s, 9, dev, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 10, (sqlite3_int64)r->inode);
-	} else {
-		sqlite3_bind_null(s, 9);
-		sqlite3_bind_null(s, 10);
-	}
-	sqlite3_bind_int64(s, 11, r->anon_vma);
-	sqlite3_bind_int(s, 12, r->inferred);
-	sqlite3_bind_int64(s, 13, (sqlite3_int64)r->from);
-	if (to)
-		sqlite3_bind_int64(s, 14, (sqlite3_int64)to);
-	else
-		sqlite3_bind_null(s, 14);
+	bind_vrow(st, s, 0, r, 0);
 	if (step_done(s))
 		return db_fail(st, "writing a vma row");
 	r->rowid = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* Write the closed VMA rows waiting in memory. */
+static int flush_vmas(mr_store *st)
+{
+	size_t i;
+
+	if (st->failed)
+		return MR_EDB;
+	if (st->nvpend == BATCH) {
+		sqlite3_stmt *s = st->st[S_VMA_BATCH];
+
+		for (i = 0; i < BATCH; i++)
+			bind_vrow(st, s, (int)i * VMA_COLS, &st->vpend[i].r,
+				  st->vpend[i].to);
+		if (step_done(s))
+			return db_fail(st, "writing vma rows");
+	} else {
+		for (i = 0; i < st->nvpend; i++) {
+			sqlite3_stmt *s = st->st[S_VMA_ADD];
+
+			bind_vrow(st, s, 0, &st->vpend[i].r, st->vpend[i].to);
+			if (step_done(s))
+				return db_fail(st, "writing a vma row");
+		}
+	}
+	st->nvpend = 0;
+	return 0;
+}
+
+/* Row R closed at TO: queue it for the next batch. */
+static int vrow_close_write(mr_store *st, const struct vrow *r, uint64_t to)
+{
+	st->vpend[st->nvpend].r = *r;
+	st->vpend[st->nvpend].to = to;
+	if (++st->nvpend == BATCH)
+		return flush_vmas(st);
 	return 0;
 }
 
@@ -394,8 +516,38 @@ static int vrow_flush(mr_store *st)
 
 	for (i = 0; i < st->capv && !st->failed; i++)
 		if (st->vrows[i].live && !st->vrows[i].rowid)
-			vrow_write(st, &st->vrows[i], 0);
+			vrow_write_live(st, &st->vrows[i]);
 	return st->failed ? MR_EDB : 0;
+}
+
+/* The device of file ID as maps prints it; reformatted only when the
+ * machine learns it (from files.tsv or a snapshot). */
+static int dev_text(mr_store *st, uint32_t id, const mr_file *f)
+{
+	struct dev_text *d;
+
+	if (id >= st->cap_devs) {
+		size_t cap = st->cap_devs ? st->cap_devs : 64;
+		struct dev_text *n;
+
+		while (cap <= id)
+			cap *= 2;
+		n = realloc(st->devs, cap * sizeof(*n));
+		if (!n)
+			return -1;
+		memset(n + st->cap_devs, 0, (cap - st->cap_devs) * sizeof(*n));
+		st->devs = n;
+		st->cap_devs = cap;
+	}
+	d = &st->devs[id];
+	if (!d->text[0] || d->major != f->dev_major ||
+	    d->minor != f->dev_minor) {
+		d->major = f->dev_major;
+		d->minor = f->dev_minor;
+		snprintf(d->text, sizeof(d->text), "%02x:%02x", d->major,
+			 d->minor);
+	}
+	return 0;
 }
 
 static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
@@ -426,9 +578,13 @@ static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
 	/* Names live as long as the machine, which outlives the store. */
 	r->path = mr_mm_vma_name(mm, v);
 	r->has_file = f != NULL;
-	r->dev_major = f ? f->dev_major : 0;
-	r->dev_minor = f ? f->dev_minor : 0;
+	r->file = v->file;
 	r->inode = f ? f->inode : 0;
+	if (f && dev_text(st, v->file, f)) {
+		vrow_free(st, r);
+		db_fail(st, "out of memory");
+		return 0;
+	}
 	r->anon_vma = v->anon_vma;
 	r->inferred = v->inferred;
 	r->from = st->step;
@@ -453,7 +609,7 @@ static void j_vma_del(void *ctx, const mr_mm *mm, const mr_vma *v)
 		if (step_done(s))
 			db_fail(st, "closing a vma row");
 	} else if (r->from != st->step) {
-		vrow_write(st, r, st->step);
+		vrow_close_write(st, r, st->step);
 	}
 	vrow_free(st, r);
 }
@@ -595,9 +751,113 @@ void mr_store_journal(mr_store *st, mr_journal *j)
 	j->mm = j_mm;
 }
 
+/* Copy string T into the arena: its offset + 1, or 0 for NULL. */
+static uint64_t arena_put(mr_store *st, const char *t)
+{
+	size_t n, off;
+
+	if (!t)
+		return 0;
+	n = strlen(t) + 1;
+	if (st->salen + n > st->sacap) {
+		size_t cap = st->sacap ? st->sacap : 4096;
+		char *p;
+
+		while (cap < st->salen + n)
+			cap *= 2;
+		p = realloc(st->sarena, cap);
+		if (!p)
+			return UINT64_MAX;
+		st->sarena = p;
+		st->sacap = cap;
+	}
+	off = st->salen;
+	memcpy(st->sarena + off, t, n);
+	st->salen += n;
+	return (uint64_t)off + 1;
+}
+
+static void bind_arena(mr_store *st, sqlite3_stmt *s, int i, uint64_t off)
+{
+	if (off)
+		sqlite3_bind_text(s, i, st->sarena + off - 1, -1,
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Bind pending step row I from parameter BASE + 1. */
+static void bind_step(mr_store *st, sqlite3_stmt *s, int base, size_t i)
+{
+	const struct pstep *p = &st->spend[i];
+	const mr_step_row *r = &p->row;
+
+	sqlite3_bind_int64(s, base + 1, (sqlite3_int64)r->step);
+	sqlite3_bind_int64(s, base + 2, r->pid);
+	sqlite3_bind_int64(s, base + 3, r->tid);
+	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)r->line);
+	if (r->ts >= 0)
+		sqlite3_bind_int64(s, base + 5, r->ts);
+	else
+		sqlite3_bind_null(s, base + 5);
+	bind_arena(st, s, base + 6, p->kind);
+	bind_arena(st, s, base + 7, p->name);
+	bind_arena(st, s, base + 8, p->args);
+	if (r->has_ret)
+		sqlite3_bind_int64(s, base + 9, r->ret);
+	else
+		sqlite3_bind_null(s, base + 9);
+	if (r->has_pred)
+		sqlite3_bind_int64(s, base + 10, r->predicted);
+	else
+		sqlite3_bind_null(s, base + 10);
+	bind_arena(st, s, base + 11, p->verdict);
+	sqlite3_bind_text(s, base + 12, st->digs[i], 16, SQLITE_STATIC);
+	if (r->vmas >= 0)
+		sqlite3_bind_int64(s, base + 13, r->vmas);
+	else
+		sqlite3_bind_null(s, base + 13);
+}
+
+/* Write the step rows waiting in memory. */
+static int flush_steps(mr_store *st)
+{
+	size_t i;
+
+	if (st->failed)
+		return MR_EDB;
+	if (st->nspend == BATCH) {
+		sqlite3_stmt *s = st->st[S_STEP_BATCH];
+
+		for (i = 0; i < BATCH; i++)
+			bind_step(st, s, (int)i * STEP_COLS, i);
+		if (step_done(s))
+			return db_fail(st, "writing step rows");
+	} else {
+		for (i = 0; i < st->nspend; i++) {
+			sqlite3_stmt *s = st->st[S_STEP];
+
+			bind_step(st, s, 0, i);
+			if (step_done(s))
+				return db_fail(st, "writing a step row");
+		}
+	}
+	st->nspend = 0;
+	st->salen = 0;
+	return 0;
+}
+
+/* Everything waiting in memory goes to the file (the open transaction). */
+static int flush_pending(mr_store *st)
+{
+	if (flush_steps(st) || flush_vmas(st) || vrow_flush(st))
+		return MR_EDB;
+	return 0;
+}
+
 int mr_store_commit(mr_store *st)
 {
-	if (st->failed || vrow_flush(st))
+	if (st->failed || flush_pending(st))
 		return MR_EDB;
 	if (st->in_tx && exec_sql(st, "COMMIT"))
 		return MR_EDB;
@@ -611,42 +871,25 @@ int mr_store_commit(mr_store *st)
 
 int mr_store_step(mr_store *st, const mr_step_row *r)
 {
-	sqlite3_stmt *s = st->st[S_STEP];
-	char dig[17];
+	struct pstep *p;
 	int i;
 
 	if (st->failed)
 		return MR_EDB;
+	p = &st->spend[st->nspend];
+	p->row = *r;
+	p->kind = arena_put(st, r->kind);
+	p->name = arena_put(st, r->name);
+	p->args = arena_put(st, r->args);
+	p->verdict = arena_put(st, r->verdict);
+	if (p->kind == UINT64_MAX || p->name == UINT64_MAX ||
+	    p->args == UINT64_MAX || p->verdict == UINT64_MAX)
+		return db_fail(st, "out of memory");
 	for (i = 0; i < 16; i++)
-		dig[i] = "0123456789abcdef"[(r->digest >> (60 - 4 * i)) & 0xf];
-	dig[16] = 0;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)r->step);
-	sqlite3_bind_int64(s, 2, r->pid);
-	sqlite3_bind_int64(s, 3, r->tid);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->line);
-	if (r->ts >= 0)
-		sqlite3_bind_int64(s, 5, r->ts);
-	else
-		sqlite3_bind_null(s, 5);
-	bind_text_or_null(s, 6, r->kind);
-	bind_text_or_null(s, 7, r->name);
-	bind_text_or_null(s, 8, r->args);
-	if (r->has_ret)
-		sqlite3_bind_int64(s, 9, r->ret);
-	else
-		sqlite3_bind_null(s, 9);
-	if (r->has_pred)
-		sqlite3_bind_int64(s, 10, r->predicted);
-	else
-		sqlite3_bind_null(s, 10);
-	bind_text_or_null(s, 11, r->verdict);
-	sqlite3_bind_text(s, 12, dig, 16, SQLITE_TRANSIENT);
-	if (r->vmas >= 0)
-		sqlite3_bind_int64(s, 13, r->vmas);
-	else
-		sqlite3_bind_null(s, 13);
-	if (step_done(s))
-		return db_fail(st, "writing a step row");
+		st->digs[st->nspend][i] =
+			"0123456789abcdef"[(r->digest >> (60 - 4 * i)) & 0xf];
+	if (++st->nspend == BATCH && flush_steps(st))
+		return MR_EDB;
 	if (++st->since_commit >= MR_STORE_COMMIT_EVERY)
 		return mr_store_commit(st);
 	return 0;
@@ -710,7 +953,7 @@ int mr_store_close(mr_store *st, int finished)
 	if (!st)
 		return 0;
 	if (st->db && st->st[S_STEP]) {
-		vrow_flush(st);
+		flush_pending(st);
 		if (st->in_tx &&
 		    exec_sql(st, st->failed ? "ROLLBACK" : "COMMIT"))
 			rc = MR_EDB;
