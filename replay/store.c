@@ -56,7 +56,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
 	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
-		     "gate,from_step) VALUES(?,?,?,?,?,?,?,?)",
+		     "gate,from_step,to_step) VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
 	[S_MM_DROP] = "DELETE FROM mm WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
@@ -106,6 +106,18 @@ struct open_row {
 	uint64_t from; /* the step it was opened */
 };
 
+/* The open row of an mm (its scalars change with every brk). */
+struct mrow {
+	int64_t pid;		  /* owner */
+	uint64_t start_brk, brk;  /* brk area */
+	uint64_t mmap_base;	  /* mmap_base */
+	uint64_t from;		  /* from_step */
+	int64_t rowid;		  /* its row once written, else 0 */
+	uint8_t open;		  /* the mm is alive */
+	uint8_t known, brk_known; /* state known, brk known */
+	uint8_t gate;		  /* [vsyscall] shown */
+};
+
 /* A VMA row not yet closed. */
 struct vrow {
 	int64_t mm, pid;       /* address space and its owner */
@@ -137,13 +149,14 @@ struct mr_store {
 	int in_tx;		    /* a transaction is open */
 	int failed;		    /* a write failed */
 	uint64_t step;		    /* step of the changes now reported */
+	uint64_t last_step;	    /* the last step row stored */
 	struct vrow *vrows;	    /* live VMA rows (cookie = index + 1) */
 	size_t capv;		    /* slots in vrows */
 	uint32_t vfree;		    /* first free slot + 1, 0 if none */
 	uint64_t since_commit;	    /* steps since the last commit */
 	struct open_row *tasks;	    /* open task rows, sorted by pid */
 	size_t ntasks, captasks;
-	struct open_row *mm_rows; /* open mm row per mm id */
+	struct mrow *mm_rows; /* open mm row per mm id */
 	size_t cap_mm_rows;
 	struct vpend {
 		struct vrow r; /* a closed row */
@@ -692,17 +705,50 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 	r->from = st->step;
 }
 
+/* INSERT mm row ID, closed at TO (0: still alive). */
+static int mrow_write(mr_store *st, uint32_t id, struct mrow *r, uint64_t to)
+{
+	sqlite3_stmt *s = st->st[S_MM_ADD];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, r->pid);
+	sqlite3_bind_int(s, 3, r->known);
+	if (r->brk_known) {
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)r->start_brk);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)r->brk);
+	} else {
+		sqlite3_bind_null(s, 4);
+		sqlite3_bind_null(s, 5);
+	}
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->mmap_base);
+	sqlite3_bind_int(s, 7, r->gate);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)r->from);
+	if (to)
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)to);
+	else
+		sqlite3_bind_null(s, 9);
+	if (step_done(s))
+		return db_fail(st, "writing an mm row");
+	if (!to)
+		r->rowid = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/*
+ * An mm's row is written once, when it closes (like VMA rows), or at a
+ * commit while still open; a row written open is closed by UPDATE.
+ */
 static void j_mm(void *ctx, const mr_mm *mm, int alive)
 {
 	mr_store *st = ctx;
 	uint32_t id = mr_mm_id(mm);
-	sqlite3_stmt *s = st->st[S_MM_ADD];
+	struct mrow *r;
 
 	if (st->failed)
 		return;
 	if (id >= st->cap_mm_rows) {
 		size_t cap = st->cap_mm_rows ? st->cap_mm_rows : 64;
-		struct open_row *n;
+		struct mrow *n;
 
 		while (cap <= id)
 			cap *= 2;
@@ -716,29 +762,38 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 		st->mm_rows = n;
 		st->cap_mm_rows = cap;
 	}
-	if (st->mm_rows[id].rowid)
-		close_row(st, S_MM_CLOSE, &st->mm_rows[id]);
+	r = &st->mm_rows[id];
+	if (r->open && r->rowid) {
+		struct open_row o = {id, r->rowid, r->from};
+
+		close_row(st, S_MM_CLOSE, &o);
+	} else if (r->open && r->from != st->step) {
+		mrow_write(st, id, r, st->step);
+	}
+	r->open = 0;
+	r->rowid = 0;
 	if (!alive)
 		return;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, mr_mm_owner(mm));
-	sqlite3_bind_int(s, 3, mr_mm_known(mm));
-	if (mr_mm_brk_known(mm)) {
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)mr_mm_start_brk(mm));
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)mr_mm_brk(mm));
-	} else {
-		sqlite3_bind_null(s, 4);
-		sqlite3_bind_null(s, 5);
-	}
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)mr_mm_mmap_base(mm));
-	sqlite3_bind_int(s, 7, mr_mm_has_gate(mm));
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)st->step);
-	if (step_done(s)) {
-		db_fail(st, "writing an mm row");
-		return;
-	}
-	st->mm_rows[id].rowid = sqlite3_last_insert_rowid(st->db);
-	st->mm_rows[id].from = st->step;
+	r->pid = mr_mm_owner(mm);
+	r->known = (uint8_t)mr_mm_known(mm);
+	r->brk_known = (uint8_t)mr_mm_brk_known(mm);
+	r->start_brk = r->brk_known ? mr_mm_start_brk(mm) : 0;
+	r->brk = r->brk_known ? mr_mm_brk(mm) : 0;
+	r->mmap_base = mr_mm_mmap_base(mm);
+	r->gate = (uint8_t)mr_mm_has_gate(mm);
+	r->from = st->step;
+	r->open = 1;
+}
+
+/* Write every open mm row not yet in the file. */
+static int mrow_flush(mr_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->cap_mm_rows && !st->failed; i++)
+		if (st->mm_rows[i].open && !st->mm_rows[i].rowid)
+			mrow_write(st, (uint32_t)i, &st->mm_rows[i], 0);
+	return st->failed ? MR_EDB : 0;
 }
 
 void mr_store_journal(mr_store *st, mr_journal *j)
@@ -792,7 +847,9 @@ static void bind_step(mr_store *st, sqlite3_stmt *s, int base, size_t i)
 	const struct pstep *p = &st->spend[i];
 	const mr_step_row *r = &p->row;
 
-	sqlite3_bind_int64(s, base + 1, (sqlite3_int64)r->step);
+	/* NULL: the rowid SQLite appends with, which is the step (checked in
+	 * mr_store_step()); an explicit key would cost a uniqueness probe. */
+	sqlite3_bind_null(s, base + 1);
 	sqlite3_bind_int64(s, base + 2, r->pid);
 	sqlite3_bind_int64(s, base + 3, r->tid);
 	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)r->line);
@@ -850,7 +907,8 @@ static int flush_steps(mr_store *st)
 /* Everything waiting in memory goes to the file (the open transaction). */
 static int flush_pending(mr_store *st)
 {
-	if (flush_steps(st) || flush_vmas(st) || vrow_flush(st))
+	if (flush_steps(st) || flush_vmas(st) || vrow_flush(st) ||
+	    mrow_flush(st))
 		return MR_EDB;
 	return 0;
 }
@@ -876,6 +934,13 @@ int mr_store_step(mr_store *st, const mr_step_row *r)
 
 	if (st->failed)
 		return MR_EDB;
+	if (r->step != st->last_step + 1) {
+		set_err(st, "%s: step %" PRIu64 " stored after step %" PRIu64,
+			st->path, r->step, st->last_step);
+		st->failed = 1;
+		return MR_EDB;
+	}
+	st->last_step = r->step;
 	p = &st->spend[st->nspend];
 	p->row = *r;
 	p->kind = arena_put(st, r->kind);
