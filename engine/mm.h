@@ -207,6 +207,15 @@ int64_t mr_mm_brk_call(mr_mm *mm, uint64_t addr, int64_t recorded);
 int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t advice,
 		      int64_t recorded);
 /*
+ * mlock (HAS_FLAGS 0) and mlock2 (FLAGS: MLOCK_ONFAULT), munlock,
+ * mlockall (MCL_*), munlockall.
+ */
+int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
+		    int has_flags, int64_t recorded);
+int64_t mr_mm_munlock(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded);
+int64_t mr_mm_mlockall(mr_mm *mm, uint64_t flags, int64_t recorded);
+int64_t mr_mm_munlockall(mr_mm *mm, int64_t recorded);
+/*
  * mremap. NEW_ADDR is read only with MREMAP_FIXED or MREMAP_DONTUNMAP.
  * A recorded address that differs from the prediction is applied as a
  * resize in place (when it is ADDR) or a move there.

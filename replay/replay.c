@@ -418,6 +418,20 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		pred = mr_mm_madvise(mm, ev->arg[0], ev->arg[1], ev->arg[2],
 				     rec);
 		break;
+	case MR_SYS_MLOCK:
+	case MR_SYS_MLOCK2:
+		pred = mr_mm_mlock(mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				   ev->sys == MR_SYS_MLOCK2, rec);
+		break;
+	case MR_SYS_MUNLOCK:
+		pred = mr_mm_munlock(mm, ev->arg[0], ev->arg[1], rec);
+		break;
+	case MR_SYS_MLOCKALL:
+		pred = mr_mm_mlockall(mm, ev->arg[0], rec);
+		break;
+	case MR_SYS_MUNLOCKALL:
+		pred = mr_mm_munlockall(mm, rec);
+		break;
 	case MR_SYS_MREMAP:
 		pred = mr_mm_mremap(mm, ev->arg[0], ev->arg[1], ev->arg[2],
 				    ev->arg[3], ev->arg[4], rec);
@@ -526,6 +540,11 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_BRK:
 		case MR_SYS_MREMAP:
 		case MR_SYS_MADVISE:
+		case MR_SYS_MLOCK:
+		case MR_SYS_MLOCK2:
+		case MR_SYS_MUNLOCK:
+		case MR_SYS_MLOCKALL:
+		case MR_SYS_MUNLOCKALL:
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;

@@ -1,0 +1,189 @@
+/*
+ * mlock.c - mlock(2), mlock2(2), munlock(2), mlockall(2), munlockall(2):
+ * VM_LOCKED and VM_LOCKONFAULT on VMAs (split and merge like mprotect)
+ * and on mm->def_flags (MCL_FUTURE).
+ *
+ * Mirrors Linux 6.18 mm/mlock.c: do_mlock, apply_vma_lock_flags,
+ * mlock_fixup, apply_mlockall_flags. RLIMIT_MEMLOCK is not checked: the
+ * model takes the caller to have CAP_IPC_LOCK (the recorder runs as
+ * root), and the page population that follows a lock is not modelled.
+ */
+#include "engine/engine_int.h"
+
+#include <errno.h>
+
+#define MLOCK_ONFAULT_ 0x01
+#define MCL_CURRENT_ 1
+#define MCL_FUTURE_ 2
+#define MCL_ONFAULT_ 4
+
+#define LOCKED_MASK (MR_VM_LOCKED | MR_VM_LOCKONFAULT)
+
+/* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked. */
+static int lock_skips(const mr_vma *v, uint64_t nf)
+{
+	return nf == v->flags || (v->flags & (MR_VM_SPECIAL | MR_VM_HUGETLB));
+}
+
+/*
+ * apply_vma_lock_flags(): LOCK (0, VM_LOCKED, or with VM_LOCKONFAULT) on
+ * [start, start + len). DRY=1 computes the result only. A hole stops the
+ * walk with ENOMEM, the VMAs before it staying changed.
+ */
+static int64_t lock_run(mr_mm *mm, uint64_t start, uint64_t len, uint64_t lock,
+			int dry)
+{
+	uint64_t end = start + len, nstart = start, tmp;
+	mr_vma *v, *prev;
+	const mr_vma *dprev; /* dry run: prev as the real run would see it */
+	mr_vma sim;	     /* dry run: storage for that prev */
+	size_t count = mm->tree.count;
+
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	v = mr_vma_tree_find(&mm->tree, start);
+	if (!v)
+		return -ENOMEM;
+	prev = start > v->start ? v : mr_vma_prev(v);
+	dprev = prev;
+	tmp = v->start;
+	while (v && v->start < end) {
+		uint64_t nf = (v->flags & ~LOCKED_MASK) | lock;
+		uint64_t pend = v->end < end ? v->end : end;
+		int e;
+
+		if (v->start != tmp)
+			return -ENOMEM;
+		if (v->start > nstart)
+			nstart = v->start;
+		if (dry) {
+			const mr_vma *last = v;
+
+			if (lock_skips(v, nf))
+				sim = *v;
+			else if (mr_vma_modify_dry(mm, dprev, v, nstart, pend,
+						   nf, &sim, &last, &count))
+				return -ENOMEM;
+			dprev = &sim;
+			tmp = sim.end;
+			nstart = tmp;
+			v = mr_vma_next(last);
+			continue;
+		}
+		if (lock_skips(v, nf)) {
+			prev = v;
+		} else {
+			prev = mr_vma_modify(mm, prev, v, nstart, pend, nf, 1,
+					     &e);
+			if (!prev)
+				return e;
+		}
+		tmp = prev->end;
+		nstart = tmp;
+		v = mr_vma_next(prev);
+	}
+	return tmp < end ? -ENOMEM : 0;
+}
+
+/* Predict, then apply where the kernel did what the model says. */
+static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
+			 int64_t recorded)
+{
+	uint64_t start = addr & MR_PAGE_MASK;
+	int64_t pred;
+
+	/* do_mlock(): the range widens to whole pages, never EINVAL. */
+	len = MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK));
+	if (recorded == MR_RESULT_UNKNOWN)
+		return lock_run(mm, start, len, lock, 0);
+	pred = lock_run(mm, start, len, lock, 1);
+	if (recorded == pred || recorded == 0 || recorded == -ENOMEM)
+		lock_run(mm, start, len, lock, 0);
+	return pred;
+}
+
+int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
+		    int has_flags, int64_t recorded)
+{
+	uint64_t lock = MR_VM_LOCKED;
+
+	if (has_flags) { /* mlock2() */
+		if (flags & ~(uint64_t)MLOCK_ONFAULT_)
+			return -EINVAL;
+		if (flags & MLOCK_ONFAULT_)
+			lock |= MR_VM_LOCKONFAULT;
+	}
+	return lock_call(mm, addr, len, lock, recorded);
+}
+
+int64_t mr_mm_munlock(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
+{
+	return lock_call(mm, addr, len, 0, recorded);
+}
+
+/*
+ * apply_mlockall_flags(): mm->def_flags for MCL_FUTURE, then, unless only
+ * MCL_FUTURE was given, every VMA gets the new lock bits (munlockall:
+ * none). Errors (a merge cannot fail here: whole VMAs never split) are
+ * ignored, as the kernel ignores them.
+ */
+static void lockall_apply(mr_mm *mm, uint64_t flags)
+{
+	uint64_t add = 0;
+	mr_vma *v, *prev = NULL;
+
+	mm->def_flags &= ~LOCKED_MASK;
+	if (flags & MCL_FUTURE_) {
+		mm->def_flags |= MR_VM_LOCKED;
+		if (flags & MCL_ONFAULT_)
+			mm->def_flags |= MR_VM_LOCKONFAULT;
+		if (!(flags & MCL_CURRENT_)) {
+			mr_mm_rehash(mm);
+			return;
+		}
+	}
+	mr_mm_rehash(mm);
+	if (flags & MCL_CURRENT_) {
+		add = MR_VM_LOCKED;
+		if (flags & MCL_ONFAULT_)
+			add |= MR_VM_LOCKONFAULT;
+	}
+	for (v = mr_vma_tree_first(&mm->tree); v;) {
+		uint64_t nf = (v->flags & ~LOCKED_MASK) | add;
+		mr_vma *n;
+		int e;
+
+		if (lock_skips(v, nf)) {
+			prev = v;
+		} else {
+			n = mr_vma_modify(mm, prev, v, v->start, v->end, nf, 1,
+					  &e);
+			prev = n ? n : v;
+		}
+		v = mr_vma_next(prev);
+	}
+}
+
+int64_t mr_mm_mlockall(mr_mm *mm, uint64_t flags, int64_t recorded)
+{
+	int64_t pred = 0;
+
+	if (!flags ||
+	    (flags & ~(uint64_t)(MCL_CURRENT_ | MCL_FUTURE_ | MCL_ONFAULT_)) ||
+	    flags == MCL_ONFAULT_)
+		pred = -EINVAL;
+	if (recorded == MR_RESULT_UNKNOWN)
+		recorded = pred;
+	if (recorded == 0)
+		lockall_apply(mm, flags);
+	return pred;
+}
+
+int64_t mr_mm_munlockall(mr_mm *mm, int64_t recorded)
+{
+	if (recorded == MR_RESULT_UNKNOWN || recorded == 0)
+		lockall_apply(mm, 0);
+	return 0;
+}
