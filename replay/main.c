@@ -18,6 +18,7 @@
 #include "replay/record.h"
 #include "replay/replay.h"
 #include "replay/store.h"
+#include "replay/verify.h"
 
 static const char usage_text[] =
 	"usage: mmreplay <command> [options]\n"
@@ -31,6 +32,8 @@ static const char usage_text[] =
 	"statement\n"
 	"  record [-o DIR] [--every-syscall] -- CMD    capture a program with "
 	"ground truth\n"
+	"  verify DIR                                  fidelity report of a "
+	"capture\n"
 	"\n"
 	"Run 'mmreplay <command> --help' for a command's options; "
 	"docs/cli.md has them all.\n";
@@ -391,6 +394,8 @@ int main(int argc, char **argv)
 		return cmd_maps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "verify"))
+		return mr_cmd_verify(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "record"))
 		return mr_record_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

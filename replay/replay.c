@@ -7,8 +7,10 @@
  */
 #include "replay/replay.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,6 +68,10 @@ struct replay {
 	char *err;
 	size_t errlen;
 	int bad; /* unusable input seen */
+	/* per-syscall snapshots in the snapshot directory: (tid << 40) |
+	 * line, sorted */
+	uint64_t *linesnaps;
+	size_t nlinesnaps, caplinesnaps;
 };
 
 void mr_replay_opts_default(mr_replay_opts *o)
@@ -390,6 +396,33 @@ static void mark_gone(struct replay *r)
 static void flush_held(struct replay *r, int32_t pid);
 static void apply(struct replay *r, const mr_event *ev);
 
+/* Per-syscall figures for the fidelity report. */
+static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
+			     int64_t rec)
+{
+	mr_sys_stats *s = &r->sum->sys[ev->sys];
+	int ok = pred == rec && pred != MR_PRED_NONE;
+
+	s->calls++;
+	if (rec == MR_RESULT_UNKNOWN)
+		return;
+	s->recorded++;
+	if (pred != MR_PRED_NONE)
+		s->predicted++;
+	s->matched += (uint64_t)ok;
+	if (rec < 0 && rec > -4096) {
+		s->errnos++;
+		s->errnos_ok += (uint64_t)ok;
+	} else if ((ev->sys == MR_SYS_MMAP && !(ev->arg[3] & 0x100010)) ||
+		   (ev->sys == MR_SYS_MREMAP && (ev->arg[3] & 1) &&
+		    !(ev->arg[3] & 2))) {
+		/* mmap without MAP_FIXED or MAP_FIXED_NOREPLACE, mremap
+		 * with MREMAP_MAYMOVE and without MREMAP_FIXED */
+		s->addrs++;
+		s->addrs_ok += (uint64_t)ok;
+	}
+}
+
 static const char *memory_syscall(struct replay *r, const mr_event *ev,
 				  mr_mm *mm, int64_t *pred_out)
 {
@@ -440,6 +473,7 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		return "ignored";
 	}
 	*pred_out = pred;
+	count_prediction(r, ev, pred, rec);
 	if (pred == MR_PRED_NONE || rec == MR_RESULT_UNKNOWN)
 		return "unpredicted";
 	r->sum->predicted++;
@@ -458,18 +492,91 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 	}
 }
 
+/* ---- per-syscall snapshots ---- */
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index DIR's TID.line.L.maps files. */
+static int scan_line_snaps(struct replay *r, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		int tid, n = 0;
+		unsigned long long line;
+
+		if (sscanf(e->d_name, "%d.line.%llu.maps%n", &tid, &line, &n) !=
+			    2 ||
+		    e->d_name[n] || tid <= 0 || line >= (1ull << 40))
+			continue;
+		if (r->nlinesnaps == r->caplinesnaps) {
+			size_t cap = r->caplinesnaps ? r->caplinesnaps * 2 : 64;
+			uint64_t *nb = realloc(r->linesnaps, cap * sizeof(*nb));
+
+			if (!nb) {
+				closedir(d);
+				return MR_ENOMEM;
+			}
+			r->linesnaps = nb;
+			r->caplinesnaps = cap;
+		}
+		r->linesnaps[r->nlinesnaps++] = ((uint64_t)tid << 40) | line;
+	}
+	closedir(d);
+	qsort(r->linesnaps, r->nlinesnaps, sizeof(*r->linesnaps), u64_cmp);
+	return 0;
+}
+
+/* Compare the model with the snapshot taken after EV, if there is one. */
+static void check_line_snapshot(struct replay *r, const mr_event *ev)
+{
+	uint64_t key = ((uint64_t)(uint32_t)ev->pid << 40) | ev->line;
+	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
+	char what[64], *diff = NULL;
+	size_t nl = 0, kl = 0, km = 0;
+
+	if (!r->nlinesnaps || !mm || !mr_mm_known(mm) ||
+	    !bsearch(&key, r->linesnaps, r->nlinesnaps, sizeof(key), u64_cmp))
+		return;
+	snprintf(what, sizeof(what), "line.%" PRIu64, ev->line);
+	if (mr_snap_compare(mm, r->o->snapdir, ev->pid, what, &diff, &nl, &kl,
+			    &km) < 0)
+		return;
+	r->sum->line_snaps++;
+	r->sum->vma_lines += kl;
+	r->sum->vma_matched += kl - km;
+	if (!nl) {
+		r->sum->line_matched++;
+	} else {
+		snprintf(what, sizeof(what), "%zu maps lines differ", nl);
+		report_divergence(r, "line snapshot", "snap maps", what, diff);
+	}
+	free(diff);
+}
+
 static void check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 {
 	char *diff = NULL, what[64];
-	size_t nl = 0;
+	size_t nl = 0, kl = 0, km = 0;
 	int rc;
 
 	if (!r->o->snapdir || !mm || !mr_mm_known(mm))
 		return;
-	rc = mr_snap_compare_exit(mm, r->o->snapdir, ev->pid, &diff, &nl);
+	rc = mr_snap_compare(mm, r->o->snapdir, ev->pid, "exit", &diff, &nl,
+			     &kl, &km);
 	if (rc < 0)
 		return;
 	r->sum->snapshots++;
+	r->sum->vma_lines += kl;
+	r->sum->vma_matched += kl - km;
 	if (rc == 0) {
 		r->sum->snap_matched++;
 	} else {
@@ -627,6 +734,8 @@ static void apply(struct replay *r, const mr_event *ev)
 	default:
 		break;
 	}
+	if (ev->kind == MR_EV_SYSCALL)
+		check_line_snapshot(r, ev);
 	if (mr_machine_ntasks(r->m) < ntasks_before)
 		mark_gone(r);
 	mr_machine_check(r->m, r->o->full_check, on_violation, r);
@@ -794,6 +903,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 		"/%" PRIu64 " matched\n",
 		s->predicted, s->matched, s->seeded, s->snap_matched,
 		s->snapshots);
+	if (s->line_snaps)
+		fprintf(out,
+			"per-syscall snapshots %" PRIu64 "/%" PRIu64
+			" matched\n",
+			s->line_matched, s->line_snaps);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
@@ -837,6 +951,11 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	if (o->snapdir &&
 	    (rc = mr_snap_load_files(r.m, o->snapdir, err, errlen))) {
+		ret = 2;
+		goto out;
+	}
+	if (o->snapdir && scan_line_snaps(&r, o->snapdir)) {
+		snprintf(err, errlen, "out of memory");
 		ret = 2;
 		goto out;
 	}
@@ -893,6 +1012,7 @@ out:
 	free(r.held);
 	free(r.fds);
 	free(r.pids);
+	free(r.linesnaps);
 	mr_machine_free(r.m);
 	mr_reader_free(r.rd);
 	return ret;

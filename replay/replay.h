@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "engine/mm.h"
+#include "formats/event.h"
 
 enum mr_replay_mode {
 	MR_MODE_PARSE = 1, /* read events only */
@@ -41,6 +42,19 @@ typedef struct mr_replay_opts {
 	void *on_step_ctx; /* passed to on_step */
 } mr_replay_opts;
 
+/* What the model predicted of one syscall's recorded results. */
+typedef struct mr_sys_stats {
+	uint64_t calls;	    /* applied to a modelled address space */
+	uint64_t recorded;  /* ... with a recorded result */
+	uint64_t predicted; /* predicted, with a recorded result */
+	uint64_t matched;   /* ... equal */
+	uint64_t addrs;	    /* kernel-chosen addresses (mmap without
+			       MAP_FIXED, mremap with MREMAP_MAYMOVE) */
+	uint64_t addrs_ok;  /* ... predicted */
+	uint64_t errnos;    /* recorded failures */
+	uint64_t errnos_ok; /* ... predicted */
+} mr_sys_stats;
+
 typedef struct mr_replay_summary {
 	uint64_t events;       /* events read */
 	uint64_t steps;	       /* steps applied */
@@ -54,6 +68,11 @@ typedef struct mr_replay_summary {
 	uint64_t seeded;       /* exec snapshots used */
 	uint64_t warnings;     /* skipped input lines */
 	uint64_t lines;	       /* trace lines read */
+	uint64_t line_snaps;   /* per-syscall snapshots compared */
+	uint64_t line_matched; /* ... that matched */
+	uint64_t vma_lines;    /* kernel maps lines in the snapshots compared */
+	uint64_t vma_matched;  /* ... that the model had */
+	mr_sys_stats sys[MR_SYS__COUNT]; /* per memory syscall */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -297,21 +297,25 @@ char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen)
 }
 
 /*
- * Compare MM with the exit snapshot of PID. Returns -1 when there is no
- * snapshot, 0 when it matches, 1 when it differs (*diff gets a line diff:
- * '-' lines are the kernel's, '+' lines the model's; free it).
+ * Compare MM with the maps snapshot DIR/PID.WHAT.maps (WHAT: "exit",
+ * "line.L"). Returns -1 when there is no snapshot, 0 when it matches, 1
+ * when it differs (*diff gets a line diff: '-' lines are the kernel's,
+ * '+' lines the model's; free it). *nlines gets the number of differing
+ * lines; *klines and *kmissed (when not NULL) the kernel's lines and how
+ * many of them the model lacks.
  */
-int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
-			 char **diff, size_t *nlines)
+int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
+		    const char *what, char **diff, size_t *nlines,
+		    size_t *klines, size_t *kmissed)
 {
 	char p[4096];
-	size_t klen, mlen, dlen = 0, dcap = 0, differ = 0;
+	size_t klen, mlen, dlen = 0, dcap = 0, differ = 0, kl = 0, km = 0;
 	char *kern, *model, *d = NULL;
 	const char *a, *b;
 
 	*diff = NULL;
 	*nlines = 0;
-	if (!mr_snap_path(p, sizeof(p), dir, pid, "exit", "maps"))
+	if (!mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
 		return -1;
 	kern = slurp(p, &klen);
 	model = mr_snap_model_maps(mm, &mlen);
@@ -330,6 +334,8 @@ int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 		unsigned long long as = strtoull(a, NULL, 16);
 		unsigned long long bs = strtoull(b, NULL, 16);
 
+		if (*a)
+			kl++;
 		if (*a && *b && al == bl && !memcmp(a, b, al)) {
 			a += al + (ae ? 1 : 0);
 			b += bl + (be ? 1 : 0);
@@ -337,6 +343,7 @@ int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 		}
 		differ++;
 		if (*a && (!*b || as <= bs)) {
+			km++;
 			diff_add(&d, &dlen, &dcap, '-', a, al);
 			a += al + (ae ? 1 : 0);
 			if (*b && as == bs) {
@@ -344,6 +351,8 @@ int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 				b += bl + (be ? 1 : 0);
 			}
 		} else {
+			if (*a)
+				kl--; /* counted again on the next round */
 			diff_add(&d, &dlen, &dcap, '+', b, bl);
 			b += bl + (be ? 1 : 0);
 		}
@@ -352,7 +361,17 @@ int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 	free(model);
 	*diff = d;
 	*nlines = differ;
+	if (klines)
+		*klines = kl;
+	if (kmissed)
+		*kmissed = km;
 	return differ ? 1 : 0;
+}
+
+int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
+			 char **diff, size_t *nlines)
+{
+	return mr_snap_compare(mm, dir, pid, "exit", diff, nlines, NULL, NULL);
 }
 
 int mr_snap_load_files(mr_machine *m, const char *dir, char *err, size_t errlen)

@@ -76,6 +76,23 @@ sed -i '1s/ r--p / rw-p /' "$ex"
 "$bin" replay div/trace.strace --snapshots div/snap --db div2.db >out 2>err; expect "snapshot divergence" 1 $? "exit snapshot" out
 "$bin" query div2.db "select kind from divergence" >out; expect "snapshot divergence stored" 0 $? "^exit snapshot$" out
 
+# verify: a capture with per-syscall snapshots matches everywhere (exit 0,
+# the figures counted); a snapshot changed to disagree makes it exit 1 and
+# name the step, the trace line and the differing maps lines.
+ml=$top/traces/mlock
+"$bin" verify "$ml" >out 2>err; expect "verify clean" 0 $? "^per-syscall snapshots matched +29/29$" out
+grep -qE "^errnos predicted +4/4$" out; expect "verify counts errnos" 0 $?
+grep -qE "^mlockall +3 +3/3 +0/0 +1/1$" out; expect "verify per syscall" 0 $?
+mkdir -p vbad && cp -r "$ml/snap" vbad/ && cp "$ml/trace.strace.zst" vbad/
+lsnap=$(ls vbad/snap/*.line.*.maps | sort -t. -k3 -n | tail -1)
+lline=$(basename "$lsnap" | cut -d. -f3)
+sed -i '1s/ r--p / rw-p /' "$lsnap"
+"$bin" verify vbad >out 2>err; expect "verify mismatch" 1 $? "^per-syscall snapshots matched +28/29$" out
+grep -qE "^divergence: step [0-9]+, .* line $lline, pid [0-9]+: line snapshot" out; expect "verify names the line" 0 $?
+grep -qE "^-.* rw-p " out; expect "verify shows the kernel line" 0 $?
+"$bin" verify >out 2>err; expect "verify without DIR" 2 $? "exactly one DIR" err
+"$bin" verify /nonexistent >out 2>err; expect "verify missing capture" 2 $? "/nonexistent/trace.strace.zst" err
+
 # Usage errors exit 2.
 "$bin" >out 2>err; expect "no command" 2 $? "usage" err
 "$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
