@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Golden replay of one bundled capture: the replay must be clean (exit 0),
-# every exit snapshot must match the model exactly, and two runs must give
-# byte-identical summaries and step tables (digests included).
+# every exit snapshot must match the model exactly, `mmreplay verify` must
+# find every snapshot, maps line, result, address and errno matched, and
+# two runs must give byte-identical summaries and step tables (digests
+# included).
 #   run_capture.sh MMREPLAY CAPTURE_DIR WORK_DIR
 set -euo pipefail
 bin=$1 cap=$2 work=$3
@@ -34,4 +36,14 @@ cmp "$out1" "$out2" || { echo "FAIL: summaries differ between runs"; exit 1; }
 q='select step,pid,tid,line,ts,kind,name,args,ret,predicted,verdict,digest,vmas from step order by step'
 cmp <("$bin" query "$db1" "$q") <("$bin" query "$db2" "$q") ||
 	{ echo "FAIL: step tables differ between runs"; exit 1; }
+set +e
+"$bin" verify "$cap" >"$work/$name.verify" 2>&1
+rc=$?
+set -e
+if [ "$rc" -ne 0 ]; then
+	cat "$work/$name.verify"
+	echo "FAIL: verify of $cap exited $rc"
+	exit 1
+fi
+sed -n '1,8p' "$work/$name.verify"
 echo "ok: $name, $want/$want exit snapshots"
