@@ -76,6 +76,15 @@ struct mr_machine {
 	mr_file *files;	       /* files[id - 1] */
 	uint32_t *file_of_str; /* indexed by string id, 0 if none */
 	uint32_t nfiles, capfiles, cap_file_of_str;
+	/* devices and inodes known for " (deleted)" names (the capture's
+	 * file table may list several files of one name) */
+	struct mr_deleted {
+		uint32_t path_id;	       /* the deleted name */
+		uint32_t dev_major, dev_minor; /* device */
+		uint64_t inode;		       /* inode */
+		int used;		       /* given to an unlinked file */
+	} * deleted;
+	size_t ndeleted, capdeleted;
 	uint32_t next_ofd;	/* last ofd id given */
 	uint32_t next_anon_vma; /* last anon_vma id given */
 	uint32_t next_mm;	/* last mm id given */

@@ -55,6 +55,8 @@ uint64_t mr_vma_hash(const mr_mm *mm, const mr_vma *v)
 	h = hash_combine(h, v->pgoff);
 	h = hash_combine(h, v->flags & ~MR_VM_SOFTDIRTY);
 	h = hash_combine(h, v->file);
+	if (v->file && v->file <= mm->m->nfiles)
+		h = hash_combine(h, mm->m->files[v->file - 1].path_id);
 	h = hash_combine(h, v->ofd);
 	h = hash_combine(h, v->anon_vma);
 	h = hash_combine(h, ((uint64_t)v->name << 16) | v->kind);
@@ -122,6 +124,7 @@ void mr_machine_free(mr_machine *m)
 	free(m->str);
 	free(m->stridx);
 	free(m->files);
+	free(m->deleted);
 	free(m->file_of_str);
 	free(m->tasks);
 	free(m->touched);
@@ -203,6 +206,40 @@ const char *mr_machine_string(const mr_machine *m, uint32_t id)
 
 /* ---- files ---- */
 
+static int is_deleted(const char *p)
+{
+	size_t n = strlen(p);
+
+	return n >= 10 && !strcmp(p + n - 10, " (deleted)");
+}
+
+/* Remember a device and inode known for a deleted name. */
+static void deleted_note(mr_machine *m, uint32_t sid, uint32_t major,
+			 uint32_t minor, uint64_t inode)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndeleted; i++)
+		if (m->deleted[i].path_id == sid &&
+		    m->deleted[i].inode == inode)
+			return;
+	if (m->ndeleted == m->capdeleted) {
+		size_t cap = m->capdeleted ? m->capdeleted * 2 : 16;
+		struct mr_deleted *n = realloc(m->deleted, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		m->deleted = n;
+		m->capdeleted = cap;
+	}
+	m->deleted[m->ndeleted].path_id = sid;
+	m->deleted[m->ndeleted].dev_major = major;
+	m->deleted[m->ndeleted].dev_minor = minor;
+	m->deleted[m->ndeleted].inode = inode;
+	m->deleted[m->ndeleted].used = 0;
+	m->ndeleted++;
+}
+
 uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 			 uint32_t dev_minor, uint64_t inode)
 {
@@ -225,6 +262,8 @@ uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 		m->file_of_str = n;
 		m->cap_file_of_str = cap;
 	}
+	if (inode && is_deleted(path))
+		deleted_note(m, sid, dev_major, dev_minor, inode);
 	if (m->file_of_str[sid]) {
 		f = &m->files[m->file_of_str[sid] - 1];
 		if (!f->inode && inode) {
@@ -245,11 +284,111 @@ uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 	}
 	f = &m->files[m->nfiles++];
 	f->path = m->str[sid - 1];
+	f->path_id = sid;
 	f->dev_major = dev_major;
 	f->dev_minor = dev_minor;
 	f->inode = inode;
 	m->file_of_str[sid] = m->nfiles;
 	return m->nfiles;
+}
+
+/* The file a path names: absolute, or the unique "/PATH" suffix. */
+static uint32_t file_named(mr_machine *m, const char *path)
+{
+	size_t n = strlen(path), i;
+	uint32_t id = 0;
+
+	if (path[0] == '/') {
+		for (i = 0; i < m->nfiles; i++)
+			if (!strcmp(m->files[i].path, path))
+				return (uint32_t)i + 1;
+		return 0;
+	}
+	for (i = 0; i < m->nfiles; i++) {
+		const char *p = m->files[i].path;
+		size_t pl = strlen(p);
+
+		if (pl > n && p[pl - n - 1] == '/' &&
+		    !strcmp(p + pl - n, path) && !is_deleted(p)) {
+			if (id)
+				return 0; /* more than one: cannot tell */
+			id = (uint32_t)i + 1;
+		}
+	}
+	return id;
+}
+
+/* Every VMA of file ID, in every mm, leaves (BEGIN) or re-enters the
+ * history and the digest. */
+static void file_vmas_change(mr_machine *m, uint32_t id, int begin)
+{
+	mr_mm *mm;
+	mr_vma *v;
+
+	for (mm = m->mms; mm; mm = mm->next_mm)
+		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
+			if (v->file == id) {
+				if (begin)
+					mr_vma_change_begin(mm, v);
+				else
+					mr_vma_change_end(mm, v, 0);
+			}
+}
+
+int mr_machine_file_unlink(mr_machine *m, const char *path)
+{
+	uint32_t id, dsid, old;
+	char *dn;
+	size_t n;
+	mr_file *f;
+
+	if (!path || !*path || !(id = file_named(m, path)))
+		return 0;
+	f = &m->files[id - 1];
+	if (is_deleted(f->path))
+		return 0;
+	n = strlen(f->path);
+	dn = malloc(n + 11);
+	if (!dn)
+		return 0;
+	memcpy(dn, f->path, n);
+	memcpy(dn + n, " (deleted)", 11);
+	/* The capture's file table may know the deleted name's device and
+	 * inode (files.tsv): the entry becomes this file's. */
+	old = mr_machine_file(m, dn, 0, 0, 0);
+	free(dn);
+	if (!old)
+		return 0;
+	f = &m->files[id - 1];
+	dsid = m->files[old - 1].path_id;
+	if (!f->inode) {
+		/* Of the inodes known for the deleted name, the lowest not
+		 * given yet: files made one after another get increasing
+		 * inode numbers (a guess, see docs/fidelity.md). */
+		struct mr_deleted *best = NULL;
+		size_t i;
+
+		for (i = 0; i < m->ndeleted; i++) {
+			struct mr_deleted *d = &m->deleted[i];
+
+			if (d->path_id == dsid && !d->used &&
+			    (!best || d->inode < best->inode))
+				best = d;
+		}
+		if (best) {
+			best->used = 1;
+			f->dev_major = best->dev_major;
+			f->dev_minor = best->dev_minor;
+			f->inode = best->inode;
+		}
+	}
+	file_vmas_change(m, id, 1);
+	m->file_of_str[f->path_id] = 0;
+	m->file_of_str[dsid] = id;
+	f->path = m->str[dsid - 1];
+	f->path_id = dsid;
+	file_vmas_change(m, id, 0);
+	return 1;
 }
 
 const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id)

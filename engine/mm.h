@@ -75,6 +75,7 @@ typedef struct mr_journal {
 /* A file as the maps show it. */
 typedef struct mr_file {
 	const char *path;   /* path as printed */
+	uint32_t path_id;   /* its string id */
 	uint32_t dev_major; /* device major, 0 when unknown */
 	uint32_t dev_minor; /* device minor */
 	uint64_t inode;	    /* inode number, 0 when unknown */
@@ -105,6 +106,15 @@ const char *mr_machine_string(const mr_machine *m, uint32_t id);
 uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 			 uint32_t dev_minor, uint64_t inode);
 const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id);
+
+/*
+ * PATH was unlinked: the maps of the file now print " (deleted)" after
+ * its name, and a later open of PATH is another file. A relative PATH
+ * (the trace does not show the working directory) names the one file
+ * whose path ends in "/PATH", when there is exactly one. Returns 1 when
+ * a file was renamed.
+ */
+int mr_machine_file_unlink(mr_machine *m, const char *path);
 
 /* A fresh open file description id. */
 uint32_t mr_machine_new_ofd(mr_machine *m);

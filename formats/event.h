@@ -44,11 +44,13 @@ enum mr_sysno {
 	MR_SYS_EXECVEAT,
 	MR_SYS_EXIT,
 	MR_SYS_EXIT_GROUP,
-	MR_SYS_OPEN,   /* open(path, flags[, mode]) */
-	MR_SYS_OPENAT, /* openat(dirfd, path, flags[, mode]) */
-	MR_SYS_CLOSE,  /* close(fd) */
-	MR_SYS_DUP,    /* dup(fd) */
-	MR_SYS_DUP2,   /* dup2(old, new) and dup3(old, new, flags) */
+	MR_SYS_OPEN,	 /* open(path, flags[, mode]) */
+	MR_SYS_OPENAT,	 /* openat(dirfd, path, flags[, mode]) */
+	MR_SYS_CLOSE,	 /* close(fd) */
+	MR_SYS_DUP,	 /* dup(fd) */
+	MR_SYS_DUP2,	 /* dup2(old, new) and dup3(old, new, flags) */
+	MR_SYS_UNLINK,	 /* unlink(path) */
+	MR_SYS_UNLINKAT, /* unlinkat(dirfd, path, flags) */
 	MR_SYS__COUNT
 };
 
@@ -118,6 +120,7 @@ typedef struct mr_event {
  *   exit, exit_group status
  *   open        flags (str = path)  openat dirfd flags (str = path)
  *   close, dup  fd                  dup2/dup3 oldfd newfd
+ *   unlink      (str = path)        unlinkat dirfd (str = path) flags
  */
 
 #endif

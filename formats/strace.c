@@ -333,6 +333,8 @@ const char *mr_sysno_name(int sys)
 		[MR_SYS_CLOSE] = "close",
 		[MR_SYS_DUP] = "dup",
 		[MR_SYS_DUP2] = "dup2",
+		[MR_SYS_UNLINK] = "unlink",
+		[MR_SYS_UNLINKAT] = "unlinkat",
 	};
 
 	if (sys < 0 || sys >= MR_SYS__COUNT)

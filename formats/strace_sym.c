@@ -458,6 +458,8 @@ static const struct sym syms[] = {
 	S(SYSCALL, dup, MR_SYS_DUP),
 	S(SYSCALL, dup2, MR_SYS_DUP2),
 	S(SYSCALL, dup3, MR_SYS_DUP2),
+	S(SYSCALL, unlink, MR_SYS_UNLINK),
+	S(SYSCALL, unlinkat, MR_SYS_UNLINKAT),
 };
 
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))

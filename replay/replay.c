@@ -354,6 +354,24 @@ static void on_open(struct replay *r, int32_t tgid, const mr_event *ev)
 	e->writable = (flags & O_ACCMODE_) != 0;
 }
 
+/* unlink/unlinkat of a file: its mappings print " (deleted)". */
+static void on_unlink(struct replay *r, const mr_event *ev)
+{
+	char buf[4096];
+	const char *path = ev->str;
+
+	if (ev->ret_kind != MR_RET_VALUE || ev->ret != 0 || !path ||
+	    (ev->sys == MR_SYS_UNLINKAT && (ev->arg[1] & 0x200)))
+		return; /* failed, or AT_REMOVEDIR */
+	/* unlinkat relative to a directory fd that -y names */
+	if (ev->sys == MR_SYS_UNLINKAT && path[0] != '/' && ev->fd_path &&
+	    ev->fd_path[0] == '/' &&
+	    (size_t)snprintf(buf, sizeof(buf), "%s/%s", ev->fd_path, path) <
+		    sizeof(buf))
+		path = buf;
+	mr_machine_file_unlink(r->m, path);
+}
+
 static void on_dup(struct replay *r, int32_t tgid, const mr_event *ev)
 {
 	struct fd_ent *old, *n, copy;
@@ -708,6 +726,10 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_DUP:
 		case MR_SYS_DUP2:
 			on_dup(r, r->cur_tgid, ev);
+			break;
+		case MR_SYS_UNLINK:
+		case MR_SYS_UNLINKAT:
+			on_unlink(r, ev);
 			break;
 		default:
 			break;
