@@ -803,6 +803,15 @@ static void test_strace_decode__every_modelled_syscall(void **state)
 		 MR_SYS_DUP2,
 		 3,
 		 {3, 11, 02000000}},
+		{"unlink(\"/tmp/mr-unlink/a\") = 0", MR_SYS_UNLINK, 0, {0}},
+		{"unlinkat(3</tmp/mr-unlink>, \"b\", 0) = 0",
+		 MR_SYS_UNLINKAT,
+		 2,
+		 {3, 0}},
+		{"unlinkat(AT_FDCWD, \"d\", AT_REMOVEDIR) = 0",
+		 MR_SYS_UNLINKAT,
+		 2,
+		 {(uint64_t)-100, 0x200}},
 		{"mmap(NULL, 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|21<<"
 		 "MAP_HUGE_SHIFT, -1, 0) = 0x7fc5d23ed000",
 		 MR_SYS_MMAP,
@@ -1338,6 +1347,7 @@ static void test_strace_sysno_name__names(void **state)
 	assert_string_equal(mr_sysno_name(MR_SYS_MMAP), "mmap");
 	assert_string_equal(mr_sysno_name(MR_SYS_EXIT_GROUP), "exit_group");
 	assert_string_equal(mr_sysno_name(MR_SYS_DUP2), "dup2");
+	assert_string_equal(mr_sysno_name(MR_SYS_UNLINKAT), "unlinkat");
 	assert_string_equal(mr_sysno_name(MR_SYS_OTHER), "other");
 	assert_string_equal(mr_sysno_name(-1), "?");
 	assert_string_equal(mr_sysno_name(MR_SYS__COUNT), "?");
