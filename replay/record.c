@@ -458,10 +458,11 @@ int mr_record_main(int argc, char **argv)
 		"by the watcher); "
 		"%llu trace lines; %zu holds: %lu exec + %lu exit + %lu line "
 		"snapshots, "
-		"%lu failed-execve holds dropped, %lu unmatched%s\n",
+		"%lu failed-execve holds and %lu of the launcher's own calls "
+		"dropped, %lu unmatched%s\n",
 		o.cmd[0], code, po.nproc, ntasks, unseen,
 		(unsigned long long)po.lines, w.nholds, ty.exec, ty.exit,
-		ty.line, ty.failed_exec, ty.extra,
+		ty.line, ty.failed_exec, ty.launcher, ty.extra,
 		w.have_stack == 0
 			? " (holds told apart by length: no /proc/TID/stack)"
 			: "");

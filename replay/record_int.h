@@ -138,6 +138,7 @@ struct tally {
 	unsigned long exec, exit, line; /* snapshots kept */
 	unsigned long failed_exec;	/* failed-execve holds dropped */
 	unsigned long extra;		/* holds without a trace call */
+	unsigned long launcher;		/* line holds of the launcher */
 	unsigned long missed;		/* trace calls without a good hold */
 };
 

@@ -157,11 +157,36 @@ static const char *nr_name(int nr)
 	return "?";
 }
 
+/*
+ * The launcher: the first process runs `mmreplay record __exec` until its
+ * execve of the command (the first delayed exec of that tid). Returns the
+ * launcher's tid and sets *until to that execve's line (0 when none).
+ */
+static pid_t launcher_of(const struct post *po, uint64_t *until)
+{
+	pid_t tid = 0;
+	size_t k;
+
+	*until = 0;
+	for (k = 0; k < po->ncalls && !tid; k++)
+		if (mr_rec_held_class(po->calls[k].nr, 1) == HC_EXEC &&
+		    !po->calls[k].delayed)
+			tid = po->calls[k].tid;
+	for (k = 0; k < po->ncalls && tid; k++)
+		if (po->calls[k].tid == tid && po->calls[k].delayed &&
+		    mr_rec_held_class(po->calls[k].nr, 1) == HC_EXEC &&
+		    (!*until || po->calls[k].line < *until))
+			*until = po->calls[k].line;
+	return tid;
+}
+
 /* Pair holds with trace calls, group by group (tid, class). */
 void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty)
 {
 	size_t i = 0, j = 0;
 	char name[96];
+	uint64_t launcher_until;
+	pid_t launcher = launcher_of(po, &launcher_until);
 
 	qsort(w->holds, w->nholds, sizeof(*w->holds), cmp_hold);
 	qsort(po->calls, po->ncalls, sizeof(*po->calls), cmp_call);
@@ -278,6 +303,14 @@ void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty)
 				snprintf(name, sizeof(name), "%d.exit",
 					 (int)tid);
 				ty->exit++;
+			} else if (tid == launcher &&
+				   (!launcher_until ||
+				    c->line < launcher_until)) {
+				/* The launcher's own calls: no model state
+				 * to compare them with. */
+				settle(w->snapdir, h, NULL);
+				ty->launcher++;
+				continue;
 			} else {
 				snprintf(name, sizeof(name), "%d.line.%llu",
 					 (int)tid, (unsigned long long)c->line);
