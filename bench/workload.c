@@ -20,6 +20,10 @@
  *           mremap moves): list of [start, end)
  *   heap    brk0 .. brk0 + 64 MiB
  *
+ * With --no-touch it never writes to its pages, so that a replay without
+ * the model's "assume written" default (--no-assume-written) knows every
+ * VMA's anon_vma state from the trace alone.
+ *
  * No malloc and no stdio: glibc's allocator would share the brk heap.
  */
 #include <errno.h>
@@ -72,6 +76,9 @@ static uint64_t rng;
 
 static unsigned long n_calls, n_fail, n_fail_meant, n_touch, n_touch_fault;
 static sigjmp_buf touch_jmp;
+/* --no-touch: never write to a page (strace cannot show the writes, and
+ * a written VMA gets an anon_vma that changes later merges) */
+static int no_touch;
 
 static uint64_t rnd(void)
 {
@@ -562,13 +569,15 @@ int main(int argc, char **argv)
 	const char *tmp = getenv("TMPDIR");
 	struct sigaction sa;
 
-	if (argc < 2 || argc > 3) {
-		put("usage: mr_workload SEED [N]\n");
+	if (argc < 2 || argc > 4 ||
+	    (argc == 4 && strcmp(argv[3], "--no-touch"))) {
+		put("usage: mr_workload SEED [N [--no-touch]]\n");
 		return 2;
 	}
 	rng = strtoull(argv[1], NULL, 0);
-	if (argc == 3)
+	if (argc >= 3)
 		n = strtoul(argv[2], NULL, 0);
+	no_touch = argc == 4;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_segv;
 	sigaction(SIGSEGV, &sa, NULL);
@@ -628,7 +637,7 @@ int main(int argc, char **argv)
 			op_madvise();
 		else if (r < 96)
 			op_bad();
-		else
+		else if (!no_touch)
 			touch();
 	}
 	unlink(path);

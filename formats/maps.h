@@ -51,4 +51,22 @@ void mr_maps_release(mr_maps *m);
 int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
 		     char *errbuf, size_t errlen);
 
+/*
+ * The per-syscall snapshots of a capture as one stream (snap/lines.maps.zst,
+ * see snapstream.c): read them in the order they were written.
+ */
+typedef struct mr_snapstream mr_snapstream;
+
+int mr_snapstream_open(mr_snapstream **out, const char *path, char *errbuf,
+		       size_t errlen);
+/*
+ * The next snapshot: its tid, trace line and maps text (valid until the
+ * next call). Returns 1, 0 at the end, or MR_ECORRUPT / MR_EIO /
+ * MR_ENOMEM (mr_snapstream_errmsg() names the file and line).
+ */
+int mr_snapstream_next(mr_snapstream *s, int32_t *tid, uint64_t *line,
+		       const char **text);
+const char *mr_snapstream_errmsg(const mr_snapstream *s);
+void mr_snapstream_free(mr_snapstream *s);
+
 #endif

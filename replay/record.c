@@ -433,7 +433,12 @@ int mr_record_main(int argc, char **argv)
 		fprintf(stderr, "record: cannot write %s/files.tsv\n", snap);
 		failed = 1;
 	}
-	if (mr_rec_compress_file(trace, zst) < 0) {
+	if (o.every && mr_rec_pack_lines(snap, &ty.line) < 0) {
+		fprintf(stderr, "record: cannot write %s/lines.maps.zst\n",
+			snap);
+		failed = 1;
+	}
+	if (mr_rec_compress_file(trace, zst, 0) < 0) {
 		fprintf(stderr, "record: cannot write %s\n", zst);
 		failed = 1;
 	} else {

@@ -1,6 +1,7 @@
 /*
  * record_post.c - after the recorded run: pair holds with trace lines and
- * name the snapshots, write snap/files.tsv, compress the trace.
+ * name the snapshots, pack the per-syscall ones into snap/lines.maps.zst,
+ * write snap/files.tsv, compress the trace.
  */
 #include "replay/record_int.h"
 
@@ -471,7 +472,7 @@ out_free:
 
 /* ---- compression ---- */
 
-int mr_rec_compress_file(const char *src, const char *dst)
+int mr_rec_compress_file(const char *src, const char *dst, int long_window)
 {
 	char tmp[PATH_MAX];
 	size_t icap = ZSTD_CStreamInSize(), ocap = ZSTD_CStreamOutSize();
@@ -485,6 +486,12 @@ int mr_rec_compress_file(const char *src, const char *dst)
 	if (!ib || !ob || !cx || !in || !out)
 		goto out_close;
 	ZSTD_CCtx_setParameter(cx, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	if (long_window) {
+		/* 128 MiB back: the default limit of every decoder */
+		ZSTD_CCtx_setParameter(cx, ZSTD_c_enableLongDistanceMatching,
+				       1);
+		ZSTD_CCtx_setParameter(cx, ZSTD_c_windowLog, 27);
+	}
 	ZSTD_CCtx_setParameter(cx, ZSTD_c_checksumFlag, 1);
 	for (;;) {
 		size_t n = fread(ib, 1, icap, in);
@@ -520,5 +527,97 @@ out_close:
 		rc = -1;
 	if (rc < 0)
 		unlink(tmp);
+	return rc;
+}
+
+/* ---- snap/lines.maps.zst ---- */
+
+struct lsnap {
+	unsigned long long line; /* trace line */
+	int tid;		 /* the task */
+};
+
+static int cmp_lsnap(const void *a, const void *b)
+{
+	const struct lsnap *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->tid > y->tid) - (x->tid < y->tid);
+}
+
+/*
+ * The per-syscall snapshots SNAPDIR/TID.line.L.maps become one stream,
+ * SNAPDIR/lines.maps.zst (formats/snapstream.c): in trace-line order,
+ * each after a "==> TID.line.L <==" header, compressed with a long window
+ * so that the near-identical snapshots cost a few bytes each. *N gets
+ * their number.
+ */
+int mr_rec_pack_lines(const char *snapdir, unsigned long *n)
+{
+	char path[PATH_MAX], plain[PATH_MAX], zst[PATH_MAX], buf[65536];
+	struct lsnap *v = NULL;
+	size_t nv = 0, cap = 0, k, got;
+	struct dirent *e;
+	DIR *d = opendir(snapdir);
+	FILE *out, *in;
+	int rc = -1;
+
+	*n = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		int tid, len = 0;
+		unsigned long long line;
+
+		if (sscanf(e->d_name, "%d.line.%llu.maps%n", &tid, &line,
+			   &len) != 2 ||
+		    e->d_name[len])
+			continue;
+		if (grow((void **)&v, &cap, nv, sizeof(*v)) < 0) {
+			closedir(d);
+			free(v);
+			return -1;
+		}
+		v[nv].line = line;
+		v[nv++].tid = tid;
+	}
+	closedir(d);
+	if (!nv) {
+		free(v);
+		return 0;
+	}
+	qsort(v, nv, sizeof(*v), cmp_lsnap);
+	mr_rec_pathf(plain, sizeof(plain), "%s/lines.maps", snapdir);
+	mr_rec_pathf(zst, sizeof(zst), "%s/lines.maps.zst", snapdir);
+	out = fopen(plain, "w");
+	if (!out)
+		goto out_free;
+	for (k = 0; k < nv; k++) {
+		mr_rec_pathf(path, sizeof(path), "%s/%d.line.%llu.maps",
+			     snapdir, v[k].tid, v[k].line);
+		in = fopen(path, "r");
+		if (!in)
+			break;
+		fprintf(out, "==> %d.line.%llu <==\n", v[k].tid, v[k].line);
+		while ((got = fread(buf, 1, sizeof(buf), in)) > 0)
+			fwrite(buf, 1, got, out);
+		fclose(in);
+	}
+	if (fclose(out) != 0 || k < nv ||
+	    mr_rec_compress_file(plain, zst, 1) < 0) {
+		unlink(plain);
+		goto out_free;
+	}
+	unlink(plain);
+	for (k = 0; k < nv; k++) {
+		mr_rec_pathf(path, sizeof(path), "%s/%d.line.%llu.maps",
+			     snapdir, v[k].tid, v[k].line);
+		unlink(path);
+	}
+	*n = nv;
+	rc = 0;
+out_free:
+	free(v);
 	return rc;
 }

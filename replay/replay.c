@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "formats/maps.h"
 #include "formats/reader.h"
 #include "replay/replay_int.h"
 #include "replay/store.h"
@@ -72,6 +73,16 @@ struct replay {
 	 * line, sorted */
 	uint64_t *linesnaps;
 	size_t nlinesnaps, caplinesnaps;
+	/* ... or all of them in one stream (snap/lines.maps.zst) */
+	mr_snapstream *ls;
+	int ls_have;	     /* the next snapshot is read */
+	uint64_t ls_key;     /* its (tid << 40) | line */
+	const char *ls_text; /* its text */
+	struct stashed {
+		uint64_t key; /* a snapshot passed in the stream */
+		char *text;   /* before its step came (held events) */
+	} * stash;
+	size_t nstash, capstash;
 };
 
 void mr_replay_opts_default(mr_replay_opts *o)
@@ -553,21 +564,116 @@ static int scan_line_snaps(struct replay *r, const char *dir)
 	return 0;
 }
 
+/* The stream's snapshots kept for events applied after their line. */
+#define MAX_STASH 256
+
+static void stash_put(struct replay *r, uint64_t key, const char *text)
+{
+	char *t = strdup(text);
+
+	if (!t)
+		return;
+	if (r->nstash == MAX_STASH) { /* the oldest is never wanted */
+		free(r->stash[0].text);
+		memmove(&r->stash[0], &r->stash[1],
+			(r->nstash - 1) * sizeof(*r->stash));
+		r->nstash--;
+	}
+	if (r->nstash == r->capstash) {
+		size_t cap = r->capstash ? r->capstash * 2 : 16;
+		struct stashed *n = realloc(r->stash, cap * sizeof(*n));
+
+		if (!n) {
+			free(t);
+			return;
+		}
+		r->stash = n;
+		r->capstash = cap;
+	}
+	r->stash[r->nstash].key = key;
+	r->stash[r->nstash++].text = t;
+}
+
+/*
+ * The stream's snapshot for KEY, malloc'd, or NULL when there is none.
+ * Snapshots come in trace-line order, as events mostly do; those passed
+ * over wait in the stash.
+ */
+static char *stream_take(struct replay *r, uint64_t key)
+{
+	size_t i;
+
+	for (i = 0; i < r->nstash; i++)
+		if (r->stash[i].key == key) {
+			char *t = r->stash[i].text;
+
+			memmove(&r->stash[i], &r->stash[i + 1],
+				(r->nstash - i - 1) * sizeof(*r->stash));
+			r->nstash--;
+			return t;
+		}
+	for (;;) {
+		if (!r->ls_have) {
+			int32_t tid;
+			uint64_t line;
+			int rc = mr_snapstream_next(r->ls, &tid, &line,
+						    &r->ls_text);
+
+			if (rc < 0) {
+				snprintf(r->err, r->errlen, "%s",
+					 mr_snapstream_errmsg(r->ls));
+				r->bad = 1;
+			}
+			if (rc <= 0) {
+				mr_snapstream_free(r->ls);
+				r->ls = NULL;
+				return NULL;
+			}
+			r->ls_key = ((uint64_t)(uint32_t)tid << 40) | line;
+			r->ls_have = 1;
+		}
+		if (r->ls_key == key) {
+			r->ls_have = 0;
+			return strdup(r->ls_text);
+		}
+		if ((r->ls_key & ((1ull << 40) - 1)) >
+		    (key & ((1ull << 40) - 1)))
+			return NULL; /* not there yet */
+		stash_put(r, r->ls_key, r->ls_text);
+		r->ls_have = 0;
+	}
+}
+
 /* Compare the model with the snapshot taken after EV, if there is one. */
 static void check_line_snapshot(struct replay *r, const mr_event *ev)
 {
 	uint64_t key = ((uint64_t)(uint32_t)ev->pid << 40) | ev->line;
 	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
-	char what[64], *diff = NULL;
+	char what[64], *diff = NULL, *text;
 	size_t nl = 0, kl = 0, km = 0;
+	int rc;
 
-	if (!r->nlinesnaps || !mm || !mr_mm_known(mm) ||
-	    !bsearch(&key, r->linesnaps, r->nlinesnaps, sizeof(key), u64_cmp))
-		return;
-	snprintf(what, sizeof(what), "line.%" PRIu64, ev->line);
-	if (mr_snap_compare(mm, r->o->snapdir, ev->pid, what, &diff, &nl, &kl,
-			    &km) < 0)
-		return;
+	if (r->ls || r->nstash) {
+		text = stream_take(r, key);
+		if (!text)
+			return;
+		rc = mm && mr_mm_known(mm)
+			     ? mr_snap_compare_text(mm, text, &diff, &nl, &kl,
+						    &km)
+			     : -1;
+		free(text);
+		if (rc < 0)
+			return;
+	} else {
+		if (!r->nlinesnaps || !mm || !mr_mm_known(mm) ||
+		    !bsearch(&key, r->linesnaps, r->nlinesnaps, sizeof(key),
+			     u64_cmp))
+			return;
+		snprintf(what, sizeof(what), "line.%" PRIu64, ev->line);
+		if (mr_snap_compare(mm, r->o->snapdir, ev->pid, what, &diff,
+				    &nl, &kl, &km) < 0)
+			return;
+	}
 	r->sum->line_snaps++;
 	r->sum->vma_lines += kl;
 	r->sum->vma_matched += kl - km;
@@ -976,10 +1082,20 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		ret = 2;
 		goto out;
 	}
-	if (o->snapdir && scan_line_snaps(&r, o->snapdir)) {
-		snprintf(err, errlen, "out of memory");
-		ret = 2;
-		goto out;
+	if (o->snapdir) {
+		char lp[4096];
+
+		snprintf(lp, sizeof(lp), "%s/lines.maps.zst", o->snapdir);
+		if (access(lp, R_OK) == 0) {
+			if (mr_snapstream_open(&r.ls, lp, err, errlen)) {
+				ret = 2;
+				goto out;
+			}
+		} else if (scan_line_snaps(&r, o->snapdir)) {
+			snprintf(err, errlen, "out of memory");
+			ret = 2;
+			goto out;
+		}
 	}
 	while (!r.stop && !r.bad && (rc = mr_reader_next(r.rd, &ev)) == 1) {
 		sum->events++;
@@ -1035,6 +1151,10 @@ out:
 	free(r.fds);
 	free(r.pids);
 	free(r.linesnaps);
+	mr_snapstream_free(r.ls);
+	while (r.nstash)
+		free(r.stash[--r.nstash].text);
+	free(r.stash);
 	mr_machine_free(r.m);
 	mr_reader_free(r.rd);
 	return ret;

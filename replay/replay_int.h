@@ -18,6 +18,8 @@ char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen);
 int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
 		    const char *what, char **diff, size_t *nlines,
 		    size_t *klines, size_t *kmissed);
+int mr_snap_compare_text(const mr_mm *mm, const char *kern, char **diff,
+			 size_t *nlines, size_t *klines, size_t *kmissed);
 int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 			 char **diff, size_t *nlines);
 int mr_snap_load_files(mr_machine *m, const char *dir, char *err,

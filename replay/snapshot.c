@@ -308,22 +308,35 @@ int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
 		    const char *what, char **diff, size_t *nlines,
 		    size_t *klines, size_t *kmissed)
 {
-	char p[4096];
-	size_t klen, mlen, dlen = 0, dcap = 0, differ = 0, kl = 0, km = 0;
-	char *kern, *model, *d = NULL;
-	const char *a, *b;
+	char p[4096], *kern;
+	size_t klen;
+	int rc;
 
 	*diff = NULL;
 	*nlines = 0;
 	if (!mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
 		return -1;
 	kern = slurp(p, &klen);
-	model = mr_snap_model_maps(mm, &mlen);
-	if (!kern || !model) {
-		free(kern);
-		free(model);
+	if (!kern)
 		return -1;
-	}
+	rc = mr_snap_compare_text(mm, kern, diff, nlines, klines, kmissed);
+	free(kern);
+	return rc;
+}
+
+/* Same, with the kernel's maps as text KERN. */
+int mr_snap_compare_text(const mr_mm *mm, const char *kern, char **diff,
+			 size_t *nlines, size_t *klines, size_t *kmissed)
+{
+	size_t mlen, dlen = 0, dcap = 0, differ = 0, kl = 0, km = 0;
+	char *model, *d = NULL;
+	const char *a, *b;
+
+	*diff = NULL;
+	*nlines = 0;
+	model = mr_snap_model_maps(mm, &mlen);
+	if (!model)
+		return -1;
 	/* A plain line diff: walk both, resynchronising on start address. */
 	a = kern;
 	b = model;
@@ -357,7 +370,6 @@ int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
 			b += bl + (be ? 1 : 0);
 		}
 	}
-	free(kern);
 	free(model);
 	*diff = d;
 	*nlines = differ;

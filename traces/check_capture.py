@@ -9,8 +9,10 @@ with its own small strace parser and checks that
     launcher's undelayed first one is 1 and has none), and nothing else is
     named exec;
   - every exit_group of TID has snap/TID.exit.*;
-  - with --every-syscall captures, every delayed memory call has
-    snap/TID.line.L.maps;
+  - with --every-syscall captures, every delayed memory call but the
+    launcher's own (before it execs the command) has its line snapshot,
+    snap/TID.line.L.maps or a part of snap/lines.maps.zst (which must be
+    in trace-line order);
   - every snapshot has its four files (maps, smaps, status, stat; line
     snapshots: maps), no .hold.* leftovers remain;
   - an exec snapshot shows the state right after exec: no [heap], no
@@ -85,15 +87,35 @@ def parse(trace_text):
         yield n, pid, name, ret, delayed, body
 
 
-def maps_lines(path):
-    with open(path) as f:
-        for line in f:
-            parts = line.split(None, 5)
-            if len(parts) < 5:
-                continue
-            lo, hi = (int(x, 16) for x in parts[0].split("-"))
-            name = parts[5].rstrip("\n") if len(parts) > 5 else ""
-            yield lo, hi, parts[3], int(parts[4]), name, parts[1]
+def maps_lines(path, text=None):
+    if text is None:
+        with open(path) as f:
+            text = f.read()
+    for line in text.splitlines():
+        parts = line.split(None, 5)
+        if len(parts) < 5:
+            continue
+        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+        name = parts[5].rstrip("\n") if len(parts) > 5 else ""
+        yield lo, hi, parts[3], int(parts[4]), name, parts[1]
+
+
+def read_stream(path):
+    """snap/lines.maps.zst: {"TID.line.L": maps text}, in stream order."""
+    text = subprocess.run(["zstd", "-dc", path], check=True,
+                          capture_output=True, text=True).stdout
+    out, cur, order = {}, None, []
+    for line in text.splitlines(keepends=True):
+        m = re.match(r"^==> (\d+\.line\.\d+) <==$", line.rstrip("\n"))
+        if m:
+            cur = m.group(1)
+            out[cur] = ""
+            order.append(int(cur.split(".")[2]))
+            continue
+        if cur is None:
+            raise ValueError("%s: data before the first header" % path)
+        out[cur] += line
+    return out, order
 
 
 def check(cap):
@@ -102,7 +124,15 @@ def check(cap):
     text = subprocess.run(["zstd", "-dc", os.path.join(cap, "trace.strace.zst")],
                           check=True, capture_output=True, text=True).stdout
     files = set(os.listdir(snap))
+    stream = {}
+    if "lines.maps.zst" in files:
+        files.discard("lines.maps.zst")
+        stream, order = read_stream(os.path.join(snap, "lines.maps.zst"))
+        if order != sorted(order):
+            errs.append("lines.maps.zst is not in trace-line order")
     want = {}        # snapshot base name -> kind
+    launcher = None  # the first process, before it execs the command
+    launched = False
     exec_path = {}   # TID.exec.N -> path from the trace
     last_brk = {}    # pid -> last brk result
     execs = exits = lines = failed = 0
@@ -110,6 +140,10 @@ def check(cap):
     pending_path = {}
     for n, pid, name, ret, delayed, body in parse(text):
         if name in ("execve", "execveat"):
+            if launcher is None:
+                launcher = pid
+            if pid == launcher and delayed and ret == "0":
+                launched = True
             if ret == "0":
                 # Numbered among all successful ones; the launcher's
                 # (strace's undelayed start) has no snapshot.
@@ -123,7 +157,8 @@ def check(cap):
         elif name == "exit_group":
             want["%d.exit" % pid] = "exit"
             exits += 1
-        elif name in LINE_CALLS and delayed:
+        elif name in LINE_CALLS and delayed and \
+                not (pid == launcher and not launched):
             want["%d.line.%d" % (pid, n)] = ("line", name, ret, args_of(body))
             lines += 1
         if name == "brk" and ret and ret.startswith("0x"):
@@ -137,6 +172,8 @@ def check(cap):
             continue
         base, ext = f.rsplit(".", 1)
         have.setdefault(base, set()).add(ext)
+    for base in stream:
+        have.setdefault(base, set()).add("maps")
     for base, kind in sorted(want.items()):
         exts = {"maps"} if kind != "exec" and kind != "exit" else \
             {"maps", "smaps", "status", "stat"}
@@ -151,7 +188,7 @@ def check(cap):
         if base not in have:
             continue
         mp = os.path.join(snap, base + ".maps")
-        ml = list(maps_lines(mp))
+        ml = list(maps_lines(mp, stream.get(base)))
         tid = int(base.split(".")[0])
         if kind == "exec":
             names = [x[4] for x in ml]
@@ -202,7 +239,8 @@ def check(cap):
     for base in have:
         if "maps" not in have[base]:
             continue
-        for lo, hi, dev, ino, name, _ in maps_lines(os.path.join(snap, base + ".maps")):
+        for lo, hi, dev, ino, name, _ in maps_lines(os.path.join(snap, base + ".maps"),
+                                                     stream.get(base)):
             if ino and (name, dev, ino) not in known:
                 errs.append("files.tsv lacks %s %s %d" % (name, dev, ino))
                 break
