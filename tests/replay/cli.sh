@@ -84,12 +84,22 @@ ml=$top/traces/mlock
 grep -qE "^errnos predicted +4/4$" out; expect "verify counts errnos" 0 $?
 grep -qE "^mlockall +3 +3/3 +0/0 +1/1$" out; expect "verify per syscall" 0 $?
 mkdir -p vbad && cp -r "$ml/snap" vbad/ && cp "$ml/trace.strace.zst" vbad/
-lsnap=$(ls vbad/snap/*.line.*.maps | sort -t. -k3 -n | tail -1)
-lline=$(basename "$lsnap" | cut -d. -f3)
-sed -i '1s/ r--p / rw-p /' "$lsnap"
+zstd -dcq vbad/snap/lines.maps.zst >vbad/lines.maps
+hdr=$(grep -n '^==> ' vbad/lines.maps | tail -1)
+lline=$(echo "$hdr" | sed 's/.*\.line\.\([0-9]*\) <==$/\1/')
+n=$(echo "$hdr" | cut -d: -f1)
+sed -i "$((n + 1))s/ r--p / rw-p /" vbad/lines.maps
+rm vbad/snap/lines.maps.zst && zstd -q --long=27 vbad/lines.maps -o vbad/snap/lines.maps.zst
 "$bin" verify vbad >out 2>err; expect "verify mismatch" 1 $? "^per-syscall snapshots matched +28/29$" out
 grep -qE "^divergence: step [0-9]+, .* line $lline, pid [0-9]+: line snapshot" out; expect "verify names the line" 0 $?
 grep -qE "^-.* rw-p " out; expect "verify shows the kernel line" 0 $?
+# The same snapshots as separate files are read too.
+mkdir -p vfiles && cp -r "$ml/snap" vfiles/ && cp "$ml/trace.strace.zst" vfiles/ && rm vfiles/snap/lines.maps.zst
+awk '/^==> /{f="vfiles/snap/" $2 ".maps"; next} {print > f}' vbad/lines.maps
+"$bin" verify vfiles >out 2>err; expect "verify reads line files" 1 $? "^per-syscall snapshots matched +28/29$" out
+# A stream that is not one.
+echo "7f0000000000-7f0000001000 r--p 00000000 00:00 0" | zstd -q >vfiles/snap/lines.maps.zst
+"$bin" verify vfiles >out 2>err; expect "verify bad stream" 2 $? "lines.maps.zst:1:1: expected a '==> TID.line.L <==' header" err
 "$bin" verify >out 2>err; expect "verify without DIR" 2 $? "exactly one DIR" err
 "$bin" verify /nonexistent >out 2>err; expect "verify missing capture" 2 $? "/nonexistent/trace.strace.zst" err
 
