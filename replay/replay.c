@@ -560,7 +560,9 @@ static int scan_line_snaps(struct replay *r, const char *dir)
 		r->linesnaps[r->nlinesnaps++] = ((uint64_t)tid << 40) | line;
 	}
 	closedir(d);
-	qsort(r->linesnaps, r->nlinesnaps, sizeof(*r->linesnaps), u64_cmp);
+	if (r->nlinesnaps)
+		qsort(r->linesnaps, r->nlinesnaps, sizeof(*r->linesnaps),
+		      u64_cmp);
 	return 0;
 }
 
