@@ -1,7 +1,8 @@
 /*
  * mlock.c - mlock(2), mlock2(2), munlock(2), mlockall(2), munlockall(2):
  * VM_LOCKED and VM_LOCKONFAULT on VMAs (split and merge like mprotect)
- * and on mm->def_flags (MCL_FUTURE).
+ * and on mm->def_flags (MCL_FUTURE); and mseal(2), VM_SEALED, which
+ * walks ranges the same way.
  *
  * Mirrors Linux 6.18 mm/mlock.c: do_mlock, apply_vma_lock_flags,
  * mlock_fixup, apply_mlockall_flags. RLIMIT_MEMLOCK is not checked: the
@@ -186,4 +187,75 @@ int64_t mr_mm_munlockall(mr_mm *mm, int64_t recorded)
 	if (recorded == MR_RESULT_UNKNOWN || recorded == 0)
 		lockall_apply(mm, 0);
 	return 0;
+}
+
+/* ---- mseal ---- */
+
+/*
+ * mseal(2) (mm/mseal.c do_mseal): VM_SEALED on every VMA of
+ * [start, start + len), which must hold no hole; VMAs split and merge like
+ * mprotect. Sealed VMAs then refuse munmap, mprotect, mremap, MAP_FIXED
+ * over them and the discarding madvise advices on read-only anonymous
+ * memory. The seal is set, never cleared.
+ */
+static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
+			 uint64_t flags, int dry)
+{
+	uint64_t len = MR_PAGE_ALIGN(len_in), end, cur, prev_end;
+	mr_vma *v, *prev;
+	int e;
+
+	if (flags)
+		return -EINVAL;
+	if (start & ~MR_PAGE_MASK)
+		return -EINVAL;
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	/* range_contains_unmapped() */
+	prev_end = start;
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v)) {
+		if (v->start > prev_end)
+			return -ENOMEM;
+		prev_end = v->end;
+	}
+	if (prev_end < end)
+		return -ENOMEM;
+	if (dry)
+		return 0; /* a split at the limit is not predicted */
+	/* mseal_apply() */
+	v = mr_vma_tree_find(&mm->tree, start);
+	prev = start > v->start ? v : mr_vma_prev(v);
+	cur = start;
+	while (v && v->start < end) {
+		uint64_t cend = v->end < end ? v->end : end;
+
+		if (!(v->flags & MR_VM_SEALED)) {
+			v = mr_vma_modify(mm, prev, v, cur, cend,
+					  v->flags | MR_VM_SEALED, 1, &e);
+			if (!v)
+				return e;
+		}
+		prev = v;
+		cur = cend;
+		v = mr_vma_next(v);
+	}
+	return 0;
+}
+
+int64_t mr_mm_mseal(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
+		    int64_t recorded)
+{
+	int64_t pred = mseal_run(mm, addr, len, flags, 1);
+
+	if (recorded == MR_RESULT_UNKNOWN)
+		recorded = pred;
+	if (recorded == 0)
+		mseal_run(mm, addr, len, flags, 0);
+	return pred;
 }

@@ -813,3 +813,11 @@ int64_t mr_mm_brk_call(mr_mm *mm, uint64_t brk, int64_t recorded)
 	heap_refresh(mm);
 	return (int64_t)pred;
 }
+
+int64_t mr_mm_pkey_mprotect(mr_mm *mm, uint64_t addr, uint64_t len,
+			    uint64_t prot, int64_t pkey, int64_t recorded)
+{
+	if (pkey != -1)
+		return -EINVAL; /* mm_pkey_is_allocated(): no key without PKU */
+	return mr_mm_mprotect(mm, addr, len, prot, recorded);
+}

@@ -225,6 +225,16 @@ int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 int64_t mr_mm_munlock(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded);
 int64_t mr_mm_mlockall(mr_mm *mm, uint64_t flags, int64_t recorded);
 int64_t mr_mm_munlockall(mr_mm *mm, int64_t recorded);
+/* mseal(addr, len, flags). */
+int64_t mr_mm_mseal(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
+		    int64_t recorded);
+/*
+ * pkey_mprotect. The machines measured have no protection keys (no
+ * "pku" in /proc/cpuinfo), so no key is ever allocated, not even 0:
+ * pkey -1 acts like mprotect, any other is EINVAL (measured).
+ */
+int64_t mr_mm_pkey_mprotect(mr_mm *mm, uint64_t addr, uint64_t len,
+			    uint64_t prot, int64_t pkey, int64_t recorded);
 /*
  * mremap. NEW_ADDR is read only with MREMAP_FIXED or MREMAP_DONTUNMAP.
  * A recorded address that differs from the prediction is applied as a

@@ -51,6 +51,8 @@ enum mr_sysno {
 	MR_SYS_DUP2,	 /* dup2(old, new) and dup3(old, new, flags) */
 	MR_SYS_UNLINK,	 /* unlink(path) */
 	MR_SYS_UNLINKAT, /* unlinkat(dirfd, path, flags) */
+	MR_SYS_MSEAL,	 /* mseal(addr, len, flags); strace 6.1 prints it
+			    as syscall_0x1ce */
 	MR_SYS__COUNT
 };
 
@@ -106,7 +108,7 @@ typedef struct mr_event {
  * 0xffffffffffffffff):
  *   mmap        addr len prot flags fd off
  *   munmap      addr len
- *   mprotect    addr len prot
+ *   mprotect    addr len prot (pkey_mprotect: pkey as well)
  *   brk         addr
  *   mremap      old_addr old_len new_len flags [new_addr]
  *   madvise     addr len advice
@@ -121,6 +123,7 @@ typedef struct mr_event {
  *   open        flags (str = path)  openat dirfd flags (str = path)
  *   close, dup  fd                  dup2/dup3 oldfd newfd
  *   unlink      (str = path)        unlinkat dirfd (str = path) flags
+ *   mseal       addr len flags
  */
 
 #endif

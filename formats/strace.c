@@ -335,6 +335,7 @@ const char *mr_sysno_name(int sys)
 		[MR_SYS_DUP2] = "dup2",
 		[MR_SYS_UNLINK] = "unlink",
 		[MR_SYS_UNLINKAT] = "unlinkat",
+		[MR_SYS_MSEAL] = "mseal",
 	};
 
 	if (sys < 0 || sys >= MR_SYS__COUNT)

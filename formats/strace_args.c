@@ -640,6 +640,7 @@ static const struct shape shapes[MR_SYS__COUNT] = {
 	[MR_SYS_DUP2] = {2, {FD, FD, OFL}, {0, 1, 2}},
 	[MR_SYS_UNLINK] = {1, {PATH}, {-1}},
 	[MR_SYS_UNLINKAT] = {2, {FD, PATH, ATFL}, {0, -1, 1}},
+	[MR_SYS_MSEAL] = {3, {NUM, NUM, NUM}, {0, 1, 2}},
 };
 
 static const unsigned kind_ns[] = {

@@ -460,6 +460,8 @@ static const struct sym syms[] = {
 	S(SYSCALL, dup3, MR_SYS_DUP2),
 	S(SYSCALL, unlink, MR_SYS_UNLINK),
 	S(SYSCALL, unlinkat, MR_SYS_UNLINKAT),
+	S(SYSCALL, mseal, MR_SYS_MSEAL),
+	S(SYSCALL, syscall_0x1ce, MR_SYS_MSEAL),
 };
 
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))

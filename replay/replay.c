@@ -470,8 +470,13 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		pred = mr_mm_munmap(mm, ev->arg[0], ev->arg[1], rec);
 		break;
 	case MR_SYS_MPROTECT:
-		pred = mr_mm_mprotect(mm, ev->arg[0], ev->arg[1], ev->arg[2],
-				      rec);
+		if (ev->nargs > 3) /* pkey_mprotect */
+			pred = mr_mm_pkey_mprotect(
+				mm, ev->arg[0], ev->arg[1], ev->arg[2],
+				(int64_t)(int32_t)ev->arg[3], rec);
+		else
+			pred = mr_mm_mprotect(mm, ev->arg[0], ev->arg[1],
+					      ev->arg[2], rec);
 		break;
 	case MR_SYS_BRK:
 		pred = mr_mm_brk_call(mm, ev->arg[0], rec);
@@ -493,6 +498,9 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		break;
 	case MR_SYS_MUNLOCKALL:
 		pred = mr_mm_munlockall(mm, rec);
+		break;
+	case MR_SYS_MSEAL:
+		pred = mr_mm_mseal(mm, ev->arg[0], ev->arg[1], ev->arg[2], rec);
 		break;
 	case MR_SYS_MREMAP:
 		pred = mr_mm_mremap(mm, ev->arg[0], ev->arg[1], ev->arg[2],
@@ -778,6 +786,7 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_MUNLOCK:
 		case MR_SYS_MLOCKALL:
 		case MR_SYS_MUNLOCKALL:
+		case MR_SYS_MSEAL:
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;
