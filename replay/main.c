@@ -180,6 +180,7 @@ static int cmd_replay(int argc, char **argv)
 						   "a number, not '%s'",
 						   optarg);
 			o.cfg.max_map_count = (uint32_t)v;
+			o.max_map_count_set = 1;
 			break;
 		case 'A':
 			if (parse_u64(optarg, &v))

@@ -377,6 +377,8 @@ int mr_record_main(int argc, char **argv)
 	}
 
 	w.self = getpid();
+	if (mr_rec_write_kernel(snap) < 0)
+		fprintf(stderr, "record: cannot write %s/kernel.tsv\n", snap);
 	w.snapdir = snap;
 	w.every = o.every;
 	w.hold_ns = o.hold_ms * 1000000LL;

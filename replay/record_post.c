@@ -621,3 +621,66 @@ out_free:
 	free(v);
 	return rc;
 }
+
+/* ---- snap/kernel.tsv ---- */
+
+/* The first line of FILE without its newline, or "" (a sysfs value). */
+static void read_first_line(const char *file, char *out, size_t n)
+{
+	FILE *f = fopen(file, "r");
+
+	out[0] = 0;
+	if (!f)
+		return;
+	if (fgets(out, (int)n, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}
+
+/* The bracketed choice of a sysfs list ("always [madvise] never"). */
+static void selected(char *s)
+{
+	char *a = strchr(s, '['), *b = a ? strchr(a, ']') : NULL;
+
+	if (a && b) {
+		memmove(s, a + 1, (size_t)(b - a - 1));
+		s[b - a - 1] = 0;
+	}
+}
+
+/*
+ * SNAPDIR/kernel.tsv: KEY<TAB>VALUE lines describing the kernel the
+ * capture ran on, for the replay's configuration and the history's meta
+ * table: release, vm.max_map_count, vm.mmap_min_addr, the THP modes.
+ */
+int mr_rec_write_kernel(const char *snapdir)
+{
+	static const struct {
+		const char *key, *file;
+		int list;
+	} facts[] = {
+		{"release", "/proc/sys/kernel/osrelease", 0},
+		{"max_map_count", "/proc/sys/vm/max_map_count", 0},
+		{"mmap_min_addr", "/proc/sys/vm/mmap_min_addr", 0},
+		{"thp", "/sys/kernel/mm/transparent_hugepage/enabled", 1},
+		{"thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag", 1},
+		{"thp_shmem",
+		 "/sys/kernel/mm/transparent_hugepage/shmem_enabled", 1},
+	};
+	char path[PATH_MAX], v[256];
+	FILE *f;
+	size_t i;
+
+	mr_rec_pathf(path, sizeof(path), "%s/kernel.tsv", snapdir);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	for (i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+		read_first_line(facts[i].file, v, sizeof(v));
+		if (facts[i].list)
+			selected(v);
+		if (v[0])
+			fprintf(f, "%s\t%s\n", facts[i].key, v);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}

@@ -68,7 +68,10 @@ struct replay {
 	int32_t cur_tgid;
 	char *err;
 	size_t errlen;
-	int bad; /* unusable input seen */
+	int bad;	      /* unusable input seen */
+	mr_config cfg;	      /* the options' configuration, with what
+				 snap/kernel.tsv says */
+	mr_kernel_facts kern; /* snap/kernel.tsv */
 	/* per-syscall snapshots in the snapshot directory: (tid << 40) |
 	 * line, sorted */
 	uint64_t *linesnaps;
@@ -1013,7 +1016,7 @@ static void warn_cb(void *ctx, const char *msg)
 static int store_meta(struct replay *r)
 {
 	char buf[64];
-	const mr_config *c = &r->o->cfg;
+	const mr_config *c = &r->cfg;
 	static const char *const thp[] = {"never", "madvise", "always"};
 
 	mr_store_meta(r->st, "format", "mmreplay-history-1");
@@ -1025,7 +1028,15 @@ static int store_meta(struct replay *r)
 	mr_store_meta(r->st, "mmap_min_addr", buf);
 	snprintf(buf, sizeof(buf), "%u", c->max_map_count);
 	mr_store_meta(r->st, "max_map_count", buf);
-	mr_store_meta(r->st, "thp", thp[c->thp % 3]);
+	mr_store_meta(r->st, "thp",
+		      r->kern.thp[0] ? r->kern.thp : thp[c->thp % 3]);
+	if (r->kern.release[0])
+		mr_store_meta(r->st, "kernel_release", r->kern.release);
+	if (r->kern.thp_shmem[0])
+		mr_store_meta(r->st, "thp_shmem", r->kern.thp_shmem);
+	if (r->kern.mmap_min_addr[0])
+		mr_store_meta(r->st, "sysctl_mmap_min_addr",
+			      r->kern.mmap_min_addr);
 	snprintf(buf, sizeof(buf), "%d", c->assume_written);
 	return mr_store_meta(r->st, "assume_written", buf);
 }
@@ -1070,6 +1081,11 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	r.err = err;
 	r.errlen = errlen;
 	err[0] = 0;
+	r.cfg = o->cfg;
+	if (o->snapdir && mr_snap_load_kernel(o->snapdir, &r.kern, err, errlen))
+		return 2;
+	if (r.kern.max_map_count && !o->max_map_count_set)
+		r.cfg.max_map_count = r.kern.max_map_count;
 	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
 	if (rc)
 		return 2;
@@ -1083,7 +1099,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		mr_store_journal(r.st, &j);
 		store_meta(&r);
 	}
-	if (mr_machine_new(&r.m, &o->cfg, &j)) {
+	if (mr_machine_new(&r.m, &r.cfg, &j)) {
 		snprintf(err, errlen, "out of memory");
 		ret = 2;
 		goto out;

@@ -36,6 +36,8 @@ typedef struct mr_replay_opts {
 	int progress;	       /* progress line on stderr */
 	int show;	       /* divergences/violations printed in full */
 	mr_config cfg;	       /* model configuration */
+	int max_map_count_set; /* cfg.max_map_count was given: snap/kernel.tsv
+				  does not override it */
 	FILE *out;	       /* summary and reports */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);

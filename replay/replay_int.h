@@ -10,6 +10,19 @@
 #include "engine/mm.h"
 
 /* snapshot.c */
+
+/* What snap/kernel.tsv says of the kernel a capture ran on ("" or 0 when
+ * it does not say). */
+typedef struct mr_kernel_facts {
+	char release[128];	/* uname -r */
+	uint32_t max_map_count; /* vm.max_map_count */
+	char mmap_min_addr[32]; /* the sysctl as read */
+	char thp[16];		/* transparent_hugepage/enabled */
+	char thp_shmem[16];	/* transparent_hugepage/shmem_enabled */
+} mr_kernel_facts;
+
+int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
+			size_t errlen);
 int mr_snap_path(char *buf, size_t len, const char *dir, int32_t pid,
 		 const char *what, const char *ext);
 int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,

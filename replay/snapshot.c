@@ -426,3 +426,57 @@ int mr_snap_load_files(mr_machine *m, const char *dir, char *err, size_t errlen)
 	free(buf);
 	return 0;
 }
+
+int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
+			size_t errlen)
+{
+	char p[4096], *buf, *line, *save = NULL;
+	size_t len, lineno = 0;
+
+	memset(k, 0, sizeof(*k));
+	if (snprintf(p, sizeof(p), "%s/kernel.tsv", dir) >= (int)sizeof(p) ||
+	    access(p, R_OK))
+		return 0;
+	buf = slurp(p, &len);
+	if (!buf) {
+		snprintf(err, errlen, "%s: cannot read: %s", p,
+			 strerror(errno));
+		return MR_EIO;
+	}
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *tab = strchr(line, '\t'), *end;
+		unsigned long long v;
+
+		lineno++;
+		if (!tab || tab == line || !tab[1]) {
+			snprintf(err, errlen,
+				 "%s:%zu:1: expected KEY<TAB>VALUE", p, lineno);
+			free(buf);
+			return MR_ECORRUPT;
+		}
+		*tab++ = 0;
+		if (!strcmp(line, "max_map_count")) {
+			v = strtoull(tab, &end, 10);
+			if (*end || v > UINT32_MAX) {
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected a number", p,
+					 lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			k->max_map_count = (uint32_t)v;
+		} else if (!strcmp(line, "release")) {
+			snprintf(k->release, sizeof(k->release), "%s", tab);
+		} else if (!strcmp(line, "thp")) {
+			snprintf(k->thp, sizeof(k->thp), "%s", tab);
+		} else if (!strcmp(line, "thp_shmem")) {
+			snprintf(k->thp_shmem, sizeof(k->thp_shmem), "%s", tab);
+		} else if (!strcmp(line, "mmap_min_addr")) {
+			snprintf(k->mmap_min_addr, sizeof(k->mmap_min_addr),
+				 "%s", tab);
+		} /* other keys: for people, not the model */
+	}
+	free(buf);
+	return 0;
+}

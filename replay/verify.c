@@ -130,6 +130,7 @@ int mr_cmd_verify(int argc, char **argv)
 				return verify_usage_error(
 					"--max-map-count: expected a number");
 			o.cfg.max_map_count = (uint32_t)v;
+			o.max_map_count_set = 1;
 			break;
 		case 'W':
 			o.cfg.assume_written = 0;

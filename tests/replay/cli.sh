@@ -103,6 +103,19 @@ echo "7f0000000000-7f0000001000 r--p 00000000 00:00 0" | zstd -q >vfiles/snap/li
 "$bin" verify >out 2>err; expect "verify without DIR" 2 $? "exactly one DIR" err
 "$bin" verify /nonexistent >out 2>err; expect "verify missing capture" 2 $? "/nonexistent/trace.strace.zst" err
 
+# snap/kernel.tsv: the recorded kernel's max_map_count is the model's
+# unless an option says otherwise; the THP mode and release go to meta.
+mkdir -p kt/snap && cp "$tru"/snap/* kt/snap/ && cp "$tru/trace.strace.zst" kt/
+printf 'release\t6.18.0-test\nmax_map_count\t4321\nthp\tnever\n' >kt/snap/kernel.tsv
+"$bin" replay kt/trace.strace.zst --db kt.db -q >out 2>err; expect "kernel.tsv read" 0 $?
+"$bin" query kt.db "select value from meta where key in ('max_map_count', 'thp', 'kernel_release') order by key" >out
+expect "kernel.tsv in meta" 0 $? "^6.18.0-test$" out
+grep -qx 4321 out && grep -qx never out; expect "kernel.tsv max_map_count and thp" 0 $?
+"$bin" replay kt/trace.strace.zst --db kt2.db --max-map-count 999 -q >out 2>err
+"$bin" query kt2.db "select value from meta where key = 'max_map_count'" >out; expect "option overrides kernel.tsv" 0 $? "^999$" out
+printf 'max_map_count\tlots\n' >kt/snap/kernel.tsv
+"$bin" replay kt/trace.strace.zst --db kt3.db >out 2>err; expect "bad kernel.tsv" 2 $? "kernel.tsv:1:15: expected a number" err
+
 # Usage errors exit 2.
 "$bin" >out 2>err; expect "no command" 2 $? "usage" err
 "$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
