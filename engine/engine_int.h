@@ -178,6 +178,8 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end);
 /* Whether unmapping [start, end) fails the map_count check. */
 int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end);
+/* The split an unmap of [start, end) stopped by a seal leaves. */
+void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end);
 /* Whether a VMA in [start, end) is sealed. */
 int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end);
 

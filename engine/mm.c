@@ -503,6 +503,10 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
+	/* A MAP_FIXED over a sealed VMA leaves the unmap's first split. */
+	if (recorded == -EPERM && pred == -EPERM && (fl & MAP_FIXED_) &&
+	    !(fl & MAP_FIXED_NOREPLACE_))
+		mr_unmap_failed_split(mm, p.start, p.end);
 	/* A failure, or nothing known (MR_PRED_NONE): nothing to apply. */
 	if (recorded < 0)
 		return pred;
@@ -560,6 +564,8 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 		recorded = pred;
 	if (recorded == 0 && !(addr & ~MR_PAGE_MASK) && end > addr)
 		mr_unmap_range(mm, addr, end);
+	else if (recorded == -EPERM && pred == -EPERM)
+		mr_unmap_failed_split(mm, addr, end);
 	return pred;
 }
 

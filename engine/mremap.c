@@ -85,8 +85,11 @@ static int64_t remap_munmap(struct remap *r, uint64_t start, uint64_t end)
 	if (v && v->start < start && end < v->end &&
 	    r->count >= mm->m->cfg.max_map_count)
 		return -ENOMEM;
-	if (mr_range_sealed(mm, start, end))
+	if (mr_range_sealed(mm, start, end)) {
+		if (r->apply)
+			mr_unmap_failed_split(mm, start, end);
 		return -EPERM;
+	}
 	if (r->apply) {
 		mr_unmap_range(mm, start, end);
 		r->count = mm->tree.count;

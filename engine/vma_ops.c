@@ -542,3 +542,18 @@ int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
 			return 1;
 	return 0;
 }
+
+/*
+ * What an unmap of [start, end) that a sealed VMA stopped with EPERM
+ * leaves (vms_gather_munmap_vmas()): when the range starts inside its
+ * first VMA and that one is not sealed, it was split at START before the
+ * walk met the sealed one, and the split is not undone.
+ */
+void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	if (v && v->start < start && v->end < end &&
+	    !(v->flags & MR_VM_SEALED) && mr_range_sealed(mm, start, end))
+		mr_vma_split(mm, v, start, 1);
+}
