@@ -178,6 +178,23 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end);
 /* Whether unmapping [start, end) fails the map_count check. */
 int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end);
+/*
+ * A syscall that walks [start, start + len) (madvise, mlock): RUN with
+ * DRY=1 predicts, RUN with DRY=0 applies, stopping where the kernel
+ * stops. Applied when the kernel did what the model says, succeeded, or
+ * stopped at a hole (ENOMEM); the prediction is returned. With no
+ * recorded result the real run is the prediction.
+ */
+typedef int64_t (*mr_range_run)(mr_mm *mm, uint64_t start, uint64_t len,
+				uint64_t arg, int dry);
+int64_t mr_range_call(mr_range_run run, mr_mm *mm, uint64_t start, uint64_t len,
+		      uint64_t arg, int64_t recorded);
+/*
+ * The range checks madvise and mseal share: START page aligned, LEN
+ * rounded up to pages without wrapping. Returns -EINVAL, 0 for an empty
+ * range (the call does nothing) or 1 with *END set.
+ */
+int mr_range_args(uint64_t start, uint64_t len_in, uint64_t *end);
 /* The split an unmap of [start, end) stopped by a seal leaves. */
 void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end);
 /* Whether a VMA in [start, end) is sealed. */

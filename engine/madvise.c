@@ -157,25 +157,19 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t *nf)
 static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			   uint64_t adv, int dry)
 {
-	uint64_t len, end;
+	uint64_t end;
 	mr_vma *v, *prev;
 	const mr_vma *dprev; /* dry run: prev as the real run would see it */
 	mr_vma sim;	     /* dry run: storage for that prev */
 	size_t count = mm->tree.count;
 	int64_t unmapped = 0;
+	int ok;
 
 	if (!advice_valid(adv))
 		return -EINVAL;
-	if (start & ~MR_PAGE_MASK)
-		return -EINVAL;
-	len = MR_PAGE_ALIGN(len_in);
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (end == start)
-		return 0;
+	ok = mr_range_args(start, len_in, &end);
+	if (ok <= 0)
+		return ok;
 	v = mr_vma_tree_find_after(&mm->tree, start);
 	prev = v && start > v->start ? v : (v ? mr_vma_prev(v) : NULL);
 	dprev = prev;
@@ -230,16 +224,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
 		      int64_t recorded)
 {
-	int64_t pred;
-
 	if (adv == MADV_HWPOISON_ || adv == MADV_SOFT_OFFLINE_)
 		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
-	if (recorded == MR_RESULT_UNKNOWN)
-		return madvise_run(mm, addr, len, adv, 0);
-	pred = madvise_run(mm, addr, len, adv, 1);
-	/* The real run stops where the kernel stops; a recorded failure
-	 * the model did not predict changes nothing. */
-	if (recorded == pred || recorded == 0 || recorded == -ENOMEM)
-		madvise_run(mm, addr, len, adv, 0);
-	return pred;
+	return mr_range_call(madvise_run, mm, addr, len, adv, recorded);
 }

@@ -92,17 +92,10 @@ static int64_t lock_run(mr_mm *mm, uint64_t start, uint64_t len, uint64_t lock,
 static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 			 int64_t recorded)
 {
-	uint64_t start = addr & MR_PAGE_MASK;
-	int64_t pred;
-
 	/* do_mlock(): the range widens to whole pages, never EINVAL. */
-	len = MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK));
-	if (recorded == MR_RESULT_UNKNOWN)
-		return lock_run(mm, start, len, lock, 0);
-	pred = lock_run(mm, start, len, lock, 1);
-	if (recorded == pred || recorded == 0 || recorded == -ENOMEM)
-		lock_run(mm, start, len, lock, 0);
-	return pred;
+	return mr_range_call(lock_run, mm, addr & MR_PAGE_MASK,
+			     MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK)), lock,
+			     recorded);
 }
 
 int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
@@ -201,21 +194,15 @@ int64_t mr_mm_munlockall(mr_mm *mm, int64_t recorded)
 static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			 uint64_t flags, int dry)
 {
-	uint64_t len = MR_PAGE_ALIGN(len_in), end, cur, prev_end;
+	uint64_t end, cur, prev_end;
 	mr_vma *v, *prev;
 	int e;
 
 	if (flags)
 		return -EINVAL;
-	if (start & ~MR_PAGE_MASK)
-		return -EINVAL;
-	if (len_in && !len)
-		return -EINVAL;
-	end = start + len;
-	if (end < start)
-		return -EINVAL;
-	if (end == start)
-		return 0;
+	e = mr_range_args(start, len_in, &end);
+	if (e <= 0)
+		return e;
 	/* range_contains_unmapped() */
 	prev_end = start;
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;

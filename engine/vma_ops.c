@@ -557,3 +557,32 @@ void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end)
 	    !(v->flags & MR_VM_SEALED) && mr_range_sealed(mm, start, end))
 		mr_vma_split(mm, v, start, 1);
 }
+
+int64_t mr_range_call(mr_range_run run, mr_mm *mm, uint64_t start, uint64_t len,
+		      uint64_t arg, int64_t recorded)
+{
+	int64_t pred;
+
+	if (recorded == MR_RESULT_UNKNOWN)
+		return run(mm, start, len, arg, 0);
+	pred = run(mm, start, len, arg, 1);
+	/* The real run stops where the kernel stops; a recorded failure
+	 * the model did not predict changes nothing. */
+	if (recorded == pred || recorded == 0 || recorded == -ENOMEM)
+		run(mm, start, len, arg, 0);
+	return pred;
+}
+
+int mr_range_args(uint64_t start, uint64_t len_in, uint64_t *end)
+{
+	uint64_t len = MR_PAGE_ALIGN(len_in);
+
+	if (start & ~MR_PAGE_MASK)
+		return -EINVAL;
+	if (len_in && !len)
+		return -EINVAL; /* rounded up from a small negative */
+	*end = start + len;
+	if (*end < start)
+		return -EINVAL;
+	return *end != start;
+}

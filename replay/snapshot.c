@@ -386,20 +386,39 @@ int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
 	return mr_snap_compare(mm, dir, pid, "exit", diff, nlines, NULL, NULL);
 }
 
-int mr_snap_load_files(mr_machine *m, const char *dir, char *err, size_t errlen)
+/*
+ * DIR/NAME whole into a malloc'd buffer (its path in P). NULL with *rc 0
+ * when the capture has no such file, MR_EIO (ERR says it) when it cannot
+ * be read.
+ */
+static char *slurp_snap(const char *dir, const char *name, char *p, size_t plen,
+			int *rc, char *err, size_t errlen)
 {
-	char p[4096], *buf, *line, *save = NULL;
-	size_t len, lineno = 0;
+	size_t len;
+	char *buf;
 
-	if (snprintf(p, sizeof(p), "%s/files.tsv", dir) >= (int)sizeof(p) ||
+	*rc = 0;
+	if (snprintf(p, plen, "%s/%s", dir, name) >= (int)plen ||
 	    access(p, R_OK))
-		return 0;
+		return NULL;
 	buf = slurp(p, &len);
 	if (!buf) {
 		snprintf(err, errlen, "%s: cannot read: %s", p,
 			 strerror(errno));
-		return MR_EIO;
+		*rc = MR_EIO;
 	}
+	return buf;
+}
+
+int mr_snap_load_files(mr_machine *m, const char *dir, char *err, size_t errlen)
+{
+	char p[4096], *buf, *line, *save = NULL;
+	size_t lineno = 0;
+	int rc;
+
+	buf = slurp_snap(dir, "files.tsv", p, sizeof(p), &rc, err, errlen);
+	if (!buf)
+		return rc;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		unsigned maj, min;
@@ -431,18 +450,13 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			size_t errlen)
 {
 	char p[4096], *buf, *line, *save = NULL;
-	size_t len, lineno = 0;
+	size_t lineno = 0;
+	int rc;
 
 	memset(k, 0, sizeof(*k));
-	if (snprintf(p, sizeof(p), "%s/kernel.tsv", dir) >= (int)sizeof(p) ||
-	    access(p, R_OK))
-		return 0;
-	buf = slurp(p, &len);
-	if (!buf) {
-		snprintf(err, errlen, "%s: cannot read: %s", p,
-			 strerror(errno));
-		return MR_EIO;
-	}
+	buf = slurp_snap(dir, "kernel.tsv", p, sizeof(p), &rc, err, errlen);
+	if (!buf)
+		return rc;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *tab = strchr(line, '\t'), *end;
