@@ -176,8 +176,10 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 		      mr_vma *after, const mr_vma **last, size_t *count);
 /* Remove [start, end), splitting the VMAs at its ends. */
 void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end);
-/* Whether unmapping [start, end) fails the map_count check. */
-int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end);
+/* Whether unmapping [start, end) fails the map_count check, with COUNT
+ * VMAs (the mm's own, or what a dry run has left). */
+int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end,
+			size_t count);
 /*
  * A syscall that walks [start, start + len) (madvise, mlock): RUN with
  * DRY=1 predicts, RUN with DRY=0 applies, stopping where the kernel

@@ -169,6 +169,22 @@ static int stridx_grow(mr_machine *m)
 	return 0;
 }
 
+/* The index slot of S: its id there, or the empty slot it would take. */
+static uint64_t str_slot(const mr_machine *m, const char *s)
+{
+	uint64_t h = str_hash(s) & (m->stridx_cap - 1);
+
+	while (m->stridx[h] && strcmp(m->str[m->stridx[h] - 1], s))
+		h = (h + 1) & (m->stridx_cap - 1);
+	return h;
+}
+
+/* The id of S when it was interned, else 0. */
+static uint32_t str_find(const mr_machine *m, const char *s)
+{
+	return m->stridx_cap ? m->stridx[str_slot(m, s)] : 0;
+}
+
 uint32_t mr_machine_intern(mr_machine *m, const char *s)
 {
 	uint64_t h;
@@ -176,12 +192,9 @@ uint32_t mr_machine_intern(mr_machine *m, const char *s)
 
 	if ((m->nstr + 1) * 2 > m->stridx_cap && stridx_grow(m))
 		return 0;
-	h = str_hash(s) & (m->stridx_cap - 1);
-	while (m->stridx[h]) {
-		if (!strcmp(m->str[m->stridx[h] - 1], s))
-			return m->stridx[h];
-		h = (h + 1) & (m->stridx_cap - 1);
-	}
+	h = str_slot(m, s);
+	if (m->stridx[h])
+		return m->stridx[h];
 	if (m->nstr == m->capstr) {
 		uint32_t cap = m->capstr ? m->capstr * 2 : 64;
 		char **n = realloc(m->str, cap * sizeof(*n));
@@ -299,10 +312,10 @@ static uint32_t file_named(mr_machine *m, const char *path)
 	uint32_t id = 0;
 
 	if (path[0] == '/') {
-		for (i = 0; i < m->nfiles; i++)
-			if (!strcmp(m->files[i].path, path))
-				return (uint32_t)i + 1;
-		return 0;
+		uint32_t sid = str_find(m, path);
+
+		return sid && sid < m->cap_file_of_str ? m->file_of_str[sid]
+						       : 0;
 	}
 	for (i = 0; i < m->nfiles; i++) {
 		const char *p = m->files[i].path;

@@ -484,7 +484,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	p->pgoff = pgoff;
 	p->flags = vmf;
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
-		if (mr_unmap_would_fail(mm, p->start, p->end))
+		if (mr_unmap_would_fail(mm, p->start, p->end, mm->tree.count))
 			return -ENOMEM;
 		if (mr_range_sealed(mm, p->start, p->end))
 			return -EPERM;
@@ -556,7 +556,7 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	/* vms_gather_munmap_vmas() checks the map count before sealing
 	 * (measured: a sealed VMA unmapped in the middle at the limit gives
 	 * ENOMEM, with room EPERM). */
-	if (!pred && mr_unmap_would_fail(mm, addr, end))
+	if (!pred && mr_unmap_would_fail(mm, addr, end, mm->tree.count))
 		pred = -ENOMEM;
 	else if (!pred && mr_range_sealed(mm, addr, end))
 		pred = -EPERM;

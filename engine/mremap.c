@@ -80,10 +80,8 @@ static int64_t unmap_delta(const mr_mm *mm, uint64_t start, uint64_t end)
 static int64_t remap_munmap(struct remap *r, uint64_t start, uint64_t end)
 {
 	mr_mm *mm = r->mm;
-	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
 
-	if (v && v->start < start && end < v->end &&
-	    r->count >= mm->m->cfg.max_map_count)
+	if (mr_unmap_would_fail(mm, start, end, r->count))
 		return -ENOMEM;
 	if (mr_range_sealed(mm, start, end)) {
 		if (r->apply)

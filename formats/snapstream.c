@@ -62,10 +62,11 @@ static int header(const char *l, int32_t *tid, uint64_t *line)
 	return 1;
 }
 
-static int append(mr_snapstream *s, const char *l, size_t n)
+/* Room for N more bytes and a NUL. */
+static int reserve(mr_snapstream *s, size_t n)
 {
-	if (s->len + n + 2 > s->cap) {
-		size_t cap = (s->cap + n + 2) * 2;
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = (s->cap + n + 1) * 2;
 		char *t = realloc(s->text, cap);
 
 		if (!t)
@@ -73,6 +74,13 @@ static int append(mr_snapstream *s, const char *l, size_t n)
 		s->text = t;
 		s->cap = cap;
 	}
+	return 0;
+}
+
+static int append(mr_snapstream *s, const char *l, size_t n)
+{
+	if (reserve(s, n + 1))
+		return MR_ENOMEM;
 	memcpy(s->text + s->len, l, n);
 	s->len += n;
 	s->text[s->len++] = '\n';
@@ -107,9 +115,8 @@ int mr_snapstream_next(mr_snapstream *s, int32_t *tid, uint64_t *line,
 	*line = s->next_line;
 	s->have_next = 0;
 	s->len = 0;
-	if (append(s, "", 0))
+	if (reserve(s, 0))
 		return MR_ENOMEM;
-	s->len = 0;
 	s->text[0] = 0;
 	while ((rc = mr_zio_getline(s->z, &l, &n)) == 1) {
 		if (header(l, &s->next_tid, &s->next_line)) {
