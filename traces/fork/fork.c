@@ -16,10 +16,10 @@
 
 static void child(char *a, char *w, int n)
 {
-	memset(a, n, 8 * PG);				/* write: copy on write */
-	w[0] = 1;					/* the wiped region */
-	munmap(a + (4 + n) * PG, 2 * PG);		/* a hole */
-	mprotect(a, 2 * PG, PROT_READ);			/* split */
+	memset(a, n, 8 * PG);		  /* write: copy on write */
+	w[0] = 1;			  /* the wiped region */
+	munmap(a + (4 + n) * PG, 2 * PG); /* a hole */
+	mprotect(a, 2 * PG, PROT_READ);	  /* split */
 	mprotect(w + PG, PG, PROT_NONE);
 	if (n == 2)
 		munmap(w, 8 * PG);
@@ -40,9 +40,9 @@ int main(void)
 		return 1;
 	memset(a, 1, 16 * PG);
 	d[0] = w[0] = 1;
-	madvise(d + 2 * PG, 4 * PG, MADV_DONTFORK);	/* split in three */
+	madvise(d + 2 * PG, 4 * PG, MADV_DONTFORK); /* split in three */
 	madvise(w, 8 * PG, MADV_WIPEONFORK);
-	mprotect(a + 8 * PG, PG, PROT_READ);		/* split before fork */
+	mprotect(a + 8 * PG, PG, PROT_READ); /* split before fork */
 	for (n = 1; n <= 2; n++) {
 		pid_t p = fork();
 

@@ -26,15 +26,15 @@ static void emit(unsigned char *p, int v)
 
 int main(void)
 {
-	unsigned char *buf = mmap(NULL, NPAGES * PG, RW,
-				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *buf =
+		mmap(NULL, NPAGES * PG, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int round, sum = 0;
 
 	if (buf == MAP_FAILED)
 		return 1;
 	for (round = 0; round < NPAGES; round++)
 		emit(buf + round * PG, round);
-	mprotect(buf, NPAGES * PG, RX);			/* all RX */
+	mprotect(buf, NPAGES * PG, RX); /* all RX */
 	for (round = 0; round < 60; round++) {
 		/* a run of 1 to 6 pages somewhere in the buffer */
 		unsigned long first = (round * 7) % NPAGES;
@@ -44,18 +44,18 @@ int main(void)
 
 		if (first + n > NPAGES)
 			n = NPAGES - first;
-		mprotect(p, n * PG, RW);		/* split off to write */
+		mprotect(p, n * PG, RW); /* split off to write */
 		for (i = 0; i < n; i++)
 			emit(p + i * PG, round);
-		mprotect(p, n * PG, RX);		/* back: merges */
+		mprotect(p, n * PG, RX); /* back: merges */
 		sum += ((int (*)(void))p)();
-		if (round % 10 == 9) {			/* now and then: all */
+		if (round % 10 == 9) { /* now and then: all */
 			mprotect(buf, NPAGES * PG, RW);
 			emit(buf, -round);
 			mprotect(buf, NPAGES * PG, RX);
 			sum += ((int (*)(void))buf)();
 		}
-		if (round % 8 == 3)			/* leave a page RW */
+		if (round % 8 == 3) /* leave a page RW */
 			mprotect(buf + ((round * 5) % NPAGES) * PG, PG, RW);
 	}
 	munmap(buf, NPAGES * PG);

@@ -41,24 +41,24 @@ int main(void)
 
 	if (big == MAP_FAILED)
 		return 1;
-	mprotect(big + 8 * PG, 8 * PG, PROT_READ);	/* two VMAs */
-	for (n = 0; n < MAX; n++) {			/* fill to the limit */
+	mprotect(big + 8 * PG, 8 * PG, PROT_READ); /* two VMAs */
+	for (n = 0; n < MAX; n++) {		   /* fill to the limit */
 		page[n] = map1(n);
 		if (page[n] == MAP_FAILED)
 			break;
 	}
-	mprotect(big + 2 * PG, PG, PROT_READ);		/* split: ENOMEM */
-	munmap(big + 4 * PG, PG);			/* split: ENOMEM */
-	munmap(big + 6 * PG, 4 * PG);			/* across: works */
-	mremap(big, PG, 64 * PG, MREMAP_MAYMOVE);	/* a move: ENOMEM */
-	sbrk(PG);					/* brk: no growth */
-	mprotect(page[n / 2 | 1], PG, PROT_READ);	/* merges: works */
-	for (i = 10; i < 20 && i < n; i++)		/* make some room */
+	mprotect(big + 2 * PG, PG, PROT_READ);	  /* split: ENOMEM */
+	munmap(big + 4 * PG, PG);		  /* split: ENOMEM */
+	munmap(big + 6 * PG, 4 * PG);		  /* across: works */
+	mremap(big, PG, 64 * PG, MREMAP_MAYMOVE); /* a move: ENOMEM */
+	sbrk(PG);				  /* brk: no growth */
+	mprotect(page[n / 2 | 1], PG, PROT_READ); /* merges: works */
+	for (i = 10; i < 20 && i < n; i++)	  /* make some room */
 		munmap(page[i], PG);
-	mprotect(big + 2 * PG, PG, PROT_READ);		/* split: works */
-	munmap(big + 4 * PG, PG);			/* split: works */
-	sbrk(PG);					/* brk grows */
-	for (more = 0; more < 40; more++)		/* to the limit again */
+	mprotect(big + 2 * PG, PG, PROT_READ); /* split: works */
+	munmap(big + 4 * PG, PG);	       /* split: works */
+	sbrk(PG);			       /* brk grows */
+	for (more = 0; more < 40; more++)      /* to the limit again */
 		if (map1(more) == MAP_FAILED)
 			break;
 	return n == MAX;

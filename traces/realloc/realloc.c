@@ -26,14 +26,14 @@ int main(void)
 	if (!buf)
 		return 1;
 	buf[0] = 1;
-	for (n = 2 * MiB; n <= 256 * MiB; n *= 2) {	/* grow */
+	for (n = 2 * MiB; n <= 256 * MiB; n *= 2) { /* grow */
 		nb = realloc(buf, n);
 		if (!nb)
 			return 1;
 		buf = nb;
-		buf[n - 1] = 1;				/* touch the new end */
+		buf[n - 1] = 1; /* touch the new end */
 	}
-	for (n = 128 * MiB; n >= MiB; n /= 2) {		/* shrink */
+	for (n = 128 * MiB; n >= MiB; n /= 2) { /* shrink */
 		nb = realloc(buf, n);
 		if (nb)
 			buf = nb;
@@ -54,18 +54,16 @@ int main(void)
 	a[0] = 1;
 	a = mremap(a, 4 * PG, 8 * PG, 0);		/* grow in place */
 	mremap(a, 8 * PG, 12 * PG, 0);			/* ENOMEM: b is there */
-	a = mremap(a, 8 * PG, 12 * PG, MREMAP_MAYMOVE);	/* moves */
+	a = mremap(a, 8 * PG, 12 * PG, MREMAP_MAYMOVE); /* moves */
 	a = mremap(a, 12 * PG, 6 * PG, 0);		/* shrink */
 	/* MREMAP_FIXED onto b's range: b's pages are unmapped first */
-	a = mremap(a, 6 * PG, 6 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
-		   b + PG);
+	a = mremap(a, 6 * PG, 6 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, b + PG);
 	/* MREMAP_DONTUNMAP: the pages move, the source stays mapped */
-	nb = mremap(a, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
-		    NULL);
+	nb = mremap(a, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	/* the middle of a mapping moves to a new place: a splits */
 	nb = mremap(a + 2 * PG, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
 		    r + 2 * PG);
-	mremap(a, PG, PG, MREMAP_DONTUNMAP, NULL);	/* EINVAL: no MAYMOVE */
-	mremap(a + 1, PG, PG, 0);			/* EINVAL: unaligned */
+	mremap(a, PG, PG, MREMAP_DONTUNMAP, NULL); /* EINVAL: no MAYMOVE */
+	mremap(a + 1, PG, PG, 0);		   /* EINVAL: unaligned */
 	return nb == MAP_FAILED;
 }

@@ -28,21 +28,21 @@ int main(void)
 
 	if (a == MAP_FAILED || b == MAP_FAILED)
 		return 1;
-	seal(a + 4 * PG, 4 * PG, 0);			 /* split in three */
-	munmap(a + 5 * PG, PG);				 /* EPERM */
-	munmap(a, 16 * PG);				 /* EPERM, nothing */
-	mprotect(a + 4 * PG, PG, PROT_NONE);		 /* EPERM */
+	seal(a + 4 * PG, 4 * PG, 0);			    /* split in three */
+	munmap(a + 5 * PG, PG);				    /* EPERM */
+	munmap(a, 16 * PG);				    /* EPERM, nothing */
+	mprotect(a + 4 * PG, PG, PROT_NONE);		    /* EPERM */
 	mremap(a + 4 * PG, 4 * PG, 8 * PG, MREMAP_MAYMOVE); /* EPERM */
 	mmap(a + 6 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-	     -1, 0);					 /* EPERM */
-	madvise(a + 4 * PG, PG, MADV_DONTNEED);		 /* EPERM */
-	madvise(a + 4 * PG, PG, MADV_RANDOM);		 /* allowed */
-	seal(a + 4 * PG, 8 * PG, 0);			 /* grows the seal */
+	     -1, 0);				/* EPERM */
+	madvise(a + 4 * PG, PG, MADV_DONTNEED); /* EPERM */
+	madvise(a + 4 * PG, PG, MADV_RANDOM);	/* allowed */
+	seal(a + 4 * PG, 8 * PG, 0);		/* grows the seal */
 	munmap(a + 14 * PG, PG);
-	seal(a + 12 * PG, 4 * PG, 0);			 /* ENOMEM: hole */
-	seal(a, PG, 1);					 /* EINVAL */
-	seal(a + 1, PG, 0);				 /* EINVAL */
-	seal(b, 0, 0);					 /* nothing */
+	seal(a + 12 * PG, 4 * PG, 0); /* ENOMEM: hole */
+	seal(a, PG, 1);		      /* EINVAL */
+	seal(a + 1, PG, 0);	      /* EINVAL */
+	seal(b, 0, 0);		      /* nothing */
 	syscall(SYS_pkey_mprotect, b, 2 * PG, PROT_READ, -1);
 	syscall(SYS_pkey_mprotect, b + 4 * PG, 2 * PG, PROT_READ, 0);
 	syscall(SYS_pkey_mprotect, b, PG, PROT_NONE, 3); /* EINVAL */

@@ -42,7 +42,7 @@ int main(void)
 	map_new("/tmp/mr-unlink/b", PROT_READ, MAP_PRIVATE);
 	map_new("/tmp/mr-unlink/c", PROT_READ, MAP_PRIVATE);
 	unlink("/tmp/mr-unlink/a");
-	unlink("/tmp/mr-unlink/nothere");		/* ENOENT */
+	unlink("/tmp/mr-unlink/nothere"); /* ENOENT */
 	unlinkat(dir, "b", 0);
 	unlink("c");
 	map_new("/tmp/mr-unlink/a", PROT_READ, MAP_SHARED); /* a new a */

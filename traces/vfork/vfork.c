@@ -39,7 +39,7 @@ int main(void)
 		waitpid(p, NULL, 0);
 	p = fork();
 	if (p == 0) {
-		munmap(a, 4 * 4096);		/* the child's copy only */
+		munmap(a, 4 * 4096); /* the child's copy only */
 		execve("/bin/true", t, environ);
 		_exit(127);
 	}
