@@ -33,5 +33,25 @@ check() { # NAME CMD...
 check true /bin/true
 check pipeline sh -c 'ls / | sort | head -3 >/dev/null'
 
+# --every-syscall: the snapshots after each memory call are packed in
+# snap/lines.maps.zst, none for the launcher's own calls before its exec,
+# and verify finds every one matched; snap/kernel.tsv names this kernel.
+if "$bin" record -o every --every-syscall --hold-ms 30 -- /bin/true >every.out 2>every.err; then
+	hdrs=$(zstd -dcq every/snap/lines.maps.zst | grep -c '^==> ')
+	calls=$(zstd -dcq every/trace.strace.zst | awk '/execve\(.*DELAYED/{go=1} go && /^[0-9]+ +[0-9.]+ (mmap|munmap|mprotect|brk|mremap|madvise)\(/' | wc -l)
+	if [ -n "$(find every/snap -name '*.line.*.maps')" ] || [ "$hdrs" -eq 0 ] || [ "$hdrs" -ne "$calls" ]; then
+		echo "FAIL: every: $hdrs packed snapshots for $calls calls after the exec"; fails=$((fails + 1))
+	elif ! "$bin" verify every >every.verify 2>&1; then
+		echo "FAIL: verify every"; cat every.verify; fails=$((fails + 1))
+	elif ! grep -qE "^per-syscall snapshots matched +$hdrs/$hdrs$" every.verify ||
+	     ! grep -qx "release	$(uname -r)" every/snap/kernel.tsv; then
+		echo "FAIL: every: report or kernel.tsv"; cat every.verify every/snap/kernel.tsv; fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+else
+	echo "FAIL: record every"; cat every.err; fails=$((fails + 1))
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
