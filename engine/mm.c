@@ -120,6 +120,11 @@ int32_t mr_mm_owner(const mr_mm *mm)
 	return mm->owner;
 }
 
+size_t mr_mm_users(const mr_mm *mm)
+{
+	return (size_t)mm->users;
+}
+
 size_t mr_mm_map_count(const mr_mm *mm)
 {
 	return mm->tree.count;

@@ -176,6 +176,7 @@ size_t mr_machine_nmms(const mr_machine *m);
 uint32_t mr_mm_id(const mr_mm *mm);
 int mr_mm_known(const mr_mm *mm);     /* 1 when the state is modelled */
 int32_t mr_mm_owner(const mr_mm *mm); /* tgid that created it */
+size_t mr_mm_users(const mr_mm *mm);  /* tasks using it */
 size_t mr_mm_map_count(const mr_mm *mm);
 uint64_t mr_mm_start_brk(const mr_mm *mm);
 uint64_t mr_mm_brk(const mr_mm *mm);

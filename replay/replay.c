@@ -86,6 +86,16 @@ struct replay {
 		char *text;   /* before its step came (held events) */
 	} * stash;
 	size_t nstash, capstash;
+	/* line snapshots of threads sharing their mm that matched no state
+	 * yet: other threads may have changed the mm during the hold */
+	struct late_snap {
+		char *text, *diff;  /* the kernel's maps; the first diff */
+		size_t nl, kl, km;  /* the first comparison's figures */
+		uint64_t step, line; /* where it was taken */
+		int32_t tid, tgid;   /* the held thread */
+		uint32_t mm;	     /* its mm (mr_mm_id) */
+	} * late;
+	size_t nlate, caplate;
 };
 
 void mr_replay_opts_default(mr_replay_opts *o)
@@ -658,41 +668,144 @@ static char *stream_take(struct replay *r, uint64_t key)
 }
 
 /* Compare the model with the snapshot taken after EV, if there is one. */
+static int late_reserve(struct replay *r)
+{
+	if (r->nlate == r->caplate) {
+		size_t cap = r->caplate ? r->caplate * 2 : 8;
+		struct late_snap *n = realloc(r->late, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		r->late = n;
+		r->caplate = cap;
+	}
+	return 0;
+}
+
+/* Count one line snapshot's comparison in the report. */
+static void count_line_snapshot(struct replay *r, size_t nl, size_t kl,
+				size_t km)
+{
+	r->sum->line_snaps++;
+	r->sum->vma_lines += kl;
+	r->sum->vma_matched += kl - km;
+	if (!nl)
+		r->sum->line_matched++;
+}
+
+/* A late snapshot's final verdict: it matched no state of its window. */
+static void late_fail(struct replay *r, struct late_snap *l)
+{
+	const mr_event *cur = r->cur;
+	uint64_t step = r->step;
+	int32_t tgid = r->cur_tgid;
+	mr_event ev;
+	char what[64];
+
+	memset(&ev, 0, sizeof(ev));
+	ev.pid = l->tid;
+	ev.line = l->line;
+	r->cur = &ev;
+	r->step = l->step;
+	r->cur_tgid = l->tgid;
+	count_line_snapshot(r, l->nl, l->kl, l->km);
+	snprintf(what, sizeof(what), "%zu maps lines differ", l->nl);
+	report_divergence(r, "line snapshot", "snap maps", what, l->diff);
+	r->cur = cur;
+	r->step = step;
+	r->cur_tgid = tgid;
+}
+
+static void late_drop(struct replay *r, size_t i)
+{
+	free(r->late[i].text);
+	free(r->late[i].diff);
+	r->late[i] = r->late[--r->nlate];
+}
+
+/*
+ * After each step: a late snapshot matches when the model, after calls
+ * other threads of its address space made while its thread was held,
+ * equals it; it fails when its thread runs again (or at the end).
+ */
+static void late_check(struct replay *r, const mr_event *ev, int at_end)
+{
+	mr_mm *mm = at_end ? NULL : mr_machine_task_mm(r->m, ev->pid);
+	size_t i = 0;
+
+	while (i < r->nlate) {
+		struct late_snap *l = &r->late[i];
+		char *diff = NULL;
+		size_t nl = 0, kl = 0, km = 0;
+
+		if (!at_end && l->step == r->step) {
+			i++;
+			continue;
+		}
+		if (at_end || ev->pid == l->tid) {
+			late_fail(r, l);
+			late_drop(r, i);
+			continue;
+		}
+		if (mm && mr_mm_id(mm) == l->mm && mr_mm_known(mm) &&
+		    ev->kind == MR_EV_SYSCALL &&
+		    mr_snap_compare_text(mm, l->text, &diff, &nl, &kl, &km) >=
+			    0 &&
+		    !nl) {
+			count_line_snapshot(r, 0, kl, km);
+			free(diff);
+			late_drop(r, i);
+			continue;
+		}
+		free(diff);
+		i++;
+	}
+}
+
 static void check_line_snapshot(struct replay *r, const mr_event *ev)
 {
 	uint64_t key = ((uint64_t)(uint32_t)ev->pid << 40) | ev->line;
 	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
 	char what[64], *diff = NULL, *text;
 	size_t nl = 0, kl = 0, km = 0;
-	int rc;
 
 	if (r->ls || r->nstash) {
 		text = stream_take(r, key);
-		if (!text)
-			return;
-		rc = mm && mr_mm_known(mm)
-			     ? mr_snap_compare_text(mm, text, &diff, &nl, &kl,
-						    &km)
-			     : -1;
-		free(text);
-		if (rc < 0)
-			return;
 	} else {
 		if (!r->nlinesnaps || !mm || !mr_mm_known(mm) ||
 		    !bsearch(&key, r->linesnaps, r->nlinesnaps, sizeof(key),
 			     u64_cmp))
 			return;
 		snprintf(what, sizeof(what), "line.%" PRIu64, ev->line);
-		if (mr_snap_compare(mm, r->o->snapdir, ev->pid, what, &diff,
-				    &nl, &kl, &km) < 0)
-			return;
+		text = mr_snap_read(r->o->snapdir, ev->pid, what);
 	}
-	r->sum->line_snaps++;
-	r->sum->vma_lines += kl;
-	r->sum->vma_matched += kl - km;
-	if (!nl) {
-		r->sum->line_matched++;
-	} else {
+	if (!text)
+		return;
+	if (!mm || !mr_mm_known(mm) ||
+	    mr_snap_compare_text(mm, text, &diff, &nl, &kl, &km) < 0) {
+		free(text);
+		return;
+	}
+	if (nl && mr_mm_users(mm) > 1 && late_reserve(r) == 0) {
+		/* Other threads ran while this one was held for the
+		 * snapshot: judge it against the states that follow. */
+		struct late_snap *l = &r->late[r->nlate++];
+
+		l->text = text;
+		l->diff = diff;
+		l->nl = nl;
+		l->kl = kl;
+		l->km = km;
+		l->step = r->step;
+		l->line = ev->line;
+		l->tid = ev->pid;
+		l->tgid = r->cur_tgid;
+		l->mm = mr_mm_id(mm);
+		return;
+	}
+	free(text);
+	count_line_snapshot(r, nl, kl, km);
+	if (nl) {
 		snprintf(what, sizeof(what), "%zu maps lines differ", nl);
 		report_divergence(r, "line snapshot", "snap maps", what, diff);
 	}
@@ -870,7 +983,15 @@ static void apply(struct replay *r, const mr_event *ev)
 		break;
 	case MR_EV_SUPERSEDED:
 		kind = "superseded";
-		mr_machine_task_exit(r->m, ev->pid);
+		/* de_thread(): the thread whose execve succeeds takes the
+		 * leader's pid (the line's), and its own pid is gone; the
+		 * leader's task lives on until the execve returns under
+		 * its pid. */
+		if (ev->exit_code != ev->pid && r->cur_tgid &&
+		    mr_machine_task_tgid(r->m, ev->exit_code) == r->cur_tgid)
+			mr_machine_task_exit(r->m, ev->exit_code);
+		else
+			mr_machine_task_exit(r->m, ev->pid);
 		verdict = "applied";
 		break;
 	default:
@@ -878,6 +999,8 @@ static void apply(struct replay *r, const mr_event *ev)
 	}
 	if (ev->kind == MR_EV_SYSCALL)
 		check_line_snapshot(r, ev);
+	if (r->nlate)
+		late_check(r, ev, 0);
 	if (mr_machine_ntasks(r->m) < ntasks_before)
 		mark_gone(r);
 	mr_machine_check(r->m, r->o->full_check, on_violation, r);
@@ -1151,6 +1274,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.nheld--;
 		flush_held(&r, pid);
 	}
+	if (!r.bad)
+		late_check(&r, NULL, 1);
 	if (!r.bad && o->mode != MR_MODE_PARSE)
 		mr_machine_check(r.m, 1, on_violation, &r);
 	sum->warnings = mr_reader_warnings(r.rd);
@@ -1182,6 +1307,9 @@ out:
 	while (r.nstash)
 		free(r.stash[--r.nstash].text);
 	free(r.stash);
+	while (r.nlate)
+		late_drop(&r, r.nlate - 1);
+	free(r.late);
 	mr_machine_free(r.m);
 	mr_reader_free(r.rd);
 	return ret;

@@ -28,6 +28,8 @@ int mr_snap_path(char *buf, size_t len, const char *dir, int32_t pid,
 int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 		 unsigned n, char *err, size_t errlen);
 char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen);
+/* The text of DIR/PID.WHAT.maps, or NULL when absent (free it). */
+char *mr_snap_read(const char *dir, int32_t pid, const char *what);
 int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
 		    const char *what, char **diff, size_t *nlines,
 		    size_t *klines, size_t *kmissed);

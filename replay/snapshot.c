@@ -234,6 +234,16 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+char *mr_snap_read(const char *dir, int32_t pid, const char *what)
+{
+	char p[4096];
+	size_t len;
+
+	if (!mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
+		return NULL;
+	return slurp(p, &len);
+}
+
 /* Append to a growing diff text, bounded. */
 static void diff_add(char **d, size_t *len, size_t *cap, char sign,
 		     const char *line, size_t n)
@@ -308,15 +318,12 @@ int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
 		    const char *what, char **diff, size_t *nlines,
 		    size_t *klines, size_t *kmissed)
 {
-	char p[4096], *kern;
-	size_t klen;
+	char *kern;
 	int rc;
 
 	*diff = NULL;
 	*nlines = 0;
-	if (!mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
-		return -1;
-	kern = slurp(p, &klen);
+	kern = mr_snap_read(dir, pid, what);
 	if (!kern)
 		return -1;
 	rc = mr_snap_compare_text(mm, kern, diff, nlines, klines, kmissed);
