@@ -53,6 +53,15 @@ enum mr_sysno {
 	MR_SYS_UNLINKAT, /* unlinkat(dirfd, path, flags) */
 	MR_SYS_MSEAL,	 /* mseal(addr, len, flags); strace 6.1 prints it
 			    as syscall_0x1ce */
+	MR_SYS_MSYNC,	 /* msync(addr, len, flags) */
+	MR_SYS_SHMGET,	 /* shmget(key, size, flags) */
+	MR_SYS_SHMAT,	 /* shmat(shmid, addr, flags) */
+	MR_SYS_SHMDT,	 /* shmdt(addr) */
+	MR_SYS_SHMCTL,	 /* shmctl(shmid, cmd, buf) */
+	MR_SYS_PRCTL,	 /* prctl(option, ...): PR_SET_VMA decoded */
+	MR_SYS_RENAME,	 /* rename(old, new) */
+	MR_SYS_RENAMEAT, /* renameat(olddirfd, old, newdirfd, new) and
+			    renameat2(..., flags) */
 	MR_SYS__COUNT
 };
 
@@ -94,7 +103,10 @@ typedef struct mr_event {
 	const char *fd_path;	   /* -y path of the fd argument (mmap's fd,
 				      close's fd, dup's old fd), or NULL */
 	const char *str;	   /* decoded string argument: the path of
-				      execve/open/openat; NULL otherwise */
+				      execve/open/openat/unlink, rename's
+				      old path, PR_SET_VMA's name; NULL
+				      otherwise */
+	const char *str2;	   /* rename's new path, or NULL */
 	int signo;	  /* MR_EV_SIGNAL, MR_EV_KILLED: signal number */
 	int si_code;	  /* MR_EV_SIGNAL: si_code value, 0 if absent */
 	uint64_t si_addr; /* MR_EV_SIGNAL: si_addr, 0 if absent */
@@ -124,6 +136,12 @@ typedef struct mr_event {
  *   close, dup  fd                  dup2/dup3 oldfd newfd
  *   unlink      (str = path)        unlinkat dirfd (str = path) flags
  *   mseal       addr len flags
+ *   msync       addr len flags
+ *   shmget      key size flags      shmat shmid addr flags
+ *   shmdt       addr                shmctl shmid cmd
+ *   prctl       option; for PR_SET_VMA: option sub addr len (str = name)
+ *   rename      (str = old, str2 = new)
+ *   renameat    olddirfd newdirfd [flags] (str = old, str2 = new)
  */
 
 #endif

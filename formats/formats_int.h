@@ -65,6 +65,12 @@ enum mr_ns {
 	MR_NS_ERRNO = 1u << 11,	  /* E* */
 	MR_NS_SICODE = 1u << 12,  /* SI_*, SEGV_*, BUS_*, ... */
 	MR_NS_SYSCALL = 1u << 13, /* syscall name -> enum mr_sysno */
+	MR_NS_MS = 1u << 14,	  /* MS_* msync flags */
+	MR_NS_IPC = 1u << 15,	  /* IPC_PRIVATE, shmget's IPC_* and SHM_* */
+	MR_NS_SHM = 1u << 16,	  /* shmat's SHM_* */
+	MR_NS_SHMCTL = 1u << 17,  /* shmctl commands */
+	MR_NS_PR = 1u << 18,	  /* prctl's PR_SET_VMA and its sub-options */
+	MR_NS_RENAME = 1u << 19,  /* renameat2's RENAME_* */
 };
 
 typedef struct mr_symtab mr_symtab;

@@ -336,6 +336,14 @@ const char *mr_sysno_name(int sys)
 		[MR_SYS_UNLINK] = "unlink",
 		[MR_SYS_UNLINKAT] = "unlinkat",
 		[MR_SYS_MSEAL] = "mseal",
+		[MR_SYS_MSYNC] = "msync",
+		[MR_SYS_SHMGET] = "shmget",
+		[MR_SYS_SHMAT] = "shmat",
+		[MR_SYS_SHMDT] = "shmdt",
+		[MR_SYS_SHMCTL] = "shmctl",
+		[MR_SYS_PRCTL] = "prctl",
+		[MR_SYS_RENAME] = "rename",
+		[MR_SYS_RENAMEAT] = "renameat",
 	};
 
 	if (sys < 0 || sys >= MR_SYS__COUNT)

@@ -606,8 +606,63 @@ static int clone3_flags(struct dec *d, mr_event *ev, struct item *it, int n)
 	return 0;
 }
 
+/*
+ * prctl: the option, and for PR_SET_VMA its sub-option, range and name
+ * (a quoted string or NULL). Other options are left undecoded.
+ */
+static int prctl_args(struct dec *d, mr_event *ev, struct item *it, int n)
+{
+	int64_t opt, sub;
+	int i;
+
+	if (n < 1 ||
+	    mr_sym_lookup(d->t, it[0].p, (size_t)(it[0].e - it[0].p), MR_NS_PR,
+			  &opt) ||
+	    opt != 0x53564d41)
+		return 0;
+	ev->arg[0] = (uint64_t)opt;
+	ev->nargs = 1;
+	if (n < 4)
+		return bad(d, it[n - 1].e, "PR_SET_VMA's four arguments");
+	if (mr_sym_lookup(d->t, it[1].p, (size_t)(it[1].e - it[1].p), MR_NS_PR,
+			  &sub)) {
+		int rc = value(d, &it[1], 0, &ev->arg[1], NULL);
+
+		if (rc)
+			return rc;
+	} else {
+		ev->arg[1] = (uint64_t)sub;
+	}
+	for (i = 2; i < 4; i++) {
+		int rc = value(d, &it[i], 0, &ev->arg[i], NULL);
+
+		if (rc)
+			return rc;
+	}
+	ev->nargs = 4;
+	return n > 4 ? path_value(d, &it[4], &ev->str) : 0;
+}
+
 /* How many items each decoded syscall needs, and their kinds. */
-enum { N_ = 0, NUM, FD, PROT, MAP, MREMAP, MADV, MCL, MLOCK, OFL, ATFL, PATH };
+enum {
+	N_ = 0,
+	NUM,
+	FD,
+	PROT,
+	MAP,
+	MREMAP,
+	MADV,
+	MCL,
+	MLOCK,
+	OFL,
+	ATFL,
+	PATH,
+	MSF,
+	IPCF,
+	SHMF,
+	SHMC,
+	RENF
+};
 
 struct shape {
 	uint8_t need;	 /* items required */
@@ -641,6 +696,13 @@ static const struct shape shapes[MR_SYS__COUNT] = {
 	[MR_SYS_UNLINK] = {1, {PATH}, {-1}},
 	[MR_SYS_UNLINKAT] = {2, {FD, PATH, ATFL}, {0, -1, 1}},
 	[MR_SYS_MSEAL] = {3, {NUM, NUM, NUM}, {0, 1, 2}},
+	[MR_SYS_MSYNC] = {3, {NUM, NUM, MSF}, {0, 1, 2}},
+	[MR_SYS_SHMGET] = {3, {IPCF, NUM, IPCF}, {0, 1, 2}},
+	[MR_SYS_SHMAT] = {3, {NUM, NUM, SHMF}, {0, 1, 2}},
+	[MR_SYS_SHMDT] = {1, {NUM}, {0}},
+	[MR_SYS_SHMCTL] = {2, {NUM, SHMC}, {0, 1}},
+	[MR_SYS_RENAME] = {2, {PATH, PATH}, {-1, -1}},
+	[MR_SYS_RENAMEAT] = {4, {FD, PATH, FD, PATH, RENF}, {0, -1, 1, -1, 2}},
 };
 
 static const unsigned kind_ns[] = {
@@ -653,6 +715,11 @@ static const unsigned kind_ns[] = {
 	[MLOCK] = MR_NS_MLOCK,
 	[OFL] = MR_NS_O,
 	[ATFL] = MR_NS_AT,
+	[MSF] = MR_NS_MS,
+	[IPCF] = MR_NS_IPC,
+	[SHMF] = MR_NS_SHM,
+	[SHMC] = MR_NS_SHMCTL,
+	[RENF] = MR_NS_RENAME,
 };
 
 int mr_strace_decode_args(mr_event *ev, int sys, const char *args,
@@ -674,6 +741,8 @@ int mr_strace_decode_args(mr_event *ev, int sys, const char *args,
 		return clone_flags(&d, ev, it, n);
 	if (sys == MR_SYS_CLONE3)
 		return clone3_flags(&d, ev, it, n);
+	if (sys == MR_SYS_PRCTL)
+		return prctl_args(&d, ev, it, n);
 	sh = &shapes[sys];
 	if (n < sh->need)
 		return bad(&d, end, "more arguments");
@@ -684,7 +753,8 @@ int mr_strace_decode_args(mr_event *ev, int sys, const char *args,
 		case N_:
 			continue;
 		case PATH:
-			rc = path_value(&d, &it[i], &ev->str);
+			rc = path_value(&d, &it[i],
+					ev->str ? &ev->str2 : &ev->str);
 			break;
 		case FD:
 			path = ev->fd_path ? NULL : &ev->fd_path;

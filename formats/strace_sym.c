@@ -14,7 +14,7 @@
 
 struct sym {
 	const char *name; /* as strace prints it */
-	uint16_t ns;	  /* enum mr_ns */
+	uint32_t ns;	  /* enum mr_ns */
 	int64_t value;	  /* its value */
 };
 
@@ -462,6 +462,48 @@ static const struct sym syms[] = {
 	S(SYSCALL, unlinkat, MR_SYS_UNLINKAT),
 	S(SYSCALL, mseal, MR_SYS_MSEAL),
 	S(SYSCALL, syscall_0x1ce, MR_SYS_MSEAL),
+	S(SYSCALL, msync, MR_SYS_MSYNC),
+	S(SYSCALL, shmget, MR_SYS_SHMGET),
+	S(SYSCALL, shmat, MR_SYS_SHMAT),
+	S(SYSCALL, shmdt, MR_SYS_SHMDT),
+	S(SYSCALL, shmctl, MR_SYS_SHMCTL),
+	S(SYSCALL, prctl, MR_SYS_PRCTL),
+	S(SYSCALL, rename, MR_SYS_RENAME),
+	S(SYSCALL, renameat, MR_SYS_RENAMEAT),
+	S(SYSCALL, renameat2, MR_SYS_RENAMEAT),
+
+	/* mman-common.h (msync), ipc.h, shm.h, prctl.h */
+	S(MS, MS_ASYNC, 1),
+	S(MS, MS_INVALIDATE, 2),
+	S(MS, MS_SYNC, 4),
+	S(IPC, IPC_PRIVATE, 0),
+	S(IPC, IPC_CREAT, 01000),
+	S(IPC, IPC_EXCL, 02000),
+	S(IPC, IPC_NOWAIT, 04000),
+	S(IPC, SHM_HUGETLB, 04000),
+	S(IPC, SHM_NORESERVE, 010000),
+	S(IPC, SHM_HUGE_SHIFT, 26),
+	S(IPC, SHM_HUGE_2MB, 21ull << 26),
+	S(IPC, SHM_HUGE_1GB, 30ull << 26),
+	S(SHM, SHM_RDONLY, 010000),
+	S(SHM, SHM_RND, 020000),
+	S(SHM, SHM_REMAP, 040000),
+	S(SHM, SHM_EXEC, 0100000),
+	S(SHMCTL, IPC_RMID, 0),
+	S(SHMCTL, IPC_SET, 1),
+	S(SHMCTL, IPC_STAT, 2),
+	S(SHMCTL, IPC_INFO, 3),
+	S(SHMCTL, IPC_64, 0x100),
+	S(SHMCTL, SHM_LOCK, 11),
+	S(SHMCTL, SHM_UNLOCK, 12),
+	S(SHMCTL, SHM_STAT, 13),
+	S(SHMCTL, SHM_INFO, 14),
+	S(SHMCTL, SHM_STAT_ANY, 15),
+	S(RENAME, RENAME_NOREPLACE, 1),
+	S(RENAME, RENAME_EXCHANGE, 2),
+	S(RENAME, RENAME_WHITEOUT, 4),
+	S(PR, PR_SET_VMA, 0x53564d41),
+	S(PR, PR_SET_VMA_ANON_NAME, 0),
 };
 
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))

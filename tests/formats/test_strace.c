@@ -841,6 +841,61 @@ static void test_strace_decode__every_modelled_syscall(void **state)
 		 MR_SYS_MMAP,
 		 6,
 		 {0xf7f00000, 8192, 3, 0x32, UINT64_MAX, 0}},
+		{"shmget(IPC_PRIVATE, 10000, IPC_CREAT|0600) = 6",
+		 MR_SYS_SHMGET,
+		 3,
+		 {0, 10000, 01600}},
+		{"shmget(0x6d6d7231, 4096, IPC_CREAT|IPC_EXCL|0600) = -1 "
+		 "EEXIST "
+		 "(File exists)",
+		 MR_SYS_SHMGET,
+		 3,
+		 {0x6d6d7231, 4096, 03600}},
+		{"shmat(7, 0x7f22c0cd1064, SHM_RND|SHM_RDONLY) = -1 EINVAL "
+		 "(Invalid argument)",
+		 MR_SYS_SHMAT,
+		 3,
+		 {7, 0x7f22c0cd1064, 030000}},
+		{"shmat(7, NULL, SHM_REMAP|SHM_EXEC) = -1 EINVAL (Invalid "
+		 "argument)",
+		 MR_SYS_SHMAT,
+		 3,
+		 {7, 0, 0140000}},
+		{"shmdt(0x7f22c0cd1000) = 0",
+		 MR_SYS_SHMDT,
+		 1,
+		 {0x7f22c0cd1000}},
+		{"shmctl(6, IPC_RMID, NULL) = 0", MR_SYS_SHMCTL, 2, {6, 0}},
+		{"shmctl(6, IPC_STAT|IPC_64, 0x7ffd1000) = 0",
+		 MR_SYS_SHMCTL,
+		 2,
+		 {6, 0x102}},
+		{"msync(0x7f22c0cd0000, 4096, MS_SYNC|MS_INVALIDATE) = 0",
+		 MR_SYS_MSYNC,
+		 3,
+		 {0x7f22c0cd0000, 4096, 6}},
+		{"msync(0x7f22c0cd0000, 4096, 0x8 /* MS_??? */) = -1 EINVAL "
+		 "(Invalid argument)",
+		 MR_SYS_MSYNC,
+		 3,
+		 {0x7f22c0cd0000, 4096, 8}},
+		{"prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x7f22c0cd0000, "
+		 "4096, "
+		 "\"buffer\") = -1 EINVAL (Invalid argument)",
+		 MR_SYS_PRCTL,
+		 4,
+		 {0x53564d41, 0, 0x7f22c0cd0000, 4096}},
+		{"prctl(PR_SET_NAME, \"worker\") = 0", MR_SYS_PRCTL, 0, {0}},
+		{"rename(\"/tmp/a\", \"/tmp/b\") = 0", MR_SYS_RENAME, 0, {0}},
+		{"renameat2(AT_FDCWD</w>, \"a\", 3</tmp>, \"b\", "
+		 "RENAME_EXCHANGE) = 0",
+		 MR_SYS_RENAMEAT,
+		 3,
+		 {(uint64_t)-100, 3, 2}},
+		{"renameat(AT_FDCWD, \"a\", AT_FDCWD, \"b\") = 0",
+		 MR_SYS_RENAMEAT,
+		 2,
+		 {(uint64_t)-100, (uint64_t)-100}},
 	};
 	struct rt t;
 	mr_event ev;
@@ -875,6 +930,20 @@ static void test_strace_decode__strings_are_unescaped(void **state)
 	rt_close(&t);
 	rt_one(&t, "execve(0x1234, NULL, NULL) = -1 EFAULT (Bad address)", &ev);
 	assert_int_equal(ev.sys, MR_SYS_EXECVE);
+	assert_null(ev.str);
+	rt_close(&t);
+	/* rename's two paths: old in str, new in str2 */
+	rt_one(&t,
+	       "renameat2(3</tmp/d>, \"x\\ty\", AT_FDCWD</w>, \"/z\", 0) = 0",
+	       &ev);
+	assert_string_equal(ev.str, "x\ty");
+	assert_string_equal(ev.str2, "/z");
+	assert_string_equal(ev.fd_path, "/tmp/d");
+	rt_close(&t);
+	rt_one(&t,
+	       "prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, 0x1000, 4096, "
+	       "NULL) = 0",
+	       &ev);
 	assert_null(ev.str);
 	rt_close(&t);
 	/* -s truncation keeps what was printed */
