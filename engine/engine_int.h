@@ -85,6 +85,15 @@ struct mr_machine {
 		int used;		       /* given to an unlinked file */
 	} * deleted;
 	size_t ndeleted, capdeleted;
+	/* SysV shared memory segments (one IPC namespace) */
+	struct mr_shmseg {
+		int64_t id;    /* shmid */
+		uint32_t key;  /* key (0: IPC_PRIVATE) */
+		uint64_t size; /* bytes; 0 when not known */
+		uint32_t file; /* its file (maps name, inode = id) */
+		int removed;   /* IPC_RMID: gone when nothing maps it */
+	} * shm;
+	size_t nshm, capshm;
 	uint32_t next_ofd;	/* last ofd id given */
 	uint32_t next_anon_vma; /* last anon_vma id given */
 	uint32_t next_mm;	/* last mm id given */
@@ -119,6 +128,16 @@ void mr_mm_rehash(mr_mm *mm);
 void mr_machine_touch(mr_machine *m, const mr_mm *mm, uint64_t start,
 		      int merge_path);
 void mr_machine_mm_dirty(mr_machine *m, const mr_mm *mm);
+/* A file no path lookup finds (a SysV segment's); returns its id. */
+uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
+				 uint32_t dev_major, uint32_t dev_minor,
+				 uint64_t inode);
+void mr_machine_file_set_sysv(mr_machine *m, uint32_t id);
+/* Whether any VMA of any address space maps file ID. */
+int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
+
+/* shm.c */
+void mr_machine_shm_free(mr_machine *m);
 
 /* vma_ops.c: the primitives the syscalls are built from. */
 /* A proposed VMA: a new range, or a range of an existing VMA with new

@@ -50,7 +50,7 @@ size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
 	/* Shared anonymous memory is a shmem file on the internal shm mount
 	 * (device 00:01 on the machines measured); its inode number is not
 	 * known to the model and prints as 0. */
-	static const mr_file shm = {"/dev/zero (deleted)", 0, 0, 1, 0};
+	static const mr_file shm = {"/dev/zero (deleted)", 0, 0, 1, 0, 0};
 	int n;
 
 	if (!f && mr_vma_anon_shmem(v))

@@ -19,6 +19,7 @@
 
 void mr_config_default(mr_config *c)
 {
+	memset(c, 0, sizeof(*c));
 	c->task_size = 0x7ffffffff000ull;
 	/* The kernel's mmap_min_addr is max(vm.mmap_min_addr,
 	 * CONFIG_LSM_MMAP_MIN_ADDR): 4096 in /proc/sys/vm/mmap_min_addr but
@@ -29,6 +30,7 @@ void mr_config_default(mr_config *c)
 	c->stack_guard_gap = 256 * MR_PAGE_SIZE;
 	c->thp = MR_THP_MADVISE; /* placement does not depend on it */
 	c->assume_written = 1;
+	c->anon_vma_name = 0; /* no CONFIG_ANON_VMA_NAME */
 	c->file_thp = 1;
 }
 
@@ -125,6 +127,7 @@ void mr_machine_free(mr_machine *m)
 	free(m->stridx);
 	free(m->files);
 	free(m->deleted);
+	mr_machine_shm_free(m);
 	free(m->file_of_str);
 	free(m->tasks);
 	free(m->touched);
@@ -253,39 +256,33 @@ static void deleted_note(mr_machine *m, uint32_t sid, uint32_t major,
 	m->ndeleted++;
 }
 
-uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
+/* Make room in file_of_str for string id SID; 0 or -1. */
+static int file_of_str_fit(mr_machine *m, uint32_t sid)
+{
+	uint32_t cap = m->cap_file_of_str ? m->cap_file_of_str : 64;
+	uint32_t *n;
+
+	if (sid < m->cap_file_of_str)
+		return 0;
+	while (cap <= sid)
+		cap *= 2;
+	n = realloc(m->file_of_str, cap * sizeof(*n));
+	if (!n)
+		return -1;
+	memset(n + m->cap_file_of_str, 0,
+	       (cap - m->cap_file_of_str) * sizeof(*n));
+	m->file_of_str = n;
+	m->cap_file_of_str = cap;
+	return 0;
+}
+
+/* Append a file named by string SID; returns its id, 0 when out of
+ * memory. */
+static uint32_t file_new(mr_machine *m, uint32_t sid, uint32_t dev_major,
 			 uint32_t dev_minor, uint64_t inode)
 {
-	uint32_t sid = mr_machine_intern(m, path);
 	mr_file *f;
 
-	if (!sid)
-		return 0;
-	if (sid >= m->cap_file_of_str) {
-		uint32_t cap = m->cap_file_of_str ? m->cap_file_of_str : 64;
-		uint32_t *n;
-
-		while (cap <= sid)
-			cap *= 2;
-		n = realloc(m->file_of_str, cap * sizeof(*n));
-		if (!n)
-			return 0;
-		memset(n + m->cap_file_of_str, 0,
-		       (cap - m->cap_file_of_str) * sizeof(*n));
-		m->file_of_str = n;
-		m->cap_file_of_str = cap;
-	}
-	if (inode && is_deleted(path))
-		deleted_note(m, sid, dev_major, dev_minor, inode);
-	if (m->file_of_str[sid]) {
-		f = &m->files[m->file_of_str[sid] - 1];
-		if (!f->inode && inode) {
-			f->dev_major = dev_major;
-			f->dev_minor = dev_minor;
-			f->inode = inode;
-		}
-		return m->file_of_str[sid];
-	}
 	if (m->nfiles == m->capfiles) {
 		uint32_t cap = m->capfiles ? m->capfiles * 2 : 64;
 		mr_file *n = realloc(m->files, cap * sizeof(*n));
@@ -296,13 +293,110 @@ uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 		m->capfiles = cap;
 	}
 	f = &m->files[m->nfiles++];
+	memset(f, 0, sizeof(*f));
 	f->path = m->str[sid - 1];
 	f->path_id = sid;
 	f->dev_major = dev_major;
 	f->dev_minor = dev_minor;
 	f->inode = inode;
+	return m->nfiles;
+}
+
+/* Whether a file other than ID with ID's device and inode is mapped:
+ * then ID, not mapped itself, cannot be that inode now. */
+static int inode_taken(const mr_machine *m, uint32_t id, uint32_t major,
+		       uint32_t minor, uint64_t inode)
+{
+	uint32_t i;
+
+	for (i = 1; i <= m->nfiles; i++) {
+		const mr_file *o = &m->files[i - 1];
+
+		if (i != id && o->inode == inode && o->dev_major == major &&
+		    o->dev_minor == minor && mr_machine_file_mapped(m, i))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The trace names file ID by a path that held several files during the
+ * capture (the file table knows more than one inode for it). While ID is
+ * not mapped, its inode is the lowest known for the path that no other
+ * mapped file has: files made one after another get increasing inode
+ * numbers (a guess, see docs/fidelity.md).
+ */
+static void file_pick_inode(mr_machine *m, uint32_t id)
+{
+	mr_file *f = &m->files[id - 1];
+	const struct mr_deleted *best = NULL;
+	size_t i;
+
+	for (i = 0; i < m->ndeleted; i++) {
+		const struct mr_deleted *d = &m->deleted[i];
+
+		if (d->path_id == f->path_id &&
+		    !inode_taken(m, id, d->dev_major, d->dev_minor, d->inode) &&
+		    (!best || d->inode < best->inode))
+			best = d;
+	}
+	if (!best || best->inode == f->inode ||
+	    !inode_taken(m, id, f->dev_major, f->dev_minor, f->inode) ||
+	    mr_machine_file_mapped(m, id))
+		return;
+	f->dev_major = best->dev_major;
+	f->dev_minor = best->dev_minor;
+	f->inode = best->inode;
+}
+
+uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
+			 uint32_t dev_minor, uint64_t inode)
+{
+	uint32_t sid = mr_machine_intern(m, path);
+	mr_file *f;
+
+	if (!sid || file_of_str_fit(m, sid))
+		return 0;
+	if (inode && is_deleted(path))
+		deleted_note(m, sid, dev_major, dev_minor, inode);
+	if (m->file_of_str[sid]) {
+		uint32_t id = m->file_of_str[sid];
+
+		f = &m->files[id - 1];
+		if (!f->inode && inode) {
+			f->dev_major = dev_major;
+			f->dev_minor = dev_minor;
+			f->inode = inode;
+		} else if (inode && f->inode != inode) {
+			/* The name held several files in the capture: keep
+			 * every inode known for it. */
+			deleted_note(m, sid, f->dev_major, f->dev_minor,
+				     f->inode);
+			deleted_note(m, sid, dev_major, dev_minor, inode);
+		} else if (!inode) {
+			file_pick_inode(m, id);
+		}
+		return id;
+	}
+	if (!file_new(m, sid, dev_major, dev_minor, inode))
+		return 0;
 	m->file_of_str[sid] = m->nfiles;
 	return m->nfiles;
+}
+
+uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
+				 uint32_t dev_major, uint32_t dev_minor,
+				 uint64_t inode)
+{
+	uint32_t sid = mr_machine_intern(m, path);
+
+	return sid ? file_new(m, sid, dev_major, dev_minor, inode) : 0;
+}
+
+void mr_machine_file_set_sysv(mr_machine *m, uint32_t id)
+{
+	if (id && id <= m->nfiles)
+		m->files[id - 1].sysv = 1;
 }
 
 /* The file a path names: absolute, or the unique "/PATH" suffix. */
@@ -401,6 +495,89 @@ int mr_machine_file_unlink(mr_machine *m, const char *path)
 	f->path = m->str[dsid - 1];
 	f->path_id = dsid;
 	file_vmas_change(m, id, 0);
+	return 1;
+}
+
+int mr_machine_file_mapped(const mr_machine *m, uint32_t id)
+{
+	const mr_mm *mm;
+	const mr_vma *v;
+
+	for (mm = m->mms; mm; mm = mm->next_mm)
+		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
+			if (v->file == id)
+				return 1;
+	return 0;
+}
+
+/* Give file ID the name of string SID, and the device and inode of file
+ * SRC when it has none (SRC 0: none). */
+static void file_rename(mr_machine *m, uint32_t id, uint32_t sid, uint32_t src)
+{
+	mr_file *f = &m->files[id - 1];
+
+	file_vmas_change(m, id, 1);
+	if (src && !f->inode) {
+		f->dev_major = m->files[src - 1].dev_major;
+		f->dev_minor = m->files[src - 1].dev_minor;
+		f->inode = m->files[src - 1].inode;
+	}
+	if (m->file_of_str[f->path_id] == id)
+		m->file_of_str[f->path_id] = 0;
+	m->file_of_str[sid] = id;
+	f->path = m->str[sid - 1];
+	f->path_id = sid;
+	file_vmas_change(m, id, 0);
+}
+
+int mr_machine_file_rename(mr_machine *m, const char *oldp, const char *newp,
+			   int exchange)
+{
+	char buf[4096];
+	uint32_t id, other, sid, osid, name_only = 0;
+	const mr_file *f;
+	size_t ol, nl, pl;
+
+	if (!oldp || !newp || !*oldp || !*newp || !(id = file_named(m, oldp)))
+		return 0;
+	f = &m->files[id - 1];
+	if (is_deleted(f->path))
+		return 0;
+	if (newp[0] != '/') {
+		/* Both names are relative to one working directory: the
+		 * old one's resolved path shows it (when OLDP is relative
+		 * too). */
+		ol = strlen(oldp);
+		pl = strlen(f->path);
+		nl = strlen(newp);
+		if (oldp[0] == '/' || pl <= ol ||
+		    pl - ol + nl + 1 > sizeof(buf))
+			return 0;
+		memcpy(buf, f->path, pl - ol);
+		memcpy(buf + pl - ol, newp, nl + 1);
+		newp = buf;
+	}
+	if (!strcmp(newp, f->path))
+		return 0;
+	other = file_named(m, newp);
+	if (other && !mr_machine_file_mapped(m, other)) {
+		/* A name only (the capture's file table lists the file by
+		 * the name it has at the end): its device and inode are
+		 * this file's. */
+		name_only = other;
+		other = 0;
+	}
+	if (other && !exchange) {
+		mr_machine_file_unlink(m, newp); /* replaced: deleted */
+		other = 0;
+	}
+	sid = mr_machine_intern(m, newp);
+	if (!sid || file_of_str_fit(m, sid))
+		return 0;
+	osid = m->files[id - 1].path_id;
+	file_rename(m, id, sid, name_only);
+	if (other) /* RENAME_EXCHANGE: the names swap */
+		file_rename(m, other, osid, 0);
 	return 1;
 }
 

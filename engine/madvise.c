@@ -228,3 +228,73 @@ int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
 		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
 	return mr_range_call(madvise_run, mm, addr, len, adv, recorded);
 }
+
+/* ---- msync ---- */
+
+#define MS_ASYNC_ 1
+#define MS_INVALIDATE_ 2
+#define MS_SYNC_ 4
+
+/*
+ * msync() (mm/msync.c): checks only; the write-back itself changes no
+ * VMA. A hole gives ENOMEM after the rest is walked, except with plain
+ * MS_ASYNC, which stops there; MS_INVALIDATE on a locked VMA is EBUSY.
+ * The fsync of a shared file mapping is taken to succeed.
+ */
+int64_t mr_mm_msync(mr_mm *mm, uint64_t start, uint64_t len, uint64_t flags)
+{
+	const mr_vma *v;
+	int64_t unmapped = 0;
+	uint64_t end;
+
+	if ((flags & ~(uint64_t)(MS_ASYNC_ | MS_INVALIDATE_ | MS_SYNC_)) ||
+	    (start & ~MR_PAGE_MASK) ||
+	    ((flags & MS_ASYNC_) && (flags & MS_SYNC_)))
+		return -EINVAL;
+	len = MR_PAGE_ALIGN(len);
+	end = start + len;
+	if (end < start)
+		return -ENOMEM;
+	if (end == start)
+		return 0;
+	v = mr_vma_tree_find_after(&mm->tree, start);
+	for (;;) {
+		if (!v)
+			return -ENOMEM;
+		if (start < v->start) {
+			if (flags == MS_ASYNC_)
+				return -ENOMEM;
+			start = v->start;
+			if (start >= end)
+				return -ENOMEM;
+			unmapped = -ENOMEM;
+		}
+		if ((flags & MS_INVALIDATE_) && (v->flags & MR_VM_LOCKED))
+			return -EBUSY;
+		start = v->end;
+		if (start >= end)
+			return unmapped;
+		v = mr_vma_tree_find_after(&mm->tree, start);
+	}
+}
+
+/* ---- prctl(PR_SET_VMA) ---- */
+
+#define PR_SET_VMA_ANON_NAME_ 0
+
+/*
+ * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, addr, len, name): without
+ * CONFIG_ANON_VMA_NAME (the kernels measured) every call is EINVAL.
+ * With it, naming splits and merges like a flag advice; that is not
+ * modelled (no kernel here to check it against): no prediction, and the
+ * VMAs keep the names the model gives them.
+ */
+int64_t mr_mm_set_vma_name(mr_mm *mm, uint64_t option, uint64_t addr,
+			   uint64_t len)
+{
+	(void)addr;
+	(void)len;
+	if (!mm->m->cfg.anon_vma_name || option != PR_SET_VMA_ANON_NAME_)
+		return -EINVAL;
+	return MR_PRED_NONE;
+}

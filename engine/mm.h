@@ -49,6 +49,9 @@ typedef struct mr_config {
 	int assume_written;	  /* 1: a writable private VMA is taken to
 				     be written (gets an anon_vma) as soon
 				     as it exists; see docs/fidelity.md */
+	int anon_vma_name;	  /* CONFIG_ANON_VMA_NAME: prctl(PR_SET_VMA)
+				     names anonymous memory; 0 (the
+				     kernels measured): EINVAL */
 	int file_thp;		  /* 1: files are on a filesystem whose
 				     mmap aligns 2 MiB of file to 2 MiB of
 				     address (ext4, xfs, btrfs); tmpfs,
@@ -79,6 +82,7 @@ typedef struct mr_file {
 	uint32_t dev_major; /* device major, 0 when unknown */
 	uint32_t dev_minor; /* device minor */
 	uint64_t inode;	    /* inode number, 0 when unknown */
+	uint8_t sysv;	    /* a SysV shared memory segment (shmat) */
 } mr_file;
 
 /* What an fd argument refers to, resolved by the caller. */
@@ -115,6 +119,15 @@ const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id);
  * a file was renamed.
  */
 int mr_machine_file_unlink(mr_machine *m, const char *path);
+
+/*
+ * OLDP was renamed to NEWP (EXCHANGE: renameat2's RENAME_EXCHANGE, the
+ * two names swap): maps of the file show the new name; a file NEWP named
+ * before is deleted (replaced). A relative NEWP is taken relative to the
+ * directory OLDP resolved in. Returns 1 when a known file was renamed.
+ */
+int mr_machine_file_rename(mr_machine *m, const char *oldp, const char *newp,
+			   int exchange);
 
 /* A fresh open file description id. */
 uint32_t mr_machine_new_ofd(mr_machine *m);
@@ -244,6 +257,40 @@ int64_t mr_mm_pkey_mprotect(mr_mm *mm, uint64_t addr, uint64_t len,
 int64_t mr_mm_mremap(mr_mm *mm, uint64_t addr, uint64_t old_len,
 		     uint64_t new_len, uint64_t flags, uint64_t new_addr,
 		     int64_t recorded);
+
+/*
+ * msync(addr, len, flags): checks only (EINVAL, ENOMEM for holes, EBUSY
+ * for MS_INVALIDATE on locked memory); nothing to apply.
+ */
+int64_t mr_mm_msync(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags);
+/*
+ * prctl(PR_SET_VMA, OPTION, addr, len, name): EINVAL without
+ * cfg.anon_vma_name; otherwise not predicted (MR_PRED_NONE).
+ */
+int64_t mr_mm_set_vma_name(mr_mm *mm, uint64_t option, uint64_t addr,
+			   uint64_t len);
+
+/* ---- System V shared memory (one IPC namespace per machine) ---- */
+
+/*
+ * shmget(key, size, flags). Segment ids are the kernel's to choose: the
+ * prediction is an errno, the id of a segment the model knows by its
+ * key, or MR_PRED_NONE. A recorded id makes (or refreshes) the segment.
+ */
+int64_t mr_machine_shmget(mr_machine *m, uint64_t key, uint64_t size,
+			  uint64_t flags, int64_t recorded);
+/* shmctl(shmid, IPC_RMID) succeeded: gone once nothing maps it. */
+void mr_machine_shm_rmid(mr_machine *m, int64_t shmid);
+/*
+ * shmat(shmid, addr, flags): a MAP_SHARED mapping of the segment named
+ * "/SYSV<key> (deleted)". A segment the trace did not create has no
+ * known size: one page is mapped, marked inferred, and MR_PRED_NONE is
+ * returned.
+ */
+int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,
+		    int64_t recorded);
+/* shmdt(addr): the attach that starts at addr and its fragments. */
+int64_t mr_mm_shmdt(mr_mm *mm, uint64_t addr, int64_t recorded);
 
 /* ---- formatting ---- */
 
