@@ -89,8 +89,8 @@ struct replay {
 	/* line snapshots of threads sharing their mm that matched no state
 	 * yet: other threads may have changed the mm during the hold */
 	struct late_snap {
-		char *text, *diff;  /* the kernel's maps; the first diff */
-		size_t nl, kl, km;  /* the first comparison's figures */
+		char *text, *diff;   /* the kernel's maps; the first diff */
+		size_t nl, kl, km;   /* the first comparison's figures */
 		uint64_t step, line; /* where it was taken */
 		int32_t tid, tgid;   /* the held thread */
 		uint32_t mm;	     /* its mm (mr_mm_id) */
@@ -378,6 +378,19 @@ static void on_open(struct replay *r, int32_t tgid, const mr_event *ev)
 	e->writable = (flags & O_ACCMODE_) != 0;
 }
 
+/* PATH resolved against its dirfd, whose path -y gives as FD_PATH (also
+ * for AT_FDCWD: "AT_FDCWD</cwd>"). */
+static const char *at_path(const char *path, const char *fd_path, char *buf,
+			   size_t len)
+{
+	if (!path || path[0] == '/')
+		return path;
+	if (!fd_path || fd_path[0] != '/' ||
+	    (size_t)snprintf(buf, len, "%s/%s", fd_path, path) >= len)
+		return path; /* left to the machine's suffix match */
+	return buf;
+}
+
 /* unlink/unlinkat of a file: its mappings print " (deleted)". */
 static void on_unlink(struct replay *r, const mr_event *ev)
 {
@@ -387,13 +400,30 @@ static void on_unlink(struct replay *r, const mr_event *ev)
 	if (ev->ret_kind != MR_RET_VALUE || ev->ret != 0 || !path ||
 	    (ev->sys == MR_SYS_UNLINKAT && (ev->arg[1] & 0x200)))
 		return; /* failed, or AT_REMOVEDIR */
-	/* unlinkat relative to a directory fd that -y names */
-	if (ev->sys == MR_SYS_UNLINKAT && path[0] != '/' && ev->fd_path &&
-	    ev->fd_path[0] == '/' &&
-	    (size_t)snprintf(buf, sizeof(buf), "%s/%s", ev->fd_path, path) <
-		    sizeof(buf))
-		path = buf;
+	if (ev->sys == MR_SYS_UNLINKAT)
+		path = at_path(path, ev->fd_path, buf, sizeof(buf));
 	mr_machine_file_unlink(r->m, path);
+}
+
+/* rename/renameat/renameat2 of a file: its mappings show the new name. */
+static void on_rename(struct replay *r, const mr_event *ev)
+{
+	char ob[4096], nb[4096];
+	const char *oldp = ev->str, *newp = ev->str2;
+	uint64_t flags = 0;
+
+	if (ev->ret_kind != MR_RET_VALUE || ev->ret != 0)
+		return;
+	if (ev->sys == MR_SYS_RENAMEAT) {
+		/* -y names the first dirfd only: the second is known when
+		 * it is AT_FDCWD or the same descriptor */
+		oldp = at_path(oldp, ev->fd_path, ob, sizeof(ob));
+		newp = at_path(newp,
+			       ev->arg[1] == ev->arg[0] ? ev->fd_path : NULL,
+			       nb, sizeof(nb));
+		flags = ev->arg[2];
+	}
+	mr_machine_file_rename(r->m, oldp, newp, (flags & 2) != 0);
 }
 
 static void on_dup(struct replay *r, int32_t tgid, const mr_event *ev)
@@ -448,6 +478,10 @@ static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
 	s->calls++;
 	if (rec == MR_RESULT_UNKNOWN)
 		return;
+	/* A new segment's id depends on every segment the machine ever
+	 * made (ipc_idr_alloc's sequence): not a result to predict. */
+	if (ev->sys == MR_SYS_SHMGET && rec >= 0 && pred == MR_PRED_NONE)
+		return;
 	s->recorded++;
 	if (pred != MR_PRED_NONE)
 		s->predicted++;
@@ -457,9 +491,11 @@ static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
 		s->errnos_ok += (uint64_t)ok;
 	} else if ((ev->sys == MR_SYS_MMAP && !(ev->arg[3] & 0x100010)) ||
 		   (ev->sys == MR_SYS_MREMAP && (ev->arg[3] & 1) &&
-		    !(ev->arg[3] & 2))) {
+		    !(ev->arg[3] & 2)) ||
+		   (ev->sys == MR_SYS_SHMAT && !ev->arg[1])) {
 		/* mmap without MAP_FIXED or MAP_FIXED_NOREPLACE, mremap
-		 * with MREMAP_MAYMOVE and without MREMAP_FIXED */
+		 * with MREMAP_MAYMOVE and without MREMAP_FIXED, shmat
+		 * without an address */
 		s->addrs++;
 		s->addrs_ok += (uint64_t)ok;
 	}
@@ -518,6 +554,26 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 	case MR_SYS_MREMAP:
 		pred = mr_mm_mremap(mm, ev->arg[0], ev->arg[1], ev->arg[2],
 				    ev->arg[3], ev->arg[4], rec);
+		break;
+	case MR_SYS_MSYNC:
+		pred = mr_mm_msync(mm, ev->arg[0], ev->arg[1], ev->arg[2]);
+		break;
+	case MR_SYS_PRCTL:
+		if (!ev->nargs)
+			return "ignored"; /* not PR_SET_VMA */
+		pred = mr_mm_set_vma_name(mm, ev->arg[1], ev->arg[2],
+					  ev->arg[3]);
+		break;
+	case MR_SYS_SHMGET:
+		pred = mr_machine_shmget(r->m, ev->arg[0], ev->arg[1],
+					 ev->arg[2], rec);
+		break;
+	case MR_SYS_SHMAT:
+		pred = mr_mm_shmat(mm, (int64_t)(int32_t)ev->arg[0], ev->arg[1],
+				   ev->arg[2], rec);
+		break;
+	case MR_SYS_SHMDT:
+		pred = mr_mm_shmdt(mm, ev->arg[0], rec);
 		break;
 	default:
 		return "ignored";
@@ -903,6 +959,10 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_MLOCKALL:
 		case MR_SYS_MUNLOCKALL:
 		case MR_SYS_MSEAL:
+		case MR_SYS_MSYNC:
+		case MR_SYS_PRCTL:
+		case MR_SYS_SHMAT:
+		case MR_SYS_SHMDT:
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;
@@ -963,6 +1023,22 @@ static void apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_UNLINK:
 		case MR_SYS_UNLINKAT:
 			on_unlink(r, ev);
+			break;
+		case MR_SYS_RENAME:
+		case MR_SYS_RENAMEAT:
+			on_rename(r, ev);
+			break;
+		case MR_SYS_SHMGET:
+			/* the IPC namespace is the machine's: known or not,
+			 * the caller's mm plays no part */
+			verdict = memory_syscall(r, ev, mm, &pred);
+			row.has_pred = pred != MR_PRED_NONE;
+			break;
+		case MR_SYS_SHMCTL:
+			if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0 &&
+			    (ev->arg[1] & 0xff) == 0) /* IPC_RMID */
+				mr_machine_shm_rmid(
+					r->m, (int64_t)(int32_t)ev->arg[0]);
 			break;
 		default:
 			break;
