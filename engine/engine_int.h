@@ -26,6 +26,8 @@
 #define MAP_GROWSDOWN_ 0x100
 #define MAP_LOCKED_ 0x2000
 #define MAP_NORESERVE_ 0x4000
+#define MAP_POPULATE_ 0x8000
+#define MAP_NONBLOCK_ 0x10000
 #define MAP_STACK_ 0x20000
 #define MAP_HUGETLB_ 0x40000
 #define MAP_SYNC_ 0x80000
@@ -135,6 +137,12 @@ uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
 void mr_machine_file_set_sysv(mr_machine *m, uint32_t id);
 /* Whether any VMA of any address space maps file ID. */
 int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
+
+/* fault.c */
+/* Fault in every page of [start, end): with WRITE as __mm_populate()
+ * does (private writable VMAs are written), else for reading
+ * (MADV_POPULATE_READ). Gives VMAs the anon_vma the faults would. */
+void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);

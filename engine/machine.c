@@ -28,7 +28,8 @@ void mr_config_default(mr_config *c)
 	c->mmap_min_addr = 65536;
 	c->max_map_count = 65530;
 	c->stack_guard_gap = 256 * MR_PAGE_SIZE;
-	c->thp = MR_THP_MADVISE; /* placement does not depend on it */
+	c->stack_rlimit = 8ull << 20; /* the usual default (ulimit -s 8192) */
+	c->thp = MR_THP_MADVISE;      /* placement does not depend on it */
 	c->assume_written = 1;
 	c->anon_vma_name = 0; /* no CONFIG_ANON_VMA_NAME */
 	c->file_thp = 1;

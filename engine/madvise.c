@@ -31,6 +31,8 @@ enum {
 	MADV_DODUMP_ = 17,
 	MADV_WIPEONFORK_ = 18,
 	MADV_KEEPONFORK_ = 19,
+	MADV_POPULATE_READ_ = 22,
+	MADV_POPULATE_WRITE_ = 23,
 	MADV_DONTNEED_LOCKED_ = 24,
 	MADV_COLLAPSE_ = 25,
 	MADV_HWPOISON_ = 100,
@@ -226,7 +228,16 @@ int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
 {
 	if (adv == MADV_HWPOISON_ || adv == MADV_SOFT_OFFLINE_)
 		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
-	return mr_range_call(madvise_run, mm, addr, len, adv, recorded);
+	int64_t pred = mr_range_call(madvise_run, mm, addr, len, adv, recorded);
+	uint64_t end;
+
+	/* madvise_populate(): every page faulted in, as a write for
+	 * MADV_POPULATE_WRITE */
+	if ((adv == MADV_POPULATE_READ_ || adv == MADV_POPULATE_WRITE_) &&
+	    (recorded == MR_RESULT_UNKNOWN ? pred : recorded) == 0 &&
+	    mr_range_args(addr, len, &end) > 0)
+		mr_populate(mm, addr, end, adv == MADV_POPULATE_WRITE_);
+	return pred;
 }
 
 /* ---- msync ---- */

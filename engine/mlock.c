@@ -7,7 +7,8 @@
  * Mirrors Linux 6.18 mm/mlock.c: do_mlock, apply_vma_lock_flags,
  * mlock_fixup, apply_mlockall_flags. RLIMIT_MEMLOCK is not checked: the
  * model takes the caller to have CAP_IPC_LOCK (the recorder runs as
- * root), and the page population that follows a lock is not modelled.
+ * root). The population that follows a lock gives private writable
+ * VMAs an anon_vma (fault.c).
  */
 #include "engine/engine_int.h"
 
@@ -93,9 +94,15 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 			 int64_t recorded)
 {
 	/* do_mlock(): the range widens to whole pages, never EINVAL. */
-	return mr_range_call(lock_run, mm, addr & MR_PAGE_MASK,
-			     MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK)), lock,
-			     recorded);
+	uint64_t start = addr & MR_PAGE_MASK;
+	uint64_t l = MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK));
+	int64_t pred = mr_range_call(lock_run, mm, start, l, lock, recorded);
+
+	/* then __mm_populate() of the range when the lock worked */
+	if ((lock & MR_VM_LOCKED) &&
+	    (recorded == MR_RESULT_UNKNOWN ? pred : recorded) == 0)
+		mr_populate(mm, start, start + l, 1);
+	return pred;
 }
 
 int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
@@ -170,8 +177,11 @@ int64_t mr_mm_mlockall(mr_mm *mm, uint64_t flags, int64_t recorded)
 		pred = -EINVAL;
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
-	if (recorded == 0)
+	if (recorded == 0) {
 		lockall_apply(mm, flags);
+		if (flags & MCL_CURRENT_) /* mm_populate(0, TASK_SIZE) */
+			mr_populate(mm, 0, mm->m->cfg.task_size, 1);
+	}
 	return pred;
 }
 

@@ -541,6 +541,11 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	v = mr_map_range(mm, &p, 0);
 	if (v)
 		mr_assume_written(mm, v);
+	/* do_mmap()'s *populate: locked memory, or MAP_POPULATE without
+	 * MAP_NONBLOCK */
+	if (v && ((p.flags & MR_VM_LOCKED) ||
+		  (flags & (MAP_POPULATE_ | MAP_NONBLOCK_)) == MAP_POPULATE_))
+		mr_populate(mm, p.start, p.end, 1);
 	return pred;
 }
 
@@ -683,12 +688,20 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 		if (nf == v->flags) {
 			prev = v;
 		} else {
+			uint64_t of = v->flags;
+
 			prev = mr_vma_modify(mm, prev, v, nstart, pend, nf,
 					     !force, &e);
 			if (!prev) {
 				err = e;
 				break;
 			}
+			/* mprotect_fixup(): a private locked VMA made
+			 * writable is populated to break COW */
+			if ((of & (MR_VM_WRITE | MR_VM_SHARED |
+				   MR_VM_LOCKED)) == MR_VM_LOCKED &&
+			    (nf & MR_VM_WRITE))
+				mr_populate(mm, nstart, pend, 1);
 		}
 		tmp = prev->end;
 		nstart = tmp;
@@ -817,6 +830,8 @@ int64_t mr_mm_brk_call(mr_mm *mm, uint64_t brk, int64_t recorded)
 		mr_unmap_range(mm, oldbrk, newbrk); /* only on divergence */
 		brk_expand(mm, bv, oldbrk, newbrk - oldbrk);
 		mm->brk = rec;
+		if (mm->def_flags & MR_VM_LOCKED) /* mm_populate() */
+			mr_populate(mm, oldbrk, newbrk, 1);
 	} else {
 		mm->brk = rec;
 	}

@@ -52,6 +52,8 @@ typedef struct mr_config {
 	int anon_vma_name;	  /* CONFIG_ANON_VMA_NAME: prctl(PR_SET_VMA)
 				     names anonymous memory; 0 (the
 				     kernels measured): EINVAL */
+	uint64_t stack_rlimit;	  /* RLIMIT_STACK in bytes (0: unlimited);
+				     stack growth past it fails */
 	int file_thp;		  /* 1: files are on a filesystem whose
 				     mmap aligns 2 MiB of file to 2 MiB of
 				     address (ext4, xfs, btrfs); tmpfs,
@@ -291,6 +293,22 @@ int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,
 		    int64_t recorded);
 /* shmdt(addr): the attach that starts at addr and its fragments. */
 int64_t mr_mm_shmdt(mr_mm *mm, uint64_t addr, int64_t recorded);
+
+/* ---- page faults ---- */
+
+#define MR_FAULT_GREW 0x1 /* a VM_GROWSDOWN VMA grew down to the page */
+#define MR_FAULT_ANON 0x2 /* the VMA got an anon_vma */
+
+/*
+ * A page fault at ADDR with the x86 error code CODE (0x1 protection,
+ * 0x2 write, 0x4 user mode, 0x10 instruction fetch), as the tracepoints
+ * exceptions:page_fault_user and page_fault_kernel report it. Grows a
+ * VM_GROWSDOWN VMA when ADDR is below it, and gives the VMA an anon_vma
+ * when the kernel would. Returns MR_FAULT_* bits (0: nothing changed),
+ * or -EFAULT (no VMA: SIGSEGV), -EACCES (the VMA refuses the access),
+ * -ENOMEM/-EPERM (the stack could not grow).
+ */
+int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
 
 /* ---- formatting ---- */
 

@@ -452,5 +452,16 @@ int64_t mr_mm_mremap(mr_mm *mm, uint64_t addr, uint64_t old_len,
 		r = r0;
 		force_apply(mm, &r, (uint64_t)recorded);
 	}
+	/* do_mremap(): a locked VMA that grew has its new part populated */
+	if (recorded >= 0 && recorded != MR_PRED_NONE &&
+	    MR_PAGE_ALIGN(new_len) > MR_PAGE_ALIGN(old_len)) {
+		uint64_t from = (uint64_t)recorded + MR_PAGE_ALIGN(old_len);
+		const mr_vma *v = mr_vma_tree_find(&mm->tree, from);
+
+		if (v && (v->flags & MR_VM_LOCKED))
+			mr_populate(mm, from,
+				    (uint64_t)recorded + MR_PAGE_ALIGN(new_len),
+				    1);
+	}
 	return pred;
 }
