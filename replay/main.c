@@ -124,6 +124,8 @@ static int cmd_replay(int argc, char **argv)
 		{"max-map-count", required_argument, 0, 'M'},
 		{"mmap-min-addr", required_argument, 0, 'A'},
 		{"no-assume-written", no_argument, 0, 'W'},
+		{"faults", required_argument, 0, 'F'},
+		{"no-faults", no_argument, 0, 'N'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -192,6 +194,12 @@ static int cmd_replay(int argc, char **argv)
 		case 'W':
 			o.cfg.assume_written = 0;
 			break;
+		case 'F':
+			o.faults = optarg;
+			break;
+		case 'N':
+			o.no_faults = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -202,7 +210,8 @@ static int cmd_replay(int argc, char **argv)
 			       "[--mode parse|model|store]\n"
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
-			       "       [--no-assume-written] [-q]\n");
+			       "       [--no-assume-written] [--faults FILE] "
+			       "[--no-faults] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

@@ -54,12 +54,14 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmreplay record [-o DIR] [--every-syscall] [--hold-ms "
-		"N] -- CMD [ARG...]\n"
+		"usage: mmreplay record [-o DIR] [--every-syscall] [--faults] "
+		"[--hold-ms N] -- CMD [ARG...]\n"
 		"  -o DIR           capture directory (default \"" DEFAULT_DIR
 		"\")\n"
 		"  --every-syscall  also snapshot maps at the exit of every "
 		"memory syscall\n"
+		"  --faults         also record page faults (perf) into "
+		"snap/faults.tsv.zst\n"
 		"  --hold-ms N      how long strace holds a tracee (default "
 		"%d)\n",
 		DEFAULT_HOLD_MS);
@@ -148,7 +150,35 @@ static pid_t spawn_strace(char **args)
 	return pid;
 }
 
-/* Poll until strace exits; returns its wait status. */
+/*
+ * The child that perf (PID) starts: strace, once perf has forked it.
+ * Waits up to 10 s; -1 with errno set when there is none.
+ */
+static pid_t child_of(pid_t pid)
+{
+	char path[64], buf[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
+		 (int)pid);
+	for (i = 0; i < 10000; i++) {
+		FILE *f = fopen(path, "r");
+		long c = 0;
+
+		if (!f)
+			break; /* perf is gone */
+		if (fgets(buf, sizeof(buf), f))
+			c = strtol(buf, NULL, 10);
+		fclose(f);
+		if (c > 0)
+			return (pid_t)c;
+		usleep(1000);
+	}
+	errno = ESRCH;
+	return -1;
+}
+
+/* Poll until strace (or perf above it) exits; returns its wait status. */
 static int watch_run(struct watch *w)
 {
 	int64_t next = mr_rec_now_ns();
@@ -160,7 +190,7 @@ static int watch_run(struct watch *w)
 
 		mr_rec_walk(w);
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (p == w->strace_pid) {
+			if (p == w->wait_pid) {
 				status = st;
 				done = 1;
 			}
@@ -199,6 +229,7 @@ static const struct task *task_find(const struct watch *w, pid_t tid)
 struct opts {
 	const char *dir; /* -o */
 	int every;	 /* --every-syscall */
+	int faults;	 /* --faults */
 	long hold_ms;	 /* --hold-ms */
 	char **cmd;	 /* CMD ARG... (NULL-terminated) */
 };
@@ -209,6 +240,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 
 	o->dir = DEFAULT_DIR;
 	o->every = 0;
+	o->faults = 0;
 	o->hold_ms = DEFAULT_HOLD_MS;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
@@ -225,6 +257,8 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			o->dir = a + 2;
 		} else if (strcmp(a, "--every-syscall") == 0) {
 			o->every = 1;
+		} else if (strcmp(a, "--faults") == 0) {
+			o->faults = 1;
 		} else if (strcmp(a, "--hold-ms") == 0 ||
 			   strncmp(a, "--hold-ms=", 10) == 0) {
 			const char *v = a[9] == '=' ? a + 10 : NULL;
@@ -283,7 +317,7 @@ int mr_record_main(int argc, char **argv)
 {
 	struct opts o;
 	char trace[PATH_MAX], snap[PATH_MAX], zst[PATH_MAX], self[PATH_MAX];
-	char hold_exec[64], hold_exit[64], hold_line[128];
+	char hold_exec[64], hold_exit[64], hold_line[128], perfdata[PATH_MAX];
 	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
 	struct watch w = {0};
 	struct post po = {.nproc = 1};
@@ -376,6 +410,41 @@ int mr_record_main(int argc, char **argv)
 		off += (int)strlen(args[i]) + 1;
 	}
 
+	if (o.faults) {
+		/* perf above strace follows it and every tracee (the
+		 * tracepoints are per task, inherited) */
+		static const char *const pre[] = {
+			"perf",
+			"record",
+			"-q",
+			"-N",
+			"-B",
+			"-m",
+			"16M",
+			"-e",
+			"raw_syscalls:sys_exit",
+			"-e",
+			"exceptions:page_fault_user",
+			"-e",
+			"exceptions:page_fault_kernel",
+			"-o",
+			NULL};
+		size_t np = sizeof(pre) / sizeof(pre[0]) - 1;
+		char **pa = calloc(np + 3 + (size_t)k, sizeof(*pa));
+
+		mr_rec_pathf(perfdata, sizeof(perfdata), "%s/perf.data", o.dir);
+		if (!pa) {
+			code = 1;
+			goto out_free_args;
+		}
+		for (size_t i = 0; i < np; i++)
+			pa[i] = (char *)pre[i];
+		pa[np] = perfdata;
+		pa[np + 1] = "--";
+		memcpy(pa + np + 2, args, (size_t)k * sizeof(*pa));
+		free(args);
+		args = pa;
+	}
 	w.self = getpid();
 	if (mr_rec_write_kernel(snap) < 0)
 		fprintf(stderr, "record: cannot write %s/kernel.tsv\n", snap);
@@ -394,10 +463,17 @@ int mr_record_main(int argc, char **argv)
 		errno = 0;
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	w.strace_pid = spawn_strace(args);
-	if (w.strace_pid < 0) {
-		fprintf(stderr, "record: cannot run strace: %s\n",
-			strerror(errno));
+	w.wait_pid = spawn_strace(args);
+	w.strace_pid = w.wait_pid;
+	if (w.wait_pid >= 0 && o.faults)
+		w.strace_pid = child_of(w.wait_pid);
+	if (w.wait_pid < 0 || w.strace_pid < 0) {
+		fprintf(stderr, "record: cannot run %s: %s\n",
+			o.faults ? "perf" : "strace", strerror(errno));
+		if (w.wait_pid > 0) {
+			kill(w.wait_pid, SIGKILL);
+			waitpid(w.wait_pid, NULL, 0);
+		}
 		rmdir(snap);
 		rmdir(o.dir); /* only if it is empty */
 		code = 1;
@@ -439,6 +515,12 @@ int mr_record_main(int argc, char **argv)
 		fprintf(stderr, "record: cannot write %s/lines.maps.zst\n",
 			snap);
 		failed = 1;
+	}
+	if (o.faults) {
+		if (mr_rec_faults(perfdata, trace, snap) < 0)
+			failed = 1;
+		else
+			unlink(perfdata);
 	}
 	if (mr_rec_compress_file(trace, zst, 0) < 0) {
 		fprintf(stderr, "record: cannot write %s\n", zst);
@@ -503,6 +585,7 @@ out_restore:
 	free(w.b.p);
 	free(w.b2.p);
 	free(w.strace_cmd);
+out_free_args:
 	free(args);
 	free(path);
 	return code;

@@ -3,4 +3,5 @@
 # mr_replay already links.
 target_sources(mr_replay PRIVATE ${CMAKE_CURRENT_LIST_DIR}/record.c
                                  ${CMAKE_CURRENT_LIST_DIR}/record_watch.c
-                                 ${CMAKE_CURRENT_LIST_DIR}/record_post.c)
+                                 ${CMAKE_CURRENT_LIST_DIR}/record_post.c
+                                 ${CMAKE_CURRENT_LIST_DIR}/record_fault.c)

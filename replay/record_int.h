@@ -95,6 +95,7 @@ struct call {
 struct watch {
 	pid_t self;	       /* the recorder */
 	pid_t strace_pid;      /* our strace */
+	pid_t wait_pid;	       /* our child: strace, or perf above it */
 	const char *snapdir;   /* DIR/snap */
 	int every;	       /* --every-syscall */
 	int64_t hold_ns;       /* H */
@@ -156,5 +157,8 @@ void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty);
 int mr_rec_read_trace(struct post *po, const char *trace, int every);
 int mr_rec_write_files_tsv(const char *snapdir, struct post *po, struct buf *b);
 int mr_rec_cmp_pid(const void *a, const void *b);
+/* record_fault.c: place perf's page faults (DATA) in TRACE's lines and
+ * write SNAPDIR/faults.tsv.zst. Returns 0 or -1 (said on stderr). */
+int mr_rec_faults(const char *data, const char *trace, const char *snapdir);
 
 #endif

@@ -668,6 +668,7 @@ int mr_rec_write_kernel(const char *snapdir)
 		 "/sys/kernel/mm/transparent_hugepage/shmem_enabled", 1},
 	};
 	char path[PATH_MAX], v[256];
+	struct rlimit rl;
 	FILE *f;
 	size_t i;
 
@@ -681,6 +682,14 @@ int mr_rec_write_kernel(const char *snapdir)
 			selected(v);
 		if (v[0])
 			fprintf(f, "%s\t%s\n", facts[i].key, v);
+	}
+	/* the recorded command inherits the recorder's stack limit */
+	if (getrlimit(RLIMIT_STACK, &rl) == 0) {
+		if (rl.rlim_cur == RLIM_INFINITY)
+			fprintf(f, "rlimit_stack\tunlimited\n");
+		else
+			fprintf(f, "rlimit_stack\t%llu\n",
+				(unsigned long long)rl.rlim_cur);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }

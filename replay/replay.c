@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "formats/faults.h"
 #include "formats/maps.h"
 #include "formats/reader.h"
 #include "replay/replay_int.h"
@@ -96,6 +97,13 @@ struct replay {
 		uint32_t mm;	     /* its mm (mr_mm_id) */
 	} * late;
 	size_t nlate, caplate;
+	/* the capture's page faults, applied after the line they follow */
+	mr_faults faults;
+	size_t fnext;	    /* the next one to apply */
+	struct pend_fault { /* faults of tasks not created yet */
+		mr_fault f; /* the fault */
+	} * fpend;
+	size_t nfpend, capfpend;
 };
 
 void mr_replay_opts_default(mr_replay_opts *o)
@@ -467,6 +475,8 @@ static void mark_gone(struct replay *r)
 
 static void flush_held(struct replay *r, int32_t pid);
 static void apply(struct replay *r, const mr_event *ev);
+static void faults_after(struct replay *r, uint64_t line);
+static void faults_of_new_task(struct replay *r, int32_t pid);
 
 /* Per-syscall figures for the fidelity report. */
 static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
@@ -1112,8 +1122,118 @@ static void apply(struct replay *r, const mr_event *ev)
 	if (ev->kind == MR_EV_SYSCALL &&
 	    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
 	     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
-	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0)
+	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0) {
+		if (r->nfpend)
+			faults_of_new_task(r, (int32_t)ev->ret);
 		flush_held(r, (int32_t)ev->ret);
+	}
+	if (r->faults.n)
+		faults_after(r, ev->line);
+}
+
+/* ---- page faults ---- */
+
+/* One fault of task F->tid, whose mm MM is known: a step of its own. */
+static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
+{
+	char args[64];
+	mr_step_row row;
+	int res;
+
+	r->step++;
+	r->cur_tgid = mr_machine_task_tgid(r->m, f->tid);
+	if (r->st)
+		mr_store_set_step(r->st, r->step);
+	res = mr_mm_fault(mm, f->addr, f->code);
+	r->sum->faults++;
+	if (res > 0) {
+		r->sum->faults_grew += (res & MR_FAULT_GREW) != 0;
+		r->sum->faults_anon += (res & MR_FAULT_ANON) != 0;
+	} else if (res < 0) {
+		r->sum->faults_nomap++;
+	}
+	mr_machine_check(r->m, r->o->full_check, on_violation, r);
+	r->sum->steps++;
+	if (r->st) {
+		snprintf(args, sizeof(args), "address=%#" PRIx64 " code=%#x",
+			 f->addr, f->code);
+		memset(&row, 0, sizeof(row));
+		row.step = r->step;
+		row.tid = f->tid;
+		row.pid = mr_machine_task_tgid(r->m, f->tid);
+		row.line = f->after_line;
+		row.ts = -1;
+		row.kind = "fault";
+		row.name = (f->code & 0x4) ? "page_fault_user"
+					   : "page_fault_kernel";
+		row.args = args;
+		row.has_ret = 0;
+		row.has_pred = 1;
+		row.predicted = res < 0 ? res : 0;
+		row.verdict = "applied";
+		row.digest = mr_machine_digest(r->m);
+		row.vmas = (int64_t)mr_mm_map_count(mm);
+		mr_store_step(r->st, &row);
+	}
+	if (r->o->on_step)
+		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+}
+
+/* Apply fault F now, keep it for a task not created yet, or drop it. */
+static void fault_one(struct replay *r, const mr_fault *f)
+{
+	mr_mm *mm = mr_machine_task_mm(r->m, f->tid);
+
+	if (mm && mr_mm_known(mm)) {
+		fault_step(r, f, mm);
+	} else if (!mm && !mr_machine_task_tgid(r->m, f->tid) &&
+		   !exited_pid(r, f->tid)) {
+		if (r->nfpend == r->capfpend) {
+			size_t cap = r->capfpend ? r->capfpend * 2 : 64;
+			struct pend_fault *n =
+				realloc(r->fpend, cap * sizeof(*n));
+
+			if (!n) {
+				r->bad = 1;
+				snprintf(r->err, r->errlen, "out of memory");
+				return;
+			}
+			r->fpend = n;
+			r->capfpend = cap;
+		}
+		r->fpend[r->nfpend++].f = *f;
+	} else {
+		r->sum->faults_dropped++;
+	}
+}
+
+/* The faults that follow trace line LINE. */
+static void faults_after(struct replay *r, uint64_t line)
+{
+	while (r->fnext < r->faults.n && !r->stop && !r->bad &&
+	       r->faults.v[r->fnext].after_line <= line)
+		fault_one(r, &r->faults.v[r->fnext++]);
+}
+
+/* Task PID now exists: the faults it made before, in order. */
+static void faults_of_new_task(struct replay *r, int32_t pid)
+{
+	size_t i = 0, k = 0;
+
+	for (i = 0; i < r->nfpend; i++) {
+		if (r->fpend[i].f.tid == pid) {
+			mr_fault f = r->fpend[i].f;
+			mr_mm *mm = mr_machine_task_mm(r->m, pid);
+
+			if (mm && mr_mm_known(mm))
+				fault_step(r, &f, mm);
+			else
+				r->sum->faults_dropped++;
+		} else {
+			r->fpend[k++] = r->fpend[i];
+		}
+	}
+	r->nfpend = k;
 }
 
 /* ---- events held for tasks not yet created ---- */
@@ -1236,6 +1356,10 @@ static int store_meta(struct replay *r)
 	if (r->kern.mmap_min_addr[0])
 		mr_store_meta(r->st, "sysctl_mmap_min_addr",
 			      r->kern.mmap_min_addr);
+	snprintf(buf, sizeof(buf), "%zu", r->faults.n);
+	mr_store_meta(r->st, "faults", buf);
+	snprintf(buf, sizeof(buf), "%" PRIu64, c->stack_rlimit);
+	mr_store_meta(r->st, "stack_rlimit", buf);
 	snprintf(buf, sizeof(buf), "%d", c->assume_written);
 	return mr_store_meta(r->st, "assume_written", buf);
 }
@@ -1257,10 +1381,40 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"per-syscall snapshots %" PRIu64 "/%" PRIu64
 			" matched\n",
 			s->line_matched, s->line_snaps);
+	if (s->faults || s->faults_dropped)
+		fprintf(out,
+			"page faults %" PRIu64 ": %" PRIu64 " grew a stack, "
+			"%" PRIu64 " gave an anon_vma, %" PRIu64
+			" found no VMA or were refused; %" PRIu64
+			" of tasks not modelled\n",
+			s->faults, s->faults_grew, s->faults_anon,
+			s->faults_nomap, s->faults_dropped);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
 		s->divergences, s->violations, s->warnings);
+}
+
+/*
+ * The fault table: the one named, else the snapshot directory's. With
+ * faults the model knows which VMAs were written and stops assuming.
+ */
+static int load_faults(struct replay *r, char *err, size_t errlen)
+{
+	char p[4096];
+	const char *path = r->o->faults;
+
+	if (!path && r->o->snapdir && !r->o->no_faults) {
+		snprintf(p, sizeof(p), "%s/faults.tsv.zst", r->o->snapdir);
+		if (access(p, R_OK) == 0)
+			path = p;
+	}
+	if (!path)
+		return 0;
+	if (mr_faults_load(&r->faults, path, err, errlen))
+		return -1;
+	r->cfg.assume_written = 0;
+	return 0;
 }
 
 int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
@@ -1285,14 +1439,28 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		return 2;
 	if (r.kern.max_map_count && !o->max_map_count_set)
 		r.cfg.max_map_count = r.kern.max_map_count;
-	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
-	if (rc)
+	if (r.kern.stack_rlimit_set)
+		r.cfg.stack_rlimit = r.kern.stack_rlimit;
+	/* which faults THP serves decides anon_vmas */
+	if (!strcmp(r.kern.thp, "always"))
+		r.cfg.thp = MR_THP_ALWAYS;
+	else if (!strcmp(r.kern.thp, "madvise"))
+		r.cfg.thp = MR_THP_MADVISE;
+	else if (!strcmp(r.kern.thp, "never"))
+		r.cfg.thp = MR_THP_NEVER;
+	if (load_faults(&r, err, errlen))
 		return 2;
+	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
+	if (rc) {
+		mr_faults_release(&r.faults);
+		return 2;
+	}
 	mr_reader_set_warn(r.rd, warn_cb, &r);
 	if (o->mode == MR_MODE_STORE) {
 		rc = mr_store_create(&r.st, o->db, err, errlen);
 		if (rc) {
 			mr_reader_free(r.rd);
+			mr_faults_release(&r.faults);
 			return 2;
 		}
 		mr_store_journal(r.st, &j);
@@ -1386,6 +1554,8 @@ out:
 	while (r.nlate)
 		late_drop(&r, r.nlate - 1);
 	free(r.late);
+	mr_faults_release(&r.faults);
+	free(r.fpend);
 	mr_machine_free(r.m);
 	mr_reader_free(r.rd);
 	return ret;

@@ -7,8 +7,9 @@
  * the parent's "= PID" line). Each event is one step. For each memory
  * syscall the model predicts the result, then applies the recorded one;
  * a difference is a divergence. Exec snapshots seed address spaces; exit
- * snapshots are compared with the model. Invariants are checked after
- * every step.
+ * snapshots are compared with the model. Page faults from the capture's
+ * fault table are applied after the trace line they follow, each its own
+ * step. Invariants are checked after every step.
  */
 #ifndef MR_REPLAY_REPLAY_H
 #define MR_REPLAY_REPLAY_H
@@ -38,6 +39,9 @@ typedef struct mr_replay_opts {
 	mr_config cfg;	       /* model configuration */
 	int max_map_count_set; /* cfg.max_map_count was given: snap/kernel.tsv
 				  does not override it */
+	const char *faults;    /* fault table (faults.h), or NULL: the
+				  snapshot directory's faults.tsv.zst */
+	int no_faults;	       /* ignore the snapshot directory's table */
 	FILE *out;	       /* summary and reports */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
@@ -75,6 +79,11 @@ typedef struct mr_replay_summary {
 	uint64_t vma_lines;    /* kernel maps lines in the snapshots compared */
 	uint64_t vma_matched;  /* ... that the model had */
 	mr_sys_stats sys[MR_SYS__COUNT]; /* per memory syscall */
+	uint64_t faults;		 /* page faults applied */
+	uint64_t faults_grew;		 /* ... that grew a stack */
+	uint64_t faults_anon;		 /* ... that gave a VMA an anon_vma */
+	uint64_t faults_nomap;	 /* ... at no VMA or refused (SIGSEGV) */
+	uint64_t faults_dropped; /* of tasks not modelled */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

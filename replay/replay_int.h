@@ -19,6 +19,8 @@ typedef struct mr_kernel_facts {
 	char mmap_min_addr[32]; /* the sysctl as read */
 	char thp[16];		/* transparent_hugepage/enabled */
 	char thp_shmem[16];	/* transparent_hugepage/shmem_enabled */
+	uint64_t stack_rlimit;	/* RLIMIT_STACK in bytes, 0: unlimited */
+	int stack_rlimit_set;	/* the capture says it */
 } mr_kernel_facts;
 
 int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,

@@ -487,6 +487,20 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 				return MR_ECORRUPT;
 			}
 			k->max_map_count = (uint32_t)v;
+		} else if (!strcmp(line, "rlimit_stack")) {
+			v = strtoull(tab, &end, 10);
+			if (!strcmp(tab, "unlimited")) {
+				v = 0;
+			} else if (*end || end == tab) {
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected a number of "
+					 "bytes or 'unlimited'",
+					 p, lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			k->stack_rlimit = v;
+			k->stack_rlimit_set = 1;
 		} else if (!strcmp(line, "release")) {
 			snprintf(k->release, sizeof(k->release), "%s", tab);
 		} else if (!strcmp(line, "thp")) {

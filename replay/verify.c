@@ -24,6 +24,7 @@
 static const char verify_usage[] =
 	"usage: mmreplay verify DIR [--db FILE] [--max-map-count N] "
 	"[--no-assume-written]\n"
+	"       [--no-faults]\n"
 	"  DIR holds trace.strace.zst and snap/ as `mmreplay record` writes "
 	"them\n";
 
@@ -68,6 +69,12 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "errnos predicted", err_ok, err);
 	fprintf(out, "%-32s %" PRIu64 "\n", "invariant violations",
 		s->violations);
+	if (s->faults)
+		fprintf(out,
+			"%-32s %" PRIu64 " (%" PRIu64 " grew a stack, %" PRIu64
+			" gave an anon_vma, %" PRIu64 " at no VMA)\n",
+			"page faults applied", s->faults, s->faults_grew,
+			s->faults_anon, s->faults_nomap);
 	fprintf(out, "\n%-14s %8s %17s %17s %17s\n", "syscall", "calls",
 		"results", "addresses", "errnos");
 	for (i = 0; i < MR_SYS__COUNT; i++) {
@@ -101,6 +108,7 @@ int mr_cmd_verify(int argc, char **argv)
 		{"db", required_argument, 0, 'd'},
 		{"max-map-count", required_argument, 0, 'M'},
 		{"no-assume-written", no_argument, 0, 'W'},
+		{"no-faults", no_argument, 0, 'F'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -134,6 +142,9 @@ int mr_cmd_verify(int argc, char **argv)
 			break;
 		case 'W':
 			o.cfg.assume_written = 0;
+			break;
+		case 'F':
+			o.no_faults = 1;
 			break;
 		case 'h':
 			printf("%s", verify_usage);
