@@ -2,9 +2,9 @@
 # End to end on this machine's kernel: record real programs with
 # `mmreplay record`, then replay each capture; the replay must be clean and
 # every exit snapshot must match the model. Skips (77) without strace.
-#   record.sh MMREPLAY WORK_DIR
+#   record.sh MMREPLAY WORK_DIR SOURCE_DIR
 set -uo pipefail
-bin=$(realpath "$1") work=$2
+bin=$(realpath "$1") work=$2 src=$(realpath "${3:-.}")
 command -v strace >/dev/null || { echo "strace not installed: skipped"; exit 77; }
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 fails=0 passes=0
@@ -51,6 +51,25 @@ if "$bin" record -o every --every-syscall --hold-ms 30 -- /bin/true >every.out 2
 	fi
 else
 	echo "FAIL: record every"; cat every.err; fails=$((fails + 1))
+fi
+
+# --faults: perf places the page faults in the trace. traces/written's
+# program needs them (writes, population, stack growth): verify must
+# match everywhere with them and differ without them.
+if ! command -v perf >/dev/null || ! perf stat -e exceptions:page_fault_user true >/dev/null 2>&1; then
+	echo "perf cannot trace page faults here: --faults not checked"
+elif ! cc -O2 -o written "$src/traces/written/written.c"; then
+	echo "FAIL: cannot build written.c"; fails=$((fails + 1))
+elif ! "$bin" record -o faults --every-syscall --faults --hold-ms 30 -- ./written >faults.out 2>faults.err; then
+	echo "FAIL: record --faults"; cat faults.err; fails=$((fails + 1))
+elif [ -e faults/perf.data ] || [ "$(zstd -dcq faults/snap/faults.tsv.zst | grep -vc '^#')" -lt 50 ]; then
+	echo "FAIL: faults: perf.data left or too few faults"; ls faults faults/snap; fails=$((fails + 1))
+elif ! "$bin" verify faults >faults.verify 2>&1 || ! grep -qE '^page faults applied +[1-9]' faults.verify; then
+	echo "FAIL: verify faults"; cat faults.verify; fails=$((fails + 1))
+elif "$bin" verify --no-faults faults >faults.nofaults 2>&1; then
+	echo "FAIL: faults: the capture matches without its faults"; fails=$((fails + 1))
+else
+	passes=$((passes + 1))
 fi
 
 echo "$passes passed, $fails failed"
