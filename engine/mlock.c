@@ -206,6 +206,9 @@ static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 {
 	uint64_t end, cur, prev_end;
 	mr_vma *v, *prev;
+	const mr_vma *dprev; /* dry run: prev as the real run would see it */
+	mr_vma sim;	     /* dry run: storage for that prev */
+	size_t count = mm->tree.count;
 	int e;
 
 	if (flags)
@@ -223,18 +226,31 @@ static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 	}
 	if (prev_end < end)
 		return -ENOMEM;
-	if (dry)
-		return 0; /* a split at the limit is not predicted */
-	/* mseal_apply() */
+	/* mseal_apply(): a split at max_map_count is ENOMEM, the VMAs
+	 * before it staying sealed (and split) */
 	v = mr_vma_tree_find(&mm->tree, start);
 	prev = start > v->start ? v : mr_vma_prev(v);
+	dprev = prev;
 	cur = start;
 	while (v && v->start < end) {
 		uint64_t cend = v->end < end ? v->end : end;
+		uint64_t nf = v->flags | MR_VM_SEALED;
 
-		if (!(v->flags & MR_VM_SEALED)) {
-			v = mr_vma_modify(mm, prev, v, cur, cend,
-					  v->flags | MR_VM_SEALED, 1, &e);
+		if (dry) {
+			const mr_vma *last = v;
+
+			if (nf == v->flags)
+				sim = *v;
+			else if (mr_vma_modify_dry(mm, dprev, v, cur, cend, nf,
+						   &sim, &last, &count))
+				return -ENOMEM;
+			dprev = &sim;
+			cur = sim.end;
+			v = mr_vma_next(last);
+			continue;
+		}
+		if (nf != v->flags) {
+			v = mr_vma_modify(mm, prev, v, cur, cend, nf, 1, &e);
 			if (!v)
 				return e;
 		}
@@ -248,11 +264,5 @@ static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 int64_t mr_mm_mseal(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 		    int64_t recorded)
 {
-	int64_t pred = mseal_run(mm, addr, len, flags, 1);
-
-	if (recorded == MR_RESULT_UNKNOWN)
-		recorded = pred;
-	if (recorded == 0)
-		mseal_run(mm, addr, len, flags, 0);
-	return pred;
+	return mr_range_call(mseal_run, mm, addr, len, flags, recorded);
 }

@@ -992,9 +992,8 @@ int main(void)
 			test_unlink__relative_path_matching_two_names_none),
 		cmocka_unit_test(
 			test_unlink__inode_from_deleted_entries_in_order),
+		cmocka_unit_test(test_mseal_limit__split_is_enomem),
 	};
 
-	/* disabled: model disagrees, see report */
-	(void)test_mseal_limit__split_is_enomem;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
