@@ -34,19 +34,28 @@
 #define MAP_FIXED_NOREPLACE_ 0x100000
 
 struct mr_mm {
-	mr_machine *m;	       /* owning machine */
-	uint32_t id;	       /* creation order, from 1 */
-	int32_t owner;	       /* tgid that created it */
-	int users;	       /* tasks using it */
-	int known;	       /* state modelled (seeded or built) */
-	int has_gate;	       /* print [vsyscall] */
-	mr_vma_tree tree;      /* the VMAs */
-	uint64_t start_brk;    /* mm->start_brk */
-	uint64_t brk;	       /* mm->brk (unaligned) */
-	int brk_known;	       /* start_brk/brk known */
-	uint64_t mmap_base;    /* mm->mmap_base */
-	int base_known;	       /* mmap_base known */
-	uint64_t def_flags;    /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
+	mr_machine *m;	    /* owning machine */
+	uint32_t id;	    /* creation order, from 1 */
+	int32_t owner;	    /* tgid that created it */
+	int users;	    /* tasks using it */
+	int known;	    /* state modelled (seeded or built) */
+	int has_gate;	    /* print [vsyscall] */
+	mr_vma_tree tree;   /* the VMAs */
+	uint64_t start_brk; /* mm->start_brk */
+	uint64_t brk;	    /* mm->brk (unaligned) */
+	int brk_known;	    /* start_brk/brk known */
+	uint64_t mmap_base; /* mm->mmap_base */
+	int base_known;	    /* mmap_base known */
+	uint64_t def_flags; /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
+	/* places an ELF-built exec guessed (exec.c): [0] the PIE
+	 * executable, [1] what hangs off mmap_base */
+	struct mr_float {
+		int on;		    /* still a guess */
+		uint64_t lo, hi;    /* the VMAs it covers */
+		uint64_t relro;	    /* [0]: RELRO's page at the guess */
+		uint64_t relro_len; /* [0]: the mprotect's length (0: none) */
+		uint64_t align;	    /* [0]: alignment of its load bias */
+	} fl[2];
 	uint64_t hash;	       /* digest contribution of the scalars */
 	struct mr_mm *next_mm; /* machine's list of live mms */
 	struct mr_mm *prev_mm; /* machine's list of live mms */
@@ -137,6 +146,16 @@ uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
 void mr_machine_file_set_sysv(mr_machine *m, uint32_t id);
 /* Whether any VMA of any address space maps file ID. */
 int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
+
+/* exec.c: pin a guessed place when a call shows the real one. An
+ * mmap without a hint returned REC where the model predicted PRED: the
+ * distance the guess moved (0: none), which unpin takes back when the
+ * call still does not fit. An mprotect(ADDR, LEN, PROT_READ): 1 when
+ * the executable moved. A call that moved a guess is not counted as
+ * predicted. */
+int64_t mr_exec_pin_mmap(mr_mm *mm, int64_t pred, int64_t rec);
+void mr_exec_unpin_mmap(mr_mm *mm, int64_t delta);
+int mr_exec_pin_relro(mr_mm *mm, uint64_t addr, uint64_t len);
 
 /* fault.c */
 /* Fault in every page of [start, end): with WRITE as __mm_populate()

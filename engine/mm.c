@@ -508,6 +508,26 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
+	/* An exec built from ELF headers guessed mmap_base: the first
+	 * mmap(NULL) shows it (exec.c). */
+	if (mm->fl[1].on && !addr && !(fl & MAP_FIXED_)) {
+		int64_t delta = mr_exec_pin_mmap(mm, pred, recorded);
+
+		if (delta) {
+			a = addr;
+			l = len;
+			fl = flags;
+			if (mmap_check(mm, &a, &l, prot, &fl, f, off, &p) !=
+			    recorded) {
+				mr_exec_unpin_mmap(mm, delta);
+				a = addr;
+				l = len;
+				fl = flags;
+				mmap_check(mm, &a, &l, prot, &fl, f, off, &p);
+			}
+			pred = MR_PRED_NONE;
+		}
+	}
 	/* A MAP_FIXED over a sealed VMA leaves the unmap's first split. */
 	if (recorded == -EPERM && pred == -EPERM && (fl & MAP_FIXED_) &&
 	    !(fl & MAP_FIXED_NOREPLACE_))
@@ -716,6 +736,14 @@ int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		       int64_t recorded)
 {
 	int64_t pred;
+
+	/* An exec built from ELF headers guessed the PIE's place: ld.so's
+	 * mprotect of its RELRO shows it (exec.c). */
+	if (mm->fl[0].on && prot == PROT_READ_ && recorded == 0 &&
+	    mr_exec_pin_relro(mm, addr, MR_PAGE_ALIGN(len))) {
+		mprotect_run(mm, addr, len, prot, 0, 0);
+		return MR_PRED_NONE;
+	}
 
 	/* Unknown outcome: the real run is the prediction. */
 	if (recorded == MR_RESULT_UNKNOWN)

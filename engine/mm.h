@@ -294,6 +294,47 @@ int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,
 /* shmdt(addr): the attach that starts at addr and its fragments. */
 int64_t mr_mm_shmdt(mr_mm *mm, uint64_t addr, int64_t recorded);
 
+/* ---- execve without a snapshot: the ELF headers ---- */
+
+/* One PT_LOAD, as load_elf_binary() reads it. */
+typedef struct mr_exec_seg {
+	uint64_t vaddr;	 /* p_vaddr */
+	uint64_t offset; /* p_offset */
+	uint64_t filesz; /* p_filesz */
+	uint64_t memsz;	 /* p_memsz */
+	uint32_t prot;	 /* PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
+} mr_exec_seg;
+
+/* An executable or interpreter. */
+typedef struct mr_exec_image {
+	uint32_t file;		/* file table id */
+	int dyn;		/* ET_DYN (PIE, shared object) */
+	uint64_t align;		/* maximum_alignment(): the largest
+				   power-of-two p_align of the PT_LOADs */
+	const mr_exec_seg *seg; /* PT_LOADs in file order */
+	size_t nseg;		/* how many (>= 1) */
+	uint64_t relro_vaddr;	/* PT_GNU_RELRO p_vaddr */
+	uint64_t relro_memsz;	/* ... p_memsz (0: none) */
+} mr_exec_image;
+
+/*
+ * Build the address space a successful execve leaves (load_elf_binary()
+ * on Linux 6.18 x86-64) in MM, which must be new and unknown: the stack
+ * (STRINGS bytes of execfn, environment and argument strings at its top;
+ * EXEC_STACK for PT_GNU_STACK with PF_X), the executable EXE, the
+ * interpreter INTERP (NULL for a static program), [vvar], [vvar_vclock]
+ * and [vdso]. Randomisation is not known: everything is placed as with
+ * ASLR off, and the places later calls prove wrong are moved there (see
+ * mr_mm_mmap and mr_mm_mprotect): ld.so, the vdso and mmap_base by the
+ * first mmap(NULL), a PIE executable by ld.so's mprotect of its RELRO.
+ * Until then those VMAs, and the stack always, are marked inferred. brk
+ * stays unknown until the first brk call. Returns 0, or -1 when the
+ * images do not fit (MM is then left unknown and empty).
+ */
+int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
+		   const mr_exec_image *interp, uint64_t strings,
+		   int exec_stack);
+
 /* ---- page faults ---- */
 
 #define MR_FAULT_GREW 0x1 /* a VM_GROWSDOWN VMA grew down to the page */
