@@ -126,6 +126,7 @@ static int cmd_replay(int argc, char **argv)
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
+		{"exec-from-elf", no_argument, 0, 'E'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -200,6 +201,9 @@ static int cmd_replay(int argc, char **argv)
 		case 'N':
 			o.no_faults = 1;
 			break;
+		case 'E':
+			o.exec_from_elf = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -211,7 +215,7 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
 			       "       [--no-assume-written] [--faults FILE] "
-			       "[--no-faults] [-q]\n");
+			       "[--no-faults] [--exec-from-elf] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

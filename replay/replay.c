@@ -41,6 +41,7 @@ struct pid_ent {
 	int32_t pid;	/* the pid */
 	unsigned execs; /* successful execve calls so far */
 	int gone;	/* the task has exited */
+	char *cwd;	/* working directory -y last showed, or NULL */
 };
 
 /* An event held back until the clone that made its task is applied. */
@@ -154,6 +155,7 @@ static struct pid_ent *pid_get(struct replay *r, int32_t pid)
 	r->pids[lo].pid = pid;
 	r->pids[lo].execs = 0;
 	r->pids[lo].gone = 0;
+	r->pids[lo].cwd = NULL;
 	r->sum->processes++;
 	return &r->pids[lo];
 }
@@ -904,21 +906,51 @@ static void check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 
 static void on_exec(struct replay *r, const mr_event *ev)
 {
-	struct pid_ent *p = pid_get(r, ev->pid);
+	struct pid_ent *p = pid_get(r, ev->pid), *tg;
 	mr_mm *mm = mr_machine_exec(r->m, ev->pid);
+	char why[512];
 	int rc;
 
 	if (!p || !mm)
 		return;
 	p->execs++;
-	if (!r->o->snapdir)
+	if (r->o->snapdir && !r->o->exec_from_elf) {
+		/* a capture: an exec without a snapshot (the launcher's)
+		 * stays unknown */
+		rc = mr_snap_seed(r->m, mm, r->o->snapdir, ev->pid, p->execs,
+				  r->err, r->errlen);
+		if (rc == 0)
+			r->sum->seeded++;
+		else if (rc < 0)
+			r->bad = 1;
 		return;
-	rc = mr_snap_seed(r->m, mm, r->o->snapdir, ev->pid, p->execs, r->err,
-			  r->errlen);
-	if (rc == 0)
-		r->sum->seeded++;
-	else if (rc < 0)
-		r->bad = 1;
+	}
+	tg = pid_get(r, r->cur_tgid ? r->cur_tgid : ev->pid);
+	if (mr_replay_exec_elf(r->m, mm, ev, tg ? tg->cwd : NULL, why,
+			       sizeof(why)) == 0) {
+		r->sum->elf_built++;
+	} else {
+		if (r->sum->elf_failed++ < (uint64_t)r->o->show)
+			fprintf(r->o->out,
+				"note: line %" PRIu64 ": exec of pid %d not "
+				"modelled: %s\n",
+				ev->line, ev->pid, why);
+	}
+}
+
+/* AT_FDCWD</cwd> of a *at call: the process's working directory. */
+static void note_cwd(struct replay *r, const mr_event *ev)
+{
+	struct pid_ent *p;
+
+	if (ev->nargs < 1 || ev->arg[0] != (uint64_t)-100 || !ev->fd_path ||
+	    ev->fd_path[0] != '/')
+		return;
+	p = pid_get(r, r->cur_tgid ? r->cur_tgid : ev->pid);
+	if (!p || (p->cwd && !strcmp(p->cwd, ev->fd_path)))
+		return;
+	free(p->cwd);
+	p->cwd = strdup(ev->fd_path);
 }
 
 static uint64_t clone_flags_of(const mr_event *ev)
@@ -993,10 +1025,19 @@ static void apply(struct replay *r, const mr_event *ev)
 				mr_machine_clone(r->m, ev->pid, child, fl);
 				if (!(fl & MR_CLONE_THREAD))
 					fd_copy(r, r->cur_tgid, child);
+				const struct pid_ent *par =
+					pid_get(r, r->cur_tgid);
+				char *cwd = par && par->cwd ? strdup(par->cwd)
+							    : NULL;
+
 				pe = pid_get(r, child);
 				if (pe) { /* a reused pid starts afresh */
 					pe->gone = 0;
 					pe->execs = 0;
+					free(pe->cwd);
+					pe->cwd = cwd; /* the parent's */
+				} else {
+					free(cwd);
 				}
 				verdict = "applied";
 			}
@@ -1019,6 +1060,7 @@ static void apply(struct replay *r, const mr_event *ev)
 			break;
 		case MR_SYS_OPEN:
 		case MR_SYS_OPENAT:
+			note_cwd(r, ev);
 			on_open(r, r->cur_tgid, ev);
 			break;
 		case MR_SYS_CLOSE:
@@ -1376,6 +1418,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 		"/%" PRIu64 " matched\n",
 		s->predicted, s->matched, s->seeded, s->snap_matched,
 		s->snapshots);
+	if (s->elf_built || s->elf_failed)
+		fprintf(out,
+			"execs built from ELF headers %" PRIu64
+			", not buildable %" PRIu64 "\n",
+			s->elf_built, s->elf_failed);
 	if (s->line_snaps)
 		fprintf(out,
 			"per-syscall snapshots %" PRIu64 "/%" PRIu64
@@ -1545,6 +1592,8 @@ out:
 		free(r.held[--r.nheld].strs);
 	free(r.held);
 	free(r.fds);
+	while (r.npids)
+		free(r.pids[--r.npids].cwd);
 	free(r.pids);
 	free(r.linesnaps);
 	mr_snapstream_free(r.ls);

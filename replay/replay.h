@@ -42,6 +42,9 @@ typedef struct mr_replay_opts {
 	const char *faults;    /* fault table (faults.h), or NULL: the
 				  snapshot directory's faults.tsv.zst */
 	int no_faults;	       /* ignore the snapshot directory's table */
+	int exec_from_elf;     /* build every exec from ELF headers, even
+				  when an exec snapshot exists (without a
+				  snapshot directory they always are) */
 	FILE *out;	       /* summary and reports */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
@@ -72,6 +75,8 @@ typedef struct mr_replay_summary {
 	uint64_t snapshots;    /* exit snapshots compared */
 	uint64_t snap_matched; /* ... that matched */
 	uint64_t seeded;       /* exec snapshots used */
+	uint64_t elf_built;    /* execs built from ELF headers */
+	uint64_t elf_failed;   /* ... that could not be (file not readable) */
 	uint64_t warnings;     /* skipped input lines */
 	uint64_t lines;	       /* trace lines read */
 	uint64_t line_snaps;   /* per-syscall snapshots compared */

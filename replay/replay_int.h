@@ -8,6 +8,13 @@
 #include <stdint.h>
 
 #include "engine/mm.h"
+#include "formats/event.h"
+
+/* exec_elf.c: build MM, new after PID's successful execve EV, from the
+ * ELF headers of the file it names (relative paths against CWD). 0, or
+ * -1 with WHY saying what was missing; MM then stays unknown. */
+int mr_replay_exec_elf(mr_machine *m, mr_mm *mm, const mr_event *ev,
+		       const char *cwd, char *why, size_t wlen);
 
 /* snapshot.c */
 

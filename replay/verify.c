@@ -24,7 +24,7 @@
 static const char verify_usage[] =
 	"usage: mmreplay verify DIR [--db FILE] [--max-map-count N] "
 	"[--no-assume-written]\n"
-	"       [--no-faults]\n"
+	"       [--no-faults] [--exec-from-elf]\n"
 	"  DIR holds trace.strace.zst and snap/ as `mmreplay record` writes "
 	"them\n";
 
@@ -109,6 +109,7 @@ int mr_cmd_verify(int argc, char **argv)
 		{"max-map-count", required_argument, 0, 'M'},
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"no-faults", no_argument, 0, 'F'},
+		{"exec-from-elf", no_argument, 0, 'E'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -145,6 +146,9 @@ int mr_cmd_verify(int argc, char **argv)
 			break;
 		case 'F':
 			o.no_faults = 1;
+			break;
+		case 'E':
+			o.exec_from_elf = 1;
 			break;
 		case 'h':
 			printf("%s", verify_usage);
