@@ -39,6 +39,7 @@ struct mr_mm {
 	int32_t owner;	    /* tgid that created it */
 	int users;	    /* tasks using it */
 	int known;	    /* state modelled (seeded or built) */
+	int adopting;	    /* not known: VMAs are adopted from calls */
 	int has_gate;	    /* print [vsyscall] */
 	mr_vma_tree tree;   /* the VMAs */
 	uint64_t start_brk; /* mm->start_brk */

@@ -73,6 +73,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	if (!mm)
 		return NULL;
 	mm->known = old->known;
+	mm->adopting = old->adopting;
 	mm->has_gate = old->has_gate;
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
@@ -874,4 +875,51 @@ int64_t mr_mm_pkey_mprotect(mr_mm *mm, uint64_t addr, uint64_t len,
 	if (pkey != -1)
 		return -EINVAL; /* mm_pkey_is_allocated(): no key without PKU */
 	return mr_mm_mprotect(mm, addr, len, prot, recorded);
+}
+
+/* ---- address spaces whose start the trace never showed ---- */
+
+void mr_mm_adopt(mr_mm *mm)
+{
+	if (!mm->known)
+		mm->adopting = 1;
+}
+
+int mr_mm_adopting(const mr_mm *mm)
+{
+	return mm->adopting && !mm->known;
+}
+
+void mr_mm_adopt_range(mr_mm *mm, uint64_t start, uint64_t end, uint64_t prot)
+{
+	struct mr_prop p;
+	uint64_t at;
+	mr_vma *v;
+
+	start &= MR_PAGE_MASK;
+	end = MR_PAGE_ALIGN(end);
+	if (!mr_mm_adopting(mm) || end <= start || end > mm->m->cfg.task_size)
+		return;
+	for (at = start; at < end;) {
+		v = mr_vma_tree_find_after(&mm->tree, at);
+		if (v && v->start <= at) {
+			at = v->end;
+			continue;
+		}
+		memset(&p, 0, sizeof(p));
+		p.start = at;
+		p.end = v && v->start < end ? v->start : end;
+		p.pgoff = at >> MR_PAGE_SHIFT;
+		p.flags = prot_bits(prot) | MR_VM_MAYREAD | MR_VM_MAYWRITE |
+			  MR_VM_MAYEXEC;
+		if (prot & PROT_WRITE_)
+			p.flags |= MR_VM_ACCOUNT;
+		at = p.end;
+		v = mr_map_range(mm, &p, 0);
+		if (v && !v->inferred) {
+			mr_vma_change_begin(mm, v);
+			v->inferred = 1;
+			mr_vma_change_end(mm, v, 0);
+		}
+	}
 }

@@ -216,6 +216,18 @@ void mr_mm_seed_gate(mr_mm *mm, int has_gate);
  */
 void mr_mm_seed_done(mr_mm *mm, uint64_t start_brk, uint64_t brk);
 
+/*
+ * An address space whose start the trace does not show (strace -p, an
+ * exec whose file cannot be read) stays unknown, but calls can still be
+ * applied to what they prove exists: mr_mm_adopt() marks MM so, and
+ * mr_mm_adopt_range() adds the holes of [start, end) as inferred
+ * anonymous private VMAs with PROT (merging like new mappings). Nothing
+ * in such an mm is predicted.
+ */
+void mr_mm_adopt(mr_mm *mm);
+int mr_mm_adopting(const mr_mm *mm);
+void mr_mm_adopt_range(mr_mm *mm, uint64_t start, uint64_t end, uint64_t prot);
+
 /* ---- syscalls: each returns the predicted result ---- */
 
 /*

@@ -513,11 +513,15 @@ static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
 	}
 }
 
-static const char *memory_syscall(struct replay *r, const mr_event *ev,
-				  mr_mm *mm, int64_t *pred_out)
+/*
+ * The engine call for memory syscall EV with recorded result REC: 0 and
+ * the prediction in *PRED, or -1 when the model does not cover it.
+ */
+static int engine_call(struct replay *r, const mr_event *ev, mr_mm *mm,
+		       int64_t rec, int64_t *pred_out)
 {
 	int32_t tgid = r->cur_tgid;
-	int64_t rec = recorded_of(ev), pred;
+	int64_t pred;
 	mr_fileref fref;
 	const mr_fileref *f;
 
@@ -572,7 +576,7 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		break;
 	case MR_SYS_PRCTL:
 		if (!ev->nargs)
-			return "ignored"; /* not PR_SET_VMA */
+			return -1; /* not PR_SET_VMA */
 		pred = mr_mm_set_vma_name(mm, ev->arg[1], ev->arg[2],
 					  ev->arg[3]);
 		break;
@@ -588,8 +592,19 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		pred = mr_mm_shmdt(mm, ev->arg[0], rec);
 		break;
 	default:
-		return "ignored";
+		return -1;
 	}
+	*pred_out = pred;
+	return 0;
+}
+
+static const char *memory_syscall(struct replay *r, const mr_event *ev,
+				  mr_mm *mm, int64_t *pred_out)
+{
+	int64_t rec = recorded_of(ev), pred;
+
+	if (engine_call(r, ev, mm, rec, &pred))
+		return "ignored";
 	*pred_out = pred;
 	count_prediction(r, ev, pred, rec);
 	if (pred == MR_PRED_NONE || rec == MR_RESULT_UNKNOWN)
@@ -608,6 +623,37 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		report_divergence(r, "result", e, g, d);
 		return "diverge";
 	}
+}
+
+/*
+ * A call that succeeded in an address space the model does not know:
+ * the range it acted on existed (adopted as inferred memory), and what
+ * it did is applied. Nothing is predicted or counted.
+ */
+static void adopt_call(struct replay *r, const mr_event *ev, mr_mm *mm)
+{
+	uint64_t prot = 3; /* PROT_READ | PROT_WRITE */
+	int64_t pred;
+
+	mr_mm_adopt(mm);
+	switch (ev->sys) {
+	case MR_SYS_MPROTECT:
+		prot = ev->arg[2] & 7;
+		/* fall through */
+	case MR_SYS_MADVISE:
+	case MR_SYS_MLOCK:
+	case MR_SYS_MLOCK2:
+	case MR_SYS_MUNLOCK:
+	case MR_SYS_MSYNC:
+	case MR_SYS_MSEAL:
+	case MR_SYS_MREMAP:
+		mr_mm_adopt_range(mm, ev->arg[0], ev->arg[0] + ev->arg[1],
+				  prot);
+		break;
+	default:
+		break;
+	}
+	engine_call(r, ev, mm, recorded_of(ev), &pred);
 }
 
 /* ---- per-syscall snapshots ---- */
@@ -1008,6 +1054,9 @@ static void apply(struct replay *r, const mr_event *ev)
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;
+			} else if (mm && ev->ret_kind == MR_RET_VALUE) {
+				adopt_call(r, ev, mm);
+				verdict = "adopted";
 			} else {
 				verdict = "unknown";
 			}

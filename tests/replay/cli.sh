@@ -116,6 +116,16 @@ grep -qx 4321 out && grep -qx never out; expect "kernel.tsv max_map_count and th
 printf 'max_map_count\tlots\n' >kt/snap/kernel.tsv
 "$bin" replay kt/trace.strace.zst --db kt3.db >out 2>err; expect "bad kernel.tsv" 2 $? "kernel.tsv:1:15: expected a number" err
 
+# A trace that starts after its process's exec (as `strace -p` gives):
+# the address space is not known, but what successful calls act on is
+# adopted as inferred memory and the calls are applied.
+zstd -dcq "$top/traces/true/trace.strace.zst" | tail -n +33 >mid.strace
+"$bin" replay mid.strace --no-snapshots --db mid.db -q >out 2>err; expect "mid-trace replay" 0 $?
+"$bin" query mid.db "select count(*) from step where verdict = 'adopted'" >out
+expect "calls adopted" 0 $? "^[1-9][0-9]*$" out
+"$bin" query mid.db "select perms, inferred from vma where start = $((0x7f6316112000)) and end = $((0x7f6316116000))" >out
+expect "mprotect'ed range adopted" 0 $? "^r--p\|1$" out
+
 # Usage errors exit 2.
 "$bin" >out 2>err; expect "no command" 2 $? "usage" err
 "$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
