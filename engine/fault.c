@@ -122,6 +122,9 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code)
 	if (v->start > addr) {
 		if (!(v->flags & MR_VM_GROWSDOWN))
 			return -EFAULT;
+		if (!v->anon_vma)
+			out |= MR_FAULT_ANON; /* expand_downwards() prepares it
+					       */
 		e = expand_down(mm, v, addr);
 		if (e)
 			return e;

@@ -223,21 +223,45 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 	return unmapped;
 }
 
+/*
+ * madvise_populate(): fault in every page of the range, as a write for
+ * MADV_POPULATE_WRITE, VMA after VMA. A hole stops it with ENOMEM, a
+ * VMA that refuses the access (VM_IO/VM_PFNMAP, not writable for a
+ * write, PROT_NONE) with EINVAL (measured); the VMAs before keep what
+ * was populated. DRY=1 computes the result only.
+ */
+static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
+			    uint64_t write, int dry)
+{
+	uint64_t end, at, to;
+	const mr_vma *v;
+	int ok = mr_range_args(start, len_in, &end);
+
+	if (ok <= 0)
+		return ok;
+	for (at = start; at < end; at = to) {
+		v = mr_vma_tree_find_after(&mm->tree, at);
+		if (!v || v->start > at)
+			return -ENOMEM;
+		if ((v->flags & (MR_VM_IO | MR_VM_PFNMAP)) ||
+		    !(v->flags & (write ? MR_VM_WRITE : MR_VM_ACCESS)))
+			return -EINVAL;
+		to = v->end < end ? v->end : end;
+		if (!dry)
+			mr_populate(mm, at, to, (int)write);
+	}
+	return 0;
+}
+
 int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
 		      int64_t recorded)
 {
 	if (adv == MADV_HWPOISON_ || adv == MADV_SOFT_OFFLINE_)
 		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
-	int64_t pred = mr_range_call(madvise_run, mm, addr, len, adv, recorded);
-	uint64_t end;
-
-	/* madvise_populate(): every page faulted in, as a write for
-	 * MADV_POPULATE_WRITE */
-	if ((adv == MADV_POPULATE_READ_ || adv == MADV_POPULATE_WRITE_) &&
-	    (recorded == MR_RESULT_UNKNOWN ? pred : recorded) == 0 &&
-	    mr_range_args(addr, len, &end) > 0)
-		mr_populate(mm, addr, end, adv == MADV_POPULATE_WRITE_);
-	return pred;
+	if (adv == MADV_POPULATE_READ_ || adv == MADV_POPULATE_WRITE_)
+		return mr_range_call(populate_run, mm, addr, len,
+				     adv == MADV_POPULATE_WRITE_, recorded);
+	return mr_range_call(madvise_run, mm, addr, len, adv, recorded);
 }
 
 /* ---- msync ---- */

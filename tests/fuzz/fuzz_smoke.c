@@ -1,11 +1,12 @@
 /*
  * fuzz_smoke.c - deterministic mutation test of the formats readers.
  *
- * Takes the seed corpus (real strace lines, maps, smaps and stat text),
- * mutates it with a seeded PRNG (bit flips, truncation, splicing,
- * inserted quotes, parens, brackets, NULs and strace tokens, some inputs
- * zstd-compressed and then damaged) and checks that the readers never
- * crash, only return 1 / 0 / MR_ECORRUPT, and hand out sane events.
+ * Takes the seed corpus (real strace lines, maps, smaps and stat text,
+ * page-fault tables), mutates it with a seeded PRNG (bit flips,
+ * truncation, splicing, inserted quotes, parens, brackets, NULs, tabs and
+ * strace tokens, some inputs zstd-compressed and then damaged) and checks
+ * that the readers never crash, only return 1 / 0 / MR_ECORRUPT, and hand
+ * out sane events and faults.
  *
  * usage: fuzz_smoke CORPUS_DIR [ITERATIONS [SEED]]
  */
@@ -19,16 +20,23 @@
 #include <zstd.h>
 
 #include "engine/errcode.h"
+#include "formats/faults.h"
 #include "formats/maps.h"
 #include "formats/reader.h"
 
 #define MAX_SEEDS 64
 #define MAX_IN (256u << 10)
 
+enum seed_kind {
+	SEED_STRACE, /* strace output */
+	SEED_MAPS,   /* maps/smaps/stat text */
+	SEED_FAULTS, /* a page-fault table */
+};
+
 struct seed {
 	char *p;  /* bytes */
 	size_t n; /* length */
-	int maps; /* maps/smaps/stat text rather than strace */
+	int kind; /* enum seed_kind */
 };
 
 static struct seed seeds[MAX_SEEDS];
@@ -54,7 +62,7 @@ static void die(const char *what, const char *detail)
 	exit(1);
 }
 
-static void load_dir(const char *dir, int maps)
+static void load_dir(const char *dir, int kind)
 {
 	struct dirent **names;
 	char path[4096];
@@ -75,7 +83,7 @@ static void load_dir(const char *dir, int maps)
 				die("cannot open", path);
 			s->p = malloc(MAX_IN);
 			s->n = fread(s->p, 1, MAX_IN, f);
-			s->maps = maps;
+			s->kind = kind;
 			fclose(f);
 			nseeds++;
 		}
@@ -142,6 +150,9 @@ static const char *const tokens[] = {
 	":",
 	" ",
 	")",
+	"\t",
+	"\t0x",
+	"#",
 };
 
 #define NTOKENS (sizeof(tokens) / sizeof(tokens[0]))
@@ -183,7 +194,7 @@ static void mutate(char *b, size_t *n, const struct seed *base)
 			const struct seed *o = &seeds[below(nseeds)];
 			size_t from = below(o->n), len = below(200);
 
-			if (o->maps != base->maps)
+			if (o->kind != base->kind)
 				break;
 			if (from + len > o->n)
 				len = o->n - from;
@@ -226,6 +237,7 @@ static void mutate(char *b, size_t *n, const struct seed *base)
 static int fd = -1;
 static char path[64];
 static unsigned long nevents, nends, ncorrupt; /* for the summary */
+static unsigned long nfaults, ntables;	       /* faults read, whole tables */
 
 static void put_file(const void *p, size_t n)
 {
@@ -310,6 +322,37 @@ static void run_maps(char *b, size_t n)
 		die("stat: unexpected result", err);
 }
 
+/* The table at path: read whole or refused with a message naming the
+ * file; what is read is as faults.h promises. Returns the result. */
+static int run_faults(void)
+{
+	mr_faults f;
+	char err[256];
+	size_t i;
+	int rc;
+
+	memset(&f, 0xa5, sizeof(f));
+	err[0] = '\0';
+	rc = mr_faults_load(&f, path, err, sizeof(err));
+	if (rc != 0 && rc != MR_ECORRUPT)
+		die("faults: unexpected result", err);
+	if (rc == MR_ECORRUPT &&
+	    (strncmp(err, path, strlen(path)) != 0 || f.n || f.v))
+		die("faults: error leaves a table or names no file", err);
+	for (i = 0; i < f.n; i++)
+		if (f.v[i].tid <= 0 ||
+		    (i && f.v[i].after_line < f.v[i - 1].after_line))
+			die("faults: bad entry", path);
+	if (rc == 0) {
+		nfaults += f.n;
+		ntables++;
+	}
+	mr_faults_release(&f);
+	if (f.v || f.n)
+		die("faults: release", "left a table");
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[4096], *b = malloc(MAX_IN + 1), *z;
@@ -321,9 +364,11 @@ int main(int argc, char **argv)
 		die("usage", "fuzz_smoke CORPUS_DIR [ITERATIONS [SEED]]");
 	rng = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x6d6d7265706c6179ull;
 	snprintf(dir, sizeof(dir), "%s/strace", argv[1]);
-	load_dir(dir, 0);
+	load_dir(dir, SEED_STRACE);
 	snprintf(dir, sizeof(dir), "%s/maps", argv[1]);
-	load_dir(dir, 1);
+	load_dir(dir, SEED_MAPS);
+	snprintf(dir, sizeof(dir), "%s/faults", argv[1]);
+	load_dir(dir, SEED_FAULTS);
 	if (!nseeds)
 		die("empty corpus", argv[1]);
 	snprintf(path, sizeof(path), "/dev/shm/mr_fuzz_smoke_XXXXXX");
@@ -335,6 +380,14 @@ int main(int argc, char **argv)
 	z = malloc(zcap);
 	if (fd < 0 || !b || !z)
 		die("setup", path);
+	/* the fault seeds themselves are good tables */
+	for (i = 0; i < nseeds; i++) {
+		if (seeds[i].kind != SEED_FAULTS)
+			continue;
+		put_file(seeds[i].p, seeds[i].n);
+		if (run_faults() != 0)
+			die("fault seed does not load", path);
+	}
 
 	for (i = 0; i < iters; i++) {
 		const struct seed *s = &seeds[below(nseeds)];
@@ -342,7 +395,7 @@ int main(int argc, char **argv)
 		memcpy(b, s->p, s->n);
 		n = s->n;
 		mutate(b, &n, s);
-		if (s->maps) {
+		if (s->kind == SEED_MAPS) {
 			put_file(b, n);
 			run_maps(b, n);
 			continue;
@@ -358,11 +411,16 @@ int main(int argc, char **argv)
 		} else {
 			put_file(b, n);
 		}
+		if (s->kind == SEED_FAULTS) {
+			if (run_faults() == MR_ECORRUPT)
+				ncorrupt++;
+			continue;
+		}
 		run_strace();
 	}
 	printf("fuzz_smoke: %ld inputs from %d seeds: %lu events, %lu ends, "
-	       "%lu MR_ECORRUPT; no failure\n",
-	       iters, nseeds, nevents, nends, ncorrupt);
+	       "%lu faults in %lu tables, %lu MR_ECORRUPT; no failure\n",
+	       iters, nseeds, nevents, nends, nfaults, ntables, ncorrupt);
 	close(fd);
 	unlink(path);
 	free(z);
