@@ -44,10 +44,12 @@ struct pid_ent {
 	char *cwd;	/* working directory -y last showed, or NULL */
 };
 
-/* An event held back until the clone that made its task is applied. */
+/* An event held back until the clone that made its task is applied, or
+ * read ahead of its turn. */
 struct held {
 	mr_event ev; /* deep copy */
 	char *strs;  /* its strings, one allocation */
+	int done;    /* read ahead, and already applied */
 };
 
 struct replay {
@@ -99,6 +101,12 @@ struct replay {
 	} * late;
 	size_t nlate, caplate;
 	/* the capture's page faults, applied after the line they follow */
+	/* events read ahead of their turn (threads inside mmap at once) */
+	struct held *ahead;
+	size_t nahead, capahead;
+	int rd_rc;	 /* the reader's last result, once it ended */
+	int rd_end;	 /* it ended during a look ahead */
+	int ahead_apply; /* applying an event ahead of its line */
 	mr_faults faults;
 	size_t fnext;	    /* the next one to apply */
 	struct pend_fault { /* faults of tasks not created yet */
@@ -1218,7 +1226,7 @@ static void apply(struct replay *r, const mr_event *ev)
 			faults_of_new_task(r, (int32_t)ev->ret);
 		flush_held(r, (int32_t)ev->ret);
 	}
-	if (r->faults.n)
+	if (r->faults.n && !r->ahead_apply)
 		faults_after(r, ev->line);
 }
 
@@ -1342,36 +1350,52 @@ static char *dup_into(char **p, const char *s)
 	return d;
 }
 
-static int hold(struct replay *r, const mr_event *ev)
+/* A deep copy of EV in H (its strings in one allocation). */
+static int ev_copy(struct held *h, const mr_event *ev)
 {
-	const char *strs[5] = {ev->name, ev->args, ev->ret_path, ev->fd_path,
-			       ev->str};
+	const char *strs[6] = {ev->name,    ev->args, ev->ret_path,
+			       ev->fd_path, ev->str,  ev->str2};
 	size_t need = 0, i;
-	struct held *h;
 	char *p;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		need += strs[i] ? strlen(strs[i]) + 1 : 0;
-	if (r->nheld == r->capheld) {
-		size_t cap = r->capheld ? r->capheld * 2 : 16;
-		struct held *n = realloc(r->held, cap * sizeof(*n));
-
-		if (!n)
-			return MR_ENOMEM;
-		r->held = n;
-		r->capheld = cap;
-	}
-	h = &r->held[r->nheld];
 	h->strs = malloc(need ? need : 1);
 	if (!h->strs)
 		return MR_ENOMEM;
 	h->ev = *ev;
+	h->done = 0;
 	p = h->strs;
 	h->ev.name = dup_into(&p, ev->name);
 	h->ev.args = dup_into(&p, ev->args);
 	h->ev.ret_path = dup_into(&p, ev->ret_path);
 	h->ev.fd_path = dup_into(&p, ev->fd_path);
 	h->ev.str = dup_into(&p, ev->str);
+	h->ev.str2 = dup_into(&p, ev->str2);
+	return 0;
+}
+
+/* Room for one more in a held-event array. */
+static struct held *held_slot(struct held **v, size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct held *nv = realloc(*v, nc * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	return &(*v)[*n];
+}
+
+static int hold(struct replay *r, const mr_event *ev)
+{
+	struct held *h = held_slot(&r->held, &r->nheld, &r->capheld);
+
+	if (!h || ev_copy(h, ev))
+		return MR_ENOMEM;
 	r->nheld++;
 	return 0;
 }
@@ -1395,6 +1419,114 @@ static void flush_held(struct replay *r, int32_t pid)
 	}
 }
 
+/* ---- threads inside mmap at once ---- */
+
+/* Read events ahead of their turn until N wait (or the trace ends). */
+static void ahead_fill(struct replay *r, size_t n)
+{
+	mr_event ev;
+	struct held *h;
+
+	while (r->nahead < n && !r->rd_end) {
+		r->rd_rc = mr_reader_next(r->rd, &ev);
+		if (r->rd_rc != 1) {
+			r->rd_end = 1;
+			break;
+		}
+		r->sum->events++;
+		h = held_slot(&r->ahead, &r->nahead, &r->capahead);
+		if (!h || ev_copy(h, &ev)) {
+			r->bad = 1;
+			snprintf(r->err, r->errlen, "out of memory");
+			return;
+		}
+		r->nahead++;
+	}
+}
+
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * Whether call F, of another thread of the mm, must have been served
+ * before mmap E: F unmapped memory that E's result (REC, LEN bytes)
+ * covers, or F's mapping took the place the model gives E (PRED).
+ */
+static int served_before(const mr_event *f, uint64_t rec, uint64_t pred,
+			 uint64_t len)
+{
+	if (f->ret_kind != MR_RET_VALUE || f->nargs < 2)
+		return 0;
+	switch (f->sys) {
+	case MR_SYS_MUNMAP:
+	case MR_SYS_MREMAP:
+		return overlaps(f->arg[0], f->arg[1], rec, len);
+	case MR_SYS_MMAP:
+		return f->ret >= 0 &&
+		       overlaps((uint64_t)f->ret, MR_PAGE_ALIGN(f->arg[1]),
+				pred, len);
+	default:
+		return 0;
+	}
+}
+
+/*
+ * An mmap without an address, of a thread whose mm other tasks share,
+ * that the model places elsewhere than the kernel did: the kernel may
+ * have served another thread's call first (they wait for mmap_lock in
+ * an order strace does not show). Calls of the other threads that were
+ * under way when E returned (their start line is before E's result
+ * line) and that must have come first are applied now, ahead of their
+ * line; then E. Returns 1 when it applied E.
+ */
+static int reorder(struct replay *r, const mr_event *ev)
+{
+	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
+	uint64_t len = MR_PAGE_ALIGN(ev->arg[1]);
+	mr_fileref fref;
+	struct held me;
+	int64_t pred;
+	size_t i, moved = 0;
+
+	if (ev->kind != MR_EV_SYSCALL || ev->sys != MR_SYS_MMAP ||
+	    ev->ret_kind != MR_RET_VALUE || ev->arg[0] ||
+	    (ev->arg[3] & 0x100010) || !mm || !mr_mm_known(mm) ||
+	    mr_mm_users(mm) < 2)
+		return 0;
+	pred = mr_mm_mmap(
+		mm, 0, ev->arg[1], ev->arg[2], ev->arg[3],
+		resolve_fd(r, r->cur_tgid ? r->cur_tgid : ev->pid, ev, &fref),
+		ev->arg[5], MR_PRED_NONE);
+	if (pred == ev->ret || pred < 0)
+		return 0;
+	if (ev_copy(&me, ev)) {
+		r->bad = 1;
+		return 1;
+	}
+	ahead_fill(r, 64);
+	for (i = 0; i < r->nahead && !r->bad && !r->stop; i++) {
+		struct held *h = &r->ahead[i];
+
+		if (h->done || h->ev.kind != MR_EV_SYSCALL ||
+		    h->ev.pid == me.ev.pid || h->ev.first_line >= me.ev.line ||
+		    mr_machine_task_mm(r->m, h->ev.pid) != mm ||
+		    !served_before(&h->ev, (uint64_t)me.ev.ret, (uint64_t)pred,
+				   len))
+			continue;
+		r->ahead_apply = 1;
+		apply(r, &h->ev);
+		r->ahead_apply = 0;
+		h->done = 1;
+		moved++;
+	}
+	r->sum->reordered += moved;
+	apply(r, &me.ev);
+	free(me.strs);
+	return 1;
+}
+
 static void dispatch(struct replay *r, const mr_event *ev)
 {
 	if (!r->started) {
@@ -1410,7 +1542,8 @@ static void dispatch(struct replay *r, const mr_event *ev)
 			r->bad = 1;
 		return;
 	}
-	apply(r, ev);
+	if (!reorder(r, ev))
+		apply(r, ev);
 }
 
 /* ---- the run ---- */
@@ -1477,6 +1610,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"per-syscall snapshots %" PRIu64 "/%" PRIu64
 			" matched\n",
 			s->line_matched, s->line_snaps);
+	if (s->reordered)
+		fprintf(out,
+			"calls applied ahead of their line (another thread's "
+			"mmap was served after them) %" PRIu64 "\n",
+			s->reordered);
 	if (s->faults || s->faults_dropped)
 		fprintf(out,
 			"page faults %" PRIu64 ": %" PRIu64 " grew a stack, "
@@ -1587,7 +1725,26 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 			goto out;
 		}
 	}
-	while (!r.stop && !r.bad && (rc = mr_reader_next(r.rd, &ev)) == 1) {
+	for (rc = 1; !r.stop && !r.bad;) {
+		if (r.nahead) {
+			/* events read ahead come first, in their order */
+			struct held h = r.ahead[0];
+
+			memmove(&r.ahead[0], &r.ahead[1],
+				(r.nahead - 1) * sizeof(*r.ahead));
+			r.nahead--;
+			if (!h.done)
+				dispatch(&r, &h.ev);
+			free(h.strs);
+			continue;
+		}
+		if (r.rd_end) {
+			rc = r.rd_rc;
+			break;
+		}
+		rc = mr_reader_next(r.rd, &ev);
+		if (rc != 1)
+			break;
 		sum->events++;
 		if (tty && !(sum->events & 0xffff))
 			fprintf(stderr,
@@ -1640,6 +1797,9 @@ out:
 	while (r.nheld)
 		free(r.held[--r.nheld].strs);
 	free(r.held);
+	while (r.nahead)
+		free(r.ahead[--r.nahead].strs);
+	free(r.ahead);
 	free(r.fds);
 	while (r.npids)
 		free(r.pids[--r.npids].cwd);

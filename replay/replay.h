@@ -84,9 +84,11 @@ typedef struct mr_replay_summary {
 	uint64_t vma_lines;    /* kernel maps lines in the snapshots compared */
 	uint64_t vma_matched;  /* ... that the model had */
 	mr_sys_stats sys[MR_SYS__COUNT]; /* per memory syscall */
-	uint64_t faults;		 /* page faults applied */
-	uint64_t faults_grew;		 /* ... that grew a stack */
-	uint64_t faults_anon;		 /* ... that gave a VMA an anon_vma */
+	uint64_t reordered;	 /* calls applied ahead of their line: another
+				    thread's mmap needed them served first */
+	uint64_t faults;	 /* page faults applied */
+	uint64_t faults_grew;	 /* ... that grew a stack */
+	uint64_t faults_anon;	 /* ... that gave a VMA an anon_vma */
 	uint64_t faults_nomap;	 /* ... at no VMA or refused (SIGSEGV) */
 	uint64_t faults_dropped; /* of tasks not modelled */
 } mr_replay_summary;

@@ -69,6 +69,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "errnos predicted", err_ok, err);
 	fprintf(out, "%-32s %" PRIu64 "\n", "invariant violations",
 		s->violations);
+	if (s->reordered)
+		fprintf(out, "%-32s %" PRIu64 "\n",
+			"calls served before their line", s->reordered);
 	if (s->faults)
 		fprintf(out,
 			"%-32s %" PRIu64 " (%" PRIu64 " grew a stack, %" PRIu64
