@@ -1497,7 +1497,7 @@ static int reorder(struct replay *r, const mr_event *ev)
 		return 0;
 	pred = mr_mm_mmap(
 		mm, 0, ev->arg[1], ev->arg[2], ev->arg[3],
-		resolve_fd(r, r->cur_tgid ? r->cur_tgid : ev->pid, ev, &fref),
+		resolve_fd(r, mr_machine_task_tgid(r->m, ev->pid), ev, &fref),
 		ev->arg[5], MR_PRED_NONE);
 	if (pred == ev->ret || pred < 0)
 		return 0;
