@@ -100,7 +100,9 @@ int mr_elf_read(mr_elf *out, const char *path, char *script, size_t slen,
 		goto out_close;
 	}
 	memset(out, 0, sizeof(*out));
-	out->exec_stack = 1; /* no PT_GNU_STACK: an executable stack */
+	/* no PT_GNU_STACK: EXSTACK_DEFAULT, not executable for a 64-bit
+	 * process (elf_read_implies_exec() holds only for 32-bit ones) */
+	out->exec_stack = 0;
 	switch (le(h + 16, 2)) {
 	case 2:
 		out->dyn = 0;
