@@ -45,6 +45,7 @@ struct mr_mm {
 	uint64_t start_brk; /* mm->start_brk */
 	uint64_t brk;	    /* mm->brk (unaligned) */
 	int brk_known;	    /* start_brk/brk known */
+	int brk_guess;	    /* start_brk is exec.c's guess (no ASLR) */
 	uint64_t mmap_base; /* mm->mmap_base */
 	int base_known;	    /* mmap_base known */
 	uint64_t def_flags; /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */

@@ -27,7 +27,8 @@
  * mmap(NULL) lands just below the vdso block (it moves ld.so, the vdso
  * and mmap_base), ld.so's mprotect of the executable's PT_GNU_RELRO
  * gives the load bias (it moves the executable), brk(NULL) gives
- * start_brk. The stack's place stays a guess (inferred).
+ * start_brk (guessed as the end of the bss until then). The stack's
+ * place stays a guess (inferred).
  *
  *   0x7ffffffff000 [stack] | mmap_base | ld.so | vdso block | ... mmaps
  *   0x555555554000 the PIE, then brk
@@ -230,7 +231,7 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
 		   int exec_stack)
 {
 	const mr_config *c = &mm->m->cfg;
-	uint64_t lo, hi, bias, mlo;
+	uint64_t lo, hi, bias, mlo, brk_end;
 	int64_t a;
 
 	if (mm->known || mr_vma_tree_first(&mm->tree) || !exe->nseg ||
@@ -260,6 +261,7 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
 	}
 	if (map_image(mm, exe, bias, &lo, &hi))
 		goto out_fail;
+	brk_end = hi;
 	if (exe->dyn && interp) {
 		mm->fl[FL_EXE] = (struct mr_float){1, lo, hi, 0, 0, 0};
 		mm->fl[FL_EXE].align =
@@ -297,6 +299,14 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
 		goto out_fail;
 	if ((uint64_t)a < mlo)
 		mlo = (uint64_t)a;
+	/* start_brk: the end of the bss, or ELF_ET_DYN_BASE for an ET_DYN
+	 * without interpreter (brk_moved); ASLR adds a page and up to
+	 * 1 GiB, which the first brk call shows */
+	mm->start_brk =
+		exe->dyn && !interp ? MR_PAGE_ALIGN(ELF_ET_DYN_BASE_) : brk_end;
+	mm->brk = mm->start_brk;
+	mm->brk_known = 1;
+	mm->brk_guess = 1;
 	mm->fl[FL_MMAP] = (struct mr_float){1, mlo, mm->mmap_base, 0, 0, 0};
 	mark(mm, mlo, mm->mmap_base, 1);
 	mm->has_gate = 1;
@@ -308,6 +318,8 @@ out_fail:
 		mr_vma_unlink_free(mm, mr_vma_tree_first(&mm->tree));
 	memset(mm->fl, 0, sizeof(mm->fl));
 	mm->base_known = 0;
+	mm->brk_known = 0;
+	mm->brk_guess = 0;
 	return -1;
 }
 

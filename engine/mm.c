@@ -78,6 +78,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	mm->start_brk = old->start_brk;
 	mm->brk = old->brk;
 	mm->brk_known = old->brk_known;
+	mm->brk_guess = old->brk_guess;
 	mm->mmap_base = old->mmap_base;
 	mm->base_known = old->base_known;
 	mm->def_flags = old->def_flags & ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
@@ -832,6 +833,17 @@ int64_t mr_mm_brk_call(mr_mm *mm, uint64_t brk, int64_t recorded)
 {
 	uint64_t pred, rec, newbrk, oldbrk;
 
+	if (mm->brk_guess && recorded != MR_RESULT_UNKNOWN && recorded > 0) {
+		/* An exec built from ELF headers guessed start_brk as
+		 * without ASLR: the first brk shows whether it was so. */
+		mm->brk_guess = 0;
+		pred = brk_predict(mm, brk);
+		if ((int64_t)pred != recorded) {
+			mm->brk_known = 0;
+			mr_mm_brk_call(mm, brk, recorded);
+			return MR_PRED_NONE;
+		}
+	}
 	if (!mm->brk_known) {
 		/* The first brk teaches start_brk: brk(NULL) returns it. */
 		if (recorded == MR_RESULT_UNKNOWN || recorded <= 0)

@@ -339,8 +339,9 @@ typedef struct mr_exec_image {
  * ASLR off, and the places later calls prove wrong are moved there (see
  * mr_mm_mmap and mr_mm_mprotect): ld.so, the vdso and mmap_base by the
  * first mmap(NULL), a PIE executable by ld.so's mprotect of its RELRO.
- * Until then those VMAs, and the stack always, are marked inferred. brk
- * stays unknown until the first brk call. Returns 0, or -1 when the
+ * Until then those VMAs, and the stack always, are marked inferred.
+ * start_brk is the end of the bss (ELF_ET_DYN_BASE for a static-pie)
+ * until the first brk call shows otherwise. Returns 0, or -1 when the
  * images do not fit (MM is then left unknown and empty).
  */
 int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,

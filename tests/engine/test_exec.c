@@ -355,8 +355,12 @@ static void test_exec_pie__maps_of_setarch_run(void **state)
 		    "\n" MAPS_LDSO_8M MAPS_STACK_GATE);
 	assert_int_equal(mr_mm_map_count(mm), 13);
 	assert_int_equal(mr_mm_mmap_base(mm), MMAP_BASE);
-	/* brk is not known until the first brk call */
-	assert_false(mr_mm_brk_known(mm));
+	/* start_brk is the end of the bss, as without ASLR (measured:
+	 * /proc/PID/stat field 47 is 55555555c000), until a brk call
+	 * shows otherwise */
+	assert_true(mr_mm_brk_known(mm));
+	assert_int_equal(mr_mm_start_brk(mm), 0x55555555c000ull);
+	assert_int_equal(mr_mm_brk(mm), 0x55555555c000ull);
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -854,6 +858,36 @@ static void test_exec_pin_mmap__equal_address_confirms(void **state)
 }
 
 /*
+ * start_brk is guessed as without ASLR: a first brk(NULL) that returns
+ * it is predicted; one that returns another break (ASLR: the end of the
+ * bss plus a page plus up to 1 GiB) is taken as start_brk and not
+ * counted as predicted; later calls are predicted from it.
+ */
+static void test_exec_brk__guess_confirmed_or_taken(void **state)
+{
+	mr_machine *m = new_machine();
+	mr_mm *mm = exec_pie(m);
+
+	(void)state;
+	assert_int_equal(mr_mm_brk_call(mm, 0, 0x55555555c000), 0x55555555c000);
+	assert_int_equal(mr_mm_brk_call(mm, 0x55555557d000, 0x55555557d000),
+			 0x55555557d000);
+	mr_machine_free(m);
+
+	m = new_machine();
+	mm = exec_pie(m);
+	assert_int_equal(mr_mm_brk_call(mm, 0, 0x555556a3e000), MR_PRED_NONE);
+	assert_int_equal(mr_mm_start_brk(mm), 0x555556a3e000ull);
+	assert_int_equal(mr_mm_brk_call(mm, 0x555556a5f000, 0x555556a5f000),
+			 0x555556a5f000);
+	expect_vmas(mm, 0x555556a3e000, 0x555556a5f000,
+		    {0x555556a3e000, 0x555556a5f000, F_RW | MR_VM_ACCOUNT,
+		     PGOFF(0x555556a3e000)});
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/*
  * ld.so's mprotect(X, 4096, PROT_READ) of t_pie's RELRO (p_vaddr 0x3e00,
  * memsz 0x200: the page 0x3000, one page) at a place the model has
  * nothing at gives the load bias X - 0x3000. The PIE moves
@@ -996,6 +1030,7 @@ int main(void)
 			test_exec_pin_mmap__lower_address_moves_ldso_vdso_base),
 		cmocka_unit_test(test_exec_pin_mmap__fixed_mmap_moves_nothing),
 		cmocka_unit_test(test_exec_pin_mmap__equal_address_confirms),
+		cmocka_unit_test(test_exec_brk__guess_confirmed_or_taken),
 		cmocka_unit_test(
 			test_exec_pin_relro__shifted_address_moves_pie),
 		cmocka_unit_test(
