@@ -1773,6 +1773,10 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	if (!r.bad)
 		late_check(&r, NULL, 1);
+	/* faults after the last line, and of tasks never created */
+	if (!r.bad && !r.stop && r.faults.n)
+		faults_after(&r, UINT64_MAX);
+	sum->faults_dropped += r.nfpend;
 	if (!r.bad && o->mode != MR_MODE_PARSE)
 		mr_machine_check(r.m, 1, on_violation, &r);
 	sum->warnings = mr_reader_warnings(r.rd);
