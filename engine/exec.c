@@ -61,12 +61,31 @@ static uint64_t mmap_base_of(const mr_config *c)
 	return MR_PAGE_ALIGN(task - gap);
 }
 
-/* total_mapping_size(): first PT_LOAD's page to the end of the last. */
+/* The lowest page and the end of the highest PT_LOAD (the kernel takes
+ * the minimum and maximum over all of them). */
+static void image_span(const mr_exec_image *img, uint64_t *lo, uint64_t *hi)
+{
+	size_t i;
+
+	*lo = ~0ull;
+	*hi = 0;
+	for (i = 0; i < img->nseg; i++) {
+		const mr_exec_seg *s = &img->seg[i];
+
+		if ((s->vaddr & MR_PAGE_MASK) < *lo)
+			*lo = s->vaddr & MR_PAGE_MASK;
+		if (s->vaddr + s->memsz > *hi)
+			*hi = s->vaddr + s->memsz;
+	}
+}
+
+/* total_mapping_size(): the lowest PT_LOAD's page to the highest end. */
 static uint64_t total_size(const mr_exec_image *img)
 {
-	const mr_exec_seg *f = &img->seg[0], *l = &img->seg[img->nseg - 1];
+	uint64_t lo, hi;
 
-	return MR_PAGE_ALIGN(l->vaddr + l->memsz - (f->vaddr & MR_PAGE_MASK));
+	image_span(img, &lo, &hi);
+	return MR_PAGE_ALIGN(hi - lo);
 }
 
 static uint64_t vm_prot(uint32_t prot)
@@ -84,7 +103,9 @@ static int map_seg(mr_mm *mm, const mr_exec_image *img, const mr_exec_seg *s,
 	struct mr_prop p;
 	mr_vma *v;
 
-	if (ze > mm->m->cfg.task_size || ze < zs)
+	/* the kernel refuses addresses below mmap_min_addr (EPERM) */
+	if (ze > mm->m->cfg.task_size || ze < zs ||
+	    zs < mm->m->cfg.mmap_min_addr)
 		return -1;
 	if (s->filesz) {
 		memset(&p, 0, sizeof(p));
@@ -134,9 +155,9 @@ static int map_image(mr_mm *mm, const mr_exec_image *img, uint64_t bias,
 	for (i = 0; i < img->nseg; i++)
 		if (map_seg(mm, img, &img->seg[i], bias, ofd))
 			return -1;
-	*lo = (bias + img->seg[0].vaddr) & MR_PAGE_MASK;
-	*hi = MR_PAGE_ALIGN(bias + img->seg[img->nseg - 1].vaddr +
-			    img->seg[img->nseg - 1].memsz);
+	image_span(img, lo, hi);
+	*lo += bias;
+	*hi = MR_PAGE_ALIGN(*hi + bias);
 	return 0;
 }
 
@@ -205,10 +226,8 @@ static int map_stack(mr_mm *mm, uint64_t top, uint64_t strings, int exec_stack)
 		  (exec_stack ? MR_VM_EXEC : 0);
 	v.kind = MR_VMA_STACK;
 	v.anon_vma = mr_machine_new_anon_vma(mm->m); /* the strings */
-	if (mr_mm_seed_vma(mm, &v))
-		return -1;
-	mr_vma_tree_find(&mm->tree, v.start)->inferred = 1;
-	return 0;
+	v.inferred = 1; /* its place is never shown */
+	return mr_mm_seed_vma(mm, &v);
 }
 
 /* Mark the VMAs of [lo, hi) inferred (a guess) or not. */
@@ -391,10 +410,12 @@ static void pinned(mr_mm *mm, int g)
 
 int64_t mr_exec_pin_mmap(mr_mm *mm, int64_t pred, int64_t rec)
 {
-	int64_t delta = rec - pred;
+	int64_t delta;
 
-	if (!mm->fl[FL_MMAP].on || pred < 0 || rec < 0 ||
-	    pred == MR_PRED_NONE || (delta & (int64_t)~MR_PAGE_MASK))
+	if (!mm->fl[FL_MMAP].on || pred < 0 || rec < 0)
+		return 0;
+	delta = rec - pred; /* both addresses below TASK_SIZE */
+	if (delta & (int64_t)~MR_PAGE_MASK)
 		return 0;
 	if (!delta) {
 		pinned(mm, FL_MMAP);

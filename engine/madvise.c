@@ -227,7 +227,8 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
  * madvise_populate(): fault in every page of the range, as a write for
  * MADV_POPULATE_WRITE, VMA after VMA. A hole stops it with ENOMEM, a
  * VMA that refuses the access (VM_IO/VM_PFNMAP, not writable for a
- * write, PROT_NONE) with EINVAL (measured); the VMAs before keep what
+ * write, not readable for a read) with EINVAL (measured: a write-only
+ * or exec-only VMA refuses MADV_POPULATE_READ); the VMAs before keep what
  * was populated. DRY=1 computes the result only.
  */
 static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
@@ -244,7 +245,7 @@ static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		if (!v || v->start > at)
 			return -ENOMEM;
 		if ((v->flags & (MR_VM_IO | MR_VM_PFNMAP)) ||
-		    !(v->flags & (write ? MR_VM_WRITE : MR_VM_ACCESS)))
+		    !(v->flags & (write ? MR_VM_WRITE : MR_VM_READ)))
 			return -EINVAL;
 		to = v->end < end ? v->end : end;
 		if (!dry)

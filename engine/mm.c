@@ -79,6 +79,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	mm->brk = old->brk;
 	mm->brk_known = old->brk_known;
 	mm->brk_guess = old->brk_guess;
+	memcpy(mm->fl, old->fl, sizeof(mm->fl)); /* exec.c's guesses */
 	mm->mmap_base = old->mmap_base;
 	mm->base_known = old->base_known;
 	mm->def_flags = old->def_flags & ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
@@ -196,6 +197,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v->anon_vma = tmpl->anon_vma;
 	v->name = tmpl->name;
 	v->kind = tmpl->kind;
+	v->inferred = tmpl->inferred;
 	mr_vma_link(mm, v, 0);
 	return 0;
 }
@@ -550,6 +552,9 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 			memset(&p, 0, sizeof(p));
 			p.start = (uint64_t)recorded;
 			p.end = p.start + MR_PAGE_ALIGN(len);
+			if (p.end <= p.start || p.end > mm->m->cfg.task_size)
+				return pred; /* not a mapping the kernel
+						could have made */
 			p.pgoff = p.start >> MR_PAGE_SHIFT;
 			p.flags = prot_bits(prot) | MR_VM_MAYREAD |
 				  MR_VM_MAYWRITE | MR_VM_MAYEXEC;

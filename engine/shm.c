@@ -131,6 +131,8 @@ int64_t mr_machine_shmget(mr_machine *m, uint64_t key, uint64_t size,
 		recorded = pred;
 	if (recorded < 0 || recorded == MR_PRED_NONE)
 		return pred;
+	if (s && s->id != recorded)
+		mr_machine_shm_rmid(m, s->id); /* the key names another now */
 	if (!s || s->id != recorded) {
 		/* Created here (or made before the trace, size unknown when
 		 * the call asked for none). */
@@ -213,8 +215,11 @@ int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,
 							(uint64_t)recorded)
 				     : NULL;
 
-		if (nv && nv->file == s->file)
+		if (nv && nv->file == s->file && !nv->inferred) {
+			mr_vma_change_begin(mm, nv);
 			nv->inferred = 1;
+			mr_vma_change_end(mm, nv, 0);
+		}
 		return gone ? gone : MR_PRED_NONE;
 	}
 	return gone ? gone : pred;

@@ -7,8 +7,11 @@
  * PT_GNU_STACK. Every offset and size is checked against the file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/errcode.h"
 #include "formats/elf.h"
@@ -73,13 +76,23 @@ int mr_elf_read(mr_elf *out, const char *path, char *script, size_t slen,
 	uint64_t phoff;
 	unsigned phentsize, phnum, i;
 	size_t n;
-	FILE *f = fopen(path, "rb");
-	int rc = 1;
+	struct stat st;
+	FILE *f = NULL;
+	int rc = 1, fd;
 
-	if (!f) {
+	/* never block on a FIFO or a device: a regular file only */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(f = fdopen(fd, "rb"))) {
+		int e = fd < 0 || !S_ISREG(st.st_mode) ? errno : 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 && !S_ISREG(st.st_mode))
+			return fail(errbuf, errlen, path, "not a regular file");
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "%s: %s", path,
-				 strerror(errno));
+				 strerror(e ? e : errno));
 		return MR_EIO;
 	}
 	n = fread(h, 1, sizeof(h), f);

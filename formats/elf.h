@@ -27,7 +27,7 @@ typedef struct mr_elf {
 	char interp[4096];		   /* PT_INTERP, "" when none */
 	uint64_t relro_vaddr;		   /* PT_GNU_RELRO p_vaddr */
 	uint64_t relro_memsz;		   /* ... p_memsz, 0 when none */
-	int exec_stack; /* PT_GNU_STACK has PF_X */
+	int exec_stack;			   /* PT_GNU_STACK has PF_X */
 } mr_elf;
 
 /*

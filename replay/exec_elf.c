@@ -9,14 +9,13 @@
  * prints it as AT_FDCWD</cwd>). A "#!" script execs its interpreter
  * (load_script(), at most four levels). Maps name a file by its
  * resolved path (/bin/true is /usr/bin/true when /bin links to
- * usr/bin), and show the device and inode of the capture's file table,
- * or of this machine's file when the table does not know it.
+ * usr/bin), and show the device and inode of the capture's file table
+ * (00:00 0 without one). Paths under /proc and /dev would name the
+ * replaying process's own files: such an exec is not built.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include "formats/elf.h"
 #include "replay/replay_int.h"
@@ -45,20 +44,22 @@ static char *absolute(const char *path, const char *cwd)
 	return p;
 }
 
-/* The file table entry of PATH, by its resolved name. */
+/* The file table entry of PATH, by its resolved name (its device and
+ * inode are the capture's file table's, never this machine's). */
 static uint32_t file_of(mr_machine *m, const char *path)
 {
 	char *real = realpath(path, NULL);
-	const char *name = real ? real : path;
-	uint32_t id = mr_machine_file(m, name, 0, 0, 0);
-	const mr_file *f = mr_machine_file_get(m, id);
-	struct stat st;
+	uint32_t id = mr_machine_file(m, real ? real : path, 0, 0, 0);
 
-	if (f && !f->inode && stat(name, &st) == 0)
-		id = mr_machine_file(m, name, major(st.st_dev),
-				     minor(st.st_dev), (uint64_t)st.st_ino);
 	free(real);
 	return id;
+}
+
+/* Paths that name the replaying process's own files, not the traced
+ * program's: /proc/self/exe, /dev/fd/N, ... */
+static int foreign(const char *path)
+{
+	return !strncmp(path, "/proc/", 6) || !strncmp(path, "/dev/", 5);
 }
 
 /* Read PATH's headers into IM; 1 done, 0 a script (INTERP set), -1. */
@@ -134,6 +135,13 @@ int mr_replay_exec_elf(mr_machine *m, mr_mm *mm, const mr_event *ev,
 		goto out_free;
 	}
 	for (depth = 0;; depth++) {
+		if (foreign(path)) {
+			snprintf(why, wlen,
+				 "%s: names the replaying process's own file",
+				 path);
+			rc = -1;
+			break;
+		}
 		rc = load(m, exe, path, next, sizeof(next), why, wlen);
 		if (rc != 0)
 			break;

@@ -480,6 +480,11 @@ int mr_record_main(int argc, char **argv)
 		goto out_restore;
 	}
 	status = watch_run(&w);
+	/* perf above strace: if perf ended first, strace (now our child,
+	 * we are its subreaper) may still be writing the trace */
+	if (o.faults && w.strace_pid > 0)
+		while (waitpid(w.strace_pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	rtp.sched_priority = 0;
 	sched_setscheduler(0, SCHED_OTHER, &rtp);
 	if (status < 0) {
@@ -584,8 +589,8 @@ out_restore:
 	free(w.todo);
 	free(w.b.p);
 	free(w.b2.p);
-	free(w.strace_cmd);
 out_free_args:
+	free(w.strace_cmd);
 	free(args);
 	free(path);
 	return code;

@@ -486,7 +486,7 @@ static void mark_gone(struct replay *r)
 static void flush_held(struct replay *r, int32_t pid);
 static void apply(struct replay *r, const mr_event *ev);
 static void faults_after(struct replay *r, uint64_t line);
-static void faults_of_new_task(struct replay *r, int32_t pid);
+static void faults_of_task(struct replay *r, int32_t pid, uint64_t limit);
 
 /* Per-syscall figures for the fidelity report. */
 static void count_prediction(struct replay *r, const mr_event *ev, int64_t pred,
@@ -992,6 +992,16 @@ static void on_exec(struct replay *r, const mr_event *ev)
 	}
 }
 
+static void forget_cwd(struct replay *r, const mr_event *ev)
+{
+	struct pid_ent *p = pid_get(r, r->cur_tgid ? r->cur_tgid : ev->pid);
+
+	if (p) {
+		free(p->cwd);
+		p->cwd = NULL;
+	}
+}
+
 /* AT_FDCWD</cwd> of a *at call: the process's working directory. */
 static void note_cwd(struct replay *r, const mr_event *ev)
 {
@@ -1028,6 +1038,10 @@ static void apply(struct replay *r, const mr_event *ev)
 	const char *kind = "syscall";
 	size_t ntasks_before;
 
+	/* the faults placed before this line, when earlier lines were
+	 * held back or applied ahead of their turn */
+	if (r->faults.n && !r->ahead_apply && ev->line)
+		faults_after(r, ev->line - 1);
 	if (!mm && !mr_machine_task_tgid(r->m, ev->pid) &&
 	    (ev->kind == MR_EV_SYSCALL || ev->kind == MR_EV_SIGNAL)) {
 		mm = mr_machine_task_adopt(r->m, ev->pid);
@@ -1040,6 +1054,10 @@ static void apply(struct replay *r, const mr_event *ev)
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
 	memset(&row, 0, sizeof(row));
+	if (ev->kind == MR_EV_SYSCALL && ev->sys == MR_SYS_OTHER &&
+	    ev->ret_kind == MR_RET_VALUE && ev->ret == 0 && ev->name &&
+	    (!strcmp(ev->name, "chdir") || !strcmp(ev->name, "fchdir")))
+		forget_cwd(r, ev); /* known again at the next AT_FDCWD</…> */
 	switch (ev->kind) {
 	case MR_EV_SYSCALL:
 		switch (ev->sys) {
@@ -1221,11 +1239,8 @@ static void apply(struct replay *r, const mr_event *ev)
 	if (ev->kind == MR_EV_SYSCALL &&
 	    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
 	     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
-	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0) {
-		if (r->nfpend)
-			faults_of_new_task(r, (int32_t)ev->ret);
+	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0)
 		flush_held(r, (int32_t)ev->ret);
-	}
 	if (r->faults.n && !r->ahead_apply)
 		faults_after(r, ev->line);
 }
@@ -1235,10 +1250,15 @@ static void apply(struct replay *r, const mr_event *ev)
 /* One fault of task F->tid, whose mm MM is known: a step of its own. */
 static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 {
+	mr_event at;
 	char args[64];
 	mr_step_row row;
 	int res;
 
+	memset(&at, 0, sizeof(at)); /* where reports place the step */
+	at.pid = f->tid;
+	at.line = f->after_line;
+	r->cur = &at;
 	r->step++;
 	r->cur_tgid = mr_machine_task_tgid(r->m, f->tid);
 	if (r->st)
@@ -1276,6 +1296,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	}
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+	r->cur = NULL;
 }
 
 /* Apply fault F now, keep it for a task not created yet, or drop it. */
@@ -1314,13 +1335,15 @@ static void faults_after(struct replay *r, uint64_t line)
 		fault_one(r, &r->faults.v[r->fnext++]);
 }
 
-/* Task PID now exists: the faults it made before, in order. */
-static void faults_of_new_task(struct replay *r, int32_t pid)
+/* Task PID exists now: the faults it made before trace line LIMIT (its
+ * held events come in between), in order. */
+static void faults_of_task(struct replay *r, int32_t pid, uint64_t limit)
 {
 	size_t i = 0, k = 0;
 
 	for (i = 0; i < r->nfpend; i++) {
-		if (r->fpend[i].f.tid == pid) {
+		if (r->fpend[i].f.tid == pid &&
+		    r->fpend[i].f.after_line < limit) {
 			mr_fault f = r->fpend[i].f;
 			mr_mm *mm = mr_machine_task_mm(r->m, pid);
 
@@ -1414,9 +1437,13 @@ static void flush_held(struct replay *r, int32_t pid)
 		memmove(&r->held[i], &r->held[i + 1],
 			(r->nheld - i - 1) * sizeof(*r->held));
 		r->nheld--;
+		if (r->nfpend) /* its faults from before this line */
+			faults_of_task(r, pid, h.ev.line);
 		apply(r, &h.ev);
 		free(h.strs);
 	}
+	if (r->nfpend)
+		faults_of_task(r, pid, UINT64_MAX);
 }
 
 /* ---- threads inside mmap at once ---- */

@@ -870,6 +870,16 @@ static void test_populate_madv__inaccessible_is_einval(void **state)
 	assert_int_equal(madvise_(mm, P(4), PG, MADV_POPULATE_READ_), -EINVAL);
 	assert_int_equal(madvise_(mm, P(4), PG, MADV_POPULATE_WRITE_), -EINVAL);
 	assert_int_equal(madvise_(mm, P(0), PG, MADV_POPULATE_READ_), 0);
+	/* reading needs VM_READ: write-only and exec-only refuse it */
+	assert_int_equal(
+		mmap_anon(mm, P(6), PG, PROT_WRITE, MAP_PRIVATE | MAP_FIXED),
+		P(6));
+	assert_int_equal(madvise_(mm, P(6), PG, MADV_POPULATE_READ_), -EINVAL);
+	assert_int_equal(madvise_(mm, P(6), PG, MADV_POPULATE_WRITE_), 0);
+	assert_int_equal(
+		mmap_anon(mm, P(8), PG, PROT_EXEC, MAP_PRIVATE | MAP_FIXED),
+		P(8));
+	assert_int_equal(madvise_(mm, P(8), PG, MADV_POPULATE_READ_), -EINVAL);
 	mr_machine_free(m);
 }
 
