@@ -375,23 +375,13 @@ static int shift(mr_mm *mm, int g, int64_t delta)
 		mr_vma_unlink_free(mm, v);
 	}
 	for (i = 0; i < k; i++) {
-		const mr_vma *o = &saved[i];
-		mr_vma *nv = mr_vma_alloc();
+		mr_vma *o = &saved[i];
 
-		if (!nv)
-			continue; /* out of memory: the VMA is lost */
-		nv->start = o->start + (uint64_t)delta;
-		nv->end = o->end + (uint64_t)delta;
-		nv->pgoff = o->file ? o->pgoff : nv->start >> MR_PAGE_SHIFT;
-		nv->flags = o->flags;
-		nv->file = o->file;
-		nv->ofd = o->ofd;
-		nv->anon_vma = o->anon_vma;
-		nv->anon_forked = o->anon_forked;
-		nv->name = o->name;
-		nv->kind = o->kind;
-		nv->inferred = o->inferred;
-		mr_vma_link(mm, nv, 0);
+		o->start += (uint64_t)delta;
+		o->end += (uint64_t)delta;
+		if (!o->file)
+			o->pgoff = o->start >> MR_PAGE_SHIFT;
+		mr_mm_seed_vma(mm, o); /* the place is free: checked above */
 	}
 	f->lo = nlo;
 	f->hi = nhi;

@@ -198,6 +198,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v->name = tmpl->name;
 	v->kind = tmpl->kind;
 	v->inferred = tmpl->inferred;
+	v->anon_forked = tmpl->anon_forked;
 	mr_vma_link(mm, v, 0);
 	return 0;
 }

@@ -203,7 +203,8 @@ mr_machine *mr_mm_machine(const mr_mm *mm);
 
 /*
  * Seeding from a snapshot: add V (start, end, pgoff, flags, file, ofd,
- * kind, name are used) to an mm being built, then mr_mm_seed_done().
+ * anon_vma, kind, name, inferred, anon_forked are used) to an mm being
+ * built, then mr_mm_seed_done().
  * Returns 0, or -1 when V overlaps or is malformed.
  */
 int mr_mm_seed_vma(mr_mm *mm, const mr_vma *v);

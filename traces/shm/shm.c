@@ -72,16 +72,16 @@ int main(void)
 	m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	msync(m, 2 * PG, MS_SYNC);
-	msync(m + 1, PG, MS_SYNC);		 /* EINVAL */
-	msync(m, PG, MS_SYNC | MS_ASYNC);	 /* EINVAL */
-	msync(m, PG, 8);			 /* EINVAL */
+	msync(m + 1, PG, MS_SYNC);	  /* EINVAL */
+	msync(m, PG, MS_SYNC | MS_ASYNC); /* EINVAL */
+	msync(m, PG, 8);		  /* EINVAL */
 	munmap(m + PG, PG);
-	msync(m, 3 * PG, MS_SYNC);		 /* ENOMEM after the walk */
-	msync(m, 3 * PG, MS_ASYNC);		 /* ENOMEM at the hole */
-	msync(m, 3 * PG, 0);			 /* ENOMEM */
+	msync(m, 3 * PG, MS_SYNC);  /* ENOMEM after the walk */
+	msync(m, 3 * PG, MS_ASYNC); /* ENOMEM at the hole */
+	msync(m, 3 * PG, 0);	    /* ENOMEM */
 	mlock(m + 2 * PG, PG);
-	msync(m + 2 * PG, PG, MS_INVALIDATE);	 /* EBUSY */
-	msync(m + 2 * PG, 0, MS_INVALIDATE);	 /* 0: empty */
+	msync(m + 2 * PG, PG, MS_INVALIDATE); /* EBUSY */
+	msync(m + 2 * PG, 0, MS_INVALIDATE);  /* 0: empty */
 	msync(m + 3 * PG, PG, MS_ASYNC);
 
 	/* anonymous VMA names: EINVAL without CONFIG_ANON_VMA_NAME */
