@@ -1,0 +1,150 @@
+/*
+ * loop.h - the event loop's state, shared by replay.c (applying events,
+ * the run), procs.c (pids, fds, files), linesnap.c (per-syscall and exit
+ * snapshots), faultstep.c (page faults) and ahead.c (events out of trace
+ * order). Private to replay/.
+ */
+#ifndef MR_REPLAY_LOOP_H
+#define MR_REPLAY_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/errcode.h"
+#include "engine/mm.h"
+#include "formats/event.h"
+#include "formats/faults.h"
+#include "formats/maps.h"
+#include "formats/reader.h"
+#include "replay/replay.h"
+#include "replay/replay_int.h"
+#include "replay/store.h"
+
+/* An open fd of a thread group. */
+struct fd_ent {
+	uint64_t key;	  /* tgid << 32 | fd */
+	uint32_t file;	  /* file table id */
+	uint32_t ofd;	  /* open file description */
+	uint8_t readable; /* opened for reading */
+	uint8_t writable; /* opened for writing */
+};
+
+/* What replay remembers of a pid beyond its mm. */
+struct pid_ent {
+	int32_t pid;	/* the pid */
+	unsigned execs; /* successful execve calls so far */
+	int gone;	/* the task has exited */
+	char *cwd;	/* working directory -y last showed, or NULL */
+};
+
+/* An event held back until the clone that made its task is applied, or
+ * read ahead of its turn. */
+struct held {
+	mr_event ev; /* deep copy */
+	char *strs;  /* its strings, one allocation */
+	int done;    /* read ahead, and already applied */
+};
+
+struct replay {
+	const mr_replay_opts *o;
+	mr_replay_summary *sum;
+	mr_machine *m;
+	mr_store *st;
+	mr_reader *rd;
+	uint64_t step;
+	struct fd_ent *fds;
+	size_t nfds, capfds;
+	struct pid_ent *pids;
+	size_t npids, cappids;
+	struct held *held;
+	size_t nheld, capheld;
+	int started; /* the first task was adopted */
+	int stop;    /* stop requested (violation) */
+	/* the step being applied, for reports */
+	const mr_event *cur;
+	int32_t cur_tgid;
+	char *err;
+	size_t errlen;
+	int bad;	      /* unusable input seen */
+	mr_config cfg;	      /* the options' configuration, with what
+				 snap/kernel.tsv says */
+	mr_kernel_facts kern; /* snap/kernel.tsv */
+	/* per-syscall snapshots in the snapshot directory: (tid << 40) |
+	 * line, sorted */
+	uint64_t *linesnaps;
+	size_t nlinesnaps, caplinesnaps;
+	/* ... or all of them in one stream (snap/lines.maps.zst) */
+	mr_snapstream *ls;
+	int ls_have;	     /* the next snapshot is read */
+	uint64_t ls_key;     /* its (tid << 40) | line */
+	const char *ls_text; /* its text */
+	struct stashed {
+		uint64_t key; /* a snapshot passed in the stream */
+		char *text;   /* before its step came (held events) */
+	} * stash;
+	size_t nstash, capstash;
+	/* line snapshots of threads sharing their mm that matched no state
+	 * yet: other threads may have changed the mm during the hold */
+	struct late_snap {
+		char *text, *diff;   /* the kernel's maps; the first diff */
+		size_t nl, kl, km;   /* the first comparison's figures */
+		uint64_t step, line; /* where it was taken */
+		int32_t tid, tgid;   /* the held thread */
+		uint32_t mm;	     /* its mm (mr_mm_id) */
+	} * late;
+	size_t nlate, caplate;
+	/* the capture's page faults, applied after the line they follow */
+	/* events read ahead of their turn (threads inside mmap at once) */
+	struct held *ahead;
+	size_t nahead, capahead;
+	int rd_rc;	 /* the reader's last result, once it ended */
+	int rd_end;	 /* it ended during a look ahead */
+	int ahead_apply; /* applying an event ahead of its line */
+	mr_faults faults;
+	size_t fnext;	    /* the next one to apply */
+	struct pend_fault { /* faults of tasks not created yet */
+		mr_fault f; /* the fault */
+	} * fpend;
+	size_t nfpend, capfpend;
+};
+
+/* replay.c */
+void mr_rp_apply(struct replay *r, const mr_event *ev);
+void mr_rp_report_divergence(struct replay *r, const char *kind,
+			     const char *expected, const char *got,
+			     const char *detail);
+void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
+			uint64_t addr, const char *detail);
+
+/* procs.c */
+struct pid_ent *mr_rp_pid_get(struct replay *r, int32_t pid);
+int mr_rp_exited_pid(const struct replay *r, int32_t pid);
+const mr_fileref *mr_rp_resolve_fd(struct replay *r, int32_t tgid,
+				   const mr_event *ev, mr_fileref *out);
+void mr_rp_fd_copy(struct replay *r, int32_t from, int32_t to);
+void mr_rp_fd_del(struct replay *r, int32_t tgid, int64_t fd);
+void mr_rp_on_open(struct replay *r, int32_t tgid, const mr_event *ev);
+void mr_rp_on_dup(struct replay *r, int32_t tgid, const mr_event *ev);
+void mr_rp_on_unlink(struct replay *r, const mr_event *ev);
+void mr_rp_on_rename(struct replay *r, const mr_event *ev);
+void mr_rp_note_cwd(struct replay *r, const mr_event *ev);
+void mr_rp_forget_cwd(struct replay *r, const mr_event *ev);
+void mr_rp_mark_gone(struct replay *r);
+
+/* linesnap.c */
+int mr_rp_scan_line_snaps(struct replay *r, const char *dir);
+void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev);
+void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm);
+void mr_rp_late_check(struct replay *r, const mr_event *ev, int at_end);
+void mr_rp_late_drop(struct replay *r, size_t i);
+
+/* faultstep.c */
+int mr_rp_load_faults(struct replay *r, char *err, size_t errlen);
+void mr_rp_faults_after(struct replay *r, uint64_t line);
+void mr_rp_faults_of_task(struct replay *r, int32_t pid, uint64_t limit);
+
+/* ahead.c */
+void mr_rp_dispatch(struct replay *r, const mr_event *ev);
+void mr_rp_flush_held(struct replay *r, int32_t pid);
+
+#endif
