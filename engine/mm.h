@@ -361,7 +361,11 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
  * VM_GROWSDOWN VMA when ADDR is below it, and gives the VMA an anon_vma
  * when the kernel would. Returns MR_FAULT_* bits (0: nothing changed),
  * or -EFAULT (no VMA: SIGSEGV), -EACCES (the VMA refuses the access),
- * -ENOMEM/-EPERM (the stack could not grow).
+ * -ENOMEM/-EPERM (the stack could not grow). A stack that grew keeps
+ * its growth when the access is then refused: the result is
+ * MR_FAULT_GREW (the task still gets SIGSEGV); a growth that failed
+ * after the anon_vma was prepared keeps the anon_vma and returns the
+ * errno.
  */
 int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
 
