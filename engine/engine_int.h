@@ -202,6 +202,8 @@ void mr_dup_anon(mr_vma *dst, const mr_vma *src);
 /* __split_vma(): returns the new piece, NULL when out of memory. */
 mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below);
 void mr_anon_prepare(mr_mm *mm, mr_vma *v);
+/* Mark V inferred (adopted from evidence, or a guess) or not. */
+void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred);
 void mr_assume_written(mr_mm *mm, mr_vma *v);
 /* Map proposal P into its free range, merging; returns the VMA. */
 mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand);

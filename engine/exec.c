@@ -236,13 +236,8 @@ static void mark(mr_mm *mm, uint64_t lo, uint64_t hi, int inferred)
 	mr_vma *v;
 
 	for (v = mr_vma_tree_find_after(&mm->tree, lo); v && v->start < hi;
-	     v = mr_vma_next(v)) {
-		if (v->inferred == inferred)
-			continue;
-		mr_vma_change_begin(mm, v);
-		v->inferred = (uint8_t)inferred;
-		mr_vma_change_end(mm, v, 0);
-	}
+	     v = mr_vma_next(v))
+		mr_vma_set_inferred(mm, v, inferred);
 }
 
 int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,

@@ -934,10 +934,7 @@ void mr_mm_adopt_range(mr_mm *mm, uint64_t start, uint64_t end, uint64_t prot)
 			p.flags |= MR_VM_ACCOUNT;
 		at = p.end;
 		v = mr_map_range(mm, &p, 0);
-		if (v && !v->inferred) {
-			mr_vma_change_begin(mm, v);
-			v->inferred = 1;
-			mr_vma_change_end(mm, v, 0);
-		}
+		if (v)
+			mr_vma_set_inferred(mm, v, 1);
 	}
 }

@@ -215,11 +215,8 @@ int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,
 							(uint64_t)recorded)
 				     : NULL;
 
-		if (nv && nv->file == s->file && !nv->inferred) {
-			mr_vma_change_begin(mm, nv);
-			nv->inferred = 1;
-			mr_vma_change_end(mm, nv, 0);
-		}
+		if (nv && nv->file == s->file)
+			mr_vma_set_inferred(mm, nv, 1);
 		return gone ? gone : MR_PRED_NONE;
 	}
 	return gone ? gone : pred;

@@ -236,6 +236,15 @@ void mr_anon_prepare(mr_mm *mm, mr_vma *v)
 	mr_vma_change_end(mm, v, 0);
 }
 
+void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred)
+{
+	if (v->inferred == (inferred != 0))
+		return;
+	mr_vma_change_begin(mm, v);
+	v->inferred = inferred != 0;
+	mr_vma_change_end(mm, v, 0);
+}
+
 /* Whether the default policy takes V as written to (see mr_config). */
 void mr_assume_written(mr_mm *mm, mr_vma *v)
 {

@@ -76,22 +76,6 @@ struct fstate {
 	char why[512];	  /* first mismatch */
 };
 
-static int grow_arr(void **p, size_t *cap, size_t n, size_t size)
-{
-	size_t nc;
-	void *np;
-
-	if (n < *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 1024;
-	np = realloc(*p, nc * size);
-	if (!np)
-		return -1;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
-
 static int cmp_res(const void *a, const void *b)
 {
 	const struct sres *x = a, *y = b;
@@ -121,8 +105,8 @@ static int read_results(struct fstate *fs, const char *trace)
 			continue;
 		if (!fs->nres)
 			fs->launcher = ev.pid;
-		if (grow_arr((void **)&fs->res, &fs->capres, fs->nres,
-			     sizeof(*fs->res)) < 0) {
+		if (mr_rec_grow((void **)&fs->res, &fs->capres, fs->nres,
+				sizeof(*fs->res)) < 0) {
 			rc = MR_ENOMEM;
 			break;
 		}
@@ -253,8 +237,8 @@ static int on_fault_ev(struct fstate *fs, struct ftask *t, uint64_t addr,
 
 	if (!t->started || (t->tid == fs->launcher && !t->last))
 		return 0; /* strace's fork, before the launcher's exec */
-	if (grow_arr((void **)&fs->out, &fs->capout, fs->nout,
-		     sizeof(*fs->out)) < 0)
+	if (mr_rec_grow((void **)&fs->out, &fs->capout, fs->nout,
+			sizeof(*fs->out)) < 0)
 		return -1;
 	o = &fs->out[fs->nout];
 	o->after = t->last > fs->global ? t->last : fs->global;

@@ -157,6 +157,9 @@ void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty);
 int mr_rec_read_trace(struct post *po, const char *trace, int every);
 int mr_rec_write_files_tsv(const char *snapdir, struct post *po, struct buf *b);
 int mr_rec_cmp_pid(const void *a, const void *b);
+/* Room for element N of the array *P (doubling *CAP): 0, or -1 when out
+ * of memory (the array is left as it was). */
+int mr_rec_grow(void **p, size_t *cap, size_t n, size_t size);
 /* record_fault.c: place perf's page faults (DATA) in TRACE's lines and
  * write SNAPDIR/faults.tsv.zst. Returns 0 or -1 (said on stderr). */
 int mr_rec_faults(const char *data, const char *trace, const char *snapdir);

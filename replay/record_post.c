@@ -7,7 +7,7 @@
 
 /* ---- after the run: read the trace, name the snapshots ---- */
 
-static int grow(void **p, size_t *cap, size_t n, size_t size)
+int mr_rec_grow(void **p, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
 		return 0;
@@ -36,8 +36,8 @@ int mr_rec_read_trace(struct post *po, const char *trace, int every)
 	while ((rc = mr_reader_next(rd, &ev)) == 1) {
 		if (ev.kind != MR_EV_SYSCALL)
 			continue;
-		if (grow((void **)&po->tids, &po->cap_tids, po->ntids,
-			 sizeof(pid_t)) < 0)
+		if (mr_rec_grow((void **)&po->tids, &po->cap_tids, po->ntids,
+				sizeof(pid_t)) < 0)
 			goto out_oom;
 		po->tids[po->ntids++] = ev.pid;
 		if ((ev.sys == MR_SYS_FORK || ev.sys == MR_SYS_VFORK ||
@@ -47,8 +47,8 @@ int mr_rec_read_trace(struct post *po, const char *trace, int every)
 			po->nproc++;
 		if (ev.sys == MR_SYS_MMAP && ev.fd_path &&
 		    ev.fd_path[0] == '/') {
-			if (grow((void **)&po->fdpaths, &po->cap_fd, po->nfd,
-				 sizeof(char *)) < 0)
+			if (mr_rec_grow((void **)&po->fdpaths, &po->cap_fd,
+					po->nfd, sizeof(char *)) < 0)
 				goto out_oom;
 			po->fdpaths[po->nfd] = strdup(ev.fd_path);
 			if (!po->fdpaths[po->nfd])
@@ -68,8 +68,8 @@ int mr_rec_read_trace(struct post *po, const char *trace, int every)
 		if (!delayed &&
 		    !(cls == HC_EXEC && ev.ret_kind == MR_RET_VALUE))
 			continue;
-		if (grow((void **)&po->calls, &po->cap_calls, po->ncalls,
-			 sizeof(struct call)) < 0)
+		if (mr_rec_grow((void **)&po->calls, &po->cap_calls, po->ncalls,
+				sizeof(struct call)) < 0)
 			goto out_oom;
 		po->calls[po->ncalls++] =
 			(struct call){.tid = ev.pid,
@@ -341,7 +341,7 @@ struct fents {
 static int fent_add(struct fents *fs, const char *path, size_t plen,
 		    unsigned maj, unsigned min, unsigned long long ino)
 {
-	if (grow((void **)&fs->v, &fs->cap, fs->n, sizeof(*fs->v)) < 0)
+	if (mr_rec_grow((void **)&fs->v, &fs->cap, fs->n, sizeof(*fs->v)) < 0)
 		return -1;
 	fs->v[fs->n].path = strndup(path, plen);
 	if (!fs->v[fs->n].path)
@@ -574,7 +574,7 @@ int mr_rec_pack_lines(const char *snapdir, unsigned long *n)
 			   &len) != 2 ||
 		    e->d_name[len])
 			continue;
-		if (grow((void **)&v, &cap, nv, sizeof(*v)) < 0) {
+		if (mr_rec_grow((void **)&v, &cap, nv, sizeof(*v)) < 0) {
 			closedir(d);
 			free(v);
 			return -1;
