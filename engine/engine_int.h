@@ -107,6 +107,13 @@ struct mr_machine {
 		int removed;   /* IPC_RMID: gone when nothing maps it */
 	} * shm;
 	size_t nshm, capshm;
+	/* inodes of shmem objects (shared anonymous memory, by ofd) that
+	 * a snapshot showed, sorted by ofd */
+	struct mr_shmem_ino {
+		uint32_t ofd;	/* the mmap's struct file */
+		uint64_t inode; /* its inode */
+	} * shmem_ino;
+	size_t nshmem_ino, capshmem_ino;
 	uint32_t next_ofd;	/* last ofd id given */
 	uint32_t next_anon_vma; /* last anon_vma id given */
 	uint32_t next_mm;	/* last mm id given */
@@ -146,6 +153,13 @@ uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
 				 uint32_t dev_major, uint32_t dev_minor,
 				 uint64_t inode);
 void mr_machine_file_set_sysv(mr_machine *m, uint32_t id);
+/* Set the device and inode of file ID (every VMA of it re-reported). */
+void mr_machine_file_set_ids(mr_machine *m, uint32_t id, uint32_t maj,
+			     uint32_t min, uint64_t ino);
+/* The inode of the shmem object behind ofd OFD; 0 when not known. */
+uint64_t mr_machine_shmem_inode(const mr_machine *m, uint32_t ofd);
+/* Remember it; 0, or -1 when out of memory. */
+int mr_machine_shmem_set_inode(mr_machine *m, uint32_t ofd, uint64_t ino);
 /* Whether any VMA of any address space maps file ID. */
 int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
 

@@ -1,16 +1,27 @@
 /*
- * format.c - VMAs printed as /proc/PID/maps prints them.
+ * format.c - VMAs as /proc/PID/maps prints them: the one renderer.
  *
  * Mirrors fs/proc/task_mmu.c show_map_vma(): the header
  * "start-end perms offset MAJ:MIN inode " padded to 72 columns, then a
  * space and the name; anonymous VMAs without a name end after the inode
- * and its trailing space.
+ * and its trailing space. A VMA becomes a row of fields first
+ * (mr_mm_maps_row()), which says which fields the model does not know;
+ * every maps line printed anywhere, the history's included, is that row
+ * rendered by mr_maps_row_format().
  */
 #include "engine/engine_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+/*
+ * Shared anonymous memory is a shmem file on the kernel's internal shm
+ * mount (shmem_zero_setup()): device 00:01 on the machines measured, an
+ * inode number no trace shows (learned from a snapshot).
+ */
+#define SHMEM_DEV_MAJOR 0u
+#define SHMEM_DEV_MINOR 1u
 
 const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v)
 {
@@ -43,36 +54,82 @@ const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v)
 	return "";
 }
 
-size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
+void mr_mm_maps_row(const mr_mm *mm, const mr_vma *v, mr_maps_row *out)
 {
 	const mr_file *f = v->file ? mr_machine_file_get(mm->m, v->file) : NULL;
-	const char *name = mr_mm_vma_name(mm, v);
-	/* Shared anonymous memory is a shmem file on the internal shm mount
-	 * (device 00:01 on the machines measured); its inode number is not
-	 * known to the model and prints as 0. */
-	static const mr_file shm = {"/dev/zero (deleted)", 0, 0, 1, 0, 0};
+
+	memset(out, 0, sizeof(*out));
+	out->start = v->start;
+	out->end = v->end;
+	out->perms[0] = v->flags & MR_VM_READ ? 'r' : '-';
+	out->perms[1] = v->flags & MR_VM_WRITE ? 'w' : '-';
+	out->perms[2] = v->flags & MR_VM_EXEC ? 'x' : '-';
+	out->perms[3] = v->flags & MR_VM_MAYSHARE ? 's' : 'p';
+	out->name = mr_mm_vma_name(mm, v);
+	if (f) {
+		/* A file's device and inode come together (the capture's
+		 * file table or a snapshot); inode 0 is "not known". */
+		out->has_file = 1;
+		out->offset = v->pgoff << MR_PAGE_SHIFT;
+		out->dev_major = f->dev_major;
+		out->dev_minor = f->dev_minor;
+		out->inode = f->inode;
+		out->dev_known = out->inode_known = f->inode != 0;
+	} else if (mr_vma_anon_shmem(v)) {
+		out->has_file = 1;
+		out->offset = v->pgoff << MR_PAGE_SHIFT;
+		out->dev_major = SHMEM_DEV_MAJOR;
+		out->dev_minor = SHMEM_DEV_MINOR;
+		out->dev_known = 1;
+		out->inode = mr_machine_shmem_inode(mm->m, v->ofd);
+		out->inode_known = out->inode != 0;
+	} else {
+		out->dev_known = out->inode_known = 1; /* 00:00 0 */
+	}
+}
+
+void mr_maps_gate_row(mr_maps_row *out)
+{
+	/* x86-64's gate VMA: not in the mm, printed last by show_map(). */
+	memset(out, 0, sizeof(*out));
+	out->start = 0xffffffffff600000ull;
+	out->end = 0xffffffffff601000ull;
+	memcpy(out->perms, "--xp", 5);
+	out->dev_known = out->inode_known = 1;
+	out->name = "[vsyscall]";
+}
+
+size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf,
+			  size_t len)
+{
+	int n = snprintf(buf, len, "%02x:%02x", major, minor);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
+}
+
+size_t mr_maps_row_format(const mr_maps_row *r, char *buf, size_t len)
+{
+	char dev[24];
 	int n;
 
-	if (!f && mr_vma_anon_shmem(v))
-		f = &shm;
+	if (!len)
+		return 0;
+	mr_maps_dev_format(r->dev_major, r->dev_minor, dev, sizeof(dev));
 	n = snprintf(buf, len,
-		     "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64
-		     " %02x:%02x %" PRIu64 " ",
-		     v->start, v->end, v->flags & MR_VM_READ ? 'r' : '-',
-		     v->flags & MR_VM_WRITE ? 'w' : '-',
-		     v->flags & MR_VM_EXEC ? 'x' : '-',
-		     v->flags & MR_VM_MAYSHARE ? 's' : 'p',
-		     f ? v->pgoff << MR_PAGE_SHIFT : (uint64_t)0,
-		     f ? f->dev_major : 0u, f ? f->dev_minor : 0u,
-		     f ? f->inode : (uint64_t)0);
+		     "%08" PRIx64 "-%08" PRIx64 " %.4s %08" PRIx64 " %s %" PRIu64
+		     " ",
+		     r->start, r->end, r->perms, r->offset, dev, r->inode);
 	if (n < 0 || (size_t)n >= len)
-		return len ? strlen(buf) : 0;
-	if (*name) {
+		return strlen(buf);
+	if (r->name && *r->name) {
 		size_t used = (size_t)n;
 
 		while (used < 72 && used + 1 < len)
 			buf[used++] = ' ';
-		n = snprintf(buf + used, len - used, " %s", name);
+		buf[used] = 0;
+		n = snprintf(buf + used, len - used, " %s", r->name);
 		if (n < 0)
 			return used;
 		return used + (size_t)n < len ? used + (size_t)n : len - 1;
@@ -80,9 +137,70 @@ size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
 	return (size_t)n;
 }
 
+size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)
+{
+	mr_maps_row r;
+
+	mr_mm_maps_row(mm, v, &r);
+	return mr_maps_row_format(&r, buf, len);
+}
+
 const char *mr_maps_gate_line(void)
 {
-	/* x86-64's gate VMA: not in the mm, printed last by show_map(). */
-	return "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0"
-	       "                  [vsyscall]";
+	static char line[128];
+
+	if (!line[0]) {
+		mr_maps_row r;
+
+		mr_maps_gate_row(&r);
+		mr_maps_row_format(&r, line, sizeof(line));
+	}
+	return line;
+}
+
+/* ---- what a snapshot teaches ---- */
+
+/* Every VMA of shmem object OFD leaves (BEGIN) or re-enters the history
+ * and the digest. */
+static void shmem_vmas_change(mr_machine *m, uint32_t ofd, int begin)
+{
+	mr_mm *mm;
+	mr_vma *v;
+
+	for (mm = m->mms; mm; mm = mm->next_mm)
+		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
+			if (v->ofd == ofd && mr_vma_anon_shmem(v)) {
+				if (begin)
+					mr_vma_change_begin(mm, v);
+				else
+					mr_vma_change_end(mm, v, 0);
+			}
+}
+
+int mr_mm_learn_ids(mr_mm *mm, const mr_vma *v, uint32_t maj, uint32_t min,
+		    uint64_t ino)
+{
+	mr_machine *m = mm->m;
+
+	if (!ino)
+		return 0;
+	if (v->file) {
+		const mr_file *f = mr_machine_file_get(m, v->file);
+
+		if (!f || f->inode)
+			return 0;
+		mr_machine_file_set_ids(m, v->file, maj, min, ino);
+		return 1;
+	}
+	if (!mr_vma_anon_shmem(v) || !v->ofd ||
+	    mr_machine_shmem_inode(m, v->ofd) || maj != SHMEM_DEV_MAJOR ||
+	    min != SHMEM_DEV_MINOR)
+		return 0;
+	shmem_vmas_change(m, v->ofd, 1);
+	if (mr_machine_shmem_set_inode(m, v->ofd, ino)) {
+		shmem_vmas_change(m, v->ofd, 0);
+		return 0;
+	}
+	shmem_vmas_change(m, v->ofd, 0);
+	return 1;
 }

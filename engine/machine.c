@@ -128,6 +128,7 @@ void mr_machine_free(mr_machine *m)
 	free(m->stridx);
 	free(m->files);
 	free(m->deleted);
+	free(m->shmem_ino);
 	mr_machine_shm_free(m);
 	free(m->file_of_str);
 	free(m->tasks);
@@ -365,9 +366,8 @@ uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 
 		f = &m->files[id - 1];
 		if (!f->inode && inode) {
-			f->dev_major = dev_major;
-			f->dev_minor = dev_minor;
-			f->inode = inode;
+			mr_machine_file_set_ids(m, id, dev_major, dev_minor,
+						inode);
 		} else if (inode && f->inode != inode) {
 			/* The name held several files in the capture: keep
 			 * every inode known for it. */
@@ -590,6 +590,86 @@ const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id)
 uint32_t mr_machine_new_ofd(mr_machine *m)
 {
 	return ++m->next_ofd;
+}
+
+void mr_machine_file_set_ids(mr_machine *m, uint32_t id, uint32_t maj,
+			     uint32_t min, uint64_t ino)
+{
+	mr_file *f;
+
+	if (!id || id > m->nfiles)
+		return;
+	f = &m->files[id - 1];
+	if (f->dev_major == maj && f->dev_minor == min && f->inode == ino)
+		return;
+	file_vmas_change(m, id, 1);
+	f->dev_major = maj;
+	f->dev_minor = min;
+	f->inode = ino;
+	file_vmas_change(m, id, 0);
+}
+
+/* The slot of OFD in the sorted shmem inode table (or where it goes). */
+static size_t shmem_slot(const mr_machine *m, uint32_t ofd)
+{
+	size_t lo = 0, hi = m->nshmem_ino;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->shmem_ino[mid].ofd < ofd)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint64_t mr_machine_shmem_inode(const mr_machine *m, uint32_t ofd)
+{
+	size_t i = shmem_slot(m, ofd);
+
+	return i < m->nshmem_ino && m->shmem_ino[i].ofd == ofd
+		       ? m->shmem_ino[i].inode
+		       : 0;
+}
+
+int mr_machine_shmem_set_inode(mr_machine *m, uint32_t ofd, uint64_t ino)
+{
+	size_t i = shmem_slot(m, ofd);
+
+	if (i < m->nshmem_ino && m->shmem_ino[i].ofd == ofd) {
+		m->shmem_ino[i].inode = ino;
+		return 0;
+	}
+	if (m->nshmem_ino == m->capshmem_ino) {
+		size_t cap = m->capshmem_ino ? m->capshmem_ino * 2 : 16;
+		struct mr_shmem_ino *n =
+			realloc(m->shmem_ino, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		m->shmem_ino = n;
+		m->capshmem_ino = cap;
+	}
+	memmove(&m->shmem_ino[i + 1], &m->shmem_ino[i],
+		(m->nshmem_ino - i) * sizeof(*m->shmem_ino));
+	m->shmem_ino[i].ofd = ofd;
+	m->shmem_ino[i].inode = ino;
+	m->nshmem_ino++;
+	return 0;
+}
+
+uint32_t mr_machine_shmem_ofd(mr_machine *m, uint64_t ino)
+{
+	uint32_t ofd;
+	size_t i;
+
+	for (i = 0; i < m->nshmem_ino; i++)
+		if (m->shmem_ino[i].inode == ino)
+			return m->shmem_ino[i].ofd;
+	ofd = mr_machine_new_ofd(m);
+	return mr_machine_shmem_set_inode(m, ofd, ino) ? 0 : ofd;
 }
 
 uint32_t mr_machine_new_anon_vma(mr_machine *m)

@@ -131,6 +131,14 @@ int mr_machine_file_unlink(mr_machine *m, const char *path);
 int mr_machine_file_rename(mr_machine *m, const char *oldp, const char *newp,
 			   int exchange);
 
+/*
+ * The open file description of the shmem object a snapshot shows as
+ * "/dev/zero (deleted)" with inode INO (shared anonymous memory seeded
+ * from a snapshot): one per inode, its inode known. 0 when out of
+ * memory.
+ */
+uint32_t mr_machine_shmem_ofd(mr_machine *m, uint64_t ino);
+
 /* A fresh open file description id. */
 uint32_t mr_machine_new_ofd(mr_machine *m);
 
@@ -371,6 +379,40 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
 
 /* ---- formatting ---- */
 
+/*
+ * One /proc/PID/maps line as fields: what the model knows of a VMA's
+ * line, and which fields no trace can show. Every maps line the project
+ * prints (the model's comparisons, the history's maps_line view, the
+ * maps command) is rendered from one of these by mr_maps_row_format().
+ */
+typedef struct mr_maps_row {
+	uint64_t start, end;	      /* [start, end) */
+	char perms[5];		      /* "r-xp" */
+	uint64_t offset;	      /* bytes (0 for anonymous memory) */
+	uint32_t dev_major, dev_minor; /* device (0:0 when unknown) */
+	uint64_t inode;		      /* inode (0 when unknown) */
+	uint8_t has_file;	      /* backed by a file (shmem included):
+					 device and inode are the file's */
+	uint8_t dev_known;	      /* the device is known */
+	uint8_t inode_known;	      /* the inode is known */
+	const char *name;	      /* name column ("" for none); lives as
+					 long as the machine */
+} mr_maps_row;
+
+/* The maps row of V. */
+void mr_mm_maps_row(const mr_mm *mm, const mr_vma *v, mr_maps_row *out);
+/* The [vsyscall] gate line as a row. */
+void mr_maps_gate_row(mr_maps_row *out);
+/*
+ * The line R prints as (no newline), as fs/proc/task_mmu.c
+ * show_map_vma() does; an unknown device or inode prints as 0. Returns
+ * its length (truncated to LEN - 1).
+ */
+size_t mr_maps_row_format(const mr_maps_row *r, char *buf, size_t len);
+/* A device as maps prints it ("fe:01"). Returns its length. */
+size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf,
+			  size_t len);
+
 /* The /proc/PID/maps line of V (no newline). Returns its length. */
 size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf,
 			size_t len);
@@ -380,6 +422,17 @@ const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v);
 int mr_mm_has_gate(const mr_mm *mm);
 /* The [vsyscall] gate line as maps prints it (no newline). */
 const char *mr_maps_gate_line(void);
+
+/*
+ * A snapshot showed V with device MAJ:MIN and inode INO where the model
+ * did not know them (mr_maps_row's dev_known / inode_known): the device
+ * and inode of V's file, or the inode of the shmem object behind shared
+ * anonymous memory (every VMA split, forked or moved from the same
+ * mmap). Every VMA of that file or object shows them from now on (the
+ * journal sees each change). Returns 1 when something was learned.
+ */
+int mr_mm_learn_ids(mr_mm *mm, const mr_vma *v, uint32_t maj, uint32_t min,
+		    uint64_t ino);
 
 /* ---- invariants ---- */
 

@@ -153,13 +153,13 @@ static int late_reserve(struct replay *r)
 }
 
 /* Count one line snapshot's comparison in the report. */
-static void count_line_snapshot(struct replay *r, size_t nl, size_t kl,
-				size_t km)
+static void count_line_snapshot(struct replay *r, const mr_snap_cmp *c)
 {
 	r->sum->line_snaps++;
-	r->sum->vma_lines += kl;
-	r->sum->vma_matched += kl - km;
-	if (!nl)
+	r->sum->vma_lines += c->klines;
+	r->sum->vma_matched += c->klines - c->kmissed;
+	r->sum->vma_unknown += c->unknown;
+	if (!c->nlines)
 		r->sum->line_matched++;
 }
 
@@ -178,9 +178,10 @@ static void late_fail(struct replay *r, struct late_snap *l)
 	r->cur = &ev;
 	r->step = l->step;
 	r->cur_tgid = l->tgid;
-	count_line_snapshot(r, l->nl, l->kl, l->km);
-	snprintf(what, sizeof(what), "%zu maps lines differ", l->nl);
-	mr_rp_report_divergence(r, "line snapshot", "snap maps", what, l->diff);
+	count_line_snapshot(r, &l->cmp);
+	snprintf(what, sizeof(what), "%zu maps lines differ", l->cmp.nlines);
+	mr_rp_report_divergence(r, "line snapshot", "snap maps", what,
+				l->cmp.diff);
 	r->cur = cur;
 	r->step = step;
 	r->cur_tgid = tgid;
@@ -189,7 +190,7 @@ static void late_fail(struct replay *r, struct late_snap *l)
 void mr_rp_late_drop(struct replay *r, size_t i)
 {
 	free(r->late[i].text);
-	free(r->late[i].diff);
+	free(r->late[i].cmp.diff);
 	r->late[i] = r->late[--r->nlate];
 }
 
@@ -205,8 +206,7 @@ void mr_rp_late_check(struct replay *r, const mr_event *ev, int at_end)
 
 	while (i < r->nlate) {
 		struct late_snap *l = &r->late[i];
-		char *diff = NULL;
-		size_t nl = 0, kl = 0, km = 0;
+		mr_snap_cmp c = {0};
 
 		if (!at_end && l->step == r->step) {
 			i++;
@@ -219,15 +219,14 @@ void mr_rp_late_check(struct replay *r, const mr_event *ev, int at_end)
 		}
 		if (mm && mr_mm_id(mm) == l->mm && mr_mm_known(mm) &&
 		    ev->kind == MR_EV_SYSCALL &&
-		    mr_snap_compare_text(mm, l->text, &diff, &nl, &kl, &km) >=
-			    0 &&
-		    !nl) {
-			count_line_snapshot(r, 0, kl, km);
-			free(diff);
+		    mr_snap_compare_text(mm, l->text, &c) == 0) {
+			count_line_snapshot(r, &c);
+			free(c.diff);
+			mr_rp_history_sample(r, mm, r->step, 1);
 			mr_rp_late_drop(r, i);
 			continue;
 		}
-		free(diff);
+		free(c.diff);
 		i++;
 	}
 }
@@ -236,8 +235,8 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 {
 	uint64_t key = ((uint64_t)(uint32_t)ev->pid << 40) | ev->line;
 	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
-	char what[64], *diff = NULL, *text;
-	size_t nl = 0, kl = 0, km = 0;
+	char what[64], *text;
+	mr_snap_cmp c;
 
 	if (r->ls || r->nstash) {
 		text = stream_take(r, key);
@@ -252,20 +251,17 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 	if (!text)
 		return;
 	if (!mm || !mr_mm_known(mm) ||
-	    mr_snap_compare_text(mm, text, &diff, &nl, &kl, &km) < 0) {
+	    mr_snap_compare_text(mm, text, &c) < 0) {
 		free(text);
 		return;
 	}
-	if (nl && mr_mm_users(mm) > 1 && late_reserve(r) == 0) {
+	if (c.nlines && mr_mm_users(mm) > 1 && late_reserve(r) == 0) {
 		/* Other threads ran while this one was held for the
 		 * snapshot: judge it against the states that follow. */
 		struct late_snap *l = &r->late[r->nlate++];
 
 		l->text = text;
-		l->diff = diff;
-		l->nl = nl;
-		l->kl = kl;
-		l->km = km;
+		l->cmp = c;
 		l->step = r->step;
 		l->line = ev->line;
 		l->tid = ev->pid;
@@ -274,36 +270,42 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 		return;
 	}
 	free(text);
-	count_line_snapshot(r, nl, kl, km);
-	if (nl) {
-		snprintf(what, sizeof(what), "%zu maps lines differ", nl);
+	count_line_snapshot(r, &c);
+	mr_rp_history_sample(r, mm, r->step, 1);
+	if (c.nlines) {
+		snprintf(what, sizeof(what), "%zu maps lines differ", c.nlines);
 		mr_rp_report_divergence(r, "line snapshot", "snap maps", what,
-					diff);
+					c.diff);
 	}
-	free(diff);
+	free(c.diff);
 }
 
 void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 {
-	char *diff = NULL, what[64];
-	size_t nl = 0, kl = 0, km = 0;
+	char what[64];
+	mr_snap_cmp c;
 	int rc;
 
 	if (!r->o->snapdir || !mm || !mr_mm_known(mm))
 		return;
-	rc = mr_snap_compare(mm, r->o->snapdir, ev->pid, "exit", &diff, &nl,
-			     &kl, &km);
+	/* The history shows the state at exit_group's entry at the step
+	 * before it (exit_group takes the address space away): sampled
+	 * before the comparison teaches the model anything. */
+	if (r->step > 1)
+		mr_rp_history_sample(r, mm, r->step - 1, 1);
+	rc = mr_snap_compare(mm, r->o->snapdir, ev->pid, "exit", &c);
 	if (rc < 0)
 		return;
 	r->sum->snapshots++;
-	r->sum->vma_lines += kl;
-	r->sum->vma_matched += kl - km;
+	r->sum->vma_lines += c.klines;
+	r->sum->vma_matched += c.klines - c.kmissed;
+	r->sum->vma_unknown += c.unknown;
 	if (rc == 0) {
 		r->sum->snap_matched++;
 	} else {
-		snprintf(what, sizeof(what), "%zu maps lines differ", nl);
+		snprintf(what, sizeof(what), "%zu maps lines differ", c.nlines);
 		mr_rp_report_divergence(r, "exit snapshot", "snap maps", what,
-					diff);
+					c.diff);
 	}
-	free(diff);
+	free(c.diff);
 }

@@ -86,8 +86,8 @@ struct replay {
 	/* line snapshots of threads sharing their mm that matched no state
 	 * yet: other threads may have changed the mm during the hold */
 	struct late_snap {
-		char *text, *diff;   /* the kernel's maps; the first diff */
-		size_t nl, kl, km;   /* the first comparison's figures */
+		char *text;	     /* the kernel's maps */
+		mr_snap_cmp cmp;     /* the first comparison */
 		uint64_t step, line; /* where it was taken */
 		int32_t tid, tgid;   /* the held thread */
 		uint32_t mm;	     /* its mm (mr_mm_id) */
@@ -100,6 +100,17 @@ struct replay {
 	int rd_rc;	 /* the reader's last result, once it ended */
 	int rd_end;	 /* it ended during a look ahead */
 	int ahead_apply; /* applying an event ahead of its line */
+	/* the model's maps at sampled steps, checked against the history
+	 * when the run ends (histcheck.c) */
+	struct hist_sample {
+		uint64_t step; /* after this step */
+		uint64_t hash; /* of the model's maps text */
+		uint32_t mm;   /* address space id */
+		int32_t pid;   /* its owner, for reports */
+		uint32_t lines; /* lines in the text */
+		uint8_t snap;	/* a snapshot was compared here */
+	} * hist;
+	size_t nhist, caphist;
 	mr_faults faults;
 	size_t fnext;	    /* the next one to apply */
 	struct pend_fault { /* faults of tasks not created yet */
@@ -142,6 +153,12 @@ void mr_rp_late_drop(struct replay *r, size_t i);
 int mr_rp_load_faults(struct replay *r, char *err, size_t errlen);
 void mr_rp_faults_after(struct replay *r, uint64_t line);
 void mr_rp_faults_of_task(struct replay *r, int32_t pid, uint64_t limit);
+
+/* histcheck.c */
+void mr_rp_history_sample(struct replay *r, const mr_mm *mm, uint64_t step,
+			  int snap);
+void mr_rp_history_sample_all(struct replay *r);
+void mr_rp_history_check(struct replay *r);
 
 /* ahead.c */
 void mr_rp_dispatch(struct replay *r, const mr_event *ev);

@@ -562,6 +562,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 						 : -1;
 		mr_store_step(r->st, &row);
 	}
+	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
 	r->cur = NULL;
@@ -638,6 +639,17 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"per-syscall snapshots %" PRIu64 "/%" PRIu64
 			" matched\n",
 			s->line_matched, s->line_snaps);
+	if (s->vma_unknown)
+		fprintf(out,
+			"maps lines matched but for a field no trace shows "
+			"(learned from the snapshot) %" PRIu64 "\n",
+			s->vma_unknown);
+	if (s->hist_checks)
+		fprintf(out,
+			"history: maps equal to the model's at %" PRIu64
+			"/%" PRIu64 " checks (%" PRIu64
+			" at snapshot steps)\n",
+			s->hist_matched, s->hist_checks, s->hist_snaps);
 	if (s->reordered)
 		fprintf(out,
 			"calls applied ahead of their line (another thread's "
@@ -785,6 +797,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	sum->faults_dropped += r.nfpend;
 	if (!r.bad && o->mode != MR_MODE_PARSE)
 		mr_machine_check(r.m, 1, mr_rp_on_violation, &r);
+	if (!r.bad)
+		mr_rp_history_check(&r);
 	sum->warnings = mr_reader_warnings(r.rd);
 	sum->lines = mr_reader_lines(r.rd);
 	if (r.bad)
@@ -824,6 +838,7 @@ out:
 	free(r.late);
 	mr_faults_release(&r.faults);
 	free(r.fpend);
+	free(r.hist);
 	mr_machine_free(r.m);
 	mr_reader_free(r.rd);
 	return ret;

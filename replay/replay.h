@@ -45,6 +45,10 @@ typedef struct mr_replay_opts {
 	int exec_from_elf;     /* build every exec from ELF headers, even
 				  when an exec snapshot exists (without a
 				  snapshot directory they always are) */
+	uint64_t check_history; /* also compare the history's maps with
+				   the model's at every Nth step (all
+				   live address spaces; 0: only where a
+				   snapshot was compared) */
 	FILE *out;	       /* summary and reports */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
@@ -83,6 +87,12 @@ typedef struct mr_replay_summary {
 	uint64_t line_matched; /* ... that matched */
 	uint64_t vma_lines;    /* kernel maps lines in the snapshots compared */
 	uint64_t vma_matched;  /* ... that the model had */
+	uint64_t vma_unknown;  /* ... matched but for fields no trace
+				  shows (learned from the snapshot) */
+	uint64_t hist_checks;  /* (step, address space) pairs whose maps
+				  were read back from the history */
+	uint64_t hist_matched; /* ... equal to the model's */
+	uint64_t hist_snaps;   /* of those, steps a snapshot was compared */
 	mr_sys_stats sys[MR_SYS__COUNT]; /* per memory syscall */
 	uint64_t reordered;	 /* calls applied ahead of their line: another
 				    thread's mmap needed them served first */

@@ -39,13 +39,20 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen);
 /* The text of DIR/PID.WHAT.maps, or NULL when absent (free it). */
 char *mr_snap_read(const char *dir, int32_t pid, const char *what);
-int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
-		    const char *what, char **diff, size_t *nlines,
-		    size_t *klines, size_t *kmissed);
-int mr_snap_compare_text(const mr_mm *mm, const char *kern, char **diff,
-			 size_t *nlines, size_t *klines, size_t *kmissed);
-int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
-			 char **diff, size_t *nlines);
+/* What comparing the model's maps with a snapshot found. */
+typedef struct mr_snap_cmp {
+	char *diff;	/* line diff ('-' kernel, '+' model), or NULL;
+			   malloc'd: the caller frees it */
+	size_t nlines;	/* differing lines */
+	size_t klines;	/* the kernel's lines */
+	size_t kmissed; /* ... the model did not print identically */
+	size_t unknown; /* ... matched but for fields no trace shows
+			   (then learned from the snapshot) */
+} mr_snap_cmp;
+
+int mr_snap_compare(mr_mm *mm, const char *dir, int32_t pid, const char *what,
+		    mr_snap_cmp *out);
+int mr_snap_compare_text(mr_mm *mm, const char *kern, mr_snap_cmp *out);
 int mr_snap_load_files(mr_machine *m, const char *dir, char *err,
 		       size_t errlen);
 

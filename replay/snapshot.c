@@ -266,39 +266,47 @@ static void diff_add(char **d, size_t *len, size_t *cap, char sign,
 	(*d)[*len] = 0;
 }
 
+/* Append line LINE (N bytes) and a newline to a growing text. */
+static int text_add(char **buf, size_t *len, size_t *cap, const char *line,
+		    size_t n)
+{
+	if (*len + n + 2 > *cap) {
+		size_t nc = (*cap + n + 2) * 2;
+		char *b = realloc(*buf, nc);
+
+		if (!b)
+			return -1;
+		*buf = b;
+		*cap = nc;
+	}
+	memcpy(*buf + *len, line, n);
+	*len += n;
+	(*buf)[(*len)++] = '\n';
+	(*buf)[*len] = 0;
+	return 0;
+}
+
 /* The model's maps of MM as text, one line per VMA plus [vsyscall]. */
 char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen)
 {
-	char *buf = NULL, line[1024];
+	char *buf = NULL, line[8192];
 	size_t len = 0, cap = 0, n;
 	const mr_vma *v;
 
-	for (v = mr_mm_first(mm);; v = mr_vma_next(v)) {
-		if (v) {
-			n = mr_mm_format_vma(mm, v, line, sizeof(line));
-		} else if (mr_mm_has_gate(mm)) {
-			n = (size_t)snprintf(line, sizeof(line), "%s",
-					     mr_maps_gate_line());
-		} else {
-			break;
+	for (v = mr_mm_first(mm); v; v = mr_vma_next(v)) {
+		n = mr_mm_format_vma(mm, v, line, sizeof(line));
+		if (text_add(&buf, &len, &cap, line, n)) {
+			free(buf);
+			return NULL;
 		}
-		if (len + n + 2 > cap) {
-			size_t nc = (cap + n + 2) * 2;
-			char *b = realloc(buf, nc);
+	}
+	if (mr_mm_has_gate(mm)) {
+		const char *g = mr_maps_gate_line();
 
-			if (!b) {
-				free(buf);
-				return NULL;
-			}
-			buf = b;
-			cap = nc;
+		if (text_add(&buf, &len, &cap, g, strlen(g))) {
+			free(buf);
+			return NULL;
 		}
-		memcpy(buf + len, line, n);
-		len += n;
-		buf[len++] = '\n';
-		buf[len] = 0;
-		if (!v)
-			break;
 	}
 	if (!buf)
 		buf = calloc(1, 1);
@@ -308,89 +316,144 @@ char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen)
 
 /*
  * Compare MM with the maps snapshot DIR/PID.WHAT.maps (WHAT: "exit",
- * "line.L"). Returns -1 when there is no snapshot, 0 when it matches, 1
- * when it differs (*diff gets a line diff: '-' lines are the kernel's,
- * '+' lines the model's; free it). *nlines gets the number of differing
- * lines; *klines and *kmissed (when not NULL) the kernel's lines and how
- * many of them the model lacks.
+ * "line.L"). Returns -1 when there is no snapshot, else as
+ * mr_snap_compare_text().
  */
-int mr_snap_compare(const mr_mm *mm, const char *dir, int32_t pid,
-		    const char *what, char **diff, size_t *nlines,
-		    size_t *klines, size_t *kmissed)
+int mr_snap_compare(mr_mm *mm, const char *dir, int32_t pid, const char *what,
+		    mr_snap_cmp *out)
 {
 	char *kern;
 	int rc;
 
-	*diff = NULL;
-	*nlines = 0;
+	memset(out, 0, sizeof(*out));
 	kern = mr_snap_read(dir, pid, what);
 	if (!kern)
 		return -1;
-	rc = mr_snap_compare_text(mm, kern, diff, nlines, klines, kmissed);
+	rc = mr_snap_compare_text(mm, kern, out);
 	free(kern);
 	return rc;
 }
 
-/* Same, with the kernel's maps as text KERN. */
-int mr_snap_compare_text(const mr_mm *mm, const char *kern, char **diff,
-			 size_t *nlines, size_t *klines, size_t *kmissed)
+/* One kernel maps line as fields; 0 when it is not a maps line. */
+static int kern_row(const char *a, size_t al, mr_maps_row *k, char *name,
+		    size_t namelen)
 {
-	size_t mlen, dlen = 0, dcap = 0, differ = 0, kl = 0, km = 0;
-	char *model, *d = NULL;
-	const char *a, *b;
+	char buf[8192];
+	unsigned long long s, e, off, ino;
+	unsigned maj, min;
+	int n = 0;
+	size_t nl;
 
-	*diff = NULL;
-	*nlines = 0;
-	model = mr_snap_model_maps(mm, &mlen);
-	if (!model)
-		return -1;
-	/* A plain line diff: walk both, resynchronising on start address. */
-	a = kern;
-	b = model;
-	while (*a || *b) {
-		const char *ae = strchr(a, '\n'), *be = strchr(b, '\n');
-		size_t al = ae ? (size_t)(ae - a) : strlen(a);
-		size_t bl = be ? (size_t)(be - b) : strlen(b);
-		unsigned long long as = strtoull(a, NULL, 16);
-		unsigned long long bs = strtoull(b, NULL, 16);
-
-		if (*a)
-			kl++;
-		if (*a && *b && al == bl && !memcmp(a, b, al)) {
-			a += al + (ae ? 1 : 0);
-			b += bl + (be ? 1 : 0);
-			continue;
-		}
-		differ++;
-		if (*a && (!*b || as <= bs)) {
-			km++;
-			diff_add(&d, &dlen, &dcap, '-', a, al);
-			a += al + (ae ? 1 : 0);
-			if (*b && as == bs) {
-				diff_add(&d, &dlen, &dcap, '+', b, bl);
-				b += bl + (be ? 1 : 0);
-			}
-		} else {
-			if (*a)
-				kl--; /* counted again on the next round */
-			diff_add(&d, &dlen, &dcap, '+', b, bl);
-			b += bl + (be ? 1 : 0);
-		}
-	}
-	free(model);
-	*diff = d;
-	*nlines = differ;
-	if (klines)
-		*klines = kl;
-	if (kmissed)
-		*kmissed = km;
-	return differ ? 1 : 0;
+	if (al >= sizeof(buf))
+		return 0;
+	memcpy(buf, a, al);
+	buf[al] = 0;
+	if (sscanf(buf, "%llx-%llx %4s %llx %x:%x %llu%n", &s, &e, k->perms,
+		   &off, &maj, &min, &ino, &n) != 7)
+		return 0;
+	k->start = s;
+	k->end = e;
+	k->offset = off;
+	k->dev_major = maj;
+	k->dev_minor = min;
+	k->inode = ino;
+	while (buf[n] == ' ')
+		n++;
+	nl = strlen(buf + n);
+	if (nl >= namelen)
+		return 0;
+	memcpy(name, buf + n, nl + 1);
+	k->name = name;
+	return 1;
 }
 
-int mr_snap_compare_exit(const mr_mm *mm, const char *dir, int32_t pid,
-			 char **diff, size_t *nlines)
+/*
+ * Whether kernel line K differs from the model's row M only in fields
+ * the model does not know (the inode of shared anonymous memory, a
+ * file's device and inode when the capture has no file table).
+ */
+static int differs_in_unknown(const mr_maps_row *k, const mr_maps_row *m)
 {
-	return mr_snap_compare(mm, dir, pid, "exit", diff, nlines, NULL, NULL);
+	if (k->start != m->start || k->end != m->end ||
+	    memcmp(k->perms, m->perms, 4) || k->offset != m->offset ||
+	    strcmp(k->name, m->name))
+		return 0;
+	if (m->dev_known && (k->dev_major != m->dev_major ||
+			     k->dev_minor != m->dev_minor))
+		return 0;
+	if (m->inode_known && k->inode != m->inode)
+		return 0;
+	return !m->dev_known || !m->inode_known;
+}
+
+/*
+ * Same, with the kernel's maps as text KERN: a line diff resynchronised
+ * on start addresses, '-' lines the kernel's, '+' lines the model's. A
+ * kernel line that differs from the model's only in fields no trace
+ * shows is not a difference: it is counted in out->unknown, and the
+ * model learns the fields (mr_mm_learn_ids()). Returns 0 when the maps
+ * match, 1 when they differ, -1 when out of memory.
+ */
+int mr_snap_compare_text(mr_mm *mm, const char *kern, mr_snap_cmp *out)
+{
+	size_t dlen = 0, dcap = 0;
+	char *d = NULL, line[8192], kname[8192];
+	const mr_vma *v = mr_mm_first(mm);
+	int gate = mr_mm_has_gate(mm);
+	const char *a = kern;
+
+	memset(out, 0, sizeof(*out));
+	while (*a || v || gate) {
+		const char *ae = strchr(a, '\n');
+		size_t al = ae ? (size_t)(ae - a) : strlen(a), bl = 0;
+		mr_maps_row mrow, krow;
+		int have_m = v || gate, have_k = *a != 0;
+		uint64_t as = have_k ? strtoull(a, NULL, 16) : 0;
+
+		if (v)
+			mr_mm_maps_row(mm, v, &mrow);
+		else if (gate)
+			mr_maps_gate_row(&mrow);
+		if (have_m)
+			bl = mr_maps_row_format(&mrow, line, sizeof(line));
+		if (have_k)
+			out->klines++;
+		if (have_k && have_m && as == mrow.start &&
+		    ((al == bl && !memcmp(a, line, al)) ||
+		     (kern_row(a, al, &krow, kname, sizeof(kname)) &&
+		      differs_in_unknown(&krow, &mrow)))) {
+			if (al != bl || memcmp(a, line, al)) {
+				out->unknown++;
+				if (v)
+					mr_mm_learn_ids(mm, v, krow.dev_major,
+							krow.dev_minor,
+							krow.inode);
+			}
+			a += al + (ae ? 1 : 0);
+			if (v)
+				v = mr_vma_next(v);
+			else
+				gate = 0;
+			continue;
+		}
+		out->nlines++;
+		if (have_k && (!have_m || as <= mrow.start)) {
+			out->kmissed++;
+			diff_add(&d, &dlen, &dcap, '-', a, al);
+			a += al + (ae ? 1 : 0);
+			if (!have_m || as != mrow.start)
+				continue;
+		} else if (have_k) {
+			out->klines--; /* counted again on the next round */
+		}
+		diff_add(&d, &dlen, &dcap, '+', line, bl);
+		if (v)
+			v = mr_vma_next(v);
+		else
+			gate = 0;
+	}
+	out->diff = d;
+	return out->nlines ? 1 : 0;
 }
 
 /*

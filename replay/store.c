@@ -23,6 +23,7 @@ enum {
 	S_STEP,
 	S_VMA_ADD,
 	S_VMA_CLOSE,
+	S_VMA_DROP,
 	S_TASK_ADD,
 	S_TASK_CLOSE,
 	S_TASK_DROP,
@@ -44,14 +45,15 @@ enum {
  */
 #define BATCH 64
 #define STEP_COLS 13
-#define VMA_COLS 14
+#define VMA_COLS 15
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_ADD] = "INSERT INTO vma(mm,pid,start,end,perms,flags,pgoff,path,"
-		      "dev,inode,anon_vma,inferred,from_step,to_step) "
-		      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		      "dev,inode,anon_vma,inferred,from_step,to_step,line) "
+		      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_CLOSE] = "UPDATE vma SET to_step=? WHERE rowid=?",
+	[S_VMA_DROP] = "DELETE FROM vma WHERE rowid=?",
 	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
@@ -73,7 +75,7 @@ static const char schema[] =
 	"CREATE TABLE vma(mm INTEGER, pid INTEGER, start INTEGER,"
 	" end INTEGER, perms TEXT, flags INTEGER, pgoff INTEGER, path TEXT,"
 	" dev TEXT, inode INTEGER, anon_vma INTEGER, inferred INTEGER,"
-	" from_step INTEGER, to_step INTEGER);\n"
+	" from_step INTEGER, to_step INTEGER, line TEXT);\n"
 	"CREATE TABLE task(pid INTEGER, mm INTEGER, from_step INTEGER,"
 	" to_step INTEGER);\n"
 	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
@@ -83,13 +85,11 @@ static const char schema[] =
 	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
 	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
 	" invariant TEXT, addr INTEGER, detail TEXT, context TEXT);\n"
-	/* One /proc/PID/maps line per VMA row (without the step filter). */
+	/* One /proc/PID/maps line per VMA row (without the step filter):
+	 * the line the model rendered (engine/format.c), stored with the
+	 * row, never formatted again here. */
 	"CREATE VIEW maps_line AS SELECT mm, pid, start, from_step, to_step,"
-	" CASE WHEN path = '' THEN hdr ELSE printf('%-72s %s', hdr, path)"
-	" END AS line FROM (SELECT mm, pid, start, from_step, to_step, path,"
-	" printf('%08x-%08x %s %08x %s %d ', start, end, perms,"
-	" CASE WHEN inode IS NULL THEN 0 ELSE pgoff * 4096 END,"
-	" coalesce(dev, '00:00'), coalesce(inode, 0)) AS hdr FROM vma);\n";
+	" line FROM vma;\n";
 
 /*
  * Built when the replay ends. The vma table has no index: "state at step
@@ -99,6 +99,11 @@ static const char schema[] =
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS task_pid ON task(pid, from_step);\n"
 	"CREATE INDEX IF NOT EXISTS mm_mm ON mm(mm, from_step);\n";
+
+/* Built when a replay checks its history against the model: the maps of
+ * one address space at one step without a scan of every row. */
+static const char vma_index[] =
+	"CREATE INDEX IF NOT EXISTS vma_mm ON vma(mm, from_step);\n";
 
 struct open_row {
 	int64_t key;   /* pid or mm id */
@@ -121,25 +126,15 @@ struct mrow {
 /* A VMA row not yet closed. */
 struct vrow {
 	int64_t mm, pid;       /* address space and its owner */
-	uint64_t start, end;   /* range */
+	mr_maps_row maps;      /* its maps line as fields (the name is
+				  owned by the machine) */
 	uint64_t flags, pgoff; /* vm_flags, vm_pgoff */
-	const char *path;      /* maps name, owned by the machine */
-	char perms[5];	       /* "rw-p" */
-	uint8_t has_file;      /* dev and inode are meaningful */
 	uint8_t inferred;      /* adopted, not modelled */
 	uint8_t live;	       /* slot in use */
-	uint32_t file;	       /* file table id (dev and inode) */
-	uint64_t inode;	       /* inode */
 	uint32_t anon_vma;     /* anon_vma id */
 	uint32_t next_free;    /* free list link (index + 1) */
 	uint64_t from;	       /* from_step */
 	int64_t rowid;	       /* its row once written, else 0 */
-};
-
-/* A file's device as maps prints it ("fe:00"), formatted once. */
-struct dev_text {
-	uint32_t major, minor; /* the numbers it was formatted from */
-	char text[24];	       /* "" until formatted */
 };
 
 struct mr_store {
@@ -170,9 +165,7 @@ struct mr_store {
 	size_t nspend;
 	char *sarena; /* their strings */
 	size_t salen, sacap;
-	char digs[BATCH][16];  /* their digests in hex */
-	struct dev_text *devs; /* device text per file id */
-	size_t cap_devs;
+	char digs[BATCH][16]; /* their digests in hex */
 	char errmsg[512]; /* last error */
 };
 
@@ -243,7 +236,6 @@ static void store_free(mr_store *st)
 	free(st->tasks);
 	free(st->mm_rows);
 	free(st->vrows);
-	free(st->devs);
 	free(st->sarena);
 	free(st->path);
 	free(st);
@@ -443,26 +435,37 @@ static void vrow_free(mr_store *st, struct vrow *r)
 	st->vfree = (uint32_t)(r - st->vrows) + 1;
 }
 
-/* Bind row R, closed at TO (0: still alive), from parameter BASE + 1. */
-static void bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
-		      const struct vrow *r, uint64_t to)
+/*
+ * Bind row R, closed at TO (0: still alive), from parameter BASE + 1.
+ * dev and inode are NULL for private anonymous memory and where the
+ * model does not know them; line is the model's own rendering.
+ */
+static void bind_vrow(sqlite3_stmt *s, int base, const struct vrow *r,
+		      uint64_t to)
 {
+	const mr_maps_row *m = &r->maps;
+	char text[8192];
+	size_t n;
+
 	sqlite3_bind_int64(s, base + 1, r->mm);
 	sqlite3_bind_int64(s, base + 2, r->pid);
-	sqlite3_bind_int64(s, base + 3, (sqlite3_int64)r->start);
-	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)r->end);
-	sqlite3_bind_text(s, base + 5, r->perms, 4, SQLITE_STATIC);
+	sqlite3_bind_int64(s, base + 3, (sqlite3_int64)m->start);
+	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)m->end);
+	sqlite3_bind_text(s, base + 5, m->perms, 4, SQLITE_STATIC);
 	sqlite3_bind_int64(s, base + 6, (sqlite3_int64)r->flags);
 	sqlite3_bind_int64(s, base + 7, (sqlite3_int64)r->pgoff);
-	sqlite3_bind_text(s, base + 8, r->path, -1, SQLITE_STATIC);
-	if (r->has_file) {
-		sqlite3_bind_text(s, base + 9, st->devs[r->file].text, -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, base + 10, (sqlite3_int64)r->inode);
+	sqlite3_bind_text(s, base + 8, m->name, -1, SQLITE_STATIC);
+	if (m->has_file && m->dev_known) {
+		n = mr_maps_dev_format(m->dev_major, m->dev_minor, text,
+				       sizeof(text));
+		sqlite3_bind_text(s, base + 9, text, (int)n, SQLITE_TRANSIENT);
 	} else {
 		sqlite3_bind_null(s, base + 9);
-		sqlite3_bind_null(s, base + 10);
 	}
+	if (m->has_file && m->inode_known)
+		sqlite3_bind_int64(s, base + 10, (sqlite3_int64)m->inode);
+	else
+		sqlite3_bind_null(s, base + 10);
 	sqlite3_bind_int64(s, base + 11, r->anon_vma);
 	sqlite3_bind_int(s, base + 12, r->inferred);
 	sqlite3_bind_int64(s, base + 13, (sqlite3_int64)r->from);
@@ -470,6 +473,8 @@ static void bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 		sqlite3_bind_int64(s, base + 14, (sqlite3_int64)to);
 	else
 		sqlite3_bind_null(s, base + 14);
+	n = mr_maps_row_format(m, text, sizeof(text));
+	sqlite3_bind_text(s, base + 15, text, (int)n, SQLITE_TRANSIENT);
 }
 
 /* INSERT live row R now (to_step NULL), keeping its rowid to close it. */
@@ -477,7 +482,7 @@ static int vrow_write_live(mr_store *st, struct vrow *r)
 {
 	sqlite3_stmt *s = st->st[S_VMA_ADD];
 
-	bind_vrow(st, s, 0, r, 0);
+	bind_vrow(s, 0, r, 0);
 	if (step_done(s))
 		return db_fail(st, "writing a vma row");
 	r->rowid = sqlite3_last_insert_rowid(st->db);
@@ -495,7 +500,7 @@ static int flush_vmas(mr_store *st)
 		sqlite3_stmt *s = st->st[S_VMA_BATCH];
 
 		for (i = 0; i < BATCH; i++)
-			bind_vrow(st, s, (int)i * VMA_COLS, &st->vpend[i].r,
+			bind_vrow(s, (int)i * VMA_COLS, &st->vpend[i].r,
 				  st->vpend[i].to);
 		if (step_done(s))
 			return db_fail(st, "writing vma rows");
@@ -503,7 +508,7 @@ static int flush_vmas(mr_store *st)
 		for (i = 0; i < st->nvpend; i++) {
 			sqlite3_stmt *s = st->st[S_VMA_ADD];
 
-			bind_vrow(st, s, 0, &st->vpend[i].r, st->vpend[i].to);
+			bind_vrow(s, 0, &st->vpend[i].r, st->vpend[i].to);
 			if (step_done(s))
 				return db_fail(st, "writing a vma row");
 		}
@@ -533,41 +538,9 @@ static int vrow_flush(mr_store *st)
 	return st->failed ? MR_EDB : 0;
 }
 
-/* The device of file ID as maps prints it; reformatted only when the
- * machine learns it (from files.tsv or a snapshot). */
-static int dev_text(mr_store *st, uint32_t id, const mr_file *f)
-{
-	struct dev_text *d;
-
-	if (id >= st->cap_devs) {
-		size_t cap = st->cap_devs ? st->cap_devs : 64;
-		struct dev_text *n;
-
-		while (cap <= id)
-			cap *= 2;
-		n = realloc(st->devs, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		memset(n + st->cap_devs, 0, (cap - st->cap_devs) * sizeof(*n));
-		st->devs = n;
-		st->cap_devs = cap;
-	}
-	d = &st->devs[id];
-	if (!d->text[0] || d->major != f->dev_major ||
-	    d->minor != f->dev_minor) {
-		d->major = f->dev_major;
-		d->minor = f->dev_minor;
-		snprintf(d->text, sizeof(d->text), "%02x:%02x", d->major,
-			 d->minor);
-	}
-	return 0;
-}
-
 static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
 {
 	mr_store *st = ctx;
-	const mr_machine *m = mr_mm_machine(mm);
-	const mr_file *f = v->file ? mr_machine_file_get(m, v->file) : NULL;
 	struct vrow *r;
 
 	if (st->failed)
@@ -579,25 +552,11 @@ static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
 	}
 	r->mm = mr_mm_id(mm);
 	r->pid = mr_mm_owner(mm);
-	r->start = v->start;
-	r->end = v->end;
+	/* The row the model's own comparisons render; names live as long
+	 * as the machine, which outlives the store. */
+	mr_mm_maps_row(mm, v, &r->maps);
 	r->flags = v->flags;
 	r->pgoff = v->pgoff;
-	r->perms[0] = v->flags & MR_VM_READ ? 'r' : '-';
-	r->perms[1] = v->flags & MR_VM_WRITE ? 'w' : '-';
-	r->perms[2] = v->flags & MR_VM_EXEC ? 'x' : '-';
-	r->perms[3] = v->flags & MR_VM_MAYSHARE ? 's' : 'p';
-	r->perms[4] = 0;
-	/* Names live as long as the machine, which outlives the store. */
-	r->path = mr_mm_vma_name(mm, v);
-	r->has_file = f != NULL;
-	r->file = v->file;
-	r->inode = f ? f->inode : 0;
-	if (f && dev_text(st, v->file, f)) {
-		vrow_free(st, r);
-		db_fail(st, "out of memory");
-		return 0;
-	}
 	r->anon_vma = v->anon_vma;
 	r->inferred = v->inferred;
 	r->from = st->step;
@@ -615,7 +574,14 @@ static void j_vma_del(void *ctx, const mr_mm *mm, const mr_vma *v)
 	if (st->failed || !v->cookie || v->cookie > st->capv)
 		return;
 	r = &st->vrows[v->cookie - 1];
-	if (r->rowid) {
+	if (r->rowid && r->from == st->step) {
+		/* written live (a commit, a history check) within the step
+		 * that made it: it leaves no row */
+		s = st->st[S_VMA_DROP];
+		sqlite3_bind_int64(s, 1, r->rowid);
+		if (step_done(s))
+			db_fail(st, "dropping a vma row");
+	} else if (r->rowid) {
 		s = st->st[S_VMA_CLOSE];
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
 		sqlite3_bind_int64(s, 2, r->rowid);
@@ -1036,6 +1002,56 @@ int mr_store_close(mr_store *st, int finished)
 
 /* ---- reading ---- */
 
+/* Print the VMA lines of address space MM after step N, then the gate
+ * line when GATE. */
+static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate)
+{
+	static const char lines[] =
+		"SELECT line FROM maps_line WHERE mm = ?1 AND from_step <= ?2"
+		" AND (to_step IS NULL OR to_step > ?2) ORDER BY start";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, lines, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading vmas");
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(q, 0);
+
+		fprintf(out, "%s\n", t ? (const char *)t : "");
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "reading vmas");
+	if (gate)
+		fprintf(out, "%s\n", mr_maps_gate_line());
+	return 0;
+}
+
+/* The gate column of address space MM's row at step N (0 if none). */
+static int mm_gate(mr_store *st, int64_t mm, uint64_t n, int *gate)
+{
+	static const char sql[] =
+		"SELECT gate FROM mm WHERE mm = ?1 AND from_step <= ?2"
+		" AND (to_step IS NULL OR to_step > ?2)";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*gate = 0;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading address spaces");
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*gate = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, "reading address spaces");
+	return 0;
+}
+
 int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 {
 	static const char find_mm[] =
@@ -1044,9 +1060,6 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 		" m.from_step <= ?2 AND (m.to_step IS NULL OR m.to_step > ?2)"
 		" WHERE t.pid = ?1 AND t.from_step <= ?2 AND"
 		" (t.to_step IS NULL OR t.to_step > ?2)";
-	static const char lines[] =
-		"SELECT line FROM maps_line WHERE mm = ?1 AND from_step <= ?2"
-		" AND (to_step IS NULL OR to_step > ?2) ORDER BY start";
 	sqlite3_stmt *q = NULL;
 	int64_t mm;
 	int known, gate, rc;
@@ -1075,18 +1088,37 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 			st->path, pid, n);
 		return 1;
 	}
-	if (sqlite3_prepare_v2(st->db, lines, -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, "reading vmas");
-	sqlite3_bind_int64(q, 1, mm);
-	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		fprintf(out, "%s\n", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return db_fail(st, "reading vmas");
-	if (gate)
-		fprintf(out, "%s\n", mr_maps_gate_line());
-	return 0;
+	return print_mm(st, out, mm, n, gate);
+}
+
+int mr_store_flush(mr_store *st)
+{
+	if (st->failed || flush_pending(st))
+		return MR_EDB;
+	return exec_sql(st, vma_index);
+}
+
+int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,
+		     size_t *len)
+{
+	FILE *f;
+	int gate, rc;
+
+	*out = NULL;
+	*len = 0;
+	if (mm_gate(st, mm, n, &gate))
+		return MR_EDB;
+	f = open_memstream(out, len);
+	if (!f)
+		return MR_ENOMEM;
+	rc = print_mm(st, f, mm, n, gate);
+	if (fclose(f) && !rc)
+		rc = MR_ENOMEM;
+	if (rc) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int mr_store_query(mr_store *st, FILE *out, const char *sql, int header)

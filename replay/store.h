@@ -95,6 +95,21 @@ int mr_store_failed(const mr_store *st);
 int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n);
 
 /*
+ * Write every row waiting in memory into the open transaction (live rows
+ * with to_step NULL), so that this connection reads the whole history up
+ * to the current step, and build the vma_mm index. Returns 0 or MR_EDB.
+ */
+int mr_store_flush(mr_store *st);
+
+/*
+ * The maps of address space MM after step N, as mr_store_print_maps()
+ * prints them, into a malloc'd *OUT (free it). Returns 0, MR_ENOMEM or
+ * MR_EDB.
+ */
+int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,
+		     size_t *len);
+
+/*
  * Run one SQL statement read-only and print the rows to OUT as text, one
  * row per line, columns separated by '|' (like sqlite3's list mode), with
  * a header line when HEADER is set. Returns 0 or MR_EDB.
