@@ -127,6 +127,7 @@ static int cmd_replay(int argc, char **argv)
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
 		{"exec-from-elf", no_argument, 0, 'E'},
+		{"check-history", required_argument, 0, 'H'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -204,6 +205,14 @@ static int cmd_replay(int argc, char **argv)
 		case 'E':
 			o.exec_from_elf = 1;
 			break;
+		case 'H':
+			if (parse_u64(optarg, &v) || !v)
+				return usage_error("--check-history: expected "
+						   "a number of steps, not "
+						   "'%s'",
+						   optarg);
+			o.check_history = v;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -215,7 +224,8 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
 			       "       [--no-assume-written] [--faults FILE] "
-			       "[--no-faults] [--exec-from-elf] [-q]\n");
+			       "[--no-faults] [--exec-from-elf]\n"
+			       "       [--check-history N] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

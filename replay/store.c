@@ -303,7 +303,7 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 
 	if (rc)
 		return rc;
-	if (remove(path) && errno != ENOENT) {
+	if (strcmp(path, ":memory:") && remove(path) && errno != ENOENT) {
 		if (errbuf)
 			snprintf(errbuf, errlen, "%s: cannot replace it", path);
 		store_free(st);

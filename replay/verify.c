@@ -64,6 +64,10 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "per-syscall snapshots matched", s->line_matched,
 	      s->line_snaps);
 	ratio(out, "VMA lines matched", s->vma_matched, s->vma_lines);
+	fprintf(out, "%-32s %" PRIu64 "\n", "  of them with a field unknown",
+		s->vma_unknown);
+	ratio(out, "history maps equal the model's", s->hist_matched,
+	      s->hist_checks);
 	ratio(out, "results predicted", res_ok, res);
 	ratio(out, "addresses predicted", addr_ok, addr);
 	ratio(out, "errnos predicted", err_ok, err);
@@ -98,6 +102,7 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	missed = s->snap_matched != s->snapshots ||
 		 s->line_matched != s->line_snaps ||
 		 s->vma_matched != s->vma_lines || res_ok != res ||
+		 s->hist_matched != s->hist_checks ||
 		 s->violations || s->divergences;
 	fprintf(out, "\n%s\n",
 		missed ? "verdict: the model differs from the kernel"
@@ -126,14 +131,15 @@ int mr_cmd_verify(int argc, char **argv)
 	char *end;
 
 	mr_replay_opts_default(&o);
-	o.mode = MR_MODE_MODEL;
+	/* The report is read through a history: in memory unless --db. */
+	o.mode = MR_MODE_STORE;
+	o.db = ":memory:";
 	o.show = 1000000000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o.db = optarg;
-			o.mode = MR_MODE_STORE;
 			break;
 		case 'M':
 			v = strtoull(optarg, &end, 0);

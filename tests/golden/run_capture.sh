@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Golden replay of one bundled capture: the replay must be clean (exit 0),
-# every exit snapshot must match the model exactly, `mmreplay verify` must
+# every exit snapshot must match the model exactly, the history's maps
+# must equal the model's own rendering after every step that had a
+# snapshot and at every 5th step (every live address space), `mmreplay verify` must
 # find every snapshot, maps line, result, address and errno matched, and
 # two runs must give byte-identical summaries and step tables (digests
 # included).
@@ -17,7 +19,7 @@ out1="$work/$name.1.out" out2="$work/$name.2.out"
 db1="$work/$name.1.db" db2="$work/$name.2.db"
 
 set +e
-"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db1" "${opts[@]}" >"$out1" 2>"$work/$name.1.err"
+"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db1" --check-history 5 "${opts[@]}" >"$out1" 2>"$work/$name.1.err"
 rc=$?
 set -e
 cat "$out1"
@@ -35,7 +37,13 @@ if ! grep -q "exit snapshots $want/$want matched" "$out1"; then
 	echo "FAIL: expected all $want exit snapshots to match"
 	exit 1
 fi
-"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db2" "${opts[@]}" >"$out2" 2>/dev/null
+hist=$(sed -n 's|^history: maps equal to the model.s at \([0-9]*\)/\([0-9]*\) checks.*|\1 \2|p' "$out1")
+read -r hok hall <<<"${hist:-0 1}"
+if [ "$hall" -lt "$want" ] || [ "$hok" != "$hall" ]; then
+	echo "FAIL: the history's maps must equal the model's at every check (got ${hist:-none})"
+	exit 1
+fi
+"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$db2" --check-history 5 "${opts[@]}" >"$out2" 2>/dev/null
 cmp "$out1" "$out2" || { echo "FAIL: summaries differ between runs"; exit 1; }
 q='select step,pid,tid,line,ts,kind,name,args,ret,predicted,verdict,digest,vmas from step order by step'
 cmp <("$bin" query "$db1" "$q") <("$bin" query "$db2" "$q") ||
