@@ -23,6 +23,7 @@
 #define MAP_TYPE_ 0x0f
 #define MAP_FIXED_ 0x10
 #define MAP_ANONYMOUS_ 0x20
+#define MAP_32BIT_ 0x40
 #define MAP_GROWSDOWN_ 0x100
 #define MAP_LOCKED_ 0x2000
 #define MAP_NORESERVE_ 0x4000

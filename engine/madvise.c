@@ -31,6 +31,8 @@ enum {
 	MADV_DODUMP_ = 17,
 	MADV_WIPEONFORK_ = 18,
 	MADV_KEEPONFORK_ = 19,
+	MADV_COLD_ = 20,
+	MADV_PAGEOUT_ = 21,
 	MADV_POPULATE_READ_ = 22,
 	MADV_POPULATE_WRITE_ = 23,
 	MADV_DONTNEED_LOCKED_ = 24,
@@ -65,10 +67,12 @@ static int vma_anonymous(const mr_vma *v)
 }
 
 /*
- * madvise_vma_behavior() for V: *nf gets the new flags (equal to the old
- * ones when the advice changes none); returns 0 or an errno.
+ * madvise_vma_behavior() for [start, end) of V: *nf gets the new flags
+ * (equal to the old ones when the advice changes none); returns 0 or an
+ * errno.
  */
-static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t *nf)
+static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
+			uint64_t *nf)
 {
 	uint64_t f = v->flags;
 
@@ -126,22 +130,45 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t *nf)
 		break;
 	case MADV_DONTNEED_:
 	case MADV_DONTNEED_LOCKED_:
-		/* madvise_dontneed_free_valid_vma() */
-		if (f &
-		    (MR_VM_PFNMAP | (adv == MADV_DONTNEED_ ? MR_VM_LOCKED : 0)))
-			return -EINVAL;
-		break;
 	case MADV_FREE_:
-		if (f & (MR_VM_PFNMAP | MR_VM_LOCKED) || !vma_anonymous(v))
+		/* madvise_dontneed_free_valid_vma(): a hugetlb VMA takes
+		 * DONTNEED from a huge page boundary only, FREE never */
+		if (f & MR_VM_HUGETLB) {
+			if (adv == MADV_FREE_ || (start & (MR_PMD_SIZE - 1)))
+				return -EINVAL;
+		} else if (f & (MR_VM_PFNMAP |
+				(adv != MADV_DONTNEED_LOCKED_ ? MR_VM_LOCKED
+							      : 0))) {
+			return -EINVAL;
+		}
+		/* madvise_free_single_vma(): anonymous memory only */
+		if (adv == MADV_FREE_ && !vma_anonymous(v))
 			return -EINVAL;
 		break;
 	case MADV_REMOVE_:
-		/* madvise_remove(): shared writable file memory only */
+		/* madvise_remove(): not locked, a file (shmem included),
+		 * mapped shared and may-write */
 		if (f & MR_VM_LOCKED)
 			return -EINVAL;
-		if (!(f & MR_VM_SHARED) || !(f & MR_VM_WRITE))
-			return -EACCES;
 		if (!v->file && !mr_vma_anon_shmem(v))
+			return -EINVAL;
+		if ((f & (MR_VM_SHARED | MR_VM_MAYWRITE)) !=
+		    (MR_VM_SHARED | MR_VM_MAYWRITE))
+			return -EACCES;
+		break;
+	case MADV_COLD_:
+	case MADV_PAGEOUT_:
+		/* can_madv_lru_vma() */
+		if (f & (MR_VM_LOCKED | MR_VM_PFNMAP | MR_VM_HUGETLB))
+			return -EINVAL;
+		break;
+	case MADV_GUARD_INSTALL_:
+		/* is_valid_guard_vma(vma, false) */
+		if (f & (MR_VM_SPECIAL | MR_VM_HUGETLB | MR_VM_LOCKED))
+			return -EINVAL;
+		break;
+	case MADV_GUARD_REMOVE_:
+		if (f & (MR_VM_SPECIAL | MR_VM_HUGETLB))
 			return -EINVAL;
 		break;
 	default:
@@ -190,9 +217,13 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 				break;
 		}
 		rend = v->end < end ? v->end : end;
-		e = behavior(v, adv, &nf);
+		e = behavior(v, adv, start, &nf);
 		if (e)
 			return e;
+		/* madvise_guard_install(): markers in the page tables make
+		 * the VMA one with an anon_vma (anon_vma_prepare()) */
+		if (!dry && adv == MADV_GUARD_INSTALL_)
+			mr_anon_prepare(mm, v);
 		last = v;
 		if (dry) {
 			if (nf == v->flags) {

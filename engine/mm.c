@@ -300,6 +300,39 @@ static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 }
 
 /*
+ * MAP_32BIT (arch_get_unmapped_area() with find_start_end()): the legacy
+ * bottom-up search between 1 GiB and 2 GiB. Under ASLR the search starts
+ * at a random page of the first 32 MiB of that window, drawn at every
+ * call, which no trace shows: the address is predicted only when the
+ * hint is taken, the errno when nothing fits anywhere in the window.
+ */
+#define MAP32_BEGIN 0x40000000ull
+#define MAP32_END 0x80000000ull
+#define MAP32_RANDOM 0x02000000ull
+
+static int64_t area_32bit(const mr_mm *mm, uint64_t addr, uint64_t len)
+{
+	uint64_t out;
+
+	if (len > MAP32_END)
+		return -ENOMEM;
+	if (addr) {
+		const mr_vma *next;
+
+		addr = MR_PAGE_ALIGN(addr);
+		next = mr_vma_tree_find_after(&mm->tree, addr);
+		if (MAP32_END - len >= addr &&
+		    (!next ||
+		     addr + len <= mr_vma_start_gap(&mm->tree, next)))
+			return (int64_t)addr;
+	}
+	if (mr_vma_tree_gap_bottomup(&mm->tree, &out, len, MAP32_BEGIN,
+				     MAP32_END, 0, 0))
+		return -ENOMEM;
+	return MR_PRED_NONE;
+}
+
+/*
  * Whether the file F lives where mmap aligns large mappings the way ext4,
  * xfs and btrfs do (their get_unmapped_area is thp_get_unmapped_area()).
  * The model does not know filesystems: with cfg.file_thp every file does
@@ -379,6 +412,8 @@ int64_t mr_get_unmapped_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 			return -EINVAL;
 		return (int64_t)addr;
 	}
+	if (flags & MAP_32BIT_)
+		return area_32bit(mm, addr, len);
 	if (f && file_thp(mm, f))
 		r = thp_area(mm, addr, len, pgoff << MR_PAGE_SHIFT);
 	else if (!f && !(flags & MAP_SHARED_) && !addr &&

@@ -1,0 +1,153 @@
+/*
+ * test_conform.c - flags, advices and VMA kinds the conformance capture
+ * (traces/conform) found the model wrong on, each checked against the
+ * kernel (Linux 6.18, measured) in its smallest form.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "helpers.h"
+
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+#endif
+#define MADV_GUARD_INSTALL_ 102
+#define MADV_GUARD_REMOVE_ 103
+
+#define F_SHRW                                                                 \
+	(MR_VM_READ | MR_VM_WRITE | MR_VM_SHARED | MR_VM_MAYSHARE | MAY)
+
+/*
+ * MADV_REMOVE (madvise_remove()): a locked VMA is EINVAL, then a VMA
+ * without a file (private anonymous memory) EINVAL, then one not mapped
+ * shared and may-write EACCES. A shared anonymous mapping is a shmem
+ * file; PROT_READ over an O_RDWR-like mapping is still may-write.
+ */
+static void test_conform_remove__einval_before_eacces(void **state)
+{
+	mr_machine *m = new_machine();
+	uint32_t file = mr_machine_file(m, "/tmp/data", 0xfe, 0, 43);
+	struct seed s[] = {
+		ANON(P(0), P(2), F_RW),
+		ANON(P(3), P(5), F_SHRW),
+		ANON(P(6), P(8), (F_SHRW & ~MR_VM_WRITE)),
+		{P(9), P(11), F_RW, 0, file, 7, 0, 0, 1},
+		ANON(P(12), P(14), F_SHRW | MR_VM_LOCKED),
+	};
+	mr_mm *mm = seeded(m, 1, s, 5, 0, 0);
+
+	(void)state;
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_REMOVE, U), -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(3), PG, MADV_REMOVE, U), 0);
+	assert_int_equal(mr_mm_madvise(mm, P(6), PG, MADV_REMOVE, U), 0);
+	assert_int_equal(mr_mm_madvise(mm, P(9), PG, MADV_REMOVE, U), -EACCES);
+	assert_int_equal(mr_mm_madvise(mm, P(12), PG, MADV_REMOVE, U),
+			 -EINVAL);
+	mr_machine_free(m);
+}
+
+/* MADV_COLD and MADV_PAGEOUT refuse locked memory (can_madv_lru_vma()). */
+static void test_conform_cold__locked_is_einval(void **state)
+{
+	static const struct seed s[] = {
+		ANON(P(0), P(2), F_RW | MR_VM_LOCKED),
+		ANON(P(4), P(6), F_RW),
+	};
+	struct mirror j = {0};
+	mr_machine *m = new_machine_cfg(NULL, &j);
+	mr_mm *mm = seeded(m, 1, s, 2, 0, 0);
+
+	(void)state;
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_COLD, U), -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_PAGEOUT, U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_COLD, U), 0);
+	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_PAGEOUT, U), 0);
+	assert_int_equal(j.adds, 2); /* page advices change no VMA */
+	mr_machine_free(m);
+	mirror_free(&j);
+}
+
+/*
+ * MADV_GUARD_INSTALL refuses locked memory and gives the VMA an anon_vma
+ * (anon_vma_prepare(): the page tables now hold markers), which decides
+ * its merges from then on. MADV_GUARD_REMOVE takes locked memory.
+ */
+static void test_conform_guard__install_prepares_anon_vma(void **state)
+{
+	static const struct seed s[] = {
+		ANON(P(0), P(2), F_RW | MR_VM_LOCKED),
+		ANON(P(4), P(6), F_RWN),
+	};
+	mr_config c;
+	mr_machine *m;
+	mr_mm *mm;
+
+	(void)state;
+	mr_config_default(&c);
+	c.assume_written = 0;
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 2, 0, 0);
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_GUARD_INSTALL_, U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_GUARD_REMOVE_, U),
+			 0);
+	assert_int_equal(mr_mm_find(mm, P(4))->anon_vma, 0);
+	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_GUARD_INSTALL_, U),
+			 0);
+	assert_int_not_equal(mr_mm_find(mm, P(4))->anon_vma, 0);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/*
+ * MAP_32BIT: the legacy bottom-up search between 1 GiB and 2 GiB from a
+ * start drawn at random under ASLR: a free hint is taken, anything else
+ * is not predicted (applied where the kernel put it), and a window with
+ * no room is ENOMEM.
+ */
+static void test_conform_map32__below_2g(void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
+	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT;
+
+	(void)state;
+	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0,
+				    0x40123000),
+			 MR_PRED_NONE);
+	expect_vmas(mm, 0x40000000, 0x80000000,
+		    {0x40123000, 0x40124000, F_R, PGOFF(0x40123000)});
+	assert_int_equal(mr_mm_mmap(mm, 0x50000000, PG, PROT_READ, fl, NULL,
+				    0, U),
+			 0x50000000);
+	/* a hint the window cannot hold is ignored */
+	assert_int_equal(mr_mm_mmap(mm, 0x7ffff000, 2 * PG, PROT_READ, fl,
+				    NULL, 0, 0x40124000),
+			 MR_PRED_NONE);
+	/* fill the window: nothing fits */
+	assert_int_equal(mmap_fixed(mm, 0x40000000, 0x40000000, PROT_READ),
+			 0x40000000);
+	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0, U),
+			 -ENOMEM);
+	mr_machine_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conform_remove__einval_before_eacces),
+		cmocka_unit_test(test_conform_cold__locked_is_einval),
+		cmocka_unit_test(test_conform_guard__install_prepares_anon_vma),
+		cmocka_unit_test(test_conform_map32__below_2g),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
