@@ -31,6 +31,8 @@
 #define MAP_NONBLOCK_ 0x10000
 #define MAP_STACK_ 0x20000
 #define MAP_HUGETLB_ 0x40000
+#define MAP_HUGE_SHIFT_ 26
+#define MAP_HUGE_MASK_ 0x3f
 #define MAP_SYNC_ 0x80000
 #define MAP_FIXED_NOREPLACE_ 0x100000
 
@@ -161,6 +163,13 @@ void mr_machine_file_set_ids(mr_machine *m, uint32_t id, uint32_t maj,
 uint64_t mr_machine_shmem_inode(const mr_machine *m, uint32_t ofd);
 /* Remember it; 0, or -1 when out of memory. */
 int mr_machine_shmem_set_inode(mr_machine *m, uint32_t ofd, uint64_t ino);
+/*
+ * The huge page size of hugetlb VMA V (0 for other VMAs), and whether a
+ * split of V at ADDR is refused (hugetlb_vm_op_split(): only at a huge
+ * page boundary).
+ */
+uint64_t mr_vma_huge_size(const mr_mm *mm, const mr_vma *v);
+int mr_huge_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr);
 /* Whether any VMA of any address space maps file ID. */
 int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
 

@@ -33,6 +33,7 @@ void mr_config_default(mr_config *c)
 	c->assume_written = 1;
 	c->anon_vma_name = 0; /* no CONFIG_ANON_VMA_NAME */
 	c->file_thp = 1;
+	c->huge_known = 1; /* no huge page free: MAP_HUGETLB reserves none */
 }
 
 /* splitmix64 finaliser: a bijective 64-bit mix. */

@@ -228,9 +228,10 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		if (dry) {
 			if (nf == v->flags) {
 				sim = *v;
-			} else if (mr_vma_modify_dry(mm, dprev, v, start, rend,
-						     nf, &sim, &last, &count)) {
-				return -EAGAIN;
+			} else if ((err = mr_vma_modify_dry(mm, dprev, v, start,
+							    rend, nf, &sim,
+							    &last, &count))) {
+				return err == -ENOMEM ? -EAGAIN : err;
 			}
 			dprev = &sim;
 			rend = sim.end;
@@ -240,7 +241,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 							  rend, nf, 1, &err);
 
 				if (!n)
-					return -EAGAIN;
+					return err == -ENOMEM ? -EAGAIN : err;
 				last = n;
 			}
 			prev = (mr_vma *)last;

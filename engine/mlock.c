@@ -105,10 +105,44 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 	return pred;
 }
 
+/*
+ * __mm_populate() after mlock: a hugetlb VMA mapped MAP_NORESERVE has no
+ * page set aside, and with none free its fault is SIGBUS, which mlock
+ * reports as ENOMEM (__mlock_posix_error_return()); with pages free, each
+ * huge page of the range is taken from the pool (APPLY). The model does
+ * not track which huge pages are already faulted in, nor gives the pages
+ * of an unreserved mapping back before the process exits (see
+ * docs/fidelity.md).
+ */
+static int huge_populate(mr_mm *mm, uint64_t start, uint64_t len, int apply)
+{
+	uint64_t end = MR_PAGE_ALIGN(start + len);
+	const mr_vma *v;
+
+	start &= MR_PAGE_MASK;
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v)) {
+		uint64_t hs = mr_vma_huge_size(mm, v), *avail, lo, hi, n;
+
+		if (!hs || !(v->flags & MR_VM_NORESERVE))
+			continue;
+		avail = &mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
+		lo = (v->start > start ? v->start : start) & ~(hs - 1);
+		hi = v->end < end ? v->end : end;
+		n = (hi - lo + hs - 1) / hs;
+		if (!*avail)
+			return 1;
+		if (apply)
+			*avail = *avail > n ? *avail - n : 0;
+	}
+	return 0;
+}
+
 int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 		    int has_flags, int64_t recorded)
 {
 	uint64_t lock = MR_VM_LOCKED;
+	int64_t pred;
 
 	if (has_flags) { /* mlock2() */
 		if (flags & ~(uint64_t)MLOCK_ONFAULT_)
@@ -116,7 +150,14 @@ int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 		if (flags & MLOCK_ONFAULT_)
 			lock |= MR_VM_LOCKONFAULT;
 	}
-	return lock_call(mm, addr, len, lock, recorded);
+	pred = lock_call(mm, addr, len, lock, recorded);
+	if (pred == 0 && !(lock & MR_VM_LOCKONFAULT) &&
+	    mm->m->cfg.huge_known && huge_populate(mm, addr, len, 0))
+		pred = -ENOMEM;
+	if (!(lock & MR_VM_LOCKONFAULT) &&
+	    (recorded == 0 || (recorded == MR_RESULT_UNKNOWN && pred == 0)))
+		huge_populate(mm, addr, len, 1);
+	return pred;
 }
 
 int64_t mr_mm_munlock(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
@@ -241,9 +282,10 @@ static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 
 			if (nf == v->flags)
 				sim = *v;
-			else if (mr_vma_modify_dry(mm, dprev, v, cur, cend, nf,
-						   &sim, &last, &count))
-				return -ENOMEM;
+			else if ((e = mr_vma_modify_dry(mm, dprev, v, cur,
+							cend, nf, &sim, &last,
+							&count)))
+				return e;
 			dprev = &sim;
 			cur = sim.end;
 			v = mr_vma_next(last);

@@ -96,6 +96,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 		}
 		*c = *v;
 		c->flags &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
+		c->huge_resv = 0; /* the parent owns the reservation */
 		if (v->anon_vma && !(v->flags & MR_VM_WIPEONFORK)) {
 			c->anon_vma = mr_machine_new_anon_vma(mm->m);
 			c->anon_forked = 1;
@@ -424,6 +425,75 @@ int64_t mr_get_unmapped_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 	return get_area(mm, addr, len);
 }
 
+/*
+ * MAP_HUGETLB of anonymous memory (ksys_mmap_pgoff()): a file on the
+ * internal hugetlbfs mount of the page size the MAP_HUGE_* bits name (0:
+ * the default 2 MiB; 21 and 30 exist on x86-64, any other is EINVAL),
+ * the length rounded up to whole huge pages. Returns the page size's
+ * log2, or -EINVAL.
+ */
+static int huge_shift(uint64_t flags)
+{
+	unsigned lg = (unsigned)(flags >> MAP_HUGE_SHIFT_) & MAP_HUGE_MASK_;
+
+	if (lg == 0 || lg == 21)
+		return 21;
+	if (lg == 30)
+		return 30;
+	return -EINVAL;
+}
+
+/*
+ * hugetlb_get_unmapped_area(): a MAP_FIXED address must be huge page
+ * aligned; a hint is rounded up to a huge page and taken when free;
+ * otherwise the top-down search, aligned to the huge page size.
+ */
+static int64_t huge_area(const mr_mm *mm, uint64_t addr, uint64_t len,
+			 uint64_t flags, uint64_t hs)
+{
+	const mr_config *c = &mm->m->cfg;
+	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
+						       : MR_PAGE_SIZE;
+	uint64_t out;
+
+	if (len > c->task_size)
+		return -ENOMEM;
+	if (flags & MAP_FIXED_) {
+		if (addr & (hs - 1))
+			return -EINVAL;
+		return addr > c->task_size - len ? -ENOMEM : (int64_t)addr;
+	}
+	if (addr) {
+		const mr_vma *next;
+
+		addr = (addr + hs - 1) & ~(hs - 1);
+		next = addr ? mr_vma_tree_find_after(&mm->tree, addr) : NULL;
+		if (addr && c->task_size - len >= addr &&
+		    (!next ||
+		     addr + len <= mr_vma_start_gap(&mm->tree, next)))
+			return (int64_t)addr;
+	}
+	if (!mm->base_known)
+		return MR_PRED_NONE;
+	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
+				    hs - 1, 0) == 0)
+		return (int64_t)out;
+	return -ENOMEM;
+}
+
+/* Whether an unmap of [start, end) would split a hugetlb VMA off a huge
+ * page boundary (EINVAL). */
+static int huge_unmap_refused(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *a = mr_vma_tree_find_after(&mm->tree, start);
+	const mr_vma *b = end > start ? mr_vma_tree_find_after(&mm->tree,
+							       end - 1)
+				      : NULL;
+
+	return (a && mr_huge_split_refused(mm, a, start)) ||
+	       (b && mr_huge_split_refused(mm, b, end));
+}
+
 /* do_mmap() up to the choice of address; fills the VMA proposal. */
 static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			  uint64_t prot, uint64_t *flagsp, const mr_fileref *f,
@@ -432,6 +502,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	const mr_config *c = &mm->m->cfg;
 	uint64_t flags = *flagsp, vmf, pgoff = off >> MR_PAGE_SHIFT;
 	int anon = !!(flags & MAP_ANONYMOUS_);
+	int hshift = 0;
+	uint64_t hs = 0;
 	int64_t a;
 
 	if (off & ~MR_PAGE_MASK)
@@ -440,6 +512,16 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EBADF;
 	if (anon)
 		f = NULL;
+	if (flags & MAP_HUGETLB_) {
+		/* a file not on hugetlbfs refuses MAP_HUGETLB */
+		if (!anon)
+			return -EINVAL;
+		hshift = huge_shift(flags);
+		if (hshift < 0)
+			return hshift;
+		hs = 1ull << hshift;
+		*len = *len + hs - 1 < *len ? 0 : (*len + hs - 1) & ~(hs - 1);
+	}
 	if (flags & MAP_FIXED_NOREPLACE_)
 		flags |= MAP_FIXED_;
 	*flagsp = flags;
@@ -459,7 +541,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EOVERFLOW;
 	if (mm->tree.count > c->max_map_count)
 		return -ENOMEM;
-	a = mr_get_unmapped_area(mm, *addr, *len, flags, f, pgoff);
+	a = hs ? huge_area(mm, *addr, *len, flags, hs)
+	       : mr_get_unmapped_area(mm, *addr, *len, flags, f, pgoff);
 	if (a < 0)
 		return a;
 	if (flags & MAP_FIXED_NOREPLACE_) {
@@ -479,6 +562,47 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if (flags & MAP_STACK_)
 		vmf |= MR_VM_NOHUGEPAGE;
 	memset(p, 0, sizeof(*p));
+	if (hs) {
+		/* the hugetlbfs file's mapping: no VM_ACCOUNT (hugetlb
+		 * reserves its own pages), never merged (VM_DONTEXPAND) */
+		switch (flags & MAP_TYPE_) {
+		case MAP_SHARED_:
+		case MAP_SHARED_VALIDATE_:
+			vmf |= MR_VM_SHARED | MR_VM_MAYSHARE;
+			/* fall through */
+		case MAP_PRIVATE_:
+			if (vmf & MR_VM_GROWSDOWN)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+		vmf |= MR_VM_HUGETLB | MR_VM_DONTEXPAND;
+		if (flags & MAP_NORESERVE_)
+			vmf |= MR_VM_NORESERVE;
+		p->start = (uint64_t)a;
+		p->end = (uint64_t)a + *len;
+		p->pgoff = pgoff;
+		p->flags = vmf;
+		if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
+			if (mr_unmap_would_fail(mm, p->start, p->end,
+						mm->tree.count))
+				return -ENOMEM;
+			if (huge_unmap_refused(mm, p->start, p->end))
+				return -EINVAL;
+			if (mr_range_sealed(mm, p->start, p->end))
+				return -EPERM;
+		}
+		/* hugetlb_reserve_pages(): without MAP_NORESERVE the pages
+		 * must be free and not reserved */
+		if (!(flags & MAP_NORESERVE_)) {
+			if (!c->huge_known)
+				return MR_PRED_NONE;
+			if (c->huge_avail[hshift == 30] < *len >> hshift)
+				return -ENOMEM;
+		}
+		return a;
+	}
 	if (f) {
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_:
@@ -531,10 +655,51 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
 		if (mr_unmap_would_fail(mm, p->start, p->end, mm->tree.count))
 			return -ENOMEM;
+		if (huge_unmap_refused(mm, p->start, p->end))
+			return -EINVAL;
 		if (mr_range_sealed(mm, p->start, p->end))
 			return -EPERM;
 	}
 	return a;
+}
+
+/*
+ * A hugetlb mapping is its own hugetlbfs file ("/anon_hugepage
+ * (deleted)", device and inode unknown until a snapshot shows them), and
+ * reserves its pages unless MAP_NORESERVE: a private mapping's VMA holds
+ * the reservation, a shared one's file does.
+ */
+static void huge_file(mr_mm *mm, struct mr_prop *p, uint64_t flags)
+{
+	mr_machine *m = mm->m;
+	int sh = huge_shift(flags);
+	uint32_t id;
+
+	if (sh < 0)
+		sh = 21;
+	id = mr_machine_file_unnamed(m, "/anon_hugepage (deleted)", 0, 0, 0);
+	if (!id)
+		return;
+	m->files[id - 1].huge_shift = (uint8_t)sh;
+	p->file = id;
+	p->ofd = mr_machine_new_ofd(m);
+}
+
+static void huge_reserve(mr_mm *mm, mr_vma *v, uint64_t flags)
+{
+	mr_machine *m = mm->m;
+	uint64_t hs = mr_vma_huge_size(mm, v), pages, *avail;
+
+	if (!hs || (v->flags & MR_VM_NORESERVE))
+		return;
+	pages = (v->end - v->start) / hs;
+	avail = &m->cfg.huge_avail[hs > MR_PMD_SIZE];
+	*avail = *avail > pages ? *avail - pages : 0;
+	if (v->flags & MR_VM_MAYSHARE)
+		m->files[v->file - 1].huge_resv += pages;
+	else
+		v->huge_resv = 1;
+	(void)flags;
 }
 
 int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
@@ -598,10 +763,14 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	}
 	/* Shared anonymous memory is a new shmem file each time: its own
 	 * struct file, so it never merges with another mapping's. */
-	if (!p.file && (p.flags & MR_VM_MAYSHARE))
+	if ((p.flags & MR_VM_HUGETLB) && !p.file)
+		huge_file(mm, &p, flags);
+	else if (!p.file && (p.flags & MR_VM_MAYSHARE))
 		p.ofd = mr_machine_new_ofd(mm->m);
 	mr_unmap_range(mm, p.start, p.end);
 	v = mr_map_range(mm, &p, 0);
+	if (v && (p.flags & MR_VM_HUGETLB))
+		huge_reserve(mm, v, flags);
 	if (v)
 		mr_assume_written(mm, v);
 	/* do_mmap()'s *populate: locked memory, or MAP_POPULATE without
@@ -631,6 +800,8 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	 * ENOMEM, with room EPERM). */
 	if (!pred && mr_unmap_would_fail(mm, addr, end, mm->tree.count))
 		pred = -ENOMEM;
+	else if (!pred && huge_unmap_refused(mm, addr, end))
+		pred = -EINVAL;
 	else if (!pred && mr_range_sealed(mm, addr, end))
 		pred = -EPERM;
 	if (recorded == MR_RESULT_UNKNOWN)
@@ -737,9 +908,10 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 
 			if (nf == v->flags) {
 				sim = *v;
-			} else if (mr_vma_modify_dry(mm, dprev, v, nstart, pend,
-						     nf, &sim, &last, &count)) {
-				err = -ENOMEM;
+			} else if ((e = mr_vma_modify_dry(mm, dprev, v, nstart,
+							  pend, nf, &sim, &last,
+							  &count))) {
+				err = e;
 				break;
 			}
 			dprev = &sim;

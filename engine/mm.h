@@ -54,6 +54,10 @@ typedef struct mr_config {
 				     kernels measured): EINVAL */
 	uint64_t stack_rlimit;	  /* RLIMIT_STACK in bytes (0: unlimited);
 				     stack growth past it fails */
+	uint64_t huge_avail[2];	  /* hugetlb pages free and not reserved:
+				     [0] 2 MiB, [1] 1 GiB */
+	int huge_known;		  /* huge_avail is the capture's (else
+				     reservations are not predicted) */
 	int file_thp;		  /* 1: files are on a filesystem whose
 				     mmap aligns 2 MiB of file to 2 MiB of
 				     address (ext4, xfs, btrfs); tmpfs,
@@ -85,6 +89,9 @@ typedef struct mr_file {
 	uint32_t dev_minor; /* device minor */
 	uint64_t inode;	    /* inode number, 0 when unknown */
 	uint8_t sysv;	    /* a SysV shared memory segment (shmat) */
+	uint8_t huge_shift; /* hugetlbfs file: log2 of its page size */
+	uint64_t huge_resv; /* hugetlb pages a shared mapping of it
+			       reserved (given back when none maps it) */
 } mr_file;
 
 /* What an fd argument refers to, resolved by the caller. */

@@ -388,6 +388,23 @@ static int64_t do_mremap(struct remap *r)
 		if (r->count + 2 + 3 >= max)
 			return -ENOMEM;
 	}
+	{
+		/* a hugetlb VMA: lengths in whole huge pages, addresses on
+		 * huge page boundaries, and no growth (its reservation
+		 * cannot be split) */
+		const mr_vma *v = mr_vma_tree_find(&r->mm->tree, r->addr);
+		uint64_t hs = v ? mr_vma_huge_size(r->mm, v) : 0;
+
+		if (hs) {
+			r->old_len = (r->old_len + hs - 1) & ~(hs - 1);
+			r->new_len = (r->new_len + hs - 1) & ~(hs - 1);
+			if ((r->addr & (hs - 1)) ||
+			    (names_dest(r) && (r->new_addr & (hs - 1))))
+				return -EINVAL;
+			if (r->new_len > r->old_len)
+				return -EINVAL;
+		}
+	}
 	if ((r->flags & MREMAP_FIXED_) && r->old_len == r->new_len)
 		return remap_move(r);
 	rc = prep(r, mr_vma_tree_find(&r->mm->tree, r->addr));

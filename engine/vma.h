@@ -77,6 +77,8 @@ struct mr_vma {
 	uint8_t anon_forked; /* anon_vma_chain not singular (fork) */
 	uint8_t inferred;    /* adopted from evidence, not modelled */
 	uint8_t heap;	     /* overlaps [start_brk, brk): "[heap]" */
+	uint8_t huge_resv;   /* private hugetlb: holds a reservation of
+				its pages (not a fork copy) */
 	uint64_t cookie;     /* owned by the journal consumer */
 	uint64_t hash;	     /* digest contribution (engine private) */
 	/* tree linkage: private to vma_tree.c */

@@ -57,13 +57,42 @@ void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
 void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 {
 	mr_machine *m = mm->m;
+	uint64_t hs = mr_vma_huge_size(mm, v);
 
 	m->sum -= v->hash;
 	if (m->j.vma_del)
 		m->j.vma_del(m->j.ctx, mm, v);
 	mr_vma_tree_remove(&mm->tree, v);
 	mr_machine_mm_dirty(m, mm);
+	/* hugetlb_vm_op_close(): a private mapping gives back the
+	 * reservation of its pages; a shared one's belongs to the file,
+	 * given back when nothing maps it any more */
+	if (hs && v->huge_resv) {
+		m->cfg.huge_avail[hs > MR_PMD_SIZE] += (v->end - v->start) / hs;
+	} else if (hs && v->file && !mr_machine_file_mapped(m, v->file)) {
+		mr_file *f = (mr_file *)mr_machine_file_get(m, v->file);
+
+		m->cfg.huge_avail[hs > MR_PMD_SIZE] += f->huge_resv;
+		f->huge_resv = 0;
+	}
 	free(v);
+}
+
+uint64_t mr_vma_huge_size(const mr_mm *mm, const mr_vma *v)
+{
+	const mr_file *f;
+
+	if (!(v->flags & MR_VM_HUGETLB) || !v->file)
+		return 0;
+	f = mr_machine_file_get(mm->m, v->file);
+	return f && f->huge_shift ? 1ull << f->huge_shift : 0;
+}
+
+int mr_huge_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr)
+{
+	uint64_t hs = mr_vma_huge_size(mm, v);
+
+	return hs && addr > v->start && addr < v->end && (addr & (hs - 1));
 }
 
 /* Before changing V in place: it leaves the history as it was. */
@@ -428,10 +457,15 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 		}
 		return next;
 	}
-	/* No merge: split off what is outside [start, end). */
+	/* No merge: split off what is outside [start, end); split_vma()
+	 * checks the map count, then the VMA's may_split (hugetlb). */
 	if (v->start < start) {
 		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
 			*err = -ENOMEM;
+			return NULL;
+		}
+		if (mr_huge_split_refused(mm, v, start)) {
+			*err = -EINVAL;
 			return NULL;
 		}
 		mr_vma_split(mm, v, start, 1);
@@ -439,6 +473,10 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	if (v->end > end) {
 		if (check_limit && mm->tree.count >= mm->m->cfg.max_map_count) {
 			*err = -ENOMEM;
+			return NULL;
+		}
+		if (mr_huge_split_refused(mm, v, end)) {
+			*err = -EINVAL;
 			return NULL;
 		}
 		mr_vma_split(mm, v, end, 0);
@@ -492,11 +530,15 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 	if (v->start < start) {
 		if (*count >= max)
 			return -ENOMEM;
+		if (mr_huge_split_refused(mm, v, start))
+			return -EINVAL;
 		++*count;
 	}
 	if (v->end > end) {
 		if (*count >= max)
 			return -ENOMEM;
+		if (mr_huge_split_refused(mm, v, end))
+			return -EINVAL;
 		++*count;
 	}
 	*after = *v;

@@ -651,7 +651,9 @@ static void selected(char *s)
 /*
  * SNAPDIR/kernel.tsv: KEY<TAB>VALUE lines describing the kernel the
  * capture ran on, for the replay's configuration and the history's meta
- * table: release, vm.max_map_count, vm.mmap_min_addr, the THP modes.
+ * table: release, vm.max_map_count, vm.mmap_min_addr, the THP modes, the
+ * hugetlb pools (free and reserved pages of each size, read when the run
+ * has ended: the recorded program's reservations are given back).
  */
 int mr_rec_write_kernel(const char *snapdir)
 {
@@ -666,6 +668,16 @@ int mr_rec_write_kernel(const char *snapdir)
 		{"thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag", 1},
 		{"thp_shmem",
 		 "/sys/kernel/mm/transparent_hugepage/shmem_enabled", 1},
+		{"hugepages_2048kB_free",
+		 "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", 0},
+		{"hugepages_2048kB_resv",
+		 "/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages", 0},
+		{"hugepages_1048576kB_free",
+		 "/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages",
+		 0},
+		{"hugepages_1048576kB_resv",
+		 "/sys/kernel/mm/hugepages/hugepages-1048576kB/resv_hugepages",
+		 0},
 	};
 	char path[PATH_MAX], v[256];
 	struct rlimit rl;

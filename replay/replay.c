@@ -675,7 +675,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	struct replay r;
 	mr_journal j;
 	mr_event ev;
-	int rc, ret = 0;
+	int rc, ret = 0, i;
 	int tty = o->progress && isatty(2);
 
 	memset(sum, 0, sizeof(*sum));
@@ -693,6 +693,14 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.cfg.max_map_count = r.kern.max_map_count;
 	if (r.kern.stack_rlimit_set)
 		r.cfg.stack_rlimit = r.kern.stack_rlimit;
+	/* hugetlb pools: what MAP_HUGETLB can reserve; a capture that does
+	 * not say leaves reservations unpredicted */
+	r.cfg.huge_known = r.kern.huge_set;
+	for (i = 0; i < 2; i++)
+		r.cfg.huge_avail[i] = r.kern.huge_free[i] > r.kern.huge_resv[i]
+					      ? r.kern.huge_free[i] -
+						r.kern.huge_resv[i]
+					      : 0;
 	/* which faults THP serves decides anon_vmas */
 	if (!strcmp(r.kern.thp, "always"))
 		r.cfg.thp = MR_THP_ALWAYS;

@@ -28,6 +28,9 @@ typedef struct mr_kernel_facts {
 	char thp_shmem[16];	/* transparent_hugepage/shmem_enabled */
 	uint64_t stack_rlimit;	/* RLIMIT_STACK in bytes, 0: unlimited */
 	int stack_rlimit_set;	/* the capture says it */
+	uint64_t huge_free[2];	/* hugetlb pages free: 2 MiB, 1 GiB */
+	uint64_t huge_resv[2];	/* ... reserved */
+	int huge_set;		/* the capture says them */
 } mr_kernel_facts;
 
 int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,

@@ -564,6 +564,29 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			}
 			k->stack_rlimit = v;
 			k->stack_rlimit_set = 1;
+		} else if (!strncmp(line, "hugepages_", 10)) {
+			static const char *const keys[4] = {
+				"hugepages_2048kB_free", "hugepages_2048kB_resv",
+				"hugepages_1048576kB_free",
+				"hugepages_1048576kB_resv"};
+			int i;
+
+			v = strtoull(tab, &end, 10);
+			if (*end || end == tab) {
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected a number of pages",
+					 p, lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			for (i = 0; i < 4; i++)
+				if (!strcmp(line, keys[i])) {
+					if (i & 1)
+						k->huge_resv[i / 2] = v;
+					else
+						k->huge_free[i / 2] = v;
+					k->huge_set = 1;
+				}
 		} else if (!strcmp(line, "release")) {
 			snprintf(k->release, sizeof(k->release), "%s", tab);
 		} else if (!strcmp(line, "thp")) {
