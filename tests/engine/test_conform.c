@@ -140,6 +140,60 @@ static void test_conform_map32__below_2g(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * MAP_HUGETLB: lengths in whole huge pages, placed 2 MiB aligned, never
+ * accounted; a reservation needs a free page of the pool (ENOMEM), and
+ * an unmap gives it back; MAP_NORESERVE needs none. A split off a huge
+ * page boundary is EINVAL (munmap, mprotect); mremap cannot grow it.
+ */
+static void test_conform_hugetlb__pool_and_splits(void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	uint64_t hf = MR_VM_READ | MR_VM_WRITE | MAY | MR_VM_HUGETLB |
+		      MR_VM_DONTEXPAND;
+	mr_config c;
+	mr_machine *m;
+	mr_mm *mm;
+	int64_t a, b;
+
+	(void)state;
+	mr_config_default(&c);
+	c.huge_avail[0] = 1;
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0, 0);
+	a = mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, fl, NULL, 0, U);
+	assert_true(a > 0);
+	assert_int_equal(a & (MB * 2 - 1), 0);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, a + 2 * MB);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->flags, hf);
+	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, fl,
+				    NULL, 0, U),
+			 -ENOMEM);
+	b = mr_mm_mmap(mm, 0, 4 * MB, PROT_READ | PROT_WRITE,
+		       fl | MAP_NORESERVE, NULL, 0, U);
+	assert_true(b > 0);
+	assert_int_equal(mr_mm_munmap(mm, (uint64_t)b, PG, U), -EINVAL);
+	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b + PG, PG, PROT_READ,
+					U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b, 2 * MB, PROT_READ,
+					U),
+			 0);
+	assert_int_equal(mr_mm_mremap(mm, (uint64_t)b, 2 * MB, 4 * MB, 0, 0,
+				      U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_munmap(mm, (uint64_t)a, 2 * MB, U), 0);
+	assert_true(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0, U) > 0);
+	/* a size the machine has no pages of: no hstate */
+	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ, fl | (25ull << 26),
+				    NULL, 0, U),
+			 -EINVAL);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_conform_cold__locked_is_einval),
 		cmocka_unit_test(test_conform_guard__install_prepares_anon_vma),
 		cmocka_unit_test(test_conform_map32__below_2g),
+		cmocka_unit_test(test_conform_hugetlb__pool_and_splits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
