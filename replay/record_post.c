@@ -652,8 +652,8 @@ static void selected(char *s)
  * SNAPDIR/kernel.tsv: KEY<TAB>VALUE lines describing the kernel the
  * capture ran on, for the replay's configuration and the history's meta
  * table: release, vm.max_map_count, vm.mmap_min_addr, the THP modes, the
- * hugetlb pools (free and reserved pages of each size, read when the run
- * has ended: the recorded program's reservations are given back).
+ * hugetlb pools (free and reserved pages of each size). Written before
+ * the command starts.
  */
 int mr_rec_write_kernel(const char *snapdir)
 {
