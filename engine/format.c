@@ -109,32 +109,82 @@ size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf,
 	return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
 }
 
+/* V in lower-case hex, at least MIN digits, at P; returns the end. */
+static char *put_hex(char *p, uint64_t v, int min)
+{
+	char tmp[16];
+	int n = 0;
+
+	do {
+		tmp[n++] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n < min)
+		tmp[n++] = '0';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* V in decimal at P; returns the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 size_t mr_maps_row_format(const mr_maps_row *r, char *buf, size_t len)
 {
-	char dev[24];
-	int n;
+	/* "%08lx-%08lx %.4s %08lx %02x:%02x %lu " at most 127 bytes */
+	char head[160], *p = head;
+	size_t n;
 
 	if (!len)
 		return 0;
-	mr_maps_dev_format(r->dev_major, r->dev_minor, dev, sizeof(dev));
-	n = snprintf(buf, len,
-		     "%08" PRIx64 "-%08" PRIx64 " %.4s %08" PRIx64 " %s %" PRIu64
-		     " ",
-		     r->start, r->end, r->perms, r->offset, dev, r->inode);
-	if (n < 0 || (size_t)n >= len)
-		return strlen(buf);
+	p = put_hex(p, r->start, 8);
+	*p++ = '-';
+	p = put_hex(p, r->end, 8);
+	*p++ = ' ';
+	memcpy(p, r->perms, 4);
+	p += 4;
+	*p++ = ' ';
+	p = put_hex(p, r->offset, 8);
+	*p++ = ' ';
+	p = put_hex(p, r->dev_major, 2);
+	*p++ = ':';
+	p = put_hex(p, r->dev_minor, 2);
+	*p++ = ' ';
+	p = put_dec(p, r->inode);
+	*p++ = ' ';
+	n = (size_t)(p - head);
+	if (n >= len) {
+		memcpy(buf, head, len - 1);
+		buf[len - 1] = 0;
+		return len - 1;
+	}
+	memcpy(buf, head, n);
+	buf[n] = 0;
 	if (r->name && *r->name) {
+		int m;
 		size_t used = (size_t)n;
 
 		while (used < 72 && used + 1 < len)
 			buf[used++] = ' ';
 		buf[used] = 0;
-		n = snprintf(buf + used, len - used, " %s", r->name);
-		if (n < 0)
+		m = snprintf(buf + used, len - used, " %s", r->name);
+		if (m < 0)
 			return used;
-		return used + (size_t)n < len ? used + (size_t)n : len - 1;
+		return used + (size_t)m < len ? used + (size_t)m : len - 1;
 	}
-	return (size_t)n;
+	return n;
 }
 
 size_t mr_mm_format_vma(const mr_mm *mm, const mr_vma *v, char *buf, size_t len)

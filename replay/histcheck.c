@@ -103,7 +103,9 @@ void mr_rp_history_check(struct replay *r)
 
 	if (!r->st || !r->nhist)
 		return;
-	if (mr_store_flush(r->st))
+	/* A few reads scan the vma table faster than an index is built
+	 * (a tenth of a replay). */
+	if (mr_store_flush(r->st, r->nhist > 16))
 		return;
 	for (i = 0; i < r->nhist; i++) {
 		const struct hist_sample *h = &r->hist[i];

@@ -1091,11 +1091,11 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 	return print_mm(st, out, mm, n, gate);
 }
 
-int mr_store_flush(mr_store *st)
+int mr_store_flush(mr_store *st, int index)
 {
 	if (st->failed || flush_pending(st))
 		return MR_EDB;
-	return exec_sql(st, vma_index);
+	return index ? exec_sql(st, vma_index) : 0;
 }
 
 int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,
