@@ -37,8 +37,6 @@ enum {
 	MADV_POPULATE_WRITE_ = 23,
 	MADV_DONTNEED_LOCKED_ = 24,
 	MADV_COLLAPSE_ = 25,
-	MADV_HWPOISON_ = 100,
-	MADV_SOFT_OFFLINE_ = 101,
 	MADV_GUARD_INSTALL_ = 102,
 	MADV_GUARD_REMOVE_ = 103,
 };
@@ -289,8 +287,9 @@ static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t adv,
 		      int64_t recorded)
 {
-	if (adv == MADV_HWPOISON_ || adv == MADV_SOFT_OFFLINE_)
-		return MR_PRED_NONE; /* needs CONFIG_MEMORY_FAILURE */
+	/* MADV_HWPOISON and MADV_SOFT_OFFLINE exist only with
+	 * CONFIG_MEMORY_FAILURE, which the kernels measured lack: invalid
+	 * advices (EINVAL), as advice_valid() has them. */
 	if (adv == MADV_POPULATE_READ_ || adv == MADV_POPULATE_WRITE_)
 		return mr_range_call(populate_run, mm, addr, len,
 				     adv == MADV_POPULATE_WRITE_, recorded);

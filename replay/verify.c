@@ -43,7 +43,7 @@ static void ratio(FILE *out, const char *what, uint64_t ok, uint64_t all)
 static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 {
 	uint64_t res = 0, res_ok = 0, addr = 0, addr_ok = 0, err = 0;
-	uint64_t err_ok = 0;
+	uint64_t err_ok = 0, res_pred = 0;
 	int i, missed;
 
 	for (i = 0; i < MR_SYS__COUNT; i++) {
@@ -51,6 +51,7 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 
 		res += t->recorded;
 		res_ok += t->matched;
+		res_pred += t->predicted;
 		addr += t->addrs;
 		addr_ok += t->addrs_ok;
 		err += t->errnos;
@@ -69,6 +70,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "history maps equal the model's", s->hist_matched,
 	      s->hist_checks);
 	ratio(out, "results predicted", res_ok, res);
+	fprintf(out, "%-32s %" PRIu64 "\n", "  not predicted (undecided)",
+		res - res_pred);
 	ratio(out, "addresses predicted", addr_ok, addr);
 	ratio(out, "errnos predicted", err_ok, err);
 	fprintf(out, "%-32s %" PRIu64 "\n", "invariant violations",
