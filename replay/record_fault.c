@@ -390,7 +390,7 @@ static int write_table(struct fstate *fs, const char *snapdir)
 		return -1;
 	fprintf(f, "# mmreplay faults: after_line tid address error_code\n");
 	for (i = 0; i < fs->nout; i++)
-		fprintf(f, "%" PRIu64 "\t%d\t%#" PRIx64 "\t%#x\n",
+		fprintf(f, "%" PRIu64 "\t%d\t0x%" PRIx64 "\t0x%x\n",
 			fs->out[i].after, (int)fs->out[i].tid, fs->out[i].addr,
 			fs->out[i].code);
 	if (fclose(f) != 0) {

@@ -72,6 +72,34 @@ else
 	passes=$((passes + 1))
 fi
 
+# A fault at address 0 (a NULL dereference the program survives) is
+# written to the fault table as 0x0, which replay reads back.
+if command -v perf >/dev/null && perf stat -e exceptions:page_fault_user true >/dev/null 2>&1; then
+	cat >null.c <<'EOS'
+#include <setjmp.h>
+#include <signal.h>
+static sigjmp_buf env;
+static void on_segv(int sig) { (void)sig; siglongjmp(env, 1); }
+int main(void)
+{
+	volatile int *p = 0;
+	signal(SIGSEGV, on_segv);
+	if (!sigsetjmp(env, 1))
+		return *p;
+	return 0;
+}
+EOS
+	if ! cc -O0 -o null null.c || ! "$bin" record -o nullcap --faults -- ./null >null.out 2>null.err; then
+		echo "FAIL: record null"; cat null.err; fails=$((fails + 1))
+	elif ! zstd -dcq nullcap/snap/faults.tsv.zst | grep -qP '\t0x0\t0x[0-9a-f]+$'; then
+		echo "FAIL: null: no fault at 0x0 in the table"; fails=$((fails + 1))
+	elif ! "$bin" verify nullcap >null.verify 2>&1; then
+		echo "FAIL: verify null"; cat null.verify; fails=$((fails + 1))
+	else
+		passes=$((passes + 1))
+	fi
+fi
+
 # Execs built from ELF headers instead of the exec snapshots. Without
 # ASLR (setarch -R) and with a small environment the build is the
 # kernel's layout: every result is predicted (brk and mmap_base
