@@ -191,6 +191,11 @@ void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);
+/* Whether file ID is no SysV segment, or one marked IPC_RMID. */
+int mr_machine_shm_file_removed(const mr_machine *m, uint32_t file);
+
+/* vma_ops.c: the hugetlb pages file ID reserved go back to the pool. */
+void mr_machine_huge_release(mr_machine *m, uint32_t file);
 
 /* vma_ops.c: the primitives the syscalls are built from. */
 /* A proposed VMA: a new range, or a range of an existing VMA with new

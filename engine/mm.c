@@ -512,13 +512,19 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -EBADF;
 	if (anon)
 		f = NULL;
-	if (flags & MAP_HUGETLB_) {
+	if (f && mr_machine_file_get(mm->m, f->file) &&
+	    mr_machine_file_get(mm->m, f->file)->huge_shift) {
+		/* a hugetlbfs file (a SHM_HUGETLB segment) */
+		hshift = mr_machine_file_get(mm->m, f->file)->huge_shift;
+	} else if (flags & MAP_HUGETLB_) {
 		/* a file not on hugetlbfs refuses MAP_HUGETLB */
 		if (!anon)
 			return -EINVAL;
 		hshift = huge_shift(flags);
 		if (hshift < 0)
 			return hshift;
+	}
+	if (hshift) {
 		hs = 1ull << hshift;
 		*len = *len + hs - 1 < *len ? 0 : (*len + hs - 1) & ~(hs - 1);
 	}
@@ -568,7 +574,11 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_:
 		case MAP_SHARED_VALIDATE_:
+			if (f && (prot & PROT_WRITE_) && !f->writable)
+				return -EACCES;
 			vmf |= MR_VM_SHARED | MR_VM_MAYSHARE;
+			if (f && !f->writable)
+				vmf &= ~(MR_VM_MAYWRITE | MR_VM_SHARED);
 			/* fall through */
 		case MAP_PRIVATE_:
 			if (vmf & MR_VM_GROWSDOWN)
@@ -576,6 +586,10 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			break;
 		default:
 			return -EINVAL;
+		}
+		if (f) {
+			p->file = f->file;
+			p->ofd = f->ofd;
 		}
 		vmf |= MR_VM_HUGETLB | MR_VM_DONTEXPAND;
 		if (flags & MAP_NORESERVE_)
@@ -594,8 +608,9 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 				return -EPERM;
 		}
 		/* hugetlb_reserve_pages(): without MAP_NORESERVE the pages
-		 * must be free and not reserved */
-		if (!(flags & MAP_NORESERVE_)) {
+		 * must be free and not reserved (a SysV segment reserved
+		 * them at shmget) */
+		if (!f && !(flags & MAP_NORESERVE_)) {
 			if (!c->huge_known)
 				return MR_PRED_NONE;
 			if (c->huge_avail[hshift == 30] < *len >> hshift)
@@ -707,6 +722,7 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		   int64_t recorded)
 {
 	uint64_t a = addr, l = len, fl = flags;
+	int reserve = 0;
 	struct mr_prop p;
 	int64_t pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p);
 	mr_vma *v;
@@ -763,13 +779,15 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	}
 	/* Shared anonymous memory is a new shmem file each time: its own
 	 * struct file, so it never merges with another mapping's. */
-	if ((p.flags & MR_VM_HUGETLB) && !p.file)
+	if ((p.flags & MR_VM_HUGETLB) && !p.file) {
 		huge_file(mm, &p, flags);
-	else if (!p.file && (p.flags & MR_VM_MAYSHARE))
+		reserve = 1;
+	} else if (!p.file && (p.flags & MR_VM_MAYSHARE)) {
 		p.ofd = mr_machine_new_ofd(mm->m);
+	}
 	mr_unmap_range(mm, p.start, p.end);
 	v = mr_map_range(mm, &p, 0);
-	if (v && (p.flags & MR_VM_HUGETLB))
+	if (v && reserve)
 		huge_reserve(mm, v, flags);
 	if (v)
 		mr_assume_written(mm, v);
@@ -876,6 +894,9 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 			return -EINVAL;
 	} else if (v->start > start && !force) {
 		return -ENOMEM;
+	} else if ((grows & PROT_GROWSUP_) && !force) {
+		/* no VMA grows up on x86-64 (VM_GROWSUP is 0) */
+		return -EINVAL;
 	}
 	prev = start > v->start ? v : mr_vma_prev(v);
 	dprev = prev;

@@ -27,6 +27,7 @@
 #define IPC_CREAT_ 01000
 #define IPC_EXCL_ 02000
 #define SHM_HUGETLB_ 04000
+#define SHM_NORESERVE_ 010000
 #define SHM_RDONLY_ 010000
 #define SHM_RND_ 020000
 #define SHM_REMAP_ 040000
@@ -102,6 +103,25 @@ static struct mr_shmseg *seg_add(mr_machine *m, int64_t id, uint32_t key,
 	return s;
 }
 
+/*
+ * newseg() with SHM_HUGETLB: the SHM_HUGE_* size must exist (2 MiB or
+ * 1 GiB), and without SHM_NORESERVE the pool must hold the segment's
+ * pages (ENOMEM). MR_PRED_NONE (an id to come) when it may be made.
+ */
+static int64_t huge_check(const mr_machine *m, uint64_t size, uint64_t flags)
+{
+	unsigned lg = (unsigned)(flags >> 26) & 0x3f;
+	uint64_t hs;
+
+	if (lg != 0 && lg != 21 && lg != 30)
+		return -EINVAL;
+	hs = lg == 30 ? 1ull << 30 : MR_PMD_SIZE;
+	if (!(flags & SHM_NORESERVE_) && m->cfg.huge_known &&
+	    (size + hs - 1) / hs > m->cfg.huge_avail[lg == 30])
+		return -ENOMEM;
+	return MR_PRED_NONE;
+}
+
 int64_t mr_machine_shmget(mr_machine *m, uint64_t key, uint64_t size,
 			  uint64_t flags, int64_t recorded)
 {
@@ -124,6 +144,8 @@ int64_t mr_machine_shmget(mr_machine *m, uint64_t key, uint64_t size,
 		/* newseg() */
 		if (size < SHMMIN_ || size > SHMMAX_)
 			pred = -EINVAL;
+		else if (flags & SHM_HUGETLB_)
+			pred = huge_check(m, size, flags);
 	}
 	/* A key the model has not seen may name a segment made before the
 	 * trace: no prediction then, unless it is created here. */
@@ -136,8 +158,29 @@ int64_t mr_machine_shmget(mr_machine *m, uint64_t key, uint64_t size,
 	if (!s || s->id != recorded) {
 		/* Created here (or made before the trace, size unknown when
 		 * the call asked for none). */
-		seg_add(m, recorded, k,
-			(!k || (flags & IPC_CREAT_)) ? size : 0);
+		s = seg_add(m, recorded, k,
+			    (!k || (flags & IPC_CREAT_)) ? size : 0);
+		if (s && s->file && (flags & SHM_HUGETLB_) &&
+		    (!k || (flags & IPC_CREAT_))) {
+			/* newseg(): a file on the hugetlbfs mount of the
+			 * SHM_HUGE_* size, whose device and inode (not the
+			 * shmid) no trace shows */
+			unsigned lg = (unsigned)(flags >> 26) & 0x3f;
+			mr_file *f = &m->files[s->file - 1];
+
+			f->huge_shift = (uint8_t)(lg == 30 ? 30 : 21);
+			f->dev_minor = 0;
+			f->inode = 0;
+			if (!(flags & SHM_NORESERVE_)) {
+				/* hugetlb_reserve_pages() for the segment */
+				uint64_t hs = 1ull << f->huge_shift;
+				uint64_t n = (size + hs - 1) / hs;
+				uint64_t *av = &m->cfg.huge_avail[lg == 30];
+
+				f->huge_resv = n;
+				*av = *av > n ? *av - n : 0;
+			}
+		}
 	}
 	return pred;
 }
@@ -151,6 +194,18 @@ void mr_machine_shm_rmid(mr_machine *m, int64_t shmid)
 	m->sum -= seg_hash(s);
 	s->removed = 1;
 	m->sum += seg_hash(s);
+	if (s->file && !mr_machine_file_mapped(m, s->file))
+		mr_machine_huge_release(m, s->file);
+}
+
+int mr_machine_shm_file_removed(const mr_machine *m, uint32_t file)
+{
+	size_t i;
+
+	for (i = 0; i < m->nshm; i++)
+		if (m->shm[i].file == file)
+			return m->shm[i].removed;
+	return 1;
 }
 
 int64_t mr_mm_shmat(mr_mm *mm, int64_t shmid, uint64_t addr, uint64_t flags,

@@ -67,15 +67,22 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 	/* hugetlb_vm_op_close(): a private mapping gives back the
 	 * reservation of its pages; a shared one's belongs to the file,
 	 * given back when nothing maps it any more */
-	if (hs && v->huge_resv) {
+	if (hs && v->huge_resv)
 		m->cfg.huge_avail[hs > MR_PMD_SIZE] += (v->end - v->start) / hs;
-	} else if (hs && v->file && !mr_machine_file_mapped(m, v->file)) {
-		mr_file *f = (mr_file *)mr_machine_file_get(m, v->file);
-
-		m->cfg.huge_avail[hs > MR_PMD_SIZE] += f->huge_resv;
-		f->huge_resv = 0;
-	}
+	else if (hs && v->file && !mr_machine_file_mapped(m, v->file) &&
+		 mr_machine_shm_file_removed(m, v->file))
+		mr_machine_huge_release(m, v->file);
 	free(v);
+}
+
+void mr_machine_huge_release(mr_machine *m, uint32_t file)
+{
+	mr_file *f = file && file <= m->nfiles ? &m->files[file - 1] : NULL;
+
+	if (!f || !f->huge_shift)
+		return;
+	m->cfg.huge_avail[f->huge_shift == 30] += f->huge_resv;
+	f->huge_resv = 0;
 }
 
 uint64_t mr_vma_huge_size(const mr_mm *mm, const mr_vma *v)

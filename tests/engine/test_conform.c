@@ -194,6 +194,48 @@ static void test_conform_hugetlb__pool_and_splits(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * SHM_HUGETLB segments (newseg()): the SHM_HUGE_* size must exist, the
+ * segment reserves its pages at shmget (ENOMEM from an empty pool, not
+ * with SHM_NORESERVE) and gives them back when destroyed; an attach is a
+ * hugetlb mapping, placed on a huge page boundary.
+ */
+static void test_conform_shm_hugetlb__reserves_at_shmget(void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	uint64_t fl = 01000 | 04000 | 0600; /* IPC_CREAT|SHM_HUGETLB */
+	mr_config c;
+	mr_machine *m;
+	mr_mm *mm;
+	int64_t a;
+
+	(void)state;
+	mr_config_default(&c);
+	c.huge_avail[0] = 4;
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0, 0);
+	assert_int_equal(mr_machine_shmget(m, 0x11, MB, fl | (25ull << 26), U),
+			 -EINVAL);
+	assert_int_equal(mr_machine_shmget(m, 0x11, 10 * MB, fl, U), -ENOMEM);
+	assert_int_equal(mr_machine_shmget(m, 0x11, 10 * MB, fl | 010000, U),
+			 MR_PRED_NONE);
+	assert_int_equal(mr_machine_shmget(m, 0x12, 6 * MB, fl, 7),
+			 MR_PRED_NONE);
+	assert_int_equal(mr_machine_shmget(m, 0x13, 4 * MB, fl, U), -ENOMEM);
+	a = mr_mm_shmat(mm, 7, 0, 0, U);
+	assert_true(a > 0);
+	assert_int_equal(a & (2 * MB - 1), 0);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, (uint64_t)a + 6 * MB);
+	assert_true(mr_mm_find(mm, (uint64_t)a)->flags & MR_VM_HUGETLB);
+	mr_machine_shm_rmid(m, 7);
+	assert_int_equal(mr_machine_shmget(m, 0x13, 4 * MB, fl, U), -ENOMEM);
+	assert_int_equal(mr_mm_shmdt(mm, (uint64_t)a, U), 0);
+	assert_int_equal(mr_machine_shmget(m, 0x13, 4 * MB, fl, U),
+			 MR_PRED_NONE);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_conform_guard__install_prepares_anon_vma),
 		cmocka_unit_test(test_conform_map32__below_2g),
 		cmocka_unit_test(test_conform_hugetlb__pool_and_splits),
+		cmocka_unit_test(test_conform_shm_hugetlb__reserves_at_shmget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
