@@ -20,6 +20,7 @@
 #define MAP_SHARED_ 0x01
 #define MAP_PRIVATE_ 0x02
 #define MAP_SHARED_VALIDATE_ 0x03
+#define MAP_DROPPABLE_ 0x08
 #define MAP_TYPE_ 0x0f
 #define MAP_FIXED_ 0x10
 #define MAP_ANONYMOUS_ 0x20
@@ -35,6 +36,15 @@
 #define MAP_HUGE_MASK_ 0x3f
 #define MAP_SYNC_ 0x80000
 #define MAP_FIXED_NOREPLACE_ 0x100000
+#define MAP_DENYWRITE_ 0x0800
+#define MAP_EXECUTABLE_ 0x1000
+#define MAP_UNINITIALIZED_ 0x4000000
+/* The flags every file's mmap knows (include/linux/mman.h). */
+#define LEGACY_MAP_MASK_                                                       \
+	(MAP_SHARED_ | MAP_PRIVATE_ | MAP_FIXED_ | MAP_ANONYMOUS_ |            \
+	 MAP_DENYWRITE_ | MAP_EXECUTABLE_ | MAP_UNINITIALIZED_ |               \
+	 MAP_GROWSDOWN_ | MAP_LOCKED_ | MAP_NORESERVE_ | MAP_POPULATE_ |       \
+	 MAP_NONBLOCK_ | MAP_STACK_ | MAP_HUGETLB_)
 
 struct mr_mm {
 	mr_machine *m;	    /* owning machine */

@@ -101,13 +101,16 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
 		f |= MR_VM_WIPEONFORK;
 		break;
 	case MADV_KEEPONFORK_:
+		if (f & MR_VM_DROPPABLE)
+			return -EINVAL;
 		f &= ~MR_VM_WIPEONFORK;
 		break;
 	case MADV_DONTDUMP_:
 		f |= MR_VM_DONTDUMP;
 		break;
 	case MADV_DODUMP_:
-		if (f & MR_VM_SPECIAL)
+		if ((!(f & MR_VM_HUGETLB) && (f & MR_VM_SPECIAL)) ||
+		    (f & MR_VM_DROPPABLE))
 			return -EINVAL;
 		f &= ~MR_VM_DONTDUMP;
 		break;

@@ -494,6 +494,8 @@ static int huge_unmap_refused(const mr_mm *mm, uint64_t start, uint64_t end)
 	       (b && mr_huge_split_refused(mm, b, end));
 }
 
+#define FILE_MAX_ 0x7fffffffffffffffull /* MAX_LFS_FILESIZE */
+
 /* do_mmap() up to the choice of address; fills the VMA proposal. */
 static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			  uint64_t prot, uint64_t *flagsp, const mr_fileref *f,
@@ -619,9 +621,21 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return a;
 	}
 	if (f) {
+		/* file_mmap_ok(): the file's largest offset (a regular
+		 * file's MAX_LFS_FILESIZE) bounds the mapping */
+		if (*len > FILE_MAX_ || pgoff > (FILE_MAX_ - *len) >> 12)
+			return -EOVERFLOW;
+		/* MAP_SYNC needs a DAX file (none is modelled): refused
+		 * whatever the map type (measured) */
+		if (flags & MAP_SYNC_)
+			return -EOPNOTSUPP;
 		switch (flags & MAP_TYPE_) {
-		case MAP_SHARED_:
 		case MAP_SHARED_VALIDATE_:
+			if (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
+			    ~(uint64_t)MAP_TYPE_)
+				return -EOPNOTSUPP;
+			/* fall through */
+		case MAP_SHARED_:
 			if ((prot & PROT_WRITE_) && !f->writable)
 				return -EACCES;
 			vmf |= MR_VM_SHARED | MR_VM_MAYSHARE;
@@ -631,6 +645,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		case MAP_PRIVATE_:
 			if (!f->readable)
 				return -EACCES;
+			if (f->nommap)
+				return -ENODEV;
 			if (vmf & MR_VM_GROWSDOWN)
 				return -EINVAL;
 			break;
@@ -640,15 +656,24 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		p->file = f->file;
 		p->ofd = f->ofd;
 	} else {
-		/* Anonymous memory knows MAP_SHARED and MAP_PRIVATE (and
-		 * MAP_DROPPABLE, not modelled); MAP_SHARED_VALIDATE is
-		 * EINVAL (measured). */
+		/* Anonymous memory knows MAP_SHARED, MAP_PRIVATE and
+		 * MAP_DROPPABLE; MAP_SHARED_VALIDATE is EINVAL (measured). */
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_:
 			if (vmf & MR_VM_GROWSDOWN)
 				return -EINVAL;
 			pgoff = 0;
 			vmf |= MR_VM_SHARED | MR_VM_MAYSHARE;
+			break;
+		case MAP_DROPPABLE_:
+			/* pages the kernel may drop: never locked, no stack,
+			 * nothing reserved, not kept over fork or in a core
+			 * dump */
+			if ((flags & MAP_LOCKED_) || (vmf & MR_VM_GROWSDOWN))
+				return -EINVAL;
+			vmf |= MR_VM_DROPPABLE | MR_VM_NORESERVE |
+			       MR_VM_WIPEONFORK | MR_VM_DONTDUMP;
+			pgoff = (uint64_t)a >> MR_PAGE_SHIFT;
 			break;
 		case MAP_PRIVATE_:
 			pgoff = (uint64_t)a >> MR_PAGE_SHIFT;

@@ -100,6 +100,7 @@ typedef struct mr_fileref {
 	uint32_t ofd;  /* open file description id (struct file) */
 	int readable;  /* opened for reading */
 	int writable;  /* opened for writing */
+	int nommap;    /* the file has no mmap (a directory, /dev/null) */
 } mr_fileref;
 
 int mr_machine_new(mr_machine **out, const mr_config *cfg,

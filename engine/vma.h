@@ -47,6 +47,7 @@
 #define MR_VM_NOHUGEPAGE 0x40000000ull
 #define MR_VM_MERGEABLE 0x80000000ull
 #define MR_VM_SEALED 0x4000000000ull
+#define MR_VM_DROPPABLE 0x10000000000ull /* MAP_DROPPABLE (smaps "dp") */
 
 #define MR_VM_ACCESS (MR_VM_READ | MR_VM_WRITE | MR_VM_EXEC)
 #define MR_VM_SPECIAL                                                          \

@@ -27,6 +27,8 @@ struct fd_ent {
 	uint32_t ofd;	  /* open file description */
 	uint8_t readable; /* opened for reading */
 	uint8_t writable; /* opened for writing */
+	uint8_t nommap;	  /* a directory, pipe, socket or device whose
+			     driver has no mmap: ENODEV */
 };
 
 /* What replay remembers of a pid beyond its mm. */

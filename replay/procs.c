@@ -12,6 +12,29 @@
 #include "replay/loop.h"
 
 #define O_ACCMODE_ 3
+#define O_DIRECTORY_ 0200000
+
+/*
+ * Whether the file -y names PATH has no mmap (file_has_valid_mmap_hooks()
+ * fails: ENODEV): pipes, sockets and the character devices whose driver
+ * maps nothing. /dev/zero maps (anonymous memory); other device nodes
+ * are taken to map.
+ */
+static int path_nommap(const char *path)
+{
+	static const char *const none[] = {
+		"/dev/null", "/dev/full", "/dev/random", "/dev/urandom",
+		"/dev/tty",  "/dev/ptmx", "/dev/console"};
+	size_t i;
+
+	if (!strncmp(path, "pipe:[", 6) || !strncmp(path, "socket:[", 8) ||
+	    !strncmp(path, "anon_inode:", 11) || !strncmp(path, "/dev/pts/", 9))
+		return 1;
+	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (!strcmp(path, none[i]))
+			return 1;
+	return 0;
+}
 
 /* Lower bound of PID in the sorted pid table. */
 static size_t pid_pos(const struct replay *r, int32_t pid)
@@ -156,6 +179,7 @@ const mr_fileref *mr_rp_resolve_fd(struct replay *r, int32_t tgid,
 			e->ofd = mr_machine_new_ofd(r->m);
 			e->readable = 1;
 			e->writable = 1;
+			e->nommap = (uint8_t)path_nommap(ev->fd_path);
 		}
 	}
 	if (!e)
@@ -164,6 +188,7 @@ const mr_fileref *mr_rp_resolve_fd(struct replay *r, int32_t tgid,
 	out->ofd = e->ofd;
 	out->readable = e->readable;
 	out->writable = e->writable;
+	out->nommap = e->nommap;
 	return out;
 }
 
@@ -182,6 +207,7 @@ void mr_rp_on_open(struct replay *r, int32_t tgid, const mr_event *ev)
 	e->ofd = mr_machine_new_ofd(r->m);
 	e->readable = (flags & O_ACCMODE_) != 1;
 	e->writable = (flags & O_ACCMODE_) != 0;
+	e->nommap = (flags & O_DIRECTORY_) || path_nommap(path);
 }
 
 /* PATH resolved against its dirfd, whose path -y gives as FD_PATH (also

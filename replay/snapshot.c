@@ -49,6 +49,7 @@ static const struct {
 	{"hg", MR_VM_HUGEPAGE},	   {"nh", MR_VM_NOHUGEPAGE},
 	{"mg", MR_VM_MERGEABLE},   {"um", MR_VM_UFFD_MISSING},
 	{"uw", MR_VM_UFFD_WP},	   {"sl", MR_VM_SEALED},
+	{"dp", MR_VM_DROPPABLE},
 };
 
 static uint64_t parse_vmflags(const char *s)

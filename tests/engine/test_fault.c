@@ -287,7 +287,7 @@ static void test_fault_file__read_none_write_copies(void **state)
 	mr_machine *m = machine(NULL);
 	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
 	mr_fileref f = {mr_machine_file(m, "/tmp/f", 0xfe, 0, 12),
-			mr_machine_new_ofd(m), 1, 0};
+			mr_machine_new_ofd(m), 1, 0, 0};
 
 	(void)state;
 	assert_int_equal(mr_mm_mmap(mm, P(0), 4 * PG, RW,

@@ -181,7 +181,7 @@ test_vma_new_range_merge__file_needs_same_ofd_and_offset(void **state)
 	struct seed s[] = {{P(0), P(2), F_R, 0, file, ofd1, 0, 0, 1},
 			   {P(10), P(12), F_R, 0, file, ofd1, 0, 0, 1},
 			   {P(20), P(22), F_R, 0, file, ofd1, 0, 0, 1}};
-	mr_fileref same = {file, ofd1, 1, 0}, other = {file, ofd2, 1, 0};
+	mr_fileref same = {file, ofd1, 1, 0, 0}, other = {file, ofd2, 1, 0, 0};
 	mr_mm *mm = seeded(m, 1, s, 3, 0, 0);
 
 	(void)state;
@@ -967,7 +967,7 @@ static void test_vma_place__thp_aligns_large_file_mappings(void **state)
 		file = mr_machine_file(
 			m, pass == 1 ? "/dev/shm/f8m" : "/tmp/kexp/f8m", 0xfe,
 			0, 99);
-		f = (mr_fileref){file, mr_machine_new_ofd(m), 1, 0};
+		f = (mr_fileref){file, mr_machine_new_ofd(m), 1, 0, 0};
 		assert_int_equal(
 			mmap_anon(mm, 0, 64 * MB + PG, PROT_NONE, MAP_PRIVATE),
 			big);
@@ -1059,8 +1059,8 @@ static void test_vma_mmap__vm_flags(void **state)
 	mr_machine *m = new_machine();
 	mr_mm *mm = static_layout(m, 1);
 	uint32_t file = mr_machine_file(m, "/etc/passwd", 0xfe, 0, 861);
-	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0};
-	mr_fileref rw = {file, mr_machine_new_ofd(m), 1, 1};
+	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0, 0};
+	mr_fileref rw = {file, mr_machine_new_ofd(m), 1, 1, 0};
 	const uint64_t rw_ = PROT_READ | PROT_WRITE;
 
 	(void)state;
@@ -1136,8 +1136,8 @@ static void test_vma_mmap__errors(void **state)
 	mr_machine *m = new_machine();
 	mr_mm *mm = static_layout(m, 1);
 	uint32_t file = mr_machine_file(m, "/etc/passwd", 0xfe, 0, 861);
-	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0};
-	mr_fileref wo = {file, mr_machine_new_ofd(m), 0, 1};
+	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0, 0};
+	mr_fileref wo = {file, mr_machine_new_ofd(m), 0, 1, 0};
 	size_t before = mr_mm_map_count(mm);
 	const uint64_t r = PROT_READ;
 
@@ -1210,7 +1210,7 @@ static void test_vma_mprotect__errors(void **state)
 	mr_machine *m = new_machine();
 	mr_mm *mm = static_layout(m, 1);
 	uint32_t file = mr_machine_file(m, "/etc/passwd", 0xfe, 0, 861);
-	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0};
+	mr_fileref ro = {file, mr_machine_new_ofd(m), 1, 0, 0};
 
 	(void)state;
 	assert_int_equal(mr_mm_mmap(mm, P(0), 2 * PG, PROT_READ,
@@ -1633,9 +1633,9 @@ static mr_mm *rworld_mm(mr_machine *m, mr_fileref *refs)
 
 	assert_non_null(mm);
 	mr_mm_seed_done(mm, 0, 0);
-	refs[0] = (mr_fileref){f1, mr_machine_new_ofd(m), 1, 0};
-	refs[1] = (mr_fileref){f1, mr_machine_new_ofd(m), 1, 1};
-	refs[2] = (mr_fileref){f2, mr_machine_new_ofd(m), 1, 1};
+	refs[0] = (mr_fileref){f1, mr_machine_new_ofd(m), 1, 0, 0};
+	refs[1] = (mr_fileref){f1, mr_machine_new_ofd(m), 1, 1, 0};
+	refs[2] = (mr_fileref){f2, mr_machine_new_ofd(m), 1, 1, 0};
 	return mm;
 }
 
