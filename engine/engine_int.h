@@ -175,11 +175,11 @@ uint64_t mr_machine_shmem_inode(const mr_machine *m, uint32_t ofd);
 int mr_machine_shmem_set_inode(mr_machine *m, uint32_t ofd, uint64_t ino);
 /*
  * The huge page size of hugetlb VMA V (0 for other VMAs), and whether a
- * split of V at ADDR is refused (hugetlb_vm_op_split(): only at a huge
- * page boundary).
+ * split of V at ADDR is refused with EINVAL (vm_ops->may_split: a hugetlb
+ * VMA splits only at a huge page boundary, the vdso and vvar never).
  */
 uint64_t mr_vma_huge_size(const mr_mm *mm, const mr_vma *v);
-int mr_huge_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr);
+int mr_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr);
 /* Whether any VMA of any address space maps file ID. */
 int mr_machine_file_mapped(const mr_machine *m, uint32_t id);
 

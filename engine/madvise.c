@@ -65,12 +65,39 @@ static int vma_anonymous(const mr_vma *v)
 }
 
 /*
+ * thp_vma_allowable_order() for MADV_COLLAPSE (TVA_FORCED_COLLAPSE):
+ * THP not refused (VM_NOHUGEPAGE, VM_NO_KHUGEPAGED), an aligned 2 MiB
+ * block inside the VMA whose file offset is aligned too
+ * (thp_vma_suitable_order() at the VMA's end), and anonymous memory
+ * that has an anon_vma, or shmem. Other files would need
+ * CONFIG_READ_ONLY_THP_FOR_FS.
+ */
+static int collapse_allowed(const mr_vma *v)
+{
+	uint64_t haddr;
+
+	if (v->flags & (MR_VM_NOHUGEPAGE | MR_VM_SPECIAL | MR_VM_HUGETLB))
+		return 0;
+	if (v->end < MR_PMD_SIZE)
+		return 0;
+	haddr = (v->end - MR_PMD_SIZE) & ~(MR_PMD_SIZE - 1);
+	if (haddr < v->start ||
+	    (((v->start >> MR_PAGE_SHIFT) - v->pgoff) &
+	     ((MR_PMD_SIZE >> MR_PAGE_SHIFT) - 1)))
+		return 0;
+	if (vma_anonymous(v))
+		return v->anon_vma != 0;
+	return mr_vma_anon_shmem(v);
+}
+
+/*
  * madvise_vma_behavior() for [start, end) of V: *nf gets the new flags
  * (equal to the old ones when the advice changes none); returns 0 or an
- * errno.
+ * errno (MR_PRED_NONE when the outcome depends on pages the model does
+ * not know).
  */
 static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
-			uint64_t *nf)
+			uint64_t end, uint64_t *nf)
 {
 	uint64_t f = v->flags;
 
@@ -163,6 +190,16 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
 		if (f & (MR_VM_LOCKED | MR_VM_PFNMAP | MR_VM_HUGETLB))
 			return -EINVAL;
 		break;
+	case MADV_COLLAPSE_:
+		/* madvise_collapse(): refused VMAs are EINVAL; a range
+		 * holding no aligned 2 MiB block collapses nothing (0);
+		 * otherwise the outcome depends on the pages there */
+		if (!collapse_allowed(v))
+			return -EINVAL;
+		if (((start + MR_PMD_SIZE - 1) & ~(MR_PMD_SIZE - 1)) <
+		    (end & ~(MR_PMD_SIZE - 1)))
+			return MR_PRED_NONE;
+		break;
 	case MADV_GUARD_INSTALL_:
 		/* is_valid_guard_vma(vma, false) */
 		if (f & (MR_VM_SPECIAL | MR_VM_HUGETLB | MR_VM_LOCKED))
@@ -218,7 +255,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 				break;
 		}
 		rend = v->end < end ? v->end : end;
-		e = behavior(v, adv, start, &nf);
+		e = behavior(v, adv, start, rend, &nf);
 		if (e)
 			return e;
 		/* madvise_guard_install(): markers in the page tables make

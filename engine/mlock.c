@@ -106,15 +106,20 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 }
 
 /*
- * __mm_populate() after mlock: a hugetlb VMA mapped MAP_NORESERVE has no
- * page set aside, and with none free its fault is SIGBUS, which mlock
- * reports as ENOMEM (__mlock_posix_error_return()); with pages free, each
- * huge page of the range is taken from the pool (APPLY). The model does
- * not track which huge pages are already faulted in, nor gives the pages
- * of an unreserved mapping back before the process exits (see
- * docs/fidelity.md).
+ * __mm_populate() after mlock, VMA by VMA, stopping at the first fault
+ * that fails, which mlock reports as ENOMEM (__mlock_posix_error_return()
+ * turns EFAULT into ENOMEM). A VMA locked on fault (MLOCK_ONFAULT) is not
+ * populated, nor are VM_IO/VM_PFNMAP ones; an inaccessible one
+ * (PROT_NONE) fails (no FOLL_FORCE); hugetlb memory never gets
+ * VM_LOCKONFAULT and is populated even then: a MAP_NORESERVE mapping has
+ * no page set aside, and with none free in the pool its fault is SIGBUS;
+ * with pages free, each huge page of the range is taken from the pool
+ * (APPLY). The model does not track which huge pages are already
+ * faulted in, nor gives the pages of an unreserved mapping back before
+ * the process exits (see docs/fidelity.md). Returns 1 when it fails.
  */
-static int huge_populate(mr_mm *mm, uint64_t start, uint64_t len, int apply)
+static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
+			 int apply)
 {
 	uint64_t end = MR_PAGE_ALIGN(start + len);
 	const mr_vma *v;
@@ -124,7 +129,14 @@ static int huge_populate(mr_mm *mm, uint64_t start, uint64_t len, int apply)
 	     v = mr_vma_next(v)) {
 		uint64_t hs = mr_vma_huge_size(mm, v), *avail, lo, hi, n;
 
-		if (!hs || !(v->flags & MR_VM_NORESERVE))
+		if (!hs) {
+			if (onfault || (v->flags & (MR_VM_IO | MR_VM_PFNMAP)))
+				continue;
+			if (!(v->flags & MR_VM_ACCESS))
+				return 1;
+			continue;
+		}
+		if (!(v->flags & MR_VM_NORESERVE) || !mm->m->cfg.huge_known)
 			continue;
 		avail = &mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
 		lo = (v->start > start ? v->start : start) & ~(hs - 1);
@@ -143,6 +155,7 @@ int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 {
 	uint64_t lock = MR_VM_LOCKED;
 	int64_t pred;
+	int onfault;
 
 	if (has_flags) { /* mlock2() */
 		if (flags & ~(uint64_t)MLOCK_ONFAULT_)
@@ -150,13 +163,12 @@ int64_t mr_mm_mlock(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t flags,
 		if (flags & MLOCK_ONFAULT_)
 			lock |= MR_VM_LOCKONFAULT;
 	}
+	onfault = (lock & MR_VM_LOCKONFAULT) != 0;
 	pred = lock_call(mm, addr, len, lock, recorded);
-	if (pred == 0 && !(lock & MR_VM_LOCKONFAULT) &&
-	    mm->m->cfg.huge_known && huge_populate(mm, addr, len, 0))
+	if (pred == 0 && lock_populate(mm, addr, len, onfault, 0))
 		pred = -ENOMEM;
-	if (!(lock & MR_VM_LOCKONFAULT) &&
-	    (recorded == 0 || (recorded == MR_RESULT_UNKNOWN && pred == 0)))
-		huge_populate(mm, addr, len, 1);
+	if (recorded == 0 || (recorded == MR_RESULT_UNKNOWN && pred == 0))
+		lock_populate(mm, addr, len, onfault, 1);
 	return pred;
 }
 

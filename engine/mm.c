@@ -481,17 +481,17 @@ static int64_t huge_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 	return -ENOMEM;
 }
 
-/* Whether an unmap of [start, end) would split a hugetlb VMA off a huge
- * page boundary (EINVAL). */
-static int huge_unmap_refused(const mr_mm *mm, uint64_t start, uint64_t end)
+/* Whether an unmap of [start, end) would split a VMA that refuses it
+ * there (EINVAL): hugetlb off a huge page boundary, the vdso, vvar. */
+static int unmap_split_refused(const mr_mm *mm, uint64_t start, uint64_t end)
 {
 	const mr_vma *a = mr_vma_tree_find_after(&mm->tree, start);
 	const mr_vma *b = end > start ? mr_vma_tree_find_after(&mm->tree,
 							       end - 1)
 				      : NULL;
 
-	return (a && mr_huge_split_refused(mm, a, start)) ||
-	       (b && mr_huge_split_refused(mm, b, end));
+	return (a && mr_split_refused(mm, a, start)) ||
+	       (b && mr_split_refused(mm, b, end));
 }
 
 #define FILE_MAX_ 0x7fffffffffffffffull /* MAX_LFS_FILESIZE */
@@ -604,7 +604,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			if (mr_unmap_would_fail(mm, p->start, p->end,
 						mm->tree.count))
 				return -ENOMEM;
-			if (huge_unmap_refused(mm, p->start, p->end))
+			if (unmap_split_refused(mm, p->start, p->end))
 				return -EINVAL;
 			if (mr_range_sealed(mm, p->start, p->end))
 				return -EPERM;
@@ -695,7 +695,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
 		if (mr_unmap_would_fail(mm, p->start, p->end, mm->tree.count))
 			return -ENOMEM;
-		if (huge_unmap_refused(mm, p->start, p->end))
+		if (unmap_split_refused(mm, p->start, p->end))
 			return -EINVAL;
 		if (mr_range_sealed(mm, p->start, p->end))
 			return -EPERM;
@@ -843,7 +843,7 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	 * ENOMEM, with room EPERM). */
 	if (!pred && mr_unmap_would_fail(mm, addr, end, mm->tree.count))
 		pred = -ENOMEM;
-	else if (!pred && huge_unmap_refused(mm, addr, end))
+	else if (!pred && unmap_split_refused(mm, addr, end))
 		pred = -EINVAL;
 	else if (!pred && mr_range_sealed(mm, addr, end))
 		pred = -EPERM;

@@ -107,8 +107,17 @@ static int64_t prep(const struct remap *r, const mr_vma *v)
 		return -EFAULT;
 	if (v->flags & MR_VM_SEALED)
 		return -EPERM;
-	if (new_len <= old_len && !names_dest(r))
-		return 0; /* shrink or no-op in place */
+	if (new_len <= old_len && !names_dest(r)) {
+		/* shrink (the tail unmapped: a split there may be refused)
+		 * or no-op in place */
+		const mr_vma *t = mr_vma_tree_find(&r->mm->tree,
+						   r->addr + new_len);
+
+		if (new_len < old_len && t &&
+		    mr_split_refused(r->mm, t, r->addr + new_len))
+			return -EINVAL;
+		return 0;
+	}
 	if (!old_len && !(v->flags & (MR_VM_SHARED | MR_VM_MAYSHARE)))
 		return -EINVAL;
 	if ((r->flags & MREMAP_DONTUNMAP_) &&

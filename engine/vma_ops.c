@@ -95,11 +95,17 @@ uint64_t mr_vma_huge_size(const mr_mm *mm, const mr_vma *v)
 	return f && f->huge_shift ? 1ull << f->huge_shift : 0;
 }
 
-int mr_huge_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr)
+int mr_split_refused(const mr_mm *mm, const mr_vma *v, uint64_t addr)
 {
 	uint64_t hs = mr_vma_huge_size(mm, v);
 
-	return hs && addr > v->start && addr < v->end && (addr & (hs - 1));
+	if (addr <= v->start || addr >= v->end)
+		return 0;
+	/* special_mapping_split(): the vdso and vvar pages never split */
+	if (v->kind == MR_VMA_VDSO || v->kind == MR_VMA_VVAR ||
+	    v->kind == MR_VMA_VVAR_VCLOCK)
+		return 1;
+	return hs && (addr & (hs - 1));
 }
 
 /* Before changing V in place: it leaves the history as it was. */
@@ -471,7 +477,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 			*err = -ENOMEM;
 			return NULL;
 		}
-		if (mr_huge_split_refused(mm, v, start)) {
+		if (mr_split_refused(mm, v, start)) {
 			*err = -EINVAL;
 			return NULL;
 		}
@@ -482,7 +488,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 			*err = -ENOMEM;
 			return NULL;
 		}
-		if (mr_huge_split_refused(mm, v, end)) {
+		if (mr_split_refused(mm, v, end)) {
 			*err = -EINVAL;
 			return NULL;
 		}
@@ -537,14 +543,14 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 	if (v->start < start) {
 		if (*count >= max)
 			return -ENOMEM;
-		if (mr_huge_split_refused(mm, v, start))
+		if (mr_split_refused(mm, v, start))
 			return -EINVAL;
 		++*count;
 	}
 	if (v->end > end) {
 		if (*count >= max)
 			return -ENOMEM;
-		if (mr_huge_split_refused(mm, v, end))
+		if (mr_split_refused(mm, v, end))
 			return -EINVAL;
 		++*count;
 	}
