@@ -46,6 +46,11 @@
 	 MAP_GROWSDOWN_ | MAP_LOCKED_ | MAP_NORESERVE_ | MAP_POPULATE_ |       \
 	 MAP_NONBLOCK_ | MAP_STACK_ | MAP_HUGETLB_)
 
+/* A range of addresses [start, end). */
+struct mr_range {
+	uint64_t start, end; /* [start, end) */
+};
+
 struct mr_mm {
 	mr_machine *m;	    /* owning machine */
 	uint32_t id;	    /* creation order, from 1 */
@@ -71,6 +76,8 @@ struct mr_mm {
 		uint64_t relro_len; /* [0]: the mprotect's length (0: none) */
 		uint64_t align;	    /* [0]: alignment of its load bias */
 	} fl[2];
+	struct mr_range *guard;	  /* guarded pages (guard.c), sorted */
+	size_t nguard, capguard;  /* ... count, capacity */
 	uint64_t hash;	       /* digest contribution of the scalars */
 	struct mr_mm *next_mm; /* machine's list of live mms */
 	struct mr_mm *prev_mm; /* machine's list of live mms */
@@ -198,6 +205,15 @@ int mr_exec_pin_relro(mr_mm *mm, uint64_t addr, uint64_t len);
  * does (private writable VMAs are written), else for reading
  * (MADV_POPULATE_READ). Gives VMAs the anon_vma the faults would. */
 void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write);
+
+/* guard.c: guard markers (MADV_GUARD_INSTALL) of an address space */
+void mr_guard_add(mr_mm *mm, uint64_t start, uint64_t end);
+void mr_guard_del(mr_mm *mm, uint64_t start, uint64_t end);
+/* Whether a page of [start, end) is guarded. */
+int mr_guard_any(const mr_mm *mm, uint64_t start, uint64_t end);
+/* fork: DST gets SRC's guards in [start, end). */
+void mr_guard_copy(mr_mm *dst, const mr_mm *src, uint64_t start, uint64_t end);
+void mr_guard_free(mr_mm *mm);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);

@@ -260,8 +260,12 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			return e;
 		/* madvise_guard_install(): markers in the page tables make
 		 * the VMA one with an anon_vma (anon_vma_prepare()) */
-		if (!dry && adv == MADV_GUARD_INSTALL_)
+		if (!dry && adv == MADV_GUARD_INSTALL_) {
 			mr_anon_prepare(mm, v);
+			mr_guard_add(mm, start, rend);
+		} else if (!dry && adv == MADV_GUARD_REMOVE_) {
+			mr_guard_del(mm, start, rend);
+		}
 		last = v;
 		if (dry) {
 			if (nf == v->flags) {
@@ -293,6 +297,16 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 	return unmapped;
 }
 
+/* A MAP_NORESERVE hugetlb VMA whose pool has no free page: a fault there
+ * is SIGBUS. */
+static int huge_unbacked(const mr_mm *mm, const mr_vma *v)
+{
+	uint64_t hs = mr_vma_huge_size(mm, v);
+
+	return hs && (v->flags & MR_VM_NORESERVE) && mm->m->cfg.huge_known &&
+	       !mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
+}
+
 /*
  * madvise_populate(): fault in every page of the range, as a write for
  * MADV_POPULATE_WRITE, VMA after VMA. A hole stops it with ENOMEM, a
@@ -318,6 +332,10 @@ static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		    !(v->flags & (write ? MR_VM_WRITE : MR_VM_READ)))
 			return -EINVAL;
 		to = v->end < end ? v->end : end;
+		/* a guard marker's fault, or hugetlb memory with no page
+		 * for it (SIGBUS), is EFAULT */
+		if (mr_guard_any(mm, at, to) || huge_unbacked(mm, v))
+			return -EFAULT;
 		if (!dry)
 			mr_populate(mm, at, to, (int)write);
 	}

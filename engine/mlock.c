@@ -132,7 +132,11 @@ static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 		if (!hs) {
 			if (onfault || (v->flags & (MR_VM_IO | MR_VM_PFNMAP)))
 				continue;
-			if (!(v->flags & MR_VM_ACCESS))
+			/* no FOLL_FORCE on PROT_NONE; a guard marker's
+			 * fault fails */
+			if (!(v->flags & MR_VM_ACCESS) ||
+			    mr_guard_any(mm, v->start > start ? v->start : start,
+					 v->end < end ? v->end : end))
 				return 1;
 			continue;
 		}

@@ -47,6 +47,7 @@ void mr_mm_destroy(mr_mm *mm)
 	while ((v = mr_vma_tree_first(&mm->tree)))
 		mr_vma_unlink_free(mm, v);
 	m->sum -= mm->hash;
+	mr_guard_free(mm);
 	if (m->j.mm)
 		m->j.mm(m->j.ctx, mm, 0);
 	if (mm->prev_mm)
@@ -100,6 +101,8 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 		if (v->anon_vma && !(v->flags & MR_VM_WIPEONFORK)) {
 			c->anon_vma = mr_machine_new_anon_vma(mm->m);
 			c->anon_forked = 1;
+			/* copy_page_range(): the markers too */
+			mr_guard_copy(mm, old, v->start, v->end);
 		} else {
 			c->anon_vma = 0;
 			c->anon_forked = 0;

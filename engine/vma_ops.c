@@ -573,6 +573,7 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 {
 	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
 
+	mr_guard_del(mm, start, end); /* the page tables go too */
 	if (!v || v->start >= end)
 		return;
 	if (v->start < start)
