@@ -206,6 +206,16 @@ int mr_exec_pin_relro(mr_mm *mm, uint64_t addr, uint64_t len);
  * (MADV_POPULATE_READ). Gives VMAs the anon_vma the faults would. */
 void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write);
 
+/*
+ * security_vm_enough_memory_mm() for PAGES newly accounted pages: with
+ * vm.overcommit_memory 0 (the heuristic) a single commit larger than RAM
+ * and swap fails (ENOMEM); other modes are not modelled (no limit).
+ */
+static inline int mr_commit_refused(const mr_mm *mm, uint64_t pages)
+{
+	return mm->m->cfg.commit_pages && pages > mm->m->cfg.commit_pages;
+}
+
 /* guard.c: guard markers (MADV_GUARD_INSTALL) of an address space */
 void mr_guard_add(mr_mm *mm, uint64_t start, uint64_t end);
 void mr_guard_del(mr_mm *mm, uint64_t start, uint64_t end);

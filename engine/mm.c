@@ -499,6 +499,21 @@ static int unmap_split_refused(const mr_mm *mm, uint64_t start, uint64_t end)
 
 #define FILE_MAX_ 0x7fffffffffffffffull /* MAX_LFS_FILESIZE */
 
+/* Pages of accounted (VM_ACCOUNT) VMAs in [start, end). */
+static uint64_t accounted(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v;
+	uint64_t n = 0;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v))
+		if (v->flags & MR_VM_ACCOUNT)
+			n += ((v->end < end ? v->end : end) -
+			      (v->start > start ? v->start : start)) >>
+			     MR_PAGE_SHIFT;
+	return n;
+}
+
 /* do_mmap() up to the choice of address; fills the VMA proposal. */
 static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			  uint64_t prot, uint64_t *flagsp, const mr_fileref *f,
@@ -634,8 +649,10 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			return -EOPNOTSUPP;
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_VALIDATE_:
+			/* the MAP_HUGE_* size bits pass (measured) */
 			if (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
-			    ~(uint64_t)MAP_TYPE_)
+			    ~(uint64_t)MAP_TYPE_ &
+			    ~((uint64_t)MAP_HUGE_MASK_ << MAP_HUGE_SHIFT_))
 				return -EOPNOTSUPP;
 			/* fall through */
 		case MAP_SHARED_:
@@ -703,6 +720,12 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		if (mr_range_sealed(mm, p->start, p->end))
 			return -EPERM;
 	}
+	/* __mmap_region(): an accountable mapping is committed (less
+	 * what the accounted VMAs it replaces had) */
+	if ((vmf & MR_VM_ACCOUNT) &&
+	    mr_commit_refused(mm, (*len >> MR_PAGE_SHIFT) -
+					  accounted(mm, p->start, p->end)))
+		return -ENOMEM;
 	return a;
 }
 
@@ -1079,6 +1102,9 @@ static uint64_t brk_predict(const mr_mm *mm, uint64_t brk)
 		if (v->start < newbrk && oldbrk < v->end &&
 		    mm->tree.count >= mm->m->cfg.max_map_count)
 			return mm->brk;
+		/* do_vmi_align_munmap() refuses sealed memory */
+		if (mr_range_sealed(mm, newbrk, oldbrk))
+			return mm->brk;
 		return brk;
 	}
 	next = mr_vma_tree_find_after(&mm->tree, oldbrk);
@@ -1087,6 +1113,9 @@ static uint64_t brk_predict(const mr_mm *mm, uint64_t brk)
 	    newbrk + MR_PAGE_SIZE > mr_vma_start_gap(&mm->tree, next))
 		return mm->brk;
 	if (mm->tree.count > mm->m->cfg.max_map_count)
+		return mm->brk;
+	/* do_brk_flags(): the growth is committed */
+	if (mr_commit_refused(mm, (newbrk - oldbrk) >> MR_PAGE_SHIFT))
 		return mm->brk;
 	return brk;
 }

@@ -58,6 +58,10 @@ typedef struct mr_config {
 				     [0] 2 MiB, [1] 1 GiB */
 	int huge_known;		  /* huge_avail is the capture's (else
 				     reservations are not predicted) */
+	uint64_t commit_pages;	  /* the most pages one call may commit
+				     (__vm_enough_memory() with
+				     vm.overcommit_memory 0: RAM + swap);
+				     0: no limit known */
 	int file_thp;		  /* 1: files are on a filesystem whose
 				     mmap aligns 2 MiB of file to 2 MiB of
 				     address (ext4, xfs, btrfs); tmpfs,

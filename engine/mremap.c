@@ -134,6 +134,10 @@ static int64_t prep(const struct remap *r, const mr_vma *v)
 		return -EINVAL;
 	if (v->flags & (MR_VM_DONTEXPAND | MR_VM_PFNMAP))
 		return -EFAULT;
+	/* vrm_calc_charge(): an accounted VMA's growth is committed */
+	if ((v->flags & MR_VM_ACCOUNT) &&
+	    mr_commit_refused(r->mm, (new_len - old_len) >> MR_PAGE_SHIFT))
+		return -ENOMEM;
 	/* mlock_future_ok() and may_expand_vm() depend on rlimits the trace
 	 * does not show; unlimited is assumed (docs/fidelity.md). */
 	return 0;

@@ -663,6 +663,7 @@ int mr_rec_write_kernel(const char *snapdir)
 	} facts[] = {
 		{"release", "/proc/sys/kernel/osrelease", 0},
 		{"max_map_count", "/proc/sys/vm/max_map_count", 0},
+		{"overcommit_memory", "/proc/sys/vm/overcommit_memory", 0},
 		{"mmap_min_addr", "/proc/sys/vm/mmap_min_addr", 0},
 		{"thp", "/sys/kernel/mm/transparent_hugepage/enabled", 1},
 		{"thp_defrag", "/sys/kernel/mm/transparent_hugepage/defrag", 1},
@@ -694,6 +695,22 @@ int mr_rec_write_kernel(const char *snapdir)
 			selected(v);
 		if (v[0])
 			fprintf(f, "%s\t%s\n", facts[i].key, v);
+	}
+	/* what one commit may take (vm.overcommit_memory 0): RAM and
+	 * swap, from /proc/meminfo */
+	{
+		FILE *mi = fopen("/proc/meminfo", "r");
+		char line[256];
+		unsigned long long kb;
+
+		while (mi && fgets(line, sizeof(line), mi)) {
+			if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+				fprintf(f, "mem_total_kb\t%llu\n", kb);
+			else if (sscanf(line, "SwapTotal: %llu kB", &kb) == 1)
+				fprintf(f, "swap_total_kb\t%llu\n", kb);
+		}
+		if (mi)
+			fclose(mi);
 	}
 	/* the recorded command inherits the recorder's stack limit */
 	if (getrlimit(RLIMIT_STACK, &rl) == 0) {

@@ -693,6 +693,10 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.cfg.max_map_count = r.kern.max_map_count;
 	if (r.kern.stack_rlimit_set)
 		r.cfg.stack_rlimit = r.kern.stack_rlimit;
+	/* the overcommit heuristic: one commit may not exceed RAM + swap */
+	if (r.kern.overcommit == 0 && r.kern.mem_total_kb)
+		r.cfg.commit_pages =
+			(r.kern.mem_total_kb + r.kern.swap_total_kb) / 4;
 	/* hugetlb pools: what MAP_HUGETLB can reserve; a capture that does
 	 * not say leaves reservations unpredicted */
 	r.cfg.huge_known = r.kern.huge_set;

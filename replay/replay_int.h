@@ -31,6 +31,9 @@ typedef struct mr_kernel_facts {
 	uint64_t huge_free[2];	/* hugetlb pages free: 2 MiB, 1 GiB */
 	uint64_t huge_resv[2];	/* ... reserved */
 	int huge_set;		/* the capture says them */
+	uint64_t mem_total_kb;	/* MemTotal (0: not said) */
+	uint64_t swap_total_kb; /* SwapTotal */
+	int overcommit;		/* vm.overcommit_memory (-1: not said) */
 } mr_kernel_facts;
 
 int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,

@@ -525,6 +525,7 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 	int rc;
 
 	memset(k, 0, sizeof(*k));
+	k->overcommit = -1;
 	buf = slurp_snap(dir, "kernel.tsv", p, sizeof(p), &rc, err, errlen);
 	if (!buf)
 		return rc;
@@ -565,6 +566,22 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			}
 			k->stack_rlimit = v;
 			k->stack_rlimit_set = 1;
+		} else if (!strcmp(line, "mem_total_kb") ||
+			   !strcmp(line, "swap_total_kb") ||
+			   !strcmp(line, "overcommit_memory")) {
+			v = strtoull(tab, &end, 10);
+			if (*end || end == tab) {
+				snprintf(err, errlen, "%s:%zu:%zu: expected a number",
+					 p, lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			if (line[0] == 'm')
+				k->mem_total_kb = v;
+			else if (line[0] == 's')
+				k->swap_total_kb = v;
+			else
+				k->overcommit = (int)(v > 2 ? 2 : v);
 		} else if (!strncmp(line, "hugepages_", 10)) {
 			static const char *const keys[4] = {
 				"hugepages_2048kB_free", "hugepages_2048kB_resv",
