@@ -67,6 +67,7 @@ struct mr_mm {
 	uint64_t mmap_base; /* mm->mmap_base */
 	int base_known;	    /* mmap_base known */
 	uint64_t def_flags; /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
+	uint64_t start_stack; /* mm->start_stack (0: not known) */
 	/* places an ELF-built exec guessed (exec.c): [0] the PIE
 	 * executable, [1] what hangs off mmap_base */
 	struct mr_float {

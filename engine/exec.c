@@ -227,6 +227,8 @@ static int map_stack(mr_mm *mm, uint64_t top, uint64_t strings, int exec_stack)
 	v.kind = MR_VMA_STACK;
 	v.anon_vma = mr_machine_new_anon_vma(mm->m); /* the strings */
 	v.inferred = 1; /* its place is never shown */
+	/* argc sits below the strings: inside the VMA's top page or so */
+	mm->start_stack = v.end - strings - 8;
 	return mr_mm_seed_vma(mm, &v);
 }
 

@@ -47,7 +47,10 @@ const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v)
 	}
 	if (v->heap)
 		return "[heap]";
-	if (v->kind == MR_VMA_STACK)
+	/* vma_is_initial_stack(): the VMA holding mm->start_stack */
+	if (mm->start_stack ? v->start <= mm->start_stack &&
+				      v->end >= mm->start_stack
+			    : v->kind == MR_VMA_STACK)
 		return "[stack]";
 	if (v->name)
 		return mr_machine_string(mm->m, v->name);

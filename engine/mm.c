@@ -84,6 +84,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	mm->mmap_base = old->mmap_base;
 	mm->base_known = old->base_known;
 	mm->def_flags = old->def_flags & ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
+	mm->start_stack = old->start_stack;
 	mr_mm_rehash(mm);
 	for (v = mr_vma_tree_first(&old->tree); v; v = mr_vma_next(v)) {
 		mr_vma *c;
@@ -205,6 +206,20 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v->anon_forked = tmpl->anon_forked;
 	mr_vma_link(mm, v, 0);
 	return 0;
+}
+
+void mr_mm_set_start_stack(mr_mm *mm, uint64_t addr)
+{
+	mr_vma *v;
+
+	mm->start_stack = addr;
+	/* the names of the VMAs around it may change */
+	for (v = mr_mm_first(mm); v; v = mr_vma_next(v))
+		if (v->kind == MR_VMA_STACK ||
+		    (v->start <= addr && v->end >= addr)) {
+			mr_vma_change_begin(mm, v);
+			mr_vma_change_end(mm, v, 0);
+		}
 }
 
 void mr_mm_seed_gate(mr_mm *mm, int has_gate)

@@ -228,6 +228,12 @@ mr_machine *mr_mm_machine(const mr_mm *mm);
  * Returns 0, or -1 when V overlaps or is malformed.
  */
 int mr_mm_seed_vma(mr_mm *mm, const mr_vma *v);
+/*
+ * mm->start_stack (/proc/PID/stat field 28): maps names "[stack]" the VMA
+ * that contains it, whatever split the initial stack; while it is not
+ * known, every piece of the initial stack is named so.
+ */
+void mr_mm_set_start_stack(mr_mm *mm, uint64_t addr);
 /* Mark whether the snapshot showed the [vsyscall] gate. */
 void mr_mm_seed_gate(mr_mm *mm, int has_gate);
 /*

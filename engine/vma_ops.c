@@ -145,11 +145,18 @@ void mr_vma_set_range(mr_mm *mm, mr_vma *v, uint64_t start, uint64_t end,
 /* ---- merge rules (mm/vma.c) ---- */
 
 /* is_mergeable_vma() */
+/* The kernel knows no kinds: pieces of the initial stack merge like any
+ * anonymous memory; the vdso and vvar are special (never merge). */
+static int plain_kind(uint8_t kind)
+{
+	return kind == MR_VMA_PLAIN || kind == MR_VMA_STACK;
+}
+
 static int mergeable_attrs(const struct mr_prop *p, const mr_vma *v)
 {
 	return !((v->flags ^ p->flags) & ~MR_VM_SOFTDIRTY) &&
 	       v->file == p->file && v->ofd == p->ofd && v->name == p->name &&
-	       v->kind == MR_VMA_PLAIN && p->kind == MR_VMA_PLAIN;
+	       plain_kind(v->kind) && plain_kind(p->kind);
 }
 
 static int fork_child(const mr_vma *v)

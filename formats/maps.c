@@ -302,9 +302,11 @@ void mr_maps_release(mr_maps *m)
 }
 
 #define STAT_START_BRK 47 /* field numbers of proc(5) */
+#define STAT_START_STACK 28
 
-int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
-		     char *errbuf, size_t errlen)
+/* Fields 28 (startstack) and 47 (start_brk) of the stat line in PATH. */
+static int stat_parse(uint64_t *start_stack, uint64_t *start_brk,
+		      const char *path, char *errbuf, size_t errlen)
 {
 	char buf[4096], *p, *end;
 	uint64_t v = 0;
@@ -356,13 +358,10 @@ int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
 			goto out_bad_field;
 		if (*p && *p != ' ')
 			goto out_bad_field;
+		if (field == STAT_START_STACK)
+			*start_stack = v;
 	}
 	*start_brk = v;
-	/*
-	 * The kernel does not print mm->brk in stat: field 48 is arg_start.
-	 * The break, page-aligned, is the end of the [heap] line of maps.
-	 */
-	*brk = 0;
 	return 0;
 
 out_bad_nul:
@@ -385,4 +384,23 @@ out_bad_field:
 			 path, (size_t)(p - buf) + 1, field,
 			 *p ? "other text" : "the end of the line");
 	return MR_ECORRUPT;
+}
+
+int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
+		     char *errbuf, size_t errlen)
+{
+	uint64_t stack;
+
+	/* The kernel does not print mm->brk in stat: field 48 is arg_start.
+	 * The break, page-aligned, is the end of the [heap] line of maps. */
+	*brk = 0;
+	return stat_parse(&stack, start_brk, path, errbuf, errlen);
+}
+
+int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
+			     char *errbuf, size_t errlen)
+{
+	uint64_t brk;
+
+	return stat_parse(start_stack, &brk, path, errbuf, errlen);
 }

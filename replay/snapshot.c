@@ -193,9 +193,16 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 	}
 	mr_maps_release(&maps);
 	if (mr_snap_path(p, sizeof(p), dir, pid, what, "stat")) {
+		uint64_t start_stack = 0;
+
 		rc = mr_stat_load_brk(&start_brk, &brk, p, err, errlen);
+		if (!rc)
+			rc = mr_stat_load_start_stack(&start_stack, p, err,
+						      errlen);
 		if (rc)
 			return rc;
+		if (start_stack)
+			mr_mm_set_start_stack(mm, start_stack);
 	} else if (heap_start) {
 		start_brk = heap_start;
 		brk = heap_end;
