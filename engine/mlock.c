@@ -21,10 +21,12 @@
 
 #define LOCKED_MASK (MR_VM_LOCKED | MR_VM_LOCKONFAULT)
 
-/* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked. */
+/* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked
+ * (special, hugetlb, droppable memory). */
 static int lock_skips(const mr_vma *v, uint64_t nf)
 {
-	return nf == v->flags || (v->flags & (MR_VM_SPECIAL | MR_VM_HUGETLB));
+	return nf == v->flags || (v->flags & (MR_VM_SPECIAL | MR_VM_HUGETLB |
+					      MR_VM_DROPPABLE));
 }
 
 /*
