@@ -627,6 +627,9 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			p->ofd = f->ofd;
 		}
 		vmf |= MR_VM_HUGETLB | MR_VM_DONTEXPAND;
+		/* __mmap_complete(): hugetlb memory is never VM_LOCKED
+		 * (MAP_LOCKED, mlockall(MCL_FUTURE)) */
+		vmf &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
 		if (flags & MAP_NORESERVE_)
 			vmf |= MR_VM_NORESERVE;
 		p->start = (uint64_t)a;
