@@ -212,12 +212,12 @@ def check(cap):
                 if not any(lo <= a < hi for lo, hi, _, _, _, _ in ml):
                     errs.append("%s: mmap result %#x not mapped" % (base, a))
             if name == "munmap" and ret == "0" and len(args) >= 2:
-                a, ln = int(args[0], 0), int(args[1], 0)
+                a, ln = int(args[0].replace("NULL", "0"), 0), int(args[1], 0)
                 e = a + ((ln + 4095) & ~4095)
                 if any(lo < e and hi > a for lo, hi, _, _, _, _ in ml):
                     errs.append("%s: [%#x, %#x) still mapped after munmap" % (base, a, e))
             if name == "mprotect" and ret == "0" and len(args) >= 3:
-                a, ln = int(args[0], 0), int(args[1], 0)
+                a, ln = int(args[0].replace("NULL", "0"), 0), int(args[1], 0)
                 want_p = ("r" if "PROT_READ" in args[2] else "-") + \
                     ("w" if "PROT_WRITE" in args[2] else "-") + \
                     ("x" if "PROT_EXEC" in args[2] else "-")
