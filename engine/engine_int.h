@@ -51,6 +51,12 @@ struct mr_range {
 	uint64_t start, end; /* [start, end) */
 };
 
+/* A set of pages as sorted, disjoint ranges (ranges.c). */
+struct mr_ranges {
+	struct mr_range *v; /* the ranges */
+	size_t n, cap;	    /* count, capacity */
+};
+
 struct mr_mm {
 	mr_machine *m;	    /* owning machine */
 	uint32_t id;	    /* creation order, from 1 */
@@ -77,8 +83,10 @@ struct mr_mm {
 		uint64_t relro_len; /* [0]: the mprotect's length (0: none) */
 		uint64_t align;	    /* [0]: alignment of its load bias */
 	} fl[2];
-	struct mr_range *guard;	  /* guarded pages (guard.c), sorted */
-	size_t nguard, capguard;  /* ... count, capacity */
+	struct mr_ranges guard;	  /* pages holding guard markers */
+	struct mr_ranges hfault;  /* huge pages faulted into MAP_NORESERVE
+				     hugetlb mappings (taken from the
+				     pool, given back at unmap) */
 	uint64_t hash;	       /* digest contribution of the scalars */
 	struct mr_mm *next_mm; /* machine's list of live mms */
 	struct mr_mm *prev_mm; /* machine's list of live mms */
@@ -217,14 +225,26 @@ static inline int mr_commit_refused(const mr_mm *mm, uint64_t pages)
 	return mm->m->cfg.commit_pages && pages > mm->m->cfg.commit_pages;
 }
 
-/* guard.c: guard markers (MADV_GUARD_INSTALL) of an address space */
-void mr_guard_add(mr_mm *mm, uint64_t start, uint64_t end);
-void mr_guard_del(mr_mm *mm, uint64_t start, uint64_t end);
-/* Whether a page of [start, end) is guarded. */
-int mr_guard_any(const mr_mm *mm, uint64_t start, uint64_t end);
-/* fork: DST gets SRC's guards in [start, end). */
-void mr_guard_copy(mr_mm *dst, const mr_mm *src, uint64_t start, uint64_t end);
-void mr_guard_free(mr_mm *mm);
+/* ranges.c: sets of pages (guard markers, faulted huge pages) */
+void mr_ranges_add(struct mr_ranges *rs, uint64_t start, uint64_t end);
+void mr_ranges_del(struct mr_ranges *rs, uint64_t start, uint64_t end);
+/* How many bytes of [start, end) the set holds. */
+uint64_t mr_ranges_bytes(const struct mr_ranges *rs, uint64_t start,
+			 uint64_t end);
+/* DST gets SRC's pages in [start, end) (fork). */
+void mr_ranges_copy(struct mr_ranges *dst, const struct mr_ranges *src,
+		    uint64_t start, uint64_t end);
+void mr_ranges_free(struct mr_ranges *rs);
+/*
+ * Fault in the huge pages of [start, end) in MAP_NORESERVE hugetlb VMA V
+ * (population): each page not faulted in yet takes one from the pool;
+ * with too few left the fault is SIGBUS: returns 1 (with APPLY the pages
+ * before it are taken). 0 for other VMAs, or when the pool is unknown.
+ */
+int mr_huge_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
+		     int apply);
+/* V is unmapped: its faulted huge pages go back to the pool. */
+void mr_huge_unfault(mr_mm *mm, const mr_vma *v);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);

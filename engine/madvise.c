@@ -144,7 +144,7 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
 	case MADV_MERGEABLE_:
 		/* vma_ksm_compatible(): not shared, not special */
 		if (!(f & (MR_VM_SHARED | MR_VM_MAYSHARE | MR_VM_SPECIAL |
-			   MR_VM_HUGETLB)))
+			   MR_VM_HUGETLB | MR_VM_DROPPABLE)))
 			f |= MR_VM_MERGEABLE;
 		break;
 	case MADV_UNMERGEABLE_:
@@ -262,9 +262,9 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		 * the VMA one with an anon_vma (anon_vma_prepare()) */
 		if (!dry && adv == MADV_GUARD_INSTALL_) {
 			mr_anon_prepare(mm, v);
-			mr_guard_add(mm, start, rend);
+			mr_ranges_add(&mm->guard, start, rend);
 		} else if (!dry && adv == MADV_GUARD_REMOVE_) {
-			mr_guard_del(mm, start, rend);
+			mr_ranges_del(&mm->guard, start, rend);
 		}
 		last = v;
 		if (dry) {
@@ -297,16 +297,6 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 	return unmapped;
 }
 
-/* A MAP_NORESERVE hugetlb VMA whose pool has no free page: a fault there
- * is SIGBUS. */
-static int huge_unbacked(const mr_mm *mm, const mr_vma *v)
-{
-	uint64_t hs = mr_vma_huge_size(mm, v);
-
-	return hs && (v->flags & MR_VM_NORESERVE) && mm->m->cfg.huge_known &&
-	       !mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
-}
-
 /*
  * madvise_populate(): fault in every page of the range, as a write for
  * MADV_POPULATE_WRITE, VMA after VMA. A hole stops it with ENOMEM, a
@@ -334,7 +324,8 @@ static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		to = v->end < end ? v->end : end;
 		/* a guard marker's fault, or hugetlb memory with no page
 		 * for it (SIGBUS), is EFAULT */
-		if (mr_guard_any(mm, at, to) || huge_unbacked(mm, v))
+		if (mr_ranges_bytes(&mm->guard, at, to) ||
+		    mr_huge_populate(mm, v, at, to, !dry))
 			return -EFAULT;
 		if (!dry)
 			mr_populate(mm, at, to, (int)write);

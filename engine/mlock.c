@@ -114,11 +114,9 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
  * populated, nor are VM_IO/VM_PFNMAP ones; an inaccessible one
  * (PROT_NONE) fails (no FOLL_FORCE); hugetlb memory never gets
  * VM_LOCKONFAULT and is populated even then: a MAP_NORESERVE mapping has
- * no page set aside, and with none free in the pool its fault is SIGBUS;
- * with pages free, each huge page of the range is taken from the pool
- * (APPLY). The model does not track which huge pages are already
- * faulted in, nor gives the pages of an unreserved mapping back before
- * the process exits (see docs/fidelity.md). Returns 1 when it fails.
+ * no page set aside, and each huge page not faulted in yet takes one from
+ * the pool (APPLY), SIGBUS when it is empty (mr_huge_populate()).
+ * Returns 1 when it fails.
  */
 static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 			 int apply)
@@ -129,7 +127,7 @@ static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 	start &= MR_PAGE_MASK;
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
 	     v = mr_vma_next(v)) {
-		uint64_t hs = mr_vma_huge_size(mm, v), *avail, lo, hi, n;
+		uint64_t hs = mr_vma_huge_size(mm, v);
 
 		if (!hs) {
 			if (onfault || (v->flags & (MR_VM_IO | MR_VM_PFNMAP)))
@@ -137,21 +135,14 @@ static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 			/* no FOLL_FORCE on PROT_NONE; a guard marker's
 			 * fault fails */
 			if (!(v->flags & MR_VM_ACCESS) ||
-			    mr_guard_any(mm, v->start > start ? v->start : start,
-					 v->end < end ? v->end : end))
+			    mr_ranges_bytes(&mm->guard,
+					    v->start > start ? v->start : start,
+					    v->end < end ? v->end : end))
 				return 1;
 			continue;
 		}
-		if (!(v->flags & MR_VM_NORESERVE) || !mm->m->cfg.huge_known)
-			continue;
-		avail = &mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
-		lo = (v->start > start ? v->start : start) & ~(hs - 1);
-		hi = v->end < end ? v->end : end;
-		n = (hi - lo + hs - 1) / hs;
-		if (!*avail)
+		if (mr_huge_populate(mm, v, start, end, apply))
 			return 1;
-		if (apply)
-			*avail = *avail > n ? *avail - n : 0;
 	}
 	return 0;
 }

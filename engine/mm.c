@@ -47,7 +47,8 @@ void mr_mm_destroy(mr_mm *mm)
 	while ((v = mr_vma_tree_first(&mm->tree)))
 		mr_vma_unlink_free(mm, v);
 	m->sum -= mm->hash;
-	mr_guard_free(mm);
+	mr_ranges_free(&mm->guard);
+	mr_ranges_free(&mm->hfault);
 	if (m->j.mm)
 		m->j.mm(m->j.ctx, mm, 0);
 	if (mm->prev_mm)
@@ -103,7 +104,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 			c->anon_vma = mr_machine_new_anon_vma(mm->m);
 			c->anon_forked = 1;
 			/* copy_page_range(): the markers too */
-			mr_guard_copy(mm, old, v->start, v->end);
+			mr_ranges_copy(&mm->guard, &old->guard, v->start, v->end);
 		} else {
 			c->anon_vma = 0;
 			c->anon_forked = 0;
@@ -693,6 +694,14 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		}
 		p->file = f->file;
 		p->ofd = f->ofd;
+		/* mmap_zero(): a shared mapping of /dev/zero is shared
+		 * anonymous memory (shmem_zero_setup()) */
+		if ((vmf & MR_VM_MAYSHARE) && mr_machine_file_get(mm->m, f->file) &&
+		    !strcmp(mr_machine_file_get(mm->m, f->file)->path,
+			    "/dev/zero")) {
+			p->file = 0;
+			p->ofd = 0;
+		}
 	} else {
 		/* Anonymous memory knows MAP_SHARED, MAP_PRIVATE and
 		 * MAP_DROPPABLE; MAP_SHARED_VALIDATE is EINVAL (measured). */

@@ -67,6 +67,8 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 	/* hugetlb_vm_op_close(): a private mapping gives back the
 	 * reservation of its pages; a shared one's belongs to the file,
 	 * given back when nothing maps it any more */
+	if (hs)
+		mr_huge_unfault(mm, v);
 	if (hs && v->huge_resv)
 		m->cfg.huge_avail[hs > MR_PMD_SIZE] += (v->end - v->start) / hs;
 	else if (hs && v->file && !mr_machine_file_mapped(m, v->file) &&
@@ -580,7 +582,11 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 {
 	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
 
-	mr_guard_del(mm, start, end); /* the page tables go too */
+	/* an empty range unmaps nothing (mremap's old_len 0 keeps its
+	 * source whole) */
+	if (start >= end)
+		return;
+	mr_ranges_del(&mm->guard, start, end); /* the page tables go too */
 	if (!v || v->start >= end)
 		return;
 	if (v->start < start)
