@@ -13,6 +13,7 @@
 
 #define O_ACCMODE_ 3
 #define O_DIRECTORY_ 0200000
+#define O_TMPFILE_ 020000000 /* __O_TMPFILE: O_TMPFILE sets O_DIRECTORY too */
 
 /*
  * Whether the file -y names PATH has no mmap (file_has_valid_mmap_hooks()
@@ -207,7 +208,8 @@ void mr_rp_on_open(struct replay *r, int32_t tgid, const mr_event *ev)
 	e->ofd = mr_machine_new_ofd(r->m);
 	e->readable = (flags & O_ACCMODE_) != 1;
 	e->writable = (flags & O_ACCMODE_) != 0;
-	e->nommap = (flags & O_DIRECTORY_) || path_nommap(path);
+	e->nommap = ((flags & O_DIRECTORY_) && !(flags & O_TMPFILE_)) ||
+		    path_nommap(path);
 }
 
 /* PATH resolved against its dirfd, whose path -y gives as FD_PATH (also

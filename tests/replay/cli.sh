@@ -202,5 +202,25 @@ fi
 "$bin" query ok.db "delete from step" >out 2>err; expect "query writes" 2 $? "read-only" err
 "$bin" query nothere.db "select 1" >out 2>err; expect "query missing db" 2 $? "nothere.db" err
 
+# Files an mmap cannot map (ENODEV): a directory, /dev/null; but an
+# O_TMPFILE file (whose flags include O_DIRECTORY's bit) maps. The exec
+# is built from /bin/true's ELF headers, so the results are predicted.
+cat >nodev.strace <<'EOS'
+100 1.000000 execve("/bin/true", ["/bin/true"], 0x7ffc0000 /* 1 var */) = 0
+100 1.000100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000ffe000
+100 1.000200 openat(AT_FDCWD</tmp>, ".", O_RDWR|O_TMPFILE, 0600) = 3</tmp/#123>(deleted)
+100 1.000300 mmap(NULL, 65536, PROT_READ|PROT_WRITE, MAP_PRIVATE, 3</tmp/#123>(deleted), 0) = 0x7f0000fee000
+100 1.000400 openat(AT_FDCWD</tmp>, "/tmp", O_RDONLY|O_DIRECTORY) = 4</tmp>
+100 1.000500 mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 4</tmp>, 0) = -1 ENODEV (No such device)
+100 1.000600 openat(AT_FDCWD</tmp>, "/dev/null", O_RDWR) = 5</dev/null>
+100 1.000700 mmap(NULL, 4096, PROT_READ, MAP_SHARED, 5</dev/null>, 0) = -1 ENODEV (No such device)
+100 1.000800 exit_group(0)             = ?
+100 1.000900 +++ exited with 0 +++
+EOS
+"$bin" replay nodev.strace --no-snapshots --db nodev.db >out 2>err; expect "mmap of files without mmap" 0 $? "divergences 0" out
+"$bin" query nodev.db "select line, verdict from step where name = 'mmap' and line > 2 order by line" >out
+expect "O_TMPFILE maps, a directory and /dev/null do not" 0 $? "^4\|match" out
+grep -q '^6|match' out && grep -q '^8|match' out; expect "ENODEV predicted" 0 $?
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
