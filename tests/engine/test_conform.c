@@ -16,6 +16,10 @@
 #define MADV_COLD 20
 #define MADV_PAGEOUT 21
 #endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
 #define MADV_GUARD_INSTALL_ 102
 #define MADV_GUARD_REMOVE_ 103
 
@@ -236,6 +240,146 @@ static void test_conform_shm_hugetlb__reserves_at_shmget(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * MAP_DROPPABLE: anonymous only, never with MAP_LOCKED; the VMA is
+ * droppable, unreserved, wiped on fork, left out of core dumps; MADV_
+ * KEEPONFORK and MADV_DODUMP refuse it, MADV_MERGEABLE and mlock leave it
+ * alone (no split).
+ */
+static void test_conform_droppable__flags_and_refusals(void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	uint64_t dflags = MR_VM_READ | MR_VM_WRITE | MAY | MR_VM_DROPPABLE |
+			  MR_VM_NORESERVE | MR_VM_WIPEONFORK | MR_VM_DONTDUMP;
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
+	int64_t a;
+
+	(void)state;
+	assert_int_equal(mr_mm_mmap(mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
+				    0x08 | MAP_ANONYMOUS | MAP_LOCKED, NULL,
+				    0, U),
+			 -EINVAL);
+	a = mr_mm_mmap(mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
+		       0x08 | MAP_ANONYMOUS, NULL, 0, U);
+	assert_true(a > 0);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->flags, dflags);
+	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG,
+				       MADV_KEEPONFORK, U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG, MADV_DODUMP,
+				       U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG,
+				       MADV_MERGEABLE, U),
+			 0);
+	assert_int_equal(mr_mm_mlock(mm, (uint64_t)a + PG, PG, 0, 0, U), 0);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, (uint64_t)a + 4 * PG);
+	mr_machine_free(m);
+}
+
+/*
+ * Population fails where a page cannot be faulted in: a guard marker
+ * (MADV_POPULATE_* EFAULT, mlock ENOMEM), PROT_NONE memory (mlock
+ * ENOMEM; MLOCK_ONFAULT does not populate). munmap takes the guards
+ * away.
+ */
+static void test_conform_populate__guards_and_prot_none(void **state)
+{
+	static const struct seed s[] = {
+		ANON(P(0), P(8), F_RW),
+		ANON(P(10), P(12), F_NONE),
+	};
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, s, 2, 0, 0);
+
+	(void)state;
+	assert_int_equal(mr_mm_madvise(mm, P(2), PG, MADV_GUARD_INSTALL_, U),
+			 0);
+	assert_int_equal(mr_mm_madvise(mm, P(0), 4 * PG, MADV_POPULATE_READ,
+				       U),
+			 -EFAULT);
+	assert_int_equal(mr_mm_madvise(mm, P(3), PG, MADV_POPULATE_WRITE, U),
+			 0);
+	assert_int_equal(mr_mm_mlock(mm, P(2), PG, 0, 0, U), -ENOMEM);
+	assert_int_equal(mr_mm_madvise(mm, P(2), PG, MADV_GUARD_REMOVE_, U),
+			 0);
+	assert_int_equal(mr_mm_mlock(mm, P(2), PG, 0, 0, U), 0);
+	assert_int_equal(mr_mm_madvise(mm, P(5), PG, MADV_GUARD_INSTALL_, U),
+			 0);
+	assert_int_equal(mr_mm_munmap(mm, P(5), PG, U), 0);
+	assert_int_equal(mmap_fixed(mm, P(5), PG, PROT_READ | PROT_WRITE),
+			 (int64_t)P(5));
+	assert_int_equal(mr_mm_madvise(mm, P(5), PG, MADV_POPULATE_WRITE, U),
+			 0);
+	assert_int_equal(mr_mm_mlock(mm, P(10), PG, 0, 0, U), -ENOMEM);
+	assert_int_equal(mr_mm_mlock(mm, P(11), PG, 1, 1, U), 0); /* ONFAULT */
+	mr_machine_free(m);
+}
+
+/*
+ * The overcommit heuristic: one commit larger than RAM and swap is
+ * ENOMEM (mmap of accountable memory, brk, mremap growth); unaccounted
+ * memory (MAP_NORESERVE, read-only) is not committed.
+ */
+static void test_conform_overcommit__one_commit_at_most_ram_and_swap(
+	void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS;
+	mr_config c;
+	mr_machine *m;
+	mr_mm *mm;
+	int64_t a;
+
+	(void)state;
+	mr_config_default(&c);
+	c.commit_pages = 1024; /* 4 MiB */
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0x555555559000, 0x555555559000);
+	assert_int_equal(mr_mm_mmap(mm, 0, 8 * MB, PROT_READ | PROT_WRITE, fl,
+				    NULL, 0, U),
+			 -ENOMEM);
+	assert_true(mr_mm_mmap(mm, 0, 8 * MB, PROT_READ, fl, NULL, 0, U) > 0);
+	assert_true(mr_mm_mmap(mm, 0, 8 * MB, PROT_READ | PROT_WRITE,
+			       fl | MAP_NORESERVE, NULL, 0, U) > 0);
+	a = mr_mm_mmap(mm, 0, 2 * MB, PROT_READ | PROT_WRITE, fl, NULL, 0, U);
+	assert_true(a > 0);
+	assert_int_equal(mr_mm_mremap(mm, (uint64_t)a, 2 * MB, 8 * MB, 1, 0,
+				      U),
+			 -ENOMEM);
+	assert_int_equal(mr_mm_brk_call(mm, 0x555555559000 + 8 * MB, U),
+			 0x555555559000);
+	mr_machine_free(m);
+}
+
+/*
+ * The vdso and vvar never split (special_mapping_split()): munmap,
+ * mprotect and an mremap shrink inside them are EINVAL; whole, they
+ * unmap.
+ */
+static void test_conform_special__never_split(void **state)
+{
+	struct seed s[] = {ANON(P(0), P(2), F_R | MR_VM_DONTEXPAND),
+			   ANON(P(4), P(6), F_RX | MR_VM_DONTEXPAND)};
+	mr_machine *m = new_machine();
+	mr_mm *mm;
+
+	(void)state;
+	s[0].kind = MR_VMA_VVAR;
+	s[1].kind = MR_VMA_VDSO;
+	mm = seeded(m, 1, s, 2, 0, 0);
+	assert_int_equal(mr_mm_munmap(mm, P(4), PG, U), -EINVAL);
+	assert_int_equal(mr_mm_mprotect(mm, P(4), PG, PROT_READ, U), -EINVAL);
+	assert_int_equal(mr_mm_mremap(mm, P(0), 2 * PG, PG, 0, 0, U), -EINVAL);
+	assert_int_equal(mr_mm_munmap(mm, P(4), 2 * PG, U), 0);
+	expect_vmas(mm, P(0), P(8),
+		    {P(0), P(2), F_R | MR_VM_DONTEXPAND, PGOFF(P(0))});
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +389,11 @@ int main(void)
 		cmocka_unit_test(test_conform_map32__below_2g),
 		cmocka_unit_test(test_conform_hugetlb__pool_and_splits),
 		cmocka_unit_test(test_conform_shm_hugetlb__reserves_at_shmget),
+		cmocka_unit_test(test_conform_droppable__flags_and_refusals),
+		cmocka_unit_test(test_conform_populate__guards_and_prot_none),
+		cmocka_unit_test(
+			test_conform_overcommit__one_commit_at_most_ram_and_swap),
+		cmocka_unit_test(test_conform_special__never_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
