@@ -235,14 +235,19 @@ uint64_t mr_ranges_bytes(const struct mr_ranges *rs, uint64_t start,
 void mr_ranges_copy(struct mr_ranges *dst, const struct mr_ranges *src,
 		    uint64_t start, uint64_t end);
 void mr_ranges_free(struct mr_ranges *rs);
+/* The pages of [from, from + len) move to TO (mremap moves page tables). */
+void mr_ranges_move(struct mr_ranges *rs, uint64_t from, uint64_t to,
+		    uint64_t len);
 /*
  * Fault in the huge pages of [start, end) in MAP_NORESERVE hugetlb VMA V
- * (population): each page not faulted in yet takes one from the pool;
- * with too few left the fault is SIGBUS: returns 1 (with APPLY the pages
- * before it are taken). 0 for other VMAs, or when the pool is unknown.
+ * (population): each page not faulted in yet takes one from the pool,
+ * in order; when none is left the fault is SIGBUS: returns 1, the pages
+ * before it taken. 0 for other VMAs, or when the pool is unknown. A dry
+ * run passes TAKEN, the pages earlier VMAs of the call would take (per
+ * page size), and changes nothing but it.
  */
 int mr_huge_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
-		     int apply);
+		     uint64_t *taken);
 /* V is unmapped: its faulted huge pages go back to the pool. */
 void mr_huge_unfault(mr_mm *mm, const mr_vma *v);
 
@@ -333,7 +338,16 @@ int64_t mr_range_call(mr_range_run run, mr_mm *mm, uint64_t start, uint64_t len,
  * range (the call does nothing) or 1 with *END set.
  */
 int mr_range_args(uint64_t start, uint64_t len_in, uint64_t *end);
-/* The split an unmap of [start, end) stopped by a seal leaves. */
+/*
+ * vms_gather_munmap_vmas()'s checks for unmapping [start, end) with COUNT
+ * VMAs, in the kernel's order: the map count before a split inside one
+ * VMA (ENOMEM), then VMA after VMA a seal (EPERM) and a split the VMA
+ * refuses (EINVAL). 0 when the unmap goes through.
+ */
+int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end,
+		   size_t count);
+/* The split an unmap of [start, end) that failed past its first VMA
+ * leaves (the first VMA's split was done). */
 void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end);
 /* Whether a VMA in [start, end) is sealed. */
 int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end);

@@ -588,6 +588,16 @@ const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id)
 	return id && id <= m->nfiles ? &m->files[id - 1] : NULL;
 }
 
+mr_mm *mr_machine_mm(const mr_machine *m, uint32_t id)
+{
+	mr_mm *mm;
+
+	for (mm = m->mms; mm; mm = mm->next_mm)
+		if (mm->id == id)
+			return mm;
+	return NULL;
+}
+
 uint32_t mr_machine_new_ofd(mr_machine *m)
 {
 	return ++m->next_ofd;

@@ -67,8 +67,8 @@ static int vma_anonymous(const mr_vma *v)
 /*
  * thp_vma_allowable_order() for MADV_COLLAPSE (TVA_FORCED_COLLAPSE):
  * THP not refused (VM_NOHUGEPAGE, VM_NO_KHUGEPAGED), an aligned 2 MiB
- * block inside the VMA whose file offset is aligned too
- * (thp_vma_suitable_order() at the VMA's end), and anonymous memory
+ * block inside the VMA (thp_vma_suitable_order() at the VMA's end; for
+ * a file, its offset lined up too), and anonymous memory
  * that has an anon_vma, or shmem. Other files would need
  * CONFIG_READ_ONLY_THP_FOR_FS.
  */
@@ -81,9 +81,11 @@ static int collapse_allowed(const mr_vma *v)
 	if (v->end < MR_PMD_SIZE)
 		return 0;
 	haddr = (v->end - MR_PMD_SIZE) & ~(MR_PMD_SIZE - 1);
-	if (haddr < v->start ||
-	    (((v->start >> MR_PAGE_SHIFT) - v->pgoff) &
-	     ((MR_PMD_SIZE >> MR_PAGE_SHIFT) - 1)))
+	if (haddr < v->start)
+		return 0;
+	/* the file offset must line up (anonymous memory: no check) */
+	if (!vma_anonymous(v) && (((v->start >> MR_PAGE_SHIFT) - v->pgoff) &
+				  ((MR_PMD_SIZE >> MR_PAGE_SHIFT) - 1)))
 		return 0;
 	if (vma_anonymous(v))
 		return v->anon_vma != 0;
@@ -96,8 +98,8 @@ static int collapse_allowed(const mr_vma *v)
  * errno (MR_PRED_NONE when the outcome depends on pages the model does
  * not know).
  */
-static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
-			uint64_t end, uint64_t *nf)
+static int64_t behavior(const mr_mm *mm, const mr_vma *v, uint64_t adv,
+			uint64_t start, uint64_t end, uint64_t *nf)
 {
 	uint64_t f = v->flags;
 
@@ -162,7 +164,9 @@ static int64_t behavior(const mr_vma *v, uint64_t adv, uint64_t start,
 		/* madvise_dontneed_free_valid_vma(): a hugetlb VMA takes
 		 * DONTNEED from a huge page boundary only, FREE never */
 		if (f & MR_VM_HUGETLB) {
-			if (adv == MADV_FREE_ || (start & (MR_PMD_SIZE - 1)))
+			uint64_t hs = mr_vma_huge_size(mm, v);
+
+			if (adv == MADV_FREE_ || (hs && (start & (hs - 1))))
 				return -EINVAL;
 		} else if (f & (MR_VM_PFNMAP |
 				(adv != MADV_DONTNEED_LOCKED_ ? MR_VM_LOCKED
@@ -255,7 +259,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 				break;
 		}
 		rend = v->end < end ? v->end : end;
-		e = behavior(v, adv, start, rend, &nf);
+		e = behavior(mm, v, adv, start, rend, &nf);
 		if (e)
 			return e;
 		/* madvise_guard_install(): markers in the page tables make
@@ -308,7 +312,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			    uint64_t write, int dry)
 {
-	uint64_t end, at, to;
+	uint64_t end, at, to, taken[2] = {0, 0};
 	const mr_vma *v;
 	int ok = mr_range_args(start, len_in, &end);
 
@@ -325,7 +329,7 @@ static int64_t populate_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		/* a guard marker's fault, or hugetlb memory with no page
 		 * for it (SIGBUS), is EFAULT */
 		if (mr_ranges_bytes(&mm->guard, at, to) ||
-		    mr_huge_populate(mm, v, at, to, !dry))
+		    mr_huge_populate(mm, v, at, to, dry ? taken : NULL))
 			return -EFAULT;
 		if (!dry)
 			mr_populate(mm, at, to, (int)write);

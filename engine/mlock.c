@@ -23,10 +23,15 @@
 
 /* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked
  * (special, hugetlb, droppable memory). */
+static int lock_refused(const mr_vma *v)
+{
+	return (v->flags & (MR_VM_SPECIAL | MR_VM_HUGETLB | MR_VM_DROPPABLE)) !=
+	       0;
+}
+
 static int lock_skips(const mr_vma *v, uint64_t nf)
 {
-	return nf == v->flags || (v->flags & (MR_VM_SPECIAL | MR_VM_HUGETLB |
-					      MR_VM_DROPPABLE));
+	return nf == v->flags || lock_refused(v);
 }
 
 /*
@@ -121,27 +126,24 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 			 int apply)
 {
-	uint64_t end = MR_PAGE_ALIGN(start + len);
+	uint64_t end = MR_PAGE_ALIGN(start + len), taken[2] = {0, 0};
 	const mr_vma *v;
 
 	start &= MR_PAGE_MASK;
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
 	     v = mr_vma_next(v)) {
-		uint64_t hs = mr_vma_huge_size(mm, v);
-
-		if (!hs) {
-			if (onfault || (v->flags & (MR_VM_IO | MR_VM_PFNMAP)))
-				continue;
-			/* no FOLL_FORCE on PROT_NONE; a guard marker's
-			 * fault fails */
-			if (!(v->flags & MR_VM_ACCESS) ||
-			    mr_ranges_bytes(&mm->guard,
-					    v->start > start ? v->start : start,
-					    v->end < end ? v->end : end))
-				return 1;
+		/* a VMA mlock leaves alone never got VM_LOCKONFAULT: it is
+		 * populated even then */
+		if ((onfault && !lock_refused(v)) ||
+		    (v->flags & (MR_VM_IO | MR_VM_PFNMAP)))
 			continue;
-		}
-		if (mr_huge_populate(mm, v, start, end, apply))
+		/* no FOLL_FORCE on PROT_NONE; a guard marker's fault fails;
+		 * hugetlb memory may find no page */
+		if (!(v->flags & MR_VM_ACCESS) ||
+		    mr_ranges_bytes(&mm->guard,
+				    v->start > start ? v->start : start,
+				    v->end < end ? v->end : end) ||
+		    mr_huge_populate(mm, v, start, end, apply ? NULL : taken))
 			return 1;
 	}
 	return 0;

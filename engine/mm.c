@@ -500,19 +500,6 @@ static int64_t huge_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 	return -ENOMEM;
 }
 
-/* Whether an unmap of [start, end) would split a VMA that refuses it
- * there (EINVAL): hugetlb off a huge page boundary, the vdso, vvar. */
-static int unmap_split_refused(const mr_mm *mm, uint64_t start, uint64_t end)
-{
-	const mr_vma *a = mr_vma_tree_find_after(&mm->tree, start);
-	const mr_vma *b = end > start ? mr_vma_tree_find_after(&mm->tree,
-							       end - 1)
-				      : NULL;
-
-	return (a && mr_split_refused(mm, a, start)) ||
-	       (b && mr_split_refused(mm, b, end));
-}
-
 #define FILE_MAX_ 0x7fffffffffffffffull /* MAX_LFS_FILESIZE */
 
 /* Pages of accounted (VM_ACCOUNT) VMAs in [start, end). */
@@ -530,17 +517,38 @@ static uint64_t accounted(const mr_mm *mm, uint64_t start, uint64_t end)
 	return n;
 }
 
-/* do_mmap() up to the choice of address; fills the VMA proposal. */
+/* Hugetlb pages the private VMAs in [start, end) hold reserved: a
+ * MAP_FIXED over them gives them back before it reserves its own. */
+static uint64_t huge_reserved(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v;
+	uint64_t n = 0, hs;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v))
+		if (v->huge_resv && (hs = mr_vma_huge_size(mm, v)))
+			n += ((v->end < end ? v->end : end) -
+			      (v->start > start ? v->start : start)) /
+			     hs;
+	return n;
+}
+
+/*
+ * do_mmap() up to the choice of address; fills the VMA proposal. FORCE:
+ * the kernel did map it (at a MAP_FIXED address): skip the checks of
+ * resources and of what the model knows of the file, which the model
+ * may have wrong.
+ */
 static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			  uint64_t prot, uint64_t *flagsp, const mr_fileref *f,
-			  uint64_t off, struct mr_prop *p)
+			  uint64_t off, struct mr_prop *p, int force)
 {
 	const mr_config *c = &mm->m->cfg;
 	uint64_t flags = *flagsp, vmf, pgoff = off >> MR_PAGE_SHIFT;
 	int anon = !!(flags & MAP_ANONYMOUS_);
 	int hshift = 0;
 	uint64_t hs = 0;
-	int64_t a;
+	int64_t a, e;
 
 	if (off & ~MR_PAGE_MASK)
 		return -EINVAL;
@@ -581,7 +589,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		return -ENOMEM;
 	if (pgoff + (*len >> MR_PAGE_SHIFT) < pgoff)
 		return -EOVERFLOW;
-	if (mm->tree.count > c->max_map_count)
+	if (!force && mm->tree.count > c->max_map_count)
 		return -ENOMEM;
 	a = hs ? huge_area(mm, *addr, *len, flags, hs)
 	       : mr_get_unmapped_area(mm, *addr, *len, flags, f, pgoff);
@@ -637,22 +645,19 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		p->end = (uint64_t)a + *len;
 		p->pgoff = pgoff;
 		p->flags = vmf;
-		if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
-			if (mr_unmap_would_fail(mm, p->start, p->end,
-						mm->tree.count))
-				return -ENOMEM;
-			if (unmap_split_refused(mm, p->start, p->end))
-				return -EINVAL;
-			if (mr_range_sealed(mm, p->start, p->end))
-				return -EPERM;
-		}
+		if (!force && (flags & MAP_FIXED_) &&
+		    !(flags & MAP_FIXED_NOREPLACE_) &&
+		    (e = mr_unmap_check(mm, p->start, p->end, mm->tree.count)))
+			return e;
 		/* hugetlb_reserve_pages(): without MAP_NORESERVE the pages
 		 * must be free and not reserved (a SysV segment reserved
 		 * them at shmget) */
-		if (!f && !(flags & MAP_NORESERVE_)) {
+		if (!force && !f && !(flags & MAP_NORESERVE_)) {
 			if (!c->huge_known)
 				return MR_PRED_NONE;
-			if (c->huge_avail[hshift == 30] < *len >> hshift)
+			if (c->huge_avail[hshift == 30] +
+				    huge_reserved(mm, p->start, p->end) <
+			    *len >> hshift)
 				return -ENOMEM;
 		}
 		return a;
@@ -660,31 +665,33 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if (f) {
 		/* file_mmap_ok(): the file's largest offset (a regular
 		 * file's MAX_LFS_FILESIZE) bounds the mapping */
-		if (*len > FILE_MAX_ || pgoff > (FILE_MAX_ - *len) >> 12)
+		if (!force &&
+		    (*len > FILE_MAX_ || pgoff > (FILE_MAX_ - *len) >> 12))
 			return -EOVERFLOW;
 		/* MAP_SYNC needs a DAX file (none is modelled): refused
 		 * whatever the map type (measured) */
-		if (flags & MAP_SYNC_)
+		if (!force && (flags & MAP_SYNC_))
 			return -EOPNOTSUPP;
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_VALIDATE_:
 			/* the MAP_HUGE_* size bits pass (measured) */
-			if (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
-			    ~(uint64_t)MAP_TYPE_ &
-			    ~((uint64_t)MAP_HUGE_MASK_ << MAP_HUGE_SHIFT_))
+			if (!force && (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
+				       ~(uint64_t)MAP_TYPE_ &
+				       ~((uint64_t)MAP_HUGE_MASK_
+					 << MAP_HUGE_SHIFT_)))
 				return -EOPNOTSUPP;
 			/* fall through */
 		case MAP_SHARED_:
-			if ((prot & PROT_WRITE_) && !f->writable)
+			if (!force && (prot & PROT_WRITE_) && !f->writable)
 				return -EACCES;
 			vmf |= MR_VM_SHARED | MR_VM_MAYSHARE;
 			if (!f->writable)
 				vmf &= ~(MR_VM_MAYWRITE | MR_VM_SHARED);
 			/* fall through */
 		case MAP_PRIVATE_:
-			if (!f->readable)
+			if (!force && !f->readable)
 				return -EACCES;
-			if (f->nommap)
+			if (!force && f->nommap)
 				return -ENODEV;
 			if (vmf & MR_VM_GROWSDOWN)
 				return -EINVAL;
@@ -739,17 +746,13 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	p->end = (uint64_t)a + *len;
 	p->pgoff = pgoff;
 	p->flags = vmf;
-	if ((flags & MAP_FIXED_) && !(flags & MAP_FIXED_NOREPLACE_)) {
-		if (mr_unmap_would_fail(mm, p->start, p->end, mm->tree.count))
-			return -ENOMEM;
-		if (unmap_split_refused(mm, p->start, p->end))
-			return -EINVAL;
-		if (mr_range_sealed(mm, p->start, p->end))
-			return -EPERM;
-	}
+	if (!force && (flags & MAP_FIXED_) &&
+	    !(flags & MAP_FIXED_NOREPLACE_) &&
+	    (e = mr_unmap_check(mm, p->start, p->end, mm->tree.count)))
+		return e;
 	/* __mmap_region(): an accountable mapping is committed (less
 	 * what the accounted VMAs it replaces had) */
-	if ((vmf & MR_VM_ACCOUNT) &&
+	if (!force && (vmf & MR_VM_ACCOUNT) &&
 	    mr_commit_refused(mm, (*len >> MR_PAGE_SHIFT) -
 					  accounted(mm, p->start, p->end)))
 		return -ENOMEM;
@@ -802,7 +805,7 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	uint64_t a = addr, l = len, fl = flags;
 	int reserve = 0;
 	struct mr_prop p;
-	int64_t pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p);
+	int64_t pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0);
 	mr_vma *v;
 
 	if (recorded == MR_RESULT_UNKNOWN)
@@ -816,20 +819,21 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 			a = addr;
 			l = len;
 			fl = flags;
-			if (mmap_check(mm, &a, &l, prot, &fl, f, off, &p) !=
+			if (mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0) !=
 			    recorded) {
 				mr_exec_unpin_mmap(mm, delta);
 				a = addr;
 				l = len;
 				fl = flags;
-				mmap_check(mm, &a, &l, prot, &fl, f, off, &p);
+				mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0);
 			}
 			pred = MR_PRED_NONE;
 		}
 	}
-	/* A MAP_FIXED over a sealed VMA leaves the unmap's first split. */
-	if (recorded == -EPERM && pred == -EPERM && (fl & MAP_FIXED_) &&
-	    !(fl & MAP_FIXED_NOREPLACE_))
+	/* A MAP_FIXED whose unmap failed past its first VMA (a seal, a
+	 * split refused) leaves that VMA's split. */
+	if ((recorded == -EPERM || recorded == -EINVAL) && pred == recorded &&
+	    (fl & MAP_FIXED_) && !(fl & MAP_FIXED_NOREPLACE_))
 		mr_unmap_failed_split(mm, p.start, p.end);
 	/* A failure, or nothing known (MR_PRED_NONE): nothing to apply. */
 	if (recorded < 0)
@@ -839,7 +843,8 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		 * recorded address as a MAP_FIXED mapping would be. */
 		uint64_t a2 = (uint64_t)recorded, l2 = len;
 		uint64_t fl2 = (flags & ~MAP_FIXED_NOREPLACE_) | MAP_FIXED_;
-		int64_t r = mmap_check(mm, &a2, &l2, prot, &fl2, f, off, &p);
+		int64_t r = mmap_check(mm, &a2, &l2, prot, &fl2, f, off, &p,
+				       1);
 
 		if (r < 0) {
 			/* The model cannot even describe it: map anonymous
@@ -893,18 +898,15 @@ int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)
 	end = addr + MR_PAGE_ALIGN(len);
 	/* vms_gather_munmap_vmas() checks the map count before sealing
 	 * (measured: a sealed VMA unmapped in the middle at the limit gives
-	 * ENOMEM, with room EPERM). */
-	if (!pred && mr_unmap_would_fail(mm, addr, end, mm->tree.count))
-		pred = -ENOMEM;
-	else if (!pred && unmap_split_refused(mm, addr, end))
-		pred = -EINVAL;
-	else if (!pred && mr_range_sealed(mm, addr, end))
-		pred = -EPERM;
+	 * ENOMEM, with room EPERM), then each VMA's seal and split. */
+	if (!pred)
+		pred = mr_unmap_check(mm, addr, end, mm->tree.count);
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
 	if (recorded == 0 && !(addr & ~MR_PAGE_MASK) && end > addr)
 		mr_unmap_range(mm, addr, end);
-	else if (recorded == -EPERM && pred == -EPERM)
+	else if ((recorded == -EPERM || recorded == -EINVAL) &&
+		 recorded == pred)
 		mr_unmap_failed_split(mm, addr, end);
 	return pred;
 }

@@ -200,6 +200,9 @@ void mr_machine_exit_group(mr_machine *m, int32_t pid);
 /* One task exits (exit, or "+++ exited" of a thread). */
 void mr_machine_task_exit(mr_machine *m, int32_t pid);
 
+/* The live address space with id ID (mr_mm_id()), or NULL. */
+mr_mm *mr_machine_mm(const mr_machine *m, uint32_t id);
+
 /* Number of live tasks and address spaces. */
 size_t mr_machine_ntasks(const mr_machine *m);
 /* The pid of the Ith live task, in pid order (I < mr_machine_ntasks()). */

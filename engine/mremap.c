@@ -81,12 +81,12 @@ static int64_t remap_munmap(struct remap *r, uint64_t start, uint64_t end)
 {
 	mr_mm *mm = r->mm;
 
-	if (mr_unmap_would_fail(mm, start, end, r->count))
-		return -ENOMEM;
-	if (mr_range_sealed(mm, start, end)) {
-		if (r->apply)
+	int e = mr_unmap_check(mm, start, end, r->count);
+
+	if (e) {
+		if (r->apply && e != -ENOMEM)
 			mr_unmap_failed_split(mm, start, end);
-		return -EPERM;
+		return e;
 	}
 	if (r->apply) {
 		mr_unmap_range(mm, start, end);
@@ -178,6 +178,7 @@ static void move_apply(struct remap *r)
 	mr_vma *v = mr_vma_tree_find(&mm->tree, r->addr);
 	struct mr_prop p;
 	mr_vma *nv;
+	int resv;
 
 	if (!v)
 		return;
@@ -201,6 +202,11 @@ static void move_apply(struct remap *r)
 	p.src_forked = v->anon_forked;
 	p.copied = 1;
 	nv = mr_map_range(mm, &p, 0);
+	/* move_page_tables(): guard markers and faulted huge pages go
+	 * with the pages */
+	mr_ranges_move(&mm->guard, r->addr, r->new_addr, r->old_len);
+	mr_ranges_move(&mm->hfault, r->addr, r->new_addr, r->old_len);
+	resv = v->huge_resv;
 	if (r->flags & MREMAP_DONTUNMAP_) {
 		v = mr_vma_tree_find(&mm->tree, r->addr);
 		if (v && v != nv) {
@@ -215,6 +221,16 @@ static void move_apply(struct remap *r)
 		}
 	} else {
 		mr_unmap_range(mm, r->addr, r->addr + r->old_len);
+	}
+	/* a private hugetlb mapping's reservation moves with it (the
+	 * unmap above gave the source's back) */
+	if (resv && nv && mr_vma_huge_size(mm, nv)) {
+		uint64_t hs = mr_vma_huge_size(mm, nv);
+		uint64_t *av = &mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
+		uint64_t n = (nv->end - nv->start) / hs;
+
+		nv->huge_resv = 1;
+		*av = *av > n ? *av - n : 0;
 	}
 	r->count = mm->tree.count;
 }

@@ -8,9 +8,8 @@
  * VMA: they survive MADV_DONTNEED and mprotect, go with munmap (and
  * MAP_FIXED, brk shrink, mremap's source), are copied by fork for VMAs
  * whose page tables fork copies (they have an anon_vma, which an install
- * prepares), and make population fail: MADV_POPULATE_* with EFAULT, mlock
- * with ENOMEM. mremap moving guarded pages is not modelled (their
- * markers stay at the old address).
+ * prepares), move with their pages (mremap), and make population fail:
+ * MADV_POPULATE_* with EFAULT, mlock with ENOMEM.
  */
 #include "engine/engine_int.h"
 
@@ -36,6 +35,8 @@ void mr_ranges_del(struct mr_ranges *rs, uint64_t start, uint64_t end)
 {
 	size_t i = 0;
 
+	if (start >= end)
+		return;
 	while (i < rs->n) {
 		struct mr_range *g = &rs->v[i];
 
@@ -139,31 +140,33 @@ void mr_ranges_free(struct mr_ranges *rs)
 /* ---- huge pages faulted into MAP_NORESERVE hugetlb mappings ---- */
 
 int mr_huge_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
-		     int apply)
+		     uint64_t *taken)
 {
-	uint64_t hs = mr_vma_huge_size(mm, v), *avail, lo, hi, need;
+	uint64_t hs = mr_vma_huge_size(mm, v), *avail, left, lo, hi, at;
+	int i;
 
 	if (!hs || !(v->flags & MR_VM_NORESERVE) || !mm->m->cfg.huge_known)
 		return 0;
 	lo = (v->start > start ? v->start : start) & ~(hs - 1);
 	hi = v->end < end ? v->end : end;
 	hi = (hi + hs - 1) & ~(hs - 1);
-	if (lo >= hi)
-		return 0;
-	/* the pages not faulted in yet each take one from the pool */
-	need = ((hi - lo) - mr_ranges_bytes(&mm->hfault, lo, hi)) / hs;
-	avail = &mm->m->cfg.huge_avail[hs > MR_PMD_SIZE];
-	if (need > *avail) {
-		if (apply && *avail) {
-			/* the first pages fault in before one cannot */
-			mr_ranges_add(&mm->hfault, lo, lo + *avail * hs);
-			*avail = 0;
+	i = hs > MR_PMD_SIZE;
+	avail = &mm->m->cfg.huge_avail[i];
+	left = taken ? (*avail > taken[i] ? *avail - taken[i] : 0) : *avail;
+	/* page by page, in order: each not faulted in yet takes one from
+	 * the pool, and the first that finds none is SIGBUS */
+	for (at = lo; at < hi; at += hs) {
+		if (mr_ranges_bytes(&mm->hfault, at, at + hs))
+			continue;
+		if (!left)
+			return 1;
+		left--;
+		if (taken) {
+			taken[i]++;
+		} else {
+			--*avail;
+			mr_ranges_add(&mm->hfault, at, at + hs);
 		}
-		return 1;
-	}
-	if (apply) {
-		*avail -= need;
-		mr_ranges_add(&mm->hfault, lo, hi);
 	}
 	return 0;
 }
@@ -177,4 +180,18 @@ void mr_huge_unfault(mr_mm *mm, const mr_vma *v)
 	mm->m->cfg.huge_avail[hs > MR_PMD_SIZE] +=
 		mr_ranges_bytes(&mm->hfault, v->start, v->end) / hs;
 	mr_ranges_del(&mm->hfault, v->start, v->end);
+}
+
+void mr_ranges_move(struct mr_ranges *rs, uint64_t from, uint64_t to,
+		    uint64_t len)
+{
+	struct mr_ranges moved = {NULL, 0, 0};
+	size_t i;
+
+	mr_ranges_copy(&moved, rs, from, from + len);
+	mr_ranges_del(rs, from, from + len);
+	for (i = 0; i < moved.n; i++)
+		mr_ranges_add(rs, moved.v[i].start - from + to,
+			      moved.v[i].end - from + to);
+	mr_ranges_free(&moved);
 }

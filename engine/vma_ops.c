@@ -628,12 +628,40 @@ int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
  * first VMA and that one is not sealed, it was split at START before the
  * walk met the sealed one, and the split is not undone.
  */
+int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end,
+		   size_t count)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+
+	if (!v || v->start >= end)
+		return 0;
+	if (v->start < start) {
+		if (v->end > end && count >= mm->m->cfg.max_map_count)
+			return -ENOMEM;
+		/* no split of a VMA that cannot be unmapped anyway */
+		if (v->flags & MR_VM_SEALED)
+			return -EPERM;
+		if (mr_split_refused(mm, v, start))
+			return -EINVAL;
+	}
+	for (; v && v->start < end; v = mr_vma_next(v)) {
+		if (v->flags & MR_VM_SEALED)
+			return -EPERM;
+		if (v->end > end && mr_split_refused(mm, v, end))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end)
 {
 	mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
 
-	if (v && v->start < start && v->end < end &&
-	    !(v->flags & MR_VM_SEALED) && mr_range_sealed(mm, start, end))
+	/* the first VMA passed its checks and was split before a later
+	 * VMA failed */
+	if (v && v->start < start && v->end > start &&
+	    !(v->flags & MR_VM_SEALED) && !mr_split_refused(mm, v, start) &&
+	    mr_unmap_check(mm, start, end, 0) < 0)
 		mr_vma_split(mm, v, start, 1);
 }
 

@@ -48,12 +48,13 @@ void mr_maps_release(mr_maps *m);
  * show the current break, so *brk is set to 0 ("not known from here").
  * Returns 0, MR_ECORRUPT or MR_EIO.
  */
+int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
+		     char *errbuf, size_t errlen);
+
 /* Read start_stack (field 28) from a /proc/PID/stat file, as
  * mr_stat_load_brk() reads start_brk. */
 int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
 			     char *errbuf, size_t errlen);
-int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
-		     char *errbuf, size_t errlen);
 
 /*
  * The per-syscall snapshots of a capture as one stream (snap/lines.maps.zst,

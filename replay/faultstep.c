@@ -58,6 +58,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 		row.vmas = (int64_t)mr_mm_map_count(mm);
 		mr_store_step(r->st, &row);
 	}
+	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
 	r->cur = NULL;

@@ -3,7 +3,8 @@
  *
  * At every step where a snapshot was compared with the model (and, with
  * mr_replay_opts.check_history = N, at every Nth step for every live
- * address space) the model's maps text is hashed. When the run ends the
+ * address space) the model's maps text is hashed when the step ends (a
+ * later comparison in the same step may still teach the model a field). When the run ends the
  * same maps are read back from the history through the maps_line view,
  * with the very query `mmreplay maps` uses, and must be byte-identical:
  * a snapshot the model matched is then matched by the history too. A
@@ -30,12 +31,22 @@ static uint64_t text_hash(const char *text, size_t len, uint32_t *lines)
 	return h;
 }
 
+/* Hash the model's maps of MM into sample H. */
+static void sample_hash(struct hist_sample *h, const mr_mm *mm)
+{
+	size_t len;
+	char *text = mr_snap_model_maps(mm, &len);
+
+	h->hash = text ? text_hash(text, len, &h->lines) : 0;
+	h->pending = 0;
+	free(text);
+}
+
 void mr_rp_history_sample(struct replay *r, const mr_mm *mm, uint64_t step,
 			  int snap)
 {
 	struct hist_sample *h;
-	size_t i, len;
-	char *text;
+	size_t i;
 
 	if (!r->st || !mm || !mr_mm_known(mm) || !step)
 		return;
@@ -53,28 +64,50 @@ void mr_rp_history_sample(struct replay *r, const mr_mm *mm, uint64_t step,
 		r->hist = n;
 		r->caphist = cap;
 	}
-	text = mr_snap_model_maps(mm, &len);
-	if (!text)
-		return;
 	h = &r->hist[r->nhist++];
 	h->step = step;
 	h->mm = mr_mm_id(mm);
 	h->pid = mr_mm_owner(mm);
-	h->hash = text_hash(text, len, &h->lines);
 	h->snap = (uint8_t)snap;
-	free(text);
+	h->lines = 0;
+	/* this step's state is hashed when the step ends */
+	h->pending = step == r->step;
+	if (!h->pending)
+		sample_hash(h, mm);
+}
+
+void mr_rp_history_settle(struct replay *r)
+{
+	size_t i;
+
+	/* this step's samples are among the last (an exit snapshot's is
+	 * of the step before) */
+	for (i = r->nhist; i-- > 0 && r->hist[i].step + 1 >= r->step;) {
+		const mr_mm *mm;
+
+		if (!r->hist[i].pending)
+			continue;
+		mm = mr_machine_mm(r->m, r->hist[i].mm);
+		if (mm && mr_mm_known(mm))
+			sample_hash(&r->hist[i], mm);
+		else
+			r->hist[i].mm = 0; /* gone within its step */
+		r->hist[i].pending = 0;
+	}
 }
 
 void mr_rp_history_sample_all(struct replay *r)
 {
 	size_t i;
 
-	if (!r->st || !r->o->check_history || r->step % r->o->check_history)
-		return;
-	for (i = 0; i < mr_machine_ntasks(r->m); i++)
-		mr_rp_history_sample(
-			r, mr_machine_task_mm(r->m, mr_machine_task_pid(r->m, i)),
-			r->step, 0);
+	if (r->st && r->o->check_history && !(r->step % r->o->check_history))
+		for (i = 0; i < mr_machine_ntasks(r->m); i++)
+			mr_rp_history_sample(
+				r,
+				mr_machine_task_mm(r->m,
+						   mr_machine_task_pid(r->m, i)),
+				r->step, 0);
+	mr_rp_history_settle(r);
 }
 
 /* Report one sample the history does not reproduce. */
@@ -113,6 +146,8 @@ void mr_rp_history_check(struct replay *r)
 		size_t len = 0;
 		uint32_t lines;
 
+		if (!h->mm)
+			continue;
 		if (mr_store_mm_maps(r->st, h->mm, h->step, &text, &len))
 			break;
 		r->sum->hist_checks++;

@@ -282,11 +282,12 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 
 void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 {
-	char what[64];
+	char what[64], p[4096];
 	mr_snap_cmp c;
 	int rc;
 
-	if (!r->o->snapdir || !mm || !mr_mm_known(mm))
+	if (!r->o->snapdir || !mm || !mr_mm_known(mm) ||
+	    !mr_snap_path(p, sizeof(p), r->o->snapdir, ev->pid, "exit", "maps"))
 		return;
 	/* The history shows the state at exit_group's entry at the step
 	 * before it (exit_group takes the address space away): sampled

@@ -111,6 +111,7 @@ struct replay {
 		int32_t pid;   /* its owner, for reports */
 		uint32_t lines; /* lines in the text */
 		uint8_t snap;	/* a snapshot was compared here */
+		uint8_t pending; /* hashed when its step ends */
 	} * hist;
 	size_t nhist, caphist;
 	mr_faults faults;
@@ -159,7 +160,9 @@ void mr_rp_faults_of_task(struct replay *r, int32_t pid, uint64_t limit);
 /* histcheck.c */
 void mr_rp_history_sample(struct replay *r, const mr_mm *mm, uint64_t step,
 			  int snap);
+/* End of a step: the every-Nth-step samples, then this step's hashes. */
 void mr_rp_history_sample_all(struct replay *r);
+void mr_rp_history_settle(struct replay *r);
 void mr_rp_history_check(struct replay *r);
 
 /* ahead.c */

@@ -17,19 +17,32 @@
 
 /*
  * Whether the file -y names PATH has no mmap (file_has_valid_mmap_hooks()
- * fails: ENODEV): pipes, sockets and the character devices whose driver
- * maps nothing. /dev/zero maps (anonymous memory); other device nodes
- * are taken to map.
+ * fails: ENODEV): pipes, the anonymous inodes without an mmap, and the
+ * character devices whose driver maps nothing. /dev/zero maps (anonymous
+ * memory); sockets (packet rings, TCP zerocopy), io_uring, perf, bpf,
+ * KVM and dmabuf inodes map; other device nodes are taken to map.
  */
 static int path_nommap(const char *path)
 {
 	static const char *const none[] = {
-		"/dev/null", "/dev/full", "/dev/random", "/dev/urandom",
-		"/dev/tty",  "/dev/ptmx", "/dev/console"};
+		"/dev/null",
+		"/dev/full",
+		"/dev/random",
+		"/dev/urandom",
+		"/dev/tty",
+		"/dev/ptmx",
+		"/dev/console",
+		"anon_inode:[eventfd]",
+		"anon_inode:[signalfd]",
+		"anon_inode:[timerfd]",
+		"anon_inode:[eventpoll]",
+		"anon_inode:inotify",
+		"anon_inode:[fanotify]",
+		"anon_inode:[pidfd]",
+		"anon_inode:[userfaultfd]"};
 	size_t i;
 
-	if (!strncmp(path, "pipe:[", 6) || !strncmp(path, "socket:[", 8) ||
-	    !strncmp(path, "anon_inode:", 11) || !strncmp(path, "/dev/pts/", 9))
+	if (!strncmp(path, "pipe:[", 6) || !strncmp(path, "/dev/pts/", 9))
 		return 1;
 	for (i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		if (!strcmp(path, none[i]))

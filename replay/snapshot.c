@@ -400,7 +400,8 @@ static int differs_in_unknown(const mr_maps_row *k, const mr_maps_row *m)
  * kernel line that differs from the model's only in fields no trace
  * shows is not a difference: it is counted in out->unknown, and the
  * model learns the fields (mr_mm_learn_ids()). Returns 0 when the maps
- * match, 1 when they differ, -1 when out of memory.
+ * match, 1 when they differ (a diff that cannot be allocated is left
+ * out: out->diff stays NULL).
  */
 int mr_snap_compare_text(mr_mm *mm, const char *kern, mr_snap_cmp *out)
 {
