@@ -380,6 +380,72 @@ static void test_conform_special__never_split(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * Hugetlb bookkeeping the review found: a mapping the kernel made where
+ * the model predicted ENOMEM (an empty pool) is still hugetlb memory; a
+ * moved private mapping keeps its reservation; population over two
+ * MAP_NORESERVE mappings needs a page for each; a seal is checked before
+ * a split is refused.
+ */
+static void test_conform_hugetlb__review_cases(void **state)
+{
+	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
+					     F_RW)};
+	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+	mr_config c;
+	mr_machine *m;
+	mr_mm *mm;
+	int64_t a, b;
+
+	(void)state;
+	mr_config_default(&c);
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0, 0);
+	/* the pool is empty, the kernel mapped it anyway */
+	assert_int_equal(mr_mm_mmap(mm, 0, 2 * MB, PROT_READ, fl, NULL, 0,
+				    0x7f0000000000),
+			 -ENOMEM);
+	assert_true(mr_mm_find(mm, 0x7f0000000000)->flags & MR_VM_HUGETLB);
+	assert_int_equal(mr_mm_munmap(mm, 0x7f0000000000, 2 * MB, U), 0);
+	mr_machine_free(m);
+
+	c.huge_avail[0] = 2;
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0, 0);
+	a = mr_mm_mmap(mm, 0, 2 * MB, PROT_READ, fl, NULL, 0, U);
+	assert_true(a > 0);
+	b = mr_mm_mremap(mm, (uint64_t)a, 2 * MB, 2 * MB, 3 /* MAYMOVE|FIXED */,
+			 0x7e0000000000, U);
+	assert_int_equal(b, 0x7e0000000000);
+	/* one page reserved by the moved mapping, one left */
+	assert_true(mr_mm_mmap(mm, 0, 2 * MB, PROT_READ, fl, NULL, 0, U) > 0);
+	assert_int_equal(mr_mm_mmap(mm, 0, 2 * MB, PROT_READ, fl, NULL, 0, U),
+			 -ENOMEM);
+	mr_machine_free(m);
+
+	c.huge_avail[0] = 1;
+	m = new_machine_cfg(&c, NULL);
+	mm = seeded(m, 1, s, 1, 0, 0);
+	assert_int_equal(mr_mm_mmap(mm, 0x7d0000000000, 2 * MB,
+				    PROT_READ | PROT_WRITE,
+				    fl | MAP_NORESERVE | MAP_FIXED, NULL, 0, U),
+			 0x7d0000000000);
+	assert_int_equal(mr_mm_mmap(mm, 0x7d0000200000, 2 * MB,
+				    PROT_READ | PROT_WRITE,
+				    fl | MAP_NORESERVE | MAP_FIXED, NULL, 0, U),
+			 0x7d0000200000);
+	assert_int_equal(mr_mm_madvise(mm, 0x7d0000000000, 4 * MB,
+				       MADV_POPULATE_WRITE, U),
+			 -EFAULT);
+	/* the first page was taken before the second failed */
+	assert_int_equal(mr_mm_madvise(mm, 0x7d0000000000, 2 * MB,
+				       MADV_POPULATE_WRITE, U),
+			 0);
+	assert_int_equal(mr_mm_mseal(mm, 0x7d0000000000, 2 * MB, 0, U), 0);
+	assert_int_equal(mr_mm_munmap(mm, 0x7d0000000000 + PG, PG, U), -EPERM);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +460,7 @@ int main(void)
 		cmocka_unit_test(
 			test_conform_overcommit__one_commit_at_most_ram_and_swap),
 		cmocka_unit_test(test_conform_special__never_split),
+		cmocka_unit_test(test_conform_hugetlb__review_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
