@@ -182,6 +182,11 @@ uint32_t mr_machine_file_unnamed(mr_machine *m, const char *path,
 				 uint32_t dev_major, uint32_t dev_minor,
 				 uint64_t inode);
 void mr_machine_file_set_sysv(mr_machine *m, uint32_t id);
+/* Every VMA (of every mm) that MATCH(v, KEY) leaves (BEGIN) or
+ * re-enters the history and the digest: what renders it changed. */
+void mr_machine_vmas_change(mr_machine *m,
+			    int (*match)(const mr_vma *v, uint32_t key),
+			    uint32_t key, int begin);
 /* Set the device and inode of file ID (every VMA of it re-reported). */
 void mr_machine_file_set_ids(mr_machine *m, uint32_t id, uint32_t maj,
 			     uint32_t min, uint64_t ino);

@@ -213,21 +213,16 @@ const char *mr_maps_gate_line(void)
 
 /* ---- what a snapshot teaches ---- */
 
+static int of_shmem(const mr_vma *v, uint32_t ofd)
+{
+	return v->ofd == ofd && mr_vma_anon_shmem(v);
+}
+
 /* Every VMA of shmem object OFD leaves (BEGIN) or re-enters the history
  * and the digest. */
 static void shmem_vmas_change(mr_machine *m, uint32_t ofd, int begin)
 {
-	mr_mm *mm;
-	mr_vma *v;
-
-	for (mm = m->mms; mm; mm = mm->next_mm)
-		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
-			if (v->ofd == ofd && mr_vma_anon_shmem(v)) {
-				if (begin)
-					mr_vma_change_begin(mm, v);
-				else
-					mr_vma_change_end(mm, v, 0);
-			}
+	mr_machine_vmas_change(m, of_shmem, ofd, begin);
 }
 
 int mr_mm_learn_ids(mr_mm *mm, const mr_vma *v, uint32_t maj, uint32_t min,

@@ -427,21 +427,33 @@ static uint32_t file_named(mr_machine *m, const char *path)
 	return id;
 }
 
-/* Every VMA of file ID, in every mm, leaves (BEGIN) or re-enters the
- * history and the digest. */
-static void file_vmas_change(mr_machine *m, uint32_t id, int begin)
+void mr_machine_vmas_change(mr_machine *m,
+			    int (*match)(const mr_vma *v, uint32_t key),
+			    uint32_t key, int begin)
 {
 	mr_mm *mm;
 	mr_vma *v;
 
 	for (mm = m->mms; mm; mm = mm->next_mm)
 		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
-			if (v->file == id) {
+			if (match(v, key)) {
 				if (begin)
 					mr_vma_change_begin(mm, v);
 				else
 					mr_vma_change_end(mm, v, 0);
 			}
+}
+
+static int of_file(const mr_vma *v, uint32_t id)
+{
+	return v->file == id;
+}
+
+/* Every VMA of file ID, in every mm, leaves (BEGIN) or re-enters the
+ * history and the digest. */
+static void file_vmas_change(mr_machine *m, uint32_t id, int begin)
+{
+	mr_machine_vmas_change(m, of_file, id, begin);
 }
 
 int mr_machine_file_unlink(mr_machine *m, const char *path)

@@ -283,6 +283,27 @@ static uint64_t prot_bits(uint64_t prot)
 	       (prot & PROT_EXEC_ ? MR_VM_EXEC : 0);
 }
 
+/* The lowest address a search may return: mmap_min_addr, at least a
+ * page. */
+static uint64_t search_low(const mr_config *c)
+{
+	return c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
+					       : MR_PAGE_SIZE;
+}
+
+/* Whether the hint ADDR (not 0) can take LEN bytes below LIMIT: free and
+ * clear of the guard gap of a stack above it. */
+static int hint_fits(const mr_mm *mm, uint64_t addr, uint64_t len,
+		     uint64_t limit)
+{
+	const mr_vma *next;
+
+	if (!addr || len > limit || limit - len < addr)
+		return 0;
+	next = mr_vma_tree_find_after(&mm->tree, addr);
+	return !next || addr + len <= mr_vma_start_gap(&mm->tree, next);
+}
+
 /*
  * arch_get_unmapped_area_topdown() without MAP_FIXED: the hint ADDR (page
  * aligned, already raised to mmap_min_addr) when [addr, addr + len) is
@@ -293,22 +314,16 @@ static uint64_t prot_bits(uint64_t prot)
 static int64_t get_area(const mr_mm *mm, uint64_t addr, uint64_t len)
 {
 	const mr_config *c = &mm->m->cfg;
-	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
-						       : MR_PAGE_SIZE;
 	uint64_t out;
 
 	if (len > c->task_size)
 		return -ENOMEM;
-	if (addr && c->task_size - len >= addr) {
-		const mr_vma *next = mr_vma_tree_find_after(&mm->tree, addr);
-
-		if (!next || addr + len <= mr_vma_start_gap(&mm->tree, next))
-			return (int64_t)addr;
-	}
+	if (hint_fits(mm, addr, len, c->task_size))
+		return (int64_t)addr;
 	if (!mm->base_known)
 		return MR_PRED_NONE; /* no mmap_base yet */
-	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base, 0,
-				    0) == 0)
+	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, search_low(c),
+				    mm->mmap_base, 0, 0) == 0)
 		return (int64_t)out;
 	/* arch_get_unmapped_area(): bottom-up from TASK_UNMAPPED_BASE (its
 	 * random offset is not modelled); the hint was tried above. */
@@ -336,16 +351,8 @@ static int64_t area_32bit(const mr_mm *mm, uint64_t addr, uint64_t len)
 
 	if (len > MAP32_END)
 		return -ENOMEM;
-	if (addr) {
-		const mr_vma *next;
-
-		addr = MR_PAGE_ALIGN(addr);
-		next = mr_vma_tree_find_after(&mm->tree, addr);
-		if (MAP32_END - len >= addr &&
-		    (!next ||
-		     addr + len <= mr_vma_start_gap(&mm->tree, next)))
-			return (int64_t)addr;
-	}
+	if (hint_fits(mm, MR_PAGE_ALIGN(addr), len, MAP32_END))
+		return (int64_t)MR_PAGE_ALIGN(addr);
 	if (mr_vma_tree_gap_bottomup(&mm->tree, &out, len, MAP32_BEGIN,
 				     MAP32_END, 0, 0))
 		return -ENOMEM;
@@ -471,8 +478,6 @@ static int64_t huge_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 			 uint64_t flags, uint64_t hs)
 {
 	const mr_config *c = &mm->m->cfg;
-	uint64_t low = c->mmap_min_addr > MR_PAGE_SIZE ? c->mmap_min_addr
-						       : MR_PAGE_SIZE;
 	uint64_t out;
 
 	if (len > c->task_size)
@@ -482,20 +487,12 @@ static int64_t huge_area(const mr_mm *mm, uint64_t addr, uint64_t len,
 			return -EINVAL;
 		return addr > c->task_size - len ? -ENOMEM : (int64_t)addr;
 	}
-	if (addr) {
-		const mr_vma *next;
-
-		addr = (addr + hs - 1) & ~(hs - 1);
-		next = addr ? mr_vma_tree_find_after(&mm->tree, addr) : NULL;
-		if (addr && c->task_size - len >= addr &&
-		    (!next ||
-		     addr + len <= mr_vma_start_gap(&mm->tree, next)))
-			return (int64_t)addr;
-	}
+	if (hint_fits(mm, (addr + hs - 1) & ~(hs - 1), len, c->task_size))
+		return (int64_t)((addr + hs - 1) & ~(hs - 1));
 	if (!mm->base_known)
 		return MR_PRED_NONE;
-	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, low, mm->mmap_base,
-				    hs - 1, 0) == 0)
+	if (mr_vma_tree_gap_topdown(&mm->tree, &out, len, search_low(c),
+				    mm->mmap_base, hs - 1, 0) == 0)
 		return (int64_t)out;
 	return -ENOMEM;
 }
@@ -531,6 +528,24 @@ static uint64_t huge_reserved(const mr_mm *mm, uint64_t start, uint64_t end)
 			      (v->start > start ? v->start : start)) /
 			     hs;
 	return n;
+}
+
+/*
+ * The proposal of a mapping of LEN bytes at A; a MAP_FIXED one first
+ * unmaps what is there: the errno that unmap would fail with (unless
+ * FORCE), else 0.
+ */
+static int64_t prop_fill(const mr_mm *mm, struct mr_prop *p, uint64_t a,
+			 uint64_t len, uint64_t pgoff, uint64_t vmf,
+			 uint64_t flags, int force)
+{
+	p->start = a;
+	p->end = a + len;
+	p->pgoff = pgoff;
+	p->flags = vmf;
+	if (force || !(flags & MAP_FIXED_) || (flags & MAP_FIXED_NOREPLACE_))
+		return 0;
+	return mr_unmap_check(mm, p->start, p->end, mm->tree.count);
 }
 
 /*
@@ -641,13 +656,9 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		vmf &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
 		if (flags & MAP_NORESERVE_)
 			vmf |= MR_VM_NORESERVE;
-		p->start = (uint64_t)a;
-		p->end = (uint64_t)a + *len;
-		p->pgoff = pgoff;
-		p->flags = vmf;
-		if (!force && (flags & MAP_FIXED_) &&
-		    !(flags & MAP_FIXED_NOREPLACE_) &&
-		    (e = mr_unmap_check(mm, p->start, p->end, mm->tree.count)))
+		e = prop_fill(mm, p, (uint64_t)a, *len, pgoff, vmf, flags,
+			      force);
+		if (e)
 			return e;
 		/* hugetlb_reserve_pages(): without MAP_NORESERVE the pages
 		 * must be free and not reserved (a SysV segment reserved
@@ -742,13 +753,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	if ((vmf & (MR_VM_NORESERVE | MR_VM_SHARED | MR_VM_WRITE)) ==
 	    MR_VM_WRITE)
 		vmf |= MR_VM_ACCOUNT;
-	p->start = (uint64_t)a;
-	p->end = (uint64_t)a + *len;
-	p->pgoff = pgoff;
-	p->flags = vmf;
-	if (!force && (flags & MAP_FIXED_) &&
-	    !(flags & MAP_FIXED_NOREPLACE_) &&
-	    (e = mr_unmap_check(mm, p->start, p->end, mm->tree.count)))
+	e = prop_fill(mm, p, (uint64_t)a, *len, pgoff, vmf, flags, force);
+	if (e)
 		return e;
 	/* __mmap_region(): an accountable mapping is committed (less
 	 * what the accounted VMAs it replaces had) */

@@ -27,6 +27,8 @@
 #include "replay/replay_int.h"
 #include "replay/store.h"
 
+#include "query.h"
+
 #define A 0x7f0000000000ull
 
 /* A known, empty address space with a 16-page shared anonymous mapping
@@ -110,20 +112,6 @@ static void test_snapshot_shmem__other_fields_still_differ(void **state)
 	assert_int_equal(c.unknown, 0);
 	free(c.diff);
 	mr_machine_free(m);
-}
-
-static char *query(const char *db, const char *sql)
-{
-	mr_store *st;
-	char err[512], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_int_equal(mr_store_open_ro(&st, db, err, sizeof(err)), 0);
-	assert_int_equal(mr_store_query(st, f, sql, 0), 0);
-	fclose(f);
-	mr_store_close(st, 0);
-	return buf;
 }
 
 /* DIR gets links to the files of CAPTURE/snap whose names hold one of

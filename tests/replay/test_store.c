@@ -23,6 +23,8 @@
 #include "replay/replay_int.h"
 #include "replay/store.h"
 
+#include "query.h"
+
 #define CAPTURE "traces/pipeline"
 #define MAX_SAMPLES 4000
 
@@ -132,20 +134,6 @@ static void test_store_state__equals_model_state(void **state)
 	mr_store_close(st, 0);
 	unlink(db);
 	free(s);
-}
-
-static char *query(const char *db, const char *sql)
-{
-	mr_store *st;
-	char err[512], *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_int_equal(mr_store_open_ro(&st, db, err, sizeof(err)), 0);
-	assert_int_equal(mr_store_query(st, f, sql, 0), 0);
-	fclose(f);
-	mr_store_close(st, 0);
-	return buf;
 }
 
 static void test_store_steps__identical_across_runs(void **state)
