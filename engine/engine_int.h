@@ -58,21 +58,21 @@ struct mr_ranges {
 };
 
 struct mr_mm {
-	mr_machine *m;	    /* owning machine */
-	uint32_t id;	    /* creation order, from 1 */
-	int32_t owner;	    /* tgid that created it */
-	int users;	    /* tasks using it */
-	int known;	    /* state modelled (seeded or built) */
-	int adopting;	    /* not known: VMAs are adopted from calls */
-	int has_gate;	    /* print [vsyscall] */
-	mr_vma_tree tree;   /* the VMAs */
-	uint64_t start_brk; /* mm->start_brk */
-	uint64_t brk;	    /* mm->brk (unaligned) */
-	int brk_known;	    /* start_brk/brk known */
-	int brk_guess;	    /* start_brk is exec.c's guess (no ASLR) */
-	uint64_t mmap_base; /* mm->mmap_base */
-	int base_known;	    /* mmap_base known */
-	uint64_t def_flags; /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
+	mr_machine *m;	      /* owning machine */
+	uint32_t id;	      /* creation order, from 1 */
+	int32_t owner;	      /* tgid that created it */
+	int users;	      /* tasks using it */
+	int known;	      /* state modelled (seeded or built) */
+	int adopting;	      /* not known: VMAs are adopted from calls */
+	int has_gate;	      /* print [vsyscall] */
+	mr_vma_tree tree;     /* the VMAs */
+	uint64_t start_brk;   /* mm->start_brk */
+	uint64_t brk;	      /* mm->brk (unaligned) */
+	int brk_known;	      /* start_brk/brk known */
+	int brk_guess;	      /* start_brk is exec.c's guess (no ASLR) */
+	uint64_t mmap_base;   /* mm->mmap_base */
+	int base_known;	      /* mmap_base known */
+	uint64_t def_flags;   /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
 	uint64_t start_stack; /* mm->start_stack (0: not known) */
 	/* places an ELF-built exec guessed (exec.c): [0] the PIE
 	 * executable, [1] what hangs off mmap_base */
@@ -83,13 +83,13 @@ struct mr_mm {
 		uint64_t relro_len; /* [0]: the mprotect's length (0: none) */
 		uint64_t align;	    /* [0]: alignment of its load bias */
 	} fl[2];
-	struct mr_ranges guard;	  /* pages holding guard markers */
-	struct mr_ranges hfault;  /* huge pages faulted into MAP_NORESERVE
-				     hugetlb mappings (taken from the
-				     pool, given back at unmap) */
-	uint64_t hash;	       /* digest contribution of the scalars */
-	struct mr_mm *next_mm; /* machine's list of live mms */
-	struct mr_mm *prev_mm; /* machine's list of live mms */
+	struct mr_ranges guard;	 /* pages holding guard markers */
+	struct mr_ranges hfault; /* huge pages faulted into MAP_NORESERVE
+				    hugetlb mappings (taken from the
+				    pool, given back at unmap) */
+	uint64_t hash;		 /* digest contribution of the scalars */
+	struct mr_mm *next_mm;	 /* machine's list of live mms */
+	struct mr_mm *prev_mm;	 /* machine's list of live mms */
 };
 
 struct mr_task {
@@ -349,8 +349,7 @@ int mr_range_args(uint64_t start, uint64_t len_in, uint64_t *end);
  * VMA (ENOMEM), then VMA after VMA a seal (EPERM) and a split the VMA
  * refuses (EINVAL). 0 when the unmap goes through.
  */
-int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end,
-		   size_t count);
+int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end, size_t count);
 /* The split an unmap of [start, end) that failed past its first VMA
  * leaves (the first VMA's split was done). */
 void mr_unmap_failed_split(mr_mm *mm, uint64_t start, uint64_t end);

@@ -48,9 +48,9 @@ const char *mr_mm_vma_name(const mr_mm *mm, const mr_vma *v)
 	if (v->heap)
 		return "[heap]";
 	/* vma_is_initial_stack(): the VMA holding mm->start_stack */
-	if (mm->start_stack ? v->start <= mm->start_stack &&
-				      v->end >= mm->start_stack
-			    : v->kind == MR_VMA_STACK)
+	if (mm->start_stack
+		    ? v->start <= mm->start_stack && v->end >= mm->start_stack
+		    : v->kind == MR_VMA_STACK)
 		return "[stack]";
 	if (v->name)
 		return mr_machine_string(mm->m, v->name);
@@ -102,8 +102,7 @@ void mr_maps_gate_row(mr_maps_row *out)
 	out->name = "[vsyscall]";
 }
 
-size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf,
-			  size_t len)
+size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%02x:%02x", major, minor);
 

@@ -293,8 +293,8 @@ static int64_t mseal_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 
 			if (nf == v->flags)
 				sim = *v;
-			else if ((e = mr_vma_modify_dry(mm, dprev, v, cur,
-							cend, nf, &sim, &last,
+			else if ((e = mr_vma_modify_dry(mm, dprev, v, cur, cend,
+							nf, &sim, &last,
 							&count)))
 				return e;
 			dprev = &sim;

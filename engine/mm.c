@@ -104,7 +104,8 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 			c->anon_vma = mr_machine_new_anon_vma(mm->m);
 			c->anon_forked = 1;
 			/* copy_page_range(): the markers too */
-			mr_ranges_copy(&mm->guard, &old->guard, v->start, v->end);
+			mr_ranges_copy(&mm->guard, &old->guard, v->start,
+				       v->end);
 		} else {
 			c->anon_vma = 0;
 			c->anon_forked = 0;
@@ -686,10 +687,10 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		switch (flags & MAP_TYPE_) {
 		case MAP_SHARED_VALIDATE_:
 			/* the MAP_HUGE_* size bits pass (measured) */
-			if (!force && (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
-				       ~(uint64_t)MAP_TYPE_ &
-				       ~((uint64_t)MAP_HUGE_MASK_
-					 << MAP_HUGE_SHIFT_)))
+			if (!force &&
+			    (flags & ~(uint64_t)LEGACY_MAP_MASK_ &
+			     ~(uint64_t)MAP_TYPE_ &
+			     ~((uint64_t)MAP_HUGE_MASK_ << MAP_HUGE_SHIFT_)))
 				return -EOPNOTSUPP;
 			/* fall through */
 		case MAP_SHARED_:
@@ -714,7 +715,8 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		p->ofd = f->ofd;
 		/* mmap_zero(): a shared mapping of /dev/zero is shared
 		 * anonymous memory (shmem_zero_setup()) */
-		if ((vmf & MR_VM_MAYSHARE) && mr_machine_file_get(mm->m, f->file) &&
+		if ((vmf & MR_VM_MAYSHARE) &&
+		    mr_machine_file_get(mm->m, f->file) &&
 		    !strcmp(mr_machine_file_get(mm->m, f->file)->path,
 			    "/dev/zero")) {
 			p->file = 0;
@@ -831,7 +833,8 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 				a = addr;
 				l = len;
 				fl = flags;
-				mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0);
+				mmap_check(mm, &a, &l, prot, &fl, f, off, &p,
+					   0);
 			}
 			pred = MR_PRED_NONE;
 		}
@@ -849,8 +852,7 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		 * recorded address as a MAP_FIXED mapping would be. */
 		uint64_t a2 = (uint64_t)recorded, l2 = len;
 		uint64_t fl2 = (flags & ~MAP_FIXED_NOREPLACE_) | MAP_FIXED_;
-		int64_t r = mmap_check(mm, &a2, &l2, prot, &fl2, f, off, &p,
-				       1);
+		int64_t r = mmap_check(mm, &a2, &l2, prot, &fl2, f, off, &p, 1);
 
 		if (r < 0) {
 			/* The model cannot even describe it: map anonymous

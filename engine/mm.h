@@ -407,17 +407,17 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
  * maps command) is rendered from one of these by mr_maps_row_format().
  */
 typedef struct mr_maps_row {
-	uint64_t start, end;	      /* [start, end) */
-	char perms[5];		      /* "r-xp" */
-	uint64_t offset;	      /* bytes (0 for anonymous memory) */
+	uint64_t start, end;	       /* [start, end) */
+	char perms[5];		       /* "r-xp" */
+	uint64_t offset;	       /* bytes (0 for anonymous memory) */
 	uint32_t dev_major, dev_minor; /* device (0:0 when unknown) */
-	uint64_t inode;		      /* inode (0 when unknown) */
-	uint8_t has_file;	      /* backed by a file (shmem included):
-					 device and inode are the file's */
-	uint8_t dev_known;	      /* the device is known */
-	uint8_t inode_known;	      /* the inode is known */
-	const char *name;	      /* name column ("" for none); lives as
-					 long as the machine */
+	uint64_t inode;		       /* inode (0 when unknown) */
+	uint8_t has_file;	       /* backed by a file (shmem included):
+					  device and inode are the file's */
+	uint8_t dev_known;	       /* the device is known */
+	uint8_t inode_known;	       /* the inode is known */
+	const char *name;	       /* name column ("" for none); lives as
+					  long as the machine */
 } mr_maps_row;
 
 /* The maps row of V. */

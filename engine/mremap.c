@@ -110,8 +110,8 @@ static int64_t prep(const struct remap *r, const mr_vma *v)
 	if (new_len <= old_len && !names_dest(r)) {
 		/* shrink (the tail unmapped: a split there may be refused)
 		 * or no-op in place */
-		const mr_vma *t = mr_vma_tree_find(&r->mm->tree,
-						   r->addr + new_len);
+		const mr_vma *t =
+			mr_vma_tree_find(&r->mm->tree, r->addr + new_len);
 
 		if (new_len < old_len && t &&
 		    mr_split_refused(r->mm, t, r->addr + new_len))

@@ -89,14 +89,12 @@ void mr_ranges_add(struct mr_ranges *rs, uint64_t start, uint64_t end)
 		j++;
 	}
 	if (j > i) {
-		memmove(&rs->v[i + 1], &rs->v[j],
-			(rs->n - j) * sizeof(*rs->v));
+		memmove(&rs->v[i + 1], &rs->v[j], (rs->n - j) * sizeof(*rs->v));
 		rs->n -= j - i - 1;
 	} else {
 		if (ranges_reserve(rs))
 			return;
-		memmove(&rs->v[i + 1], &rs->v[i],
-			(rs->n - i) * sizeof(*rs->v));
+		memmove(&rs->v[i + 1], &rs->v[i], (rs->n - i) * sizeof(*rs->v));
 		rs->n++;
 	}
 	rs->v[i].start = start;

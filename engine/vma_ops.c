@@ -628,8 +628,7 @@ int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
  * first VMA and that one is not sealed, it was split at START before the
  * walk met the sealed one, and the split is not undone.
  */
-int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end,
-		   size_t count)
+int mr_unmap_check(const mr_mm *mm, uint64_t start, uint64_t end, size_t count)
 {
 	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
 

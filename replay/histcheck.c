@@ -4,11 +4,11 @@
  * At every step where a snapshot was compared with the model (and, with
  * mr_replay_opts.check_history = N, at every Nth step for every live
  * address space) the model's maps text is hashed when the step ends (a
- * later comparison in the same step may still teach the model a field). When the run ends the
- * same maps are read back from the history through the maps_line view,
- * with the very query `mmreplay maps` uses, and must be byte-identical:
- * a snapshot the model matched is then matched by the history too. A
- * difference is a divergence of kind "history".
+ * later comparison in the same step may still teach the model a field). When
+ * the run ends the same maps are read back from the history through the
+ * maps_line view, with the very query `mmreplay maps` uses, and must be
+ * byte-identical: a snapshot the model matched is then matched by the history
+ * too. A difference is a divergence of kind "history".
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -104,8 +104,8 @@ void mr_rp_history_sample_all(struct replay *r)
 		for (i = 0; i < mr_machine_ntasks(r->m); i++)
 			mr_rp_history_sample(
 				r,
-				mr_machine_task_mm(r->m,
-						   mr_machine_task_pid(r->m, i)),
+				mr_machine_task_mm(
+					r->m, mr_machine_task_pid(r->m, i)),
 				r->step, 0);
 	mr_rp_history_settle(r);
 }

@@ -250,8 +250,7 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 	}
 	if (!text)
 		return;
-	if (!mm || !mr_mm_known(mm) ||
-	    mr_snap_compare_text(mm, text, &c) < 0) {
+	if (!mm || !mr_mm_known(mm) || mr_snap_compare_text(mm, text, &c) < 0) {
 		free(text);
 		return;
 	}

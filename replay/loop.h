@@ -105,12 +105,12 @@ struct replay {
 	/* the model's maps at sampled steps, checked against the history
 	 * when the run ends (histcheck.c) */
 	struct hist_sample {
-		uint64_t step; /* after this step */
-		uint64_t hash; /* of the model's maps text */
-		uint32_t mm;   /* address space id */
-		int32_t pid;   /* its owner, for reports */
-		uint32_t lines; /* lines in the text */
-		uint8_t snap;	/* a snapshot was compared here */
+		uint64_t step;	 /* after this step */
+		uint64_t hash;	 /* of the model's maps text */
+		uint32_t mm;	 /* address space id */
+		int32_t pid;	 /* its owner, for reports */
+		uint32_t lines;	 /* lines in the text */
+		uint8_t snap;	 /* a snapshot was compared here */
 		uint8_t pending; /* hashed when its step ends */
 	} * hist;
 	size_t nhist, caphist;

@@ -24,22 +24,21 @@
  */
 static int path_nommap(const char *path)
 {
-	static const char *const none[] = {
-		"/dev/null",
-		"/dev/full",
-		"/dev/random",
-		"/dev/urandom",
-		"/dev/tty",
-		"/dev/ptmx",
-		"/dev/console",
-		"anon_inode:[eventfd]",
-		"anon_inode:[signalfd]",
-		"anon_inode:[timerfd]",
-		"anon_inode:[eventpoll]",
-		"anon_inode:inotify",
-		"anon_inode:[fanotify]",
-		"anon_inode:[pidfd]",
-		"anon_inode:[userfaultfd]"};
+	static const char *const none[] = {"/dev/null",
+					   "/dev/full",
+					   "/dev/random",
+					   "/dev/urandom",
+					   "/dev/tty",
+					   "/dev/ptmx",
+					   "/dev/console",
+					   "anon_inode:[eventfd]",
+					   "anon_inode:[signalfd]",
+					   "anon_inode:[timerfd]",
+					   "anon_inode:[eventpoll]",
+					   "anon_inode:inotify",
+					   "anon_inode:[fanotify]",
+					   "anon_inode:[pidfd]",
+					   "anon_inode:[userfaultfd]"};
 	size_t i;
 
 	if (!strncmp(path, "pipe:[", 6) || !strncmp(path, "/dev/pts/", 9))

@@ -647,8 +647,7 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 	if (s->hist_checks)
 		fprintf(out,
 			"history: maps equal to the model's at %" PRIu64
-			"/%" PRIu64 " checks (%" PRIu64
-			" at snapshot steps)\n",
+			"/%" PRIu64 " checks (%" PRIu64 " at snapshot steps)\n",
 			s->hist_matched, s->hist_checks, s->hist_snaps);
 	if (s->reordered)
 		fprintf(out,
@@ -701,10 +700,10 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	 * not say leaves reservations unpredicted */
 	r.cfg.huge_known = r.kern.huge_set;
 	for (i = 0; i < 2; i++)
-		r.cfg.huge_avail[i] = r.kern.huge_free[i] > r.kern.huge_resv[i]
-					      ? r.kern.huge_free[i] -
-						r.kern.huge_resv[i]
-					      : 0;
+		r.cfg.huge_avail[i] =
+			r.kern.huge_free[i] > r.kern.huge_resv[i]
+				? r.kern.huge_free[i] - r.kern.huge_resv[i]
+				: 0;
 	/* which faults THP serves decides anon_vmas */
 	if (!strcmp(r.kern.thp, "always"))
 		r.cfg.thp = MR_THP_ALWAYS;

@@ -28,28 +28,28 @@ enum mr_replay_mode {
 };
 
 typedef struct mr_replay_opts {
-	const char *trace;     /* trace file (.strace or .zst) */
-	const char *snapdir;   /* snapshot directory, or NULL */
-	const char *db;	       /* history file to write */
-	int mode;	       /* enum mr_replay_mode */
-	int stop_on_violation; /* stop at the first violation */
-	int full_check;	       /* check whole address spaces every step */
-	int progress;	       /* progress line on stderr */
-	int show;	       /* divergences/violations printed in full */
-	mr_config cfg;	       /* model configuration */
-	int max_map_count_set; /* cfg.max_map_count was given: snap/kernel.tsv
-				  does not override it */
-	const char *faults;    /* fault table (faults.h), or NULL: the
-				  snapshot directory's faults.tsv.zst */
-	int no_faults;	       /* ignore the snapshot directory's table */
-	int exec_from_elf;     /* build every exec from ELF headers, even
-				  when an exec snapshot exists (without a
-				  snapshot directory they always are) */
+	const char *trace;	/* trace file (.strace or .zst) */
+	const char *snapdir;	/* snapshot directory, or NULL */
+	const char *db;		/* history file to write */
+	int mode;		/* enum mr_replay_mode */
+	int stop_on_violation;	/* stop at the first violation */
+	int full_check;		/* check whole address spaces every step */
+	int progress;		/* progress line on stderr */
+	int show;		/* divergences/violations printed in full */
+	mr_config cfg;		/* model configuration */
+	int max_map_count_set;	/* cfg.max_map_count was given: snap/kernel.tsv
+				   does not override it */
+	const char *faults;	/* fault table (faults.h), or NULL: the
+				   snapshot directory's faults.tsv.zst */
+	int no_faults;		/* ignore the snapshot directory's table */
+	int exec_from_elf;	/* build every exec from ELF headers, even
+				   when an exec snapshot exists (without a
+				   snapshot directory they always are) */
 	uint64_t check_history; /* also compare the history's maps with
 				   the model's at every Nth step (all
 				   live address spaces; 0: only where a
 				   snapshot was compared) */
-	FILE *out;	       /* summary and reports */
+	FILE *out;		/* summary and reports */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
 	void *on_step_ctx; /* passed to on_step */

@@ -386,8 +386,8 @@ static int differs_in_unknown(const mr_maps_row *k, const mr_maps_row *m)
 	    memcmp(k->perms, m->perms, 4) || k->offset != m->offset ||
 	    strcmp(k->name, m->name))
 		return 0;
-	if (m->dev_known && (k->dev_major != m->dev_major ||
-			     k->dev_minor != m->dev_minor))
+	if (m->dev_known &&
+	    (k->dev_major != m->dev_major || k->dev_minor != m->dev_minor))
 		return 0;
 	if (m->inode_known && k->inode != m->inode)
 		return 0;
@@ -579,8 +579,9 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			   !strcmp(line, "overcommit_memory")) {
 			v = strtoull(tab, &end, 10);
 			if (*end || end == tab) {
-				snprintf(err, errlen, "%s:%zu:%zu: expected a number",
-					 p, lineno, (size_t)(tab - line) + 1);
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected a number", p,
+					 lineno, (size_t)(tab - line) + 1);
 				free(buf);
 				return MR_ECORRUPT;
 			}
@@ -592,7 +593,8 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 				k->overcommit = (int)(v > 2 ? 2 : v);
 		} else if (!strncmp(line, "hugepages_", 10)) {
 			static const char *const keys[4] = {
-				"hugepages_2048kB_free", "hugepages_2048kB_resv",
+				"hugepages_2048kB_free",
+				"hugepages_2048kB_resv",
 				"hugepages_1048576kB_free",
 				"hugepages_1048576kB_resv"};
 			int i;
@@ -600,7 +602,8 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			v = strtoull(tab, &end, 10);
 			if (*end || end == tab) {
 				snprintf(err, errlen,
-					 "%s:%zu:%zu: expected a number of pages",
+					 "%s:%zu:%zu: expected a number of "
+					 "pages",
 					 p, lineno, (size_t)(tab - line) + 1);
 				free(buf);
 				return MR_ECORRUPT;

@@ -166,7 +166,7 @@ struct mr_store {
 	char *sarena; /* their strings */
 	size_t salen, sacap;
 	char digs[BATCH][16]; /* their digests in hex */
-	char errmsg[512]; /* last error */
+	char errmsg[512];     /* last error */
 };
 
 static void set_err(mr_store *st, const char *fmt, ...)

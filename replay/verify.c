@@ -107,8 +107,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	missed = s->snap_matched != s->snapshots ||
 		 s->line_matched != s->line_snaps ||
 		 s->vma_matched != s->vma_lines || res_ok != res_pred ||
-		 s->hist_matched != s->hist_checks ||
-		 s->violations || s->divergences;
+		 s->hist_matched != s->hist_checks || s->violations ||
+		 s->divergences;
 	if (missed)
 		fprintf(out, "\nverdict: the model differs from the kernel\n");
 	else if (res_pred != res)

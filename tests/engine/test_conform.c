@@ -23,8 +23,7 @@
 #define MADV_GUARD_INSTALL_ 102
 #define MADV_GUARD_REMOVE_ 103
 
-#define F_SHRW                                                                 \
-	(MR_VM_READ | MR_VM_WRITE | MR_VM_SHARED | MR_VM_MAYSHARE | MAY)
+#define F_SHRW (MR_VM_READ | MR_VM_WRITE | MR_VM_SHARED | MR_VM_MAYSHARE | MAY)
 
 /*
  * MADV_REMOVE (madvise_remove()): a locked VMA is EINVAL, then a VMA
@@ -50,8 +49,7 @@ static void test_conform_remove__einval_before_eacces(void **state)
 	assert_int_equal(mr_mm_madvise(mm, P(3), PG, MADV_REMOVE, U), 0);
 	assert_int_equal(mr_mm_madvise(mm, P(6), PG, MADV_REMOVE, U), 0);
 	assert_int_equal(mr_mm_madvise(mm, P(9), PG, MADV_REMOVE, U), -EACCES);
-	assert_int_equal(mr_mm_madvise(mm, P(12), PG, MADV_REMOVE, U),
-			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(12), PG, MADV_REMOVE, U), -EINVAL);
 	mr_machine_free(m);
 }
 
@@ -68,8 +66,7 @@ static void test_conform_cold__locked_is_einval(void **state)
 
 	(void)state;
 	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_COLD, U), -EINVAL);
-	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_PAGEOUT, U),
-			 -EINVAL);
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_PAGEOUT, U), -EINVAL);
 	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_COLD, U), 0);
 	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_PAGEOUT, U), 0);
 	assert_int_equal(j.adds, 2); /* page advices change no VMA */
@@ -99,8 +96,7 @@ static void test_conform_guard__install_prepares_anon_vma(void **state)
 	mm = seeded(m, 1, s, 2, 0, 0);
 	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_GUARD_INSTALL_, U),
 			 -EINVAL);
-	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_GUARD_REMOVE_, U),
-			 0);
+	assert_int_equal(mr_mm_madvise(mm, P(0), PG, MADV_GUARD_REMOVE_, U), 0);
 	assert_int_equal(mr_mm_find(mm, P(4))->anon_vma, 0);
 	assert_int_equal(mr_mm_madvise(mm, P(4), PG, MADV_GUARD_INSTALL_, U),
 			 0);
@@ -117,24 +113,24 @@ static void test_conform_guard__install_prepares_anon_vma(void **state)
  */
 static void test_conform_map32__below_2g(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	mr_machine *m = new_machine();
 	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
 	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT;
 
 	(void)state;
-	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0,
-				    0x40123000),
-			 MR_PRED_NONE);
+	assert_int_equal(
+		mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0, 0x40123000),
+		MR_PRED_NONE);
 	expect_vmas(mm, 0x40000000, 0x80000000,
 		    {0x40123000, 0x40124000, F_R, PGOFF(0x40123000)});
-	assert_int_equal(mr_mm_mmap(mm, 0x50000000, PG, PROT_READ, fl, NULL,
-				    0, U),
-			 0x50000000);
+	assert_int_equal(
+		mr_mm_mmap(mm, 0x50000000, PG, PROT_READ, fl, NULL, 0, U),
+		0x50000000);
 	/* a hint the window cannot hold is ignored */
-	assert_int_equal(mr_mm_mmap(mm, 0x7ffff000, 2 * PG, PROT_READ, fl,
-				    NULL, 0, 0x40124000),
+	assert_int_equal(mr_mm_mmap(mm, 0x7ffff000, 2 * PG, PROT_READ, fl, NULL,
+				    0, 0x40124000),
 			 MR_PRED_NONE);
 	/* fill the window: nothing fits */
 	assert_int_equal(mmap_fixed(mm, 0x40000000, 0x40000000, PROT_READ),
@@ -152,8 +148,8 @@ static void test_conform_map32__below_2g(void **state)
  */
 static void test_conform_hugetlb__pool_and_splits(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
 	uint64_t hf = MR_VM_READ | MR_VM_WRITE | MAY | MR_VM_HUGETLB |
 		      MR_VM_DONTEXPAND;
@@ -172,21 +168,18 @@ static void test_conform_hugetlb__pool_and_splits(void **state)
 	assert_int_equal(a & (MB * 2 - 1), 0);
 	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, a + 2 * MB);
 	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->flags, hf);
-	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, fl,
-				    NULL, 0, U),
-			 -ENOMEM);
+	assert_int_equal(
+		mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, fl, NULL, 0, U),
+		-ENOMEM);
 	b = mr_mm_mmap(mm, 0, 4 * MB, PROT_READ | PROT_WRITE,
 		       fl | MAP_NORESERVE, NULL, 0, U);
 	assert_true(b > 0);
 	assert_int_equal(mr_mm_munmap(mm, (uint64_t)b, PG, U), -EINVAL);
-	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b + PG, PG, PROT_READ,
-					U),
+	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b + PG, PG, PROT_READ, U),
 			 -EINVAL);
-	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b, 2 * MB, PROT_READ,
-					U),
+	assert_int_equal(mr_mm_mprotect(mm, (uint64_t)b, 2 * MB, PROT_READ, U),
 			 0);
-	assert_int_equal(mr_mm_mremap(mm, (uint64_t)b, 2 * MB, 4 * MB, 0, 0,
-				      U),
+	assert_int_equal(mr_mm_mremap(mm, (uint64_t)b, 2 * MB, 4 * MB, 0, 0, U),
 			 -EINVAL);
 	assert_int_equal(mr_mm_munmap(mm, (uint64_t)a, 2 * MB, U), 0);
 	assert_true(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0, U) > 0);
@@ -206,8 +199,8 @@ static void test_conform_hugetlb__pool_and_splits(void **state)
  */
 static void test_conform_shm_hugetlb__reserves_at_shmget(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	uint64_t fl = 01000 | 04000 | 0600; /* IPC_CREAT|SHM_HUGETLB */
 	mr_config c;
 	mr_machine *m;
@@ -230,7 +223,8 @@ static void test_conform_shm_hugetlb__reserves_at_shmget(void **state)
 	a = mr_mm_shmat(mm, 7, 0, 0, U);
 	assert_true(a > 0);
 	assert_int_equal(a & (2 * MB - 1), 0);
-	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, (uint64_t)a + 6 * MB);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end,
+			 (uint64_t)a + 6 * MB);
 	assert_true(mr_mm_find(mm, (uint64_t)a)->flags & MR_VM_HUGETLB);
 	mr_machine_shm_rmid(m, 7);
 	assert_int_equal(mr_machine_shmget(m, 0x13, 4 * MB, fl, U), -ENOMEM);
@@ -248,8 +242,8 @@ static void test_conform_shm_hugetlb__reserves_at_shmget(void **state)
  */
 static void test_conform_droppable__flags_and_refusals(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	uint64_t dflags = MR_VM_READ | MR_VM_WRITE | MAY | MR_VM_DROPPABLE |
 			  MR_VM_NORESERVE | MR_VM_WIPEONFORK | MR_VM_DONTDUMP;
 	mr_machine *m = new_machine();
@@ -258,24 +252,24 @@ static void test_conform_droppable__flags_and_refusals(void **state)
 
 	(void)state;
 	assert_int_equal(mr_mm_mmap(mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
-				    0x08 | MAP_ANONYMOUS | MAP_LOCKED, NULL,
-				    0, U),
+				    0x08 | MAP_ANONYMOUS | MAP_LOCKED, NULL, 0,
+				    U),
 			 -EINVAL);
 	a = mr_mm_mmap(mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
 		       0x08 | MAP_ANONYMOUS, NULL, 0, U);
 	assert_true(a > 0);
 	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->flags, dflags);
-	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG,
-				       MADV_KEEPONFORK, U),
-			 -EINVAL);
-	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG, MADV_DODUMP,
-				       U),
-			 -EINVAL);
-	assert_int_equal(mr_mm_madvise(mm, (uint64_t)a + PG, PG,
-				       MADV_MERGEABLE, U),
-			 0);
+	assert_int_equal(
+		mr_mm_madvise(mm, (uint64_t)a + PG, PG, MADV_KEEPONFORK, U),
+		-EINVAL);
+	assert_int_equal(
+		mr_mm_madvise(mm, (uint64_t)a + PG, PG, MADV_DODUMP, U),
+		-EINVAL);
+	assert_int_equal(
+		mr_mm_madvise(mm, (uint64_t)a + PG, PG, MADV_MERGEABLE, U), 0);
 	assert_int_equal(mr_mm_mlock(mm, (uint64_t)a + PG, PG, 0, 0, U), 0);
-	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, (uint64_t)a + 4 * PG);
+	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end,
+			 (uint64_t)a + 4 * PG);
 	mr_machine_free(m);
 }
 
@@ -297,14 +291,12 @@ static void test_conform_populate__guards_and_prot_none(void **state)
 	(void)state;
 	assert_int_equal(mr_mm_madvise(mm, P(2), PG, MADV_GUARD_INSTALL_, U),
 			 0);
-	assert_int_equal(mr_mm_madvise(mm, P(0), 4 * PG, MADV_POPULATE_READ,
-				       U),
+	assert_int_equal(mr_mm_madvise(mm, P(0), 4 * PG, MADV_POPULATE_READ, U),
 			 -EFAULT);
 	assert_int_equal(mr_mm_madvise(mm, P(3), PG, MADV_POPULATE_WRITE, U),
 			 0);
 	assert_int_equal(mr_mm_mlock(mm, P(2), PG, 0, 0, U), -ENOMEM);
-	assert_int_equal(mr_mm_madvise(mm, P(2), PG, MADV_GUARD_REMOVE_, U),
-			 0);
+	assert_int_equal(mr_mm_madvise(mm, P(2), PG, MADV_GUARD_REMOVE_, U), 0);
 	assert_int_equal(mr_mm_mlock(mm, P(2), PG, 0, 0, U), 0);
 	assert_int_equal(mr_mm_madvise(mm, P(5), PG, MADV_GUARD_INSTALL_, U),
 			 0);
@@ -323,11 +315,11 @@ static void test_conform_populate__guards_and_prot_none(void **state)
  * ENOMEM (mmap of accountable memory, brk, mremap growth); unaccounted
  * memory (MAP_NORESERVE, read-only) is not committed.
  */
-static void test_conform_overcommit__one_commit_at_most_ram_and_swap(
-	void **state)
+static void
+test_conform_overcommit__one_commit_at_most_ram_and_swap(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS;
 	mr_config c;
 	mr_machine *m;
@@ -347,8 +339,7 @@ static void test_conform_overcommit__one_commit_at_most_ram_and_swap(
 			       fl | MAP_NORESERVE, NULL, 0, U) > 0);
 	a = mr_mm_mmap(mm, 0, 2 * MB, PROT_READ | PROT_WRITE, fl, NULL, 0, U);
 	assert_true(a > 0);
-	assert_int_equal(mr_mm_mremap(mm, (uint64_t)a, 2 * MB, 8 * MB, 1, 0,
-				      U),
+	assert_int_equal(mr_mm_mremap(mm, (uint64_t)a, 2 * MB, 8 * MB, 1, 0, U),
 			 -ENOMEM);
 	assert_int_equal(mr_mm_brk_call(mm, 0x555555559000 + 8 * MB, U),
 			 0x555555559000);
@@ -389,8 +380,8 @@ static void test_conform_special__never_split(void **state)
  */
 static void test_conform_hugetlb__review_cases(void **state)
 {
-	static const struct seed s[] = {ANON(0x7ffff7fd0000, 0x7ffff7fff000,
-					     F_RW)};
+	static const struct seed s[] = {
+		ANON(0x7ffff7fd0000, 0x7ffff7fff000, F_RW)};
 	uint64_t fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
 	mr_config c;
 	mr_machine *m;

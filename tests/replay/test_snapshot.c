@@ -41,18 +41,17 @@ static mr_mm *shared_split(mr_machine **m)
 	mm = mr_machine_task_adopt(*m, 100);
 	assert_non_null(mm);
 	mr_mm_seed_done(mm, 0, 0);
-	assert_int_equal(mr_mm_mmap(mm, A, 16 << 12, 3, 0x31, NULL, 0,
-				    (int64_t)A),
-			 (int64_t)A);
+	assert_int_equal(
+		mr_mm_mmap(mm, A, 16 << 12, 3, 0x31, NULL, 0, (int64_t)A),
+		(int64_t)A);
 	assert_int_equal(mr_mm_mprotect(mm, A + (15 << 12), 4096, 0, 0), 0);
 	return mm;
 }
 
-static const char kern69[] =
-	"7f0000000000-7f000000f000 rw-s 00000000 00:01 69"
-	"                         /dev/zero (deleted)\n"
-	"7f000000f000-7f0000010000 ---s 0000f000 00:01 69"
-	"                         /dev/zero (deleted)\n";
+static const char kern69[] = "7f0000000000-7f000000f000 rw-s 00000000 00:01 69"
+			     "                         /dev/zero (deleted)\n"
+			     "7f000000f000-7f0000010000 ---s 0000f000 00:01 69"
+			     "                         /dev/zero (deleted)\n";
 
 static void test_snapshot_shmem__unknown_inode_is_learned(void **state)
 {
@@ -235,7 +234,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_shmem__unknown_inode_is_learned),
-		cmocka_unit_test(test_snapshot_shmem__other_fields_still_differ),
+		cmocka_unit_test(
+			test_snapshot_shmem__other_fields_still_differ),
 		cmocka_unit_test(test_snapshot_history__null_until_shown),
 		cmocka_unit_test(
 			test_snapshot_files__unknown_without_file_table),
