@@ -115,6 +115,12 @@ grep -qx 4321 out && grep -qx never out; expect "kernel.tsv max_map_count and th
 "$bin" query kt2.db "select value from meta where key = 'max_map_count'" >out; expect "option overrides kernel.tsv" 0 $? "^999$" out
 printf 'max_map_count\tlots\n' >kt/snap/kernel.tsv
 "$bin" replay kt/trace.strace.zst --db kt3.db >out 2>err; expect "bad kernel.tsv" 2 $? "kernel.tsv:1:15: expected a number" err
+printf 'release\t6.18\nhugepages_2048kB_free\t4x\n' >kt/snap/kernel.tsv
+"$bin" replay kt/trace.strace.zst --db kt4.db >out 2>err; expect "bad hugetlb pool" 2 $? "kernel.tsv:2:23: expected a number of pages" err
+printf 'mem_total_kb\t\n' >kt/snap/kernel.tsv
+"$bin" replay kt/trace.strace.zst --db kt5.db >out 2>err; expect "bad MemTotal" 2 $? "kernel.tsv:1:1: expected KEY<TAB>VALUE" err
+printf 'swap_total_kb\t-1\n' >kt/snap/kernel.tsv
+"$bin" replay kt/trace.strace.zst --db kt6.db >out 2>err; expect "bad SwapTotal" 2 $? "kernel.tsv:1:15: expected a number" err
 
 # A trace that starts after its process's exec (as `strace -p` gives):
 # the address space is not known, but what successful calls act on is
