@@ -578,7 +578,7 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			   !strcmp(line, "swap_total_kb") ||
 			   !strcmp(line, "overcommit_memory")) {
 			v = strtoull(tab, &end, 10);
-			if (*end || end == tab) {
+			if (*end || end == tab || *tab == '-') {
 				snprintf(err, errlen,
 					 "%s:%zu:%zu: expected a number", p,
 					 lineno, (size_t)(tab - line) + 1);
@@ -600,7 +600,7 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 			int i;
 
 			v = strtoull(tab, &end, 10);
-			if (*end || end == tab) {
+			if (*end || end == tab || *tab == '-') {
 				snprintf(err, errlen,
 					 "%s:%zu:%zu: expected a number of "
 					 "pages",
