@@ -259,6 +259,10 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 	if (engine_call(r, ev, mm, rec, &pred))
 		return "ignored";
 	*pred_out = pred;
+	/* interrupted by a signal ("= ? ERESTARTSYS"): no result the
+	 * program saw, and none the model could predict */
+	if (ev->ret_kind == MR_RET_RESTART)
+		return "interrupted";
 	count_prediction(r, ev, pred, rec);
 	if (pred == MR_PRED_NONE || rec == MR_RESULT_UNKNOWN)
 		return "unpredicted";

@@ -228,5 +228,19 @@ EOS
 expect "O_TMPFILE maps, a directory and /dev/null do not" 0 $? "^4\|match" out
 grep -q '^6|match' out && grep -q '^8|match' out; expect "ENODEV predicted" 0 $?
 
+# A call a signal interrupted (= ? ERESTARTSYS) has no result to
+# predict and changes nothing.
+cat >restart.strace <<'EOS'
+200 1.000000 execve("/bin/true", ["/bin/true"], 0x7ffc0000 /* 1 var */) = 0
+200 1.000100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000ffe000
+200 1.000200 mremap(0x7f0000ffe000, 8192, 16384, MREMAP_MAYMOVE) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)
+200 1.000300 --- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---
+200 1.000400 exit_group(0)             = ?
+200 1.000500 +++ exited with 0 +++
+EOS
+"$bin" replay restart.strace --no-snapshots --db restart.db >out 2>err; expect "interrupted call" 0 $? "divergences 0" out
+"$bin" query restart.db "select verdict from step where line = 3" >out; expect "interrupted verdict" 0 $? "^interrupted$" out
+"$bin" maps restart.db --pid 200 --at 3 >out; expect "interrupted call applied nothing" 0 $? "^7f0000ffe000-7f0001000000 rw-p" out
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
