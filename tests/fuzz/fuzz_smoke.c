@@ -22,6 +22,7 @@
 #include "engine/errcode.h"
 #include "formats/faults.h"
 #include "formats/maps.h"
+#include "formats/perf.h"
 #include "formats/reader.h"
 
 #define MAX_SEEDS 64
@@ -31,6 +32,7 @@ enum seed_kind {
 	SEED_STRACE, /* strace output */
 	SEED_MAPS,   /* maps/smaps/stat text */
 	SEED_FAULTS, /* a page-fault table */
+	SEED_PERF,   /* perf script text */
 };
 
 struct seed {
@@ -238,6 +240,7 @@ static int fd = -1;
 static char path[64];
 static unsigned long nevents, nends, ncorrupt; /* for the summary */
 static unsigned long nfaults, ntables;	       /* faults read, whole tables */
+static unsigned long nperf;		       /* perf events read */
 
 static void put_file(const void *p, size_t n)
 {
@@ -353,6 +356,31 @@ static int run_faults(void)
 	return rc;
 }
 
+/* perf script text at path: events until the end, or refused with a
+ * message naming the file. Returns the last result. */
+static int run_perf(void)
+{
+	mr_perf_event ev;
+	char err[256];
+	mr_perf *p;
+	int rc;
+
+	if (mr_perf_open(&p, path, err, sizeof(err)))
+		die("perf: cannot open", err);
+	while ((rc = mr_perf_next(p, &ev)) == 1) {
+		if (ev.tid <= 0 || !ev.comm || !ev.event)
+			die("perf: bad event", path);
+		nperf++;
+	}
+	if (rc != 0 && rc != MR_ECORRUPT)
+		die("perf: unexpected result", mr_perf_errmsg(p));
+	if (rc == MR_ECORRUPT &&
+	    strncmp(mr_perf_errmsg(p), path, strlen(path)) != 0)
+		die("perf: error names no file", mr_perf_errmsg(p));
+	mr_perf_free(p);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[4096], *b = malloc(MAX_IN + 1), *z;
@@ -369,6 +397,8 @@ int main(int argc, char **argv)
 	load_dir(dir, SEED_MAPS);
 	snprintf(dir, sizeof(dir), "%s/faults", argv[1]);
 	load_dir(dir, SEED_FAULTS);
+	snprintf(dir, sizeof(dir), "%s/perf", argv[1]);
+	load_dir(dir, SEED_PERF);
 	if (!nseeds)
 		die("empty corpus", argv[1]);
 	snprintf(path, sizeof(path), "/dev/shm/mr_fuzz_smoke_XXXXXX");
@@ -380,13 +410,13 @@ int main(int argc, char **argv)
 	z = malloc(zcap);
 	if (fd < 0 || !b || !z)
 		die("setup", path);
-	/* the fault seeds themselves are good tables */
+	/* the fault and perf seeds themselves are good input */
 	for (i = 0; i < nseeds; i++) {
-		if (seeds[i].kind != SEED_FAULTS)
+		if (seeds[i].kind != SEED_FAULTS && seeds[i].kind != SEED_PERF)
 			continue;
 		put_file(seeds[i].p, seeds[i].n);
-		if (run_faults() != 0)
-			die("fault seed does not load", path);
+		if ((seeds[i].kind == SEED_FAULTS ? run_faults() : run_perf()))
+			die("seed does not load", path);
 	}
 
 	for (i = 0; i < iters; i++) {
@@ -411,16 +441,20 @@ int main(int argc, char **argv)
 		} else {
 			put_file(b, n);
 		}
-		if (s->kind == SEED_FAULTS) {
-			if (run_faults() == MR_ECORRUPT)
+		if (s->kind == SEED_FAULTS || s->kind == SEED_PERF) {
+			if ((s->kind == SEED_FAULTS
+				     ? run_faults()
+				     : run_perf()) == MR_ECORRUPT)
 				ncorrupt++;
 			continue;
 		}
 		run_strace();
 	}
 	printf("fuzz_smoke: %ld inputs from %d seeds: %lu events, %lu ends, "
-	       "%lu faults in %lu tables, %lu MR_ECORRUPT; no failure\n",
-	       iters, nseeds, nevents, nends, nfaults, ntables, ncorrupt);
+	       "%lu faults in %lu tables, %lu perf events, %lu MR_ECORRUPT; "
+	       "no failure\n",
+	       iters, nseeds, nevents, nends, nfaults, ntables, nperf,
+	       ncorrupt);
 	close(fd);
 	unlink(path);
 	free(z);
