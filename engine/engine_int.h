@@ -169,6 +169,13 @@ static inline int mr_vma_anon_shmem(const mr_vma *v)
 	       (v->flags & MR_VM_MAYSHARE);
 }
 
+/* Bytes of [start, end) that V covers (V overlaps it). */
+static inline uint64_t overlap(const mr_vma *v, uint64_t start, uint64_t end)
+{
+	return (v->end < end ? v->end : end) -
+	       (v->start > start ? v->start : start);
+}
+
 /* machine.c */
 uint64_t mr_hash64(uint64_t x);
 uint64_t mr_vma_hash(const mr_mm *mm, const mr_vma *v);
@@ -322,10 +329,6 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 		      mr_vma *after, const mr_vma **last, size_t *count);
 /* Remove [start, end), splitting the VMAs at its ends. */
 void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end);
-/* Whether unmapping [start, end) fails the map_count check, with COUNT
- * VMAs (the mm's own, or what a dry run has left). */
-int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end,
-			size_t count);
 /*
  * A syscall that walks [start, start + len) (madvise, mlock): RUN with
  * DRY=1 predicts, RUN with DRY=0 applies, stopping where the kernel

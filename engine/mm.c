@@ -509,9 +509,7 @@ static uint64_t accounted(const mr_mm *mm, uint64_t start, uint64_t end)
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
 	     v = mr_vma_next(v))
 		if (v->flags & MR_VM_ACCOUNT)
-			n += ((v->end < end ? v->end : end) -
-			      (v->start > start ? v->start : start)) >>
-			     MR_PAGE_SHIFT;
+			n += overlap(v, start, end) >> MR_PAGE_SHIFT;
 	return n;
 }
 
@@ -525,9 +523,7 @@ static uint64_t huge_reserved(const mr_mm *mm, uint64_t start, uint64_t end)
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
 	     v = mr_vma_next(v))
 		if (v->huge_resv && (hs = mr_vma_huge_size(mm, v)))
-			n += ((v->end < end ? v->end : end) -
-			      (v->start > start ? v->start : start)) /
-			     hs;
+			n += overlap(v, start, end) / hs;
 	return n;
 }
 

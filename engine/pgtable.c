@@ -323,6 +323,25 @@ static uint64_t span_end(uint64_t addr, uint64_t end, uint64_t size)
 	return b - 1 < end - 1 ? b : end;
 }
 
+/*
+ * The floor and ceiling test free_pmd_range() and free_pud_range() end
+ * with: the table whose span (MASK) holds START may go only when that
+ * span lies at or above FLOOR and, clipped to END, below CEILING.
+ */
+static int span_free(uint64_t start, uint64_t end, uint64_t floor,
+		     uint64_t ceiling, uint64_t mask)
+{
+	start &= mask;
+	if (start < floor)
+		return 0;
+	if (ceiling) {
+		ceiling &= mask;
+		if (!ceiling)
+			return 0;
+	}
+	return end - 1 <= ceiling - 1;
+}
+
 /* free_pmd_range(): the PTE tables of [addr, end) under PUD entry I of
  * PUDT, then the PMD table itself if floor and ceiling allow. */
 static void free_pmd_range(mr_pgtable *pt, struct table *pudt, unsigned pi,
@@ -339,17 +358,8 @@ static void free_pmd_range(mr_pgtable *pt, struct table *pudt, unsigned pi,
 		clear_entry(pt, pmdt, i, MR_PT_PMD, 1); /* free_pte_range() */
 		addr = next;
 	} while (addr != end);
-	start &= PUD_MASK_;
-	if (start < floor)
-		return;
-	if (ceiling) {
-		ceiling &= PUD_MASK_;
-		if (!ceiling)
-			return;
-	}
-	if (end - 1 > ceiling - 1)
-		return;
-	clear_entry(pt, pudt, pi, MR_PT_PUD, 1);
+	if (span_free(start, end, floor, ceiling, PUD_MASK_))
+		clear_entry(pt, pudt, pi, MR_PT_PUD, 1);
 }
 
 /* free_pud_range() (under the folded P4D): the PMD tables of [addr, end)
@@ -370,17 +380,8 @@ static void free_pud_range(mr_pgtable *pt, unsigned gi, uint64_t addr,
 			clear_entry(pt, pudt, i, MR_PT_PUD, 1);
 		addr = next;
 	} while (addr != end);
-	start &= PGDIR_MASK_;
-	if (start < floor)
-		return;
-	if (ceiling) {
-		ceiling &= PGDIR_MASK_;
-		if (!ceiling)
-			return;
-	}
-	if (end - 1 > ceiling - 1)
-		return;
-	clear_entry(pt, pt->pgd, gi, MR_PT_PGD, 1);
+	if (span_free(start, end, floor, ceiling, PGDIR_MASK_))
+		clear_entry(pt, pt->pgd, gi, MR_PT_PGD, 1);
 }
 
 void mr_pgtable_free_range(mr_pgtable *pt, uint64_t addr, uint64_t end,

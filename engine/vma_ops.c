@@ -602,16 +602,6 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 	}
 }
 
-/* Whether unmapping [start, end) would fail the map_count check. */
-int mr_unmap_would_fail(const mr_mm *mm, uint64_t start, uint64_t end,
-			size_t count)
-{
-	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
-
-	return v && v->start < start && end < v->end &&
-	       count >= mm->m->cfg.max_map_count;
-}
-
 int mr_range_sealed(const mr_mm *mm, uint64_t start, uint64_t end)
 {
 	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
