@@ -57,6 +57,30 @@ struct mr_ranges {
 	size_t n, cap;	    /* count, capacity */
 };
 
+/* A map of u64 keys (never 0) to u64 values (phys.c). */
+struct mr_u64map {
+	uint64_t *k, *v; /* keys (0: empty) and values */
+	size_t n, cap;	 /* entries, slots (a power of two) */
+};
+void mr_u64map_free(struct mr_u64map *h);
+
+/* What a frame holds (phys.c). */
+enum mr_page_kind {
+	MR_PG_NONE = 0,
+	MR_PG_ANON,  /* an anonymous page */
+	MR_PG_FILE,  /* a file's page-cache page */
+	MR_PG_SHMEM, /* a shmem page */
+	MR_PG_ZERO,  /* the zero page (never counted) */
+};
+
+/* The model's frames: the zero page, the huge zero page (512-aligned),
+ * then every page and table page in allocation order. */
+#define MR_ZERO_PFN 0x1000ull
+#define MR_HUGE_ZERO_PFN 0x1200ull
+#define MR_FIRST_PFN 0x100000ull
+
+typedef struct mr_pgtable mr_pgtable;
+
 struct mr_mm {
 	mr_machine *m;	      /* owning machine */
 	uint32_t id;	      /* creation order, from 1 */
@@ -87,6 +111,13 @@ struct mr_mm {
 	struct mr_ranges hfault; /* huge pages faulted into MAP_NORESERVE
 				    hugetlb mappings (taken from the
 				    pool, given back at unmap) */
+	/* physical state (phys.c) */
+	mr_pgtable *pt;		      /* page tables, NULL until needed */
+	uint64_t rss[MR_MM__COUNT];   /* RSS counters, in pages */
+	uint64_t hiwater_rss;	      /* the largest RSS (VmHWM) */
+	uint64_t pte_deposit;	      /* PTE tables deposited under huge
+					 PMDs (counted in VmPTE) */
+	uint64_t thp_pages;	      /* pages mapped by huge PMDs */
 	uint64_t hash;		 /* digest contribution of the scalars */
 	struct mr_mm *next_mm;	 /* machine's list of live mms */
 	struct mr_mm *prev_mm;	 /* machine's list of live mms */
@@ -157,6 +188,11 @@ struct mr_machine {
 	int touched_overflow; /* too many: check whole mms instead */
 	uint32_t *dirty_mms;  /* mm ids touched since the last check */
 	size_t ndirty, capdirty;
+	/* frames (phys.c) */
+	struct mr_u64map pages;	 /* pfn -> kind and map count */
+	struct mr_u64map pcache; /* (object, index) -> pfn */
+	uint64_t next_pfn;	 /* next frame to give */
+	int phys_oom;		 /* out of memory in the physical model */
 };
 
 /*
@@ -262,6 +298,24 @@ int mr_huge_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		     uint64_t *taken);
 /* V is unmapped: its faulted huge pages go back to the pool. */
 void mr_huge_unfault(mr_mm *mm, const mr_vma *v);
+
+/* phys.c: the pages behind the VMAs (no-ops unless cfg.phys) */
+void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
+		   const mr_fault_hint *h);
+void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
+		      int write);
+/* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
+void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
+/* free_pgtables() for [start, end), just unmapped. */
+void mr_phys_free_tables(mr_mm *mm, uint64_t start, uint64_t end);
+/* A huge PMD covering ADDR becomes a PTE table (VMA split there). */
+void mr_phys_split_pmd(mr_mm *mm, uint64_t addr);
+void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
+		      const mr_vma *c);
+void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len);
+void mr_phys_protect(mr_mm *mm, const mr_vma *v, uint64_t start,
+		     uint64_t end);
+void mr_phys_destroy(mr_mm *mm);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);

@@ -114,6 +114,12 @@ static int expand_down(mr_mm *mm, mr_vma *v, uint64_t addr)
 
 int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code)
 {
+	return mr_mm_fault_hint(mm, addr, code, NULL);
+}
+
+int mr_mm_fault_hint(mr_mm *mm, uint64_t addr, unsigned code,
+		     const mr_fault_hint *h)
+{
 	mr_vma *v = mr_vma_tree_find_after(&mm->tree, addr);
 	int out = 0, e;
 
@@ -136,6 +142,7 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code)
 		mr_anon_prepare(mm, v);
 		out |= MR_FAULT_ANON;
 	}
+	mr_phys_fault(mm, v, addr, code, h);
 	return out;
 }
 
@@ -147,6 +154,11 @@ void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write)
 	     v = mr_vma_next(v)) {
 		if (v->flags & (MR_VM_IO | MR_VM_PFNMAP | MR_VM_LOCKONFAULT))
 			continue;
+		/* GUP refuses PROT_NONE; private writable memory is
+		 * faulted for writing, the rest for reading */
+		if (v->flags & MR_VM_ACCESS)
+			mr_phys_populate(mm, v, start, end,
+					 write && (v->flags & MR_VM_WRITE));
 		/* a write fault per page breaks COW of private writable
 		 * memory; other VMAs are read-faulted */
 		if (write &&

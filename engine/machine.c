@@ -110,6 +110,7 @@ int mr_machine_new(mr_machine **out, const mr_config *cfg,
 		mr_config_default(&m->cfg);
 	if (journal)
 		m->j = *journal;
+	m->next_pfn = MR_FIRST_PFN;
 	*out = m;
 	return 0;
 }
@@ -131,6 +132,8 @@ void mr_machine_free(mr_machine *m)
 	free(m->deleted);
 	free(m->shmem_ino);
 	mr_machine_shm_free(m);
+	mr_u64map_free(&m->pages);
+	mr_u64map_free(&m->pcache);
 	free(m->file_of_str);
 	free(m->tasks);
 	free(m->touched);

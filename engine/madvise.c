@@ -264,6 +264,11 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			return e;
 		/* madvise_guard_install(): markers in the page tables make
 		 * the VMA one with an anon_vma (anon_vma_prepare()) */
+		/* zap_page_range_single(): the pages go, tables stay */
+		if (!dry && (adv == MADV_DONTNEED_ ||
+			     adv == MADV_DONTNEED_LOCKED_ ||
+			     adv == MADV_REMOVE_ || adv == MADV_GUARD_INSTALL_))
+			mr_phys_zap(mm, start, rend);
 		if (!dry && adv == MADV_GUARD_INSTALL_) {
 			mr_anon_prepare(mm, v);
 			mr_ranges_add(&mm->guard, start, rend);

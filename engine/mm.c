@@ -44,6 +44,7 @@ void mr_mm_destroy(mr_mm *mm)
 	mr_machine *m = mm->m;
 	mr_vma *v;
 
+	mr_phys_destroy(mm);
 	while ((v = mr_vma_tree_first(&mm->tree)))
 		mr_vma_unlink_free(mm, v);
 	m->sum -= mm->hash;
@@ -111,6 +112,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 			c->anon_forked = 0;
 		}
 		mr_vma_link(mm, c, 0);
+		mr_phys_fork_vma(mm, old, v, c);
 	}
 	return mm;
 }
@@ -1036,6 +1038,7 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 				err = e;
 				break;
 			}
+			mr_phys_protect(mm, prev, nstart, pend);
 			/* mprotect_fixup(): a private locked VMA made
 			 * writable is populated to break COW */
 			if ((of & (MR_VM_WRITE | MR_VM_SHARED |

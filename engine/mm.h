@@ -62,6 +62,8 @@ typedef struct mr_config {
 				     (__vm_enough_memory() with
 				     vm.overcommit_memory 0: RAM + swap);
 				     0: no limit known */
+	int phys;		  /* 1: model pages, page tables and RSS
+				     (the capture recorded its faults) */
 	int file_thp;		  /* 1: files are on a filesystem whose
 				     mmap aligns 2 MiB of file to 2 MiB of
 				     address (ext4, xfs, btrfs); tmpfs,
@@ -396,7 +398,64 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
  * after the anon_vma was prepared keeps the anon_vma and returns the
  * errno.
  */
+/*
+ * What the kernel's tracepoints said of one fault (perf, formats/
+ * perfplace.h): the file pages filemap_map_pages() walked for its
+ * fault-around. KNOWN: the capture recorded filemap events, so a file
+ * page outside MAP was not mapped; otherwise every file page of the
+ * window is taken as cached.
+ */
+typedef struct mr_fault_hint {
+	int known;		 /* filemap events were recorded */
+	size_t nmap;		 /* ranges in MAP */
+	const uint64_t (*map)[2]; /* [first, last] file page indexes */
+	int64_t pages;		 /* file or shmem pages the fault mapped, by
+				    the kernel's counters (-1: not known):
+				    which cached pages fault-around found
+				    (filemap_map_pages() skips pages under
+				    readahead, locked or not uptodate) no
+				    event shows */
+	const uint64_t *later;	 /* pages the address space faulted on
+				    later: fault-around did not map them */
+	size_t nlater;		 /* ... how many */
+} mr_fault_hint;
+
+/* The same, with pages and page tables when cfg.phys (H may be NULL). */
+int mr_mm_fault_hint(mr_mm *mm, uint64_t addr, unsigned code,
+		     const mr_fault_hint *h);
 int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
+
+/* ---- pages, page tables, RSS (cfg.phys) ---- */
+
+/* The RSS counters of rss_stat (include/linux/mm_types_task.h). */
+enum mr_mm_counter {
+	MR_MM_FILE = 0, /* MM_FILEPAGES: RssFile */
+	MR_MM_ANON,	/* MM_ANONPAGES: RssAnon */
+	MR_MM_SWAP,	/* MM_SWAPENTS: VmSwap */
+	MR_MM_SHMEM,	/* MM_SHMEMPAGES: RssShmem */
+	MR_MM__COUNT,
+};
+
+/*
+ * Write-fault every page of [start, end) into MM's page tables (pages
+ * the kernel wrote without a fault: an execve's arguments).
+ */
+void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
+/* The file with device MAJ:MIN and inode INO, 0 when none. */
+uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
+				uint64_t ino);
+/* The live address space with id ID (mr_mm_id), or NULL. */
+mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
+
+/* MM's counters, in pages. */
+void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT]);
+/* The largest RSS MM had, in pages (VmHWM). */
+uint64_t mr_mm_hiwater_rss(const mr_mm *mm);
+/* VmPTE in bytes: PTE, PMD and PUD tables, and the PTE tables deposited
+ * for huge PMDs. */
+uint64_t mr_mm_pte_bytes(const mr_mm *mm);
+/* Pages mapped by huge PMDs (AnonHugePages). */
+uint64_t mr_mm_anon_huge(const mr_mm *mm);
 
 /* ---- formatting ---- */
 

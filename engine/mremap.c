@@ -202,8 +202,9 @@ static void move_apply(struct remap *r)
 	p.src_forked = v->anon_forked;
 	p.copied = 1;
 	nv = mr_map_range(mm, &p, 0);
-	/* move_page_tables(): guard markers and faulted huge pages go
-	 * with the pages */
+	/* move_page_tables(): the pages, guard markers and faulted huge
+	 * pages go with them */
+	mr_phys_move(mm, r->addr, r->new_addr, r->old_len);
 	mr_ranges_move(&mm->guard, r->addr, r->new_addr, r->old_len);
 	mr_ranges_move(&mm->hfault, r->addr, r->new_addr, r->old_len);
 	resv = v->huge_resv;

@@ -236,6 +236,9 @@ mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below)
 
 	if (!n)
 		return NULL;
+	/* vma_adjust_trans_huge(): a huge PMD across ADDR is split */
+	if (addr & (MR_PMD_SIZE - 1))
+		mr_phys_split_pmd(mm, addr);
 	*n = *v;
 	n->left = n->right = n->parent = NULL;
 	mr_vma_change_begin(mm, v);
@@ -591,14 +594,24 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 		return;
 	if (v->start < start)
 		mr_vma_split(mm, v, start, 1);
+	/* unmap_vmas() then free_pgtables(): the removed VMAs' pages, then
+	 * their tables, VMAs less than a PMD apart freed in one range */
+	mr_phys_zap(mm, start, end);
 	while (v && v->start < end) {
 		mr_vma *next;
+		uint64_t gstart = v->start, gend;
 
-		if (v->end > end)
-			mr_vma_split(mm, v, end, 0);
-		next = mr_vma_next(v);
-		mr_vma_unlink_free(mm, v);
-		v = next;
+		while (v && v->start < end) {
+			if (v->end > end)
+				mr_vma_split(mm, v, end, 0);
+			next = mr_vma_next(v);
+			gend = v->end;
+			mr_vma_unlink_free(mm, v);
+			v = next;
+			if (!v || v->start >= end || v->start > gend + MR_PMD_SIZE)
+				break;
+		}
+		mr_phys_free_tables(mm, gstart, gend);
 	}
 }
 

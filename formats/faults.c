@@ -75,6 +75,8 @@ static int parse(struct fr *r, char *l, mr_fault *f, uint64_t prev)
 	if (v < prev)
 		return bad(r, p, "a trace line no lower than the line before");
 	f->after_line = v;
+	f->ev = SIZE_MAX;
+	f->remote = 0;
 	p = q;
 	q = field(p, 0, 1, INT32_MAX, &v);
 	if (!q || !v)

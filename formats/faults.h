@@ -25,6 +25,11 @@ typedef struct mr_fault {
 	int32_t tid;	     /* faulting task */
 	uint32_t code;	     /* x86 page fault error code */
 	uint64_t addr;	     /* faulting address */
+	size_t ev;	     /* its placed perf event (formats/perfplace.h),
+				SIZE_MAX when read from a fault table */
+	int remote;	     /* no fault: another task's access into a
+				traced address space (ev heads its
+				events; TID is that task) */
 } mr_fault;
 
 typedef struct mr_faults {

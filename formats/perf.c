@@ -92,7 +92,8 @@ static const char *number(const char *s, int base, const char *stops,
 {
 	char *end;
 
-	if (!isdigit((unsigned char)*s))
+	if (base == 16 ? !isxdigit((unsigned char)*s)
+		       : !isdigit((unsigned char)*s))
 		return NULL;
 	*v = strtoull(s, &end, base);
 	if (end == s || (*end && *end != ' ' && !strchr(stops, *end)))
@@ -378,6 +379,14 @@ int mr_perf_next(mr_perf *p, mr_perf_event *ev)
 			break; /* blank lines carry nothing */
 	}
 	memset(ev, 0, sizeof(*ev));
+	if (strstr(p->line, "PERF_RECORD_LOST")) {
+		snprintf(p->errmsg, sizeof(p->errmsg),
+			 "%s:%llu: perf lost events here: the recording is "
+			 "incomplete (record again with a larger -m buffer)",
+			 mr_zio_path(p->z),
+			 (unsigned long long)mr_zio_lineno(p->z));
+		return MR_ECORRUPT;
+	}
 	rc = header(p, p->line, ev, &trace);
 	if (rc)
 		return rc;

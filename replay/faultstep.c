@@ -17,6 +17,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	mr_event at;
 	char args[64];
 	mr_step_row row;
+	struct fault_hint_buf hint;
 	int res;
 
 	memset(&at, 0, sizeof(at)); /* where reports place the step */
@@ -24,31 +25,46 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	at.line = f->after_line;
 	r->cur = &at;
 	r->step++;
-	r->cur_tgid = mr_machine_task_tgid(r->m, f->tid);
+	r->cur_tgid = f->remote ? mr_mm_owner(mm)
+				: mr_machine_task_tgid(r->m, f->tid);
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
-	res = mr_mm_fault(mm, f->addr, f->code);
-	r->sum->faults++;
+	mr_rp_perf_fault_hint(r, f, mm, &hint);
+	if (f->remote) {
+		mr_rp_perf_remote(r, f);
+		res = 0;
+		r->sum->remote++;
+	} else {
+		res = mr_mm_fault_hint(mm, f->addr, f->code, &hint.h);
+		r->sum->faults++;
+	}
 	if (res > 0) {
 		r->sum->faults_grew += (res & MR_FAULT_GREW) != 0;
 		r->sum->faults_anon += (res & MR_FAULT_ANON) != 0;
 	} else if (res < 0) {
 		r->sum->faults_nomap++;
 	}
+	mr_rp_perf_after_fault(r, f, mm);
 	mr_machine_check(r->m, r->o->full_check, mr_rp_on_violation, r);
 	r->sum->steps++;
 	if (r->st) {
-		snprintf(args, sizeof(args), "address=%#" PRIx64 " code=%#x",
-			 f->addr, f->code);
+		if (f->remote)
+			snprintf(args, sizeof(args), "by task %d",
+				 (int)f->tid);
+		else
+			snprintf(args, sizeof(args),
+				 "address=%#" PRIx64 " code=%#x", f->addr,
+				 f->code);
 		memset(&row, 0, sizeof(row));
 		row.step = r->step;
 		row.tid = f->tid;
-		row.pid = mr_machine_task_tgid(r->m, f->tid);
+		row.pid = r->cur_tgid;
 		row.line = f->after_line;
 		row.ts = -1;
 		row.kind = "fault";
-		row.name = (f->code & 0x4) ? "page_fault_user"
-					   : "page_fault_kernel";
+		row.name = f->remote	      ? "remote_access"
+			   : (f->code & 0x4) ? "page_fault_user"
+					     : "page_fault_kernel";
 		row.args = args;
 		row.has_ret = 0;
 		row.has_pred = 1;
@@ -69,7 +85,13 @@ static void fault_one(struct replay *r, const mr_fault *f)
 {
 	mr_mm *mm = mr_machine_task_mm(r->m, f->tid);
 
-	if (mm && mr_mm_known(mm)) {
+	if (f->remote) {
+		mm = mr_rp_perf_remote_mm(r, f);
+		if (mm && mr_mm_known(mm))
+			fault_step(r, f, mm);
+		else
+			r->sum->faults_dropped++;
+	} else if (mm && mr_mm_known(mm)) {
 		fault_step(r, f, mm);
 	} else if (!mm && !mr_machine_task_tgid(r->m, f->tid) &&
 		   !mr_rp_exited_pid(r, f->tid)) {
@@ -124,13 +146,24 @@ void mr_rp_faults_of_task(struct replay *r, int32_t pid, uint64_t limit)
 }
 
 /*
- * The fault table: the one named, else the snapshot directory's. With
- * faults the model knows which VMAs were written and stops assuming.
+ * The faults: the perf text's (physstep.c), else the fault table named,
+ * else the snapshot directory's. With faults the model knows which VMAs
+ * were written and stops assuming, and models pages and page tables.
  */
 int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 {
 	char p[4096];
 	const char *path = r->o->faults;
+
+	if (!path) {
+		if (mr_rp_load_perf(r, err, errlen))
+			return -1;
+		if (r->have_perf) {
+			r->cfg.assume_written = 0;
+			r->cfg.phys = 1;
+			return 0;
+		}
+	}
 
 	if (!path && r->o->snapdir && !r->o->no_faults) {
 		snprintf(p, sizeof(p), "%s/faults.tsv.zst", r->o->snapdir);
@@ -142,5 +175,6 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 	if (mr_faults_load(&r->faults, path, err, errlen))
 		return -1;
 	r->cfg.assume_written = 0;
+	r->cfg.phys = 1;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "formats/event.h"
 #include "formats/faults.h"
 #include "formats/maps.h"
+#include "formats/perfplace.h"
 #include "formats/reader.h"
 #include "replay/replay.h"
 #include "replay/replay_int.h"
@@ -116,6 +117,24 @@ struct replay {
 	size_t nhist, caphist;
 	mr_faults faults;
 	size_t fnext;	    /* the next one to apply */
+	/* the capture's perf events (physstep.c) */
+	mr_placed pl;	  /* placed in the trace */
+	int have_perf;	  /* pl is loaded */
+	size_t *calls;	  /* pl indexes of the events inside syscalls */
+	size_t ncalls;	  /* ... by trace line */
+	struct kmm {	  /* an rss_stat mm_id */
+		uint32_t id;			/* the mm_id */
+		uint32_t mm;			/* model mm it is tied to */
+		uint64_t val[MR_MM__COUNT]; /* its counters, in pages */
+	} * kmm;
+	size_t nkmm, capkmm;
+	struct kcnt { /* the kernel's counters of a model mm (by id) */
+		uint64_t val[MR_MM__COUNT]; /* in pages */
+		int known;		    /* tied to an mm_id */
+	} * kc;
+	size_t nkc;
+	uint32_t touch[16]; /* model mms whose counters this step moved */
+	size_t ntouch;
 	struct pend_fault { /* faults of tasks not created yet */
 		mr_fault f; /* the fault */
 	} * fpend;
@@ -156,6 +175,23 @@ void mr_rp_late_drop(struct replay *r, size_t i);
 int mr_rp_load_faults(struct replay *r, char *err, size_t errlen);
 void mr_rp_faults_after(struct replay *r, uint64_t line);
 void mr_rp_faults_of_task(struct replay *r, int32_t pid, uint64_t limit);
+
+/* physstep.c */
+int mr_rp_load_perf(struct replay *r, char *err, size_t errlen);
+/* What the perf events say of fault F of MM. */
+struct fault_hint_buf {
+	mr_fault_hint h;     /* the hint */
+	uint64_t map[16][2]; /* its ranges */
+	uint64_t later[16];  /* its later faults */
+};
+void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
+			   const mr_mm *mm, struct fault_hint_buf *hb);
+void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm);
+/* Remote access F: the pages another task's access mapped. */
+void mr_rp_perf_remote(struct replay *r, const mr_fault *f);
+mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f);
+/* After syscall EV was applied: its events. */
+void mr_rp_perf_call(struct replay *r, const mr_event *ev);
 
 /* histcheck.c */
 void mr_rp_history_sample(struct replay *r, const mr_mm *mm, uint64_t step,

@@ -126,6 +126,7 @@ static int cmd_replay(int argc, char **argv)
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
+		{"perf", required_argument, 0, 'P'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"check-history", required_argument, 0, 'H'},
 		{"quiet", no_argument, 0, 'q'},
@@ -202,6 +203,9 @@ static int cmd_replay(int argc, char **argv)
 		case 'N':
 			o.no_faults = 1;
 			break;
+		case 'P':
+			o.perf = optarg;
+			break;
 		case 'E':
 			o.exec_from_elf = 1;
 			break;
@@ -224,8 +228,9 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
 			       "       [--no-assume-written] [--faults FILE] "
-			       "[--no-faults] [--exec-from-elf]\n"
-			       "       [--check-history N] [-q]\n");
+			       "[--perf FILE] [--no-faults]\n"
+			       "       [--exec-from-elf] [--check-history N] "
+			       "[-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

@@ -60,8 +60,9 @@ static void usage(FILE *f)
 		"\")\n"
 		"  --every-syscall  also snapshot maps at the exit of every "
 		"memory syscall\n"
-		"  --faults         also record page faults (perf) into "
-		"snap/faults.tsv.zst\n"
+		"  --faults         also record the kernel's page-fault, "
+		"RSS and allocation\n"
+		"                   tracepoints (perf) into snap/perf.txt.zst\n"
 		"  --hold-ms N      how long strace holds a tracee (default "
 		"%d)\n",
 		DEFAULT_HOLD_MS);
@@ -420,13 +421,29 @@ int mr_record_main(int argc, char **argv)
 			"-N",
 			"-B",
 			"-m",
-			"16M",
+			"64M",
+			"-e",
+			"raw_syscalls:sys_enter",
 			"-e",
 			"raw_syscalls:sys_exit",
 			"-e",
 			"exceptions:page_fault_user",
 			"-e",
 			"exceptions:page_fault_kernel",
+			"-e",
+			"filemap:mm_filemap_fault",
+			"-e",
+			"filemap:mm_filemap_map_pages",
+			"-e",
+			"kmem:rss_stat",
+			"-e",
+			"kmem:mm_page_alloc",
+			"-e",
+			"kmem:mm_page_free",
+			"-e",
+			"kmem:kmem_cache_alloc",
+			"-e",
+			"kmem:kmem_cache_free",
 			"-o",
 			NULL};
 		size_t np = sizeof(pre) / sizeof(pre[0]) - 1;

@@ -160,8 +160,9 @@ int mr_rec_cmp_pid(const void *a, const void *b);
 /* Room for element N of the array *P (doubling *CAP): 0, or -1 when out
  * of memory (the array is left as it was). */
 int mr_rec_grow(void **p, size_t *cap, size_t n, size_t size);
-/* record_fault.c: place perf's page faults (DATA) in TRACE's lines and
- * write SNAPDIR/faults.tsv.zst. Returns 0 or -1 (said on stderr). */
+/* record_fault.c: turn perf's recording DATA into SNAPDIR/perf.txt.zst
+ * after checking that its events place in TRACE's lines. Returns 0 or
+ * -1 (said on stderr). */
 int mr_rec_faults(const char *data, const char *trace, const char *snapdir);
 
 #endif

@@ -533,6 +533,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	default:
 		break;
 	}
+	if (r->have_perf && ev->kind == MR_EV_SYSCALL &&
+	    ev->ret_kind != MR_RET_UNKNOWN)
+		mr_rp_perf_call(r, ev);
 	if (ev->kind == MR_EV_SYSCALL)
 		mr_rp_check_line_snapshot(r, ev);
 	if (r->nlate)
@@ -587,6 +590,15 @@ static void warn_cb(void *ctx, const char *msg)
 
 	if (r->sum->warnings++ < (uint64_t)r->o->show)
 		fprintf(stderr, "mmreplay: %s\n", msg);
+}
+
+/* The faults and perf events, whatever of them was loaded. */
+static void release_faults(struct replay *r)
+{
+	mr_faults_release(&r->faults);
+	mr_placed_release(&r->pl);
+	free(r->calls);
+	r->calls = NULL;
 }
 
 static int store_meta(struct replay *r)
@@ -666,6 +678,17 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			" of tasks not modelled\n",
 			s->faults, s->faults_grew, s->faults_anon,
 			s->faults_nomap, s->faults_dropped);
+	if (s->remote)
+		fprintf(out,
+			"remote accesses %" PRIu64
+			" (other tasks faulting pages into traced address "
+			"spaces)\n",
+			s->remote);
+	if (s->rss_checks)
+		fprintf(out,
+			"rss counters %" PRIu64 "/%" PRIu64
+			" equal the kernel's (kmem:rss_stat)\n",
+			s->rss_matched, s->rss_checks);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
@@ -715,11 +738,13 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.cfg.thp = MR_THP_MADVISE;
 	else if (!strcmp(r.kern.thp, "never"))
 		r.cfg.thp = MR_THP_NEVER;
-	if (mr_rp_load_faults(&r, err, errlen))
+	if (mr_rp_load_faults(&r, err, errlen)) {
+		release_faults(&r);
 		return 2;
+	}
 	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
 	if (rc) {
-		mr_faults_release(&r.faults);
+		release_faults(&r);
 		return 2;
 	}
 	mr_reader_set_warn(r.rd, warn_cb, &r);
@@ -727,7 +752,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		rc = mr_store_create(&r.st, o->db, err, errlen);
 		if (rc) {
 			mr_reader_free(r.rd);
-			mr_faults_release(&r.faults);
+			release_faults(&r);
 			return 2;
 		}
 		mr_store_journal(r.st, &j);
@@ -851,7 +876,9 @@ out:
 	while (r.nlate)
 		mr_rp_late_drop(&r, r.nlate - 1);
 	free(r.late);
-	mr_faults_release(&r.faults);
+	release_faults(&r);
+	free(r.kmm);
+	free(r.kc);
 	free(r.fpend);
 	free(r.hist);
 	mr_machine_free(r.m);

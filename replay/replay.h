@@ -41,7 +41,11 @@ typedef struct mr_replay_opts {
 				   does not override it */
 	const char *faults;	/* fault table (faults.h), or NULL: the
 				   snapshot directory's faults.tsv.zst */
-	int no_faults;		/* ignore the snapshot directory's table */
+	int no_faults;		/* ignore the snapshot directory's table
+				   and perf text */
+	const char *perf;	/* perf script text (formats/perfplace.h),
+				   or NULL: the snapshot directory's
+				   perf.txt.zst */
 	int exec_from_elf;	/* build every exec from ELF headers, even
 				   when an exec snapshot exists (without a
 				   snapshot directory they always are) */
@@ -101,6 +105,11 @@ typedef struct mr_replay_summary {
 	uint64_t faults_anon;	 /* ... that gave a VMA an anon_vma */
 	uint64_t faults_nomap;	 /* ... at no VMA or refused (SIGSEGV) */
 	uint64_t faults_dropped; /* of tasks not modelled */
+	uint64_t remote;	 /* other tasks' accesses into traced
+				    address spaces (perf) */
+	uint64_t rss_checks;	 /* (step, address space) pairs whose RSS
+				    counters were compared with rss_stat */
+	uint64_t rss_matched;	 /* ... equal */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -85,6 +85,12 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 			" gave an anon_vma, %" PRIu64 " at no VMA)\n",
 			"page faults applied", s->faults, s->faults_grew,
 			s->faults_anon, s->faults_nomap);
+	if (s->remote)
+		fprintf(out, "%-32s %" PRIu64 "\n",
+			"remote accesses applied", s->remote);
+	if (s->rss_checks)
+		ratio(out, "rss counters after steps", s->rss_matched,
+		      s->rss_checks);
 	fprintf(out, "\n%-14s %8s %17s %17s %17s\n", "syscall", "calls",
 		"results", "addresses", "errnos");
 	for (i = 0; i < MR_SYS__COUNT; i++) {

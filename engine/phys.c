@@ -1,0 +1,923 @@
+/*
+ * phys.c - the pages behind an address space: page tables, the pages
+ * they map and the RSS counters, driven by the faults the kernel took.
+ *
+ * Every mm has its x86-64 page tables (pgtable.c). A fault maps pages as
+ * mm/memory.c does:
+ *
+ *   private anonymous  read: the shared zero page, read-only, no RSS;
+ *                      write: a new zeroed page (RssAnon), or, over the
+ *                      zero page, a copy; over an anonymous page after
+ *                      fork, the page itself when this PTE is its only
+ *                      mapper (wp_page_reuse), else a copy;
+ *                      THP: with the policy, a VMA covering the aligned
+ *                      2 MiB and no PTE table there yet, a 512-page folio
+ *                      (RssAnon + 512) or the huge zero page, one PMD;
+ *   private file       read: the page-cache page plus fault-around;
+ *                      write: a private copy (RssAnon; the file page's
+ *                      PTE, if present, is replaced: RssFile - 1);
+ *   shared file, shmem read: fault-around then the page; write: the page,
+ *                      writable and dirty; RssShmem for shmem-backed
+ *                      pages (shared anonymous memory, SysV shm, tmpfs
+ *                      and memfd files), RssFile otherwise;
+ *   the vdso           its pages, RssFile; vvar, PFN maps: no RSS.
+ *
+ * Fault-around (do_fault_around(), fault_around_bytes 64 KiB) maps, for
+ * a read fault of a file or shmem VMA, the pages of the 64 KiB-aligned
+ * window, clipped to the VMA and the PTE table, that are in the page
+ * cache and not mapped yet. Which file pages are cached no trace shows:
+ * the capture's filemap:mm_filemap_map_pages events say what the kernel
+ * looked at, and without them every file page is taken as cached. Shmem
+ * pages are the model's own, so their window is exact.
+ *
+ * Zapping (munmap, MADV_DONTNEED, exit) clears PTEs, drops the counters
+ * and the pages' map counts; free_pgtables() then frees the tables whose
+ * whole span lies between the VMAs left. fork copies the PTEs of VMAs
+ * that have an anon_vma (copy_page_range()), write-protecting private
+ * writable ones on both sides. mremap moves PTEs with the VMA.
+ *
+ * Frames are the model's: numbered in allocation order from
+ * MR_FIRST_PFN (the buddy allocator will give them later). The zero page
+ * and the huge zero page have fixed frames.
+ *
+ * Mirrors Linux 6.18 mm/memory.c (do_anonymous_page, do_read_fault,
+ * do_cow_fault, do_shared_fault, do_wp_page, do_fault_around,
+ * copy_page_range, zap_pte_range, free_pgtables), mm/huge_memory.c
+ * (do_huge_pmd_anonymous_page, __split_huge_pmd) and mm/filemap.c
+ * (filemap_map_pages).
+ */
+#include "engine/engine_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/pgtable.h"
+
+#define PF_WRITE 0x2
+
+#define NR_PMD_PAGES 512u
+#define FAULT_AROUND_PAGES 16u
+#define PTE_SPECIAL 0x200ull /* _PAGE_SPECIAL (software bit 9) */
+
+/* ---- a map of u64 to u64 (open addressing, linear probing) ---- */
+
+static uint64_t *slot_find(const struct mr_u64map *h, uint64_t k)
+{
+	size_t i;
+
+	if (!h->cap)
+		return NULL;
+	for (i = mr_hash64(k) & (h->cap - 1); h->k[i];
+	     i = (i + 1) & (h->cap - 1))
+		if (h->k[i] == k)
+			return &h->v[i];
+	return NULL;
+}
+
+static int map_grow(struct mr_u64map *h)
+{
+	size_t cap = h->cap ? h->cap * 2 : 1024, i, j;
+	uint64_t *k = calloc(cap, sizeof(*k)), *v = calloc(cap, sizeof(*v));
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < h->cap; i++) {
+		if (!h->k[i])
+			continue;
+		for (j = mr_hash64(h->k[i]) & (cap - 1); k[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		k[j] = h->k[i];
+		v[j] = h->v[i];
+	}
+	free(h->k);
+	free(h->v);
+	h->k = k;
+	h->v = v;
+	h->cap = cap;
+	return 0;
+}
+
+/* Set K (never 0) to V. 0, or -1 when out of memory. */
+static int map_put(struct mr_u64map *h, uint64_t k, uint64_t v)
+{
+	uint64_t *s = slot_find(h, k);
+	size_t i;
+
+	if (s) {
+		*s = v;
+		return 0;
+	}
+	if ((h->n + 1) * 4 > h->cap * 3 && map_grow(h) < 0)
+		return -1;
+	for (i = mr_hash64(k) & (h->cap - 1); h->k[i];
+	     i = (i + 1) & (h->cap - 1))
+		;
+	h->k[i] = k;
+	h->v[i] = v;
+	h->n++;
+	return 0;
+}
+
+/* Remove K (backward-shift deletion keeps probes unbroken). */
+static void map_del(struct mr_u64map *h, uint64_t k)
+{
+	size_t i, j, home;
+
+	if (!h->cap)
+		return;
+	for (i = mr_hash64(k) & (h->cap - 1); h->k[i] && h->k[i] != k;
+	     i = (i + 1) & (h->cap - 1))
+		;
+	if (!h->k[i])
+		return;
+	h->k[i] = 0;
+	h->n--;
+	for (j = (i + 1) & (h->cap - 1); h->k[j]; j = (j + 1) & (h->cap - 1)) {
+		home = mr_hash64(h->k[j]) & (h->cap - 1);
+		/* move j back to i unless its home lies in (i, j] */
+		if ((j > i && (home <= i || home > j)) ||
+		    (j < i && home <= i && home > j)) {
+			h->k[i] = h->k[j];
+			h->v[i] = h->v[j];
+			h->k[j] = 0;
+			i = j;
+		}
+	}
+}
+
+void mr_u64map_free(struct mr_u64map *h)
+{
+	free(h->k);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ---- frames ---- */
+
+/* A page's record: its kind and map count (mapcount in the low 32
+ * bits). */
+#define PG_KIND_SHIFT 32
+#define PG_COUNT(v) ((uint32_t)(v))
+#define PG_KIND(v) ((int)((v) >> PG_KIND_SHIFT) & 0xff)
+#define PG_MAKE(kind, count) ((uint64_t)(kind) << PG_KIND_SHIFT | (count))
+
+static uint64_t frame_new(mr_machine *m, unsigned order)
+{
+	uint64_t n = 1ull << order, pfn;
+
+	pfn = (m->next_pfn + n - 1) & ~(n - 1);
+	m->next_pfn = pfn + n;
+	return pfn;
+}
+
+static uint64_t table_frame(void *ctx)
+{
+	return frame_new(ctx, 0);
+}
+
+static int page_kind(const mr_machine *m, uint64_t pfn)
+{
+	const uint64_t *s = slot_find(&m->pages, pfn);
+
+	return s ? PG_KIND(*s) : MR_PG_NONE;
+}
+
+static uint32_t page_mapcount(const mr_machine *m, uint64_t pfn)
+{
+	const uint64_t *s = slot_find(&m->pages, pfn);
+
+	return s ? PG_COUNT(*s) : 0;
+}
+
+/* One more PTE (or PMD) maps PFN. */
+static void page_get(mr_machine *m, uint64_t pfn, int kind)
+{
+	uint64_t *s = slot_find(&m->pages, pfn);
+
+	if (s)
+		*s = PG_MAKE(PG_KIND(*s), PG_COUNT(*s) + 1);
+	else if (map_put(&m->pages, pfn, PG_MAKE(kind, 1)) < 0)
+		m->phys_oom = 1;
+}
+
+/* One PTE (or PMD) less maps PFN: an anonymous page no PTE maps is
+ * freed; page-cache pages stay cached. */
+static void page_put(mr_machine *m, uint64_t pfn)
+{
+	uint64_t *s = slot_find(&m->pages, pfn);
+
+	if (!s)
+		return;
+	if (PG_COUNT(*s) > 1 || PG_KIND(*s) != MR_PG_ANON)
+		*s = PG_MAKE(PG_KIND(*s), PG_COUNT(*s) ? PG_COUNT(*s) - 1 : 0);
+	else
+		map_del(&m->pages, pfn);
+}
+
+/* The page-cache key of page INDEX of object OBJ (a file or a shmem
+ * object: see cache_obj()). */
+static uint64_t cache_key(uint64_t obj, uint64_t index)
+{
+	return obj << 40 | (index & ((1ull << 40) - 1));
+}
+
+/* The cached page, 0 when none; with MAKE, a new one. */
+static uint64_t cache_page(mr_machine *m, uint64_t obj, uint64_t index,
+			   int kind, int make)
+{
+	uint64_t key = cache_key(obj, index), pfn;
+	const uint64_t *s = slot_find(&m->pcache, key);
+
+	if (s || !make)
+		return s ? *s : 0;
+	pfn = frame_new(m, 0);
+	if (map_put(&m->pcache, key, pfn) < 0 ||
+	    map_put(&m->pages, pfn, PG_MAKE(kind, 0)) < 0) {
+		m->phys_oom = 1;
+		return 0;
+	}
+	return pfn;
+}
+
+/* ---- what backs a VMA ---- */
+
+/* Whether file F lives in shmem (tmpfs, memfd, SysV shm): its pages
+ * count as RssShmem. */
+static int file_shmem(const mr_file *f)
+{
+	if (f->sysv)
+		return 1;
+	if (f->huge_shift)
+		return 0;
+	return !strncmp(f->path, "/memfd:", 7) ||
+	       !strncmp(f->path, "/dev/shm/", 9) ||
+	       (f->dev_major == 0 && f->dev_minor != 0 &&
+		strncmp(f->path, "/proc/", 6) && strncmp(f->path, "/sys/", 5));
+}
+
+enum backing {
+	B_NONE = 0, /* no pages the model tracks (vvar, PFN maps, hugetlb) */
+	B_ANON,	    /* private anonymous */
+	B_FILE,	    /* a file's page cache */
+	B_SHMEM,    /* shmem pages */
+	B_SPECIAL,  /* the vdso: its pages count as RssFile */
+};
+
+static int backing(const mr_mm *mm, const mr_vma *v)
+{
+	if (v->flags & (MR_VM_HUGETLB | MR_VM_PFNMAP | MR_VM_IO))
+		return B_NONE;
+	if (v->kind == MR_VMA_VDSO)
+		return B_SPECIAL;
+	if (v->kind != MR_VMA_PLAIN && v->kind != MR_VMA_STACK)
+		return B_NONE;
+	if (v->file)
+		return file_shmem(mr_machine_file_get(mm->m, v->file))
+			       ? B_SHMEM
+			       : B_FILE;
+	if (v->flags & MR_VM_MAYSHARE)
+		return B_SHMEM;
+	return B_ANON;
+}
+
+/* The page-cache object of a file or shmem VMA: the file, or the shmem
+ * object of shared anonymous memory (its open file description). */
+static uint64_t cache_obj(const mr_vma *v)
+{
+	return v->file ? (uint64_t)v->file : (1ull << 23) | v->ofd;
+}
+
+static uint64_t vma_index(const mr_vma *v, uint64_t addr)
+{
+	return v->pgoff + ((addr - v->start) >> MR_PAGE_SHIFT);
+}
+
+static int rss_member(int kind)
+{
+	switch (kind) {
+	case MR_PG_ANON:
+		return MR_MM_ANON;
+	case MR_PG_SHMEM:
+		return MR_MM_SHMEM;
+	case MR_PG_FILE:
+		return MR_MM_FILE;
+	default:
+		return -1;
+	}
+}
+
+static void rss_add(mr_mm *mm, int kind, int64_t pages)
+{
+	int mb = rss_member(kind);
+	uint64_t total;
+
+	if (mb < 0)
+		return;
+	mm->rss[mb] = (uint64_t)((int64_t)mm->rss[mb] + pages);
+	total = mm->rss[MR_MM_ANON] + mm->rss[MR_MM_FILE] +
+		mm->rss[MR_MM_SHMEM];
+	if (total > mm->hiwater_rss)
+		mm->hiwater_rss = total;
+	mr_machine_mm_dirty(mm->m, mm);
+}
+
+/* ---- PTE values ---- */
+
+static uint64_t pte_bits(const mr_vma *v, int writable, int dirty)
+{
+	uint64_t e = MR_PTE_PRESENT | MR_PTE_USER | MR_PTE_ACCESSED;
+
+	if (writable)
+		e |= MR_PTE_RW;
+	if (dirty)
+		e |= MR_PTE_DIRTY | MR_PTE_SOFT_DIRTY;
+	if (!(v->flags & MR_VM_EXEC))
+		e |= MR_PTE_NX;
+	return e;
+}
+
+static uint64_t pte_pfn(uint64_t e)
+{
+	return (e & MR_PTE_PFN_MASK) >> MR_PAGE_SHIFT;
+}
+
+static mr_pgtable *tables(mr_mm *mm)
+{
+	if (!mm->pt && mr_pgtable_new(&mm->pt, table_frame, NULL, mm->m) < 0)
+		mm->m->phys_oom = 1;
+	return mm->pt;
+}
+
+/* Map PFN (of KIND) at ADDR with PTE bits BITS. */
+static void map_page(mr_mm *mm, uint64_t addr, uint64_t pfn, int kind,
+		     uint64_t bits)
+{
+	mr_pgtable *pt = tables(mm);
+
+	if (!pt || mr_pgtable_set(pt, addr, pfn << MR_PAGE_SHIFT | bits) < 0) {
+		mm->m->phys_oom = 1;
+		return;
+	}
+	if (kind != MR_PG_ZERO)
+		page_get(mm->m, pfn, kind);
+	rss_add(mm, kind, 1);
+}
+
+/* Clear the PTE at ADDR mapping E. */
+static void unmap_page(mr_mm *mm, uint64_t addr, uint64_t e)
+{
+	uint64_t pfn = pte_pfn(e);
+	int kind = (e & PTE_SPECIAL) ? MR_PG_ZERO : page_kind(mm->m, pfn);
+
+	mr_pgtable_set(mm->pt, addr, 0);
+	if (kind != MR_PG_ZERO)
+		page_put(mm->m, pfn);
+	rss_add(mm, kind, -1);
+}
+
+/* A new anonymous page at ADDR, writable and dirty. */
+static void new_anon(mr_mm *mm, const mr_vma *v, uint64_t addr)
+{
+	map_page(mm, addr, frame_new(mm->m, 0), MR_PG_ANON,
+		 pte_bits(v, 1, 1));
+}
+
+/* ---- huge PMDs ---- */
+
+static int pmd_huge_at(const mr_mm *mm, uint64_t addr, uint64_t *pmd)
+{
+	int level = 0;
+	uint64_t e;
+
+	if (!mm->pt)
+		return 0;
+	e = mr_pgtable_get(mm->pt, addr, &level);
+	if (!e || level != MR_PT_PMD)
+		return 0;
+	if (pmd)
+		*pmd = e;
+	return 1;
+}
+
+/*
+ * __split_huge_pmd(): the huge PMD covering ADDR becomes a PTE table
+ * (the deposited one) mapping the same 512 pages (the huge zero page
+ * becomes 512 zero-page PTEs).
+ */
+void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
+{
+	uint64_t pmd, haddr = addr & ~(MR_PMD_SIZE - 1), pfn, bits, i;
+	const mr_vma *v;
+	int zero;
+
+	if (!pmd_huge_at(mm, addr, &pmd))
+		return;
+	v = mr_vma_tree_find_after(&mm->tree, haddr);
+	pfn = pte_pfn(pmd);
+	zero = (pmd & PTE_SPECIAL) != 0;
+	bits = (pmd & ~MR_PTE_PFN_MASK) & ~MR_PTE_PSE;
+	mm->pte_deposit--;
+	mr_pgtable_set_huge(mm->pt, haddr, 0);
+	for (i = 0; i < NR_PMD_PAGES; i++) {
+		uint64_t a = haddr + (i << MR_PAGE_SHIFT);
+
+		if (mr_pgtable_set(mm->pt, a,
+				   zero ? MR_ZERO_PFN << MR_PAGE_SHIFT | bits
+					: (pfn + i) << MR_PAGE_SHIFT | bits) <
+		    0) {
+			mm->m->phys_oom = 1;
+			return;
+		}
+		/* the folio's pages are mapped one by one now */
+		if (!zero && i)
+			page_get(mm->m, pfn + i, MR_PG_ANON);
+	}
+	(void)v;
+}
+
+/* A huge anonymous folio (or the huge zero page) for the PMD at HADDR. */
+static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
+{
+	mr_pgtable *pt = tables(mm);
+	uint64_t pfn, e;
+
+	if (!pt)
+		return;
+	if (write) {
+		pfn = frame_new(mm->m, 9);
+		e = pfn << MR_PAGE_SHIFT | pte_bits(v, 1, 1) | MR_PTE_PSE;
+	} else {
+		pfn = MR_HUGE_ZERO_PFN;
+		e = pfn << MR_PAGE_SHIFT | pte_bits(v, 0, 0) | MR_PTE_PSE |
+		    PTE_SPECIAL;
+	}
+	if (mr_pgtable_set_huge(pt, haddr, e) < 0) {
+		mm->m->phys_oom = 1;
+		return;
+	}
+	mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
+	if (write) {
+		page_get(mm->m, pfn, MR_PG_ANON);
+		rss_add(mm, MR_PG_ANON, NR_PMD_PAGES);
+		mm->thp_pages += NR_PMD_PAGES;
+	}
+}
+
+/* Whether THP serves a fault at ADDR of anonymous VMA V with a PMD. */
+static int thp_fault_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr)
+{
+	uint64_t haddr = addr & ~(MR_PMD_SIZE - 1);
+	int mode = mm->m->cfg.thp;
+
+	if (v->flags & (MR_VM_NOHUGEPAGE | MR_VM_SPECIAL | MR_VM_HUGETLB))
+		return 0;
+	if (mode == MR_THP_NEVER ||
+	    (mode == MR_THP_MADVISE && !(v->flags & MR_VM_HUGEPAGE)))
+		return 0;
+	if (haddr < v->start || haddr + MR_PMD_SIZE > v->end)
+		return 0;
+	/* pmd_none(): no PTE table (and no huge PMD) there yet */
+	return !mm->pt || !mr_pgtable_entry(mm->pt, haddr, MR_PT_PMD);
+}
+
+/* ---- faults ---- */
+
+/*
+ * The pages fault-around maps for a read fault at ADDR of V (file or
+ * shmem): the window do_fault_around() computes, then, as
+ * filemap_map_pages() does, every page in it that is cached and not
+ * mapped. H (may be NULL) holds what the kernel's events said.
+ */
+static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
+			 const mr_fault_hint *h)
+{
+	uint64_t pte_off = (addr >> MR_PAGE_SHIFT) & 511;
+	uint64_t vma_off = (addr - v->start) >> MR_PAGE_SHIFT;
+	uint64_t from, to, i, obj = cache_obj(v);
+	uint64_t cand[FAULT_AROUND_PAGES], keep = FAULT_AROUND_PAGES;
+	int kind = b == B_SHMEM ? MR_PG_SHMEM : MR_PG_FILE, own = 0;
+	size_t nc = 0, c, k;
+
+	from = pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1);
+	if (pte_off - (pte_off < vma_off ? pte_off : vma_off) > from)
+		from = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+	to = from + FAULT_AROUND_PAGES;
+	if (to > 512)
+		to = 512;
+	if (to > pte_off + mr_vma_pages(v) - vma_off)
+		to = pte_off + mr_vma_pages(v) - vma_off;
+
+	for (i = from; i < to; i++) {
+		uint64_t a = addr + ((i - pte_off) << MR_PAGE_SHIFT);
+		uint64_t idx = vma_index(v, a);
+
+		if (mm->pt && mr_pgtable_get(mm->pt, a, NULL))
+			continue;
+		if (h && h->known && b == B_FILE) {
+			/* the ranges filemap_map_pages() walked */
+			for (k = 0; k < h->nmap; k++)
+				if (idx >= h->map[k][0] && idx <= h->map[k][1])
+					break;
+			if (k == h->nmap)
+				continue;
+		} else if (b == B_SHMEM &&
+			   !cache_page(mm->m, obj, idx, kind, 0)) {
+			continue;
+		}
+		own |= a == addr;
+		cand[nc++] = a;
+	}
+	/* the kernel's counters say how many it found cached (the
+	 * faulting page is mapped anyway): leave out first the pages
+	 * faulted on later, then the window's last */
+	if (h && h->pages >= 0)
+		keep = (uint64_t)h->pages > (uint64_t)!own
+			       ? (uint64_t)h->pages - (uint64_t)!own
+			       : (uint64_t)own;
+	for (k = 0; h && k < h->nlater && nc > keep; k++)
+		for (c = 0; c < nc; c++)
+			if (cand[c] == h->later[k] && cand[c] != addr) {
+				memmove(&cand[c], &cand[c + 1],
+					(nc - c - 1) * sizeof(cand[0]));
+				nc--;
+				break;
+			}
+	for (c = nc; c-- > 0 && nc > keep;)
+		if (cand[c] != addr) {
+			memmove(&cand[c], &cand[c + 1],
+				(nc - c - 1) * sizeof(cand[0]));
+			nc--;
+		}
+	for (c = 0; c < nc; c++) {
+		uint64_t a = cand[c], idx = vma_index(v, a), pfn;
+
+		pfn = cache_page(mm->m, obj, idx, kind, 1);
+		if (!pfn)
+			continue;
+		map_page(mm, a, pfn, kind,
+			 pte_bits(v,
+				  (v->flags & (MR_VM_SHARED | MR_VM_WRITE)) ==
+						  (MR_VM_SHARED | MR_VM_WRITE) &&
+					  b == B_SHMEM,
+				  0));
+	}
+}
+
+/* A fault at ADDR of V the VMA allows: map what the kernel maps. */
+void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
+		   const mr_fault_hint *h)
+{
+	int write = (code & PF_WRITE) != 0, b = backing(mm, v), level = 0;
+	uint64_t page = addr & MR_PAGE_MASK, e = 0, pfn;
+	int kind;
+
+	if (!mm->m->cfg.phys || b == B_NONE)
+		return;
+	if (mm->pt)
+		e = mr_pgtable_get(mm->pt, page, &level);
+	if (e && level == MR_PT_PMD) {
+		if (!write || (e & MR_PTE_RW))
+			return; /* spurious */
+		if (e & PTE_SPECIAL) {
+			/* write to the huge zero page: a new folio */
+			mm->pte_deposit--;
+			mr_pgtable_set_huge(mm->pt, page & ~(MR_PMD_SIZE - 1),
+					    0);
+			map_huge(mm, v, page & ~(MR_PMD_SIZE - 1), 1);
+			return;
+		}
+		/* a shared THP after fork: split, then a PTE fault */
+		mr_phys_split_pmd(mm, page);
+		e = mr_pgtable_get(mm->pt, page, &level);
+	}
+	if (!e) {
+		if (b == B_ANON) {
+			if (thp_fault_ok(mm, v, page)) {
+				map_huge(mm, v, page & ~(MR_PMD_SIZE - 1),
+					 write);
+				return;
+			}
+			if (write)
+				new_anon(mm, v, page);
+			else
+				map_page(mm, page, MR_ZERO_PFN, MR_PG_ZERO,
+					 pte_bits(v, 0, 0) | PTE_SPECIAL);
+			return;
+		}
+		if (b == B_SPECIAL) {
+			pfn = cache_page(mm->m, (1ull << 22) | v->start >> 12,
+					 vma_index(v, page), MR_PG_FILE, 1);
+			map_page(mm, page, pfn, MR_PG_FILE, pte_bits(v, 0, 0));
+			return;
+		}
+		kind = b == B_SHMEM ? MR_PG_SHMEM : MR_PG_FILE;
+		if (write && !(v->flags & MR_VM_SHARED)) {
+			/* do_cow_fault(): a private copy */
+			new_anon(mm, v, page);
+			return;
+		}
+		if (!write)
+			fault_around(mm, v, page, b, h);
+		if (mr_pgtable_get(mm->pt, page, NULL))
+			return;
+		pfn = cache_page(mm->m, cache_obj(v), vma_index(v, page), kind,
+				 1);
+		map_page(mm, page, pfn, kind,
+			 pte_bits(v,
+				  write || ((v->flags & MR_VM_SHARED) &&
+					    (v->flags & MR_VM_WRITE) &&
+					    b == B_SHMEM),
+				  write));
+		return;
+	}
+	if (!write || (e & MR_PTE_RW))
+		return; /* present: a spurious or access fault */
+	/* a write to a present read-only PTE (do_wp_page) */
+	pfn = pte_pfn(e);
+	kind = (e & PTE_SPECIAL) ? MR_PG_ZERO : page_kind(mm->m, pfn);
+	if (v->flags & MR_VM_SHARED) {
+		/* wp_page_shared(): the page made writable and dirty */
+		mr_pgtable_set(mm->pt, page,
+			       (e & MR_PTE_PFN_MASK) | pte_bits(v, 1, 1));
+		return;
+	}
+	if (kind == MR_PG_ANON && page_mapcount(mm->m, pfn) == 1) {
+		/* wp_page_reuse(): the only mapper keeps the page */
+		mr_pgtable_set(mm->pt, page,
+			       (e & MR_PTE_PFN_MASK) | pte_bits(v, 1, 1));
+		return;
+	}
+	/* wp_page_copy() */
+	unmap_page(mm, page, e);
+	new_anon(mm, v, page);
+}
+
+/* ---- zapping and freeing tables ---- */
+
+void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t a = start, e;
+	int level;
+
+	if (!mm->pt || start >= end)
+		return;
+	/* huge PMDs only partly inside are split first */
+	mr_phys_split_pmd(mm, start);
+	mr_phys_split_pmd(mm, end - 1);
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		if (level == MR_PT_PMD) {
+			uint64_t pfn = pte_pfn(e);
+
+			mr_pgtable_set_huge(mm->pt, a, 0);
+			mm->pte_deposit--;
+			if (!(e & PTE_SPECIAL)) {
+				page_put(mm->m, pfn);
+				rss_add(mm, MR_PG_ANON, -(int64_t)NR_PMD_PAGES);
+				mm->thp_pages -= NR_PMD_PAGES;
+			}
+			a += MR_PMD_SIZE;
+			continue;
+		}
+		unmap_page(mm, a, e);
+		a += MR_PAGE_SIZE;
+	}
+}
+
+/*
+ * free_pgtables() after [start, end) was unmapped: the removed range
+ * between the VMA before it and the VMA after it.
+ */
+void mr_phys_free_tables(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *next;
+	const mr_vma *prev;
+	uint64_t floor, ceiling;
+
+	if (!mm->pt || start >= end)
+		return;
+	next = mr_vma_tree_find_after(&mm->tree, start);
+	prev = next ? mr_vma_prev(next) : mr_vma_tree_last(&mm->tree);
+	floor = prev ? prev->end : 0;
+	ceiling = next ? next->start : 0;
+	mr_pgtable_free_range(mm->pt, start, end, floor, ceiling);
+}
+
+/* ---- fork, mremap, mprotect, exit ---- */
+
+/*
+ * copy_page_range() for V of the parent PARENT into the child CHILD
+ * (whose copy is C): when the VMA has an anon_vma or is a PFN map.
+ */
+void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
+		      const mr_vma *c)
+{
+	uint64_t a = v->start, e;
+	int level, cow;
+
+	if (!parent->pt || !child->m->cfg.phys)
+		return;
+	if (!v->anon_vma && !(v->flags & (MR_VM_PFNMAP | MR_VM_MIXEDMAP)))
+		return;
+	if (c->flags & MR_VM_WIPEONFORK)
+		return;
+	cow = (v->flags & (MR_VM_SHARED | MR_VM_MAYWRITE)) == MR_VM_MAYWRITE;
+	while (mr_pgtable_next(parent->pt, &a, v->end, &e, &level)) {
+		uint64_t ce = e & ~MR_PTE_ACCESSED, pfn = pte_pfn(e);
+		int kind = (e & PTE_SPECIAL) ? MR_PG_ZERO
+					     : page_kind(parent->m, pfn);
+
+		if (cow && (e & MR_PTE_RW)) {
+			/* both sides write-protected */
+			e &= ~MR_PTE_RW;
+			ce &= ~MR_PTE_RW;
+			if (level == MR_PT_PMD)
+				mr_pgtable_set_huge(parent->pt, a, e);
+			else
+				mr_pgtable_set(parent->pt, a, e);
+		}
+		if (v->flags & MR_VM_SHARED)
+			ce &= ~(MR_PTE_DIRTY);
+		if (!tables(child))
+			return;
+		if (level == MR_PT_PMD) {
+			if (mr_pgtable_set_huge(child->pt, a, ce) < 0) {
+				child->m->phys_oom = 1;
+				return;
+			}
+			child->pte_deposit++;
+			if (!(e & PTE_SPECIAL)) {
+				page_get(child->m, pfn, MR_PG_ANON);
+				rss_add(child, MR_PG_ANON, NR_PMD_PAGES);
+				child->thp_pages += NR_PMD_PAGES;
+			}
+			a += MR_PMD_SIZE;
+			continue;
+		}
+		if (mr_pgtable_set(child->pt, a, ce) < 0) {
+			child->m->phys_oom = 1;
+			return;
+		}
+		if (kind != MR_PG_ZERO)
+			page_get(child->m, pfn, kind);
+		rss_add(child, kind, 1);
+		a += MR_PAGE_SIZE;
+	}
+}
+
+/* move_page_tables(): the PTEs of [from, from + len) move to TO. */
+void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
+{
+	uint64_t a = from, e, end = from + len;
+	int level;
+
+	if (!mm->pt || !len)
+		return;
+	mr_phys_split_pmd(mm, from);
+	mr_phys_split_pmd(mm, end - 1);
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		uint64_t dst = to + (a - from);
+
+		if (level == MR_PT_PMD && !(dst & (MR_PMD_SIZE - 1))) {
+			mr_pgtable_set_huge(mm->pt, a, 0);
+			if (mr_pgtable_set_huge(mm->pt, dst, e) < 0)
+				mm->m->phys_oom = 1;
+			a += MR_PMD_SIZE;
+			continue;
+		}
+		if (level == MR_PT_PMD) {
+			mr_phys_split_pmd(mm, a);
+			continue;
+		}
+		mr_pgtable_set(mm->pt, a, 0);
+		if (mr_pgtable_set(mm->pt, dst, e) < 0)
+			mm->m->phys_oom = 1;
+		a += MR_PAGE_SIZE;
+	}
+}
+
+/*
+ * change_protection() over [start, end) of V (its new flags): PTEs lose write access
+ * with VM_WRITE; with it, a dirty shared page, or a dirty anonymous page
+ * this PTE alone maps, is made writable at once
+ * (can_change_pte_writable()); NX follows VM_EXEC.
+ */
+void mr_phys_protect(mr_mm *mm, const mr_vma *v, uint64_t start,
+		     uint64_t end)
+{
+	uint64_t a = start, e;
+	int level;
+
+	if (!mm->pt)
+		return;
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		uint64_t n = e & ~(MR_PTE_RW | MR_PTE_NX);
+		uint64_t pfn = pte_pfn(e);
+		int dirty = (e & MR_PTE_DIRTY) != 0;
+
+		if (!(v->flags & MR_VM_EXEC))
+			n |= MR_PTE_NX;
+		if ((v->flags & MR_VM_WRITE) && dirty && !(e & PTE_SPECIAL) &&
+		    ((v->flags & MR_VM_SHARED) ||
+		     (page_kind(mm->m, pfn) == MR_PG_ANON &&
+		      page_mapcount(mm->m, pfn) == 1)))
+			n |= MR_PTE_RW;
+		if (level == MR_PT_PMD) {
+			mr_pgtable_set_huge(mm->pt, a, n);
+			a += MR_PMD_SIZE;
+		} else {
+			mr_pgtable_set(mm->pt, a, n);
+			a += MR_PAGE_SIZE;
+		}
+	}
+}
+
+/* exit_mmap(): every page unmapped, every table freed. */
+void mr_phys_destroy(mr_mm *mm)
+{
+	if (!mm->pt)
+		return;
+	mr_phys_zap(mm, 0, mm->m->cfg.task_size);
+	mr_pgtable_free(mm->pt);
+	mm->pt = NULL;
+	mm->pte_deposit = 0;
+}
+
+/* Population of [start, end) of V (__mm_populate()): every page faulted
+ * as the kernel's GUP does, for writing when WRITE. */
+void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
+		      int write)
+{
+	uint64_t a;
+
+	if (!mm->m->cfg.phys)
+		return;
+	if (start < v->start)
+		start = v->start;
+	if (end > v->end)
+		end = v->end;
+	for (a = start & MR_PAGE_MASK; a < end; a += MR_PAGE_SIZE)
+		mr_phys_fault(mm, v, a, write ? PF_WRITE : 0, NULL);
+}
+
+void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v))
+		mr_phys_populate(mm, v, start, end, 1);
+}
+
+uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
+				uint64_t ino)
+{
+	uint32_t i;
+
+	for (i = 0; ino && i < m->nfiles; i++)
+		if (m->files[i].inode == ino && m->files[i].dev_major == maj &&
+		    m->files[i].dev_minor == min)
+			return i + 1;
+	return 0;
+}
+
+mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
+{
+	mr_mm *mm;
+
+	for (mm = m->mms; mm; mm = mm->next_mm)
+		if (mm->id == id)
+			return mm;
+	return NULL;
+}
+
+/* ---- what users see ---- */
+
+void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT])
+{
+	memcpy(rss, mm->rss, sizeof(mm->rss));
+}
+
+uint64_t mr_mm_hiwater_rss(const mr_mm *mm)
+{
+	return mm->hiwater_rss;
+}
+
+uint64_t mr_mm_pte_bytes(const mr_mm *mm)
+{
+	return (mm->pt ? mr_pgtable_bytes(mm->pt) : 0) +
+	       mm->pte_deposit * MR_PAGE_SIZE;
+}
+
+const mr_pgtable *mr_mm_pgtable(const mr_mm *mm)
+{
+	return mm->pt;
+}
+
+uint64_t mr_mm_anon_huge(const mr_mm *mm)
+{
+	return mm->thp_pages;
+}

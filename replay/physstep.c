@@ -1,0 +1,486 @@
+/*
+ * physstep.c - the kernel's tracepoints in the replay (perf script text
+ * placed in the trace, formats/perfplace.h): the faults they give, the
+ * fault-around each fault did, the pages an execve wrote with the
+ * arguments, and the kernel's RSS counters (kmem:rss_stat), checked
+ * against the model's after every step.
+ *
+ * rss_stat names an address space by mm_id, a hash of the mm_struct's
+ * address, reused when an mm_struct is. An id is tied to the model's
+ * address space of the task whose event says curr=1 (its own mm), or,
+ * for curr=0 events inside a fork, to the child's new mm, and inside an
+ * execve, to the new mm (the old mm's teardown events keep the old id).
+ * An id whose address space the model has torn down starts afresh: its
+ * next address space begins with every counter at 0. The kernel's
+ * counters of an address space are known from its first tied event on,
+ * and every step that changes them or the model's is compared.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay/loop.h"
+
+/* The perf text: the one named, else the snapshot directory's. */
+int mr_rp_load_perf(struct replay *r, char *err, size_t errlen)
+{
+	char p[4096];
+	const char *path = r->o->perf;
+	size_t i, nf = 0, nc = 0;
+	int rc;
+
+	if (!path && r->o->snapdir && !r->o->no_faults) {
+		snprintf(p, sizeof(p), "%s/perf.txt.zst", r->o->snapdir);
+		if (access(p, R_OK) == 0)
+			path = p;
+	}
+	if (!path)
+		return 0;
+	rc = mr_place_perf(&r->pl, path, r->o->trace, err, errlen);
+	if (rc < 0)
+		return -1;
+	r->have_perf = 1;
+	for (i = 0; i < r->pl.n; i++) {
+		const mr_pl_event *e = &r->pl.v[i];
+
+		if (e->anchor == MR_PL_CALL)
+			nc++;
+		else if (e->group == e->seq)
+			nf++;
+	}
+	r->faults.v = calloc(nf ? nf : 1, sizeof(*r->faults.v));
+	r->calls = calloc(nc ? nc : 1, sizeof(*r->calls));
+	if (!r->faults.v || !r->calls) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < r->pl.n; i++) {
+		const mr_pl_event *e = &r->pl.v[i];
+
+		if (e->anchor == MR_PL_CALL) {
+			r->calls[r->ncalls++] = i;
+		} else if (e->group == e->seq) {
+			mr_fault *f = &r->faults.v[r->faults.n++];
+
+			f->after_line = e->line;
+			f->tid = e->tid;
+			f->code = e->code;
+			f->addr = e->addr;
+			f->ev = i;
+			f->remote = e->kind != MR_PERF_FAULT_USER &&
+				    e->kind != MR_PERF_FAULT_KERNEL;
+		}
+	}
+	return 0;
+}
+
+/* ---- the kernel's counters ---- */
+
+/* The kernel's counters of model mm ID (NULL when out of memory). */
+static struct kcnt *kcnt_of(struct replay *r, uint32_t id)
+{
+	if (id >= r->nkc) {
+		size_t n = r->nkc ? r->nkc : 64;
+		struct kcnt *k;
+
+		while (n <= id)
+			n *= 2;
+		k = realloc(r->kc, n * sizeof(*k));
+		if (!k)
+			return NULL;
+		memset(k + r->nkc, 0, (n - r->nkc) * sizeof(*k));
+		r->kc = k;
+		r->nkc = n;
+	}
+	return &r->kc[id];
+}
+
+static mr_mm *mm_by_id(const struct replay *r, uint32_t id)
+{
+	return id ? mr_machine_mm_by_id(r->m, id) : NULL;
+}
+
+/* The entry of rss_stat id ID, made when new (NULL: out of memory). */
+static struct kmm *kmm_of(struct replay *r, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < r->nkmm; i++)
+		if (r->kmm[i].id == id)
+			return &r->kmm[i];
+	if (r->nkmm == r->capkmm) {
+		size_t c = r->capkmm ? r->capkmm * 2 : 16;
+		struct kmm *k = realloc(r->kmm, c * sizeof(*k));
+
+		if (!k)
+			return NULL;
+		r->kmm = k;
+		r->capkmm = c;
+	}
+	memset(&r->kmm[r->nkmm], 0, sizeof(r->kmm[0]));
+	r->kmm[r->nkmm].id = id;
+	return &r->kmm[r->nkmm++];
+}
+
+/* Tie entry K to model mm MM: its counters are the kernel's for MM. */
+static void tie(struct replay *r, struct kmm *k, const mr_mm *mm)
+{
+	struct kcnt *c = kcnt_of(r, mr_mm_id(mm));
+	int i;
+
+	k->mm = mr_mm_id(mm);
+	if (!c)
+		return;
+	memset(c, 0, sizeof(*c));
+	c->known = 1;
+	for (i = 0; i < MR_MM__COUNT; i++)
+		c->val[i] = k->val[i];
+}
+
+/* Mark model mm ID as changed in this step. */
+static void touch(struct replay *r, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntouch; i++)
+		if (r->touch[i] == id)
+			return;
+	if (r->ntouch < sizeof(r->touch) / sizeof(r->touch[0]))
+		r->touch[r->ntouch++] = id;
+}
+
+/*
+ * One rss_stat event of the step. NEWMM: the address space curr=0
+ * events of an id not tied yet belong to (a fork's child), or NULL;
+ * ONLY: inside an execve, the id of the new mm, whose events alone are
+ * the new address space's (the old mm's come before the switch with
+ * curr=1 and after it as teardown), 0 elsewhere.
+ */
+static void rss_event(struct replay *r, const mr_pl_event *e,
+		      const mr_mm *newmm, uint32_t only)
+{
+	struct kmm *k;
+	const mr_mm *own;
+	struct kcnt *c;
+
+	if ((only && e->mm_id != only) || e->member < 0 ||
+	    e->member >= MR_MM__COUNT)
+		return;
+	k = kmm_of(r, e->mm_id);
+	if (!k)
+		return;
+	if (only && k->mm != mr_mm_id(newmm)) {
+		memset(k->val, 0, sizeof(k->val));
+		k->val[e->member] = e->size / MR_PAGE_SIZE;
+		tie(r, k, newmm);
+	}
+	if (k->mm && !mm_by_id(r, k->mm)) {
+		/* its address space is gone: the id starts afresh */
+		memset(k->val, 0, sizeof(k->val));
+		k->mm = 0;
+	}
+	k->val[e->member] = e->size / MR_PAGE_SIZE;
+	if (e->curr) {
+		own = mr_machine_task_mm(r->m, e->tid);
+		if (own && k->mm != mr_mm_id(own))
+			tie(r, k, own);
+	} else if (!k->mm && newmm) {
+		tie(r, k, newmm);
+	}
+	if (!k->mm)
+		return;
+	c = kcnt_of(r, k->mm);
+	if (!c)
+		return;
+	c->val[e->member] = k->val[e->member];
+	touch(r, k->mm);
+}
+
+static void say_counters(char *buf, size_t len, const uint64_t v[MR_MM__COUNT])
+{
+	snprintf(buf, len,
+		 "RssAnon %" PRIu64 " kB, RssFile %" PRIu64
+		 " kB, RssShmem %" PRIu64 " kB",
+		 v[MR_MM_ANON] * 4, v[MR_MM_FILE] * 4, v[MR_MM_SHMEM] * 4);
+}
+
+/* Compare the counters of every address space this step changed. */
+static void check_touched(struct replay *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntouch; i++) {
+		const mr_mm *mm = mm_by_id(r, r->touch[i]);
+		const struct kcnt *c =
+			r->touch[i] < r->nkc ? &r->kc[r->touch[i]] : NULL;
+		uint64_t model[MR_MM__COUNT];
+		char kern[128], got[128], det[128];
+
+		if (!mm || !c || !c->known || !mr_mm_known(mm))
+			continue;
+		mr_mm_rss(mm, model);
+		r->sum->rss_checks++;
+		if (model[MR_MM_ANON] == c->val[MR_MM_ANON] &&
+		    model[MR_MM_FILE] == c->val[MR_MM_FILE] &&
+		    model[MR_MM_SHMEM] == c->val[MR_MM_SHMEM]) {
+			r->sum->rss_matched++;
+			continue;
+		}
+		say_counters(kern, sizeof(kern), c->val);
+		say_counters(got, sizeof(got), model);
+		snprintf(det, sizeof(det), "  address space of pid %d\n",
+			 (int)mr_mm_owner(mm));
+		mr_rp_report_divergence(r, "rss", kern, got, det);
+	}
+	r->ntouch = 0;
+}
+
+/* The model's counters moved in MM during the step: compare them too. */
+static void touch_mm(struct replay *r, const mr_mm *mm)
+{
+	if (mm)
+		touch(r, mr_mm_id(mm));
+}
+
+/* ---- faults ---- */
+
+/* How far ahead later faults are looked for. */
+#define LATER_EVENTS 4096
+
+void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
+			   const mr_mm *mm, struct fault_hint_buf *hb)
+{
+	mr_fault_hint *h = &hb->h;
+	const mr_pl_event *fe;
+	const struct kcnt *c;
+	int64_t before[MR_MM__COUNT], after[MR_MM__COUNT];
+	int32_t tgid = mr_machine_task_tgid(r->m, f->tid);
+	size_t i, m;
+
+	memset(h, 0, sizeof(*h));
+	h->pages = -1;
+	h->map = (const uint64_t(*)[2])hb->map;
+	h->later = hb->later;
+	if (!r->have_perf || f->ev == SIZE_MAX)
+		return;
+	fe = &r->pl.v[f->ev];
+	h->known = r->pl.has_filemap;
+	c = mr_mm_id(mm) < r->nkc ? &r->kc[mr_mm_id(mm)] : NULL;
+	for (m = 0; m < MR_MM__COUNT; m++)
+		before[m] = after[m] = c && c->known ? (int64_t)c->val[m] : -1;
+	for (i = f->ev + 1; i < r->pl.n && r->pl.v[i].group == fe->seq &&
+			    r->pl.v[i].anchor == MR_PL_FAULT;
+	     i++) {
+		const mr_pl_event *e = &r->pl.v[i];
+
+		if (e->kind == MR_PERF_RSS_STAT && e->curr && e->member >= 0 &&
+		    e->member < MR_MM__COUNT)
+			after[e->member] = (int64_t)(e->size / MR_PAGE_SIZE);
+		if ((e->kind != MR_PERF_FILEMAP_MAP &&
+		     e->kind != MR_PERF_FILEMAP_FAULT) ||
+		    h->nmap == sizeof(hb->map) / sizeof(hb->map[0]))
+			continue;
+		hb->map[h->nmap][0] = e->ofs / MR_PAGE_SIZE;
+		hb->map[h->nmap][1] = e->ofs_end / MR_PAGE_SIZE;
+		h->nmap++;
+	}
+	/* the file or shmem pages the kernel's counters say it mapped */
+	for (m = 0; m < MR_MM__COUNT; m++)
+		if (m != MR_MM_ANON && m != MR_MM_SWAP && before[m] >= 0 &&
+		    after[m] > before[m])
+			h->pages = after[m] - before[m];
+	if (h->pages < 0 && c && c->known)
+		h->pages = 0;
+	/* pages of the fault-around window this address space faulted
+	 * on later */
+	for (; i < r->pl.n && i < f->ev + LATER_EVENTS &&
+	       h->nlater < sizeof(hb->later) / sizeof(hb->later[0]);
+	     i++) {
+		const mr_pl_event *e = &r->pl.v[i];
+		uint64_t pg = e->addr & MR_PAGE_MASK;
+
+		if ((e->kind == MR_PERF_FAULT_USER ||
+		     e->kind == MR_PERF_FAULT_KERNEL) &&
+		    pg + 16 * MR_PAGE_SIZE > f->addr &&
+		    pg < f->addr + 16 * MR_PAGE_SIZE &&
+		    mr_machine_task_tgid(r->m, e->tid) == tgid)
+			hb->later[h->nlater++] = pg;
+	}
+}
+
+void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
+{
+	size_t i;
+
+	if (!r->have_perf || f->ev == SIZE_MAX)
+		return;
+	touch_mm(r, mm);
+	for (i = f->ev + !f->remote; i < r->pl.n && r->pl.v[i].group == r->pl.v[f->ev].seq &&
+			    r->pl.v[i].anchor == MR_PL_FAULT;
+	     i++)
+		if (r->pl.v[i].kind == MR_PERF_RSS_STAT)
+			rss_event(r, &r->pl.v[i], NULL, 0);
+	check_touched(r);
+}
+
+/*
+ * Another task's access into a traced address space (strace reading a
+ * tracee's strings with process_vm_readv): get_user_pages_remote()
+ * faults pages in without a fault event. The rss_stat heading the
+ * burst names the address space; its filemap events name the file
+ * pages, mapped where that file is mapped, as many as the counter grew.
+ */
+mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f)
+{
+	struct kmm *k = kmm_of(r, r->pl.v[f->ev].mm_id);
+
+	return k && k->mm ? mm_by_id(r, k->mm) : NULL;
+}
+
+void mr_rp_perf_remote(struct replay *r, const mr_fault *f)
+{
+	const mr_pl_event *head = &r->pl.v[f->ev];
+	struct fault_hint_buf hb;
+	mr_mm *mm = mr_rp_perf_remote_mm(r, f);
+	const struct kcnt *c;
+	size_t i;
+
+	if (!mm || !mr_mm_known(mm)) {
+		r->sum->faults_dropped++;
+		return;
+	}
+	c = mr_mm_id(mm) < r->nkc ? &r->kc[mr_mm_id(mm)] : NULL;
+	memset(&hb, 0, sizeof(hb));
+	hb.h.map = (const uint64_t(*)[2])hb.map;
+	hb.h.known = 1;
+	hb.h.pages = -1;
+	for (i = f->ev; i < r->pl.n && r->pl.v[i].group == head->seq &&
+			r->pl.v[i].anchor == MR_PL_FAULT;
+	     i++) {
+		const mr_pl_event *e = &r->pl.v[i];
+		uint32_t file;
+		const mr_vma *v;
+
+		if (e->kind == MR_PERF_RSS_STAT && e->mm_id == head->mm_id &&
+		    c && c->known && e->member >= 0 &&
+		    e->member < MR_MM__COUNT &&
+		    e->size / MR_PAGE_SIZE > c->val[e->member])
+			hb.h.pages =
+				(int64_t)(e->size / MR_PAGE_SIZE -
+					  c->val[e->member]);
+		if (e->kind != MR_PERF_FILEMAP_MAP)
+			continue;
+		file = mr_machine_file_by_ids(r->m, e->dev_major, e->dev_minor,
+					      e->ino);
+		hb.map[0][0] = e->ofs / MR_PAGE_SIZE;
+		hb.map[0][1] = e->ofs_end / MR_PAGE_SIZE;
+		hb.h.nmap = 1;
+		for (v = file ? mr_mm_first(mm) : NULL; v; v = mr_vma_next(v))
+			if (v->file == file && hb.map[0][0] >= v->pgoff &&
+			    hb.map[0][0] < v->pgoff + mr_vma_pages(v))
+				break;
+		if (v)
+			mr_mm_fault_hint(mm,
+					 v->start + ((hb.map[0][0] - v->pgoff)
+						     << MR_PAGE_SHIFT),
+					 0, &hb.h);
+	}
+}
+
+/* ---- syscalls ---- */
+
+/* The first CALL event of trace line LINE (r->ncalls when none). */
+static size_t first_call(const struct replay *r, uint64_t line)
+{
+	size_t lo = 0, hi = r->ncalls;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->pl.v[r->calls[mid]].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * An execve wrote its arguments, environment and auxiliary vector at the
+ * top of the new stack with get_user_pages_remote(): pages no fault
+ * shows. Their number is the new mm's anonymous counter at the end of
+ * the execve's events; they lie at the top of [stack].
+ */
+static void exec_pages(struct replay *r, mr_mm *mm, size_t from, size_t to,
+		       uint32_t id)
+{
+	uint64_t anon = 0, top = 0;
+	const mr_vma *v;
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		const mr_pl_event *e = &r->pl.v[r->calls[i]];
+
+		if (e->kind == MR_PERF_RSS_STAT && e->mm_id == id &&
+		    e->member == MR_RSS_ANON)
+			anon = e->size / MR_PAGE_SIZE;
+	}
+	for (v = mr_mm_first(mm); v; v = mr_vma_next(v))
+		if (v->kind == MR_VMA_STACK)
+			top = v->end;
+	if (anon && top)
+		mr_mm_write_pages(mm, top - anon * MR_PAGE_SIZE, top);
+}
+
+/* The new mm's id in an execve's events: the first curr=0 event is
+ * get_user_pages_remote() writing the arguments there. */
+static uint32_t exec_new_id(const struct replay *r, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		const mr_pl_event *e = &r->pl.v[r->calls[i]];
+
+		if (e->kind == MR_PERF_RSS_STAT && !e->curr)
+			return e->mm_id;
+	}
+	return 0;
+}
+
+void mr_rp_perf_call(struct replay *r, const mr_event *ev)
+{
+	size_t i = first_call(r, ev->line), end = i;
+	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
+	mr_mm *newmm = NULL;
+	uint32_t only = 0;
+
+	while (end < r->ncalls && r->pl.v[r->calls[end]].line == ev->line)
+		end++;
+	if ((ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT) &&
+	    ev->ret_kind == MR_RET_VALUE && ev->ret == 0 && mm) {
+		only = exec_new_id(r, i, end);
+		newmm = mm;
+		if (!only)
+			newmm = NULL, end = i; /* no telling whose */
+		else if (mr_mm_known(mm))
+			exec_pages(r, mm, i, end, only);
+	} else if ((ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
+		    ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
+		   ev->ret_kind == MR_RET_VALUE && ev->ret > 0) {
+		newmm = mr_machine_task_mm(r->m, (int32_t)ev->ret);
+		if (newmm == mm)
+			newmm = NULL; /* CLONE_VM: no new address space */
+	}
+	touch_mm(r, mm);
+	if (newmm)
+		touch_mm(r, newmm);
+	for (; i < end; i++) {
+		const mr_pl_event *e = &r->pl.v[r->calls[i]];
+
+		if (e->kind == MR_PERF_RSS_STAT)
+			rss_event(r, e, newmm, only);
+	}
+	check_touched(r);
+}
