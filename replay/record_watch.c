@@ -16,8 +16,8 @@ const struct held_sys mr_rec_held_sys[] = {
 const size_t mr_rec_nheld_sys =
 	sizeof(mr_rec_held_sys) / sizeof(mr_rec_held_sys[0]);
 
-const char *const mr_rec_full_files[] = {"maps", "smaps", "status", "stat",
-					 NULL};
+const char *const mr_rec_full_files[] = {"maps",    "smaps", "status",
+					 "stat",    "pagemap", NULL};
 const char *const mr_rec_maps_only[] = {"maps", NULL};
 
 /* snprintf for paths: -1 (and an empty string) when it does not fit. */
@@ -372,22 +372,114 @@ static unsigned long long line_hash(const char *s)
 	return h;
 }
 
+/* Larger VMAs are not walked in the pagemap summary (a reservation of
+ * terabytes would take minutes to read). */
+#define PAGEMAP_MAX_VMA (64ull << 30)
+
+/* One run of the summary: pages [a, b) present, exclusively mapped or
+ * not. */
+static int run_out(FILE *f, unsigned long long a, unsigned long long b,
+		   int excl)
+{
+	return fprintf(f, "%llx-%llx %llu %c\n", a, b, (b - a) >> 12,
+		       excl ? 'x' : 's') < 0
+		       ? -1
+		       : 0;
+}
+
+/*
+ * DST: the present pages of /proc/TID/pagemap, as runs per VMA of the
+ * maps in MAPS (docs/capture.md): "START-END PAGES x|s" (x: bit 56,
+ * exclusively mapped).
+ */
+static int pagemap_summary(pid_t tid, const char *maps, const char *dst)
+{
+	char path[64];
+	FILE *f = fopen(dst, "w");
+	int fd, rc = 0;
+	const char *l;
+
+	if (!f)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fclose(f);
+		return -1;
+	}
+	fprintf(f, "# mmreplay pagemap: present pages, START-END PAGES "
+		   "x(exclusive)|s(shared)\n");
+	for (l = maps; *l && !rc; l = strchr(l, '\n') ? strchr(l, '\n') + 1
+						  : l + strlen(l)) {
+		unsigned long long s, e, a, run = 0;
+		int excl = 0, have = 0;
+		uint64_t ent[512];
+
+		if (sscanf(l, "%llx-%llx", &s, &e) != 2 || e <= s ||
+		    e > 0x800000000000ull || e - s > PAGEMAP_MAX_VMA)
+			continue;
+		for (a = s; a < e && !rc;) {
+			size_t n = (size_t)((e - a) >> 12), i;
+			ssize_t got;
+
+			if (n > 512)
+				n = 512;
+			got = pread(fd, ent, n * 8, (off_t)(a >> 12) * 8);
+			if (got <= 0)
+				break;
+			n = (size_t)got / 8;
+			for (i = 0; i < n && !rc; i++, a += 4096) {
+				int p = (int)(ent[i] >> 63) & 1;
+				int x = (int)(ent[i] >> 56) & 1;
+
+				if (have && (!p || x != excl)) {
+					rc = run_out(f, run, a, excl);
+					have = 0;
+				}
+				if (p && !have) {
+					run = a;
+					excl = x;
+					have = 1;
+				}
+			}
+		}
+		if (have && !rc)
+			rc = run_out(f, run, a, excl);
+	}
+	close(fd);
+	if (fclose(f) != 0)
+		rc = -1;
+	return rc;
+}
+
 /* Copy /proc/TID/... to snap/.hold.SEQ.*; 0, or -1 if a copy failed. */
 static int copy_proc(struct watch *w, pid_t tid, int cls, unsigned seq)
 {
 	const char *const *files =
 		cls == HC_LINE ? mr_rec_maps_only : mr_rec_full_files;
 	char src[64], dst[PATH_MAX];
+	char *maps = NULL;
+	int rc = 0;
 
-	for (int i = 0; files[i]; i++) {
+	for (int i = 0; files[i] && !rc; i++) {
 		snprintf(src, sizeof(src), "/proc/%d/%s", (int)tid, files[i]);
 		if (mr_rec_pathf(dst, sizeof(dst), "%s/.hold.%u.%s", w->snapdir,
-				 seq, files[i]) < 0 ||
-		    mr_rec_slurp(&w->b, src) < 0 ||
-		    write_all(dst, w->b.p, w->b.len) < 0)
-			return -1;
+				 seq, files[i]) < 0) {
+			rc = -1;
+		} else if (!strcmp(files[i], "pagemap")) {
+			rc = maps ? pagemap_summary(tid, maps, dst) : -1;
+		} else if (mr_rec_slurp(&w->b, src) < 0 ||
+			   write_all(dst, w->b.p, w->b.len) < 0) {
+			rc = -1;
+		} else if (!strcmp(files[i], "maps") && !maps &&
+			   cls != HC_LINE) {
+			maps = strdup(w->b.p ? w->b.p : "");
+			if (!maps)
+				rc = -1;
+		}
 	}
-	return 0;
+	free(maps);
+	return rc;
 }
 
 static void drop_copy(struct watch *w, int cls, unsigned seq)
