@@ -118,6 +118,12 @@ struct mr_mm {
 	uint64_t pte_deposit;	      /* PTE tables deposited under huge
 					 PMDs (counted in VmPTE) */
 	uint64_t thp_pages;	      /* pages mapped by huge PMDs */
+	uint64_t rep[MR_MM__COUNT + 2]; /* counters, VmPTE and VmHWM as
+					   last reported (phys.c) */
+	uint64_t total_vm;	      /* pages of all VMAs (VmSize) */
+	uint64_t hiwater_vm;	      /* the most total_vm had (VmPeak) */
+	uint64_t start_code, end_code; /* the executable's text (VmExe;
+					  0: not known) */
 	uint64_t hash;		 /* digest contribution of the scalars */
 	struct mr_mm *next_mm;	 /* machine's list of live mms */
 	struct mr_mm *prev_mm;	 /* machine's list of live mms */

@@ -76,6 +76,11 @@ uint64_t mr_mm_scalar_hash(const mr_mm *mm)
 	h = hash_combine(h, mm->brk_known ? mm->start_brk : ~0ull);
 	h = hash_combine(h, mm->brk_known ? mm->brk : ~0ull);
 	h = hash_combine(h, mm->def_flags);
+	/* the physical counters (phys.c) and the peaks */
+	h = hash_combine(h, mm->rep[MR_MM_FILE] | mm->rep[MR_MM_ANON] << 32);
+	h = hash_combine(h, mm->rep[MR_MM_SWAP] | mm->rep[MR_MM_SHMEM] << 32);
+	h = hash_combine(h, mm->rep[MR_MM__COUNT]);
+	h = hash_combine(h, mm->rep[MR_MM__COUNT + 1] | mm->hiwater_vm << 32);
 	return h;
 }
 

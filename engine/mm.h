@@ -447,6 +447,14 @@ uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 /* The live address space with id ID (mr_mm_id), or NULL. */
 mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
 
+/* VmSize and VmPeak, in pages. */
+uint64_t mr_mm_total_vm(const mr_mm *mm);
+uint64_t mr_mm_hiwater_vm(const mr_mm *mm);
+/* The executable's text [start, end) (/proc/PID/stat startcode and
+ * endcode; VmExe), 0 and 0 when not known. */
+void mr_mm_code(const mr_mm *mm, uint64_t *start, uint64_t *end);
+void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end);
+
 /* MM's counters, in pages. */
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT]);
 /* The largest RSS MM had, in pages (VmHWM). */

@@ -484,7 +484,80 @@ static int thp_fault_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr)
 	return !mm->pt || !mr_pgtable_entry(mm->pt, haddr, MR_PT_PMD);
 }
 
+/* The counters, VmPTE or VmHWM moved since last reported: the digest
+ * and the history learn it (one report per operation, not per page). */
+static void report(mr_mm *mm)
+{
+	uint64_t now[MR_MM__COUNT + 2];
+
+	memcpy(now, mm->rss, sizeof(mm->rss));
+	now[MR_MM__COUNT] = mr_mm_pte_bytes(mm);
+	now[MR_MM__COUNT + 1] = mm->hiwater_rss;
+	if (!memcmp(now, mm->rep, sizeof(now)))
+		return;
+	memcpy(mm->rep, now, sizeof(now));
+	mr_mm_rehash(mm);
+}
+
 /* ---- faults ---- */
+
+/* Whether CAND[0..N) holds A. */
+static int holds(const uint64_t *cand, size_t n, uint64_t a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cand[i] == a)
+			return 1;
+	return 0;
+}
+
+/*
+ * Large page-cache folios: filemap_map_pages() maps a large folio whole
+ * when it lies inside the VMA and the PTE table, past the 64 KiB window.
+ * Folio sizes are the page cache's, which no trace shows: the kernel's
+ * counter says how many pages the fault mapped (WANT), and the folio is
+ * the smallest naturally aligned block of the file around the faulting
+ * page whose unmapped pages, with the window's, make that many. Returns
+ * the new count of CAND (up to 512).
+ */
+static size_t folio_extend(mr_mm *mm, const mr_vma *v, uint64_t addr,
+			   uint64_t *cand, size_t nc, uint64_t want)
+{
+	uint64_t idx = vma_index(v, addr), pmd = addr & ~(MR_PMD_SIZE - 1);
+	uint64_t best[NR_PMD_PAGES];
+	size_t nb = 0;
+	unsigned order;
+
+	for (order = 5; order <= 9; order++) {
+		uint64_t n = 1ull << order, first = idx & ~(n - 1), i;
+		uint64_t a0 = addr - ((idx - first) << MR_PAGE_SHIFT);
+		uint64_t tmp[NR_PMD_PAGES];
+		size_t nt = nc;
+
+		if (a0 < v->start || a0 + (n << MR_PAGE_SHIFT) > v->end ||
+		    a0 < pmd || a0 + (n << MR_PAGE_SHIFT) > pmd + MR_PMD_SIZE)
+			break;
+		memcpy(tmp, cand, nc * sizeof(*cand));
+		for (i = 0; i < n; i++) {
+			uint64_t a = a0 + (i << MR_PAGE_SHIFT);
+
+			if ((mm->pt && mr_pgtable_get(mm->pt, a, NULL)) ||
+			    holds(tmp, nt, a))
+				continue;
+			tmp[nt++] = a;
+		}
+		if (nt > want)
+			break;
+		memcpy(best, tmp, nt * sizeof(*tmp));
+		nb = nt;
+		if (nt == want)
+			break;
+	}
+	if (nb > nc)
+		memcpy(cand, best, nb * sizeof(*best));
+	return nb > nc ? nb : nc;
+}
 
 /*
  * The pages fault-around maps for a read fault at ADDR of V (file or
@@ -498,7 +571,7 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 	uint64_t pte_off = (addr >> MR_PAGE_SHIFT) & 511;
 	uint64_t vma_off = (addr - v->start) >> MR_PAGE_SHIFT;
 	uint64_t from, to, i, obj = cache_obj(v);
-	uint64_t cand[FAULT_AROUND_PAGES], keep = FAULT_AROUND_PAGES;
+	uint64_t cand[NR_PMD_PAGES], keep = NR_PMD_PAGES;
 	int kind = b == B_SHMEM ? MR_PG_SHMEM : MR_PG_FILE, own = 0;
 	size_t nc = 0, c, k;
 
@@ -531,6 +604,9 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 		own |= a == addr;
 		cand[nc++] = a;
 	}
+	if (h && h->pages > 0 && (uint64_t)h->pages > nc + !own)
+		nc = folio_extend(mm, v, addr, cand, nc,
+				  (uint64_t)h->pages - !own);
 	/* the kernel's counters say how many it found cached (the
 	 * faulting page is mapped anyway): leave out first the pages
 	 * faulted on later, then the window's last */
@@ -568,8 +644,8 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 }
 
 /* A fault at ADDR of V the VMA allows: map what the kernel maps. */
-void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
-		   const mr_fault_hint *h)
+static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
+			unsigned code, const mr_fault_hint *h)
 {
 	int write = (code & PF_WRITE) != 0, b = backing(mm, v), level = 0;
 	uint64_t page = addr & MR_PAGE_MASK, e = 0, pfn;
@@ -656,6 +732,15 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 	new_anon(mm, v, page);
 }
 
+void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
+		   const mr_fault_hint *h)
+{
+	if (!mm->m->cfg.phys)
+		return;
+	fault_pages(mm, v, addr, code, h);
+	report(mm);
+}
+
 /* ---- zapping and freeing tables ---- */
 
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
@@ -685,6 +770,7 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 		unmap_page(mm, a, e);
 		a += MR_PAGE_SIZE;
 	}
+	report(mm);
 }
 
 /*
@@ -704,6 +790,7 @@ void mr_phys_free_tables(mr_mm *mm, uint64_t start, uint64_t end)
 	floor = prev ? prev->end : 0;
 	ceiling = next ? next->start : 0;
 	mr_pgtable_free_range(mm->pt, start, end, floor, ceiling);
+	report(mm);
 }
 
 /* ---- fork, mremap, mprotect, exit ---- */
@@ -766,6 +853,7 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 		rss_add(child, kind, 1);
 		a += MR_PAGE_SIZE;
 	}
+	report(child);
 }
 
 /* move_page_tables(): the PTEs of [from, from + len) move to TO. */
@@ -797,6 +885,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 			mm->m->phys_oom = 1;
 		a += MR_PAGE_SIZE;
 	}
+	report(mm);
 }
 
 /*
@@ -899,6 +988,28 @@ mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT])
 {
 	memcpy(rss, mm->rss, sizeof(mm->rss));
+}
+
+uint64_t mr_mm_total_vm(const mr_mm *mm)
+{
+	return mm->total_vm;
+}
+
+uint64_t mr_mm_hiwater_vm(const mr_mm *mm)
+{
+	return mm->hiwater_vm;
+}
+
+void mr_mm_code(const mr_mm *mm, uint64_t *start, uint64_t *end)
+{
+	*start = mm->start_code;
+	*end = mm->end_code;
+}
+
+void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mm->start_code = start;
+	mm->end_code = end;
 }
 
 uint64_t mr_mm_hiwater_rss(const mr_mm *mm)

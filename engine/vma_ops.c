@@ -40,12 +40,28 @@ static void heap_update(const mr_mm *mm, mr_vma *v)
 }
 
 /* Insert a new VMA and report it. */
+/* vm_stat_account(): VmSize follows every VMA; VmPeak is its peak
+ * (update_hiwater_vm() runs before every unmap, so no peak is missed). */
+static void vm_account(mr_mm *mm, const mr_vma *v, int sign)
+{
+	if (sign > 0) {
+		mm->total_vm += mr_vma_pages(v);
+		if (mm->total_vm > mm->hiwater_vm) {
+			mm->hiwater_vm = mm->total_vm;
+			mr_mm_rehash(mm);
+		}
+	} else {
+		mm->total_vm -= mr_vma_pages(v);
+	}
+}
+
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
 {
 	mr_machine *m = mm->m;
 
 	heap_update(mm, v);
 	mr_vma_tree_insert(&mm->tree, v);
+	vm_account(mm, v, 1);
 	v->hash = mr_vma_hash(mm, v);
 	m->sum += v->hash;
 	if (m->j.vma_add)
@@ -63,6 +79,7 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 	if (m->j.vma_del)
 		m->j.vma_del(m->j.ctx, mm, v);
 	mr_vma_tree_remove(&mm->tree, v);
+	vm_account(mm, v, -1);
 	mr_machine_mm_dirty(m, mm);
 	/* hugetlb_vm_op_close(): a private mapping gives back the
 	 * reservation of its pages; a shared one's belongs to the file,
@@ -118,6 +135,7 @@ void mr_vma_change_begin(mr_mm *mm, mr_vma *v)
 	m->sum -= v->hash;
 	if (m->j.vma_del)
 		m->j.vma_del(m->j.ctx, mm, v);
+	vm_account(mm, v, -1);
 }
 
 /* After changing V in place: it re-enters the history as it is now. */
@@ -127,6 +145,7 @@ void mr_vma_change_end(mr_mm *mm, mr_vma *v, int merge_path)
 
 	heap_update(mm, v);
 	mr_vma_tree_update(&mm->tree, v);
+	vm_account(mm, v, 1);
 	v->hash = mr_vma_hash(mm, v);
 	m->sum += v->hash;
 	if (m->j.vma_add)

@@ -66,6 +66,12 @@ struct pstate {
 				      burst, NONE: none */
 	} * foreign;
 	size_t nforeign, capforeign;
+	struct lastval {	   /* rss_stat counters in stream order */
+		uint32_t mm_id;
+		int64_t v[4];	   /* last size per member, -1: none */
+	} * lastv;
+	size_t nlastv, caplastv;
+	int64_t cur_prev;  /* the rss_stat event at hand: its prev */
 	int32_t first_tid; /* the task of the trace's first line */
 	int first_exec;	   /* the trace's first line is an execve */
 	uint64_t global;   /* highest matched line so far */
@@ -342,6 +348,7 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 	o->curr = (int8_t)ev->curr;
 	o->member = (int8_t)ev->member;
 	o->size = ev->size;
+	o->prev = ev->kind == MR_PERF_RSS_STAT ? ps->cur_prev : -1;
 	o->pfn = ev->pfn;
 	o->order = (int8_t)ev->order;
 	o->migratetype = (int8_t)ev->migratetype;
@@ -444,10 +451,32 @@ static int on_foreign(struct pstate *ps, const mr_perf_event *ev)
 	return 0;
 }
 
+/* Every rss_stat event, kept or not: the counter's value before it. */
+static int track_prev(struct pstate *ps, const mr_perf_event *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ps->nlastv && ps->lastv[i].mm_id != ev->mm_id; i++)
+		;
+	if (i == ps->nlastv) {
+		if (grow((void **)&ps->lastv, &ps->caplastv, ps->nlastv,
+			 sizeof(*ps->lastv)) < 0)
+			return MR_ENOMEM;
+		ps->lastv[i].mm_id = ev->mm_id;
+		memset(ps->lastv[i].v, 0xff, sizeof(ps->lastv[i].v));
+		ps->nlastv++;
+	}
+	ps->cur_prev = ps->lastv[i].v[ev->member & 3];
+	ps->lastv[i].v[ev->member & 3] = (int64_t)ev->size;
+	return 0;
+}
+
 static int on_event(struct pstate *ps, const mr_perf_event *ev)
 {
 	struct ptask *t = task_of(ps, ev->tid);
 
+	if (ev->kind == MR_PERF_RSS_STAT && track_prev(ps, ev) < 0)
+		return MR_ENOMEM;
 	if (!t)
 		return on_foreign(ps, ev);
 	switch (ev->kind) {
@@ -574,6 +603,7 @@ done:
 	free(ps.next);
 	free(ps.keep);
 	free(ps.foreign);
+	free(ps.lastv);
 	if (rc < 0) {
 		mr_placed_release(out);
 		memset(out, 0, sizeof(*out));

@@ -78,6 +78,9 @@ typedef struct mr_pl_event {
 	uint64_t addr;		       /* fault: address */
 	uint64_t ofs, ofs_end;	       /* filemap: byte range (last byte) */
 	uint64_t size;		       /* rss_stat: counter in bytes */
+	int64_t prev;		       /* rss_stat: the same counter of the
+					  same mm_id before, in stream order
+					  (-1: its first event) */
 	uint64_t pfn;		       /* page alloc/free */
 } mr_pl_event;
 

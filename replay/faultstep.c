@@ -29,6 +29,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 				: mr_machine_task_tgid(r->m, f->tid);
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
+	mr_rp_perf_begin(r, mm);
 	mr_rp_perf_fault_hint(r, f, mm, &hint);
 	if (f->remote) {
 		mr_rp_perf_remote(r, f);

@@ -126,13 +126,22 @@ struct replay {
 		uint32_t id;			/* the mm_id */
 		uint32_t mm;			/* model mm it is tied to */
 		uint64_t val[MR_MM__COUNT]; /* its counters, in pages */
+		uint8_t seen[MR_MM__COUNT]; /* an event of the counter
+					       since tied */
 	} * kmm;
 	size_t nkmm, capkmm;
 	struct kcnt { /* the kernel's counters of a model mm (by id) */
-		uint64_t val[MR_MM__COUNT]; /* in pages */
-		int known;		    /* tied to an mm_id */
+		uint64_t val[MR_MM__COUNT];  /* in pages */
+		int64_t delta[MR_MM__COUNT]; /* this step's change */
+		int64_t carry[MR_MM__COUNT]; /* kernel minus model change
+						since they last agreed */
+		int known;		     /* tied to an mm_id */
+		int fresh;		     /* tied in this step */
+		int pending;		     /* the last check left a carry */
 	} * kc;
 	size_t nkc;
+	uint32_t step_mm;		      /* the step's own mm */
+	uint64_t step_before[MR_MM__COUNT]; /* its counters before */
 	uint32_t touch[16]; /* model mms whose counters this step moved */
 	size_t ntouch;
 	struct pend_fault { /* faults of tasks not created yet */
@@ -190,6 +199,8 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm);
 /* Remote access F: the pages another task's access mapped. */
 void mr_rp_perf_remote(struct replay *r, const mr_fault *f);
 mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f);
+/* A step of MM begins (NULL: none): its counters before. */
+void mr_rp_perf_begin(struct replay *r, const mr_mm *mm);
 /* After syscall EV was applied: its events. */
 void mr_rp_perf_call(struct replay *r, const mr_event *ev);
 

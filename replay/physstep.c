@@ -131,10 +131,12 @@ static void tie(struct replay *r, struct kmm *k, const mr_mm *mm)
 	int i;
 
 	k->mm = mr_mm_id(mm);
+	memset(k->seen, 0, sizeof(k->seen));
 	if (!c)
 		return;
 	memset(c, 0, sizeof(*c));
 	c->known = 1;
+	c->fresh = 1;
 	for (i = 0; i < MR_MM__COUNT; i++)
 		c->val[i] = k->val[i];
 }
@@ -164,6 +166,7 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	struct kmm *k;
 	const mr_mm *own;
 	struct kcnt *c;
+	uint32_t was;
 
 	if ((only && e->mm_id != only) || e->member < 0 ||
 	    e->member >= MR_MM__COUNT)
@@ -182,6 +185,7 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 		k->mm = 0;
 	}
 	k->val[e->member] = e->size / MR_PAGE_SIZE;
+	was = k->mm;
 	if (e->curr) {
 		own = mr_machine_task_mm(r->m, e->tid);
 		if (own && k->mm != mr_mm_id(own))
@@ -195,7 +199,24 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	if (!c)
 		return;
 	c->val[e->member] = k->val[e->member];
+	/* the change in stream order (events of threads at once are
+	 * applied in their calls' order, not the kernel's) */
+	if (was == k->mm && e->prev >= 0 && k->seen[e->member])
+		c->delta[e->member] +=
+			(int64_t)(e->size / MR_PAGE_SIZE) - e->prev / 4096;
+	else
+		c->delta[e->member] += (int64_t)(e->size / MR_PAGE_SIZE);
+	k->seen[e->member] = 1;
 	touch(r, k->mm);
+}
+
+void mr_rp_perf_begin(struct replay *r, const mr_mm *mm)
+{
+	if (!r->have_perf)
+		return;
+	r->step_mm = mm ? mr_mm_id(mm) : 0;
+	if (mm)
+		mr_mm_rss(mm, r->step_before);
 }
 
 static void say_counters(char *buf, size_t len, const uint64_t v[MR_MM__COUNT])
@@ -206,35 +227,93 @@ static void say_counters(char *buf, size_t len, const uint64_t v[MR_MM__COUNT])
 		 v[MR_MM_ANON] * 4, v[MR_MM_FILE] * 4, v[MR_MM_SHMEM] * 4);
 }
 
-/* Compare the counters of every address space this step changed. */
+static const int checked[] = {MR_MM_ANON, MR_MM_FILE, MR_MM_SHMEM};
+
+/*
+ * Compare the counters of every address space this step changed: the
+ * change the step made (its events' in stream order, the model's across
+ * the step) and, in an address space of one task, the counters
+ * themselves. With several threads the counters at a step are not
+ * defined: another thread's call may be under way (its events come with
+ * its result line), so only changes are compared.
+ */
 static void check_touched(struct replay *r)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < r->ntouch; i++) {
 		const mr_mm *mm = mm_by_id(r, r->touch[i]);
-		const struct kcnt *c =
+		struct kcnt *c =
 			r->touch[i] < r->nkc ? &r->kc[r->touch[i]] : NULL;
 		uint64_t model[MR_MM__COUNT];
-		char kern[128], got[128], det[128];
+		char kern[160], got[160], det[160];
+		int by_delta, by_value, ok = 1;
 
 		if (!mm || !c || !c->known || !mr_mm_known(mm))
-			continue;
+			goto next;
 		mr_mm_rss(mm, model);
-		r->sum->rss_checks++;
-		if (model[MR_MM_ANON] == c->val[MR_MM_ANON] &&
-		    model[MR_MM_FILE] == c->val[MR_MM_FILE] &&
-		    model[MR_MM_SHMEM] == c->val[MR_MM_SHMEM]) {
-			r->sum->rss_matched++;
-			continue;
+		by_delta = r->touch[i] == r->step_mm && !c->fresh;
+		by_value = mr_mm_users(mm) <= 1;
+		if (!by_delta && !by_value)
+			goto next;
+		for (j = 0; j < sizeof(checked) / sizeof(checked[0]); j++) {
+			int m = checked[j];
+
+			if (by_value && model[m] != c->val[m])
+				ok = 0;
+			if (by_delta)
+				c->carry[m] += c->delta[m] -
+					       (int64_t)(model[m] -
+							 r->step_before[m]);
+			if (c->carry[m])
+				ok = 0;
 		}
+		if (!ok && !by_value && !c->pending) {
+			/* threads at once: two adds on two CPUs, both
+			 * events reading the sum; the next step of this
+			 * address space tells */
+			c->pending = 1;
+			goto next;
+		}
+		r->sum->rss_checks += 1 + (uint64_t)c->pending;
+		if (ok) {
+			r->sum->rss_matched += 1 + (uint64_t)c->pending;
+			r->sum->rss_races += (uint64_t)c->pending;
+			c->pending = 0;
+			goto next;
+		}
+		c->pending = 0;
+		memset(c->carry, 0, sizeof(c->carry));
 		say_counters(kern, sizeof(kern), c->val);
 		say_counters(got, sizeof(got), model);
-		snprintf(det, sizeof(det), "  address space of pid %d\n",
-			 (int)mr_mm_owner(mm));
+		if (by_delta)
+			snprintf(det, sizeof(det),
+				 "  address space of pid %d; the step changed "
+				 "RssAnon %+" PRId64 ", RssFile %+" PRId64
+				 ", RssShmem %+" PRId64
+				 " pages in the kernel, %+" PRId64 ", %+" PRId64
+				 ", %+" PRId64 " in the model\n",
+				 (int)mr_mm_owner(mm), c->delta[MR_MM_ANON],
+				 c->delta[MR_MM_FILE], c->delta[MR_MM_SHMEM],
+				 (int64_t)(model[MR_MM_ANON] -
+					   r->step_before[MR_MM_ANON]),
+				 (int64_t)(model[MR_MM_FILE] -
+					   r->step_before[MR_MM_FILE]),
+				 (int64_t)(model[MR_MM_SHMEM] -
+					   r->step_before[MR_MM_SHMEM]));
+		else
+			snprintf(det, sizeof(det),
+				 "  address space of pid %d\n",
+				 (int)mr_mm_owner(mm));
 		mr_rp_report_divergence(r, "rss", kern, got, det);
+	next:
+		if (c) {
+			memset(c->delta, 0, sizeof(c->delta));
+			c->fresh = 0;
+		}
 	}
 	r->ntouch = 0;
+	r->step_mm = 0;
 }
 
 /* The model's counters moved in MM during the step: compare them too. */

@@ -380,6 +380,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 		mr_rp_pid_get(r, ev->pid);
 	}
 	ntasks_before = mr_machine_ntasks(r->m);
+	mr_rp_perf_begin(r, mm);
 	r->step++;
 	r->cur = ev;
 	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);
@@ -687,8 +688,9 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64
-			" equal the kernel's (kmem:rss_stat)\n",
-			s->rss_matched, s->rss_checks);
+			" equal the kernel's (kmem:rss_stat; %" PRIu64
+			" of threads at once, equal in sum)\n",
+			s->rss_matched, s->rss_checks, s->rss_races);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",

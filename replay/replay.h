@@ -110,6 +110,9 @@ typedef struct mr_replay_summary {
 	uint64_t rss_checks;	 /* (step, address space) pairs whose RSS
 				    counters were compared with rss_stat */
 	uint64_t rss_matched;	 /* ... equal */
+	uint64_t rss_races;	 /* of those, pairs of steps of threads
+				    whose counter changes the kernel read
+				    at once: equal in sum only */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -58,7 +58,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
 	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
-		     "gate,from_step,to_step) VALUES(?,?,?,?,?,?,?,?,?)",
+		     "gate,from_step,to_step,vm_peak_kb,rss_anon_kb,"
+		     "rss_file_kb,rss_shmem_kb,swap_kb,hwm_kb,pte_kb,"
+		     "start_code,end_code) "
+		     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
 	[S_MM_DROP] = "DELETE FROM mm WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
@@ -80,7 +83,10 @@ static const char schema[] =
 	" to_step INTEGER);\n"
 	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
 	" start_brk INTEGER, brk INTEGER, mmap_base INTEGER,"
-	" gate INTEGER, from_step INTEGER, to_step INTEGER);\n"
+	" gate INTEGER, from_step INTEGER, to_step INTEGER,"
+	" vm_peak_kb INTEGER, rss_anon_kb INTEGER, rss_file_kb INTEGER,"
+	" rss_shmem_kb INTEGER, swap_kb INTEGER, hwm_kb INTEGER,"
+	" pte_kb INTEGER, start_code INTEGER, end_code INTEGER);\n"
 	"CREATE TABLE divergence(step INTEGER, pid INTEGER, line INTEGER,"
 	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
 	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
@@ -121,6 +127,11 @@ struct mrow {
 	uint8_t open;		  /* the mm is alive */
 	uint8_t known, brk_known; /* state known, brk known */
 	uint8_t gate;		  /* [vsyscall] shown */
+	uint8_t phys;		  /* the counters are modelled */
+	uint64_t vm_peak;	  /* VmPeak, pages */
+	uint64_t rss[MR_MM__COUNT]; /* RSS counters, pages */
+	uint64_t hwm, pte;	  /* VmHWM pages, VmPTE bytes */
+	uint64_t start_code, end_code; /* the executable's text */
 };
 
 /* A VMA row not yet closed. */
@@ -693,6 +704,26 @@ static int mrow_write(mr_store *st, uint32_t id, struct mrow *r, uint64_t to)
 		sqlite3_bind_int64(s, 9, (sqlite3_int64)to);
 	else
 		sqlite3_bind_null(s, 9);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->vm_peak * 4);
+	if (r->phys) {
+		sqlite3_bind_int64(s, 11, (sqlite3_int64)r->rss[MR_MM_ANON] * 4);
+		sqlite3_bind_int64(s, 12, (sqlite3_int64)r->rss[MR_MM_FILE] * 4);
+		sqlite3_bind_int64(s, 13,
+				   (sqlite3_int64)r->rss[MR_MM_SHMEM] * 4);
+		sqlite3_bind_int64(s, 14, (sqlite3_int64)r->rss[MR_MM_SWAP] * 4);
+		sqlite3_bind_int64(s, 15, (sqlite3_int64)r->hwm * 4);
+		sqlite3_bind_int64(s, 16, (sqlite3_int64)r->pte / 1024);
+	} else {
+		for (int i = 11; i <= 16; i++)
+			sqlite3_bind_null(s, i);
+	}
+	if (r->start_code || r->end_code) {
+		sqlite3_bind_int64(s, 17, (sqlite3_int64)r->start_code);
+		sqlite3_bind_int64(s, 18, (sqlite3_int64)r->end_code);
+	} else {
+		sqlite3_bind_null(s, 17);
+		sqlite3_bind_null(s, 18);
+	}
 	if (step_done(s))
 		return db_fail(st, "writing an mm row");
 	if (!to)
@@ -747,6 +778,12 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 	r->brk = r->brk_known ? mr_mm_brk(mm) : 0;
 	r->mmap_base = mr_mm_mmap_base(mm);
 	r->gate = (uint8_t)mr_mm_has_gate(mm);
+	r->phys = (uint8_t)mr_machine_config(mr_mm_machine(mm))->phys;
+	r->vm_peak = mr_mm_hiwater_vm(mm);
+	mr_mm_rss(mm, r->rss);
+	r->hwm = mr_mm_hiwater_rss(mm);
+	r->pte = mr_mm_pte_bytes(mm);
+	mr_mm_code(mm, &r->start_code, &r->end_code);
 	r->from = st->step;
 	r->open = 1;
 }
