@@ -120,8 +120,14 @@ struct mr_mm {
 	uint64_t thp_pages;	      /* pages mapped by huge PMDs */
 	uint64_t rep[MR_MM__COUNT + 2]; /* counters, VmPTE and VmHWM as
 					   last reported (phys.c) */
+	uint64_t approx_rss;	      /* get_mm_rss() as the kernel reads it
+					 now (per-CPU parts not folded) */
+	int approx_known;	      /* approx_rss was given */
 	uint64_t total_vm;	      /* pages of all VMAs (VmSize) */
-	uint64_t hiwater_vm;	      /* the most total_vm had (VmPeak) */
+	uint64_t hiwater_vm;	      /* total_vm taken before every unmap
+					 (VmPeak: this or total_vm) */
+	uint64_t locked_extra;	      /* pages locked_vm counts beyond the
+					 VM_LOCKED VMAs (MREMAP_DONTUNMAP) */
 	uint64_t start_code, end_code; /* the executable's text (VmExe;
 					  0: not known) */
 	uint64_t hash;		 /* digest contribution of the scalars */
@@ -310,6 +316,7 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 		   const mr_fault_hint *h);
 void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		      int write);
+void mr_phys_update_hiwater(mr_mm *mm);
 /* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */

@@ -278,6 +278,25 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
 	if (map_image(mm, exe, bias, &lo, &hi))
 		goto out_fail;
 	brk_end = hi;
+	/* load_elf_binary(): start_code and end_code span the executable
+	 * segments' file contents (VmExe) */
+	{
+		uint64_t sc = ~0ull, ec = 0;
+		size_t i;
+
+		for (i = 0; i < exe->nseg; i++) {
+			const mr_exec_seg *sg = &exe->seg[i];
+
+			if (!(sg->prot & 4))
+				continue;
+			if (sg->vaddr < sc)
+				sc = sg->vaddr;
+			if (sg->vaddr + sg->filesz > ec)
+				ec = sg->vaddr + sg->filesz;
+		}
+		if (ec)
+			mr_mm_set_code(mm, bias + sc, bias + ec);
+	}
 	if (exe->dyn && interp) {
 		mm->fl[FL_EXE] = (struct mr_float){1, lo, hi, 0, 0, 0};
 		mm->fl[FL_EXE].align =

@@ -81,6 +81,7 @@ uint64_t mr_mm_scalar_hash(const mr_mm *mm)
 	h = hash_combine(h, mm->rep[MR_MM_SWAP] | mm->rep[MR_MM_SHMEM] << 32);
 	h = hash_combine(h, mm->rep[MR_MM__COUNT]);
 	h = hash_combine(h, mm->rep[MR_MM__COUNT + 1] | mm->hiwater_vm << 32);
+	h = hash_combine(h, mm->locked_extra);
 	return h;
 }
 

@@ -269,6 +269,8 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			     adv == MADV_DONTNEED_LOCKED_ ||
 			     adv == MADV_REMOVE_ || adv == MADV_GUARD_INSTALL_))
 			mr_phys_zap(mm, start, rend);
+		else if (!dry && adv == MADV_FREE_)
+			mr_phys_update_hiwater(mm);
 		if (!dry && adv == MADV_GUARD_INSTALL_) {
 			mr_anon_prepare(mm, v);
 			mr_ranges_add(&mm->guard, start, rend);

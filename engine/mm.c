@@ -87,9 +87,8 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	mm->base_known = old->base_known;
 	mm->def_flags = old->def_flags & ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
 	mm->start_stack = old->start_stack;
-	/* dup_mm() copies the whole mm_struct: the peaks come along */
-	mm->hiwater_vm = old->hiwater_vm;
-	mm->hiwater_rss = old->hiwater_rss;
+	/* the peaks start afresh (measured: a child's VmPeak and VmHWM are
+	 * its own) */
 	mm->start_code = old->start_code;
 	mm->end_code = old->end_code;
 	mr_mm_rehash(mm);

@@ -427,6 +427,15 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
 
 /* ---- pages, page tables, RSS (cfg.phys) ---- */
 
+/*
+ * get_mm_rss() as the kernel would read it now, in pages: the RSS
+ * counters are per-CPU counters whose reads without a sum miss the
+ * per-CPU parts (up to a batch of 32 per CPU and counter). VmHWM's peak
+ * is taken from it; the caller that knows the kernel's adds per CPU
+ * (kmem:rss_stat) gives it before each step.
+ */
+void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages);
+
 /* The RSS counters of rss_stat (include/linux/mm_types_task.h). */
 enum mr_mm_counter {
 	MR_MM_FILE = 0, /* MM_FILEPAGES: RssFile */
@@ -447,17 +456,48 @@ uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 /* The live address space with id ID (mr_mm_id), or NULL. */
 mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
 
-/* VmSize and VmPeak, in pages. */
+/* VmSize and VmPeak (total_vm as taken before the last unmap, or now
+ * when larger), in pages. */
 uint64_t mr_mm_total_vm(const mr_mm *mm);
 uint64_t mr_mm_hiwater_vm(const mr_mm *mm);
+/* Pages VmLck counts beyond the VM_LOCKED VMAs: an MREMAP_DONTUNMAP of
+ * locked memory leaves the source counted in locked_vm. */
+uint64_t mr_mm_locked_extra(const mr_mm *mm);
 /* The executable's text [start, end) (/proc/PID/stat startcode and
  * endcode; VmExe), 0 and 0 when not known. */
 void mr_mm_code(const mr_mm *mm, uint64_t *start, uint64_t *end);
 void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end);
 
+/* The memory lines of /proc/PID/status, in kB (engine/status.c). */
+typedef struct mr_status {
+	uint64_t peak, size, lck, hwm, rss, anon, file, shmem; /* VmPeak .. */
+	uint64_t data, stk, exe, lib, pte, swap;	       /* VmData .. */
+	uint64_t exec;	/* exec_vm: VmExe + VmLib */
+	int phys;	/* RSS, VmHWM, VmPTE and VmSwap are modelled */
+	int exe_known;	/* start_code and end_code are known */
+} mr_status;
+
+/* A VMA of FLAGS and BYTES counted into S (VmSize, VmLck, VmData,
+ * VmStk, exec_vm). */
+void mr_status_add_vma(mr_status *s, uint64_t flags, uint64_t bytes);
+/* After the VMAs and counters: VmExe and VmLib from the executable's
+ * text, VmRSS, and the peaks at least the values. */
+void mr_status_finish(mr_status *s, uint64_t start_code, uint64_t end_code);
+/* MM's status lines now. */
+void mr_mm_status(const mr_mm *mm, mr_status *s);
+/* The fifteen lines VmPeak .. VmSwap as the kernel prints them ("?" for
+ * values not modelled). Returns the length. */
+size_t mr_status_format(const mr_status *s, char *buf, size_t len);
+
+/* Pages of [start, end) MM maps (smaps Rss) and of them anonymous
+ * (Anonymous), in pages; huge PMDs count their pages in the range. */
+void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
+		       uint64_t *rss, uint64_t *anon);
+
 /* MM's counters, in pages. */
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT]);
-/* The largest RSS MM had, in pages (VmHWM). */
+/* VmHWM in pages: the RSS peak taken at the last unmap or zap, or the
+ * RSS now when larger. */
 uint64_t mr_mm_hiwater_rss(const mr_mm *mm);
 /* VmPTE in bytes: PTE, PMD and PUD tables, and the PTE tables deposited
  * for huge PMDs. */

@@ -214,6 +214,12 @@ static void move_apply(struct remap *r)
 			int whole = v->start == r->addr &&
 				    v->end == r->addr + r->old_len;
 
+			/* "we won't unmap, so we don't touch locked_vm":
+			 * the old range stays counted in VmLck */
+			if (v->flags & MR_VM_LOCKED) {
+				mm->locked_extra += r->old_len >> MR_PAGE_SHIFT;
+				mr_mm_rehash(mm);
+			}
 			mr_vma_change_begin(mm, v);
 			v->flags &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
 			if (whole) /* unlink_anon_vmas() */
@@ -221,7 +227,12 @@ static void move_apply(struct remap *r)
 			mr_vma_change_end(mm, v, 0);
 		}
 	} else {
+		/* move_vma() puts hiwater_vm back after unmapping the
+		 * source: the moment both exist is no peak */
+		uint64_t hw = mm->hiwater_vm;
+
 		mr_unmap_range(mm, r->addr, r->addr + r->old_len);
+		mm->hiwater_vm = hw;
 	}
 	/* a private hugetlb mapping's reservation moves with it (the
 	 * unmap above gave the source's back) */

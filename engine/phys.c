@@ -313,15 +313,10 @@ static int rss_member(int kind)
 static void rss_add(mr_mm *mm, int kind, int64_t pages)
 {
 	int mb = rss_member(kind);
-	uint64_t total;
 
 	if (mb < 0)
 		return;
 	mm->rss[mb] = (uint64_t)((int64_t)mm->rss[mb] + pages);
-	total = mm->rss[MR_MM_ANON] + mm->rss[MR_MM_FILE] +
-		mm->rss[MR_MM_SHMEM];
-	if (total > mm->hiwater_rss)
-		mm->hiwater_rss = total;
 	mr_machine_mm_dirty(mm->m, mm);
 }
 
@@ -492,7 +487,7 @@ static void report(mr_mm *mm)
 
 	memcpy(now, mm->rss, sizeof(mm->rss));
 	now[MR_MM__COUNT] = mr_mm_pte_bytes(mm);
-	now[MR_MM__COUNT + 1] = mm->hiwater_rss;
+	now[MR_MM__COUNT + 1] = mr_mm_hiwater_rss(mm);
 	if (!memcmp(now, mm->rep, sizeof(now)))
 		return;
 	memcpy(mm->rep, now, sizeof(now));
@@ -743,6 +738,31 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 
 /* ---- zapping and freeing tables ---- */
 
+/*
+ * update_hiwater_rss(): the RSS peak is taken before every unmap and
+ * zap (vms_clear_ptes(), zap_page_range_single(), MADV_FREE), not at
+ * every fault; VmHWM prints the larger of it and the RSS now. The RSS
+ * it takes is get_mm_rss(): the per-CPU counters' shared part only
+ * (percpu_counter_read_positive()), which the caller may give
+ * (mr_mm_set_approx_rss()); else the exact RSS is taken.
+ */
+void mr_phys_update_hiwater(mr_mm *mm)
+{
+	uint64_t rss = mm->rss[MR_MM_ANON] + mm->rss[MR_MM_FILE] +
+		       mm->rss[MR_MM_SHMEM];
+
+	if (mm->approx_known)
+		rss = mm->approx_rss;
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
+void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages)
+{
+	mm->approx_rss = pages;
+	mm->approx_known = 1;
+}
+
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 {
 	uint64_t a = start, e;
@@ -750,6 +770,7 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 
 	if (!mm->pt || start >= end)
 		return;
+	mr_phys_update_hiwater(mm);
 	/* huge PMDs only partly inside are split first */
 	mr_phys_split_pmd(mm, start);
 	mr_phys_split_pmd(mm, end - 1);
@@ -985,6 +1006,31 @@ mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
 
 /* ---- what users see ---- */
 
+void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
+		       uint64_t *rss, uint64_t *anon)
+{
+	uint64_t a = start, e;
+	int level;
+
+	*rss = *anon = 0;
+	if (!mm->pt)
+		return;
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+		uint64_t lo = a < start ? start : a;
+		uint64_t hi = a + size > end ? end : a + size;
+		uint64_t n = (hi - lo) >> MR_PAGE_SHIFT;
+
+		/* vm_normal_page(): the zero pages are no one's */
+		if (!(e & PTE_SPECIAL)) {
+			*rss += n;
+			if (page_kind(mm->m, pte_pfn(e)) == MR_PG_ANON)
+				*anon += n;
+		}
+		a += size;
+	}
+}
+
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT])
 {
 	memcpy(rss, mm->rss, sizeof(mm->rss));
@@ -997,7 +1043,12 @@ uint64_t mr_mm_total_vm(const mr_mm *mm)
 
 uint64_t mr_mm_hiwater_vm(const mr_mm *mm)
 {
-	return mm->hiwater_vm;
+	return mm->hiwater_vm > mm->total_vm ? mm->hiwater_vm : mm->total_vm;
+}
+
+uint64_t mr_mm_locked_extra(const mr_mm *mm)
+{
+	return mm->locked_extra;
 }
 
 void mr_mm_code(const mr_mm *mm, uint64_t *start, uint64_t *end)
@@ -1014,7 +1065,10 @@ void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end)
 
 uint64_t mr_mm_hiwater_rss(const mr_mm *mm)
 {
-	return mm->hiwater_rss;
+	uint64_t rss = mm->rss[MR_MM_ANON] + mm->rss[MR_MM_FILE] +
+		       mm->rss[MR_MM_SHMEM];
+
+	return rss > mm->hiwater_rss ? rss : mm->hiwater_rss;
 }
 
 uint64_t mr_mm_pte_bytes(const mr_mm *mm)

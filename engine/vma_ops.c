@@ -40,19 +40,13 @@ static void heap_update(const mr_mm *mm, mr_vma *v)
 }
 
 /* Insert a new VMA and report it. */
-/* vm_stat_account(): VmSize follows every VMA; VmPeak is its peak
- * (update_hiwater_vm() runs before every unmap, so no peak is missed). */
+/* vm_stat_account(): VmSize follows every VMA. */
 static void vm_account(mr_mm *mm, const mr_vma *v, int sign)
 {
-	if (sign > 0) {
+	if (sign > 0)
 		mm->total_vm += mr_vma_pages(v);
-		if (mm->total_vm > mm->hiwater_vm) {
-			mm->hiwater_vm = mm->total_vm;
-			mr_mm_rehash(mm);
-		}
-	} else {
+	else
 		mm->total_vm -= mr_vma_pages(v);
-	}
 }
 
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
@@ -611,6 +605,11 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 	mr_ranges_del(&mm->guard, start, end); /* the page tables go too */
 	if (!v || v->start >= end)
 		return;
+	/* update_hiwater_vm() before total_vm drops: VmPeak */
+	if (mm->total_vm > mm->hiwater_vm) {
+		mm->hiwater_vm = mm->total_vm;
+		mr_mm_rehash(mm);
+	}
 	if (v->start < start)
 		mr_vma_split(mm, v, start, 1);
 	/* unmap_vmas() then free_pgtables(): the removed VMAs' pages, then

@@ -303,10 +303,13 @@ void mr_maps_release(mr_maps *m)
 
 #define STAT_START_BRK 47 /* field numbers of proc(5) */
 #define STAT_START_STACK 28
+#define STAT_START_CODE 26
 
-/* Fields 28 (startstack) and 47 (start_brk) of the stat line in PATH. */
+/* Fields 28 (startstack) and 47 (start_brk) of the stat line in PATH,
+ * and 26 and 27 (startcode, endcode) in CODE when not NULL. */
 static int stat_parse(uint64_t *start_stack, uint64_t *start_brk,
-		      const char *path, char *errbuf, size_t errlen)
+		      uint64_t *code, const char *path, char *errbuf,
+		      size_t errlen)
 {
 	char buf[4096], *p, *end;
 	uint64_t v = 0;
@@ -360,6 +363,9 @@ static int stat_parse(uint64_t *start_stack, uint64_t *start_brk,
 			goto out_bad_field;
 		if (field == STAT_START_STACK)
 			*start_stack = v;
+		if (code && (field == STAT_START_CODE ||
+			     field == STAT_START_CODE + 1))
+			code[field - STAT_START_CODE] = v;
 	}
 	*start_brk = v;
 	return 0;
@@ -394,7 +400,7 @@ int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
 	/* The kernel does not print mm->brk in stat: field 48 is arg_start.
 	 * The break, page-aligned, is the end of the [heap] line of maps. */
 	*brk = 0;
-	return stat_parse(&stack, start_brk, path, errbuf, errlen);
+	return stat_parse(&stack, start_brk, NULL, path, errbuf, errlen);
 }
 
 int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
@@ -402,5 +408,16 @@ int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
 {
 	uint64_t brk;
 
-	return stat_parse(start_stack, &brk, path, errbuf, errlen);
+	return stat_parse(start_stack, &brk, NULL, path, errbuf, errlen);
+}
+
+int mr_stat_load_code(uint64_t *start_code, uint64_t *end_code,
+		      const char *path, char *errbuf, size_t errlen)
+{
+	uint64_t stack, brk, code[2] = {0, 0};
+	int rc = stat_parse(&stack, &brk, code, path, errbuf, errlen);
+
+	*start_code = code[0];
+	*end_code = code[1];
+	return rc;
 }

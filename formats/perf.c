@@ -147,12 +147,16 @@ static int header(mr_perf *p, char *l, mr_perf_event *ev, const char **trace)
 		cpu++;
 	}
 	ev->cpu = atoi(cpu + 2);
-	/* PID/TID ends just before it */
-	s = cpu;
+	/* PID/TID ends just before it (perf pads the columns to the
+	 * widest pid of the file) */
+	e = cpu;
+	while (e > l && e[-1] == ' ')
+		e--;
+	s = e;
 	while (s > l && s[-1] != ' ')
 		s--;
 	slash = strchr(s, '/');
-	if (!slash || slash > cpu || !number(s, 10, "/", &v) || v > INT32_MAX)
+	if (!slash || slash > e || !number(s, 10, "/", &v) || v > INT32_MAX)
 		return bad(p, s, "PID/TID before the [CPU]");
 	ev->pid = (int32_t)v;
 	if (!number(slash + 1, 10, "", &v) || v > INT32_MAX || !v)

@@ -296,6 +296,7 @@ void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 	rc = mr_snap_compare(mm, r->o->snapdir, ev->pid, "exit", &c);
 	if (rc < 0)
 		return;
+	mr_rp_check_phys_snapshot(r, mm, ev->pid, "exit");
 	r->sum->snapshots++;
 	r->sum->vma_lines += c.klines;
 	r->sum->vma_matched += c.klines - c.kmissed;

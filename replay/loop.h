@@ -21,6 +21,9 @@
 #include "replay/replay_int.h"
 #include "replay/store.h"
 
+/* CPUs whose per-CPU RSS counter parts are followed (physstep.c). */
+#define MR_PCPU_MAX 64
+
 /* An open fd of a thread group. */
 struct fd_ent {
 	uint64_t key;	  /* tgid << 32 | fd */
@@ -135,6 +138,11 @@ struct replay {
 		int64_t delta[MR_MM__COUNT]; /* this step's change */
 		int64_t carry[MR_MM__COUNT]; /* kernel minus model change
 						since they last agreed */
+		int64_t global[MR_MM__COUNT]; /* the per-CPU counters:
+						 shared part */
+		int64_t local[MR_PCPU_MAX][MR_MM__COUNT]; /* per CPU */
+		int pcpu;		     /* 1: the per-CPU parts are
+						followed (every add seen) */
 		int known;		     /* tied to an mm_id */
 		int fresh;		     /* tied in this step */
 		int pending;		     /* the last check left a carry */
@@ -199,8 +207,15 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm);
 /* Remote access F: the pages another task's access mapped. */
 void mr_rp_perf_remote(struct replay *r, const mr_fault *f);
 mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f);
+/* physsnap.c: the exec's argument pages from exec snapshot N's smaps
+ * (captures without perf events). */
+void mr_rp_seed_exec_pages(struct replay *r, mr_mm *mm, int32_t pid,
+			   unsigned n);
+/* physsnap.c: snapshot PID.WHAT's status and smaps against MM. */
+void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
+			       const char *what);
 /* A step of MM begins (NULL: none): its counters before. */
-void mr_rp_perf_begin(struct replay *r, const mr_mm *mm);
+void mr_rp_perf_begin(struct replay *r, mr_mm *mm);
 /* After syscall EV was applied: its events. */
 void mr_rp_perf_call(struct replay *r, const mr_event *ev);
 

@@ -124,8 +124,28 @@ static struct kmm *kmm_of(struct replay *r, uint32_t id)
 	return &r->kmm[r->nkmm++];
 }
 
-/* Tie entry K to model mm MM: its counters are the kernel's for MM. */
-static void tie(struct replay *r, struct kmm *k, const mr_mm *mm)
+/* percpu_counter_add_batch() with the batch of 2 CPUs (32): AMOUNT
+ * pages added to MEMBER on CPU. */
+static void pcpu_add(struct kcnt *c, int cpu, int member, int64_t amount)
+{
+	int64_t count;
+
+	if (cpu < 0 || cpu >= MR_PCPU_MAX) {
+		c->pcpu = 0;
+		return;
+	}
+	count = c->local[cpu][member] + amount;
+	if (count >= 32 || count <= -32) {
+		c->global[member] += count;
+		c->local[cpu][member] = 0;
+	} else {
+		c->local[cpu][member] = count;
+	}
+}
+
+/* Tie entry K to model mm MM: its counters are the kernel's for MM. The
+ * values so far were added on CPU. */
+static void tie(struct replay *r, struct kmm *k, const mr_mm *mm, int cpu)
 {
 	struct kcnt *c = kcnt_of(r, mr_mm_id(mm));
 	int i;
@@ -137,8 +157,13 @@ static void tie(struct replay *r, struct kmm *k, const mr_mm *mm)
 	memset(c, 0, sizeof(*c));
 	c->known = 1;
 	c->fresh = 1;
-	for (i = 0; i < MR_MM__COUNT; i++)
+	/* a new address space's counters are all zero: the adds that
+	 * follow are all seen */
+	c->pcpu = 1;
+	for (i = 0; i < MR_MM__COUNT; i++) {
 		c->val[i] = k->val[i];
+		pcpu_add(c, cpu, i, (int64_t)k->val[i]);
+	}
 }
 
 /* Mark model mm ID as changed in this step. */
@@ -167,6 +192,7 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	const mr_mm *own;
 	struct kcnt *c;
 	uint32_t was;
+	int64_t d;
 
 	if ((only && e->mm_id != only) || e->member < 0 ||
 	    e->member >= MR_MM__COUNT)
@@ -177,7 +203,7 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	if (only && k->mm != mr_mm_id(newmm)) {
 		memset(k->val, 0, sizeof(k->val));
 		k->val[e->member] = e->size / MR_PAGE_SIZE;
-		tie(r, k, newmm);
+		tie(r, k, newmm, e->cpu);
 	}
 	if (k->mm && !mm_by_id(r, k->mm)) {
 		/* its address space is gone: the id starts afresh */
@@ -189,9 +215,9 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	if (e->curr) {
 		own = mr_machine_task_mm(r->m, e->tid);
 		if (own && k->mm != mr_mm_id(own))
-			tie(r, k, own);
+			tie(r, k, own, e->cpu);
 	} else if (!k->mm && newmm) {
-		tie(r, k, newmm);
+		tie(r, k, newmm, e->cpu);
 	}
 	if (!k->mm)
 		return;
@@ -202,21 +228,40 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	/* the change in stream order (events of threads at once are
 	 * applied in their calls' order, not the kernel's) */
 	if (was == k->mm && e->prev >= 0 && k->seen[e->member])
-		c->delta[e->member] +=
-			(int64_t)(e->size / MR_PAGE_SIZE) - e->prev / 4096;
+		d = (int64_t)(e->size / MR_PAGE_SIZE) - e->prev / 4096;
 	else
-		c->delta[e->member] += (int64_t)(e->size / MR_PAGE_SIZE);
+		d = (int64_t)(e->size / MR_PAGE_SIZE);
+	c->delta[e->member] += d;
+	if (was == k->mm && c->pcpu)
+		pcpu_add(c, e->cpu, e->member, d);
 	k->seen[e->member] = 1;
 	touch(r, k->mm);
 }
 
-void mr_rp_perf_begin(struct replay *r, const mr_mm *mm)
+void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 {
+	const struct kcnt *c;
+
 	if (!r->have_perf)
 		return;
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
-	if (mm)
-		mr_mm_rss(mm, r->step_before);
+	if (!mm)
+		return;
+	mr_mm_rss(mm, r->step_before);
+	/* get_mm_rss() as update_hiwater_rss() will read it in this step:
+	 * the shared parts of the per-CPU counters */
+	c = mr_mm_id(mm) < r->nkc ? &r->kc[mr_mm_id(mm)] : NULL;
+	if (c && c->known && c->pcpu)
+		mr_mm_set_approx_rss(
+			mm, (uint64_t)((c->global[MR_MM_FILE] > 0
+						? c->global[MR_MM_FILE]
+						: 0) +
+				       (c->global[MR_MM_ANON] > 0
+						? c->global[MR_MM_ANON]
+						: 0) +
+				       (c->global[MR_MM_SHMEM] > 0
+						? c->global[MR_MM_SHMEM]
+						: 0)));
 }
 
 static void say_counters(char *buf, size_t len, const uint64_t v[MR_MM__COUNT])

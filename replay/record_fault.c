@@ -75,7 +75,8 @@ int mr_rec_faults(const char *data, const char *trace, const char *snapdir)
 	rc = mr_place_perf(&pl, txt, trace, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "record: faults: %s\n", err);
-		unlink(txt);
+		if (!getenv("MR_KEEP_PERF_TXT"))
+			unlink(txt);
 		return -1;
 	}
 	fprintf(stderr,

@@ -330,9 +330,10 @@ static void on_exec(struct replay *r, const mr_event *ev)
 		 * stays unknown */
 		rc = mr_snap_seed(r->m, mm, r->o->snapdir, ev->pid, p->execs,
 				  r->err, r->errlen);
-		if (rc == 0)
+		if (rc == 0) {
 			r->sum->seeded++;
-		else if (rc < 0)
+			mr_rp_seed_exec_pages(r, mm, ev->pid, p->execs);
+		} else if (rc < 0)
 			r->bad = 1;
 		return;
 	}
@@ -685,6 +686,13 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			" (other tasks faulting pages into traced address "
 			"spaces)\n",
 			s->remote);
+	if (s->status_lines)
+		fprintf(out,
+			"status lines at snapshots %" PRIu64 "/%" PRIu64
+			" equal; smaps Rss and Anonymous %" PRIu64 "/%" PRIu64
+			" VMAs equal\n",
+			s->status_matched, s->status_lines, s->smaps_matched,
+			s->smaps_vmas);
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64

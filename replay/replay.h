@@ -110,6 +110,11 @@ typedef struct mr_replay_summary {
 	uint64_t rss_checks;	 /* (step, address space) pairs whose RSS
 				    counters were compared with rss_stat */
 	uint64_t rss_matched;	 /* ... equal */
+	uint64_t status_lines;	 /* status lines compared at snapshots */
+	uint64_t status_matched; /* ... equal */
+	uint64_t smaps_vmas;	 /* smaps VMAs whose Rss and Anonymous
+				    were compared */
+	uint64_t smaps_matched;	 /* ... equal */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */

@@ -45,6 +45,9 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 char *mr_snap_model_maps(const mr_mm *mm, size_t *outlen);
 /* The text of DIR/PID.WHAT.maps, or NULL when absent (free it). */
 char *mr_snap_read(const char *dir, int32_t pid, const char *what);
+/* ... of DIR/PID.WHAT.EXT. */
+char *mr_snap_read_ext(const char *dir, int32_t pid, const char *what,
+		       const char *ext);
 /* What comparing the model's maps with a snapshot found. */
 typedef struct mr_snap_cmp {
 	char *diff;	/* line diff ('-' kernel, '+' model), or NULL;

@@ -203,6 +203,14 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 			return rc;
 		if (start_stack)
 			mr_mm_set_start_stack(mm, start_stack);
+		if (!rc) {
+			uint64_t cs, ce;
+
+			rc = mr_stat_load_code(&cs, &ce, p, err, errlen);
+			if (rc)
+				return rc;
+			mr_mm_set_code(mm, cs, ce);
+		}
 	} else if (heap_start) {
 		start_brk = heap_start;
 		brk = heap_end;
@@ -244,10 +252,16 @@ static char *slurp(const char *path, size_t *len)
 
 char *mr_snap_read(const char *dir, int32_t pid, const char *what)
 {
+	return mr_snap_read_ext(dir, pid, what, "maps");
+}
+
+char *mr_snap_read_ext(const char *dir, int32_t pid, const char *what,
+		       const char *ext)
+{
 	char p[4096];
 	size_t len;
 
-	if (!mr_snap_path(p, sizeof(p), dir, pid, what, "maps"))
+	if (!mr_snap_path(p, sizeof(p), dir, pid, what, ext))
 		return NULL;
 	return slurp(p, &len);
 }

@@ -60,8 +60,8 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
 		     "gate,from_step,to_step,vm_peak_kb,rss_anon_kb,"
 		     "rss_file_kb,rss_shmem_kb,swap_kb,hwm_kb,pte_kb,"
-		     "start_code,end_code) "
-		     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		     "start_code,end_code,lck_extra_kb) "
+		     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
 	[S_MM_DROP] = "DELETE FROM mm WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
@@ -86,7 +86,8 @@ static const char schema[] =
 	" gate INTEGER, from_step INTEGER, to_step INTEGER,"
 	" vm_peak_kb INTEGER, rss_anon_kb INTEGER, rss_file_kb INTEGER,"
 	" rss_shmem_kb INTEGER, swap_kb INTEGER, hwm_kb INTEGER,"
-	" pte_kb INTEGER, start_code INTEGER, end_code INTEGER);\n"
+	" pte_kb INTEGER, start_code INTEGER, end_code INTEGER,"
+	" lck_extra_kb INTEGER);\n"
 	"CREATE TABLE divergence(step INTEGER, pid INTEGER, line INTEGER,"
 	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
 	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
@@ -132,6 +133,7 @@ struct mrow {
 	uint64_t rss[MR_MM__COUNT]; /* RSS counters, pages */
 	uint64_t hwm, pte;	  /* VmHWM pages, VmPTE bytes */
 	uint64_t start_code, end_code; /* the executable's text */
+	uint64_t lck_extra;	       /* VmLck beyond VM_LOCKED VMAs */
 };
 
 /* A VMA row not yet closed. */
@@ -724,6 +726,7 @@ static int mrow_write(mr_store *st, uint32_t id, struct mrow *r, uint64_t to)
 		sqlite3_bind_null(s, 17);
 		sqlite3_bind_null(s, 18);
 	}
+	sqlite3_bind_int64(s, 19, (sqlite3_int64)r->lck_extra * 4);
 	if (step_done(s))
 		return db_fail(st, "writing an mm row");
 	if (!to)
@@ -784,6 +787,7 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 	r->hwm = mr_mm_hiwater_rss(mm);
 	r->pte = mr_mm_pte_bytes(mm);
 	mr_mm_code(mm, &r->start_code, &r->end_code);
+	r->lck_extra = mr_mm_locked_extra(mm);
 	r->from = st->step;
 	r->open = 1;
 }

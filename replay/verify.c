@@ -91,6 +91,12 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->rss_checks)
 		ratio(out, "rss counters after steps", s->rss_matched,
 		      s->rss_checks);
+	if (s->status_lines)
+		ratio(out, "status lines at snapshots", s->status_matched,
+		      s->status_lines);
+	if (s->smaps_vmas)
+		ratio(out, "smaps Rss, Anonymous per VMA", s->smaps_matched,
+		      s->smaps_vmas);
 	fprintf(out, "\n%-14s %8s %17s %17s %17s\n", "syscall", "calls",
 		"results", "addresses", "errnos");
 	for (i = 0; i < MR_SYS__COUNT; i++) {

@@ -22,7 +22,7 @@
 static const char sample[] =
 	"     my prog 31849/31850 [001]  5458.924070:        "
 	"raw_syscalls:sys_exit: NR 59 = 0\n"
-	"            true 31849/31849 [000]  5458.924071:       "
+	"          strace  2721/2721  [000]  5458.924071:       "
 	"raw_syscalls:sys_enter: NR 231 (0, 0, 0, 0, 0, 0)\n"
 	"\n"
 	"            true 31849/31849 [000]  5458.924020: "
@@ -85,8 +85,12 @@ static void test_perf_read__every_tracepoint(void **state)
 	assert_int_equal(ev.nr, 59);
 	assert_int_equal(ev.ret, 0);
 
+	/* columns padded to the file's widest pid */
 	assert_int_equal(mr_perf_next(p, &ev), 1);
 	assert_int_equal(ev.kind, MR_PERF_SYS_ENTER);
+	assert_string_equal(ev.comm, "strace");
+	assert_int_equal(ev.pid, 2721);
+	assert_int_equal(ev.tid, 2721);
 	assert_int_equal(ev.nr, 231);
 
 	assert_int_equal(mr_perf_next(p, &ev), 1); /* the blank line skipped */
@@ -190,6 +194,8 @@ static void test_perf_bad__named_by_line_and_column(void **state)
 		   "expected ofs=FIRST-LAST");
 	expect_bad("x 1/2 [000] 1.5: kmem:kmem_cache_free: ptr=0x1 name=\n",
 		   "expected name=CACHE");
+	expect_bad("x 1/2 [000] 1.5: PERF_RECORD_LOST lost 12\n",
+		   ":1: perf lost events here");
 }
 
 int main(void)
