@@ -28,6 +28,8 @@ static const char usage_text[] =
 	"history\n"
 	"  maps DB [--pid PID] [--at STEP]             /proc/PID/maps after a "
 	"step\n"
+	"  status DB [--pid PID] [--at STEP]           /proc/PID/status memory "
+	"lines after a step\n"
 	"  query DB SQL [--header]                     run one read-only SQL "
 	"statement\n"
 	"  record [-o DIR] [--every-syscall] -- CMD    capture a program with "
@@ -322,7 +324,24 @@ static int maps_defaults(mr_store *st, int64_t *pid, int have_pid, uint64_t *at,
 	return 0;
 }
 
+/* What an at-step view prints: maps, status. */
+typedef int (*at_printer)(mr_store *st, FILE *out, int32_t pid, uint64_t n);
+
+static int at_view(int argc, char **argv, const char *name, at_printer print);
+
 static int cmd_maps(int argc, char **argv)
+{
+	return at_view(argc, argv, "maps", mr_store_print_maps);
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	return at_view(argc, argv, "status", mr_store_print_status);
+}
+
+/* NAME DB [--pid PID] [--at STEP]: PRINT the view of PID at STEP (by
+ * default the trace's first pid at its last step). */
+static int at_view(int argc, char **argv, const char *name, at_printer print)
 {
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
@@ -355,15 +374,16 @@ static int cmd_maps(int argc, char **argv)
 			have_at = 1;
 			break;
 		case 'h':
-			printf("usage: mmreplay maps DB [--pid PID] [--at "
-			       "STEP]\n");
+			printf("usage: mmreplay %s DB [--pid PID] [--at "
+			       "STEP]\n",
+			       name);
 			return 0;
 		default:
-			return usage_error("%s", "bad option for maps");
+			return usage_error("bad option for %s", name);
 		}
 	}
 	if (optind != argc - 1)
-		return usage_error("%s", "maps takes exactly one DB");
+		return usage_error("%s takes exactly one DB", name);
 	if (open_db(&st, argv[optind]))
 		return 2;
 	if (maps_defaults(st, &pid, have_pid, &at, have_at)) {
@@ -372,7 +392,7 @@ static int cmd_maps(int argc, char **argv)
 		mr_store_close(st, 0);
 		return 2;
 	}
-	rc = mr_store_print_maps(st, stdout, (int32_t)pid, at);
+	rc = print(st, stdout, (int32_t)pid, at);
 	if (rc)
 		fprintf(stderr, "mmreplay: %s\n", mr_store_errmsg(st));
 	mr_store_close(st, 0);
@@ -421,6 +441,8 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "maps"))
 		return cmd_maps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status"))
+		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))

@@ -1093,7 +1093,10 @@ static int mm_gate(mr_store *st, int64_t mm, uint64_t n, int *gate)
 	return 0;
 }
 
-int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
+/* The address space PID used at step N: 0 with *MM and *GATE, 1 when
+ * it has none there or it is not known (said), MR_EDB. */
+static int find_mm_at(mr_store *st, int32_t pid, uint64_t n, int64_t *mmid,
+		      int *gatep)
 {
 	static const char find_mm[] =
 		"SELECT t.mm, coalesce(m.known, 0), coalesce(m.gate, 0)"
@@ -1129,7 +1132,71 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 			st->path, pid, n);
 		return 1;
 	}
-	return print_mm(st, out, mm, n, gate);
+	*mmid = mm;
+	*gatep = gate;
+	return 0;
+}
+
+int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
+{
+	int64_t mm;
+	int gate, rc = find_mm_at(st, pid, n, &mm, &gate);
+
+	return rc ? rc : print_mm(st, out, mm, n, gate);
+}
+
+int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
+{
+	static const char mm_sql[] =
+		"SELECT vm_peak_kb, rss_anon_kb, rss_file_kb, rss_shmem_kb,"
+		" swap_kb, hwm_kb, pte_kb, start_code, end_code,"
+		" coalesce(lck_extra_kb, 0) FROM mm WHERE mm = ?1 AND"
+		" from_step <= ?2 AND (to_step IS NULL OR to_step > ?2)";
+	static const char vma_sql[] =
+		"SELECT flags, end - start FROM vma WHERE mm = ?1 AND"
+		" from_step <= ?2 AND (to_step IS NULL OR to_step > ?2)";
+	sqlite3_stmt *q = NULL;
+	uint64_t sc = 0, ec = 0;
+	char buf[1024];
+	mr_status s;
+	int64_t mm;
+	int gate, rc = find_mm_at(st, pid, n, &mm, &gate);
+
+	if (rc)
+		return rc;
+	memset(&s, 0, sizeof(s));
+	if (sqlite3_prepare_v2(st->db, mm_sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading address spaces");
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		s.peak = (uint64_t)sqlite3_column_int64(q, 0);
+		s.phys = sqlite3_column_type(q, 1) != SQLITE_NULL;
+		s.anon = (uint64_t)sqlite3_column_int64(q, 1);
+		s.file = (uint64_t)sqlite3_column_int64(q, 2);
+		s.shmem = (uint64_t)sqlite3_column_int64(q, 3);
+		s.swap = (uint64_t)sqlite3_column_int64(q, 4);
+		s.hwm = (uint64_t)sqlite3_column_int64(q, 5);
+		s.pte = (uint64_t)sqlite3_column_int64(q, 6);
+		sc = (uint64_t)sqlite3_column_int64(q, 7);
+		ec = (uint64_t)sqlite3_column_int64(q, 8);
+		s.lck = (uint64_t)sqlite3_column_int64(q, 9);
+	}
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(st->db, vma_sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, "reading VMAs");
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		mr_status_add_vma(&s, (uint64_t)sqlite3_column_int64(q, 0),
+				  (uint64_t)sqlite3_column_int64(q, 1));
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "reading VMAs");
+	mr_status_finish(&s, sc, ec);
+	mr_status_format(&s, buf, sizeof(buf));
+	fputs(buf, out);
+	return 0;
 }
 
 int mr_store_flush(mr_store *st, int index)

@@ -93,6 +93,9 @@ int mr_store_failed(const mr_store *st);
  * step (a message is in errmsg), or MR_EDB.
  */
 int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n);
+/* The memory lines of /proc/PID/status at step N (engine/status.c), from
+ * the mm and vma rows; same returns as mr_store_print_maps(). */
+int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n);
 
 /*
  * Write every row waiting in memory into the open transaction (live rows

@@ -26,6 +26,20 @@ steps() { "$bin" query "$1" "select count(*) from step"; }
 "$bin" maps ok.db >out 2>err; expect "maps default" 0 $? '\[vsyscall\]$' out
 grep -q '\[stack\]' out; expect "maps has a stack" 0 $?
 "$bin" maps ok.db --at 0 >out 2>err; expect "maps at step 0" 2 $? "not known at step 0|no address space" err
+# status from the history: without faults the RSS lines are unknown ("?")
+"$bin" status ok.db >out 2>err; expect "status without faults" 0 $? '^VmRSS:.* \? kB$' out
+grep -q '^VmSize:' out; expect "status has VmSize" 0 $?
+
+# status from a fault capture's history at the step before exit_group is
+# the kernel's own status file at the exit hold, line for line
+cow=$top/traces/cow
+"$bin" replay "$cow/trace.strace.zst" --db cow.db -q >out 2>err
+n=$("$bin" query cow.db "select max(step) from step where name='exit_group' and pid=(select min(pid) from task)")
+p=$("$bin" query cow.db "select min(pid) from task")
+"$bin" status cow.db --pid "$p" --at $((n - 1)) >out 2>err
+grep -E '^(Vm|Rss)' "$cow/snap/$p.exit.status" | grep -v VmFlags >want
+cmp -s out want; expect "status at exit equals the kernel's" 0 $?
+"$bin" status cow.db --pid 999999 >out 2>err; expect "status of an unknown pid" 2 $? "no address space" err
 
 # A .zst cut short: exit 2, the byte offset named, the steps before kept.
 head -c 20000 "$cap/trace.strace.zst" >trunc.zst
