@@ -121,12 +121,42 @@ static const mr_mm *mm_by_id(const mr_machine *m, uint32_t id)
 	return NULL;
 }
 
+/* phys.c's violations, through the same hook. */
+static void phys_fail(void *ctx, const mr_mm *mm, const char *inv,
+		      uint64_t addr, const char *detail)
+{
+	fail(ctx, mm, inv, addr, detail);
+}
+
+/*
+ * The pages and page tables: after every step the entries of the ranges
+ * the step changed; in full mode every address space whole (entries,
+ * counters, table placement, VmPTE) and every page's map count.
+ */
+static void check_phys(struct ctx *c, int full)
+{
+	const mr_mm *mm;
+
+	if (!c->m->cfg.phys)
+		return;
+	if (!full) {
+		mr_phys_check_step(c->m, phys_fail, c);
+		return;
+	}
+	for (mm = c->m->mms; mm; mm = mm->next_mm)
+		mr_phys_check_mm(mm, phys_fail, c);
+	mr_phys_check_machine(c->m, phys_fail, c);
+	c->m->nptouch = 0;
+	c->m->ptouch_overflow = 0;
+}
+
 size_t mr_machine_check(mr_machine *m, int full, mr_violation_fn report,
 			void *rctx)
 {
 	struct ctx c = {m, report, rctx, 0};
 	size_t i;
 
+	check_phys(&c, full);
 	if (full) {
 		const mr_mm *mm;
 

@@ -81,6 +81,19 @@ enum mr_page_kind {
 
 typedef struct mr_pgtable mr_pgtable;
 
+#define MR_PTOUCH_MAX 16
+
+/* phys.c's invariants: a violation. */
+typedef void (*mr_phys_fail_fn)(void *ctx, const mr_mm *mm, const char *inv,
+				uint64_t addr, const char *detail);
+/* The page ranges this step changed (then forgotten). */
+void mr_phys_check_step(mr_machine *m, mr_phys_fail_fn fail, void *ctx);
+/* One address space whole: entries, counters, tables. */
+void mr_phys_check_mm(const mr_mm *mm, mr_phys_fail_fn fail, void *ctx);
+/* Every page's map count; no anonymous page once every mm is gone. */
+void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
+			   void *ctx);
+
 struct mr_mm {
 	mr_machine *m;	      /* owning machine */
 	uint32_t id;	      /* creation order, from 1 */
@@ -205,6 +218,12 @@ struct mr_machine {
 	struct mr_u64map pcache; /* (object, index) -> pfn */
 	uint64_t next_pfn;	 /* next frame to give */
 	int phys_oom;		 /* out of memory in the physical model */
+	struct mr_ptouch {	 /* page ranges the step changed */
+		uint32_t mm;
+		uint64_t start, end;
+	} ptouch[MR_PTOUCH_MAX];
+	size_t nptouch;
+	int ptouch_overflow; /* more than MR_PTOUCH_MAX: check all */
 };
 
 /*

@@ -494,6 +494,9 @@ size_t mr_status_format(const mr_status *s, char *buf, size_t len);
 void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
 		       uint64_t *rss, uint64_t *anon);
 
+/* MM's page tables (engine/pgtable.h), NULL before its first page. */
+const struct mr_pgtable *mr_mm_pgtable(const mr_mm *mm);
+
 /* MM's counters, in pages. */
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT]);
 /* VmHWM in pages: the RSS peak taken at the last unmap or zap, or the
@@ -568,7 +571,8 @@ int mr_mm_learn_ids(mr_mm *mm, const mr_vma *v, uint32_t maj, uint32_t min,
  * Check the invariants of docs/invariants.md over the whole mm (full=1)
  * or around the VMAs changed since the last call (full=0). Calls REPORT
  * for each violation with a one-line description and the address it
- * concerns; returns the number of violations.
+ * concerns (MM is NULL for a machine-wide invariant: a page's map
+ * count); returns the number of violations.
  */
 typedef void (*mr_violation_fn)(void *ctx, const mr_mm *mm, const char *inv,
 				uint64_t addr, const char *detail);

@@ -46,10 +46,11 @@ static unsigned index_of(uint64_t addr, int level)
 	return (unsigned)(addr >> shift_of(level)) & (ENTRIES - 1);
 }
 
+/* A huge leaf (present, or a PROT_NONE one); table entries never have
+ * PSE. */
 static int is_huge(uint64_t e)
 {
-	return (e & (MR_PTE_PRESENT | MR_PTE_PSE)) ==
-	       (MR_PTE_PRESENT | MR_PTE_PSE);
+	return (e & MR_PTE_PSE) != 0;
 }
 
 static struct table *table_new(mr_pgtable *pt, int level)
@@ -424,4 +425,37 @@ uint64_t mr_pgtable_bytes(const mr_pgtable *pt)
 	return (uint64_t)(pt->ntables[MR_PT_PUD] + pt->ntables[MR_PT_PMD] +
 			  pt->ntables[MR_PT_PTE])
 	       << 12;
+}
+
+/* The first table at LEVEL under T (at level TL, covering from BASE)
+ * whose span starts at or after *ADDR. */
+static int next_table_in(const struct table *t, int tl, uint64_t base,
+			 int level, uint64_t *addr)
+{
+	uint64_t size = 1ull << shift_of(tl);
+	unsigned i;
+
+	for (i = 0; i < ENTRIES; i++) {
+		uint64_t a = base + (uint64_t)i * size;
+
+		if (a + size <= *addr || !t->e[i] || is_huge(t->e[i]) ||
+		    !t->child || !t->child[i])
+			continue;
+		if (tl + 1 == level) {
+			if (a < *addr)
+				continue;
+			*addr = a;
+			return 1;
+		}
+		if (next_table_in(t->child[i], tl + 1, a, level, addr))
+			return 1;
+	}
+	return 0;
+}
+
+int mr_pgtable_next_table(const mr_pgtable *pt, int level, uint64_t *addr)
+{
+	if (level <= MR_PT_PGD || level > MR_PT_PTE)
+		return 0;
+	return next_table_in(pt->pgd, MR_PT_PGD, 0, level, addr);
 }

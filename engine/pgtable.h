@@ -30,6 +30,8 @@
 #define MR_PTE_DIRTY 0x040ull
 #define MR_PTE_PSE 0x080ull /* a huge leaf in a PMD */
 #define MR_PTE_GLOBAL 0x100ull
+#define MR_PTE_PROTNONE MR_PTE_GLOBAL /* _PAGE_PROTNONE: a PROT_NONE page
+					 still mapped, not present */
 #define MR_PTE_SOFT_DIRTY 0x800ull
 #define MR_PTE_NX 0x8000000000000000ull
 #define MR_PTE_PFN_MASK 0x000ffffffffff000ull
@@ -108,6 +110,12 @@ uint64_t mr_pgtable_clear(mr_pgtable *pt, uint64_t start, uint64_t end);
 void mr_pgtable_free_range(mr_pgtable *pt, uint64_t addr, uint64_t end,
 			   uint64_t floor, uint64_t ceiling);
 
+/*
+ * The first table page at LEVEL (MR_PT_PUD, MR_PT_PMD or MR_PT_PTE)
+ * whose span (512 GiB, 1 GiB, 2 MiB) starts at or after *ADDR: 1 with
+ * *ADDR its span's start, 0 when none.
+ */
+int mr_pgtable_next_table(const mr_pgtable *pt, int level, uint64_t *addr);
 /* Table pages at LEVEL (MR_PT_PUD, MR_PT_PMD or MR_PT_PTE). */
 size_t mr_pgtable_tables(const mr_pgtable *pt, int level);
 /* VmPTE in bytes: 4 KiB per PUD, PMD and PTE table. */

@@ -48,6 +48,8 @@
  */
 #include "engine/engine_int.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -319,6 +321,8 @@ static void rss_add(mr_mm *mm, int kind, int64_t pages)
 	mm->rss[mb] = (uint64_t)((int64_t)mm->rss[mb] + pages);
 	mr_machine_mm_dirty(mm->m, mm);
 }
+
+static void touched(mr_mm *mm, uint64_t start, uint64_t end);
 
 /* ---- PTE values ---- */
 
@@ -733,6 +737,8 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 	if (!mm->m->cfg.phys)
 		return;
 	fault_pages(mm, v, addr, code, h);
+	touched(mm, addr & ~(MR_PMD_SIZE - 1),
+		(addr & ~(MR_PMD_SIZE - 1)) + MR_PMD_SIZE);
 	report(mm);
 }
 
@@ -791,6 +797,7 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 		unmap_page(mm, a, e);
 		a += MR_PAGE_SIZE;
 	}
+	touched(mm, start, end);
 	report(mm);
 }
 
@@ -874,6 +881,8 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 		rss_add(child, kind, 1);
 		a += MR_PAGE_SIZE;
 	}
+	touched(parent, v->start, v->end);
+	touched(child, v->start, v->end);
 	report(child);
 }
 
@@ -906,6 +915,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 			mm->m->phys_oom = 1;
 		a += MR_PAGE_SIZE;
 	}
+	touched(mm, to, to + len);
 	report(mm);
 }
 
@@ -923,13 +933,18 @@ void mr_phys_protect(mr_mm *mm, const mr_vma *v, uint64_t start,
 
 	if (!mm->pt)
 		return;
+	touched(mm, start, end);
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
-		uint64_t n = e & ~(MR_PTE_RW | MR_PTE_NX);
+		uint64_t n = e & ~(MR_PTE_RW | MR_PTE_NX | MR_PTE_PRESENT |
+				   MR_PTE_PROTNONE);
 		uint64_t pfn = pte_pfn(e);
 		int dirty = (e & MR_PTE_DIRTY) != 0;
 
 		if (!(v->flags & MR_VM_EXEC))
 			n |= MR_PTE_NX;
+		/* PROT_NONE: mapped, but not present (_PAGE_PROTNONE) */
+		n |= (v->flags & MR_VM_ACCESS) ? MR_PTE_PRESENT
+					       : MR_PTE_PROTNONE;
 		if ((v->flags & MR_VM_WRITE) && dirty && !(e & PTE_SPECIAL) &&
 		    ((v->flags & MR_VM_SHARED) ||
 		     (page_kind(mm->m, pfn) == MR_PG_ANON &&
@@ -1085,4 +1100,185 @@ const mr_pgtable *mr_mm_pgtable(const mr_mm *mm)
 uint64_t mr_mm_anon_huge(const mr_mm *mm)
 {
 	return mm->thp_pages;
+}
+
+/* ---- invariants (docs/invariants.md), called by check.c ---- */
+
+/* Remember that the step changed MM's pages in [start, end). */
+static void touched(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mr_machine *m = mm->m;
+	size_t i;
+
+	for (i = 0; i < m->nptouch; i++)
+		if (m->ptouch[i].mm == mm->id && start <= m->ptouch[i].end &&
+		    end >= m->ptouch[i].start) {
+			if (start < m->ptouch[i].start)
+				m->ptouch[i].start = start;
+			if (end > m->ptouch[i].end)
+				m->ptouch[i].end = end;
+			return;
+		}
+	if (m->nptouch == MR_PTOUCH_MAX) {
+		m->ptouch_overflow = 1;
+		return;
+	}
+	m->ptouch[m->nptouch].mm = mm->id;
+	m->ptouch[m->nptouch].start = start;
+	m->ptouch[m->nptouch].end = end;
+	m->nptouch++;
+}
+
+/* Every mapped entry of [start, end) lies in a VMA of MM that allows
+ * it: writable only in a VM_WRITE VMA, executable only in a VM_EXEC
+ * one, present only in an accessible one. */
+static void check_entries(const mr_mm *mm, uint64_t start, uint64_t end,
+			  mr_phys_fail_fn fail, void *ctx)
+{
+	uint64_t a = start, e;
+	int level;
+
+	if (!mm->pt)
+		return;
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		const mr_vma *v = mr_vma_tree_find(&mm->tree, a);
+		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+
+		if (!v)
+			fail(ctx, mm, "pte-in-vma", a,
+			     "a page table entry maps no VMA's address");
+		else if (((e & MR_PTE_RW) && !(v->flags & MR_VM_WRITE)) ||
+			 (!(e & MR_PTE_NX) && !(v->flags & MR_VM_EXEC)) ||
+			 ((e & MR_PTE_PRESENT) && !(v->flags & MR_VM_ACCESS)))
+			fail(ctx, mm, "pte-permission", a,
+			     "a page table entry allows more than its VMA");
+		a += size;
+	}
+}
+
+void mr_phys_check_step(mr_machine *m, mr_phys_fail_fn fail, void *ctx)
+{
+	size_t i;
+
+	if (m->ptouch_overflow) {
+		const mr_mm *mm;
+
+		for (mm = m->mms; mm; mm = mm->next_mm)
+			mr_phys_check_mm(mm, fail, ctx);
+	} else {
+		for (i = 0; i < m->nptouch; i++) {
+			const mr_mm *mm = mr_machine_mm_by_id(m, m->ptouch[i].mm);
+
+			if (mm)
+				check_entries(mm, m->ptouch[i].start,
+					      m->ptouch[i].end, fail, ctx);
+		}
+	}
+	m->nptouch = 0;
+	m->ptouch_overflow = 0;
+}
+
+void mr_phys_check_mm(const mr_mm *mm, mr_phys_fail_fn fail, void *ctx)
+{
+	uint64_t a = 0, e, n[MR_MM__COUNT] = {0}, tables = 0, span;
+	int level, lv, mb;
+	char d[160];
+
+	if (!mm->pt)
+		return;
+	check_entries(mm, 0, mm->m->cfg.task_size, fail, ctx);
+	/* the counters are the mapped pages by kind */
+	while (mr_pgtable_next(mm->pt, &a, mm->m->cfg.task_size, &e, &level)) {
+		uint64_t pages = level == MR_PT_PMD ? NR_PMD_PAGES : 1;
+
+		mb = (e & PTE_SPECIAL) ? -1
+				       : rss_member(page_kind(mm->m, pte_pfn(e)));
+		if (mb >= 0)
+			n[mb] += pages;
+		a += pages << MR_PAGE_SHIFT;
+	}
+	for (mb = 0; mb < MR_MM__COUNT; mb++)
+		if (n[mb] != mm->rss[mb]) {
+			snprintf(d, sizeof(d),
+				 "counter %d is %" PRIu64
+				 " pages, the page tables map %" PRIu64,
+				 mb, mm->rss[mb], n[mb]);
+			fail(ctx, mm, "rss-counters", 0, d);
+		}
+	/* a table exists only where a VMA needed it: its span meets a VMA
+	 * (free_pgtables() frees those that meet none) */
+	for (lv = MR_PT_PUD; lv <= MR_PT_PTE; lv++) {
+		span = lv == MR_PT_PTE ? MR_PMD_SIZE
+				       : lv == MR_PT_PMD ? 1ull << 30 : 1ull << 39;
+		for (a = 0; mr_pgtable_next_table(mm->pt, lv, &a); a += span) {
+			const mr_vma *v = mr_vma_tree_find_after(&mm->tree, a);
+
+			tables++;
+			if (!v || v->start >= a + span) {
+				snprintf(d, sizeof(d),
+					 "a level-%d table for [%#" PRIx64
+					 ", %#" PRIx64 ") that no VMA meets",
+					 lv, a, a + span);
+				fail(ctx, mm, "pgtable-placement", a, d);
+			}
+			if (a + span < a)
+				break;
+		}
+	}
+	if (tables * MR_PAGE_SIZE + mm->pte_deposit * MR_PAGE_SIZE !=
+	    mr_mm_pte_bytes(mm))
+		fail(ctx, mm, "vmpte", 0,
+		     "VmPTE differs from the live table pages");
+}
+
+void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
+			   void *ctx)
+{
+	struct mr_u64map seen;
+	const mr_mm *mm;
+	size_t i;
+	char d[128];
+
+	memset(&seen, 0, sizeof(seen));
+	/* map counts are the entries that map each page */
+	for (mm = m->mms; mm; mm = mm->next_mm) {
+		uint64_t a = 0, e;
+		int level;
+
+		if (!mm->pt)
+			continue;
+		while (mr_pgtable_next(mm->pt, &a, m->cfg.task_size, &e,
+				       &level)) {
+			if (!(e & PTE_SPECIAL)) {
+				uint64_t *s = slot_find(&seen, pte_pfn(e));
+
+				if (s)
+					(*s)++;
+				else if (map_put(&seen, pte_pfn(e), 1) < 0)
+					break;
+			}
+			a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+		}
+	}
+	for (i = 0; i < m->pages.cap; i++) {
+		const uint64_t *s;
+		uint64_t want;
+
+		if (!m->pages.k[i])
+			continue;
+		s = slot_find(&seen, m->pages.k[i]);
+		want = s ? *s : 0;
+		if (PG_COUNT(m->pages.v[i]) != want) {
+			snprintf(d, sizeof(d),
+				 "frame %#" PRIx64 ": map count %u, mapped by "
+				 "%" PRIu64 " entries",
+				 m->pages.k[i], PG_COUNT(m->pages.v[i]), want);
+			fail(ctx, NULL, "page-mapcount", m->pages.k[i], d);
+		}
+		/* when every process has exited no anonymous page is left */
+		if (!m->mms && PG_KIND(m->pages.v[i]) == MR_PG_ANON)
+			fail(ctx, NULL, "pages-freed", m->pages.k[i],
+			     "an anonymous page outlived every process");
+	}
+	mr_u64map_free(&seen);
 }

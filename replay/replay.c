@@ -103,7 +103,9 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 	char around[2048];
 
 	r->sum->violations++;
-	context_around(mm, addr, around, sizeof(around));
+	around[0] = 0;
+	if (mm) /* NULL: a machine-wide invariant (page map counts) */
+		context_around(mm, addr, around, sizeof(around));
 	if (r->st)
 		mr_store_violation(r->st, r->step, r->cur_tgid,
 				   r->cur ? r->cur->line : 0, inv, addr, detail,
@@ -112,7 +114,8 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 		fprintf(r->o->out,
 			"violation: step %" PRIu64 ", line %" PRIu64
 			", mm %u: %s at %#" PRIx64 ": %s\n%s",
-			r->step, r->cur ? r->cur->line : 0, mr_mm_id(mm), inv,
+			r->step, r->cur ? r->cur->line : 0,
+			mm ? mr_mm_id(mm) : 0, inv,
 			addr, detail, around);
 	if (r->o->stop_on_violation)
 		r->stop = 1;

@@ -258,7 +258,7 @@ static void print_violation(void *ctx, const mr_mm *mm, const char *inv,
 {
 	(void)ctx;
 	fprintf(stderr, "  violation in mm %u: %s at %#" PRIx64 ": %s\n",
-		mr_mm_id(mm), inv, addr, detail);
+		mm ? mr_mm_id(mm) : 0, inv, addr, detail);
 }
 
 /* The incremental and full invariant checks both pass. */

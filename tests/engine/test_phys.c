@@ -1,0 +1,312 @@
+/*
+ * test_phys.c - pages, page tables and RSS of engine/phys.c: random
+ * fault, unmap, zap and mprotect sequences against a naive map of page
+ * -> what maps it; copy on write after fork; THP folios and their split;
+ * file fault-around and the kernel's counters deciding it; and the
+ * physical invariants catching a broken state.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "engine/engine_int.h"
+#include "engine/pgtable.h"
+#include "tests/engine/helpers.h"
+
+#define NPAGES 1024 /* the window: 4 MiB */
+#define PROT_RW 3
+#define PF_W 0x6    /* user write */
+#define PF_R 0x4    /* user read */
+
+enum { N_NONE = 0, N_ZERO, N_ANON };
+
+static struct mirror journal; /* the journal sees every change */
+
+static mr_machine *phys_machine(int thp)
+{
+	mr_config c;
+
+	mr_config_default(&c);
+	c.phys = 1;
+	c.assume_written = 0;
+	c.thp = thp;
+	mirror_free(&journal);
+	return new_machine_cfg(&c, &journal);
+}
+
+/* Without cfg.phys no page is modelled: faults change no counter. */
+static void test_phys_off__no_pages(void **state)
+{
+	mr_machine *m = new_machine();
+	struct seed s[] = {ANON(P(0), P(8), F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	uint64_t rss[MR_MM__COUNT];
+
+	(void)state;
+	mr_mm_fault(mm, P(1), PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 0);
+	assert_null(mr_mm_pgtable(mm));
+	mr_machine_free(m);
+}
+
+static uint64_t rnd_state = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static size_t count_violations(mr_machine *m)
+{
+	return mr_machine_check(m, 1, print_violation, NULL);
+}
+
+/* What the page tables map at page I of the window. */
+static int mapped(const mr_mm *mm, size_t i)
+{
+	const mr_pgtable *pt = mr_mm_pgtable(mm);
+	uint64_t e = pt ? mr_pgtable_get(pt, P(i), NULL) : 0;
+
+	if (!e)
+		return N_NONE;
+	return (e >> 12 & 0xffffffffffull) == MR_ZERO_PFN ? N_ZERO : N_ANON;
+}
+
+/*
+ * Random sequences over one private anonymous mapping: read and write
+ * faults, munmap and re-mmap, MADV_DONTNEED, mprotect. After each step
+ * the page tables equal the naive map page for page, RssAnon counts its
+ * anonymous pages, and the full invariants hold.
+ */
+static void test_phys_random__equals_naive_map(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	struct seed s[] = {ANON(P(0), P(NPAGES), F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	static uint8_t naive[NPAGES];
+	uint64_t rss[MR_MM__COUNT];
+	int step;
+
+	(void)state;
+	memset(naive, N_NONE, sizeof(naive));
+	for (step = 0; step < 4000; step++) {
+		size_t i = rnd() % NPAGES, n = 1 + rnd() % 24, k, anon = 0;
+		int op = (int)(rnd() % 10);
+
+		if (i + n > NPAGES)
+			n = NPAGES - i;
+		/* the VMA the page is in (the VMA rules are tested apart) */
+		const mr_vma *v = mr_mm_find(mm, P(i));
+
+		if (v && v->start > P(i))
+			v = NULL;
+		if (op < 4) { /* a write fault */
+			mr_mm_fault(mm, P(i), PF_W);
+			if (v && (v->flags & MR_VM_WRITE))
+				naive[i] = N_ANON;
+		} else if (op < 6) { /* a read fault */
+			mr_mm_fault(mm, P(i), PF_R);
+			if (v && (v->flags & MR_VM_READ) && naive[i] == N_NONE)
+				naive[i] = N_ZERO;
+		} else if (op == 6) { /* munmap */
+			mr_mm_munmap(mm, P(i), n * PG, MR_RESULT_UNKNOWN);
+			for (k = i; k < i + n; k++)
+				naive[k] = N_NONE;
+		} else if (op == 7) { /* mmap back over whatever is there */
+			mmap_fixed(mm, P(i), n * PG, PROT_RW);
+			for (k = i; k < i + n; k++)
+				naive[k] = N_NONE;
+		} else if (op == 8) { /* MADV_DONTNEED */
+			int64_t r = mr_mm_madvise(mm, P(i), n * PG, 4,
+						  MR_RESULT_UNKNOWN);
+
+			/* holes are skipped (ENOMEM at the end) */
+			for (k = i; k < i + n && (r == 0 || r == -12); k++)
+				naive[k] = N_NONE;
+		} else { /* mprotect read-only or read-write */
+			int w = (int)(rnd() & 1);
+
+			/* pages stay mapped whatever the protection */
+			mr_mm_mprotect(mm, P(i), n * PG, w ? PROT_RW : 1,
+				       MR_RESULT_UNKNOWN);
+		}
+		for (k = 0; k < NPAGES; k++) {
+			if (mapped(mm, k) != naive[k])
+				fail_msg("step %d (op %d at page %zu): page %zu "
+					 "maps %d, the naive map says %d",
+					 step, op, i, k, mapped(mm, k),
+					 naive[k]);
+			anon += naive[k] == N_ANON;
+		}
+		mr_mm_rss(mm, rss);
+		assert_int_equal(rss[MR_MM_ANON], anon);
+		if (step % 200 == 0)
+			expect_invariants(m);
+	}
+	assert_int_equal(count_violations(m), 0);
+	/* every page and table goes with the address space */
+	mr_machine_exit_group(m, 10);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* fork write-protects both sides; the second writer of a page reuses it,
+ * the first copies. */
+static void test_phys_fork__copy_on_write(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	struct seed s[] = {ANON(P(0), P(8), F_RW)};
+	mr_mm *pm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	mr_mm *cm;
+	uint64_t rss[MR_MM__COUNT], before, after;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		mr_mm_fault(pm, P(i), PF_W);
+	before = mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL);
+	assert_true(before & MR_PTE_RW);
+	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
+	cm = mr_machine_task_mm(m, 20);
+	mr_mm_rss(cm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 4); /* the pages are shared */
+	/* both sides read-only now, the same frame */
+	assert_false(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) &
+		     MR_PTE_RW);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(cm), P(0), NULL) >> 12,
+			 mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) >> 12);
+	/* the child writes: a copy, a new frame */
+	mr_mm_fault(cm, P(0), PF_W);
+	assert_int_not_equal(
+		mr_pgtable_get(mr_mm_pgtable(cm), P(0), NULL) >> 12,
+		before >> 12);
+	/* the parent, now the only mapper of its page, reuses it */
+	mr_mm_fault(pm, P(0), PF_W);
+	after = mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL);
+	assert_int_equal(after >> 12, before >> 12);
+	assert_true(after & MR_PTE_RW);
+	mr_mm_rss(pm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 4);
+	expect_vmas(cm, 0, UINT64_MAX, {P(0), P(8), F_RW, PGOFF(P(0))});
+	assert_int_equal(count_violations(m), 0);
+	/* the child exits: the parent's pages lose their second mapper */
+	mr_machine_exit_group(m, 20);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* THP always: a write to an aligned 2 MiB block maps a 512-page folio
+ * with one PMD (and a deposited PTE table in VmPTE); unmapping one page
+ * splits it. */
+static void test_phys_thp__folio_and_split(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	uint64_t base = 0x40000000ull;
+	struct seed s[] = {ANON(base, base + 2 * MR_PMD_SIZE, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	uint64_t rss[MR_MM__COUNT], pte;
+	int level = 0;
+
+	(void)state;
+	mr_mm_fault(mm, base + 5 * PG, PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 512);
+	assert_int_equal(mr_mm_anon_huge(mm), 512);
+	mr_pgtable_get(mr_mm_pgtable(mm), base, &level);
+	assert_int_equal(level, MR_PT_PMD);
+	/* PUD and PMD tables, and the deposit */
+	pte = mr_mm_pte_bytes(mm);
+	assert_int_equal(pte, 3 * PG);
+	mr_mm_munmap(mm, base + 100 * PG, PG, MR_RESULT_UNKNOWN);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 511);
+	mr_pgtable_get(mr_mm_pgtable(mm), base, &level);
+	assert_int_equal(level, MR_PT_PTE);
+	assert_int_equal(mr_mm_pte_bytes(mm), pte); /* the deposit became the
+						       PTE table */
+	/* a read of the second block maps the huge zero page: no RSS */
+	mr_mm_fault(mm, base + MR_PMD_SIZE, PF_R);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 511);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* Fault-around of a file read: the 16-page window clipped to the VMA;
+ * with the kernel's count, only that many, the faulting page kept. */
+static void test_phys_file__fault_around(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	uint32_t file = mr_machine_file(m, "/usr/lib/libz.so", 0xfe, 0, 9);
+	struct seed s[] = {{P(0), P(40), F_R, 0, file, 1, 0, MR_VMA_PLAIN, 1}};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	mr_fault_hint h;
+	uint64_t rss[MR_MM__COUNT];
+
+	(void)state;
+	mr_mm_fault(mm, P(20), PF_R);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 16);
+	assert_non_null(mr_pgtable_get(mr_mm_pgtable(mm), P(16), NULL));
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm), P(15), NULL), 0);
+	memset(&h, 0, sizeof(h));
+	h.pages = 3;
+	mr_mm_fault_hint(mm, P(37), PF_R, &h);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 19);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(37), NULL) != 0);
+	/* a private write of a mapped file page: RssFile - 1, RssAnon + 1 */
+	mr_mm_mprotect(mm, P(0), 40 * PG, PROT_RW, MR_RESULT_UNKNOWN);
+	mr_mm_fault(mm, P(20), PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 18);
+	assert_int_equal(rss[MR_MM_ANON], 1);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* The invariants notice a counter that disagrees with the page tables
+ * and an entry outside every VMA. */
+static void test_phys_check__catches_broken_state(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	struct seed s[] = {ANON(P(0), P(8), F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+
+	(void)state;
+	mr_mm_fault(mm, P(1), PF_W);
+	assert_int_equal(count_violations(m), 0);
+	mm->rss[MR_MM_ANON]++;
+	assert_true(count_violations(m) > 0);
+	mm->rss[MR_MM_ANON]--;
+	assert_int_equal(mr_pgtable_set(mm->pt, P(100),
+					0x1234000ull | MR_PTE_PRESENT),
+			 0);
+	assert_true(count_violations(m) > 0);
+	mr_machine_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_phys_random__equals_naive_map),
+		cmocka_unit_test(test_phys_fork__copy_on_write),
+		cmocka_unit_test(test_phys_thp__folio_and_split),
+		cmocka_unit_test(test_phys_file__fault_around),
+		cmocka_unit_test(test_phys_check__catches_broken_state),
+		cmocka_unit_test(test_phys_off__no_pages),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	mirror_free(&journal);
+	return rc;
+}
