@@ -418,6 +418,10 @@ typedef struct mr_fault_hint {
 	const uint64_t *later;	 /* pages the address space faulted on
 				    later: fault-around did not map them */
 	size_t nlater;		 /* ... how many */
+	int no_alloc;		 /* the kernel allocated no user page in
+				    this fault (kmem:mm_page_alloc was
+				    recorded): a fault cut short and
+				    retried, which maps no new page */
 } mr_fault_hint;
 
 /* The same, with pages and page tables when cfg.phys (H may be NULL). */

@@ -319,7 +319,6 @@ static void rss_add(mr_mm *mm, int kind, int64_t pages)
 	if (mb < 0)
 		return;
 	mm->rss[mb] = (uint64_t)((int64_t)mm->rss[mb] + pages);
-	mr_machine_mm_dirty(mm->m, mm);
 }
 
 static void touched(mr_mm *mm, uint64_t start, uint64_t end);
@@ -364,6 +363,7 @@ static void map_page(mr_mm *mm, uint64_t addr, uint64_t pfn, int kind,
 	if (kind != MR_PG_ZERO)
 		page_get(mm->m, pfn, kind);
 	rss_add(mm, kind, 1);
+	touched(mm, addr, addr + MR_PAGE_SIZE);
 }
 
 /* Clear the PTE at ADDR mapping E. */
@@ -459,6 +459,7 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
 		return;
 	}
 	mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
+	touched(mm, haddr, haddr + MR_PMD_SIZE);
 	if (write) {
 		page_get(mm->m, pfn, MR_PG_ANON);
 		rss_add(mm, MR_PG_ANON, NR_PMD_PAGES);
@@ -654,6 +655,15 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 		return;
 	if (mm->pt)
 		e = mr_pgtable_get(mm->pt, page, &level);
+	/* a fault that would need a new anonymous page the kernel did not
+	 * allocate was cut short (and retried): it maps nothing */
+	if (h && h->no_alloc && write &&
+	    (b == B_ANON || !(v->flags & MR_VM_SHARED)) &&
+	    (!e || (e & PTE_SPECIAL) ||
+	     (!(e & MR_PTE_RW) &&
+	      !(page_kind(mm->m, pte_pfn(e)) == MR_PG_ANON &&
+		page_mapcount(mm->m, pte_pfn(e)) == 1))))
+		return;
 	if (e && level == MR_PT_PMD) {
 		if (!write || (e & MR_PTE_RW))
 			return; /* spurious */
@@ -737,8 +747,7 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 	if (!mm->m->cfg.phys)
 		return;
 	fault_pages(mm, v, addr, code, h);
-	touched(mm, addr & ~(MR_PMD_SIZE - 1),
-		(addr & ~(MR_PMD_SIZE - 1)) + MR_PMD_SIZE);
+	touched(mm, addr & MR_PAGE_MASK, (addr & MR_PAGE_MASK) + MR_PAGE_SIZE);
 	report(mm);
 }
 
@@ -1136,14 +1145,17 @@ static void check_entries(const mr_mm *mm, uint64_t start, uint64_t end,
 			  mr_phys_fail_fn fail, void *ctx)
 {
 	uint64_t a = start, e;
+	const mr_vma *v = NULL;
 	int level;
 
 	if (!mm->pt)
 		return;
+
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
-		const mr_vma *v = mr_vma_tree_find(&mm->tree, a);
 		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
 
+		if (!v || a < v->start || a >= v->end)
+			v = mr_vma_tree_find(&mm->tree, a);
 		if (!v)
 			fail(ctx, mm, "pte-in-vma", a,
 			     "a page table entry maps no VMA's address");

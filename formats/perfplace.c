@@ -355,7 +355,8 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 	if (ev->kind == MR_PERF_PAGE_ALLOC && ev->gfp) {
 		if (!strcmp(ev->gfp, "GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP"))
 			o->gfp = MR_GFP_PGTABLE;
-		else if (!strncmp(ev->gfp, "GFP_HIGHUSER_MOVABLE", 20))
+		else if (!strncmp(ev->gfp, "GFP_HIGHUSER_MOVABLE", 20) ||
+			 !strncmp(ev->gfp, "GFP_TRANSHUGE", 13))
 			o->gfp = MR_GFP_USER_MOV;
 	}
 	ps->keep[ps->nout] = 1;

@@ -51,7 +51,8 @@ enum mr_pl_gfp {
 	MR_GFP_OTHER = 0,
 	MR_GFP_PGTABLE,	 /* GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP:
 			    a page-table page */
-	MR_GFP_USER_MOV, /* GFP_HIGHUSER_MOVABLE...: a user page */
+	MR_GFP_USER_MOV, /* GFP_HIGHUSER_MOVABLE... or GFP_TRANSHUGE...: a
+			    user page or THP folio */
 };
 
 /* One placed event: the perf event's numbers, without its strings. */

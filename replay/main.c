@@ -129,6 +129,7 @@ static int cmd_replay(int argc, char **argv)
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
 		{"perf", required_argument, 0, 'P'},
+		{"no-pages", no_argument, 0, 'G'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"check-history", required_argument, 0, 'H'},
 		{"quiet", no_argument, 0, 'q'},
@@ -208,6 +209,9 @@ static int cmd_replay(int argc, char **argv)
 		case 'P':
 			o.perf = optarg;
 			break;
+		case 'G':
+			o.no_pages = 1;
+			break;
 		case 'E':
 			o.exec_from_elf = 1;
 			break;
@@ -231,8 +235,8 @@ static int cmd_replay(int argc, char **argv)
 			       "[--mmap-min-addr N]\n"
 			       "       [--no-assume-written] [--faults FILE] "
 			       "[--perf FILE] [--no-faults]\n"
-			       "       [--exec-from-elf] [--check-history N] "
-			       "[-q]\n");
+			       "       [--no-pages] [--exec-from-elf] "
+			       "[--check-history N] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

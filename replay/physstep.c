@@ -286,6 +286,10 @@ static void check_touched(struct replay *r)
 {
 	size_t i, j;
 
+	if (!r->cfg.phys) {
+		r->ntouch = 0;
+		return;
+	}
 	for (i = 0; i < r->ntouch; i++) {
 		const mr_mm *mm = mm_by_id(r, r->touch[i]);
 		struct kcnt *c =
@@ -371,7 +375,7 @@ static void touch_mm(struct replay *r, const mr_mm *mm)
 /* ---- faults ---- */
 
 /* How far ahead later faults are looked for. */
-#define LATER_EVENTS 4096
+#define LATER_EVENTS 1024
 
 void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 			   const mr_mm *mm, struct fault_hint_buf *hb)
@@ -391,6 +395,7 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 		return;
 	fe = &r->pl.v[f->ev];
 	h->known = r->pl.has_filemap;
+	h->no_alloc = r->pl.has_alloc;
 	c = mr_mm_id(mm) < r->nkc ? &r->kc[mr_mm_id(mm)] : NULL;
 	for (m = 0; m < MR_MM__COUNT; m++)
 		before[m] = after[m] = c && c->known ? (int64_t)c->val[m] : -1;
@@ -402,6 +407,8 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 		if (e->kind == MR_PERF_RSS_STAT && e->curr && e->member >= 0 &&
 		    e->member < MR_MM__COUNT)
 			after[e->member] = (int64_t)(e->size / MR_PAGE_SIZE);
+		if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_USER_MOV)
+			h->no_alloc = 0;
 		if ((e->kind != MR_PERF_FILEMAP_MAP &&
 		     e->kind != MR_PERF_FILEMAP_FAULT) ||
 		    h->nmap == sizeof(hb->map) / sizeof(hb->map[0]))
@@ -418,8 +425,8 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 	if (h->pages < 0 && c && c->known)
 		h->pages = 0;
 	/* pages of the fault-around window this address space faulted
-	 * on later */
-	for (; i < r->pl.n && i < f->ev + LATER_EVENTS &&
+	 * on later (only a file fault-around leaves pages out) */
+	for (; h->nmap && i < r->pl.n && i < f->ev + LATER_EVENTS &&
 	       h->nlater < sizeof(hb->later) / sizeof(hb->later[0]);
 	     i++) {
 		const mr_pl_event *e = &r->pl.v[i];

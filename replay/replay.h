@@ -43,6 +43,8 @@ typedef struct mr_replay_opts {
 				   snapshot directory's faults.tsv.zst */
 	int no_faults;		/* ignore the snapshot directory's table
 				   and perf text */
+	int no_pages;		/* faults change VMAs only: no pages, page
+				   tables or RSS (the VMA-only model) */
 	const char *perf;	/* perf script text (formats/perfplace.h),
 				   or NULL: the snapshot directory's
 				   perf.txt.zst */

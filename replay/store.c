@@ -35,6 +35,7 @@ enum {
 	S_META,
 	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
 	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
+	S_MM_BATCH,   /* BATCH rows of S_MM_ADD in one statement */
 	S__COUNT
 };
 
@@ -46,6 +47,7 @@ enum {
 #define BATCH 64
 #define STEP_COLS 13
 #define VMA_COLS 15
+#define MM_COLS 19
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -171,6 +173,13 @@ struct mr_store {
 		uint64_t to;   /* its to_step */
 	} vpend[BATCH];	       /* closed VMA rows not yet written */
 	size_t nvpend;
+	struct mpend {
+		struct mrow r; /* a closed mm row */
+		uint32_t id;   /* its mm */
+		uint64_t to;   /* its to_step */
+	} mpend[BATCH];	       /* closed mm rows not yet written (every
+				  counter change of a fault capture) */
+	size_t nmpend;
 	struct pstep {
 		mr_step_row row; /* strings are offsets + 1 into sarena */
 		uint64_t kind, name, args, verdict;
@@ -336,6 +345,7 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 	for (i = 0; i < S__COUNT; i++) {
 		char *sql = i == S_STEP_BATCH  ? batch_sql(S_STEP, STEP_COLS)
 			    : i == S_VMA_BATCH ? batch_sql(S_VMA_ADD, VMA_COLS)
+			    : i == S_MM_BATCH  ? batch_sql(S_MM_ADD, MM_COLS)
 					       : NULL;
 
 		rc = sqlite3_prepare_v3(st->db, sql ? sql : stmt_sql[i], -1,
@@ -685,52 +695,102 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 }
 
 /* INSERT mm row ID, closed at TO (0: still alive). */
+/* Bind mm row R of ID, closed at TO (0: open), from parameter B + 1. */
+static void bind_mrow(sqlite3_stmt *s, int b, uint32_t id,
+		      const struct mrow *r, uint64_t to)
+{
+	int i;
+
+	sqlite3_bind_int64(s, b + 1, id);
+	sqlite3_bind_int64(s, b + 2, r->pid);
+	sqlite3_bind_int(s, b + 3, r->known);
+	if (r->brk_known) {
+		sqlite3_bind_int64(s, b + 4, (sqlite3_int64)r->start_brk);
+		sqlite3_bind_int64(s, b + 5, (sqlite3_int64)r->brk);
+	} else {
+		sqlite3_bind_null(s, b + 4);
+		sqlite3_bind_null(s, b + 5);
+	}
+	sqlite3_bind_int64(s, b + 6, (sqlite3_int64)r->mmap_base);
+	sqlite3_bind_int(s, b + 7, r->gate);
+	sqlite3_bind_int64(s, b + 8, (sqlite3_int64)r->from);
+	if (to)
+		sqlite3_bind_int64(s, b + 9, (sqlite3_int64)to);
+	else
+		sqlite3_bind_null(s, b + 9);
+	sqlite3_bind_int64(s, b + 10, (sqlite3_int64)r->vm_peak * 4);
+	if (r->phys) {
+		sqlite3_bind_int64(s, b + 11,
+				   (sqlite3_int64)r->rss[MR_MM_ANON] * 4);
+		sqlite3_bind_int64(s, b + 12,
+				   (sqlite3_int64)r->rss[MR_MM_FILE] * 4);
+		sqlite3_bind_int64(s, b + 13,
+				   (sqlite3_int64)r->rss[MR_MM_SHMEM] * 4);
+		sqlite3_bind_int64(s, b + 14,
+				   (sqlite3_int64)r->rss[MR_MM_SWAP] * 4);
+		sqlite3_bind_int64(s, b + 15, (sqlite3_int64)r->hwm * 4);
+		sqlite3_bind_int64(s, b + 16, (sqlite3_int64)r->pte / 1024);
+	} else {
+		for (i = 11; i <= 16; i++)
+			sqlite3_bind_null(s, b + i);
+	}
+	if (r->start_code || r->end_code) {
+		sqlite3_bind_int64(s, b + 17, (sqlite3_int64)r->start_code);
+		sqlite3_bind_int64(s, b + 18, (sqlite3_int64)r->end_code);
+	} else {
+		sqlite3_bind_null(s, b + 17);
+		sqlite3_bind_null(s, b + 18);
+	}
+	sqlite3_bind_int64(s, b + 19, (sqlite3_int64)r->lck_extra * 4);
+}
+
+/* Write the closed mm rows waiting in memory. */
+static int flush_mms(mr_store *st)
+{
+	size_t i;
+
+	if (st->failed)
+		return MR_EDB;
+	if (st->nmpend == BATCH) {
+		sqlite3_stmt *s = st->st[S_MM_BATCH];
+
+		for (i = 0; i < BATCH; i++)
+			bind_mrow(s, (int)i * MM_COLS, st->mpend[i].id,
+				  &st->mpend[i].r, st->mpend[i].to);
+		if (step_done(s))
+			return db_fail(st, "writing mm rows");
+	} else {
+		for (i = 0; i < st->nmpend; i++) {
+			sqlite3_stmt *s = st->st[S_MM_ADD];
+
+			bind_mrow(s, 0, st->mpend[i].id, &st->mpend[i].r,
+				  st->mpend[i].to);
+			if (step_done(s))
+				return db_fail(st, "writing an mm row");
+		}
+	}
+	st->nmpend = 0;
+	return 0;
+}
+
+/* INSERT mm row ID, closed at TO (queued for the next batch), or open
+ * (TO 0: written now, its rowid kept to close it). */
 static int mrow_write(mr_store *st, uint32_t id, struct mrow *r, uint64_t to)
 {
 	sqlite3_stmt *s = st->st[S_MM_ADD];
 
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, r->pid);
-	sqlite3_bind_int(s, 3, r->known);
-	if (r->brk_known) {
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)r->start_brk);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)r->brk);
-	} else {
-		sqlite3_bind_null(s, 4);
-		sqlite3_bind_null(s, 5);
+	if (to) {
+		st->mpend[st->nmpend].r = *r;
+		st->mpend[st->nmpend].id = id;
+		st->mpend[st->nmpend].to = to;
+		if (++st->nmpend == BATCH)
+			return flush_mms(st);
+		return 0;
 	}
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)r->mmap_base);
-	sqlite3_bind_int(s, 7, r->gate);
-	sqlite3_bind_int64(s, 8, (sqlite3_int64)r->from);
-	if (to)
-		sqlite3_bind_int64(s, 9, (sqlite3_int64)to);
-	else
-		sqlite3_bind_null(s, 9);
-	sqlite3_bind_int64(s, 10, (sqlite3_int64)r->vm_peak * 4);
-	if (r->phys) {
-		sqlite3_bind_int64(s, 11, (sqlite3_int64)r->rss[MR_MM_ANON] * 4);
-		sqlite3_bind_int64(s, 12, (sqlite3_int64)r->rss[MR_MM_FILE] * 4);
-		sqlite3_bind_int64(s, 13,
-				   (sqlite3_int64)r->rss[MR_MM_SHMEM] * 4);
-		sqlite3_bind_int64(s, 14, (sqlite3_int64)r->rss[MR_MM_SWAP] * 4);
-		sqlite3_bind_int64(s, 15, (sqlite3_int64)r->hwm * 4);
-		sqlite3_bind_int64(s, 16, (sqlite3_int64)r->pte / 1024);
-	} else {
-		for (int i = 11; i <= 16; i++)
-			sqlite3_bind_null(s, i);
-	}
-	if (r->start_code || r->end_code) {
-		sqlite3_bind_int64(s, 17, (sqlite3_int64)r->start_code);
-		sqlite3_bind_int64(s, 18, (sqlite3_int64)r->end_code);
-	} else {
-		sqlite3_bind_null(s, 17);
-		sqlite3_bind_null(s, 18);
-	}
-	sqlite3_bind_int64(s, 19, (sqlite3_int64)r->lck_extra * 4);
+	bind_mrow(s, 0, id, r, 0);
 	if (step_done(s))
 		return db_fail(st, "writing an mm row");
-	if (!to)
-		r->rowid = sqlite3_last_insert_rowid(st->db);
+	r->rowid = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
@@ -915,7 +975,7 @@ static int flush_steps(mr_store *st)
 static int flush_pending(mr_store *st)
 {
 	if (flush_steps(st) || flush_vmas(st) || vrow_flush(st) ||
-	    mrow_flush(st))
+	    mrow_flush(st) || flush_mms(st))
 		return MR_EDB;
 	return 0;
 }
