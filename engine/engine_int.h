@@ -336,6 +336,9 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		      int write);
 void mr_phys_update_hiwater(mr_mm *mm);
+/* What frame PFN holds (enum mr_page_kind) and its map count. */
+int mr_phys_page_kind(const mr_machine *m, uint64_t pfn);
+uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn);
 /* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */

@@ -498,6 +498,22 @@ size_t mr_status_format(const mr_status *s, char *buf, size_t len);
 void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
 		       uint64_t *rss, uint64_t *anon);
 
+/* smaps VmFlags: FLAGS as the kernel's mnemonics ("rd wr mr ", bit
+ * order), and back. */
+size_t mr_vmflags_format(uint64_t flags, char *buf, size_t len);
+uint64_t mr_vmflags_parse(const char *s);
+/* V's /proc/PID/smaps block (engine/smaps.c). Returns the length. */
+size_t mr_mm_format_smaps(const mr_mm *mm, const mr_vma *v, char *buf,
+			  size_t len);
+/* The page-table walk to ADDR, one line per level with the entry in the
+ * kernel's bit layout. Returns the length. */
+size_t mr_mm_format_walk(const mr_mm *mm, uint64_t addr, char *buf,
+			 size_t len);
+
+/* What the page-table ENTRY of MM maps: 1 an anonymous page, 2 a file's
+ * page-cache page, 3 a shmem page, 4 a zero page, 0 not known. */
+int mr_mm_page_kind(const mr_mm *mm, uint64_t entry);
+
 /* MM's page tables (engine/pgtable.h), NULL before its first page. */
 const struct mr_pgtable *mr_mm_pgtable(const mr_mm *mm);
 

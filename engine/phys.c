@@ -1030,6 +1030,24 @@ mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
 
 /* ---- what users see ---- */
 
+int mr_mm_page_kind(const mr_mm *mm, uint64_t entry)
+{
+	if (entry & PTE_SPECIAL)
+		return MR_PG_ZERO;
+	return page_kind(mm->m, pte_pfn(entry));
+}
+
+int mr_phys_page_kind(const mr_machine *m, uint64_t pfn)
+{
+	return pfn == MR_ZERO_PFN || pfn == MR_HUGE_ZERO_PFN ? MR_PG_ZERO
+							     : page_kind(m, pfn);
+}
+
+uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn)
+{
+	return page_mapcount(m, pfn);
+}
+
 void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
 		       uint64_t *rss, uint64_t *anon)
 {

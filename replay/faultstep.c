@@ -78,6 +78,8 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+	if (r->o->stop_after && r->step >= r->o->stop_after)
+		r->stop = 1;
 	r->cur = NULL;
 }
 

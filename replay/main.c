@@ -19,6 +19,7 @@
 #include "replay/replay.h"
 #include "replay/store.h"
 #include "replay/verify.h"
+#include "replay/views.h"
 
 static const char usage_text[] =
 	"usage: mmreplay <command> [options]\n"
@@ -30,6 +31,10 @@ static const char usage_text[] =
 	"step\n"
 	"  status DB [--pid PID] [--at STEP]           /proc/PID/status memory "
 	"lines after a step\n"
+	"  smaps DB [--pid PID] [--at STEP]            /proc/PID/smaps after a "
+	"step\n"
+	"  pagetable DB [--pid P] [--at N] [--addr A]  page-table walk, or "
+	"present pages per VMA\n"
 	"  query DB SQL [--header]                     run one read-only SQL "
 	"statement\n"
 	"  record [-o DIR] [--every-syscall] -- CMD    capture a program with "
@@ -328,39 +333,63 @@ static int maps_defaults(mr_store *st, int64_t *pid, int have_pid, uint64_t *at,
 	return 0;
 }
 
-/* What an at-step view prints: maps, status. */
+/* What an at-step view prints: maps, status (from the history), smaps,
+ * pagetable (print NULL: replayed again, replay/views.c). */
 typedef int (*at_printer)(mr_store *st, FILE *out, int32_t pid, uint64_t n);
 
-static int at_view(int argc, char **argv, const char *name, at_printer print);
+static int at_view(int argc, char **argv, const char *name, at_printer print,
+		   int view);
 
 static int cmd_maps(int argc, char **argv)
 {
-	return at_view(argc, argv, "maps", mr_store_print_maps);
+	return at_view(argc, argv, "maps", mr_store_print_maps, 0);
 }
 
 static int cmd_status(int argc, char **argv)
 {
-	return at_view(argc, argv, "status", mr_store_print_status);
+	return at_view(argc, argv, "status", mr_store_print_status, 0);
+}
+
+static int cmd_smaps(int argc, char **argv)
+{
+	return at_view(argc, argv, "smaps", NULL, MR_VIEW_SMAPS);
+}
+
+static int cmd_pagetable(int argc, char **argv)
+{
+	return at_view(argc, argv, "pagetable", NULL, MR_VIEW_PAGETABLE);
 }
 
 /* NAME DB [--pid PID] [--at STEP]: PRINT the view of PID at STEP (by
  * default the trace's first pid at its last step). */
-static int at_view(int argc, char **argv, const char *name, at_printer print)
+static int at_view(int argc, char **argv, const char *name, at_printer print,
+		   int view)
 {
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"at", required_argument, 0, 'a'},
+		{"addr", required_argument, 0, 'A'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	mr_store *st;
 	int64_t pid = 0;
-	uint64_t at = 0, v;
-	int c, rc, have_pid = 0, have_at = 0;
+	uint64_t at = 0, v, addr = 0;
+	int c, rc, have_pid = 0, have_at = 0, have_addr = 0;
+	char err[1024];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:a:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'A':
+			if (view != MR_VIEW_PAGETABLE || parse_u64(optarg, &v))
+				return usage_error("--addr: expected an "
+						   "address (pagetable only), "
+						   "not '%s'",
+						   optarg);
+			addr = v;
+			have_addr = 1;
+			break;
 		case 'p':
 			if (parse_u64(optarg, &v) || v > INT32_MAX)
 				return usage_error("--pid: expected a pid, not "
@@ -379,8 +408,8 @@ static int at_view(int argc, char **argv, const char *name, at_printer print)
 			break;
 		case 'h':
 			printf("usage: mmreplay %s DB [--pid PID] [--at "
-			       "STEP]\n",
-			       name);
+			       "STEP]%s\n",
+			       name, view == MR_VIEW_PAGETABLE ? " [--addr A]" : "");
 			return 0;
 		default:
 			return usage_error("bad option for %s", name);
@@ -395,6 +424,15 @@ static int at_view(int argc, char **argv, const char *name, at_printer print)
 			argv[optind]);
 		mr_store_close(st, 0);
 		return 2;
+	}
+	if (!print) {
+		mr_store_close(st, 0);
+		rc = mr_view_run(argv[optind], view, (int32_t)pid, at,
+				 have_addr ? &addr : NULL, stdout, err,
+				 sizeof(err));
+		if (rc)
+			fprintf(stderr, "mmreplay: %s\n", err);
+		return rc;
 	}
 	rc = print(st, stdout, (int32_t)pid, at);
 	if (rc)
@@ -447,6 +485,10 @@ int main(int argc, char **argv)
 		return cmd_maps(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status"))
 		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "smaps"))
+		return cmd_smaps(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "pagetable"))
+		return cmd_pagetable(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "query"))
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))

@@ -577,6 +577,8 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+	if (r->o->stop_after && r->step >= r->o->stop_after)
+		r->stop = 1;
 	r->cur = NULL;
 	if (ev->kind == MR_EV_SYSCALL &&
 	    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
@@ -597,6 +599,15 @@ static void warn_cb(void *ctx, const char *msg)
 		fprintf(stderr, "mmreplay: %s\n", msg);
 }
 
+/* Meta KEY: PATH made absolute ("" when none). */
+static void meta_path(struct replay *r, const char *key, const char *path)
+{
+	char *abs = path ? realpath(path, NULL) : NULL;
+
+	mr_store_meta(r->st, key, abs ? abs : "");
+	free(abs);
+}
+
 /* The faults and perf events, whatever of them was loaded. */
 static void release_faults(struct replay *r)
 {
@@ -615,6 +626,15 @@ static int store_meta(struct replay *r)
 	mr_store_meta(r->st, "format", "mmreplay-history-1");
 	mr_store_meta(r->st, "trace", r->o->trace);
 	mr_store_meta(r->st, "snapshots", r->o->snapdir ? r->o->snapdir : "");
+	/* what a view that replays again (smaps, pagetable) needs */
+	meta_path(r, "trace_path", r->o->trace);
+	meta_path(r, "snapshots_path", r->o->snapdir);
+	meta_path(r, "perf_path", r->o->perf);
+	meta_path(r, "faults_path", r->o->faults);
+	snprintf(buf, sizeof(buf), "%d%d%d%d", r->o->no_faults,
+		 r->o->no_pages, r->o->exec_from_elf,
+		 r->o->cfg.assume_written);
+	mr_store_meta(r->st, "replay_flags", buf);
 	snprintf(buf, sizeof(buf), "%#" PRIx64, c->task_size);
 	mr_store_meta(r->st, "task_size", buf);
 	snprintf(buf, sizeof(buf), "%" PRIu64, c->mmap_min_addr);

@@ -56,6 +56,8 @@ typedef struct mr_replay_opts {
 				   live address spaces; 0: only where a
 				   snapshot was compared) */
 	FILE *out;		/* summary and reports */
+	uint64_t stop_after;	/* stop once this step is applied (0: run
+				   to the end) */
 	/* Called after every step with the model (tests, tools). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
 	void *on_step_ctx; /* passed to on_step */

@@ -28,50 +28,6 @@ int mr_snap_path(char *buf, size_t len, const char *dir, int32_t pid,
 	return n > 0 && (size_t)n < len && access(buf, R_OK) == 0;
 }
 
-/* smaps VmFlags mnemonics (fs/proc/task_mmu.c show_smap_vma_flags). */
-static const struct {
-	char m[3];
-	uint64_t bit;
-} vmflag_names[] = {
-	{"rd", MR_VM_READ},	   {"wr", MR_VM_WRITE},
-	{"ex", MR_VM_EXEC},	   {"sh", MR_VM_SHARED},
-	{"mr", MR_VM_MAYREAD},	   {"mw", MR_VM_MAYWRITE},
-	{"me", MR_VM_MAYEXEC},	   {"ms", MR_VM_MAYSHARE},
-	{"gd", MR_VM_GROWSDOWN},   {"pf", MR_VM_PFNMAP},
-	{"lo", MR_VM_LOCKED},	   {"io", MR_VM_IO},
-	{"sr", MR_VM_SEQ_READ},	   {"rr", MR_VM_RAND_READ},
-	{"dc", MR_VM_DONTCOPY},	   {"de", MR_VM_DONTEXPAND},
-	{"lf", MR_VM_LOCKONFAULT}, {"ac", MR_VM_ACCOUNT},
-	{"nr", MR_VM_NORESERVE},   {"ht", MR_VM_HUGETLB},
-	{"sf", MR_VM_SYNC},	   {"ar", MR_VM_ARCH_1},
-	{"wf", MR_VM_WIPEONFORK},  {"dd", MR_VM_DONTDUMP},
-	{"sd", MR_VM_SOFTDIRTY},   {"mm", MR_VM_MIXEDMAP},
-	{"hg", MR_VM_HUGEPAGE},	   {"nh", MR_VM_NOHUGEPAGE},
-	{"mg", MR_VM_MERGEABLE},   {"um", MR_VM_UFFD_MISSING},
-	{"uw", MR_VM_UFFD_WP},	   {"sl", MR_VM_SEALED},
-	{"dp", MR_VM_DROPPABLE},
-};
-
-static uint64_t parse_vmflags(const char *s)
-{
-	uint64_t f = 0;
-	size_t i;
-
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (!s[0] || !s[1])
-			break;
-		for (i = 0; i < sizeof(vmflag_names) / sizeof(vmflag_names[0]);
-		     i++)
-			if (s[0] == vmflag_names[i].m[0] &&
-			    s[1] == vmflag_names[i].m[1])
-				f |= vmflag_names[i].bit;
-		s += 2;
-	}
-	return f;
-}
-
 /* Flags a plain maps line implies when smaps did not say. */
 static uint64_t flags_from_perms(const mr_maps_entry *e, int kind)
 {
@@ -166,7 +122,7 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 				heap_end = e->end;
 			}
 		}
-		v.flags = e->vmflags ? parse_vmflags(e->vmflags)
+		v.flags = e->vmflags ? mr_vmflags_parse(e->vmflags)
 				     : flags_from_perms(e, v.kind);
 		/* anon_vma: smaps says whether anonymous pages exist; plain
 		 * maps fall back to the assume-written policy. */

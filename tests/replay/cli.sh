@@ -40,6 +40,19 @@ p=$("$bin" query cow.db "select min(pid) from task")
 grep -E '^(Vm|Rss)' "$cow/snap/$p.exit.status" | grep -v VmFlags >want
 cmp -s out want; expect "status at exit equals the kernel's" 0 $?
 "$bin" status cow.db --pid 999999 >out 2>err; expect "status of an unknown pid" 2 $? "no address space" err
+# smaps, rebuilt by replaying the history's inputs: every VMA's line,
+# Size, Rss, Anonymous, AnonHugePages, Locked, THPeligible and VmFlags
+# are the kernel's at the exit hold
+"$bin" smaps cow.db --pid "$p" --at $((n - 1)) >out 2>err; expect "smaps" 0 $?
+pick='^([0-9a-f]+-|Size|Rss|Anonymous|AnonHugePages|Locked|THPeligible|VmFlags|KernelPageSize)'
+grep -E "$pick" out >got; grep -E "$pick" "$cow/snap/$p.exit.smaps" >want
+cmp -s got want; expect "smaps equals the kernel's" 0 $?
+a=$(head -1 "$cow/snap/$p.exit.maps" | cut -d- -f1)
+"$bin" pagetable cow.db --pid "$p" --at $((n - 1)) --addr "0x$a" >out 2>err
+expect "pagetable walk" 0 $? '^PTE\[[ 0-9]+\] = 0x8000000[0-9a-f]+025$' out
+"$bin" pagetable cow.db --pid "$p" --at $((n - 1)) >out 2>err
+expect "pagetable summary" 0 $? "^VmPTE: $(sed -n 's/^VmPTE:[^0-9]*\([0-9]*\) kB/\1/p' "$cow/snap/$p.exit.status") kB$" out
+"$bin" smaps cow.db --pid "$p" --at 999999 >out 2>err; expect "smaps past the end" 2 $? "no step 999999" err
 
 # A .zst cut short: exit 2, the byte offset named, the steps before kept.
 head -c 20000 "$cap/trace.strace.zst" >trunc.zst

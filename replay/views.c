@@ -1,0 +1,251 @@
+/*
+ * views.c - the at-step views that need every page: smaps and pagetable.
+ *
+ * The history keeps each address space's counters per step (the mm
+ * table), not its pages. The page-level state at step N is rebuilt by
+ * replaying the history's own inputs (the trace, snapshots and perf text
+ * its meta names, with the same options) up to N, and it is the state
+ * the history recorded: the machine digest after step N must equal the
+ * step row's, or the view refuses (the inputs changed since).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/pgtable.h"
+#include "replay/replay.h"
+#include "replay/store.h"
+#include "replay/views.h"
+
+struct view {
+	int which;	     /* MR_VIEW_* */
+	int32_t pid;	     /* whose address space */
+	uint64_t at;	     /* after this step */
+	uint64_t addr;	     /* pagetable: the address (have_addr) */
+	int have_addr;	     /* ... given */
+	char want[17];	     /* the history's digest at AT ("" for 0) */
+	FILE *out;	     /* where the view goes */
+	int done;	     /* rendered */
+	char why[256];	     /* why not */
+};
+
+/* One value of the history's meta table into BUF ("" when absent). */
+static int meta(mr_store *st, const char *key, char *buf, size_t len)
+{
+	char sql[128];
+	FILE *f = fmemopen(buf, len, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce((SELECT value FROM meta WHERE key = '%s'),"
+		 " '')",
+		 key);
+	rc = mr_store_query(st, f, sql, 0);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return rc;
+}
+
+/* The [vsyscall] page's smaps block (it is no VMA). */
+static void gate_smaps(FILE *out)
+{
+	static const char *const zero[] = {
+		"Rss:",		  "Pss:",	     "Pss_Dirty:",
+		"Shared_Clean:",  "Shared_Dirty:",   "Private_Clean:",
+		"Private_Dirty:", "Referenced:",     "Anonymous:",
+		"KSM:",		  "LazyFree:",	     "AnonHugePages:",
+		"ShmemPmdMapped:", "FilePmdMapped:", "Shared_Hugetlb:",
+		"Private_Hugetlb:", "Swap:",	     "SwapPss:",
+		"Locked:"};
+	char line[256];
+	mr_maps_row r;
+	size_t i;
+
+	mr_maps_gate_row(&r);
+	mr_maps_row_format(&r, line, sizeof(line));
+	fprintf(out, "%s\n%-16s%8d kB\n%-16s%8d kB\n%-16s%8d kB\n", line,
+		"Size:", 4, "KernelPageSize:", 4, "MMUPageSize:", 4);
+	for (i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		fprintf(out, "%-16s%8d kB\n", zero[i], 0);
+	fprintf(out, "THPeligible:    %8d\nVmFlags: ex \n", 0);
+}
+
+/* Present pages of V as runs of one kind. */
+static void page_runs(const mr_mm *mm, const mr_vma *v, FILE *out)
+{
+	static const char *const kinds[] = {"?", "anon", "file", "shmem",
+					    "zero"};
+	const mr_pgtable *pt = mr_mm_pgtable(mm);
+	uint64_t a = v->start, e, run = 0, end = 0;
+	int level, kind = -1, k;
+
+	while (pt && mr_pgtable_next(pt, &a, v->end, &e, &level)) {
+		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+
+		k = mr_mm_page_kind(mm, e);
+		if (kind >= 0 && (k != kind || a != end)) {
+			fprintf(out, "  %" PRIx64 "-%" PRIx64 " %" PRIu64 " %s\n",
+				run, end, (end - run) >> MR_PAGE_SHIFT,
+				kinds[kind]);
+			kind = -1;
+		}
+		if (kind < 0) {
+			kind = k;
+			run = a;
+		}
+		end = a + size;
+		a += size;
+	}
+	if (kind >= 0)
+		fprintf(out, "  %" PRIx64 "-%" PRIx64 " %" PRIu64 " %s\n", run,
+			end, (end - run) >> MR_PAGE_SHIFT, kinds[kind]);
+}
+
+static void render(struct view *w, const mr_mm *mm)
+{
+	char buf[4096];
+	const mr_vma *v;
+
+	if (w->which == MR_VIEW_PAGETABLE && w->have_addr) {
+		mr_mm_format_walk(mm, w->addr, buf, sizeof(buf));
+		fputs(buf, w->out);
+		return;
+	}
+	for (v = mr_mm_first(mm); v; v = mr_vma_next(v)) {
+		if (w->which == MR_VIEW_SMAPS) {
+			mr_mm_format_smaps(mm, v, buf, sizeof(buf));
+			fputs(buf, w->out);
+		} else {
+			mr_mm_format_vma(mm, v, buf, sizeof(buf));
+			fprintf(w->out, "%s\n", buf);
+			page_runs(mm, v, w->out);
+		}
+	}
+	if (w->which == MR_VIEW_SMAPS && mr_mm_has_gate(mm))
+		gate_smaps(w->out);
+	if (w->which == MR_VIEW_PAGETABLE)
+		fprintf(w->out, "VmPTE: %" PRIu64 " kB\n",
+			mr_mm_pte_bytes(mm) >> 10);
+}
+
+static void on_step(void *ctx, uint64_t step, const mr_machine *m)
+{
+	struct view *w = ctx;
+	const mr_mm *mm;
+	char have[17];
+
+	if (step != w->at || w->done)
+		return;
+	w->done = 1;
+	snprintf(have, sizeof(have), "%016" PRIx64, mr_machine_digest(m));
+	if (w->want[0] && strcmp(have, w->want)) {
+		snprintf(w->why, sizeof(w->why),
+			 "the replay's state after step %" PRIu64
+			 " (digest %s) is not the history's (%s): its inputs "
+			 "changed since it was written",
+			 step, have, w->want);
+		return;
+	}
+	mm = mr_machine_task_mm(m, w->pid);
+	if (!mm || !mr_mm_known(mm)) {
+		snprintf(w->why, sizeof(w->why),
+			 "pid %d has no known address space at step %" PRIu64,
+			 (int)w->pid, step);
+		return;
+	}
+	render(w, mm);
+}
+
+int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
+		const uint64_t *addr, FILE *out, char *err, size_t errlen)
+{
+	char trace[4096], snap[4096], perf[4096], faults[4096], flags[16];
+	char mmc[32], mma[32], sql[96];
+	struct view w;
+	mr_replay_opts o;
+	mr_replay_summary sum;
+	mr_store *st;
+	FILE *sink, *f;
+	char rerr[1024];
+	int rc;
+
+	memset(&w, 0, sizeof(w));
+	w.which = which;
+	w.pid = pid;
+	w.at = at;
+	w.out = out;
+	if (addr) {
+		w.addr = *addr;
+		w.have_addr = 1;
+	}
+	if (mr_store_open_ro(&st, db, err, errlen))
+		return 2;
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce((SELECT digest FROM step WHERE step = %" PRIu64
+		 "), '')",
+		 at);
+	f = fmemopen(w.want, sizeof(w.want), "w");
+	rc = !f || mr_store_query(st, f, sql, 0);
+	if (f)
+		fclose(f);
+	w.want[strcspn(w.want, "\n")] = 0;
+	if (rc || meta(st, "trace_path", trace, sizeof(trace)) ||
+	    meta(st, "snapshots_path", snap, sizeof(snap)) ||
+	    meta(st, "perf_path", perf, sizeof(perf)) ||
+	    meta(st, "faults_path", faults, sizeof(faults)) ||
+	    meta(st, "replay_flags", flags, sizeof(flags)) ||
+	    meta(st, "max_map_count", mmc, sizeof(mmc)) ||
+	    meta(st, "mmap_min_addr", mma, sizeof(mma))) {
+		snprintf(err, errlen, "%s", mr_store_errmsg(st));
+		mr_store_close(st, 0);
+		return 2;
+	}
+	mr_store_close(st, 0);
+	if (!trace[0] || strlen(flags) != 4) {
+		snprintf(err, errlen,
+			 "%s: the history does not name its inputs (written "
+			 "by an older mmreplay): replay the trace again",
+			 db);
+		return 2;
+	}
+	mr_replay_opts_default(&o);
+	o.trace = trace;
+	o.snapdir = snap[0] ? snap : NULL;
+	o.perf = perf[0] ? perf : NULL;
+	o.faults = faults[0] ? faults : NULL;
+	o.no_faults = flags[0] == '1';
+	o.no_pages = flags[1] == '1';
+	o.exec_from_elf = flags[2] == '1';
+	o.cfg.assume_written = flags[3] == '1';
+	o.cfg.max_map_count = (uint32_t)strtoul(mmc, NULL, 10);
+	o.max_map_count_set = 1;
+	o.cfg.mmap_min_addr = strtoull(mma, NULL, 10);
+	o.mode = MR_MODE_MODEL;
+	o.show = 0;
+	o.stop_after = at;
+	o.on_step = on_step;
+	o.on_step_ctx = &w;
+	sink = fopen("/dev/null", "w");
+	if (!sink) {
+		snprintf(err, errlen, "cannot open /dev/null");
+		return 2;
+	}
+	o.out = sink;
+	rc = mr_replay_run(&o, &sum, rerr, sizeof(rerr));
+	fclose(sink);
+	if (rc == 2) {
+		snprintf(err, errlen, "replaying %s again: %s", trace, rerr);
+		return 2;
+	}
+	if (!w.done)
+		snprintf(w.why, sizeof(w.why),
+			 "the history has no step %" PRIu64, at);
+	if (w.why[0]) {
+		snprintf(err, errlen, "%s: %s", db, w.why);
+		return 2;
+	}
+	return 0;
+}
