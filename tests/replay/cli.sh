@@ -54,6 +54,27 @@ expect "pagetable walk" 0 $? '^PTE\[[ 0-9]+\] = 0x8000000[0-9a-f]+025$' out
 expect "pagetable summary" 0 $? "^VmPTE: $(sed -n 's/^VmPTE:[^0-9]*\([0-9]*\) kB/\1/p' "$cow/snap/$p.exit.status") kB$" out
 "$bin" smaps cow.db --pid "$p" --at 999999 >out 2>err; expect "smaps past the end" 2 $? "no step 999999" err
 
+# Bad perf text: exit 2 naming the perf file and line, and a history
+# already there is left as it was (the perf text is read before it).
+before=$(steps cow.db)
+zstd -dcq "$cow/snap/perf.txt.zst" >perf.txt
+"$bin" replay "$top/traces/thp/trace.strace.zst" --perf perf.txt --db cow.db >out 2>err
+expect "perf of another run" 2 $? "perf\.txt:[0-9]+: .*another run" err
+[ "$(steps cow.db)" = "$before" ]; expect "history kept after a refused perf file" 0 $?
+ex=$(grep -n "^ *cow $p/$p .*raw_syscalls:sys_exit: NR 12 = " perf.txt | head -1 | cut -d: -f1)
+sed "${ex}s/= [0-9]*\$/= 4096/" perf.txt >bad.txt
+"$bin" replay "$cow/trace.strace.zst" --perf bad.txt --db bad.db >out 2>err
+expect "perf sys_exit that disagrees" 2 $? "bad\.txt:$ex: task [0-9]+'s syscall 12 returned 4096, but its trace line [0-9]+ says" err
+{ head -100 perf.txt; echo "   perf 1/1 [000] 1.0: PERF_RECORD_LOST lost 12"; tail -n +101 perf.txt; } >lost.txt
+"$bin" replay "$cow/trace.strace.zst" --perf lost.txt --db bad.db >out 2>err
+expect "perf lost events" 2 $? "lost\.txt:101: perf lost events" err
+sed -E 's#^( *[^ ]+ +)[0-9]+/[0-9]+#\1 7/7#' perf.txt >alien.txt
+"$bin" replay "$cow/trace.strace.zst" --perf alien.txt --db bad.db >out 2>err
+expect "perf of unknown tasks only" 2 $? "no syscall exit of a task" err
+head -c $(($(stat -c %s "$cow/snap/perf.txt.zst") / 2)) "$cow/snap/perf.txt.zst" >cut.txt.zst
+"$bin" replay "$cow/trace.strace.zst" --perf cut.txt.zst --db bad.db >out 2>err
+expect "perf .zst cut short" 2 $? "cut\.txt\.zst" err
+
 # A .zst cut short: exit 2, the byte offset named, the steps before kept.
 head -c 20000 "$cap/trace.strace.zst" >trunc.zst
 "$bin" replay trunc.zst --no-snapshots --db trunc.db >out 2>err; expect "truncated zst" 2 $? "trunc.zst: truncated zstd data.*offset 20000" err
