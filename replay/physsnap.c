@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/pgtable.h"
 #include "replay/loop.h"
 
 /* The line of TEXT starting with NAME ":" (its whole line in OUT). */
@@ -189,12 +190,130 @@ void mr_rp_seed_exec_pages(struct replay *r, mr_mm *mm, int32_t pid,
 	free(kern);
 }
 
+/* A run of pages [s, e). */
+struct run {
+	uint64_t s, e;
+};
+
+/* Append [s, e) to *V, merging with the last run when adjacent. */
+static int run_add(struct run **v, size_t *n, size_t *cap, uint64_t s,
+		   uint64_t e)
+{
+	if (*n && (*v)[*n - 1].e == s) {
+		(*v)[*n - 1].e = e;
+		return 0;
+	}
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct run *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = (struct run){s, e};
+	return 0;
+}
+
+/* Bytes two sorted run lists share. */
+static uint64_t overlap_bytes(const struct run *a, size_t na,
+			      const struct run *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+	uint64_t sum = 0;
+
+	while (i < na && j < nb) {
+		uint64_t lo = a[i].s > b[j].s ? a[i].s : b[j].s;
+		uint64_t hi = a[i].e < b[j].e ? a[i].e : b[j].e;
+
+		if (lo < hi)
+			sum += hi - lo;
+		if (a[i].e < b[j].e)
+			i++;
+		else
+			j++;
+	}
+	return sum;
+}
+
+static uint64_t runs_bytes(const struct run *v, size_t n)
+{
+	uint64_t sum = 0;
+
+	while (n--)
+		sum += v[n].e - v[n].s;
+	return sum;
+}
+
+/*
+ * The present pages of snapshot PID.WHAT's pagemap summary against the
+ * pages MM maps (PROT_NONE pages count: pagemap's present bit is
+ * pte_present()). [vvar]'s PFN pages are left out: the model maps none.
+ */
+static void check_pagemap(struct replay *r, const mr_mm *mm, int32_t pid,
+			  const char *what)
+{
+	char *kern = mr_snap_read_ext(r->o->snapdir, pid, what, "pagemap");
+	const mr_pgtable *pt = mr_mm_pgtable(mm);
+	struct run *k = NULL, *m = NULL;
+	size_t nk = 0, ck = 0, nm = 0, cm = 0;
+	const char *l;
+	uint64_t a = 0, e, both, kb, mb;
+	int level, bad = 0;
+	char got[96], exp[96];
+
+	if (!kern)
+		return;
+	for (l = kern; *l && !bad; l = strchr(l, '\n') ? strchr(l, '\n') + 1
+						       : l + strlen(l)) {
+		unsigned long long s, en;
+		const mr_vma *v;
+
+		if (*l == '#' || sscanf(l, "%llx-%llx", &s, &en) != 2)
+			continue;
+		v = mr_mm_find(mm, s);
+		if (v && v->start <= s && (v->flags & MR_VM_PFNMAP))
+			continue;
+		bad = run_add(&k, &nk, &ck, s, en);
+	}
+	free(kern);
+	while (!bad && pt &&
+	       mr_pgtable_next(pt, &a, mr_machine_config(r->m)->task_size, &e,
+			       &level)) {
+		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+
+		bad = run_add(&m, &nm, &cm, a, a + size);
+		a += size;
+	}
+	if (!bad) {
+		both = overlap_bytes(k, nk, m, nm);
+		kb = runs_bytes(k, nk);
+		mb = runs_bytes(m, nm);
+		r->sum->pagemap_pages += (kb > mb ? kb : mb) >> MR_PAGE_SHIFT;
+		r->sum->pagemap_matched += both >> MR_PAGE_SHIFT;
+		if (both != kb || both != mb) {
+			snprintf(exp, sizeof(exp), "%" PRIu64 " pages present",
+				 kb >> MR_PAGE_SHIFT);
+			snprintf(got, sizeof(got),
+				 "%" PRIu64 " pages present, %" PRIu64
+				 " of them the kernel's",
+				 mb >> MR_PAGE_SHIFT, both >> MR_PAGE_SHIFT);
+			mr_rp_report_divergence(r, "pagemap", exp, got, NULL);
+		}
+	}
+	free(k);
+	free(m);
+}
+
 void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what)
 {
 	if (!r->o->snapdir || !mm || !mr_mm_known(mm))
 		return;
 	check_status(r, mm, pid, what);
-	if (r->cfg.phys)
+	if (r->cfg.phys) {
 		check_smaps(r, mm, pid, what);
+		check_pagemap(r, mm, pid, what);
+	}
 }

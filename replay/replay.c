@@ -716,6 +716,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			" VMAs equal\n",
 			s->status_matched, s->status_lines, s->smaps_matched,
 			s->smaps_vmas);
+	if (s->pagemap_pages)
+		fprintf(out,
+			"pagemap pages at snapshots %" PRIu64 "/%" PRIu64
+			" present in both\n",
+			s->pagemap_matched, s->pagemap_pages);
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64

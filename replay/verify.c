@@ -97,6 +97,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->smaps_vmas)
 		ratio(out, "smaps Rss, Anonymous per VMA", s->smaps_matched,
 		      s->smaps_vmas);
+	if (s->pagemap_pages)
+		ratio(out, "pagemap pages present in both", s->pagemap_matched,
+		      s->pagemap_pages);
 	fprintf(out, "\n%-14s %8s %17s %17s %17s\n", "syscall", "calls",
 		"results", "addresses", "errnos");
 	for (i = 0; i < MR_SYS__COUNT; i++) {
