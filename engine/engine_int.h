@@ -78,6 +78,7 @@ enum mr_page_kind {
 #define MR_ZERO_PFN 0x1000ull
 #define MR_HUGE_ZERO_PFN 0x1200ull
 #define MR_FIRST_PFN 0x100000ull
+#define MR_VVAR_PFN 0x1400ull /* [vvar]'s pages (PFN mapped) */
 
 typedef struct mr_pgtable mr_pgtable;
 
@@ -218,6 +219,8 @@ struct mr_machine {
 	struct mr_u64map pcache; /* (object, index) -> pfn */
 	uint64_t next_pfn;	 /* next frame to give */
 	int phys_oom;		 /* out of memory in the physical model */
+	uint64_t tables_allocated; /* page-table pages allocated so far
+				      (PUD, PMD, PTE, deposits) */
 	struct mr_ptouch {	 /* page ranges the step changed */
 		uint32_t mm;
 		uint64_t start, end;
@@ -341,6 +344,8 @@ int mr_phys_page_kind(const mr_machine *m, uint64_t pfn);
 uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn);
 /* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
+/* MADV_DONTNEED's page-table reclaim over [start, end). */
+void mr_phys_reclaim_tables(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */
 void mr_phys_free_tables(mr_mm *mm, uint64_t start, uint64_t end);
 /* A huge PMD covering ADDR becomes a PTE table (VMA split there). */
@@ -351,6 +356,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len);
 void mr_phys_protect(mr_mm *mm, const mr_vma *v, uint64_t start,
 		     uint64_t end);
 void mr_phys_destroy(mr_mm *mm);
+void mr_phys_mm_init(mr_mm *mm);
 
 /* shm.c */
 void mr_machine_shm_free(mr_machine *m);

@@ -262,15 +262,21 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 		e = behavior(mm, v, adv, start, rend, &nf);
 		if (e)
 			return e;
-		/* madvise_guard_install(): markers in the page tables make
-		 * the VMA one with an anon_vma (anon_vma_prepare()) */
-		/* zap_page_range_single(): the pages go, tables stay */
+		/* zap_page_range_single(): the pages go, and DONTNEED's
+		 * page-table reclaim frees the PTE tables left empty */
 		if (!dry && (adv == MADV_DONTNEED_ ||
 			     adv == MADV_DONTNEED_LOCKED_ ||
-			     adv == MADV_REMOVE_ || adv == MADV_GUARD_INSTALL_))
+			     adv == MADV_REMOVE_ ||
+			     adv == MADV_GUARD_INSTALL_)) {
 			mr_phys_zap(mm, start, rend);
-		else if (!dry && adv == MADV_FREE_)
+			if (adv == MADV_DONTNEED_ ||
+			    adv == MADV_DONTNEED_LOCKED_)
+				mr_phys_reclaim_tables(mm, start, rend);
+		} else if (!dry && adv == MADV_FREE_) {
 			mr_phys_update_hiwater(mm);
+		}
+		/* madvise_guard_install(): markers in the page tables make
+		 * the VMA one with an anon_vma (anon_vma_prepare()) */
 		if (!dry && adv == MADV_GUARD_INSTALL_) {
 			mr_anon_prepare(mm, v);
 			mr_ranges_add(&mm->guard, start, rend);

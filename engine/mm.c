@@ -33,6 +33,7 @@ mr_mm *mr_mm_create(mr_machine *m, int32_t owner)
 	m->nmms++;
 	mm->hash = mr_mm_scalar_hash(mm);
 	m->sum += mm->hash;
+	mr_phys_mm_init(mm);
 	if (m->j.mm)
 		m->j.mm(m->j.ctx, mm, 1);
 	return mm;

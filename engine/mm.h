@@ -457,6 +457,11 @@ void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
 /* The file with device MAJ:MIN and inode INO, 0 when none. */
 uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 				uint64_t ino);
+/* Page-table pages (the PGD of every address space made, PUD, PMD and
+ * PTE tables, the PTE tables deposited for huge PMDs) allocated since the
+ * machine began: what kmem:mm_page_alloc shows as
+ * GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP. */
+uint64_t mr_machine_tables_allocated(const mr_machine *m);
 /* The live address space with id ID (mr_mm_id), or NULL. */
 mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
 

@@ -459,3 +459,27 @@ int mr_pgtable_next_table(const mr_pgtable *pt, int level, uint64_t *addr)
 		return 0;
 	return next_table_in(pt->pgd, MR_PT_PGD, 0, level, addr);
 }
+
+size_t mr_pgtable_free_empty_ptes(mr_pgtable *pt, uint64_t start, uint64_t end)
+{
+	uint64_t a;
+	size_t n = 0;
+
+	for (a = (start + PMD_SIZE_ - 1) & PMD_MASK_;
+	     a + PMD_SIZE_ <= end && a + PMD_SIZE_ > a; a += PMD_SIZE_) {
+		struct table *pmdt = walk(pt, a, MR_PT_PMD, 0);
+		unsigned i = index_of(a, MR_PT_PMD);
+
+		if (pmdt && pmdt->child && pmdt->child[i] &&
+		    !pmdt->child[i]->used) {
+			clear_entry(pt, pmdt, i, MR_PT_PMD, 1);
+			n++;
+		}
+	}
+	return n;
+}
+
+int mr_pgtable_make(mr_pgtable *pt, uint64_t addr)
+{
+	return walk(pt, addr, MR_PT_PTE, 1) ? 0 : -1;
+}

@@ -116,6 +116,16 @@ void mr_pgtable_free_range(mr_pgtable *pt, uint64_t addr, uint64_t end,
  * *ADDR its span's start, 0 when none.
  */
 int mr_pgtable_next_table(const mr_pgtable *pt, int level, uint64_t *addr);
+/* Make the tables down to the PTE table for ADDR (no entry set): 0, or
+ * -1 when out of memory. */
+int mr_pgtable_make(mr_pgtable *pt, uint64_t addr);
+/*
+ * Free the PTE tables whose whole 2 MiB lies in [start, end) and that
+ * map nothing (the page-table reclaim of MADV_DONTNEED: zap_pte_range()
+ * reclaims when its range is the whole table, mm/pt_reclaim.c). Returns
+ * how many.
+ */
+size_t mr_pgtable_free_empty_ptes(mr_pgtable *pt, uint64_t start, uint64_t end);
 /* Table pages at LEVEL (MR_PT_PUD, MR_PT_PMD or MR_PT_PTE). */
 size_t mr_pgtable_tables(const mr_pgtable *pt, int level);
 /* VmPTE in bytes: 4 KiB per PUD, PMD and PTE table. */

@@ -178,7 +178,10 @@ static uint64_t frame_new(mr_machine *m, unsigned order)
 
 static uint64_t table_frame(void *ctx)
 {
-	return frame_new(ctx, 0);
+	mr_machine *m = ctx;
+
+	m->tables_allocated++;
+	return frame_new(m, 0);
 }
 
 static int page_kind(const mr_machine *m, uint64_t pfn)
@@ -267,10 +270,14 @@ enum backing {
 	B_FILE,	    /* a file's page cache */
 	B_SHMEM,    /* shmem pages */
 	B_SPECIAL,  /* the vdso: its pages count as RssFile */
+	B_PFN,	    /* [vvar]: PFNs inserted at fault (vmf_insert_pfn()),
+		       no page, no RSS; fork copies them (VM_PFNMAP) */
 };
 
 static int backing(const mr_mm *mm, const mr_vma *v)
 {
+	if (v->kind == MR_VMA_VVAR || v->kind == MR_VMA_VVAR_VCLOCK)
+		return B_PFN;
 	if (v->flags & (MR_VM_HUGETLB | MR_VM_PFNMAP | MR_VM_IO))
 		return B_NONE;
 	if (v->kind == MR_VMA_VDSO)
@@ -350,6 +357,14 @@ static mr_pgtable *tables(mr_mm *mm)
 	return mm->pt;
 }
 
+/* mm_init(): pgd_alloc() at the address space's creation (a page table
+ * page with the same gfp flags as the others on this kernel). */
+void mr_phys_mm_init(mr_mm *mm)
+{
+	if (mm->m->cfg.phys)
+		tables(mm);
+}
+
 /* Map PFN (of KIND) at ADDR with PTE bits BITS. */
 static void map_page(mr_mm *mm, uint64_t addr, uint64_t pfn, int kind,
 		     uint64_t bits)
@@ -421,6 +436,8 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 	bits = (pmd & ~MR_PTE_PFN_MASK) & ~MR_PTE_PSE;
 	mm->pte_deposit--;
 	mr_pgtable_set_huge(mm->pt, haddr, 0);
+	/* the deposited table becomes the PTE table: no page allocated */
+	mm->m->tables_allocated--;
 	for (i = 0; i < NR_PMD_PAGES; i++) {
 		uint64_t a = haddr + (i << MR_PAGE_SHIFT);
 
@@ -459,6 +476,7 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
 		return;
 	}
 	mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
+	mm->m->tables_allocated++;
 	touched(mm, haddr, haddr + MR_PMD_SIZE);
 	if (write) {
 		page_get(mm->m, pfn, MR_PG_ANON);
@@ -693,6 +711,13 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 					 pte_bits(v, 0, 0) | PTE_SPECIAL);
 			return;
 		}
+		if (b == B_PFN) {
+			mr_pgtable_set(tables(mm), page,
+				       (MR_VVAR_PFN + vma_index(v, page) % 64)
+						       << MR_PAGE_SHIFT |
+					       pte_bits(v, 0, 0) | PTE_SPECIAL);
+			return;
+		}
 		if (b == B_SPECIAL) {
 			pfn = cache_page(mm->m, (1ull << 22) | v->start >> 12,
 					 vma_index(v, page), MR_PG_FILE, 1);
@@ -811,6 +836,19 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 }
 
 /*
+ * MADV_DONTNEED (reclaim_pt_is_enabled()): the PTE tables whose whole
+ * span the zap covered are freed too (CONFIG_PT_RECLAIM, measured on
+ * this kernel: the next fault there allocates a new one).
+ */
+void mr_phys_reclaim_tables(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	if (!mm->pt || end - start < MR_PMD_SIZE)
+		return;
+	if (mr_pgtable_free_empty_ptes(mm->pt, start, end))
+		report(mm);
+}
+
+/*
  * free_pgtables() after [start, end) was unmapped: the removed range
  * between the VMA before it and the VMA after it.
  */
@@ -849,6 +887,16 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 	if (c->flags & MR_VM_WIPEONFORK)
 		return;
 	cow = (v->flags & (MR_VM_SHARED | MR_VM_MAYWRITE)) == MR_VM_MAYWRITE;
+	/* copy_pte_range() allocates the child's PTE table wherever the
+	 * parent has one, entries or not */
+	for (a = v->start & ~(MR_PMD_SIZE - 1);
+	     mr_pgtable_next_table(parent->pt, MR_PT_PTE, &a) && a < v->end;
+	     a += MR_PMD_SIZE)
+		if (!tables(child) || mr_pgtable_make(child->pt, a < v->start
+								   ? v->start
+								   : a) < 0)
+			return;
+	a = v->start;
 	while (mr_pgtable_next(parent->pt, &a, v->end, &e, &level)) {
 		uint64_t ce = e & ~MR_PTE_ACCESSED, pfn = pte_pfn(e);
 		int kind = (e & PTE_SPECIAL) ? MR_PG_ZERO
@@ -873,6 +921,7 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 				return;
 			}
 			child->pte_deposit++;
+			child->m->tables_allocated++;
 			if (!(e & PTE_SPECIAL)) {
 				page_get(child->m, pfn, MR_PG_ANON);
 				rss_add(child, MR_PG_ANON, NR_PMD_PAGES);
@@ -1076,6 +1125,11 @@ void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,
 void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT])
 {
 	memcpy(rss, mm->rss, sizeof(mm->rss));
+}
+
+uint64_t mr_machine_tables_allocated(const mr_machine *m)
+{
+	return m->tables_allocated;
 }
 
 uint64_t mr_mm_total_vm(const mr_mm *mm)

@@ -149,6 +149,9 @@ struct replay {
 	} * kc;
 	size_t nkc;
 	uint32_t step_mm;		      /* the step's own mm */
+	uint64_t tables_before;		      /* the model's table pages
+						 allocated before the step */
+	uint64_t tables_kernel;		      /* the kernel's in the step */
 	uint64_t step_before[MR_MM__COUNT]; /* its counters before */
 	uint32_t touch[16]; /* model mms whose counters this step moved */
 	size_t ntouch;

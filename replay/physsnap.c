@@ -282,8 +282,10 @@ static void check_pagemap(struct replay *r, const mr_mm *mm, int32_t pid,
 	       mr_pgtable_next(pt, &a, mr_machine_config(r->m)->task_size, &e,
 			       &level)) {
 		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+		const mr_vma *v = mr_mm_find(mm, a);
 
-		bad = run_add(&m, &nm, &cm, a, a + size);
+		if (!v || v->start > a || !(v->flags & MR_VM_PFNMAP))
+			bad = run_add(&m, &nm, &cm, a, a + size);
 		a += size;
 	}
 	if (!bad) {

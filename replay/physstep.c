@@ -244,6 +244,8 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 
 	if (!r->have_perf)
 		return;
+	r->tables_before = mr_machine_tables_allocated(r->m);
+	r->tables_kernel = 0;
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
 	if (!mm)
 		return;
@@ -372,6 +374,39 @@ static void touch_mm(struct replay *r, const mr_mm *mm)
 		touch(r, mr_mm_id(mm));
 }
 
+/*
+ * The page-table pages the step allocated, the kernel's (its
+ * kmem:mm_page_alloc events of page tables) against the model's. An
+ * execve is not compared: the kernel builds the new stack's tables at a
+ * temporary top and moves them (setup_arg_pages()), which the model does
+ * not.
+ */
+static void check_tables(struct replay *r, int skip)
+{
+	uint64_t model = mr_machine_tables_allocated(r->m) - r->tables_before;
+	char kern[64], got[64];
+
+	if (!r->cfg.phys || !r->pl.has_alloc || skip)
+		return;
+	r->sum->pgtable_checks++;
+	if (model == r->tables_kernel) {
+		r->sum->pgtable_matched++;
+		return;
+	}
+	snprintf(kern, sizeof(kern), "%" PRIu64 " page-table pages allocated",
+		 r->tables_kernel);
+	snprintf(got, sizeof(got), "%" PRIu64 " page-table pages allocated",
+		 model);
+	mr_rp_report_divergence(r, "pgtable", kern, got, NULL);
+}
+
+/* Count the step's page-table allocations. */
+static void count_table_alloc(struct replay *r, const mr_pl_event *e)
+{
+	if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_PGTABLE)
+		r->tables_kernel++;
+}
+
 /* ---- faults ---- */
 
 /* How far ahead later faults are looked for. */
@@ -450,10 +485,13 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 	touch_mm(r, mm);
 	for (i = f->ev + !f->remote; i < r->pl.n && r->pl.v[i].group == r->pl.v[f->ev].seq &&
 			    r->pl.v[i].anchor == MR_PL_FAULT;
-	     i++)
+	     i++) {
 		if (r->pl.v[i].kind == MR_PERF_RSS_STAT)
 			rss_event(r, &r->pl.v[i], NULL, 0);
+		count_table_alloc(r, &r->pl.v[i]);
+	}
 	check_touched(r);
+	check_tables(r, 0);
 }
 
 /*
@@ -612,6 +650,8 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 
 		if (e->kind == MR_PERF_RSS_STAT)
 			rss_event(r, e, newmm, only);
+		count_table_alloc(r, e);
 	}
 	check_touched(r);
+	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
 }

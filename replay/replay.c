@@ -721,6 +721,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"pagemap pages at snapshots %" PRIu64 "/%" PRIu64
 			" present in both\n",
 			s->pagemap_matched, s->pagemap_pages);
+	if (s->pgtable_checks)
+		fprintf(out,
+			"page-table allocations %" PRIu64 "/%" PRIu64
+			" steps equal the kernel's (kmem:mm_page_alloc)\n",
+			s->pgtable_matched, s->pgtable_checks);
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64

@@ -122,6 +122,9 @@ typedef struct mr_replay_summary {
 	uint64_t pagemap_pages;	 /* pages present at snapshots (the larger
 				    of the kernel's pagemap and the model's) */
 	uint64_t pagemap_matched; /* ... present in both */
+	uint64_t pgtable_checks;  /* steps whose page-table allocations were
+				     compared with kmem:mm_page_alloc */
+	uint64_t pgtable_matched; /* ... equal */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */

@@ -91,6 +91,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->rss_checks)
 		ratio(out, "rss counters after steps", s->rss_matched,
 		      s->rss_checks);
+	if (s->pgtable_checks)
+		ratio(out, "page-table allocations", s->pgtable_matched,
+		      s->pgtable_checks);
 	if (s->status_lines)
 		ratio(out, "status lines at snapshots", s->status_matched,
 		      s->status_lines);
