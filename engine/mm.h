@@ -462,6 +462,9 @@ uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
  * machine began: what kmem:mm_page_alloc shows as
  * GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP. */
 uint64_t mr_machine_tables_allocated(const mr_machine *m);
+/* The live address spaces, newest first. */
+mr_mm *mr_machine_first_mm(const mr_machine *m);
+mr_mm *mr_mm_next(const mr_mm *mm);
 /* The live address space with id ID (mr_mm_id), or NULL. */
 mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
 
@@ -518,6 +521,16 @@ size_t mr_mm_format_walk(const mr_mm *mm, uint64_t addr, char *buf,
 /* What the page-table ENTRY of MM maps: 1 an anonymous page, 2 a file's
  * page-cache page, 3 a shmem page, 4 a zero page, 0 not known. */
 int mr_mm_page_kind(const mr_mm *mm, uint64_t entry);
+
+/* The mapped pages of MM in [start, end) as runs of one kind
+ * (mr_mm_page_kind()) and contiguous addresses, in address order: FN is
+ * called for each. */
+typedef void (*mr_page_run_fn)(void *ctx, uint64_t start, uint64_t end,
+			       int kind);
+void mr_mm_page_runs(const mr_mm *mm, uint64_t start, uint64_t end,
+		     mr_page_run_fn fn, void *ctx);
+/* The name of a page kind: "anon", "file", "shmem", "zero" ("?"). */
+const char *mr_page_kind_name(int kind);
 
 /* MM's page tables (engine/pgtable.h), NULL before its first page. */
 const struct mr_pgtable *mr_mm_pgtable(const mr_mm *mm);

@@ -1067,6 +1067,16 @@ uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 	return 0;
 }
 
+mr_mm *mr_machine_first_mm(const mr_machine *m)
+{
+	return m->mms;
+}
+
+mr_mm *mr_mm_next(const mr_mm *mm)
+{
+	return mm->next_mm;
+}
+
 mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
 {
 	mr_mm *mm;
@@ -1078,6 +1088,39 @@ mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
 }
 
 /* ---- what users see ---- */
+
+const char *mr_page_kind_name(int kind)
+{
+	static const char *const names[] = {"?", "anon", "file", "shmem",
+					    "zero"};
+
+	return kind >= 0 && kind <= MR_PG_ZERO ? names[kind] : "?";
+}
+
+void mr_mm_page_runs(const mr_mm *mm, uint64_t start, uint64_t end,
+		     mr_page_run_fn fn, void *ctx)
+{
+	uint64_t a = start, e, run = 0, stop = 0;
+	int level, kind = -1, k;
+
+	while (mm->pt && mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+
+		k = mr_mm_page_kind(mm, e);
+		if (kind >= 0 && (k != kind || a != stop)) {
+			fn(ctx, run, stop, kind);
+			kind = -1;
+		}
+		if (kind < 0) {
+			kind = k;
+			run = a;
+		}
+		stop = a + size;
+		a += size;
+	}
+	if (kind >= 0)
+		fn(ctx, run, stop, kind);
+}
 
 int mr_mm_page_kind(const mr_mm *mm, uint64_t entry)
 {

@@ -214,6 +214,9 @@ mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f);
  * (captures without perf events). */
 void mr_rp_seed_exec_pages(struct replay *r, mr_mm *mm, int32_t pid,
 			   unsigned n);
+/* physsnap.c: MM's mapped pages after STEP into the history's pages
+ * table (at every exit, and at the end for the address spaces left). */
+void mr_rp_pages_checkpoint(struct replay *r, const mr_mm *mm, uint64_t step);
 /* physsnap.c: snapshot PID.WHAT's status and smaps against MM. */
 void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what);

@@ -308,6 +308,30 @@ static void check_pagemap(struct replay *r, const mr_mm *mm, int32_t pid,
 	free(m);
 }
 
+struct pages_ctx {
+	struct replay *r;
+	uint64_t step;
+	const mr_mm *mm;
+};
+
+static void store_run(void *ctx, uint64_t start, uint64_t end, int kind)
+{
+	struct pages_ctx *c = ctx;
+
+	mr_store_pages(c->r->st, c->step, mr_mm_id(c->mm), mr_mm_owner(c->mm),
+		       start, end, mr_page_kind_name(kind));
+}
+
+void mr_rp_pages_checkpoint(struct replay *r, const mr_mm *mm, uint64_t step)
+{
+	struct pages_ctx c = {r, step, mm};
+
+	if (!r->st || !r->cfg.phys || !mm || !mr_mm_known(mm))
+		return;
+	mr_mm_page_runs(mm, 0, mr_machine_config(r->m)->task_size, store_run,
+			&c);
+}
+
 void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what)
 {

@@ -463,6 +463,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 			}
 			break;
 		case MR_SYS_EXIT_GROUP:
+			/* the pages as exit_group found them (the step
+			 * before it, as the exit snapshot) */
+			mr_rp_pages_checkpoint(r, mm, r->step - 1);
 			mr_rp_check_exit_snapshot(r, ev, mm);
 			mr_machine_exit_group(r->m, ev->pid);
 			verdict = "applied";
@@ -880,6 +883,13 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	sum->faults_dropped += r.nfpend;
 	if (!r.bad && o->mode != MR_MODE_PARSE)
 		mr_machine_check(r.m, 1, mr_rp_on_violation, &r);
+	if (!r.bad && r.st) {
+		/* the address spaces still alive at the end */
+		mr_mm *lm;
+
+		for (lm = mr_machine_first_mm(r.m); lm; lm = mr_mm_next(lm))
+			mr_rp_pages_checkpoint(&r, lm, r.step);
+	}
 	if (!r.bad)
 		mr_rp_history_check(&r);
 	sum->warnings = mr_reader_warnings(r.rd);

@@ -33,6 +33,7 @@ enum {
 	S_DIV,
 	S_VIOL,
 	S_META,
+	S_PAGES,
 	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
 	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
 	S_MM_BATCH,   /* BATCH rows of S_MM_ADD in one statement */
@@ -69,6 +70,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
 	[S_VIOL] = "INSERT INTO violation VALUES(?,?,?,?,?,?,?)",
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
+	[S_PAGES] = "INSERT INTO pages VALUES(?,?,?,?,?,?)",
 };
 
 static const char schema[] =
@@ -94,6 +96,8 @@ static const char schema[] =
 	" kind TEXT, expected TEXT, got TEXT, detail TEXT);\n"
 	"CREATE TABLE violation(step INTEGER, pid INTEGER, line INTEGER,"
 	" invariant TEXT, addr INTEGER, detail TEXT, context TEXT);\n"
+	"CREATE TABLE pages(step INTEGER, mm INTEGER, pid INTEGER,"
+	" start INTEGER, end INTEGER, kind TEXT);\n"
 	/* One /proc/PID/maps line per VMA row (without the step filter):
 	 * the line the model rendered (engine/format.c), stored with the
 	 * row, never formatted again here. */
@@ -1067,6 +1071,17 @@ int mr_store_violation(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
 	int isn[7] = {1, 1, 1, 0, 1, 0, 0};
 
 	return simple_insert(st, S_VIOL, 7, t, n, isn);
+}
+
+int mr_store_pages(mr_store *st, uint64_t step, uint32_t mm, int32_t pid,
+		   uint64_t start, uint64_t end, const char *kind)
+{
+	const char *t[6] = {NULL, NULL, NULL, NULL, NULL, kind};
+	int64_t n[6] = {(int64_t)step, mm, pid, (int64_t)start, (int64_t)end,
+			0};
+	int isn[6] = {1, 1, 1, 1, 1, 0};
+
+	return simple_insert(st, S_PAGES, 6, t, n, isn);
 }
 
 int mr_store_meta(mr_store *st, const char *key, const char *value)

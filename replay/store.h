@@ -65,6 +65,11 @@ void mr_store_journal(mr_store *st, mr_journal *j);
 void mr_store_set_step(mr_store *st, uint64_t step);
 
 int mr_store_meta(mr_store *st, const char *key, const char *value);
+/* A checkpoint of the page tables: pages [start, end) of address space
+ * MM (owned by PID) mapped KIND ("anon", "file", "shmem", "zero") after
+ * STEP. */
+int mr_store_pages(mr_store *st, uint64_t step, uint32_t mm, int32_t pid,
+		   uint64_t start, uint64_t end, const char *kind);
 int mr_store_step(mr_store *st, const mr_step_row *row);
 int mr_store_divergence(mr_store *st, uint64_t step, int32_t pid, uint64_t line,
 			const char *kind, const char *expected, const char *got,

@@ -73,35 +73,11 @@ static void gate_smaps(FILE *out)
 	fprintf(out, "THPeligible:    %8d\nVmFlags: ex \n", 0);
 }
 
-/* Present pages of V as runs of one kind. */
-static void page_runs(const mr_mm *mm, const mr_vma *v, FILE *out)
+/* One run of mapped pages, indented under its VMA. */
+static void print_run(void *ctx, uint64_t start, uint64_t end, int kind)
 {
-	static const char *const kinds[] = {"?", "anon", "file", "shmem",
-					    "zero"};
-	const mr_pgtable *pt = mr_mm_pgtable(mm);
-	uint64_t a = v->start, e, run = 0, end = 0;
-	int level, kind = -1, k;
-
-	while (pt && mr_pgtable_next(pt, &a, v->end, &e, &level)) {
-		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
-
-		k = mr_mm_page_kind(mm, e);
-		if (kind >= 0 && (k != kind || a != end)) {
-			fprintf(out, "  %" PRIx64 "-%" PRIx64 " %" PRIu64 " %s\n",
-				run, end, (end - run) >> MR_PAGE_SHIFT,
-				kinds[kind]);
-			kind = -1;
-		}
-		if (kind < 0) {
-			kind = k;
-			run = a;
-		}
-		end = a + size;
-		a += size;
-	}
-	if (kind >= 0)
-		fprintf(out, "  %" PRIx64 "-%" PRIx64 " %" PRIu64 " %s\n", run,
-			end, (end - run) >> MR_PAGE_SHIFT, kinds[kind]);
+	fprintf(ctx, "  %" PRIx64 "-%" PRIx64 " %" PRIu64 " %s\n", start, end,
+		(end - start) >> MR_PAGE_SHIFT, mr_page_kind_name(kind));
 }
 
 static void render(struct view *w, const mr_mm *mm)
@@ -121,7 +97,8 @@ static void render(struct view *w, const mr_mm *mm)
 		} else {
 			mr_mm_format_vma(mm, v, buf, sizeof(buf));
 			fprintf(w->out, "%s\n", buf);
-			page_runs(mm, v, w->out);
+			mr_mm_page_runs(mm, v->start, v->end, print_run,
+					w->out);
 		}
 	}
 	if (w->which == MR_VIEW_SMAPS && mr_mm_has_gate(mm))
