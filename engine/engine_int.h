@@ -292,6 +292,9 @@ void mr_exec_unpin_mmap(mr_mm *mm, int64_t delta);
 int mr_exec_pin_relro(mr_mm *mm, uint64_t addr, uint64_t len);
 
 /* fault.c */
+/* THP may back the PMD around ADDR of V (mode, VM_HUGEPAGE, the VMA
+ * covering the aligned 2 MiB). */
+int mr_thp_pmd_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr);
 /* Fault in every page of [start, end): with WRITE as __mm_populate()
  * does (private writable VMAs are written), else for reading
  * (MADV_POPULATE_READ). Gives VMAs the anon_vma the faults would. */

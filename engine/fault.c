@@ -35,7 +35,7 @@
 
 /* Whether THP may back the PMD around ADDR of anonymous VMA V with a huge
  * page (thp_vma_allowable_order() and thp_vma_suitable_order()). */
-static int thp_pmd_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr)
+int mr_thp_pmd_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr)
 {
 	uint64_t haddr = addr & ~(MR_PMD_SIZE - 1);
 	int mode = mm->m->cfg.thp;
@@ -57,7 +57,7 @@ static int thp_in_range(const mr_mm *mm, const mr_vma *v, uint64_t start,
 	uint64_t up = (s + MR_PMD_SIZE - 1) & ~(MR_PMD_SIZE - 1);
 
 	return s < e &&
-	       (thp_pmd_ok(mm, v, s) || (up < e && thp_pmd_ok(mm, v, up)));
+	       (mr_thp_pmd_ok(mm, v, s) || (up < e && mr_thp_pmd_ok(mm, v, up)));
 }
 
 /* Whether the fault handler gives V an anon_vma for this fault. */
@@ -71,7 +71,7 @@ static int fault_needs_anon(const mr_mm *mm, const mr_vma *v, uint64_t addr,
 		return 1;
 	/* a read of anonymous memory maps the (huge) zero page, but the
 	 * huge path prepares the anon_vma first */
-	return !v->file && thp_pmd_ok(mm, v, addr);
+	return !v->file && mr_thp_pmd_ok(mm, v, addr);
 }
 
 /* access_error(): whether the VMA refuses this access (SIGSEGV). */

@@ -465,8 +465,6 @@ uint64_t mr_machine_tables_allocated(const mr_machine *m);
 /* The live address spaces, newest first. */
 mr_mm *mr_machine_first_mm(const mr_machine *m);
 mr_mm *mr_mm_next(const mr_mm *mm);
-/* The live address space with id ID (mr_mm_id), or NULL. */
-mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id);
 
 /* VmSize and VmPeak (total_vm as taken before the last unmap, or now
  * when larger), in pages. */

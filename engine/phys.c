@@ -489,14 +489,8 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
 static int thp_fault_ok(const mr_mm *mm, const mr_vma *v, uint64_t addr)
 {
 	uint64_t haddr = addr & ~(MR_PMD_SIZE - 1);
-	int mode = mm->m->cfg.thp;
 
-	if (v->flags & (MR_VM_NOHUGEPAGE | MR_VM_SPECIAL | MR_VM_HUGETLB))
-		return 0;
-	if (mode == MR_THP_NEVER ||
-	    (mode == MR_THP_MADVISE && !(v->flags & MR_VM_HUGEPAGE)))
-		return 0;
-	if (haddr < v->start || haddr + MR_PMD_SIZE > v->end)
+	if (!mr_thp_pmd_ok(mm, v, addr))
 		return 0;
 	/* pmd_none(): no PTE table (and no huge PMD) there yet */
 	return !mm->pt || !mr_pgtable_entry(mm->pt, haddr, MR_PT_PMD);
@@ -1077,16 +1071,6 @@ mr_mm *mr_mm_next(const mr_mm *mm)
 	return mm->next_mm;
 }
 
-mr_mm *mr_machine_mm_by_id(const mr_machine *m, uint32_t id)
-{
-	mr_mm *mm;
-
-	for (mm = m->mms; mm; mm = mm->next_mm)
-		if (mm->id == id)
-			return mm;
-	return NULL;
-}
-
 /* ---- what users see ---- */
 
 const char *mr_page_kind_name(int kind)
@@ -1294,7 +1278,7 @@ void mr_phys_check_step(mr_machine *m, mr_phys_fail_fn fail, void *ctx)
 			mr_phys_check_mm(mm, fail, ctx);
 	} else {
 		for (i = 0; i < m->nptouch; i++) {
-			const mr_mm *mm = mr_machine_mm_by_id(m, m->ptouch[i].mm);
+			const mr_mm *mm = mr_machine_mm(m, m->ptouch[i].mm);
 
 			if (mm)
 				check_entries(mm, m->ptouch[i].start,

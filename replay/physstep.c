@@ -99,7 +99,7 @@ static struct kcnt *kcnt_of(struct replay *r, uint32_t id)
 
 static mr_mm *mm_by_id(const struct replay *r, uint32_t id)
 {
-	return id ? mr_machine_mm_by_id(r->m, id) : NULL;
+	return id ? mr_machine_mm(r->m, id) : NULL;
 }
 
 /* The entry of rss_stat id ID, made when new (NULL: out of memory). */
