@@ -410,18 +410,27 @@ void mr_machine_file_set_sysv(mr_machine *m, uint32_t id)
 		m->files[id - 1].sysv = 1;
 }
 
+uint32_t mr_machine_file_find(const mr_machine *m, const char *path)
+{
+	uint32_t sid = str_find(m, path);
+
+	return sid && sid < m->cap_file_of_str ? m->file_of_str[sid] : 0;
+}
+
+void mr_machine_file_set_size(mr_machine *m, uint32_t id, uint64_t size)
+{
+	if (id && id <= m->nfiles)
+		m->files[id - 1].size = size;
+}
+
 /* The file a path names: absolute, or the unique "/PATH" suffix. */
 static uint32_t file_named(mr_machine *m, const char *path)
 {
 	size_t n = strlen(path), i;
 	uint32_t id = 0;
 
-	if (path[0] == '/') {
-		uint32_t sid = str_find(m, path);
-
-		return sid && sid < m->cap_file_of_str ? m->file_of_str[sid]
-						       : 0;
-	}
+	if (path[0] == '/')
+		return mr_machine_file_find(m, path);
 	for (i = 0; i < m->nfiles; i++) {
 		const char *p = m->files[i].path;
 		size_t pl = strlen(p);

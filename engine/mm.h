@@ -98,6 +98,8 @@ typedef struct mr_file {
 	uint8_t huge_shift; /* hugetlbfs file: log2 of its page size */
 	uint64_t huge_resv; /* hugetlb pages a shared mapping of it
 			       reserved (given back when none maps it) */
+	uint64_t size;	    /* bytes, from a stat in the trace (0: not
+			       known) */
 } mr_file;
 
 /* What an fd argument refers to, resolved by the caller. */
@@ -126,6 +128,11 @@ const char *mr_machine_string(const mr_machine *m, uint32_t id);
 uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 			 uint32_t dev_minor, uint64_t inode);
 const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id);
+/* The file of PATH, 0 when none was named yet. */
+uint32_t mr_machine_file_find(const mr_machine *m, const char *path);
+/* File ID is SIZE bytes long (a stat result): fault-around stops at its
+ * end. */
+void mr_machine_file_set_size(mr_machine *m, uint32_t id, uint64_t size);
 
 /*
  * PATH was unlinked: the maps of the file now print " (deleted)" after

@@ -586,6 +586,8 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 	uint64_t cand[NR_PMD_PAGES], keep = NR_PMD_PAGES;
 	int kind = b == B_SHMEM ? MR_PG_SHMEM : MR_PG_FILE, own = 0;
 	size_t nc = 0, c, k;
+	const mr_file *f = v->file ? mr_machine_file_get(mm->m, v->file) : NULL;
+	uint64_t fsize = f && !(h && h->known) ? f->size : 0;
 
 	from = pte_off & ~(uint64_t)(FAULT_AROUND_PAGES - 1);
 	if (pte_off - (pte_off < vma_off ? pte_off : vma_off) > from)
@@ -601,6 +603,13 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 		uint64_t idx = vma_index(v, a);
 
 		if (mm->pt && mr_pgtable_get(mm->pt, a, NULL))
+			continue;
+		/* filemap_map_pages() stops at the end of the file (its size
+		 * from a stat in the trace; the faulting page itself is
+		 * there, or the access would be SIGBUS) */
+		if (b == B_FILE && fsize &&
+		    idx >= (fsize + MR_PAGE_SIZE - 1) >> MR_PAGE_SHIFT &&
+		    a != addr)
 			continue;
 		if (h && h->known && b == B_FILE) {
 			/* the ranges filemap_map_pages() walked */

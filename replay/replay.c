@@ -318,6 +318,40 @@ static void adopt_call(struct replay *r, const mr_event *ev, mr_mm *mm)
 
 /* ---- exec and the working directory ---- */
 
+/*
+ * A stat of a file the trace names (`N</path>` with -y, or an absolute
+ * path argument) tells its size: where fault-around stops without filemap
+ * events (filemap_map_pages() clips at the end of the file).
+ */
+static void note_file_size(struct replay *r, const char *args)
+{
+	const char *sz = strstr(args, "st_size="), *p, *e;
+	char path[4096];
+	uint32_t id;
+	size_t n;
+
+	if (!sz)
+		return;
+	p = strchr(args, '<');
+	e = p ? strchr(p, '>') : NULL;
+	if (!p || !e || e > sz || strchr(args, ',') < p) {
+		/* stat("/abs/path", ...) or newfstatat(AT_FDCWD, "/abs", ...) */
+		p = strstr(args, "\"/");
+		e = p ? strchr(p + 1, '"') : NULL;
+		if (!p || !e || e > sz)
+			return;
+	}
+	n = (size_t)(e - p - 1);
+	if (n >= sizeof(path))
+		return;
+	memcpy(path, p + 1, n);
+	path[n] = 0;
+	id = mr_machine_file_find(r->m, path);
+	if (id)
+		mr_machine_file_set_size(r->m, id,
+					 strtoull(sz + 8, NULL, 10));
+}
+
 static void on_exec(struct replay *r, const mr_event *ev)
 {
 	struct pid_ent *p = mr_rp_pid_get(r, ev->pid), *tg;
@@ -509,6 +543,13 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 					r->m, (int64_t)(int32_t)ev->arg[0]);
 			break;
 		default:
+			if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0 &&
+			    ev->name && ev->args &&
+			    (!strcmp(ev->name, "fstat") ||
+			     !strcmp(ev->name, "newfstatat") ||
+			     !strcmp(ev->name, "stat") ||
+			     !strcmp(ev->name, "lstat")))
+				note_file_size(r, ev->args);
 			break;
 		}
 		break;

@@ -263,6 +263,19 @@ static void test_phys_file__fault_around(void **state)
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_FILE], 19);
 	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(37), NULL) != 0);
+	/* a file of 5 pages (a stat said): fault-around stops at its end */
+	mr_machine_file_set_size(m, file, 5 * PG - 100);
+	assert_int_equal(mr_mm_mmap(mm, P(128), 16 * PG, 1,
+				    0x12 /* MAP_PRIVATE|MAP_FIXED */,
+				    &(mr_fileref){file, 1, 1, 0, 0}, 0,
+				    MR_RESULT_UNKNOWN),
+			 P(128));
+	mr_mm_fault(mm, P(130), PF_R);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 19 + 5);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(132), NULL) != 0);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm), P(133), NULL), 0);
+	mr_mm_munmap(mm, P(128), 16 * PG, MR_RESULT_UNKNOWN);
 	/* a private write of a mapped file page: RssFile - 1, RssAnon + 1 */
 	mr_mm_mprotect(mm, P(0), 40 * PG, PROT_RW, MR_RESULT_UNKNOWN);
 	mr_mm_fault(mm, P(20), PF_W);
