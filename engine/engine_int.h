@@ -347,6 +347,8 @@ int mr_phys_page_kind(const mr_machine *m, uint64_t pfn);
 uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn);
 /* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
+/* MADV_PAGEOUT over [start, end). */
+void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end);
 /* MADV_DONTNEED's page-table reclaim over [start, end). */
 void mr_phys_reclaim_tables(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */

@@ -128,6 +128,12 @@ const char *mr_machine_string(const mr_machine *m, uint32_t id);
 uint32_t mr_machine_file(mr_machine *m, const char *path, uint32_t dev_major,
 			 uint32_t dev_minor, uint64_t inode);
 const mr_file *mr_machine_file_get(const mr_machine *m, uint32_t id);
+/* fallocate(FALLOC_FL_PUNCH_HOLE) (EVEN_COWS 0) or a truncation
+ * (EVEN_COWS 1) of file FILE over page indexes [first, last]: its pages
+ * leave every mapping and the page cache, a truncation's private copies
+ * too (unmap_mapping_range()). */
+void mr_machine_file_punch(mr_machine *m, uint32_t file, uint64_t first,
+			   uint64_t last, int even_cows);
 /* The file of PATH, 0 when none was named yet. */
 uint32_t mr_machine_file_find(const mr_machine *m, const char *path);
 /* File ID is SIZE bytes long (a stat result): fault-around stops at its

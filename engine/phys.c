@@ -1080,6 +1080,129 @@ mr_mm *mr_mm_next(const mr_mm *mm)
 	return mm->next_mm;
 }
 
+/*
+ * MADV_PAGEOUT over [start, end): reclaim_pages() unmaps every page-cache
+ * and shmem page this mapping alone maps (folio_likely_mapped_shared()
+ * keeps the others); anonymous pages stay mapped on a machine without
+ * swap (add_to_swap() fails before try_to_unmap()). A machine with swap
+ * would swap them out: VmSwap is not modelled.
+ */
+void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	uint64_t a = start, e;
+	int level, changed = 0;
+
+	if (!mm->pt)
+		return;
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		uint64_t pfn = pte_pfn(e);
+		int kind = (e & PTE_SPECIAL) ? MR_PG_ZERO : page_kind(mm->m, pfn);
+
+		if (level == MR_PT_PTE &&
+		    (kind == MR_PG_FILE || kind == MR_PG_SHMEM) &&
+		    page_mapcount(mm->m, pfn) == 1) {
+			unmap_page(mm, a, e);
+			changed = 1;
+		}
+		a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+	}
+	if (changed) {
+		touched(mm, start, end);
+		report(mm);
+	}
+}
+
+/*
+ * fallocate(PUNCH_HOLE) or a truncation of file FILE over page indexes
+ * [first, last]: truncate_inode_pages_range() and unmap_mapping_range()
+ * take its page-cache pages out of every mapping (private copies stay)
+ * and out of the cache.
+ */
+void mr_machine_file_punch(mr_machine *m, uint32_t file, uint64_t first,
+			   uint64_t last, int even_cows)
+{
+	mr_mm *mm;
+	uint64_t i;
+
+	if (!m->cfg.phys || last < first)
+		return;
+	for (mm = m->mms; mm; mm = mm->next_mm) {
+		const mr_vma *v;
+		int changed = 0;
+
+		if (!mm->pt)
+			continue;
+		for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v)) {
+			uint64_t lo, hi, a, e;
+			int level;
+
+			if (v->file != file || v->pgoff > last ||
+			    v->pgoff + mr_vma_pages(v) <= first)
+				continue;
+			lo = v->start + ((first > v->pgoff ? first - v->pgoff
+							   : 0)
+					 << MR_PAGE_SHIFT);
+			hi = last - v->pgoff >= mr_vma_pages(v)
+				     ? v->end
+				     : v->start + ((last + 1 - v->pgoff)
+						   << MR_PAGE_SHIFT);
+			for (a = lo; mr_pgtable_next(mm->pt, &a, hi, &e, &level);
+			     a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE) {
+				int kind = (e & PTE_SPECIAL)
+						   ? MR_PG_ZERO
+						   : page_kind(m, pte_pfn(e));
+
+				if (level == MR_PT_PTE &&
+				    (kind == MR_PG_FILE || kind == MR_PG_SHMEM ||
+				     (even_cows && kind == MR_PG_ANON))) {
+					unmap_page(mm, a, e);
+					changed = 1;
+				}
+			}
+			if (changed)
+				touched(mm, lo, hi);
+		}
+		if (changed)
+			report(mm);
+	}
+	/* the cache's pages of the range (the map is walked, not the
+	 * range: a truncation's range is unbounded); gathered first, as a
+	 * deletion moves other keys */
+	{
+		uint64_t *gone = NULL;
+		size_t n = 0, cap = 0, k;
+
+		for (i = 0; i < m->pcache.cap; i++) {
+			uint64_t key = m->pcache.k[i];
+			uint64_t idx = key & ((1ull << 40) - 1);
+
+			if (!key || key >> 40 != file || idx < first ||
+			    idx > last)
+				continue;
+			if (n == cap) {
+				uint64_t *g;
+
+				cap = cap ? cap * 2 : 64;
+				g = realloc(gone, cap * sizeof(*g));
+				if (!g) {
+					m->phys_oom = 1;
+					break;
+				}
+				gone = g;
+			}
+			gone[n++] = key;
+		}
+		for (k = 0; k < n; k++) {
+			const uint64_t *s = slot_find(&m->pcache, gone[k]);
+
+			if (s && !page_mapcount(m, *s))
+				map_del(&m->pages, *s);
+			map_del(&m->pcache, gone[k]);
+		}
+		free(gone);
+	}
+}
+
 /* ---- what users see ---- */
 
 const char *mr_page_kind_name(int kind)

@@ -352,6 +352,71 @@ static void note_file_size(struct replay *r, const char *args)
 					 strtoull(sz + 8, NULL, 10));
 }
 
+/* The file an fd argument names (`N</path>`, or `N</path>(deleted)`),
+ * 0 when not known. */
+static uint32_t fd_arg_file(struct replay *r, const char *args)
+{
+	const char *p = strchr(args, '<'), *e = p ? strchr(p, '>') : NULL;
+	char path[4096];
+	size_t n;
+	uint32_t id;
+
+	if (!p || !e || strchr(args, ',') < p)
+		return 0;
+	n = (size_t)(e - p - 1);
+	if (n + 11 >= sizeof(path))
+		return 0;
+	memcpy(path, p + 1, n);
+	path[n] = 0;
+	/* a deleted file's maps name carries " (deleted)" */
+	if (!strncmp(e + 1, "(deleted)", 9))
+		memcpy(path + n, " (deleted)", 11);
+	id = mr_machine_file_find(r->m, path);
+	if (!id && path[n]) {
+		path[n] = 0;
+		id = mr_machine_file_find(r->m, path);
+	}
+	return id;
+}
+
+/* fallocate(fd, FALLOC_FL_PUNCH_HOLE..., offset, len): the pages in the
+ * hole leave the file and every mapping of it. */
+static void on_punch(struct replay *r, const char *args)
+{
+	uint32_t file = fd_arg_file(r, args);
+	const char *m = strstr(args, "FALLOC_FL_PUNCH_HOLE"), *p;
+	unsigned long long off, len, first, end;
+
+	if (!file || !m)
+		return;
+	p = strchr(m, ',');
+	if (!p || sscanf(p + 1, " %llu, %llu", &off, &len) != 2 || !len)
+		return;
+	/* whole pages only: a partial page is zeroed, not removed */
+	if (off + len < off)
+		return;
+	first = (off + MR_PAGE_SIZE - 1) / MR_PAGE_SIZE;
+	end = (off + len) / MR_PAGE_SIZE;
+	if (end > first)
+		mr_machine_file_punch(r->m, file, first, end - 1, 0);
+}
+
+/* ftruncate(fd, size): the file's pages past its new end leave every
+ * mapping (private copies too) and the cache; its size is known. */
+static void on_truncate(struct replay *r, const char *args)
+{
+	uint32_t file = fd_arg_file(r, args);
+	const char *p = strrchr(args, ',');
+	unsigned long long size;
+
+	if (!file || !p || sscanf(p + 1, " %llu", &size) != 1)
+		return;
+	mr_machine_file_punch(r->m, file,
+			      (size + MR_PAGE_SIZE - 1) / MR_PAGE_SIZE,
+			      UINT64_MAX >> MR_PAGE_SHIFT, 1);
+	mr_machine_file_set_size(r->m, file, size);
+}
+
 static void on_exec(struct replay *r, const mr_event *ev)
 {
 	struct pid_ent *p = mr_rp_pid_get(r, ev->pid), *tg;
@@ -550,6 +615,14 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 			     !strcmp(ev->name, "stat") ||
 			     !strcmp(ev->name, "lstat")))
 				note_file_size(r, ev->args);
+			else if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0 &&
+				 ev->name && ev->args &&
+				 !strcmp(ev->name, "fallocate"))
+				on_punch(r, ev->args);
+			else if (ev->ret_kind == MR_RET_VALUE && ev->ret == 0 &&
+				 ev->name && ev->args &&
+				 !strcmp(ev->name, "ftruncate"))
+				on_truncate(r, ev->args);
 			break;
 		}
 		break;
