@@ -342,6 +342,7 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		      int write);
 void mr_phys_update_hiwater(mr_mm *mm);
+void mr_phys_lazyfree(mr_mm *mm);
 /* What frame PFN holds (enum mr_page_kind) and its map count. */
 int mr_phys_page_kind(const mr_machine *m, uint64_t pfn);
 uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn);

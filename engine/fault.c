@@ -158,7 +158,9 @@ void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write)
 		 * faulted for writing, the rest for reading */
 		if (v->flags & MR_VM_ACCESS)
 			mr_phys_populate(mm, v, start, end,
-					 write && (v->flags & MR_VM_WRITE));
+					 write && (v->flags & (MR_VM_WRITE |
+							       MR_VM_SHARED)) ==
+							  MR_VM_WRITE);
 		/* a write fault per page breaks COW of private writable
 		 * memory; other VMAs are read-faulted */
 		if (write &&

@@ -273,7 +273,7 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			    adv == MADV_DONTNEED_LOCKED_)
 				mr_phys_reclaim_tables(mm, start, rend);
 		} else if (!dry && adv == MADV_FREE_) {
-			mr_phys_update_hiwater(mm);
+			mr_phys_lazyfree(mm);
 		} else if (!dry && adv == MADV_PAGEOUT_) {
 			mr_phys_pageout(mm, start, rend);
 		}

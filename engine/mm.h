@@ -451,7 +451,7 @@ int mr_mm_fault(mr_mm *mm, uint64_t addr, unsigned code);
  * is taken from it; the caller that knows the kernel's adds per CPU
  * (kmem:rss_stat) gives it before each step.
  */
-void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages);
+void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages, int known);
 
 /* The RSS counters of rss_stat (include/linux/mm_types_task.h). */
 enum mr_mm_counter {
@@ -479,8 +479,8 @@ uint64_t mr_machine_tables_allocated(const mr_machine *m);
 mr_mm *mr_machine_first_mm(const mr_machine *m);
 mr_mm *mr_mm_next(const mr_mm *mm);
 
-/* VmSize and VmPeak (total_vm as taken before the last unmap, or now
- * when larger), in pages. */
+/* VmSize, and hiwater_vm: total_vm as taken before the last unmap
+ * (VmPeak is the larger of the two), in pages. */
 uint64_t mr_mm_total_vm(const mr_mm *mm);
 uint64_t mr_mm_hiwater_vm(const mr_mm *mm);
 /* Pages VmLck counts beyond the VM_LOCKED VMAs: an MREMAP_DONTUNMAP of

@@ -232,7 +232,10 @@ static void move_apply(struct remap *r)
 		uint64_t hw = mm->hiwater_vm;
 
 		mr_unmap_range(mm, r->addr, r->addr + r->old_len);
-		mm->hiwater_vm = hw;
+		if (mm->hiwater_vm != hw) {
+			mm->hiwater_vm = hw;
+			mr_mm_rehash(mm);
+		}
 	}
 	/* a private hugetlb mapping's reservation moves with it (the
 	 * unmap above gave the source's back) */

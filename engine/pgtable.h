@@ -32,6 +32,8 @@
 #define MR_PTE_GLOBAL 0x100ull
 #define MR_PTE_PROTNONE MR_PTE_GLOBAL /* _PAGE_PROTNONE: a PROT_NONE page
 					 still mapped, not present */
+#define MR_PTE_SPECIAL 0x200ull	      /* _PAGE_SPECIAL (software bit 9):
+					 no struct page (zero page, PFNs) */
 #define MR_PTE_SOFT_DIRTY 0x800ull
 #define MR_PTE_NX 0x8000000000000000ull
 #define MR_PTE_PFN_MASK 0x000ffffffffff000ull
@@ -87,7 +89,8 @@ uint64_t mr_pgtable_get(const mr_pgtable *pt, uint64_t addr, int *level);
 uint64_t mr_pgtable_entry(const mr_pgtable *pt, uint64_t addr, int level);
 
 /*
- * The first present leaf at or after *ADDR and below END: 1 with *ADDR
+ * The first leaf (present, or a PROT_NONE one) at or after *ADDR and
+ * below END: 1 with *ADDR
  * its address, *ENTRY its value and *LEVEL its level; 0 when none.
  */
 int mr_pgtable_next(const mr_pgtable *pt, uint64_t *addr, uint64_t end,

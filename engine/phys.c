@@ -59,7 +59,7 @@
 
 #define NR_PMD_PAGES 512u
 #define FAULT_AROUND_PAGES 16u
-#define PTE_SPECIAL 0x200ull /* _PAGE_SPECIAL (software bit 9) */
+#define PTE_SPECIAL MR_PTE_SPECIAL
 
 /* ---- a map of u64 to u64 (open addressing, linear probing) ---- */
 
@@ -156,6 +156,28 @@ void mr_u64map_free(struct mr_u64map *h)
 	free(h->k);
 	free(h->v);
 	memset(h, 0, sizeof(*h));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Room for one more in *V: 0, or -1 when out of memory. */
+static int grow_u64(uint64_t **v, size_t *n, size_t *cap)
+{
+	uint64_t *g;
+
+	if (*n < *cap)
+		return 0;
+	g = realloc(*v, (*cap ? *cap * 2 : 16) * sizeof(*g));
+	if (!g)
+		return -1;
+	*v = g;
+	*cap = *cap ? *cap * 2 : 16;
+	return 0;
 }
 
 /* ---- frames ---- */
@@ -293,11 +315,17 @@ static int backing(const mr_mm *mm, const mr_vma *v)
 	return B_ANON;
 }
 
-/* The page-cache object of a file or shmem VMA: the file, or the shmem
- * object of shared anonymous memory (its open file description). */
+/* Page-cache objects (24 bits of a cache key): a file (its id, below
+ * 2^22), the shmem object of shared anonymous memory (2^22 + its open
+ * file description), the vdso. */
+#define OBJ_SHMEM (1ull << 22)
+#define OBJ_VDSO (1ull << 23)
+
+/* The page-cache object of a file or shmem VMA. */
 static uint64_t cache_obj(const mr_vma *v)
 {
-	return v->file ? (uint64_t)v->file : (1ull << 23) | v->ofd;
+	return v->file ? (uint64_t)v->file & (OBJ_SHMEM - 1)
+		       : OBJ_SHMEM | (v->ofd & (OBJ_SHMEM - 1));
 }
 
 static uint64_t vma_index(const mr_vma *v, uint64_t addr)
@@ -425,12 +453,10 @@ static int pmd_huge_at(const mr_mm *mm, uint64_t addr, uint64_t *pmd)
 void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 {
 	uint64_t pmd, haddr = addr & ~(MR_PMD_SIZE - 1), pfn, bits, i;
-	const mr_vma *v;
 	int zero;
 
 	if (!pmd_huge_at(mm, addr, &pmd))
 		return;
-	v = mr_vma_tree_find_after(&mm->tree, haddr);
 	pfn = pte_pfn(pmd);
 	zero = (pmd & PTE_SPECIAL) != 0;
 	bits = (pmd & ~MR_PTE_PFN_MASK) & ~MR_PTE_PSE;
@@ -452,7 +478,8 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 		if (!zero && i)
 			page_get(mm->m, pfn + i, MR_PG_ANON);
 	}
-	(void)v;
+	if (!zero)
+		mm->thp_pages -= NR_PMD_PAGES;
 }
 
 /* A huge anonymous folio (or the huge zero page) for the PMD at HADDR. */
@@ -715,15 +742,19 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 			return;
 		}
 		if (b == B_PFN) {
-			mr_pgtable_set(tables(mm), page,
+			if (!tables(mm))
+				return;
+			mr_pgtable_set(mm->pt, page,
 				       (MR_VVAR_PFN + vma_index(v, page) % 64)
 						       << MR_PAGE_SHIFT |
 					       pte_bits(v, 0, 0) | PTE_SPECIAL);
 			return;
 		}
 		if (b == B_SPECIAL) {
-			pfn = cache_page(mm->m, (1ull << 22) | v->start >> 12,
-					 vma_index(v, page), MR_PG_FILE, 1);
+			/* the vdso's pages are the kernel's, the same in
+			 * every process */
+			pfn = cache_page(mm->m, OBJ_VDSO, vma_index(v, page),
+					 MR_PG_FILE, 1);
 			map_page(mm, page, pfn, MR_PG_FILE, pte_bits(v, 0, 0));
 			return;
 		}
@@ -800,10 +831,17 @@ void mr_phys_update_hiwater(mr_mm *mm)
 		mm->hiwater_rss = rss;
 }
 
-void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages)
+void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages, int known)
 {
 	mm->approx_rss = pages;
-	mm->approx_known = 1;
+	mm->approx_known = known;
+}
+
+/* MADV_FREE: the pages stay until reclaim; the peak is taken. */
+void mr_phys_lazyfree(mr_mm *mm)
+{
+	mr_phys_update_hiwater(mm);
+	report(mm);
 }
 
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
@@ -815,8 +853,10 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 		return;
 	mr_phys_update_hiwater(mm);
 	/* huge PMDs only partly inside are split first */
-	mr_phys_split_pmd(mm, start);
-	mr_phys_split_pmd(mm, end - 1);
+	if (start & (MR_PMD_SIZE - 1))
+		mr_phys_split_pmd(mm, start);
+	if (end & (MR_PMD_SIZE - 1))
+		mr_phys_split_pmd(mm, end - 1);
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
 		if (level == MR_PT_PMD) {
 			uint64_t pfn = pte_pfn(e);
@@ -955,8 +995,10 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 
 	if (!mm->pt || !len)
 		return;
-	mr_phys_split_pmd(mm, from);
-	mr_phys_split_pmd(mm, end - 1);
+	if (from & (MR_PMD_SIZE - 1))
+		mr_phys_split_pmd(mm, from);
+	if (end & (MR_PMD_SIZE - 1))
+		mr_phys_split_pmd(mm, end - 1);
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
 		uint64_t dst = to + (a - from);
 
@@ -1179,16 +1221,9 @@ void mr_machine_file_punch(mr_machine *m, uint32_t file, uint64_t first,
 			if (!key || key >> 40 != file || idx < first ||
 			    idx > last)
 				continue;
-			if (n == cap) {
-				uint64_t *g;
-
-				cap = cap ? cap * 2 : 64;
-				g = realloc(gone, cap * sizeof(*g));
-				if (!g) {
-					m->phys_oom = 1;
-					break;
-				}
-				gone = g;
+			if (grow_u64(&gone, &n, &cap) < 0) {
+				m->phys_oom = 1;
+				break;
 			}
 			gone[n++] = key;
 		}
@@ -1298,7 +1333,7 @@ uint64_t mr_mm_total_vm(const mr_mm *mm)
 
 uint64_t mr_mm_hiwater_vm(const mr_mm *mm)
 {
-	return mm->hiwater_vm > mm->total_vm ? mm->hiwater_vm : mm->total_vm;
+	return mm->hiwater_vm;
 }
 
 uint64_t mr_mm_locked_extra(const mr_mm *mm)
@@ -1407,7 +1442,7 @@ void mr_phys_check_step(mr_machine *m, mr_phys_fail_fn fail, void *ctx)
 		const mr_mm *mm;
 
 		for (mm = m->mms; mm; mm = mm->next_mm)
-			mr_phys_check_mm(mm, fail, ctx);
+			check_entries(mm, 0, m->cfg.task_size, fail, ctx);
 	} else {
 		for (i = 0; i < m->nptouch; i++) {
 			const mr_mm *mm = mr_machine_mm(m, m->ptouch[i].mm);
@@ -1479,7 +1514,8 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 {
 	struct mr_u64map seen;
 	const mr_mm *mm;
-	size_t i;
+	size_t i, nbad = 0, capbad = 0;
+	uint64_t *bad = NULL;
 	char d[128];
 
 	memset(&seen, 0, sizeof(seen));
@@ -1497,12 +1533,17 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 
 				if (s)
 					(*s)++;
-				else if (map_put(&seen, pte_pfn(e), 1) < 0)
-					break;
+				else if (map_put(&seen, pte_pfn(e), 1) < 0) {
+					/* out of memory: nothing said */
+					mr_u64map_free(&seen);
+					return;
+				}
 			}
 			a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
 		}
 	}
+	/* the frames that break a rule, reported in frame order (the hash
+	 * order is no order) */
 	for (i = 0; i < m->pages.cap; i++) {
 		const uint64_t *s;
 		uint64_t want;
@@ -1511,17 +1552,29 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 			continue;
 		s = slot_find(&seen, m->pages.k[i]);
 		want = s ? *s : 0;
-		if (PG_COUNT(m->pages.v[i]) != want) {
+		if ((PG_COUNT(m->pages.v[i]) != want ||
+		     (!m->mms && PG_KIND(m->pages.v[i]) == MR_PG_ANON)) &&
+		    grow_u64(&bad, &nbad, &capbad) == 0)
+			bad[nbad++] = m->pages.k[i];
+	}
+	qsort(bad, nbad, sizeof(*bad), cmp_u64);
+	for (i = 0; i < nbad; i++) {
+		const uint64_t *s = slot_find(&seen, bad[i]);
+		uint64_t v = *slot_find(&m->pages, bad[i]);
+		uint64_t want = s ? *s : 0;
+
+		if (PG_COUNT(v) != want) {
 			snprintf(d, sizeof(d),
 				 "frame %#" PRIx64 ": map count %u, mapped by "
 				 "%" PRIu64 " entries",
-				 m->pages.k[i], PG_COUNT(m->pages.v[i]), want);
-			fail(ctx, NULL, "page-mapcount", m->pages.k[i], d);
+				 bad[i], PG_COUNT(v), want);
+			fail(ctx, NULL, "page-mapcount", bad[i], d);
 		}
 		/* when every process has exited no anonymous page is left */
-		if (!m->mms && PG_KIND(m->pages.v[i]) == MR_PG_ANON)
-			fail(ctx, NULL, "pages-freed", m->pages.k[i],
+		if (!m->mms && PG_KIND(v) == MR_PG_ANON)
+			fail(ctx, NULL, "pages-freed", bad[i],
 			     "an anonymous page outlived every process");
 	}
+	free(bad);
 	mr_u64map_free(&seen);
 }

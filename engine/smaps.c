@@ -131,7 +131,7 @@ static void walk(const mr_mm *mm, const mr_vma *v, struct smaps_sum *s)
 		uint64_t pfn = (e & MR_PTE_PFN_MASK) >> MR_PAGE_SHIFT;
 		int kind = mr_phys_page_kind(mm->m, pfn);
 
-		if (!(e & 0x200ull) && kind != MR_PG_NONE) /* not special */
+		if (!(e & MR_PTE_SPECIAL) && kind != MR_PG_NONE)
 			account(s, size, mr_phys_page_mapcount(mm->m, pfn),
 				kind == MR_PG_ANON || (e & MR_PTE_DIRTY),
 				kind == MR_PG_ANON, level == MR_PT_PMD);

@@ -65,7 +65,7 @@ void mr_mm_status(const mr_mm *mm, mr_status *s)
 	memset(s, 0, sizeof(*s));
 	for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
 		mr_status_add_vma(s, v->flags, v->end - v->start);
-	s->peak = mr_mm_hiwater_vm(mm) * 4;
+	s->peak = mr_mm_hiwater_vm(mm) * 4; /* finish() takes VmSize if larger */
 	s->lck += mm->locked_extra * 4;
 	s->phys = mm->m->cfg.phys;
 	if (s->phys) {

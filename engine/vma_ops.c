@@ -39,7 +39,6 @@ static void heap_update(const mr_mm *mm, mr_vma *v)
 	v->heap = (uint8_t)mr_vma_in_heap(mm, v);
 }
 
-/* Insert a new VMA and report it. */
 /* vm_stat_account(): VmSize follows every VMA. */
 static void vm_account(mr_mm *mm, const mr_vma *v, int sign)
 {
@@ -49,6 +48,7 @@ static void vm_account(mr_mm *mm, const mr_vma *v, int sign)
 		mm->total_vm -= mr_vma_pages(v);
 }
 
+/* Insert a new VMA and report it. */
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
 {
 	mr_machine *m = mm->m;

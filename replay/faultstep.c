@@ -158,6 +158,12 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 	char p[4096];
 	const char *path = r->o->faults;
 
+	if (path && r->o->perf) {
+		snprintf(err, errlen,
+			 "--faults and --perf both name the faults: give "
+			 "one");
+		return -1;
+	}
 	if (!path) {
 		if (mr_rp_load_perf(r, err, errlen))
 			return -1;

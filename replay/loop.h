@@ -152,6 +152,7 @@ struct replay {
 	uint64_t tables_before;		      /* the model's table pages
 						 allocated before the step */
 	uint64_t tables_kernel;		      /* the kernel's in the step */
+	int64_t pcpu_batch;		      /* percpu_counter_batch */
 	uint64_t step_before[MR_MM__COUNT]; /* its counters before */
 	uint32_t touch[16]; /* model mms whose counters this step moved */
 	size_t ntouch;

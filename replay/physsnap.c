@@ -14,6 +14,9 @@
 #include <string.h>
 
 #include "engine/pgtable.h"
+
+/* The recorder walks no VMA larger (replay/record_watch.c). */
+#define MR_PAGEMAP_MAX_VMA (64ull << 30)
 #include "replay/loop.h"
 
 /* The line of TEXT starting with NAME ":" (its whole line in OUT). */
@@ -249,7 +252,8 @@ static uint64_t runs_bytes(const struct run *v, size_t n)
 /*
  * The present pages of snapshot PID.WHAT's pagemap summary against the
  * pages MM maps (PROT_NONE pages count: pagemap's present bit is
- * pte_present()). [vvar]'s PFN pages are left out: the model maps none.
+ * pte_present()). PFN maps ([vvar]) are left out on both sides, and so
+ * are VMAs the recorder did not walk (larger than 64 GiB).
  */
 static void check_pagemap(struct replay *r, const mr_mm *mm, int32_t pid,
 			  const char *what)
@@ -284,7 +288,9 @@ static void check_pagemap(struct replay *r, const mr_mm *mm, int32_t pid,
 		uint64_t size = level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
 		const mr_vma *v = mr_mm_find(mm, a);
 
-		if (!v || v->start > a || !(v->flags & MR_VM_PFNMAP))
+		if (!v || v->start > a ||
+		    (!(v->flags & MR_VM_PFNMAP) &&
+		     v->end - v->start <= MR_PAGEMAP_MAX_VMA))
 			bad = run_add(&m, &nm, &cm, a, a + size);
 		a += size;
 	}

@@ -42,9 +42,12 @@ int mr_rp_load_perf(struct replay *r, char *err, size_t errlen)
 	if (rc < 0)
 		return -1;
 	r->have_perf = 1;
+	r->pcpu_batch = 32;
 	for (i = 0; i < r->pl.n; i++) {
 		const mr_pl_event *e = &r->pl.v[i];
 
+		if (2 * ((int64_t)e->cpu + 1) > r->pcpu_batch)
+			r->pcpu_batch = 2 * ((int64_t)e->cpu + 1);
 		if (e->anchor == MR_PL_CALL)
 			nc++;
 		else if (e->group == e->seq)
@@ -124,9 +127,11 @@ static struct kmm *kmm_of(struct replay *r, uint32_t id)
 	return &r->kmm[r->nkmm++];
 }
 
-/* percpu_counter_add_batch() with the batch of 2 CPUs (32): AMOUNT
- * pages added to MEMBER on CPU. */
-static void pcpu_add(struct kcnt *c, int cpu, int member, int64_t amount)
+/* percpu_counter_add_batch(): AMOUNT pages added to MEMBER on CPU, with
+ * percpu_counter_batch = max(32, 2 * CPUs) (the CPUs the perf text
+ * names). */
+static void pcpu_add(struct kcnt *c, int cpu, int member, int64_t amount,
+		     int64_t batch)
 {
 	int64_t count;
 
@@ -135,7 +140,7 @@ static void pcpu_add(struct kcnt *c, int cpu, int member, int64_t amount)
 		return;
 	}
 	count = c->local[cpu][member] + amount;
-	if (count >= 32 || count <= -32) {
+	if (count >= batch || count <= -batch) {
 		c->global[member] += count;
 		c->local[cpu][member] = 0;
 	} else {
@@ -162,7 +167,7 @@ static void tie(struct replay *r, struct kmm *k, const mr_mm *mm, int cpu)
 	c->pcpu = 1;
 	for (i = 0; i < MR_MM__COUNT; i++) {
 		c->val[i] = k->val[i];
-		pcpu_add(c, cpu, i, (int64_t)k->val[i]);
+		pcpu_add(c, cpu, i, (int64_t)k->val[i], r->pcpu_batch);
 	}
 }
 
@@ -233,7 +238,7 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 		d = (int64_t)(e->size / MR_PAGE_SIZE);
 	c->delta[e->member] += d;
 	if (was == k->mm && c->pcpu)
-		pcpu_add(c, e->cpu, e->member, d);
+		pcpu_add(c, e->cpu, e->member, d, r->pcpu_batch);
 	k->seen[e->member] = 1;
 	touch(r, k->mm);
 }
@@ -255,15 +260,19 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 	c = mr_mm_id(mm) < r->nkc ? &r->kc[mr_mm_id(mm)] : NULL;
 	if (c && c->known && c->pcpu)
 		mr_mm_set_approx_rss(
-			mm, (uint64_t)((c->global[MR_MM_FILE] > 0
-						? c->global[MR_MM_FILE]
-						: 0) +
-				       (c->global[MR_MM_ANON] > 0
-						? c->global[MR_MM_ANON]
-						: 0) +
-				       (c->global[MR_MM_SHMEM] > 0
-						? c->global[MR_MM_SHMEM]
-						: 0)));
+			mm,
+			(uint64_t)((c->global[MR_MM_FILE] > 0
+					    ? c->global[MR_MM_FILE]
+					    : 0) +
+				   (c->global[MR_MM_ANON] > 0
+					    ? c->global[MR_MM_ANON]
+					    : 0) +
+				   (c->global[MR_MM_SHMEM] > 0
+					    ? c->global[MR_MM_SHMEM]
+					    : 0)),
+			1);
+	else /* not followed: the exact RSS */
+		mr_mm_set_approx_rss(mm, 0, 0);
 }
 
 static void say_counters(char *buf, size_t len, const uint64_t v[MR_MM__COUNT])

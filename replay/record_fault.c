@@ -74,9 +74,8 @@ int mr_rec_faults(const char *data, const char *trace, const char *snapdir)
 	err[0] = 0;
 	rc = mr_place_perf(&pl, txt, trace, err, sizeof(err));
 	if (rc < 0) {
+		/* the text stays for a look at the line named */
 		fprintf(stderr, "record: faults: %s\n", err);
-		if (!getenv("MR_KEEP_PERF_TXT"))
-			unlink(txt);
 		return -1;
 	}
 	fprintf(stderr,

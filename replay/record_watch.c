@@ -425,8 +425,11 @@ static int pagemap_summary(pid_t tid, const char *maps, const char *dst)
 			if (n > 512)
 				n = 512;
 			got = pread(fd, ent, n * 8, (off_t)(a >> 12) * 8);
-			if (got <= 0)
+			if (got <= 0) {
+				rc = -1; /* a summary cut short is no ground
+					    truth */
 				break;
+			}
 			n = (size_t)got / 8;
 			for (i = 0; i < n && !rc; i++, a += 4096) {
 				int p = (int)(ent[i] >> 63) & 1;

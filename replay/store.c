@@ -1244,7 +1244,17 @@ int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 		return db_fail(st, "reading address spaces");
 	sqlite3_bind_int64(q, 1, mm);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return db_fail(st, "reading address spaces");
+		set_err(st, "%s: address space %" PRId64 " has no row at step "
+			    "%" PRIu64,
+			st->path, mm, n);
+		return 1;
+	}
+	{
 		s.peak = (uint64_t)sqlite3_column_int64(q, 0);
 		s.phys = sqlite3_column_type(q, 1) != SQLITE_NULL;
 		s.anon = (uint64_t)sqlite3_column_int64(q, 1);

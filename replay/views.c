@@ -118,12 +118,12 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 		return;
 	w->done = 1;
 	snprintf(have, sizeof(have), "%016" PRIx64, mr_machine_digest(m));
-	if (w->want[0] && strcmp(have, w->want)) {
+	if (!w->want[0] || strcmp(have, w->want)) {
 		snprintf(w->why, sizeof(w->why),
 			 "the replay's state after step %" PRIu64
 			 " (digest %s) is not the history's (%s): its inputs "
 			 "changed since it was written",
-			 step, have, w->want);
+			 step, have, w->want[0] ? w->want : "no such step");
 		return;
 	}
 	mm = mr_machine_task_mm(m, w->pid);
