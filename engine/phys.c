@@ -1557,7 +1557,8 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 		    grow_u64(&bad, &nbad, &capbad) == 0)
 			bad[nbad++] = m->pages.k[i];
 	}
-	qsort(bad, nbad, sizeof(*bad), cmp_u64);
+	if (nbad) /* qsort() wants an array, even of none */
+		qsort(bad, nbad, sizeof(*bad), cmp_u64);
 	for (i = 0; i < nbad; i++) {
 		const uint64_t *s = slot_find(&seen, bad[i]);
 		uint64_t v = *slot_find(&m->pages, bad[i]);

@@ -149,7 +149,8 @@ static int read_results(struct pstate *ps, const char *trace)
 	mr_reader_free(rd);
 	if (rc < 0)
 		return rc;
-	qsort(ps->res, ps->nres, sizeof(*ps->res), cmp_res);
+	if (ps->nres)
+		qsort(ps->res, ps->nres, sizeof(*ps->res), cmp_res);
 	for (i = 0; i < ps->nres; i++)
 		if (i == 0 || ps->res[i].tid != ps->res[i - 1].tid)
 			ps->ntasks++;
@@ -546,7 +547,8 @@ static int finish(struct pstate *ps)
 		if (ps->keep[i])
 			ps->out[k++] = ps->out[i];
 	ps->nout = k;
-	qsort(ps->out, ps->nout, sizeof(*ps->out), cmp_out);
+	if (ps->nout)
+		qsort(ps->out, ps->nout, sizeof(*ps->out), cmp_out);
 	ps->pl->v = ps->out;
 	ps->pl->n = ps->nout;
 	ps->out = NULL;
