@@ -988,10 +988,32 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 }
 
 /* move_page_tables(): the PTEs of [from, from + len) move to TO. */
+/* The entries of [a, end) move to DST + (address - a). */
+static void move_entries(mr_mm *mm, uint64_t a, uint64_t end, uint64_t dst)
+{
+	uint64_t from = a, e;
+	int level;
+
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		mr_pgtable_set(mm->pt, a, 0);
+		if (mr_pgtable_set(mm->pt, dst + (a - from), e) < 0)
+			mm->m->phys_oom = 1;
+		a += MR_PAGE_SIZE;
+	}
+}
+
+/*
+ * move_page_tables(): [from, from + len) moves to TO, extent by extent
+ * (no extent crosses a PMD boundary on either side). An extent whose
+ * source has no PMD entry moves nothing; a huge PMD moves whole when
+ * both sides are aligned (move_huge_pmd()), and so does a whole PTE
+ * table (move_normal_pmd(): the table itself changes place, no page is
+ * allocated); otherwise the destination gets a PTE table, entries or
+ * not, and the entries move (move_ptes()).
+ */
 void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 {
-	uint64_t a = from, e, end = from + len;
-	int level;
+	uint64_t a, next, end = from + len;
 
 	if (!mm->pt || !len)
 		return;
@@ -999,24 +1021,45 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 		mr_phys_split_pmd(mm, from);
 	if (end & (MR_PMD_SIZE - 1))
 		mr_phys_split_pmd(mm, end - 1);
-	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
-		uint64_t dst = to + (a - from);
+	for (a = from; a < end; a = next) {
+		uint64_t d = to + (a - from), pmd;
+		uint64_t ext = MR_PMD_SIZE - (a & (MR_PMD_SIZE - 1));
+		int whole;
 
-		if (level == MR_PT_PMD && !(dst & (MR_PMD_SIZE - 1))) {
-			mr_pgtable_set_huge(mm->pt, a, 0);
-			if (mr_pgtable_set_huge(mm->pt, dst, e) < 0)
-				mm->m->phys_oom = 1;
-			a += MR_PMD_SIZE;
+		if (MR_PMD_SIZE - (d & (MR_PMD_SIZE - 1)) < ext)
+			ext = MR_PMD_SIZE - (d & (MR_PMD_SIZE - 1));
+		if (end - a < ext)
+			ext = end - a;
+		next = a + ext;
+		pmd = mr_pgtable_entry(mm->pt, a, MR_PT_PMD);
+		if (!pmd)
 			continue;
-		}
-		if (level == MR_PT_PMD) {
+		whole = ext == MR_PMD_SIZE && !(a & (MR_PMD_SIZE - 1)) &&
+			!(d & (MR_PMD_SIZE - 1)) &&
+			!mr_pgtable_entry(mm->pt, d, MR_PT_PMD);
+		if (pmd & MR_PTE_PSE) {
+			if (whole) {
+				mr_pgtable_set_huge(mm->pt, a, 0);
+				if (mr_pgtable_set_huge(mm->pt, d, pmd) < 0)
+					mm->m->phys_oom = 1;
+				continue;
+			}
 			mr_phys_split_pmd(mm, a);
+		}
+		if (whole) {
+			/* the table moves: its entries go, the emptied
+			 * source table with them, no page allocated */
+			uint64_t before = mm->m->tables_allocated;
+
+			move_entries(mm, a, next, d);
+			mr_pgtable_free_empty_ptes(mm->pt, a, next);
+			mm->m->tables_allocated -=
+				mm->m->tables_allocated > before ? 1 : 0;
 			continue;
 		}
-		mr_pgtable_set(mm->pt, a, 0);
-		if (mr_pgtable_set(mm->pt, dst, e) < 0)
+		if (mr_pgtable_make(mm->pt, d) < 0)
 			mm->m->phys_oom = 1;
-		a += MR_PAGE_SIZE;
+		move_entries(mm, a, next, d);
 	}
 	touched(mm, to, to + len);
 	report(mm);
