@@ -205,6 +205,9 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 	k = kmm_of(r, e->mm_id);
 	if (!k)
 		return;
+	/* the mm the id stood for before this event: a tie made by this
+	 * event counts its value itself */
+	was = k->mm;
 	if (only && k->mm != mr_mm_id(newmm)) {
 		memset(k->val, 0, sizeof(k->val));
 		k->val[e->member] = e->size / MR_PAGE_SIZE;
@@ -216,7 +219,6 @@ static void rss_event(struct replay *r, const mr_pl_event *e,
 		k->mm = 0;
 	}
 	k->val[e->member] = e->size / MR_PAGE_SIZE;
-	was = k->mm;
 	if (e->curr) {
 		own = mr_machine_task_mm(r->m, e->tid);
 		if (own && k->mm != mr_mm_id(own))
