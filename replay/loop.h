@@ -153,6 +153,9 @@ struct replay {
 						 allocated before the step */
 	uint64_t tables_kernel;		      /* the kernel's in the step */
 	int64_t pcpu_batch;		      /* percpu_counter_batch */
+	int32_t exec_tid;		      /* the task whose execve was the
+						 last step, its kernel faults
+						 not yet over (0: none) */
 	uint64_t step_before[MR_MM__COUNT]; /* its counters before */
 	uint32_t touch[16]; /* model mms whose counters this step moved */
 	size_t ntouch;

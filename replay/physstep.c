@@ -421,7 +421,7 @@ static void count_table_alloc(struct replay *r, const mr_pl_event *e)
 /* ---- faults ---- */
 
 /* How far ahead later faults are looked for. */
-#define LATER_EVENTS 1024
+#define LATER_EVENTS 65536
 
 void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 			   const mr_mm *mm, struct fault_hint_buf *hb)
@@ -431,6 +431,7 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 	const struct kcnt *c;
 	int64_t before[MR_MM__COUNT], after[MR_MM__COUNT];
 	int32_t tgid = mr_machine_task_tgid(r->m, f->tid);
+	uint64_t span;
 	size_t i, m;
 
 	memset(h, 0, sizeof(*h));
@@ -471,7 +472,13 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 	if (h->pages < 0 && c && c->known)
 		h->pages = 0;
 	/* pages of the fault-around window this address space faulted
-	 * on later (only a file fault-around leaves pages out) */
+	 * on later: looked for only when the kernel mapped fewer pages than
+	 * the ranges it walked (it left some out) */
+	span = 0;
+	for (m = 0; m < h->nmap; m++)
+		span += hb->map[m][1] - hb->map[m][0] + 1;
+	if (h->pages < 0 || (uint64_t)h->pages >= span)
+		return;
 	for (; h->nmap && i < r->pl.n && i < f->ev + LATER_EVENTS &&
 	       h->nlater < sizeof(hb->later) / sizeof(hb->later[0]);
 	     i++) {
@@ -502,7 +509,12 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 		count_table_alloc(r, &r->pl.v[i]);
 	}
 	check_touched(r);
-	check_tables(r, 0);
+	/* kernel-mode faults of an execve (the ELF loader's, the new
+	 * stack's) share their events with the rest of the execve's work:
+	 * like the execve, not compared for page-table pages */
+	if (f->tid != r->exec_tid || (f->code & 4))
+		r->exec_tid = 0;
+	check_tables(r, r->exec_tid != 0);
 }
 
 /*
@@ -656,6 +668,7 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 	touch_mm(r, mm);
 	if (newmm)
 		touch_mm(r, newmm);
+	r->exec_tid = only ? ev->pid : 0;
 	for (; i < end; i++) {
 		const mr_pl_event *e = &r->pl.v[r->calls[i]];
 
