@@ -215,9 +215,12 @@ static void move_apply(struct remap *r)
 				    v->end == r->addr + r->old_len;
 
 			/* "we won't unmap, so we don't touch locked_vm":
-			 * the old range stays counted in VmLck */
+			 * the source VMA, all of it (it is not split), loses
+			 * VM_LOCKED and stays counted in VmLck (measured: a
+			 * one-page DONTUNMAP out of an 11-page locked VMA
+			 * leaves 44 kB) */
 			if (v->flags & MR_VM_LOCKED) {
-				mm->locked_extra += r->old_len >> MR_PAGE_SHIFT;
+				mm->locked_extra += mr_vma_pages(v);
 				mr_mm_rehash(mm);
 			}
 			mr_vma_change_begin(mm, v);
