@@ -137,6 +137,9 @@ struct mr_mm {
 	uint64_t approx_rss;	      /* get_mm_rss() as the kernel reads it
 					 now (per-CPU parts not folded) */
 	int approx_known;	      /* approx_rss was given */
+	int64_t step_delta[MR_MM__COUNT]; /* the kernel's change of the
+					     counters in this step */
+	int step_known;			  /* step_delta was given */
 	uint64_t total_vm;	      /* pages of all VMAs (VmSize) */
 	uint64_t hiwater_vm;	      /* total_vm taken before every unmap
 					 (VmPeak: this or total_vm) */
@@ -342,14 +345,18 @@ void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
 void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		      int write);
 void mr_phys_update_hiwater(mr_mm *mm);
-void mr_phys_lazyfree(mr_mm *mm);
+void mr_phys_lazyfree(mr_mm *mm, uint64_t start, uint64_t end);
 /* What frame PFN holds (enum mr_page_kind) and its map count. */
 int mr_phys_page_kind(const mr_machine *m, uint64_t pfn);
 uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn);
+/* Whether anonymous page PFN is lazy-free (MADV_FREE). */
+int mr_phys_page_lazyfree(const mr_machine *m, uint64_t pfn);
 /* Unmap the pages of [start, end) (zap_page_range(): tables stay). */
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
 /* MADV_PAGEOUT over [start, end). */
 void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end);
+/* MADV_COLD over [start, end): large folios it cuts are split. */
+void mr_phys_cold(mr_mm *mm, uint64_t start, uint64_t end);
 /* MADV_DONTNEED's page-table reclaim over [start, end). */
 void mr_phys_reclaim_tables(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */

@@ -273,9 +273,11 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 			    adv == MADV_DONTNEED_LOCKED_)
 				mr_phys_reclaim_tables(mm, start, rend);
 		} else if (!dry && adv == MADV_FREE_) {
-			mr_phys_lazyfree(mm);
+			mr_phys_lazyfree(mm, start, rend);
 		} else if (!dry && adv == MADV_PAGEOUT_) {
 			mr_phys_pageout(mm, start, rend);
+		} else if (!dry && adv == MADV_COLD_) {
+			mr_phys_cold(mm, start, rend);
 		}
 		/* madvise_guard_install(): markers in the page tables make
 		 * the VMA one with an anon_vma (anon_vma_prepare()) */

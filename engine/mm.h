@@ -462,6 +462,12 @@ enum mr_mm_counter {
 	MR_MM__COUNT,
 };
 
+/* The kernel's change of RssAnon, RssFile and RssShmem in the step about
+ * to be applied (from rss_stat), or not KNOWN: what a step whose effect
+ * no trace decides (MADV_PAGEOUT of lazy-free pages) follows. */
+void mr_mm_set_step_delta(mr_mm *mm, const int64_t delta[MR_MM__COUNT],
+			  int known);
+
 /*
  * Write-fault every page of [start, end) into MM's page tables (pages
  * the kernel wrote without a fault: an execve's arguments).

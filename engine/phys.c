@@ -182,12 +182,19 @@ static int grow_u64(uint64_t **v, size_t *n, size_t *cap)
 
 /* ---- frames ---- */
 
-/* A page's record: its kind and map count (mapcount in the low 32
- * bits). */
+/* A page's record: its kind, flags and map count (mapcount in the low
+ * 32 bits). */
 #define PG_KIND_SHIFT 32
 #define PG_COUNT(v) ((uint32_t)(v))
 #define PG_KIND(v) ((int)((v) >> PG_KIND_SHIFT) & 0xff)
 #define PG_MAKE(kind, count) ((uint64_t)(kind) << PG_KIND_SHIFT | (count))
+#define PG_WITH_COUNT(v, count) (((v) & ~0xffffffffull) | (uint32_t)(count))
+/* an anonymous folio MADV_FREE made lazy-free (PG_swapbacked cleared):
+ * reclaim discards it while its PTE stays clean */
+#define PG_LAZYFREE (1ull << 40)
+/* a page of an order-9 anonymous folio mapped by PTEs (its PMD split,
+ * the folio not): the folio is PFN & ~511 */
+#define PG_LARGE (1ull << 41)
 
 static uint64_t frame_new(mr_machine *m, unsigned order)
 {
@@ -226,7 +233,7 @@ static void page_get(mr_machine *m, uint64_t pfn, int kind)
 	uint64_t *s = slot_find(&m->pages, pfn);
 
 	if (s)
-		*s = PG_MAKE(PG_KIND(*s), PG_COUNT(*s) + 1);
+		*s = PG_WITH_COUNT(*s, PG_COUNT(*s) + 1);
 	else if (map_put(&m->pages, pfn, PG_MAKE(kind, 1)) < 0)
 		m->phys_oom = 1;
 }
@@ -240,7 +247,7 @@ static void page_put(mr_machine *m, uint64_t pfn)
 	if (!s)
 		return;
 	if (PG_COUNT(*s) > 1 || PG_KIND(*s) != MR_PG_ANON)
-		*s = PG_MAKE(PG_KIND(*s), PG_COUNT(*s) ? PG_COUNT(*s) - 1 : 0);
+		*s = PG_WITH_COUNT(*s, PG_COUNT(*s) ? PG_COUNT(*s) - 1 : 0);
 	else
 		map_del(&m->pages, pfn);
 }
@@ -478,8 +485,22 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 		if (!zero && i)
 			page_get(mm->m, pfn + i, MR_PG_ANON);
 	}
-	if (!zero)
-		mm->thp_pages -= NR_PMD_PAGES;
+	if (zero)
+		return;
+	mm->thp_pages -= NR_PMD_PAGES;
+	/* the folio stays one (split_huge_pmd() does not split it): its
+	 * pages carry its lazy-free state */
+	{
+		const uint64_t *h = slot_find(&mm->m->pages, pfn);
+		uint64_t flags = PG_LARGE | (h ? *h & PG_LAZYFREE : 0);
+
+		for (i = 0; i < NR_PMD_PAGES; i++) {
+			uint64_t *s = slot_find(&mm->m->pages, pfn + i);
+
+			if (s)
+				*s |= flags;
+		}
+	}
 }
 
 /* A huge anonymous folio (or the huge zero page) for the PMD at HADDR. */
@@ -837,13 +858,6 @@ void mr_mm_set_approx_rss(mr_mm *mm, uint64_t pages, int known)
 	mm->approx_known = known;
 }
 
-/* MADV_FREE: the pages stay until reclaim; the peak is taken. */
-void mr_phys_lazyfree(mr_mm *mm)
-{
-	mr_phys_update_hiwater(mm);
-	report(mm);
-}
-
 void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 {
 	uint64_t a = start, e;
@@ -1165,36 +1179,237 @@ mr_mm *mr_mm_next(const mr_mm *mm)
 	return mm->next_mm;
 }
 
+/* ---- lazy freeing, cold and pageout (mm/madvise.c, mm/vmscan.c) ---- */
+
 /*
- * MADV_PAGEOUT over [start, end): reclaim_pages() unmaps every page-cache
- * and shmem page this mapping alone maps (folio_likely_mapped_shared()
- * keeps the others); anonymous pages stay mapped on a machine without
- * swap (add_to_swap() fails before try_to_unmap()). A machine with swap
- * would swap them out: VmSwap is not modelled.
+ * What no trace shows about these advices: a program writes a lazy-free
+ * page (dirtying its PTE again) and fills its pages without a fault, so
+ * neither which lazy-free pages reclaim may discard nor which pages of a
+ * split folio hold only zeros is known. When the kernel's change of
+ * RssAnon in the step is given (mr_mm_set_step_delta()), that many are
+ * taken, the first in address order; without it every clean lazy-free
+ * page is discarded and no page is taken as zero-filled.
  */
-void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end)
+static int64_t anon_budget(const mr_mm *mm)
 {
-	uint64_t a = start, e;
+	if (!mm->step_known)
+		return -1; /* unbounded */
+	return mm->step_delta[MR_MM_ANON] < 0 ? -mm->step_delta[MR_MM_ANON]
+					       : 0;
+}
+
+/* Take one page from *BUDGET: whether one was left. */
+static int budget_take(int64_t *budget)
+{
+	if (*budget == 0)
+		return 0;
+	if (*budget > 0)
+		(*budget)--;
+	return 1;
+}
+
+/* Whether the PTE-mapped large folio of the page mapped by E is this
+ * mm's alone (no page of it mapped twice). */
+static int folio_exclusive(const mr_machine *m, uint64_t pfn)
+{
+	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1), i;
+
+	for (i = 0; i < NR_PMD_PAGES; i++)
+		if (page_mapcount(m, head + i) > 1)
+			return 0;
+	return 1;
+}
+
+/* How many PTEs from ADDR (before END and the PTE table's end) map the
+ * large folio's pages in order (folio_pte_batch()). */
+static uint64_t folio_batch(const mr_mm *mm, uint64_t addr, uint64_t end,
+			    uint64_t pfn)
+{
+	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1);
+	uint64_t tend = (addr | (MR_PMD_SIZE - 1)) + 1, n = 0;
+	int level;
+
+	if (end > tend)
+		end = tend;
+	for (; addr < end && pfn < head + NR_PMD_PAGES;
+	     addr += MR_PAGE_SIZE, pfn++, n++) {
+		uint64_t e = mr_pgtable_get(mm->pt, addr, &level);
+
+		if (!e || level != MR_PT_PTE || (e & PTE_SPECIAL) ||
+		    pte_pfn(e) != pfn)
+			break;
+	}
+	return n;
+}
+
+/*
+ * split_folio() of the PTE-mapped large folio whose page PFN is mapped at
+ * ADDR: its pages become folios of their own, and remap_page() with
+ * RMP_USE_SHARED_ZEROPAGE maps each subpage holding only zeros to the
+ * shared zero page (try_to_map_unused_to_zeropage(): RssAnon - 1; not
+ * in a VM_LOCKED VMA), as many as *BUDGET allows. The folio's pages are
+ * looked for where they would lie were it mapped in one piece.
+ */
+static void folio_split(mr_mm *mm, uint64_t addr, uint64_t pfn,
+			int64_t *budget)
+{
+	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1), i;
+	uint64_t base = addr - ((pfn - head) << MR_PAGE_SHIFT);
+	int level;
+
+	for (i = 0; i < NR_PMD_PAGES; i++) {
+		uint64_t *s = slot_find(&mm->m->pages, head + i);
+		uint64_t a = base + (i << MR_PAGE_SHIFT), e;
+		const mr_vma *v;
+
+		if (!s)
+			continue;
+		*s &= ~PG_LARGE;
+		if (a < base || *budget <= 0) /* none, or not known */
+			continue;
+		e = mr_pgtable_get(mm->pt, a, &level);
+		v = mr_vma_tree_find(&mm->tree, a);
+		if (!e || level != MR_PT_PTE || (e & PTE_SPECIAL) ||
+		    pte_pfn(e) != head + i || !v || (v->flags & MR_VM_LOCKED) ||
+		    !budget_take(budget))
+			continue;
+		unmap_page(mm, a, e);
+		map_page(mm, a, MR_ZERO_PFN, MR_PG_ZERO,
+			 pte_bits(v, 0, 0) | PTE_SPECIAL);
+	}
+}
+
+/* A huge PMD at ADDR split, and its folio: see folio_split(). */
+static void huge_split(mr_mm *mm, uint64_t addr, int64_t *budget)
+{
+	uint64_t haddr = addr & ~(MR_PMD_SIZE - 1), pmd;
+
+	if (!pmd_huge_at(mm, haddr, &pmd) || (pmd & PTE_SPECIAL))
+		return;
+	mr_phys_split_pmd(mm, haddr);
+	folio_split(mm, haddr, pte_pfn(pmd), budget);
+}
+
+enum { ADV_FREE, ADV_COLD, ADV_PAGEOUT };
+
+/*
+ * The page walk of MADV_FREE, MADV_COLD and MADV_PAGEOUT over [start,
+ * end) of one VMA (madvise_free_pte_range(),
+ * madvise_cold_or_pageout_pte_range(), then reclaim_pages() for
+ * PAGEOUT), on a machine without swap:
+ *
+ *   a large anonymous folio (huge PMD, or PTEs of a split one) only
+ *   partly in the range is split, unless another mm maps it; one wholly
+ *   in it is left whole by FREE (lazy-free, huge PMDs not modelled) and
+ *   COLD, and split by PAGEOUT's reclaim (no swap for it: split_folio_to_
+ *   list() falls back to small pages);
+ *   FREE makes each anonymous page lazy-free, its PTE old and clean;
+ *   PAGEOUT unmaps each page-cache or shmem page this mapping alone maps
+ *   (folio_maybe_mapped_shared() keeps the others) and discards each
+ *   lazy-free page this mapping alone maps whose PTE is still clean
+ *   (try_to_unmap_one(): RssAnon - 1); other anonymous pages stay
+ *   (add_to_swap() fails).
+ *
+ * A machine with swap would swap anonymous pages out: VmSwap is not
+ * modelled.
+ */
+static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
+{
+	uint64_t a = start, e, i;
 	int level, changed = 0;
+	int64_t budget = anon_budget(mm);
 
 	if (!mm->pt)
 		return;
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
 		uint64_t pfn = pte_pfn(e);
-		int kind = (e & PTE_SPECIAL) ? MR_PG_ZERO : page_kind(mm->m, pfn);
+		uint64_t *s = (e & PTE_SPECIAL) ? NULL
+						: slot_find(&mm->m->pages, pfn);
+		int kind = s ? PG_KIND(*s) : MR_PG_ZERO;
 
-		if (level == MR_PT_PTE &&
-		    (kind == MR_PG_FILE || kind == MR_PG_SHMEM) &&
-		    page_mapcount(mm->m, pfn) == 1) {
+		if (level == MR_PT_PMD) {
+			int whole = (a & ~(MR_PMD_SIZE - 1)) >= start &&
+				    (a & ~(MR_PMD_SIZE - 1)) + MR_PMD_SIZE <=
+					    end;
+
+			if (s && kind == MR_PG_ANON && PG_COUNT(*s) == 1 &&
+			    (!whole || adv == ADV_PAGEOUT)) {
+				huge_split(mm, a, &budget);
+				changed = 1;
+				continue; /* its PTEs are walked now */
+			}
+			a = (a & ~(MR_PMD_SIZE - 1)) + MR_PMD_SIZE;
+			continue;
+		}
+		if (s && kind == MR_PG_ANON && (*s & PG_LARGE) &&
+		    folio_exclusive(mm->m, pfn)) {
+			if (adv == ADV_PAGEOUT ||
+			    folio_batch(mm, a, end, pfn) < NR_PMD_PAGES) {
+				folio_split(mm, a, pfn, &budget);
+				changed = 1;
+				continue; /* this PTE again */
+			}
+			/* wholly in the range (from its first page): FREE
+			 * makes the folio lazy-free, COLD leaves it */
+			for (i = 0; adv == ADV_FREE && i < NR_PMD_PAGES; i++) {
+				uint64_t *t = slot_find(&mm->m->pages, pfn + i);
+
+				e = mr_pgtable_get(mm->pt, a + i * MR_PAGE_SIZE,
+						   &level);
+				if (t)
+					*t |= PG_LAZYFREE;
+				mr_pgtable_set(mm->pt, a + i * MR_PAGE_SIZE,
+					       e & ~(MR_PTE_DIRTY |
+						     MR_PTE_ACCESSED));
+			}
+			a += (uint64_t)NR_PMD_PAGES * MR_PAGE_SIZE;
+			continue;
+		}
+		if (s && kind == MR_PG_ANON && adv == ADV_FREE) {
+			*s |= PG_LAZYFREE;
+			mr_pgtable_set(mm->pt, a,
+				       e & ~(MR_PTE_DIRTY | MR_PTE_ACCESSED));
+		} else if (adv == ADV_PAGEOUT && s && PG_COUNT(*s) == 1 &&
+			   (kind == MR_PG_FILE || kind == MR_PG_SHMEM ||
+			    (kind == MR_PG_ANON && (*s & PG_LAZYFREE) &&
+			     !(*s & PG_LARGE) && !(e & MR_PTE_DIRTY) &&
+			     budget_take(&budget)))) {
 			unmap_page(mm, a, e);
 			changed = 1;
 		}
-		a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+		a += MR_PAGE_SIZE;
 	}
 	if (changed) {
 		touched(mm, start, end);
 		report(mm);
 	}
+}
+
+/* MADV_FREE over [start, end): the pages stay until reclaim; the RSS
+ * peak is taken first (update_hiwater_rss()). */
+void mr_phys_lazyfree(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mr_phys_update_hiwater(mm);
+	report(mm);
+	advise_pages(mm, start, end, ADV_FREE);
+}
+
+void mr_phys_cold(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	advise_pages(mm, start, end, ADV_COLD);
+}
+
+void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	advise_pages(mm, start, end, ADV_PAGEOUT);
+}
+
+void mr_mm_set_step_delta(mr_mm *mm, const int64_t delta[MR_MM__COUNT],
+			  int known)
+{
+	if (known)
+		memcpy(mm->step_delta, delta, sizeof(mm->step_delta));
+	mm->step_known = known;
 }
 
 /*
@@ -1332,6 +1547,13 @@ int mr_phys_page_kind(const mr_machine *m, uint64_t pfn)
 uint32_t mr_phys_page_mapcount(const mr_machine *m, uint64_t pfn)
 {
 	return page_mapcount(m, pfn);
+}
+
+int mr_phys_page_lazyfree(const mr_machine *m, uint64_t pfn)
+{
+	const uint64_t *s = slot_find(&m->pages, pfn);
+
+	return s && (*s & PG_LAZYFREE);
 }
 
 void mr_mm_range_pages(const mr_mm *mm, uint64_t start, uint64_t end,

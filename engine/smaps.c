@@ -10,11 +10,13 @@
  * Shared_* the pages mapped more than once, Dirty an anonymous page or a
  * dirty entry, Referenced every mapped page (entries are made young),
  * Anonymous the anonymous pages, AnonHugePages those of huge PMDs,
- * Locked the Pss of a VM_LOCKED VMA. Approximated, and so documented:
- * a page-cache page dirty in the cache but not through this mapping
- * counts as clean (no trace shows the cache's dirtiness); Swap, KSM,
- * LazyFree, the hugetlb lines and the PMD-mapped shmem and file pages
- * are 0.
+ * Locked the Pss of a VM_LOCKED VMA. A lazy-free page (MADV_FREE) whose
+ * entry is still clean is LazyFree, clean, and unreferenced while its
+ * entry is old. Approximated, and so documented: a page-cache page dirty
+ * in the cache but not through this mapping counts as clean (no trace
+ * shows the cache's dirtiness), and a lazy-free page written or read
+ * since counts as untouched (no fault shows it); Swap, KSM, the hugetlb
+ * lines and the PMD-mapped shmem and file pages are 0.
  */
 #include "engine/engine_int.h"
 
@@ -90,15 +92,17 @@ size_t mr_vmflags_format(uint64_t flags, char *buf, size_t len)
 struct smaps_sum {
 	uint64_t rss, pss, pss_dirty, shared_clean, shared_dirty;
 	uint64_t private_clean, private_dirty, referenced, anon, anon_huge;
+	uint64_t lazyfree;
 };
 
 static void account(struct smaps_sum *s, uint64_t size, uint32_t mapcount,
-		    int dirty, int anon, int huge)
+		    int dirty, int anon, int huge, int young)
 {
 	uint64_t pss = (size << 12) / (mapcount ? mapcount : 1);
 
 	s->rss += size;
-	s->referenced += size;
+	if (young)
+		s->referenced += size;
 	s->pss += pss;
 	if (dirty)
 		s->pss_dirty += pss;
@@ -131,10 +135,19 @@ static void walk(const mr_mm *mm, const mr_vma *v, struct smaps_sum *s)
 		uint64_t pfn = (e & MR_PTE_PFN_MASK) >> MR_PAGE_SHIFT;
 		int kind = mr_phys_page_kind(mm->m, pfn);
 
+		/* lazy-free: PG_swapbacked and the entry's dirty and young
+		 * bits cleared by MADV_FREE */
+		int lazy = kind == MR_PG_ANON && !(e & MR_PTE_DIRTY) &&
+			   mr_phys_page_lazyfree(mm->m, pfn);
+
 		if (!(e & MR_PTE_SPECIAL) && kind != MR_PG_NONE)
 			account(s, size, mr_phys_page_mapcount(mm->m, pfn),
-				kind == MR_PG_ANON || (e & MR_PTE_DIRTY),
-				kind == MR_PG_ANON, level == MR_PT_PMD);
+				(kind == MR_PG_ANON && !lazy) ||
+					(e & MR_PTE_DIRTY),
+				kind == MR_PG_ANON, level == MR_PT_PMD,
+				!lazy || (e & MR_PTE_ACCESSED));
+		if (lazy && !(e & MR_PTE_SPECIAL))
+			s->lazyfree += size;
 		a += size;
 	}
 }
@@ -199,7 +212,7 @@ size_t mr_mm_format_smaps(const mr_mm *mm, const mr_vma *v, char *buf,
 	at = kb_line(buf, len, at, "Referenced:", s.referenced);
 	at = kb_line(buf, len, at, "Anonymous:", s.anon);
 	at = kb_line(buf, len, at, "KSM:", 0);
-	at = kb_line(buf, len, at, "LazyFree:", 0);
+	at = kb_line(buf, len, at, "LazyFree:", s.lazyfree);
 	at = kb_line(buf, len, at, "AnonHugePages:", s.anon_huge);
 	at = kb_line(buf, len, at, "ShmemPmdMapped:", 0);
 	at = kb_line(buf, len, at, "FilePmdMapped:", 0);

@@ -226,6 +226,9 @@ void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what);
 /* A step of MM begins (NULL: none): its counters before. */
 void mr_rp_perf_begin(struct replay *r, mr_mm *mm);
+/* The kernel's change of MM's counters in syscall EV, given to the
+ * model before the step. */
+void mr_rp_perf_step_delta(struct replay *r, const mr_event *ev, mr_mm *mm);
 /* After syscall EV was applied: its events. */
 void mr_rp_perf_call(struct replay *r, const mr_event *ev);
 

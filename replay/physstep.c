@@ -256,6 +256,7 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
 	if (!mm)
 		return;
+	mr_mm_set_step_delta(mm, NULL, 0);
 	mr_mm_rss(mm, r->step_before);
 	/* get_mm_rss() as update_hiwater_rss() will read it in this step:
 	 * the shared parts of the per-CPU counters */
@@ -598,6 +599,44 @@ static size_t first_call(const struct replay *r, uint64_t line)
 	}
 	return lo;
 }
+
+/*
+ * The kernel's change of MM's counters in syscall EV, from its rss_stat
+ * events (each against the event before it in stream order), given to
+ * the model before the step: what it follows where the trace does not
+ * decide (which lazy-free pages MADV_PAGEOUT discarded). Not given for
+ * an address space the events are not tied to yet, or with events of a
+ * counter seen for the first time.
+ */
+void mr_rp_perf_step_delta(struct replay *r, const mr_event *ev, mr_mm *mm)
+{
+	int64_t d[MR_MM__COUNT] = {0};
+	size_t i;
+	int known = 1;
+
+	if (!r->have_perf || !mm || ev->kind != MR_EV_SYSCALL ||
+	    ev->ret_kind == MR_RET_UNKNOWN)
+		return;
+	for (i = first_call(r, ev->line);
+	     i < r->ncalls && r->pl.v[r->calls[i]].line == ev->line; i++) {
+		const mr_pl_event *e = &r->pl.v[r->calls[i]];
+		const struct kmm *k;
+
+		if (e->kind != MR_PERF_RSS_STAT || e->member < 0 ||
+		    e->member >= MR_MM__COUNT)
+			continue;
+		k = kmm_of(r, e->mm_id);
+		if (!k || k->mm != mr_mm_id(mm))
+			continue;
+		if (e->prev < 0)
+			known = 0;
+		else
+			d[e->member] += (int64_t)(e->size / MR_PAGE_SIZE) -
+					e->prev / MR_PAGE_SIZE;
+	}
+	mr_mm_set_step_delta(mm, d, known);
+}
+
 
 /*
  * An execve wrote its arguments, environment and auxiliary vector at the

@@ -484,6 +484,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	}
 	ntasks_before = mr_machine_ntasks(r->m);
 	mr_rp_perf_begin(r, mm);
+	mr_rp_perf_step_delta(r, ev, mm);
 	r->step++;
 	r->cur = ev;
 	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);

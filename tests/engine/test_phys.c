@@ -203,6 +203,57 @@ static void test_phys_fork__copy_on_write(void **state)
 	mr_machine_free(m);
 }
 
+/* MADV_FREE makes pages lazy-free and clean; MADV_PAGEOUT (no swap)
+ * discards those this mapping alone maps, keeps other anonymous pages,
+ * and, given the kernel's change of RssAnon, discards only that many. */
+static void test_phys_lazyfree__pageout_discards(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	struct seed s[] = {ANON(P(0), P(8), F_RW)};
+	mr_mm *pm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	int64_t d[MR_MM__COUNT] = {0};
+	uint64_t rss[MR_MM__COUNT];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		mr_mm_fault(pm, P(i), PF_W);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) &
+		    MR_PTE_DIRTY);
+	/* pages 0..3 lazy-free: clean and old, still mapped */
+	assert_int_equal(mr_mm_madvise(pm, P(0), 4 * 4096, 8, 0), 0);
+	assert_false(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) &
+		     (MR_PTE_DIRTY | MR_PTE_ACCESSED));
+	mr_mm_rss(pm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 8);
+	/* no swap: pages 4..7 stay; of 0..3, with the kernel saying one
+	 * went, one goes */
+	d[MR_MM_ANON] = -1;
+	mr_mm_set_step_delta(pm, d, 1);
+	assert_int_equal(mr_mm_madvise(pm, P(2), 6 * 4096, 21, 0), 0);
+	mr_mm_rss(pm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 7);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(2), NULL), 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(3), NULL) != 0);
+	/* without the kernel's change, every clean lazy-free page goes */
+	mr_mm_set_step_delta(pm, NULL, 0);
+	assert_int_equal(mr_mm_madvise(pm, P(0), 8 * 4096, 21, 0), 0);
+	mr_mm_rss(pm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 4);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL), 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(4), NULL) != 0);
+	/* a lazy-free page shared with a child is not reclaimed */
+	assert_int_equal(mr_mm_madvise(pm, P(4), 4096, 8, 0), 0);
+	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
+	assert_int_equal(mr_mm_madvise(pm, P(4), 4096, 21, 0), 0);
+	mr_mm_rss(pm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 4);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_exit_group(m, 20);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 /* THP always: a write to an aligned 2 MiB block maps a 512-page folio
  * with one PMD (and a deposited PTE table in VmPTE); unmapping one page
  * splits it. */
@@ -236,6 +287,62 @@ static void test_phys_thp__folio_and_split(void **state)
 	mr_mm_fault(mm, base + MR_PMD_SIZE, PF_R);
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 511);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* A THP folio split by MADV_COLD (cut) or MADV_PAGEOUT (any) maps its
+ * zero-filled pages to the zero page: as many as the kernel's RssAnon
+ * fell; without that change none. A folio split by munmap's PMD split
+ * stays one until then. */
+static void test_phys_thp__split_maps_zero_pages(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	uint64_t base = 0x40000000ull, e;
+	struct seed s[] = {ANON(base, base + 2 * MR_PMD_SIZE, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	int64_t d[MR_MM__COUNT] = {0};
+	uint64_t rss[MR_MM__COUNT];
+	int level = 0;
+
+	(void)state;
+	mr_mm_fault(mm, base, PF_W);
+	mr_mm_fault(mm, base + MR_PMD_SIZE, PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1024);
+	/* COLD over a whole huge PMD: nothing */
+	d[MR_MM_ANON] = -3;
+	mr_mm_set_step_delta(mm, d, 1);
+	assert_int_equal(mr_mm_madvise(mm, base, MR_PMD_SIZE, 20, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1024);
+	mr_pgtable_get(mr_mm_pgtable(mm), base, &level);
+	assert_int_equal(level, MR_PT_PMD);
+	/* COLD over part of it: split, three zero pages */
+	assert_int_equal(mr_mm_madvise(mm, base, 4 * PG, 20, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1021);
+	assert_int_equal(mr_mm_anon_huge(mm), 512);
+	e = mr_pgtable_get(mr_mm_pgtable(mm), base, &level);
+	assert_int_equal(level, MR_PT_PTE);
+	assert_int_equal((e & MR_PTE_PFN_MASK) >> 12, MR_ZERO_PFN);
+	assert_false(e & MR_PTE_RW);
+	assert_int_equal(count_violations(m), 0);
+	/* munmap of one page splits the second PMD, not its folio; a
+	 * PAGEOUT without the kernel's change takes no page for zeros */
+	mr_mm_munmap(mm, base + MR_PMD_SIZE + 100 * PG, PG, MR_RESULT_UNKNOWN);
+	mr_mm_set_step_delta(mm, NULL, 0);
+	assert_int_equal(mr_mm_madvise(mm, base + MR_PMD_SIZE, 8 * PG, 21, 0),
+			 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1020);
+	/* the folio is split now: a PAGEOUT told of 5 pages finds none */
+	d[MR_MM_ANON] = -5;
+	mr_mm_set_step_delta(mm, d, 1);
+	assert_int_equal(
+		mr_mm_madvise(mm, base + MR_PMD_SIZE, 50 * PG, 21, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1020);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
@@ -312,7 +419,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phys_random__equals_naive_map),
 		cmocka_unit_test(test_phys_fork__copy_on_write),
+		cmocka_unit_test(test_phys_lazyfree__pageout_discards),
 		cmocka_unit_test(test_phys_thp__folio_and_split),
+		cmocka_unit_test(test_phys_thp__split_maps_zero_pages),
 		cmocka_unit_test(test_phys_file__fault_around),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
