@@ -313,10 +313,15 @@ static int backing(const mr_mm *mm, const mr_vma *v)
 		return B_SPECIAL;
 	if (v->kind != MR_VMA_PLAIN && v->kind != MR_VMA_STACK)
 		return B_NONE;
-	if (v->file)
-		return file_shmem(mr_machine_file_get(mm->m, v->file))
-			       ? B_SHMEM
-			       : B_FILE;
+	if (v->file) {
+		const mr_file *f = mr_machine_file_get(mm->m, v->file);
+
+		/* mmap_zero(): a private mapping of /dev/zero is anonymous
+		 * memory (vma_set_anonymous()) */
+		if (!(v->flags & MR_VM_MAYSHARE) && !strcmp(f->path, "/dev/zero"))
+			return B_ANON;
+		return file_shmem(f) ? B_SHMEM : B_FILE;
+	}
 	if (v->flags & MR_VM_MAYSHARE)
 		return B_SHMEM;
 	return B_ANON;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/pgtable.h"
 #include "replay/loop.h"
 
 /* The perf text: the one named, else the snapshot directory's. */
@@ -532,6 +533,23 @@ mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f)
 	return k && k->mm ? mm_by_id(r, k->mm) : NULL;
 }
 
+/* The page of window W (file page indexes) of V that the access faulted
+ * on: one the model holds unmapped (the kernel faults only there), the
+ * first; the window's first when all are mapped. */
+static uint64_t remote_page(const mr_mm *mm, const mr_vma *v,
+			    const uint64_t w[2])
+{
+	uint64_t first = v->start + ((w[0] - v->pgoff) << MR_PAGE_SHIFT), a;
+	const struct mr_pgtable *pt = mr_mm_pgtable(mm);
+
+	for (a = first; pt && a < v->end &&
+			w[0] + ((a - first) >> MR_PAGE_SHIFT) <= w[1];
+	     a += MR_PAGE_SIZE)
+		if (!mr_pgtable_get(pt, a, NULL))
+			return a;
+	return first;
+}
+
 void mr_rp_perf_remote(struct replay *r, const mr_fault *f)
 {
 	const mr_pl_event *head = &r->pl.v[f->ev];
@@ -575,10 +593,8 @@ void mr_rp_perf_remote(struct replay *r, const mr_fault *f)
 			    hb.map[0][0] < v->pgoff + mr_vma_pages(v))
 				break;
 		if (v)
-			mr_mm_fault_hint(mm,
-					 v->start + ((hb.map[0][0] - v->pgoff)
-						     << MR_PAGE_SHIFT),
-					 0, &hb.h);
+			mr_mm_fault_hint(mm, remote_page(mm, v, hb.map[0]), 0,
+					 &hb.h);
 	}
 }
 
