@@ -473,6 +473,9 @@ void mr_mm_set_step_delta(mr_mm *mm, const int64_t delta[MR_MM__COUNT],
  * the kernel wrote without a fault: an execve's arguments).
  */
 void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
+/* UFFDIO_COPY (ZERO 0) or UFFDIO_ZEROPAGE (ZERO 1) filled [start, end):
+ * a new anonymous page, or the zero page, at each page not mapped. */
+void mr_mm_uffd_fill(mr_mm *mm, uint64_t start, uint64_t end, int zero);
 /* The file with device MAJ:MIN and inode INO, 0 when none. */
 uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 				uint64_t ino);

@@ -804,6 +804,18 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 				  write));
 		return;
 	}
+	/* another thread's fault mapped the page first: this one, begun
+	 * while it was not mapped, still ran fault-around, which the
+	 * kernel's counters show mapping pages */
+	if (!write && (b == B_FILE || b == B_SHMEM) && h && h->pages > 0 &&
+	    level == MR_PT_PTE) {
+		mr_fault_hint around = *h;
+
+		around.pages++; /* fault_around() counts the faulting page
+				   as mapped after it: it is, already */
+		fault_around(mm, v, page, b, &around);
+		return;
+	}
 	if (!write || (e & MR_PTE_RW))
 		return; /* present: a spurious or access fault */
 	/* a write to a present read-only PTE (do_wp_page) */
@@ -1162,6 +1174,33 @@ void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end)
 		mr_phys_populate(mm, v, start, end, 1);
 }
 
+/*
+ * UFFDIO_COPY (ZERO 0) or UFFDIO_ZEROPAGE (ZERO 1) filled [start, end)
+ * of private anonymous memory (mfill_atomic()): each page not mapped gets
+ * a new anonymous page, or the zero page, one PTE each (no THP: the
+ * range is a userfaultfd's, whose huge faults go to userland).
+ */
+void mr_mm_uffd_fill(mr_mm *mm, uint64_t start, uint64_t end, int zero)
+{
+	uint64_t a;
+
+	if (!mm->m->cfg.phys)
+		return;
+	for (a = start & MR_PAGE_MASK; a < end; a += MR_PAGE_SIZE) {
+		const mr_vma *v = mr_vma_tree_find(&mm->tree, a);
+
+		if (!v || backing(mm, v) != B_ANON ||
+		    (mm->pt && mr_pgtable_get(mm->pt, a, NULL)))
+			continue;
+		if (zero)
+			map_page(mm, a, MR_ZERO_PFN, MR_PG_ZERO,
+				 pte_bits(v, 0, 0) | PTE_SPECIAL);
+		else
+			new_anon(mm, v, a);
+	}
+	report(mm);
+}
+
 uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
 				uint64_t ino)
 {
@@ -1191,9 +1230,12 @@ mr_mm *mr_mm_next(const mr_mm *mm)
  * page (dirtying its PTE again) and fills its pages without a fault, so
  * neither which lazy-free pages reclaim may discard nor which pages of a
  * split folio hold only zeros is known. When the kernel's change of
- * RssAnon in the step is given (mr_mm_set_step_delta()), that many are
- * taken, the first in address order; without it every clean lazy-free
- * page is discarded and no page is taken as zero-filled.
+ * RssAnon in the step is given (mr_mm_set_step_delta()), that many go:
+ * lazy-free pages first, keeping those of lowest address (the ones an
+ * allocator reuses first, as jemalloc's lowest-address-first extents
+ * do), then zero-filled pages, the first in address order. Without it
+ * every clean lazy-free page is discarded and no page is taken as
+ * zero-filled.
  */
 static int64_t anon_budget(const mr_mm *mm)
 {
@@ -1318,14 +1360,39 @@ enum { ADV_FREE, ADV_COLD, ADV_PAGEOUT };
  * A machine with swap would swap anonymous pages out: VmSwap is not
  * modelled.
  */
+/* Whether PTE E (at PTE level) maps a lazy-free page PAGEOUT would
+ * discard: this mapping's alone, the entry still clean. */
+static int lazy_clean(const mr_machine *m, uint64_t e)
+{
+	const uint64_t *s;
+
+	if (e & (PTE_SPECIAL | MR_PTE_DIRTY))
+		return 0;
+	s = slot_find(&m->pages, pte_pfn(e));
+	return s && PG_KIND(*s) == MR_PG_ANON && PG_COUNT(*s) == 1 &&
+	       (*s & PG_LAZYFREE);
+}
+
 static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 {
 	uint64_t a = start, e, i;
 	int level, changed = 0;
-	int64_t budget = anon_budget(mm);
+	int64_t budget = anon_budget(mm), keep = 0;
 
 	if (!mm->pt)
 		return;
+	if (adv == ADV_PAGEOUT && budget >= 0) {
+		/* the lazy-free pages the kernel kept (written again) */
+		int64_t lazy = 0;
+
+		while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+			lazy += level == MR_PT_PTE && lazy_clean(mm->m, e);
+			a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+		}
+		keep = lazy > budget ? lazy - budget : 0;
+		budget -= lazy - keep; /* left for zero-filled pages */
+		a = start;
+	}
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
 		uint64_t pfn = pte_pfn(e);
 		uint64_t *s = (e & PTE_SPECIAL) ? NULL
@@ -1375,12 +1442,18 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 			mr_pgtable_set(mm->pt, a,
 				       e & ~(MR_PTE_DIRTY | MR_PTE_ACCESSED));
 		} else if (adv == ADV_PAGEOUT && s && PG_COUNT(*s) == 1 &&
-			   (kind == MR_PG_FILE || kind == MR_PG_SHMEM ||
-			    (kind == MR_PG_ANON && (*s & PG_LAZYFREE) &&
-			     !(*s & PG_LARGE) && !(e & MR_PTE_DIRTY) &&
-			     budget_take(&budget)))) {
+			   (kind == MR_PG_FILE || kind == MR_PG_SHMEM)) {
 			unmap_page(mm, a, e);
 			changed = 1;
+		} else if (adv == ADV_PAGEOUT && lazy_clean(mm->m, e)) {
+			if (keep > 0) {
+				keep--; /* written again: swap-backed again */
+				*s &= ~PG_LAZYFREE;
+				mr_pgtable_set(mm->pt, a, e | MR_PTE_DIRTY);
+			} else {
+				unmap_page(mm, a, e);
+				changed = 1;
+			}
 		}
 		a += MR_PAGE_SIZE;
 	}

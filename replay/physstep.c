@@ -425,6 +425,24 @@ static void count_table_alloc(struct replay *r, const mr_pl_event *e)
 /* How far ahead later faults are looked for. */
 #define LATER_EVENTS 65536
 
+/* Whether the page event I allocated is freed again by a later event of
+ * the same fault group SEQ: do_anonymous_page() allocates before it
+ * finds a userfaultfd-registered VMA, then frees the page and hands the
+ * fault to userland (the page the fault ends with comes from
+ * UFFDIO_COPY). */
+static int freed_in_group(const struct replay *r, size_t i, uint64_t seq)
+{
+	size_t j;
+
+	for (j = i + 1; j < r->pl.n && r->pl.v[j].group == seq &&
+			r->pl.v[j].anchor == MR_PL_FAULT;
+	     j++)
+		if (r->pl.v[j].kind == MR_PERF_PAGE_FREE &&
+		    r->pl.v[j].pfn == r->pl.v[i].pfn)
+			return 1;
+	return 0;
+}
+
 void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 			   const mr_mm *mm, struct fault_hint_buf *hb)
 {
@@ -456,7 +474,8 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 		if (e->kind == MR_PERF_RSS_STAT && e->curr && e->member >= 0 &&
 		    e->member < MR_MM__COUNT)
 			after[e->member] = (int64_t)(e->size / MR_PAGE_SIZE);
-		if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_USER_MOV)
+		if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_USER_MOV &&
+		    !freed_in_group(r, i, fe->seq))
 			h->no_alloc = 0;
 		if ((e->kind != MR_PERF_FILEMAP_MAP &&
 		     e->kind != MR_PERF_FILEMAP_FAULT) ||

@@ -464,6 +464,51 @@ static uint64_t clone_flags_of(const mr_event *ev)
 	}
 }
 
+/* The number after KEY ("dst=") in TEXT, or DEF when absent. */
+static int64_t arg_field(const char *text, const char *key, int64_t def)
+{
+	const char *p = text ? strstr(text, key) : NULL;
+	char *end;
+	long long v;
+
+	if (!p)
+		return def;
+	p += strlen(key);
+	v = strtoll(p, &end, 0);
+	return end == p ? def : (int64_t)v;
+}
+
+/*
+ * A userfaultfd's UFFDIO_COPY or UFFDIO_ZEROPAGE filled pages in the
+ * caller's address space: the bytes it reports done ("copy=",
+ * "zeropage=", which strace prints after the call) from "dst=" or the
+ * range's "start=". The fault it answers maps nothing itself (the
+ * kernel frees the page it allocated and hands the fault to userland).
+ */
+static void uffd_ioctl(const mr_event *ev, mr_mm *mm)
+{
+	const char *a = ev->args;
+	int64_t start, done;
+	int zero;
+
+	if (!a || ev->ret_kind != MR_RET_VALUE)
+		return;
+	if (strstr(a, "UFFDIO_COPY,")) {
+		zero = 0;
+		start = arg_field(a, "dst=", -1);
+		done = arg_field(a, "copy=", 0);
+	} else if (strstr(a, "UFFDIO_ZEROPAGE,")) {
+		zero = 1;
+		start = arg_field(a, "start=", -1);
+		done = arg_field(a, "zeropage=", 0);
+	} else {
+		return;
+	}
+	if (start >= 0 && done > 0)
+		mr_mm_uffd_fill(mm, (uint64_t)start,
+				(uint64_t)start + (uint64_t)done, zero);
+}
+
 void mr_rp_apply(struct replay *r, const mr_event *ev)
 {
 	mr_mm *mm = mr_machine_task_mm(r->m, ev->pid);
@@ -496,6 +541,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	    (!strcmp(ev->name, "chdir") || !strcmp(ev->name, "fchdir")))
 		mr_rp_forget_cwd(r,
 				 ev); /* known again at the next AT_FDCWD</…> */
+	if (ev->kind == MR_EV_SYSCALL && ev->sys == MR_SYS_OTHER && ev->name &&
+	    !strcmp(ev->name, "ioctl") && mm && mr_mm_known(mm))
+		uffd_ioctl(ev, mm);
 	switch (ev->kind) {
 	case MR_EV_SYSCALL:
 		switch (ev->sys) {

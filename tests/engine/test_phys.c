@@ -226,28 +226,31 @@ static void test_phys_lazyfree__pageout_discards(void **state)
 		     (MR_PTE_DIRTY | MR_PTE_ACCESSED));
 	mr_mm_rss(pm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 8);
-	/* no swap: pages 4..7 stay; of 0..3, with the kernel saying one
-	 * went, one goes */
+	/* no swap: pages 4..7 stay; of 2..3, with the kernel saying one
+	 * went, the higher goes and the lower is taken as written again
+	 * (dirty, no longer lazy-free) */
 	d[MR_MM_ANON] = -1;
 	mr_mm_set_step_delta(pm, d, 1);
 	assert_int_equal(mr_mm_madvise(pm, P(2), 6 * 4096, 21, 0), 0);
 	mr_mm_rss(pm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 7);
-	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(2), NULL), 0);
-	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(3), NULL) != 0);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(3), NULL), 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(2), NULL) &
+		    MR_PTE_DIRTY);
 	/* without the kernel's change, every clean lazy-free page goes */
 	mr_mm_set_step_delta(pm, NULL, 0);
 	assert_int_equal(mr_mm_madvise(pm, P(0), 8 * 4096, 21, 0), 0);
 	mr_mm_rss(pm, rss);
-	assert_int_equal(rss[MR_MM_ANON], 4);
+	assert_int_equal(rss[MR_MM_ANON], 5);
 	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL), 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(2), NULL) != 0);
 	assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(4), NULL) != 0);
 	/* a lazy-free page shared with a child is not reclaimed */
 	assert_int_equal(mr_mm_madvise(pm, P(4), 4096, 8, 0), 0);
 	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
 	assert_int_equal(mr_mm_madvise(pm, P(4), 4096, 21, 0), 0);
 	mr_mm_rss(pm, rss);
-	assert_int_equal(rss[MR_MM_ANON], 4);
+	assert_int_equal(rss[MR_MM_ANON], 5);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_exit_group(m, 20);
 	assert_int_equal(count_violations(m), 0);
@@ -370,6 +373,16 @@ static void test_phys_file__fault_around(void **state)
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_FILE], 19);
 	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(37), NULL) != 0);
+	/* another thread mapped P(37) first: this fault, begun before,
+	 * still ran fault-around (the kernel's counters say 2 pages) */
+	h.pages = 2;
+	mr_mm_fault_hint(mm, P(37), PF_R, &h);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 21);
+	/* without the counters, a fault on a mapped page maps nothing */
+	mr_mm_fault(mm, P(37), PF_R);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 21);
 	/* a file of 5 pages (a stat said): fault-around stops at its end */
 	mr_machine_file_set_size(m, file, 5 * PG - 100);
 	assert_int_equal(mr_mm_mmap(mm, P(128), 16 * PG, 1,
@@ -379,7 +392,7 @@ static void test_phys_file__fault_around(void **state)
 			 P(128));
 	mr_mm_fault(mm, P(130), PF_R);
 	mr_mm_rss(mm, rss);
-	assert_int_equal(rss[MR_MM_FILE], 19 + 5);
+	assert_int_equal(rss[MR_MM_FILE], 21 + 5);
 	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(132), NULL) != 0);
 	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm), P(133), NULL), 0);
 	mr_mm_munmap(mm, P(128), 16 * PG, MR_RESULT_UNKNOWN);
@@ -387,8 +400,52 @@ static void test_phys_file__fault_around(void **state)
 	mr_mm_mprotect(mm, P(0), 40 * PG, PROT_RW, MR_RESULT_UNKNOWN);
 	mr_mm_fault(mm, P(20), PF_W);
 	mr_mm_rss(mm, rss);
-	assert_int_equal(rss[MR_MM_FILE], 18);
+	assert_int_equal(rss[MR_MM_FILE], 20);
 	assert_int_equal(rss[MR_MM_ANON], 1);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* A private mapping of /dev/zero is anonymous memory: a read maps the
+ * zero page, a write a new anonymous page. UFFDIO_COPY and
+ * UFFDIO_ZEROPAGE fill the pages not mapped, one PTE each. */
+static void test_phys_anon__dev_zero_and_userfaultfd(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	uint32_t zero = mr_machine_file(m, "/dev/zero", 0, 6, 4);
+	uint64_t base = 0x40000000ull;
+	struct seed s[] = {{base, base + 16 * PG, F_RW, 0, zero, 1, 0,
+			    MR_VMA_PLAIN, 1},
+			   ANON(base + MR_PMD_SIZE, base + 2 * MR_PMD_SIZE, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 2, 0x555555560000ull, 0x555555561000ull);
+	uint64_t rss[MR_MM__COUNT];
+	int level = 0;
+
+	(void)state;
+	mr_mm_fault(mm, base, PF_R);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON] + rss[MR_MM_FILE] + rss[MR_MM_SHMEM],
+			 0);
+	assert_int_equal(
+		(mr_pgtable_get(mr_mm_pgtable(mm), base, NULL) &
+		 MR_PTE_PFN_MASK) >> 12,
+		MR_ZERO_PFN);
+	mr_mm_fault(mm, base + PG, PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1);
+	assert_int_equal(rss[MR_MM_SHMEM], 0);
+	/* in a THP-eligible block: small pages, not a huge PMD */
+	mr_mm_uffd_fill(mm, base + MR_PMD_SIZE, base + MR_PMD_SIZE + 2 * PG, 0);
+	mr_mm_uffd_fill(mm, base + MR_PMD_SIZE, base + MR_PMD_SIZE + 4 * PG, 1);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 3);
+	mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE, &level);
+	assert_int_equal(level, MR_PT_PTE);
+	assert_int_equal(
+		(mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE + 3 * PG,
+				NULL) &
+		 MR_PTE_PFN_MASK) >> 12,
+		MR_ZERO_PFN);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
@@ -423,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_phys_thp__folio_and_split),
 		cmocka_unit_test(test_phys_thp__split_maps_zero_pages),
 		cmocka_unit_test(test_phys_file__fault_around),
+		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
 	};
