@@ -473,6 +473,9 @@ void mr_mm_set_step_delta(mr_mm *mm, const int64_t delta[MR_MM__COUNT],
  * the kernel wrote without a fault: an execve's arguments).
  */
 void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
+/* The same for reads (WRITE 0) or writes: what get_user_pages() faults
+ * in, with no fault event (process_vm_readv/writev's remote side). */
+void mr_mm_touch_pages(mr_mm *mm, uint64_t start, uint64_t end, int write);
 /* UFFDIO_COPY (ZERO 0) or UFFDIO_ZEROPAGE (ZERO 1) filled [start, end):
  * a new anonymous page, or the zero page, at each page not mapped. */
 void mr_mm_uffd_fill(mr_mm *mm, uint64_t start, uint64_t end, int zero);

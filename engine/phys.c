@@ -1165,13 +1165,18 @@ void mr_phys_populate(mr_mm *mm, const mr_vma *v, uint64_t start, uint64_t end,
 		mr_phys_fault(mm, v, a, write ? PF_WRITE : 0, NULL);
 }
 
-void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end)
+void mr_mm_touch_pages(mr_mm *mm, uint64_t start, uint64_t end, int write)
 {
 	const mr_vma *v;
 
 	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
 	     v = mr_vma_next(v))
-		mr_phys_populate(mm, v, start, end, 1);
+		mr_phys_populate(mm, v, start, end, write);
+}
+
+void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mr_mm_touch_pages(mm, start, end, 1);
 }
 
 /*

@@ -414,9 +414,16 @@ static void check_tables(struct replay *r, int skip)
 }
 
 /* Count the step's page-table allocations. */
-static void count_table_alloc(struct replay *r, const mr_pl_event *e)
+static int freed_in_group(const struct replay *r, size_t i, uint64_t seq);
+
+/* A page-table page the kernel allocated in this step; not one FREED
+ * again in it (__do_fault()'s preallocated PTE table, given back when the
+ * fault is retried after waiting for I/O). */
+static void count_table_alloc(struct replay *r, const mr_pl_event *e,
+			      int freed)
 {
-	if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_PGTABLE)
+	if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_PGTABLE &&
+	    !freed)
 		r->tables_kernel++;
 }
 
@@ -429,7 +436,8 @@ static void count_table_alloc(struct replay *r, const mr_pl_event *e)
  * the same fault group SEQ: do_anonymous_page() allocates before it
  * finds a userfaultfd-registered VMA, then frees the page and hands the
  * fault to userland (the page the fault ends with comes from
- * UFFDIO_COPY). */
+ * UFFDIO_COPY); __do_fault() preallocates a PTE table and frees it when
+ * the fault is retried. */
 static int freed_in_group(const struct replay *r, size_t i, uint64_t seq)
 {
 	size_t j;
@@ -527,7 +535,10 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 	     i++) {
 		if (r->pl.v[i].kind == MR_PERF_RSS_STAT)
 			rss_event(r, &r->pl.v[i], NULL, 0);
-		count_table_alloc(r, &r->pl.v[i]);
+		count_table_alloc(r, &r->pl.v[i],
+				  r->pl.v[i].kind == MR_PERF_PAGE_ALLOC &&
+					  freed_in_group(r, i,
+							 r->pl.v[f->ev].seq));
 	}
 	check_touched(r);
 	/* kernel-mode faults of an execve (the ELF loader's, the new
@@ -748,7 +759,7 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 
 		if (e->kind == MR_PERF_RSS_STAT)
 			rss_event(r, e, newmm, only);
-		count_table_alloc(r, e);
+		count_table_alloc(r, e, 0);
 	}
 	check_touched(r);
 	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);

@@ -478,6 +478,82 @@ static int64_t arg_field(const char *text, const char *key, int64_t def)
 	return end == p ? def : (int64_t)v;
 }
 
+/* Where top-level argument N (from 0) of TEXT starts, or NULL: commas
+ * inside brackets, braces and quoted strings do not count. */
+static const char *arg_start(const char *text, int n)
+{
+	int depth = 0, quoted = 0;
+	const char *p;
+
+	if (!text)
+		return NULL;
+	for (p = text; *p && n > 0; p++) {
+		if (quoted) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (*p == '"') {
+			quoted = 1;
+		} else if (*p == '[' || *p == '{') {
+			depth++;
+		} else if ((*p == ']' || *p == '}') && depth > 0) {
+			depth--;
+		} else if (*p == ',' && !depth) {
+			n--;
+		}
+	}
+	while (*p == ' ')
+		p++;
+	return n ? NULL : p;
+}
+
+/*
+ * process_vm_readv/writev into another traced address space: the remote
+ * side is read or written with get_user_pages_remote(), which faults
+ * pages in with no fault event (a write allocates, a read maps the zero
+ * page or file pages). The remote iovecs (the fourth argument) are walked
+ * for as many bytes as the call returned. The whole call is applied at
+ * its result line; the kernel pins the remote side a batch at a time
+ * between the copy's own faults, so the page-table pages of a long read
+ * fall in other steps (docs/fidelity.md).
+ */
+static void process_vm_remote(struct replay *r, const mr_event *ev)
+{
+	int write = !strcmp(ev->name, "process_vm_writev");
+	const char *p = arg_start(ev->args, 3), *end;
+	mr_mm *rmm;
+	int64_t left;
+
+	char *pe;
+	long pid;
+
+	if ((!write && strcmp(ev->name, "process_vm_readv")) || !p ||
+	    *p != '[' || ev->ret_kind != MR_RET_VALUE || ev->ret <= 0)
+		return;
+	pid = strtol(ev->args, &pe, 10);
+	if (pe == ev->args || pid <= 0 || pid > INT32_MAX)
+		return;
+	rmm = mr_machine_task_mm(r->m, (int32_t)pid);
+	if (!rmm || !mr_mm_known(rmm))
+		return;
+	end = arg_start(ev->args, 4);
+	left = ev->ret;
+	while (left > 0 && (p = strstr(p, "iov_base=")) && (!end || p < end)) {
+		int64_t base = arg_field(p, "iov_base=", -1);
+		int64_t len = arg_field(p, "iov_len=", -1);
+
+		p += 9;
+		if (base < 0 || len <= 0)
+			continue;
+		if (len > left)
+			len = left;
+		mr_mm_touch_pages(rmm, (uint64_t)base,
+				  (uint64_t)base + (uint64_t)len, write);
+		left -= len;
+	}
+}
+
 /*
  * A userfaultfd's UFFDIO_COPY or UFFDIO_ZEROPAGE filled pages in the
  * caller's address space: the bytes it reports done ("copy=",
@@ -544,6 +620,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	if (ev->kind == MR_EV_SYSCALL && ev->sys == MR_SYS_OTHER && ev->name &&
 	    !strcmp(ev->name, "ioctl") && mm && mr_mm_known(mm))
 		uffd_ioctl(ev, mm);
+	if (ev->kind == MR_EV_SYSCALL && ev->sys == MR_SYS_OTHER && ev->name &&
+	    !strncmp(ev->name, "process_vm_", 11))
+		process_vm_remote(r, ev);
 	switch (ev->kind) {
 	case MR_EV_SYSCALL:
 		switch (ev->sys) {
