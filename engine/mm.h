@@ -476,6 +476,9 @@ void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
 /* The same for reads (WRITE 0) or writes: what get_user_pages() faults
  * in, with no fault event (process_vm_readv/writev's remote side). */
 void mr_mm_touch_pages(mr_mm *mm, uint64_t start, uint64_t end, int write);
+/* A fork of MM that failed after copying its page tables (a CLONE_NEW*
+ * flag refused): the child's tables were allocated and freed. */
+void mr_mm_fork_aborted(mr_mm *mm);
 /* UFFDIO_COPY (ZERO 0) or UFFDIO_ZEROPAGE (ZERO 1) filled [start, end):
  * a new anonymous page, or the zero page, at each page not mapped. */
 void mr_mm_uffd_fill(mr_mm *mm, uint64_t start, uint64_t end, int zero);

@@ -1018,6 +1018,67 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 	report(child);
 }
 
+/*
+ * A fork that failed after dup_mmap() (copy_namespaces() refusing a
+ * CLONE_NEW* flag): the kernel built the child's page tables as
+ * copy_page_range() does and tore the child down at once. Its tables
+ * count as allocated (the child's PGD, a PTE table wherever the parent
+ * has one in a VMA fork copies, the upper tables above them, a deposit
+ * per huge PMD), and the parent's copy-on-write entries stay
+ * write-protected.
+ */
+void mr_mm_fork_aborted(mr_mm *parent)
+{
+	mr_pgtable *pt = NULL;
+	const mr_vma *v;
+
+	if (!parent->m->cfg.phys || !parent->pt)
+		return;
+	if (mr_pgtable_new(&pt, table_frame, NULL, parent->m) < 0) {
+		parent->m->phys_oom = 1;
+		return;
+	}
+	for (v = mr_vma_tree_first(&parent->tree); v; v = mr_vma_next(v)) {
+		uint64_t a, e;
+		int level, cow;
+
+		if ((v->flags & (MR_VM_DONTCOPY | MR_VM_WIPEONFORK)) ||
+		    (!v->anon_vma &&
+		     !(v->flags & (MR_VM_PFNMAP | MR_VM_MIXEDMAP))))
+			continue;
+		for (a = v->start & ~(MR_PMD_SIZE - 1);
+		     mr_pgtable_next_table(parent->pt, MR_PT_PTE, &a) &&
+		     a < v->end;
+		     a += MR_PMD_SIZE)
+			if (mr_pgtable_make(pt, a < v->start ? v->start : a) < 0)
+				parent->m->phys_oom = 1;
+		cow = (v->flags & (MR_VM_SHARED | MR_VM_MAYWRITE)) ==
+		      MR_VM_MAYWRITE;
+		a = v->start;
+		while (mr_pgtable_next(parent->pt, &a, v->end, &e, &level)) {
+			if (cow && (e & MR_PTE_RW)) {
+				if (level == MR_PT_PMD)
+					mr_pgtable_set_huge(parent->pt, a,
+							    e & ~MR_PTE_RW);
+				else
+					mr_pgtable_set(parent->pt, a,
+						       e & ~MR_PTE_RW);
+			}
+			if (level == MR_PT_PMD) {
+				/* the child's PMD, and its deposit */
+				if (mr_pgtable_set_huge(pt, a, e) < 0)
+					parent->m->phys_oom = 1;
+				parent->m->tables_allocated++;
+				a += MR_PMD_SIZE;
+			} else {
+				a += MR_PAGE_SIZE;
+			}
+		}
+		touched(parent, v->start, v->end);
+	}
+	mr_pgtable_free(pt);
+}
+
 /* move_page_tables(): the PTEs of [from, from + len) move to TO. */
 /* The entries of [a, end) move to DST + (address - a). */
 static void move_entries(mr_mm *mm, uint64_t a, uint64_t end, uint64_t dst)

@@ -452,6 +452,10 @@ static void on_exec(struct replay *r, const mr_event *ev)
 	}
 }
 
+/* CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWPID, NEWNET, NEWTIME: the
+ * namespaces copy_namespaces() makes, after copy_mm() */
+#define CLONE_NS_AFTER_MM 0x6e020080ull
+
 static uint64_t clone_flags_of(const mr_event *ev)
 {
 	switch (ev->sys) {
@@ -656,6 +660,15 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_CLONE3:
 		case MR_SYS_FORK:
 		case MR_SYS_VFORK:
+			/* copy_namespaces() refuses a CLONE_NEW* flag (not
+			 * CLONE_NEWUSER, refused earlier) after copy_mm() */
+			if (ev->ret_kind == MR_RET_ERROR && ev->ret == -1 /* EPERM */ &&
+			    mm && mr_mm_known(mm) &&
+			    !(clone_flags_of(ev) & MR_CLONE_VM) &&
+			    (clone_flags_of(ev) & CLONE_NS_AFTER_MM)) {
+				mr_mm_fork_aborted(mm);
+				verdict = "applied";
+			}
 			if (ev->ret_kind == MR_RET_VALUE && ev->ret > 0) {
 				int32_t child = (int32_t)ev->ret;
 				uint64_t fl = clone_flags_of(ev);
