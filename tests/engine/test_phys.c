@@ -174,6 +174,29 @@ static void test_phys_fork__copy_on_write(void **state)
 		mr_mm_fault(pm, P(i), PF_W);
 	before = mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL);
 	assert_true(before & MR_PTE_RW);
+	/* a fork refused after dup_mmap(): the child's PGD, PUD, PMD and
+	 * PTE tables were made and freed; the parent's entries stay
+	 * write-protected, and a write reuses its page */
+	{
+		uint64_t t = mr_machine_tables_allocated(m);
+		uint64_t f1 = mr_pgtable_get(mr_mm_pgtable(pm), P(1), NULL) &
+			      MR_PTE_PFN_MASK;
+
+		mr_mm_fork_aborted(pm);
+		assert_int_equal(mr_machine_tables_allocated(m) - t, 4);
+		assert_false(mr_pgtable_get(mr_mm_pgtable(pm), P(1), NULL) &
+			     MR_PTE_RW);
+		mr_mm_fault(pm, P(1), PF_W);
+		assert_int_equal(mr_pgtable_get(mr_mm_pgtable(pm), P(1), NULL) &
+					 MR_PTE_PFN_MASK,
+				 f1);
+		assert_true(mr_pgtable_get(mr_mm_pgtable(pm), P(1), NULL) &
+			    MR_PTE_RW);
+		mr_mm_rss(pm, rss);
+		assert_int_equal(rss[MR_MM_ANON], 4);
+		mr_mm_fault(pm, P(0), PF_W); /* writable again for below */
+	}
+	before = mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL);
 	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
 	cm = mr_machine_task_mm(m, 20);
 	mr_mm_rss(cm, rss);
