@@ -50,6 +50,13 @@ struct ptask {
 	size_t pend_last;  /* last of them */
 };
 
+/* Page-table pages a foreign task may allocate before the counter event
+ * that heads its access (get_user_pages_remote() makes the target's
+ * tables first). */
+#define FOREIGN_PEND 4
+/* kmem:mm_page_alloc's gfp_flags for a page-table page */
+#define PGTABLE_GFP "GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP"
+
 struct pstate {
 	struct sres *res;
 	size_t nres, capres;
@@ -64,6 +71,10 @@ struct pstate {
 		int32_t tid;	   /* its id */
 		size_t head;	   /* out index of its open remote access
 				      burst, NONE: none */
+		mr_perf_event pend[FOREIGN_PEND]; /* page-table pages it
+						     allocated since its
+						     last other event */
+		int npend;
 	} * foreign;
 	size_t nforeign, capforeign;
 	struct lastval {	   /* rss_stat counters in stream order */
@@ -354,7 +365,7 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 	o->order = (int8_t)ev->order;
 	o->migratetype = (int8_t)ev->migratetype;
 	if (ev->kind == MR_PERF_PAGE_ALLOC && ev->gfp) {
-		if (!strcmp(ev->gfp, "GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP"))
+		if (!strcmp(ev->gfp, PGTABLE_GFP))
 			o->gfp = MR_GFP_PGTABLE;
 		else if (!strncmp(ev->gfp, "GFP_HIGHUSER_MOVABLE", 20) ||
 			 !strncmp(ev->gfp, "GFP_TRANSHUGE", 13))
@@ -398,6 +409,7 @@ static struct foreign *foreign_of(struct pstate *ps, int32_t tid)
 		return NULL;
 	ps->foreign[ps->nforeign].tid = tid;
 	ps->foreign[ps->nforeign].head = NONE;
+	ps->foreign[ps->nforeign].npend = 0;
 	return &ps->foreign[ps->nforeign++];
 }
 
@@ -417,8 +429,19 @@ static int on_foreign(struct pstate *ps, const mr_perf_event *ev)
 
 	if (!f)
 		return MR_ENOMEM;
+	if (ev->kind == MR_PERF_PAGE_ALLOC && f->head == NONE && ev->gfp &&
+	    !strcmp(ev->gfp, PGTABLE_GFP) && f->npend < FOREIGN_PEND) {
+		/* the target's page table, made before the counter event
+		 * that names the target: kept with the burst it heads */
+		f->pend[f->npend] = *ev;
+		f->pend[f->npend].gfp = PGTABLE_GFP;
+		f->pend[f->npend].cache = NULL;
+		f->npend++;
+		return 0;
+	}
 	if (ev->kind == MR_PERF_RSS_STAT && !ev->curr) {
 		struct ptask pseudo;
+		int k;
 
 		memset(&pseudo, 0, sizeof(pseudo));
 		pseudo.fault = f->head;
@@ -434,11 +457,18 @@ static int on_foreign(struct pstate *ps, const mr_perf_event *ev)
 			o->group = o->seq;
 			o->line = ps->global;
 			f->head = ps->nout - 1;
+			pseudo.fault = f->head;
+			for (k = 0; k < f->npend; k++)
+				if ((rc = keep(ps, &pseudo, &f->pend[k])) < 0)
+					return rc;
 		}
+		f->npend = 0;
 		return 0;
 	}
-	if ((ev->kind == MR_PERF_FILEMAP_MAP ||
-	     ev->kind == MR_PERF_FILEMAP_FAULT) &&
+	if (((ev->kind == MR_PERF_FILEMAP_MAP ||
+	      ev->kind == MR_PERF_FILEMAP_FAULT) ||
+	     (ev->kind == MR_PERF_PAGE_ALLOC && ev->gfp &&
+	      !strcmp(ev->gfp, PGTABLE_GFP))) &&
 	    f->head != NONE) {
 		struct ptask pseudo;
 
@@ -449,7 +479,8 @@ static int on_foreign(struct pstate *ps, const mr_perf_event *ev)
 		return keep(ps, &pseudo, ev);
 	}
 	f->head = NONE; /* anything else of its own ends the burst */
-	ps->pl->dropped++;
+	ps->pl->dropped += 1 + (size_t)f->npend;
+	f->npend = 0;
 	return 0;
 }
 

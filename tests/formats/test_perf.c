@@ -16,6 +16,7 @@
 
 #include "engine/errcode.h"
 #include "formats/perf.h"
+#include "formats/perfplace.h"
 
 /* Lines as perf script -F comm,tid,pid,cpu,time,event,trace printed
  * them (the comm of the first holds a space). */
@@ -198,11 +199,86 @@ static void test_perf_bad__named_by_line_and_column(void **state)
 		   ":1: perf lost events here");
 }
 
+/* Write TEXT to a new temporary file named into BUF. */
+static void write_named(char *buf, size_t len, const char *text)
+{
+	int fd;
+
+	snprintf(buf, len, "/tmp/mr_test_placeXXXXXX");
+	fd = mkstemp(buf);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* strace reading a tracee's memory (process_vm_readv): the page table
+ * get_user_pages_remote() makes in the tracee comes before the counter
+ * event that names the tracee; both are placed in one remote-access
+ * burst, a fault-like group after the highest trace line so far. */
+static void test_place__remote_burst_keeps_its_page_table(void **state)
+{
+	static const char trace[] =
+		"100 1.000000 execve(\"/bin/true\", [\"true\"], 0x7ffd0 /* 1 "
+		"var */) = 0 <0.000100>\n"
+		"100 1.000200 getpid() = 100 <0.000010>\n"
+		"100 1.000300 exit_group(0) = ?\n"
+		"100 1.000400 +++ exited with 0 +++\n";
+	static const char perf[] =
+		"true 100/100 [000] 1.000100: raw_syscalls:sys_exit: NR 59 = "
+		"0\n"
+		"strace 7/7 [001] 1.000110: raw_syscalls:sys_enter: NR 310 "
+		"(64, 0, 1, 0, 1, 0)\n"
+		"strace 7/7 [001] 1.000111: kmem:mm_page_alloc: page=0x5 "
+		"pfn=0x5 order=0 migratetype=0 "
+		"gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP\n"
+		"strace 7/7 [001] 1.000112: kmem:rss_stat: mm_id=42 curr=0 "
+		"type=MM_FILEPAGES size=65536B\n"
+		"strace 7/7 [001] 1.000113: filemap:mm_filemap_map_pages: "
+		"dev=254:0 ino=9 ofs=0-65535\n"
+		"strace 7/7 [001] 1.000114: raw_syscalls:sys_exit: NR 310 = "
+		"4096\n"
+		"strace 7/7 [001] 1.000115: kmem:mm_page_alloc: page=0x6 "
+		"pfn=0x6 order=0 migratetype=0 "
+		"gfp_flags=GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP\n"
+		"true 100/100 [000] 1.000210: raw_syscalls:sys_exit: NR 39 = "
+		"100\n";
+	char tpath[64], ppath[64], err[256];
+	mr_placed pl;
+	size_t i, head = SIZE_MAX, tables = 0;
+
+	(void)state;
+	write_named(tpath, sizeof(tpath), trace);
+	write_named(ppath, sizeof(ppath), perf);
+	memset(&pl, 0, sizeof(pl));
+	assert_int_equal(mr_place_perf(&pl, ppath, tpath, err, sizeof(err)), 0);
+	for (i = 0; i < pl.n; i++)
+		if (pl.v[i].kind == MR_PERF_RSS_STAT && !pl.v[i].curr)
+			head = i;
+	assert_true(head != SIZE_MAX);
+	assert_int_equal(pl.v[head].anchor, MR_PL_FAULT);
+	assert_int_equal(pl.v[head].group, pl.v[head].seq);
+	for (i = 0; i < pl.n; i++)
+		if (pl.v[i].kind == MR_PERF_PAGE_ALLOC &&
+		    pl.v[i].gfp == MR_GFP_PGTABLE) {
+			tables++;
+			/* the one before the head is in its burst; the one
+			 * after strace's own sys_exit is not kept */
+			assert_int_equal(pl.v[i].pfn, 5);
+			assert_int_equal(pl.v[i].group, pl.v[head].seq);
+			assert_int_equal(pl.v[i].anchor, MR_PL_FAULT);
+		}
+	assert_int_equal(tables, 1);
+	mr_placed_release(&pl);
+	unlink(tpath);
+	unlink(ppath);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perf_read__every_tracepoint),
 		cmocka_unit_test(test_perf_bad__named_by_line_and_column),
+		cmocka_unit_test(test_place__remote_burst_keeps_its_page_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
