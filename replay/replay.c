@@ -452,6 +452,10 @@ static void on_exec(struct replay *r, const mr_event *ev)
 	}
 }
 
+/* INT_MAX & PAGE_MASK: what one read, write or process_vm_readv/writev
+ * moves at most */
+#define MAX_RW_COUNT 0x7ffff000ll
+
 /* CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWPID, NEWNET, NEWTIME: the
  * namespaces copy_namespaces() makes, after copy_mm() */
 #define CLONE_NS_AFTER_MM 0x6e020080ull
@@ -542,7 +546,8 @@ static void process_vm_remote(struct replay *r, const mr_event *ev)
 	if (!rmm || !mr_mm_known(rmm))
 		return;
 	end = arg_start(ev->args, 4);
-	left = ev->ret;
+	/* the kernel moves at most MAX_RW_COUNT bytes a call */
+	left = ev->ret < MAX_RW_COUNT ? ev->ret : MAX_RW_COUNT;
 	while (left > 0 && (p = strstr(p, "iov_base=")) && (!end || p < end)) {
 		int64_t base = arg_field(p, "iov_base=", -1);
 		int64_t len = arg_field(p, "iov_len=", -1);
@@ -584,7 +589,9 @@ static void uffd_ioctl(const mr_event *ev, mr_mm *mm)
 	} else {
 		return;
 	}
-	if (start >= 0 && done > 0)
+	/* the model fills page by page: a report of more than MAX_RW_COUNT
+	 * bytes in one call is taken as corrupt and not applied */
+	if (start >= 0 && done > 0 && done <= MAX_RW_COUNT)
 		mr_mm_uffd_fill(mm, (uint64_t)start,
 				(uint64_t)start + (uint64_t)done, zero);
 }
