@@ -140,6 +140,9 @@ struct mr_mm {
 	int64_t step_delta[MR_MM__COUNT]; /* the kernel's change of the
 					     counters in this step */
 	int step_known;			  /* step_delta was given */
+	int64_t adv_keep;  /* MADV_PAGEOUT: lazy-free pages still to keep */
+	int64_t adv_zero;  /* ... pages still to take as zero-filled
+			      (-1: not known) */
 	uint64_t total_vm;	      /* pages of all VMAs (VmSize) */
 	uint64_t hiwater_vm;	      /* total_vm taken before every unmap
 					 (VmPeak: this or total_vm) */
@@ -357,6 +360,11 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end);
 void mr_phys_pageout(mr_mm *mm, uint64_t start, uint64_t end);
 /* MADV_COLD over [start, end): large folios it cuts are split. */
 void mr_phys_cold(mr_mm *mm, uint64_t start, uint64_t end);
+/* Before the VMAs of a MADV_FREE, COLD or PAGEOUT call over [start,
+ * end): how many pages the call may drop (PAGEOUT: lazy-free pages
+ * first), from the step's kernel counters. */
+void mr_phys_advise_begin(mr_mm *mm, uint64_t start, uint64_t end,
+			  int pageout);
 /* MADV_DONTNEED's page-table reclaim over [start, end). */
 void mr_phys_reclaim_tables(mr_mm *mm, uint64_t start, uint64_t end);
 /* free_pgtables() for [start, end), just unmapped. */

@@ -244,6 +244,10 @@ static int64_t madvise_run(mr_mm *mm, uint64_t start, uint64_t len_in,
 	v = mr_vma_tree_find_after(&mm->tree, start);
 	prev = v && start > v->start ? v : (v ? mr_vma_prev(v) : NULL);
 	dprev = prev;
+	/* the pages the whole call may drop, shared by its VMAs */
+	if (!dry && (adv == MADV_FREE_ || adv == MADV_COLD_ ||
+		     adv == MADV_PAGEOUT_))
+		mr_phys_advise_begin(mm, start, end, adv == MADV_PAGEOUT_);
 	for (;;) {
 		const mr_vma *last;
 		uint64_t nf, rend;

@@ -1305,10 +1305,11 @@ mr_mm *mr_mm_next(const mr_mm *mm)
  */
 static int64_t anon_budget(const mr_mm *mm)
 {
+	int64_t d = mm->step_delta[MR_MM_ANON];
+
 	if (!mm->step_known)
 		return -1; /* unbounded */
-	return mm->step_delta[MR_MM_ANON] < 0 ? -mm->step_delta[MR_MM_ANON]
-					       : 0;
+	return d < 0 && d > INT64_MIN ? -d : 0;
 }
 
 /* Take one page from *BUDGET: whether one was left. */
@@ -1321,8 +1322,8 @@ static int budget_take(int64_t *budget)
 	return 1;
 }
 
-/* Whether the PTE-mapped large folio of the page mapped by E is this
- * mm's alone (no page of it mapped twice). */
+/* Whether the PTE-mapped large folio of page PFN is this mm's alone
+ * (no page of it mapped twice). */
 static int folio_exclusive(const mr_machine *m, uint64_t pfn)
 {
 	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1), i;
@@ -1355,6 +1356,19 @@ static uint64_t folio_batch(const mr_mm *mm, uint64_t addr, uint64_t end,
 	return n;
 }
 
+/* Whether PTE E (at PTE level) maps a lazy-free page PAGEOUT would
+ * discard: this mapping's alone, the entry still clean. */
+static int lazy_clean(const mr_machine *m, uint64_t e)
+{
+	const uint64_t *s;
+
+	if (e & (PTE_SPECIAL | MR_PTE_DIRTY))
+		return 0;
+	s = slot_find(&m->pages, pte_pfn(e));
+	return s && PG_KIND(*s) == MR_PG_ANON && PG_COUNT(*s) == 1 &&
+	       (*s & PG_LAZYFREE);
+}
+
 /*
  * split_folio() of the PTE-mapped large folio whose page PFN is mapped at
  * ADDR: its pages become folios of their own, and remap_page() with
@@ -1364,7 +1378,7 @@ static uint64_t folio_batch(const mr_mm *mm, uint64_t addr, uint64_t end,
  * looked for where they would lie were it mapped in one piece.
  */
 static void folio_split(mr_mm *mm, uint64_t addr, uint64_t pfn,
-			int64_t *budget)
+			uint64_t start, uint64_t end, int64_t *budget)
 {
 	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1), i;
 	uint64_t base = addr - ((pfn - head) << MR_PAGE_SHIFT);
@@ -1382,8 +1396,12 @@ static void folio_split(mr_mm *mm, uint64_t addr, uint64_t pfn,
 			continue;
 		e = mr_pgtable_get(mm->pt, a, &level);
 		v = mr_vma_tree_find(&mm->tree, a);
+		/* a lazy-free page still clean in the advice's range is
+		 * PAGEOUT's to discard (its count is set apart for it), not
+		 * a zero page */
 		if (!e || level != MR_PT_PTE || (e & PTE_SPECIAL) ||
 		    pte_pfn(e) != head + i || !v || (v->flags & MR_VM_LOCKED) ||
+		    (a >= start && a < end && lazy_clean(mm->m, e)) ||
 		    !budget_take(budget))
 			continue;
 		unmap_page(mm, a, e);
@@ -1393,17 +1411,39 @@ static void folio_split(mr_mm *mm, uint64_t addr, uint64_t pfn,
 }
 
 /* A huge PMD at ADDR split, and its folio: see folio_split(). */
-static void huge_split(mr_mm *mm, uint64_t addr, int64_t *budget)
+static void huge_split(mr_mm *mm, uint64_t addr, uint64_t start,
+		       uint64_t end, int64_t *budget)
 {
 	uint64_t haddr = addr & ~(MR_PMD_SIZE - 1), pmd;
 
 	if (!pmd_huge_at(mm, haddr, &pmd) || (pmd & PTE_SPECIAL))
 		return;
 	mr_phys_split_pmd(mm, haddr);
-	folio_split(mm, haddr, pte_pfn(pmd), budget);
+	folio_split(mm, haddr, pte_pfn(pmd), start, end, budget);
 }
 
 enum { ADV_FREE, ADV_COLD, ADV_PAGEOUT };
+
+
+void mr_phys_advise_begin(mr_mm *mm, uint64_t start, uint64_t end,
+			  int pageout)
+{
+	int64_t budget = anon_budget(mm), lazy = 0;
+	uint64_t a = start, e;
+	int level;
+
+	mm->adv_keep = 0;
+	mm->adv_zero = budget;
+	if (!pageout || budget < 0 || !mm->pt)
+		return;
+	/* the lazy-free pages the kernel kept (written again) */
+	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		lazy += level == MR_PT_PTE && lazy_clean(mm->m, e);
+		a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+	}
+	mm->adv_keep = lazy > budget ? lazy - budget : 0;
+	mm->adv_zero = budget - (lazy - mm->adv_keep);
+}
 
 /*
  * The page walk of MADV_FREE, MADV_COLD and MADV_PAGEOUT over [start,
@@ -1426,39 +1466,14 @@ enum { ADV_FREE, ADV_COLD, ADV_PAGEOUT };
  * A machine with swap would swap anonymous pages out: VmSwap is not
  * modelled.
  */
-/* Whether PTE E (at PTE level) maps a lazy-free page PAGEOUT would
- * discard: this mapping's alone, the entry still clean. */
-static int lazy_clean(const mr_machine *m, uint64_t e)
-{
-	const uint64_t *s;
-
-	if (e & (PTE_SPECIAL | MR_PTE_DIRTY))
-		return 0;
-	s = slot_find(&m->pages, pte_pfn(e));
-	return s && PG_KIND(*s) == MR_PG_ANON && PG_COUNT(*s) == 1 &&
-	       (*s & PG_LAZYFREE);
-}
-
 static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 {
 	uint64_t a = start, e, i;
 	int level, changed = 0;
-	int64_t budget = anon_budget(mm), keep = 0;
+	int64_t *budget = &mm->adv_zero, *keep = &mm->adv_keep;
 
 	if (!mm->pt)
 		return;
-	if (adv == ADV_PAGEOUT && budget >= 0) {
-		/* the lazy-free pages the kernel kept (written again) */
-		int64_t lazy = 0;
-
-		while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
-			lazy += level == MR_PT_PTE && lazy_clean(mm->m, e);
-			a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
-		}
-		keep = lazy > budget ? lazy - budget : 0;
-		budget -= lazy - keep; /* left for zero-filled pages */
-		a = start;
-	}
 	while (mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
 		uint64_t pfn = pte_pfn(e);
 		uint64_t *s = (e & PTE_SPECIAL) ? NULL
@@ -1472,8 +1487,10 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 
 			if (s && kind == MR_PG_ANON && PG_COUNT(*s) == 1 &&
 			    (!whole || adv == ADV_PAGEOUT)) {
-				huge_split(mm, a, &budget);
+				huge_split(mm, a, start, end, budget);
 				changed = 1;
+				if (a < start) /* the PMD's base */
+					a = start;
 				continue; /* its PTEs are walked now */
 			}
 			a = (a & ~(MR_PMD_SIZE - 1)) + MR_PMD_SIZE;
@@ -1483,7 +1500,7 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 		    folio_exclusive(mm->m, pfn)) {
 			if (adv == ADV_PAGEOUT ||
 			    folio_batch(mm, a, end, pfn) < NR_PMD_PAGES) {
-				folio_split(mm, a, pfn, &budget);
+				folio_split(mm, a, pfn, start, end, budget);
 				changed = 1;
 				continue; /* this PTE again */
 			}
@@ -1512,8 +1529,8 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 			unmap_page(mm, a, e);
 			changed = 1;
 		} else if (adv == ADV_PAGEOUT && lazy_clean(mm->m, e)) {
-			if (keep > 0) {
-				keep--; /* written again: swap-backed again */
+			if (*keep > 0) {
+				(*keep)--; /* written again: swap-backed again */
 				*s &= ~PG_LAZYFREE;
 				mr_pgtable_set(mm->pt, a, e | MR_PTE_DIRTY);
 			} else {

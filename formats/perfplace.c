@@ -434,6 +434,9 @@ static int on_foreign(struct pstate *ps, const mr_perf_event *ev)
 		/* the target's page table, made before the counter event
 		 * that names the target: kept with the burst it heads */
 		f->pend[f->npend] = *ev;
+		/* the reader's strings last until its next event only */
+		f->pend[f->npend].comm = NULL;
+		f->pend[f->npend].event = NULL;
 		f->pend[f->npend].gfp = PGTABLE_GFP;
 		f->pend[f->npend].cache = NULL;
 		f->npend++;

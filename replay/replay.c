@@ -457,8 +457,10 @@ static void on_exec(struct replay *r, const mr_event *ev)
 #define MAX_RW_COUNT 0x7ffff000ll
 
 /* CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWPID, NEWNET, NEWTIME: the
- * namespaces copy_namespaces() makes, after copy_mm() */
+ * namespaces copy_namespaces() makes, after copy_mm(); an EPERM with
+ * CLONE_NEWUSER may come from copy_creds(), before it */
 #define CLONE_NS_AFTER_MM 0x6e020080ull
+#define CLONE_NEWUSER_ 0x10000000ull
 
 static uint64_t clone_flags_of(const mr_event *ev)
 {
@@ -578,11 +580,14 @@ static void uffd_ioctl(const mr_event *ev, mr_mm *mm)
 
 	if (!a || ev->ret_kind != MR_RET_VALUE)
 		return;
-	if (strstr(a, "UFFDIO_COPY,")) {
+	a = arg_start(a, 1); /* the request */
+	if (!a)
+		return;
+	if (!strncmp(a, "UFFDIO_COPY,", 12)) {
 		zero = 0;
 		start = arg_field(a, "dst=", -1);
 		done = arg_field(a, "copy=", 0);
-	} else if (strstr(a, "UFFDIO_ZEROPAGE,")) {
+	} else if (!strncmp(a, "UFFDIO_ZEROPAGE,", 16)) {
 		zero = 1;
 		start = arg_field(a, "start=", -1);
 		done = arg_field(a, "zeropage=", 0);
@@ -671,7 +676,8 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 			 * CLONE_NEWUSER, refused earlier) after copy_mm() */
 			if (ev->ret_kind == MR_RET_ERROR && ev->ret == -1 /* EPERM */ &&
 			    mm && mr_mm_known(mm) &&
-			    !(clone_flags_of(ev) & MR_CLONE_VM) &&
+			    !(clone_flags_of(ev) &
+			      (MR_CLONE_VM | CLONE_NEWUSER_)) &&
 			    (clone_flags_of(ev) & CLONE_NS_AFTER_MM)) {
 				mr_mm_fork_aborted(mm);
 				verdict = "applied";

@@ -280,6 +280,82 @@ static void test_phys_lazyfree__pageout_discards(void **state)
 	mr_machine_free(m);
 }
 
+/* One MADV_PAGEOUT over two VMAs shares the step's count between them;
+ * a MADV_FREE from the middle of a huge PMD makes lazy-free only the
+ * pages from its start; lazy-free pages of a split folio are PAGEOUT's
+ * to discard, the count left over going to zero-filled pages. */
+static void test_phys_lazyfree__counts_span_the_call(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	uint64_t base = 0x40000000ull;
+	struct seed s[] = {ANON(P(0), P(8), F_RW), ANON(P(8), P(16), F_R | 0),
+			   ANON(base, base + 2 * MR_PMD_SIZE, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 3, 0x555555560000ull, 0x555555561000ull);
+	int64_t d[MR_MM__COUNT] = {0};
+	uint64_t rss[MR_MM__COUNT], e;
+	size_t i;
+	int level = 0;
+
+	(void)state;
+	/* two VMAs that do not merge (the second read-only after its
+	 * writes) */
+	mr_mm_mprotect(mm, P(8), 8 * PG, PROT_RW, MR_RESULT_UNKNOWN);
+	for (i = 0; i < 16; i++)
+		mr_mm_fault(mm, P(i), PF_W);
+	mr_mm_mprotect(mm, P(8), 8 * PG, 1, MR_RESULT_UNKNOWN);
+	assert_int_equal(mr_mm_madvise(mm, P(4), 8 * PG, 8, 0), 0);
+	d[MR_MM_ANON] = -2;
+	mr_mm_set_step_delta(mm, d, 1);
+	assert_int_equal(mr_mm_madvise(mm, P(0), 16 * PG, 21, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 14);
+
+	/* a THP freed from its middle: the first half stays dirty */
+	mr_mm_fault(mm, base, PF_W);
+	mr_mm_set_step_delta(mm, NULL, 0);
+	assert_int_equal(mr_mm_madvise(mm, base + 256 * PG, 256 * PG, 8, 0),
+			 0);
+	e = mr_pgtable_get(mr_mm_pgtable(mm), base, NULL);
+	assert_true(e & MR_PTE_DIRTY);
+	assert_false(mr_pgtable_get(mr_mm_pgtable(mm), base + 300 * PG,
+				    NULL) &
+		     MR_PTE_DIRTY);
+
+	/* a second THP, its PMD split (not its folio), then freed whole:
+	 * a PAGEOUT of 10 of its pages told of 20 discards the 10 and
+	 * takes 10 other pages as zero-filled */
+	mr_mm_fault(mm, base + MR_PMD_SIZE, PF_W);
+	mr_mm_mprotect(mm, base + 2 * MR_PMD_SIZE - PG, PG, 1,
+		       MR_RESULT_UNKNOWN);
+	mr_mm_mprotect(mm, base + 2 * MR_PMD_SIZE - PG, PG, PROT_RW,
+		       MR_RESULT_UNKNOWN);
+	mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE, &level);
+	assert_int_equal(level, MR_PT_PTE);
+	assert_int_equal(mr_mm_madvise(mm, base + MR_PMD_SIZE, MR_PMD_SIZE,
+				       8, 0),
+			 0);
+	mr_mm_rss(mm, rss);
+	{
+		uint64_t before = rss[MR_MM_ANON];
+
+		d[MR_MM_ANON] = -20;
+		mr_mm_set_step_delta(mm, d, 1);
+		assert_int_equal(mr_mm_madvise(mm, base + MR_PMD_SIZE,
+					       10 * PG, 21, 0),
+				 0);
+		mr_mm_rss(mm, rss);
+		assert_int_equal(rss[MR_MM_ANON], before - 20);
+		for (i = 0; i < 10; i++)
+			assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm),
+							base + MR_PMD_SIZE +
+								i * PG,
+							NULL),
+					 0);
+	}
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 /* THP always: a write to an aligned 2 MiB block maps a 512-page folio
  * with one PMD (and a deposited PTE table in VmPTE); unmapping one page
  * splits it. */
@@ -500,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_phys_random__equals_naive_map),
 		cmocka_unit_test(test_phys_fork__copy_on_write),
 		cmocka_unit_test(test_phys_lazyfree__pageout_discards),
+		cmocka_unit_test(test_phys_lazyfree__counts_span_the_call),
 		cmocka_unit_test(test_phys_thp__folio_and_split),
 		cmocka_unit_test(test_phys_thp__split_maps_zero_pages),
 		cmocka_unit_test(test_phys_file__fault_around),
