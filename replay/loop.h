@@ -145,7 +145,8 @@ struct replay {
 						followed (every add seen) */
 		int known;		     /* tied to an mm_id */
 		int fresh;		     /* tied in this step */
-		int pending;		     /* the last check left a carry */
+		int pending;		     /* steps held with a carry (threads
+						at once, RACE_HOLD) */
 	} * kc;
 	size_t nkc;
 	uint32_t step_mm;		      /* the step's own mm */

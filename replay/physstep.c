@@ -297,6 +297,10 @@ static const int checked[] = {MR_MM_ANON, MR_MM_FILE, MR_MM_SHMEM};
  * defined: another thread's call may be under way (its events come with
  * its result line), so only changes are compared.
  */
+/* How many steps of an address space of several tasks a difference may
+ * be held for, waiting for the other thread's step to even it out. */
+#define RACE_HOLD 8
+
 static void check_touched(struct replay *r)
 {
 	size_t i, j;
@@ -332,11 +336,12 @@ static void check_touched(struct replay *r)
 			if (c->carry[m])
 				ok = 0;
 		}
-		if (!ok && !by_value && !c->pending) {
+		if (!ok && !by_value && c->pending < RACE_HOLD) {
 			/* threads at once: two adds on two CPUs, both
-			 * events reading the sum; the next step of this
-			 * address space tells */
-			c->pending = 1;
+			 * events reading the sum; the next steps of this
+			 * address space tell (the other thread's step may
+			 * come a few steps later) */
+			c->pending++;
 			goto next;
 		}
 		r->sum->rss_checks += 1 + (uint64_t)c->pending;
