@@ -431,6 +431,10 @@ typedef struct mr_fault_hint {
 	const uint64_t *later;	 /* pages the address space faulted on
 				    later: fault-around did not map them */
 	size_t nlater;		 /* ... how many */
+	const uint64_t *kept;	 /* pages whose first later fault found
+				    them present (a write to a read-only
+				    entry): fault-around mapped them */
+	size_t nkept;		 /* ... how many */
 	int no_alloc;		 /* the kernel allocated no user page in
 				    this fault (kmem:mm_page_alloc was
 				    recorded): a fault cut short and

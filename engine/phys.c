@@ -683,7 +683,7 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 				  (uint64_t)h->pages - !own);
 	/* the kernel's counters say how many it found cached (the
 	 * faulting page is mapped anyway): leave out first the pages
-	 * faulted on later, then the window's last */
+	 * faulted on later while not present, then the window's last */
 	if (h && h->pages >= 0)
 		keep = (uint64_t)h->pages > (uint64_t)!own
 			       ? (uint64_t)h->pages - (uint64_t)!own
@@ -696,6 +696,14 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 				nc--;
 				break;
 			}
+	/* then the window's last, keeping those a later protection fault
+	 * found mapped while others are left */
+	for (c = nc; c-- > 0 && nc > keep;)
+		if (cand[c] != addr && !(h && holds(h->kept, h->nkept, cand[c]))) {
+			memmove(&cand[c], &cand[c + 1],
+				(nc - c - 1) * sizeof(cand[0]));
+			nc--;
+		}
 	for (c = nc; c-- > 0 && nc > keep;)
 		if (cand[c] != addr) {
 			memmove(&cand[c], &cand[c + 1],

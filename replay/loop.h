@@ -207,7 +207,8 @@ int mr_rp_load_perf(struct replay *r, char *err, size_t errlen);
 struct fault_hint_buf {
 	mr_fault_hint h;     /* the hint */
 	uint64_t map[16][2]; /* its ranges */
-	uint64_t later[16];  /* its later faults */
+	uint64_t later[16];  /* its later faults on pages not present */
+	uint64_t kept[16];   /* ... on pages present (protection faults) */
 };
 void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 			   const mr_mm *mm, struct fault_hint_buf *hb);

@@ -434,6 +434,20 @@ static void count_table_alloc(struct replay *r, const mr_pl_event *e,
 
 /* ---- faults ---- */
 
+/* x86 page fault error code: the entry was present */
+#define PF_PRESENT 0x1u
+
+/* Whether V[0..N) holds X. */
+static int listed(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return 1;
+	return 0;
+}
+
 /* How far ahead later faults are looked for. */
 #define LATER_EVENTS 65536
 
@@ -471,6 +485,7 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 	h->pages = -1;
 	h->map = (const uint64_t(*)[2])hb->map;
 	h->later = hb->later;
+	h->kept = hb->kept;
 	if (!r->have_perf || f->ev == SIZE_MAX)
 		return;
 	fe = &r->pl.v[f->ev];
@@ -514,16 +529,26 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 	if (h->pages < 0 || (uint64_t)h->pages >= span)
 		return;
 	for (; h->nmap && i < r->pl.n && i < f->ev + LATER_EVENTS &&
-	       h->nlater < sizeof(hb->later) / sizeof(hb->later[0]);
+	       h->nlater < sizeof(hb->later) / sizeof(hb->later[0]) &&
+	       h->nkept < sizeof(hb->kept) / sizeof(hb->kept[0]);
 	     i++) {
 		const mr_pl_event *e = &r->pl.v[i];
 		uint64_t pg = e->addr & MR_PAGE_MASK;
 
-		if ((e->kind == MR_PERF_FAULT_USER ||
-		     e->kind == MR_PERF_FAULT_KERNEL) &&
-		    pg + 16 * MR_PAGE_SIZE > f->addr &&
-		    pg < f->addr + 16 * MR_PAGE_SIZE &&
-		    mr_machine_task_tgid(r->m, e->tid) == tgid)
+		if ((e->kind != MR_PERF_FAULT_USER &&
+		     e->kind != MR_PERF_FAULT_KERNEL) ||
+		    pg + 16 * MR_PAGE_SIZE <= f->addr ||
+		    pg >= f->addr + 16 * MR_PAGE_SIZE ||
+		    mr_machine_task_tgid(r->m, e->tid) != tgid ||
+		    listed(hb->later, h->nlater, pg) ||
+		    listed(hb->kept, h->nkept, pg))
+			continue;
+		/* the page's first later fault tells: not present, it was
+		 * left out; present (a write to a read-only entry), it was
+		 * mapped */
+		if (e->code & PF_PRESENT)
+			hb->kept[h->nkept++] = pg;
+		else
 			hb->later[h->nlater++] = pg;
 	}
 }
