@@ -625,6 +625,41 @@ static size_t folio_extend(mr_mm *mm, const mr_vma *v, uint64_t addr,
 }
 
 /*
+ * The kernel's counters say a fault-around mapped more pages than the
+ * model's window [FROM, TO) (PTE indexes of the table at BASE) has
+ * unmapped: an earlier fault-around here left out other pages than the
+ * kernel's (which cached pages were missing no event shows), and the
+ * kernel's holes in this window are mapped now while the model's, next
+ * to it, stay empty. The model maps its own nearest holes instead: the
+ * unmapped pages of V after the window, then before it, within the PTE
+ * table and 16 pages, until CAND holds WANT.
+ */
+static size_t left_out(mr_mm *mm, const mr_vma *v, uint64_t from,
+		       uint64_t to, uint64_t base, uint64_t *cand, size_t nc,
+		       uint64_t want)
+{
+	uint64_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < FAULT_AROUND_PAGES && nc < want &&
+			    nc < NR_PMD_PAGES;
+		     i++) {
+			uint64_t pte = pass ? from - 1 - i : to + i, a;
+
+			if ((pass && i >= from) || pte >= NR_PMD_PAGES)
+				break;
+			a = base + (pte << MR_PAGE_SHIFT);
+			if (a < v->start || a >= v->end)
+				break;
+			if (!(mm->pt && mr_pgtable_get(mm->pt, a, NULL)) &&
+			    !holds(cand, nc, a))
+				cand[nc++] = a;
+		}
+	return nc;
+}
+
+/*
  * The pages fault-around maps for a read fault at ADDR of V (file or
  * shmem): the window do_fault_around() computes, then, as
  * filemap_map_pages() does, every page in it that is cached and not
@@ -681,6 +716,9 @@ static void fault_around(mr_mm *mm, const mr_vma *v, uint64_t addr, int b,
 	if (h && h->pages > 0 && (uint64_t)h->pages > nc + !own)
 		nc = folio_extend(mm, v, addr, cand, nc,
 				  (uint64_t)h->pages - !own);
+	if (h && h->pages > 0 && (uint64_t)h->pages > nc + !own)
+		nc = left_out(mm, v, from, to, addr - (pte_off << MR_PAGE_SHIFT),
+			      cand, nc, (uint64_t)h->pages - !own);
 	/* the kernel's counters say how many it found cached (the
 	 * faulting page is mapped anyway): leave out first the pages
 	 * faulted on later while not present, then the window's last */

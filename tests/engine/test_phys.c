@@ -523,6 +523,36 @@ static void test_phys_file__fault_around(void **state)
 	mr_machine_free(m);
 }
 
+/* The kernel's counters say a fault-around mapped more pages than the
+ * model's window holds unmapped: the model's holes next to it (left out
+ * by an earlier fault-around) are the ones mapped. */
+static void test_phys_file__holes_next_to_the_window(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	uint32_t file = mr_machine_file(m, "/usr/lib/libq.so", 0xfe, 0, 11);
+	struct seed s[] = {{P(4), P(40), F_R, 4, file, 1, 0, MR_VMA_PLAIN, 1}};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	mr_fault_hint h;
+	uint64_t rss[MR_MM__COUNT];
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.pages = 16; /* window P(4)..P(19), clamped to the VMA */
+	mr_mm_fault_hint(mm, P(5), PF_R, &h);
+	h.pages = 10; /* window P(16)..P(31): 20 and 9 more, 30, 31 left */
+	mr_mm_fault_hint(mm, P(20), PF_R, &h);
+	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm), P(31), NULL), 0);
+	assert_int_equal(mr_mm_madvise(mm, P(10), PG, 4, 0), 0);
+	h.pages = 3; /* the window holds one hole: its neighbours' two */
+	mr_mm_fault_hint(mm, P(10), PF_R, &h);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_FILE], 16 + 10 - 1 + 3);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(30), NULL) != 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), P(31), NULL) != 0);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 /* A private mapping of /dev/zero is anonymous memory: a read maps the
  * zero page, a write a new anonymous page. UFFDIO_COPY and
  * UFFDIO_ZEROPAGE fill the pages not mapped, one PTE each. */
@@ -598,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_phys_thp__folio_and_split),
 		cmocka_unit_test(test_phys_thp__split_maps_zero_pages),
 		cmocka_unit_test(test_phys_file__fault_around),
+		cmocka_unit_test(test_phys_file__holes_next_to_the_window),
 		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
