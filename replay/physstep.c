@@ -299,7 +299,7 @@ static const int checked[] = {MR_MM_ANON, MR_MM_FILE, MR_MM_SHMEM};
  */
 /* How many steps of an address space of several tasks a difference may
  * be held for, waiting for the other thread's step to even it out. */
-#define RACE_HOLD 8
+#define RACE_HOLD 64
 
 static void check_touched(struct replay *r)
 {
