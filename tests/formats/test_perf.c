@@ -55,15 +55,21 @@ static const char sample[] =
 
 static char path[64];
 
-static void write_file(const char *text)
+/* Write TEXT to a new temporary file named into BUF. */
+static void write_named(char *buf, size_t len, const char *text)
 {
 	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/mr_test_perfXXXXXX");
-	fd = mkstemp(path);
+	snprintf(buf, len, "/tmp/mr_test_perfXXXXXX");
+	fd = mkstemp(buf);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
+}
+
+static void write_file(const char *text)
+{
+	write_named(path, sizeof(path), text);
 }
 
 static void test_perf_read__every_tracepoint(void **state)
@@ -197,18 +203,6 @@ static void test_perf_bad__named_by_line_and_column(void **state)
 		   "expected name=CACHE");
 	expect_bad("x 1/2 [000] 1.5: PERF_RECORD_LOST lost 12\n",
 		   ":1: perf lost events here");
-}
-
-/* Write TEXT to a new temporary file named into BUF. */
-static void write_named(char *buf, size_t len, const char *text)
-{
-	int fd;
-
-	snprintf(buf, len, "/tmp/mr_test_placeXXXXXX");
-	fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
 }
 
 /* strace reading a tracee's memory (process_vm_readv): the page table
