@@ -1492,6 +1492,41 @@ void mr_phys_advise_begin(mr_mm *mm, uint64_t start, uint64_t end,
 }
 
 /*
+ * MADV_PAGEOUT dropped more anonymous pages than the model's lazy-free
+ * pages and large folios explain: small pages khugepaged collapsed into
+ * a THP in the background (no event of the traced tasks shows it; a
+ * MADV_HUGEPAGE region populated page by page is its prey), split again
+ * by reclaim with their zero-filled pages mapped to the zero page. As
+ * many as *BUDGET of the range's anonymous pages this mapping alone
+ * maps become the zero page, in address order (stress-ng mremap).
+ * Whether the model changed anything.
+ */
+static int collapsed(mr_mm *mm, uint64_t start, uint64_t end,
+		     int64_t *budget)
+{
+	uint64_t a = start, e;
+	int level, changed = 0;
+
+	while (*budget > 0 && mr_pgtable_next(mm->pt, &a, end, &e, &level)) {
+		const uint64_t *s = (e & PTE_SPECIAL)
+					    ? NULL
+					    : slot_find(&mm->m->pages, pte_pfn(e));
+		const mr_vma *v = mr_vma_tree_find(&mm->tree, a);
+
+		if (level == MR_PT_PTE && s && PG_KIND(*s) == MR_PG_ANON &&
+		    PG_COUNT(*s) == 1 && v && !(v->flags & MR_VM_LOCKED)) {
+			unmap_page(mm, a, e);
+			map_page(mm, a, MR_ZERO_PFN, MR_PG_ZERO,
+				 pte_bits(v, 0, 0) | PTE_SPECIAL);
+			(*budget)--;
+			changed = 1;
+		}
+		a += level == MR_PT_PMD ? MR_PMD_SIZE : MR_PAGE_SIZE;
+	}
+	return changed;
+}
+
+/*
  * The page walk of MADV_FREE, MADV_COLD and MADV_PAGEOUT over [start,
  * end) of one VMA (madvise_free_pte_range(),
  * madvise_cold_or_pageout_pte_range(), then reclaim_pages() for
@@ -1586,6 +1621,8 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 		}
 		a += MR_PAGE_SIZE;
 	}
+	if (adv == ADV_PAGEOUT && *budget > 0)
+		changed |= collapsed(mm, start, end, budget);
 	if (changed) {
 		touched(mm, start, end);
 		report(mm);
