@@ -1498,8 +1498,9 @@ void mr_phys_advise_begin(mr_mm *mm, uint64_t start, uint64_t end,
  * MADV_HUGEPAGE region populated page by page is its prey), split again
  * by reclaim with their zero-filled pages mapped to the zero page. As
  * many as *BUDGET of the range's anonymous pages this mapping alone
- * maps become the zero page, in address order (stress-ng mremap).
- * Whether the model changed anything.
+ * maps become the zero page, in address order (stress-ng mremap). On a
+ * machine with swap the same fall would be pages swapped out, which the
+ * model does not follow (VmSwap). Whether the model changed anything.
  */
 static int collapsed(mr_mm *mm, uint64_t start, uint64_t end,
 		     int64_t *budget)
