@@ -107,13 +107,24 @@ static mr_mm *mm_by_id(const struct replay *r, uint32_t id)
 }
 
 /* The entry of rss_stat id ID, made when new (NULL: out of memory). */
-static struct kmm *kmm_of(struct replay *r, uint32_t id)
+/* The rss_stat mm_id ID's entry, NULL when none yet. */
+static struct kmm *kmm_find(const struct replay *r, uint32_t id)
 {
 	size_t i;
 
 	for (i = 0; i < r->nkmm; i++)
 		if (r->kmm[i].id == id)
 			return &r->kmm[i];
+	return NULL;
+}
+
+/* The same, made when none yet (NULL: out of memory). */
+static struct kmm *kmm_of(struct replay *r, uint32_t id)
+{
+	struct kmm *found = kmm_find(r, id);
+
+	if (found)
+		return found;
 	if (r->nkmm == r->capkmm) {
 		size_t c = r->capkmm ? r->capkmm * 2 : 16;
 		struct kmm *k = realloc(r->kmm, c * sizeof(*k));
@@ -588,7 +599,7 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
  */
 mr_mm *mr_rp_perf_remote_mm(struct replay *r, const mr_fault *f)
 {
-	struct kmm *k = kmm_of(r, r->pl.v[f->ev].mm_id);
+	const struct kmm *k = kmm_find(r, r->pl.v[f->ev].mm_id);
 
 	return k && k->mm ? mm_by_id(r, k->mm) : NULL;
 }
@@ -701,7 +712,7 @@ void mr_rp_perf_step_delta(struct replay *r, const mr_event *ev, mr_mm *mm)
 		if (e->kind != MR_PERF_RSS_STAT || e->member < 0 ||
 		    e->member >= MR_MM__COUNT)
 			continue;
-		k = kmm_of(r, e->mm_id);
+		k = kmm_find(r, e->mm_id);
 		if (!k || k->mm != mr_mm_id(mm))
 			continue;
 		if (e->prev < 0)
