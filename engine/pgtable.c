@@ -483,3 +483,23 @@ int mr_pgtable_make(mr_pgtable *pt, uint64_t addr)
 {
 	return walk(pt, addr, MR_PT_PTE, 1) ? 0 : -1;
 }
+
+int mr_pgtable_move_pte_table(mr_pgtable *pt, uint64_t from, uint64_t to)
+{
+	struct table *src = walk(pt, from, MR_PT_PMD, 0), *dst, *c;
+	unsigned si = index_of(from, MR_PT_PMD), di = index_of(to, MR_PT_PMD);
+
+	if (!src || !src->child[si])
+		return 1;
+	dst = walk(pt, to, MR_PT_PMD, 0);
+	if (dst && dst->e[di])
+		return 1;
+	if (!dst && !(dst = walk(pt, to, MR_PT_PMD, 1)))
+		return -1;
+	c = src->child[si];
+	src->child[si] = NULL;
+	src->e[si] = 0;
+	src->used--;
+	link_child(dst, di, c);
+	return 0;
+}

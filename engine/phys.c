@@ -1184,17 +1184,11 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 			}
 			mr_phys_split_pmd(mm, a);
 		}
-		if (whole) {
-			/* the table moves: its entries go, the emptied
-			 * source table with them, no page allocated */
-			uint64_t before = mm->m->tables_allocated;
-
-			move_entries(mm, a, next, d);
-			mr_pgtable_free_empty_ptes(mm->pt, a, next);
-			mm->m->tables_allocated -=
-				mm->m->tables_allocated > before ? 1 : 0;
+		/* the table itself changes place, empty or not */
+		if (whole && mr_pgtable_move_pte_table(mm->pt, a, d) < 0)
+			mm->m->phys_oom = 1;
+		if (whole)
 			continue;
-		}
 		if (mr_pgtable_make(mm->pt, d) < 0)
 			mm->m->phys_oom = 1;
 		move_entries(mm, a, next, d);

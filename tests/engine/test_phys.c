@@ -627,6 +627,57 @@ static void test_phys_check__catches_broken_state(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * move_page_tables(): an unaligned move gives the destination a PTE
+ * table wherever the source has one, entries or not, so an empty table
+ * can be made; an aligned move then carries that table whole
+ * (move_normal_pmd(), nothing allocated for it), and a later unaligned
+ * move of the block allocates the destination's tables again.
+ */
+static void test_phys_mremap__empty_table_moves_whole(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	uint64_t base = 0x40000000ull, d = 0x80000000ull - PG;
+	struct seed s[] = {ANON(base, base + 2 * MR_PMD_SIZE, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	const mr_pgtable *pt;
+	uint64_t bytes, made;
+
+	(void)state;
+	mr_mm_fault(mm, base, PF_W);
+	/* page 0 goes to D's block, the rest of the source table's span to
+	 * the next block: a table there with no entry */
+	assert_int_equal(mr_mm_mremap(mm, base, 2 * MR_PMD_SIZE,
+				      2 * MR_PMD_SIZE, 3, d, MR_RESULT_UNKNOWN),
+			 (int64_t)d);
+	pt = mr_mm_pgtable(mm);
+	assert_true(mr_pgtable_get(pt, d, NULL) != 0);
+	assert_true(mr_pgtable_entry(pt, d + PG, MR_PT_PMD) != 0);
+	assert_int_equal(mr_pgtable_get(pt, d + PG, NULL), 0);
+	/* aligned to aligned: the empty table moves; only the PMD table of
+	 * the new gigabyte is allocated */
+	bytes = mr_mm_pte_bytes(mm);
+	made = mr_machine_tables_allocated(m);
+	assert_int_equal(mr_mm_mremap(mm, d + PG, MR_PMD_SIZE, MR_PMD_SIZE,
+				      3, 0xc0000000ull, MR_RESULT_UNKNOWN),
+			 0xc0000000);
+	pt = mr_mm_pgtable(mm);
+	assert_true(mr_pgtable_entry(pt, 0xc0000000ull, MR_PT_PMD) != 0);
+	assert_int_equal(mr_pgtable_entry(pt, d + PG, MR_PT_PMD), 0);
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 1);
+	assert_int_equal(mr_mm_pte_bytes(mm), bytes + PG);
+	/* aligned to one page below a gigabyte: two PTE tables and the next
+	 * gigabyte's PMD table, though nothing is mapped */
+	made = mr_machine_tables_allocated(m);
+	assert_int_equal(mr_mm_mremap(mm, 0xc0000000ull, MR_PMD_SIZE,
+				      MR_PMD_SIZE, 3, 0x100000000ull - PG,
+				      MR_RESULT_UNKNOWN),
+			 (int64_t)(0x100000000ull - PG));
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 3);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_phys_file__fault_around),
 		cmocka_unit_test(test_phys_file__holes_next_to_the_window),
 		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
+		cmocka_unit_test(test_phys_mremap__empty_table_moves_whole),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
 	};
