@@ -1147,14 +1147,36 @@ static void move_entries(mr_mm *mm, uint64_t a, uint64_t end, uint64_t dst)
  * both sides are aligned (move_huge_pmd()), and so does a whole PTE
  * table (move_normal_pmd(): the table itself changes place, no page is
  * allocated); otherwise the destination gets a PTE table, entries or
- * not, and the entries move (move_ptes()).
+ * not, and the entries move (move_ptes()). Starts equally misaligned
+ * may first be aligned down (try_realign_addr()).
  */
+/* can_align_down(): ADDR starts its VMA and nothing is mapped between
+ * the PMD boundary below it and it. */
+static int aligns_down(const mr_mm *mm, uint64_t addr)
+{
+	const mr_vma *v = mr_vma_tree_find(&mm->tree, addr);
+	const mr_vma *prev = v ? mr_vma_prev(v) : NULL;
+
+	return v && v->start == addr &&
+	       (!prev || prev->end <= (addr & ~(MR_PMD_SIZE - 1)));
+}
+
 void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 {
-	uint64_t a, next, end = from + len;
+	uint64_t a, next, end = from + len, off = from & (MR_PMD_SIZE - 1);
 
 	if (!mm->pt || !len)
 		return;
+	/* try_realign_addr(): both starts equally far past a PMD boundary,
+	 * the range reaching the next one, and nothing below either start
+	 * down to its boundary: the move starts at the boundaries, so the
+	 * first PTE table moves whole (measured: no table allocated) */
+	if (off && off == (to & (MR_PMD_SIZE - 1)) &&
+	    len >= MR_PMD_SIZE - off && aligns_down(mm, from) &&
+	    aligns_down(mm, to)) {
+		from -= off;
+		to -= off;
+	}
 	if (from & (MR_PMD_SIZE - 1))
 		mr_phys_split_pmd(mm, from);
 	if (end & (MR_PMD_SIZE - 1))

@@ -678,6 +678,42 @@ static void test_phys_mremap__empty_table_moves_whole(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * try_realign_addr(): a move whose source and destination start equally
+ * far past a PMD boundary, with nothing mapped below either start, moves
+ * the first PTE table whole; with a page mapped below the destination it
+ * allocates one there.
+ */
+static void test_phys_mremap__realign(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	uint64_t base = 0x40000000ull, len = 2 * MR_PMD_SIZE - PG, made, i;
+	struct seed s[] = {ANON(base + PG, base + 2 * MR_PMD_SIZE, F_RW),
+			   ANON(0x80000000ull, 0x80000000ull + PG, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 2, 0x555555560000ull, 0x555555561000ull);
+
+	(void)state;
+	for (i = 1; i < 2 * MR_PMD_SIZE / PG; i++)
+		mr_mm_fault(mm, base + i * PG, PF_W);
+	/* nothing below 0xc0001000 down to 0xc0000000: both tables move */
+	made = mr_machine_tables_allocated(m);
+	assert_int_equal(mr_mm_mremap(mm, base + PG, len, len, 3,
+				      0xc0000000ull + PG, MR_RESULT_UNKNOWN),
+			 0xc0000000 + PG);
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 1); /* PMD */
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), 0xc0000000ull + PG,
+				   NULL) != 0);
+	/* 0x80000000 is mapped: no realign, a PTE table for the first
+	 * extent (and the gigabyte's PMD table), the second moves whole */
+	made = mr_machine_tables_allocated(m);
+	assert_int_equal(mr_mm_mremap(mm, 0xc0000000ull + PG, len, len, 3,
+				      0x80000000ull + PG, MR_RESULT_UNKNOWN),
+			 0x80000000 + PG);
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 2);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_phys_file__holes_next_to_the_window),
 		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
 		cmocka_unit_test(test_phys_mremap__empty_table_moves_whole),
+		cmocka_unit_test(test_phys_mremap__realign),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
 	};
