@@ -484,18 +484,24 @@ int mr_pgtable_make(mr_pgtable *pt, uint64_t addr)
 	return walk(pt, addr, MR_PT_PTE, 1) ? 0 : -1;
 }
 
-int mr_pgtable_move_pte_table(mr_pgtable *pt, uint64_t from, uint64_t to)
+int mr_pgtable_move_table(mr_pgtable *pt, int level, uint64_t from,
+			  uint64_t to)
 {
-	struct table *src = walk(pt, from, MR_PT_PMD, 0), *dst, *c;
-	unsigned si = index_of(from, MR_PT_PMD), di = index_of(to, MR_PT_PMD);
+	struct table *src, *dst, *c;
+	unsigned si = index_of(from, level - 1), di = index_of(to, level - 1);
 
+	if (level != MR_PT_PTE && level != MR_PT_PMD)
+		return 1;
+	src = walk(pt, from, level - 1, 0);
 	if (!src || !src->child[si])
 		return 1;
-	dst = walk(pt, to, MR_PT_PMD, 0);
+	dst = walk(pt, to, level - 1, 0);
 	if (dst && dst->e[di])
 		return 1;
-	if (!dst && !(dst = walk(pt, to, MR_PT_PMD, 1)))
+	if (!dst && !(dst = walk(pt, to, level - 1, 1)))
 		return -1;
+	/* making DST's tables may not move SRC's table: it is below an
+	 * entry that was already set */
 	c = src->child[si];
 	src->child[si] = NULL;
 	src->e[si] = 0;

@@ -123,14 +123,16 @@ int mr_pgtable_next_table(const mr_pgtable *pt, int level, uint64_t *addr);
  * -1 when out of memory. */
 int mr_pgtable_make(mr_pgtable *pt, uint64_t addr);
 /*
- * move_normal_pmd(): the PTE table of the 2 MiB block at FROM, entries
- * and all (empty or not), becomes the table of the block at TO, whose
- * PMD entry must be empty; the tables above TO are made on the way. No
- * table page is allocated or freed for the PTE table itself. Returns 0,
- * 1 when FROM has no PTE table or TO's PMD entry is taken (nothing
+ * move_normal_pmd() (LEVEL MR_PT_PTE) and move_normal_pud() (MR_PT_PMD):
+ * the table at LEVEL covering FROM (a PTE table's 2 MiB, a PMD table's
+ * 1 GiB), entries and all, empty or not, becomes the table covering TO,
+ * whose entry above must be empty; the tables above TO are made on the
+ * way. No page is allocated or freed for the table itself. Returns 0,
+ * 1 when FROM has no such table or TO's entry is taken (nothing
  * changed), or -1 when out of memory.
  */
-int mr_pgtable_move_pte_table(mr_pgtable *pt, uint64_t from, uint64_t to);
+int mr_pgtable_move_table(mr_pgtable *pt, int level, uint64_t from,
+			  uint64_t to);
 /*
  * Free the PTE tables whose whole 2 MiB lies in [start, end) and that
  * map nothing (the page-table reclaim of MADV_DONTNEED: zap_pte_range()

@@ -58,6 +58,7 @@
 #define PF_WRITE 0x2
 
 #define NR_PMD_PAGES 512u
+#define PUD_SIZE_ (1ull << 30) /* a PMD table's span */
 #define FAULT_AROUND_PAGES 16u
 #define PTE_SPECIAL MR_PTE_SPECIAL
 
@@ -1146,8 +1147,10 @@ static void move_entries(mr_mm *mm, uint64_t a, uint64_t end, uint64_t dst)
  * source has no PMD entry moves nothing; a huge PMD moves whole when
  * both sides are aligned (move_huge_pmd()), and so does a whole PTE
  * table (move_normal_pmd(): the table itself changes place, no page is
- * allocated); otherwise the destination gets a PTE table, entries or
- * not, and the entries move (move_ptes()). Starts equally misaligned
+ * allocated), and a whole PMD table where both sides are at gigabyte
+ * boundaries with a gigabyte to go (move_normal_pud()); otherwise the
+ * destination gets a PTE table, entries or not, and the entries move
+ * (move_ptes()). Starts equally misaligned
  * may first be aligned down (try_realign_addr()).
  */
 /* can_align_down(): ADDR starts its VMA and nothing is mapped between
@@ -1186,6 +1189,21 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 		uint64_t ext = MR_PMD_SIZE - (a & (MR_PMD_SIZE - 1));
 		int whole;
 
+		/* move_normal_pud(): a whole gigabyte between gigabyte
+		 * boundaries moves its PMD table, unless the destination
+		 * has one */
+		if (!(a & (PUD_SIZE_ - 1)) && !(d & (PUD_SIZE_ - 1)) &&
+		    end - a >= PUD_SIZE_) {
+			int r = mr_pgtable_move_table(mm->pt, MR_PT_PMD, a, d);
+
+			if (r < 0)
+				mm->m->phys_oom = 1;
+			if (r == 0) {
+				next = a + PUD_SIZE_;
+				continue;
+			}
+		}
+
 		if (MR_PMD_SIZE - (d & (MR_PMD_SIZE - 1)) < ext)
 			ext = MR_PMD_SIZE - (d & (MR_PMD_SIZE - 1));
 		if (end - a < ext)
@@ -1207,7 +1225,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 			mr_phys_split_pmd(mm, a);
 		}
 		/* the table itself changes place, empty or not */
-		if (whole && mr_pgtable_move_pte_table(mm->pt, a, d) < 0)
+		if (whole && mr_pgtable_move_table(mm->pt, MR_PT_PTE, a, d) < 0)
 			mm->m->phys_oom = 1;
 		if (whole)
 			continue;

@@ -714,6 +714,45 @@ static void test_phys_mremap__realign(void **state)
 	mr_machine_free(m);
 }
 
+/*
+ * move_normal_pud(): a gigabyte between gigabyte boundaries moves its
+ * PMD table, nothing allocated; where the destination's gigabyte has a
+ * PMD table already, the PTE tables move one by one into it.
+ */
+static void test_phys_mremap__gigabyte_moves_its_pmd_table(void **state)
+{
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	uint64_t g = 1ull << 30, base = 4 * g, made;
+	struct seed s[] = {ANON(base, base + g, F_RW),
+			   ANON(9 * g - PG, 9 * g, F_RW)};
+	mr_mm *mm = seeded(m, 10, s, 2, 0x555555560000ull, 0x555555561000ull);
+	const mr_pgtable *pt;
+
+	(void)state;
+	mr_mm_fault(mm, base, PF_W);
+	mr_mm_fault(mm, base + g / 2, PF_W);
+	mr_mm_fault(mm, 9 * g - PG, PF_W); /* a PMD table at 8 GiB */
+	made = mr_machine_tables_allocated(m);
+	assert_int_equal(mr_mm_mremap(mm, base, g, g, 3, 6 * g,
+				      MR_RESULT_UNKNOWN),
+			 (int64_t)(6 * g));
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 0);
+	pt = mr_mm_pgtable(mm);
+	assert_true(mr_pgtable_get(pt, 6 * g + g / 2, NULL) != 0);
+	assert_int_equal(mr_pgtable_entry(pt, base, MR_PT_PUD), 0);
+	/* into 8 GiB, whose PMD table is there: both PTE tables move, the
+	 * source's PMD table stays (empty) until free_pgtables */
+	assert_int_equal(mr_mm_mremap(mm, 6 * g, g / 2 + MR_PMD_SIZE,
+				      g / 2 + MR_PMD_SIZE, 3,
+				      8 * g, MR_RESULT_UNKNOWN),
+			 (int64_t)(8 * g));
+	assert_int_equal(mr_machine_tables_allocated(m) - made, 0);
+	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), 8 * g + g / 2, NULL) !=
+		    0);
+	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
 		cmocka_unit_test(test_phys_mremap__empty_table_moves_whole),
 		cmocka_unit_test(test_phys_mremap__realign),
+		cmocka_unit_test(test_phys_mremap__gigabyte_moves_its_pmd_table),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
 	};

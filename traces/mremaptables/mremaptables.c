@@ -1,7 +1,8 @@
 /*
  * mremaptables.c - how move_page_tables() allocates page tables: starts
  * equally misaligned aligned down first (try_realign_addr()) or not, and
- * an empty PTE table made by one move carried whole by the next.
+ * an empty PTE table made by one move carried whole by the next, and a
+ * gigabyte moved by its PMD table.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -15,6 +16,15 @@ static char *aligned_hole(size_t len)
 	char *r = mmap(NULL, len + 2 * PMD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	char *a = (char *)(((uintptr_t)r + PMD - 1) & ~(PMD - 1));
 	munmap(r, len + 2 * PMD);
+	return a;
+}
+/* A free gigabyte-aligned range of LEN bytes. */
+static char *gig_hole(size_t len)
+{
+	size_t g = 1ul << 30;
+	char *r = mmap(NULL, len + 2 * g, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *a = (char *)(((uintptr_t)r + g - 1) & ~(g - 1));
+	munmap(r, len + 2 * g);
 	return a;
 }
 static char *filled(char *at, size_t len)
@@ -65,5 +75,12 @@ int main(void)
 	mremap(y + 2 * MB, 2 * MB, 2 * MB, MREMAP_MAYMOVE | MREMAP_FIXED, x);
 	y = aligned_hole(8 * MB);
 	mremap(x, 2 * MB, 2 * MB, MREMAP_MAYMOVE | MREMAP_FIXED, y + 2 * MB - 4096);
+	/* 7: a gigabyte between gigabyte boundaries, two pages written:
+	 * its PMD table moves whole (move_normal_pud()) */
+	x = gig_hole(1ul << 30);
+	a = mmap(x, 1ul << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	a[0] = a[512 * MB] = 1;
+	y = gig_hole(1ul << 30);
+	mremap(a, 1ul << 30, 1ul << 30, MREMAP_MAYMOVE | MREMAP_FIXED, y);
 	return 0;
 }
