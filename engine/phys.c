@@ -1526,11 +1526,13 @@ void mr_phys_advise_begin(mr_mm *mm, uint64_t start, uint64_t end,
 }
 
 /*
- * MADV_PAGEOUT dropped more anonymous pages than the model's lazy-free
- * pages and large folios explain: small pages khugepaged collapsed into
- * a THP in the background (no event of the traced tasks shows it; a
- * MADV_HUGEPAGE region populated page by page is its prey), split again
- * by reclaim with their zero-filled pages mapped to the zero page. As
+ * MADV_PAGEOUT or MADV_COLD dropped more anonymous pages than the
+ * model's lazy-free pages and large folios explain: small pages
+ * khugepaged collapsed into a THP in the background (no event of the
+ * traced tasks shows it; a MADV_HUGEPAGE region populated page by page
+ * is its prey), split again by reclaim, or by COLD cutting it (a part
+ * mremap moved away), with their zero-filled pages mapped to the zero
+ * page. As
  * many as *BUDGET of the range's anonymous pages this mapping alone
  * maps become the zero page, in address order (stress-ng mremap). On a
  * machine with swap the same fall would be pages swapped out, which the
@@ -1656,7 +1658,7 @@ static void advise_pages(mr_mm *mm, uint64_t start, uint64_t end, int adv)
 		}
 		a += MR_PAGE_SIZE;
 	}
-	if (adv == ADV_PAGEOUT && *budget > 0)
+	if (adv != ADV_FREE && *budget > 0)
 		changed |= collapsed(mm, start, end, budget);
 	if (changed) {
 		touched(mm, start, end);

@@ -454,6 +454,18 @@ static void test_phys_thp__split_maps_zero_pages(void **state)
 	assert_true((mr_pgtable_get(mr_mm_pgtable(mm),
 				    base + MR_PMD_SIZE + 5 * PG, NULL) &
 		     MR_PTE_PFN_MASK) >> 12 != MR_ZERO_PFN);
+	/* so does a COLD the kernel counted -2 for (a collapsed folio it
+	 * cut): the next two anonymous pages of its range */
+	d[MR_MM_ANON] = -2;
+	mr_mm_set_step_delta(mm, d, 1);
+	assert_int_equal(
+		mr_mm_madvise(mm, base + MR_PMD_SIZE, 50 * PG, 20, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1013);
+	assert_int_equal((mr_pgtable_get(mr_mm_pgtable(mm),
+					 base + MR_PMD_SIZE + 6 * PG, NULL) &
+			  MR_PTE_PFN_MASK) >> 12,
+			 MR_ZERO_PFN);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
