@@ -509,8 +509,10 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 	}
 }
 
-/* A huge anonymous folio (or the huge zero page) for the PMD at HADDR. */
-static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
+/* A huge anonymous folio (or the huge zero page) for the PMD at HADDR,
+ * with a new deposited table unless the PMD keeps its own (REUSE). */
+static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write,
+		     int reuse)
 {
 	mr_pgtable *pt = tables(mm);
 	uint64_t pfn, e;
@@ -529,8 +531,10 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write)
 		mm->m->phys_oom = 1;
 		return;
 	}
-	mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
-	mm->m->tables_allocated++;
+	if (!reuse) {
+		mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
+		mm->m->tables_allocated++;
+	}
 	touched(mm, haddr, haddr + MR_PMD_SIZE);
 	if (write) {
 		page_get(mm->m, pfn, MR_PG_ANON);
@@ -789,11 +793,10 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 		if (!write || (e & MR_PTE_RW))
 			return; /* spurious */
 		if (e & PTE_SPECIAL) {
-			/* write to the huge zero page: a new folio */
-			mm->pte_deposit--;
-			mr_pgtable_set_huge(mm->pt, page & ~(MR_PMD_SIZE - 1),
-					    0);
-			map_huge(mm, v, page & ~(MR_PMD_SIZE - 1), 1);
+			/* write to the huge zero page: a new folio in its
+			 * place, the deposited table kept
+			 * (do_huge_zero_wp_pmd()) */
+			map_huge(mm, v, page & ~(MR_PMD_SIZE - 1), 1, 1);
 			return;
 		}
 		/* a shared THP after fork: split, then a PTE fault */
@@ -804,7 +807,7 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 		if (b == B_ANON) {
 			if (thp_fault_ok(mm, v, page)) {
 				map_huge(mm, v, page & ~(MR_PMD_SIZE - 1),
-					 write);
+					 write, 0);
 				return;
 			}
 			if (write)

@@ -365,7 +365,7 @@ static void test_phys_thp__folio_and_split(void **state)
 	uint64_t base = 0x40000000ull;
 	struct seed s[] = {ANON(base, base + 2 * MR_PMD_SIZE, F_RW)};
 	mr_mm *mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
-	uint64_t rss[MR_MM__COUNT], pte;
+	uint64_t rss[MR_MM__COUNT], pte, made;
 	int level = 0;
 
 	(void)state;
@@ -389,6 +389,15 @@ static void test_phys_thp__folio_and_split(void **state)
 	mr_mm_fault(mm, base + MR_PMD_SIZE, PF_R);
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 511);
+	/* a write there puts a new folio in its place, keeping the table
+	 * deposited with it (do_huge_zero_wp_pmd()): none allocated */
+	pte = mr_mm_pte_bytes(mm);
+	made = mr_machine_tables_allocated(m);
+	mr_mm_fault(mm, base + MR_PMD_SIZE + 7 * PG, PF_W);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], 1023);
+	assert_int_equal(mr_machine_tables_allocated(m), made);
+	assert_int_equal(mr_mm_pte_bytes(mm), pte);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
