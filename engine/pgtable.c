@@ -488,10 +488,12 @@ int mr_pgtable_move_table(mr_pgtable *pt, int level, uint64_t from,
 			  uint64_t to)
 {
 	struct table *src, *dst, *c;
-	unsigned si = index_of(from, level - 1), di = index_of(to, level - 1);
+	unsigned si, di;
 
 	if (level != MR_PT_PTE && level != MR_PT_PMD)
 		return 1;
+	si = index_of(from, level - 1);
+	di = index_of(to, level - 1);
 	src = walk(pt, from, level - 1, 0);
 	if (!src || !src->child[si])
 		return 1;

@@ -1170,6 +1170,7 @@ static int aligns_down(const mr_mm *mm, uint64_t addr)
 void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 {
 	uint64_t a, next, end = from + len, off = from & (MR_PMD_SIZE - 1);
+	uint64_t dst = to;
 
 	if (!mm->pt || !len)
 		return;
@@ -1236,7 +1237,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 			mm->m->phys_oom = 1;
 		move_entries(mm, a, next, d);
 	}
-	touched(mm, to, to + len);
+	touched(mm, dst, dst + len);
 	report(mm);
 }
 

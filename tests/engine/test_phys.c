@@ -737,8 +737,9 @@ static void test_phys_mremap__realign(void **state)
 
 /*
  * move_normal_pud(): a gigabyte between gigabyte boundaries moves its
- * PMD table, nothing allocated; where the destination's gigabyte has a
- * PMD table already, the PTE tables move one by one into it.
+ * PMD table, nothing allocated. Less than a gigabyte into a gigabyte
+ * that has a PMD table already: each PTE table moves whole into it
+ * (move_normal_pmd()), nothing allocated either.
  */
 static void test_phys_mremap__gigabyte_moves_its_pmd_table(void **state)
 {
@@ -761,8 +762,8 @@ static void test_phys_mremap__gigabyte_moves_its_pmd_table(void **state)
 	pt = mr_mm_pgtable(mm);
 	assert_true(mr_pgtable_get(pt, 6 * g + g / 2, NULL) != 0);
 	assert_int_equal(mr_pgtable_entry(pt, base, MR_PT_PUD), 0);
-	/* into 8 GiB, whose PMD table is there: both PTE tables move, the
-	 * source's PMD table stays (empty) until free_pgtables */
+	/* half a gigabyte and a block into 8 GiB, whose PMD table is
+	 * there: both PTE tables move into it */
 	assert_int_equal(mr_mm_mremap(mm, 6 * g, g / 2 + MR_PMD_SIZE,
 				      g / 2 + MR_PMD_SIZE, 3,
 				      8 * g, MR_RESULT_UNKNOWN),
