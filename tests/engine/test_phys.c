@@ -402,6 +402,28 @@ static void test_phys_thp__folio_and_split(void **state)
 	mr_machine_free(m);
 }
 
+/* The frame the page at ADDR maps (0: none). */
+static uint64_t pfn_at(const mr_mm *mm, uint64_t addr)
+{
+	return (mr_pgtable_get(mr_mm_pgtable(mm), addr, NULL) &
+		MR_PTE_PFN_MASK) >> 12;
+}
+
+/* madvise ADV over 50 pages at START in a step the kernel counted
+ * RssAnon DELTA for; RssAnon is ANON after it. */
+static void advise_told(mr_mm *mm, uint64_t start, int adv, int64_t delta,
+			uint64_t anon)
+{
+	int64_t d[MR_MM__COUNT] = {0};
+	uint64_t rss[MR_MM__COUNT];
+
+	d[MR_MM_ANON] = delta;
+	mr_mm_set_step_delta(mm, d, 1);
+	assert_int_equal(mr_mm_madvise(mm, start, 50 * PG, adv, 0), 0);
+	mr_mm_rss(mm, rss);
+	assert_int_equal(rss[MR_MM_ANON], anon);
+}
+
 /* A THP folio split by MADV_COLD (cut) or MADV_PAGEOUT (any) maps its
  * zero-filled pages to the zero page: as many as the kernel's RssAnon
  * fell; without that change none. A folio split by munmap's PMD split
@@ -450,31 +472,13 @@ static void test_phys_thp__split_maps_zero_pages(void **state)
 	/* the folio is split now: a PAGEOUT told of 5 pages finds no large
 	 * folio; the pages were collapsed again behind the trace's back
 	 * (khugepaged), and the first 5 of the range become the zero page */
-	d[MR_MM_ANON] = -5;
-	mr_mm_set_step_delta(mm, d, 1);
-	assert_int_equal(
-		mr_mm_madvise(mm, base + MR_PMD_SIZE, 50 * PG, 21, 0), 0);
-	mr_mm_rss(mm, rss);
-	assert_int_equal(rss[MR_MM_ANON], 1015);
-	assert_int_equal((mr_pgtable_get(mr_mm_pgtable(mm),
-					 base + MR_PMD_SIZE + 4 * PG, NULL) &
-			  MR_PTE_PFN_MASK) >> 12,
-			 MR_ZERO_PFN);
-	assert_true((mr_pgtable_get(mr_mm_pgtable(mm),
-				    base + MR_PMD_SIZE + 5 * PG, NULL) &
-		     MR_PTE_PFN_MASK) >> 12 != MR_ZERO_PFN);
+	advise_told(mm, base + MR_PMD_SIZE, 21, -5, 1015);
+	assert_int_equal(pfn_at(mm, base + MR_PMD_SIZE + 4 * PG), MR_ZERO_PFN);
+	assert_true(pfn_at(mm, base + MR_PMD_SIZE + 5 * PG) != MR_ZERO_PFN);
 	/* so does a COLD the kernel counted -2 for (a collapsed folio it
 	 * cut): the next two anonymous pages of its range */
-	d[MR_MM_ANON] = -2;
-	mr_mm_set_step_delta(mm, d, 1);
-	assert_int_equal(
-		mr_mm_madvise(mm, base + MR_PMD_SIZE, 50 * PG, 20, 0), 0);
-	mr_mm_rss(mm, rss);
-	assert_int_equal(rss[MR_MM_ANON], 1013);
-	assert_int_equal((mr_pgtable_get(mr_mm_pgtable(mm),
-					 base + MR_PMD_SIZE + 6 * PG, NULL) &
-			  MR_PTE_PFN_MASK) >> 12,
-			 MR_ZERO_PFN);
+	advise_told(mm, base + MR_PMD_SIZE, 20, -2, 1013);
+	assert_int_equal(pfn_at(mm, base + MR_PMD_SIZE + 6 * PG), MR_ZERO_PFN);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
