@@ -1,0 +1,421 @@
+/*
+ * procinfo.c - a buddy allocator profile from /proc/zoneinfo,
+ * /proc/pagetypeinfo and /proc/buddyinfo (see procinfo.h). The formats
+ * are mm/vmstat.c's (zoneinfo_show_print(), pagetypeinfo_showfree_print(),
+ * pagetypeinfo_showblockcount_print(), frag_show_print()).
+ */
+#include "formats/procinfo.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/errcode.h"
+
+struct cursor {
+	const char *name; /* the file, for messages */
+	const char *p;	  /* the next line */
+	const char *line; /* the current line */
+	const char *eol;  /* its end */
+	unsigned no;	  /* its number, from 1 */
+	char *err;
+	size_t errlen;
+};
+
+static int next_line(struct cursor *c)
+{
+	if (!*c->p)
+		return 0;
+	c->line = c->p;
+	c->eol = strchr(c->p, '\n');
+	if (!c->eol)
+		c->eol = c->p + strlen(c->p);
+	c->p = *c->eol ? c->eol + 1 : c->eol;
+	c->no++;
+	return 1;
+}
+
+static int fail(struct cursor *c, const char *at, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%u:%u: %s", c->name, c->no,
+		 (unsigned)(at - c->line) + 1, what);
+	return MR_ECORRUPT;
+}
+
+static const char *skip_space(const char *s, const char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	return s;
+}
+
+/* A decimal number at *S (spaces first); 0 with *V, or -1. */
+static int number(const char **s, const char *end, uint64_t *v)
+{
+	const char *q = skip_space(*s, end);
+	uint64_t n = 0;
+
+	if (q >= end || !isdigit((unsigned char)*q)) {
+		*s = q; /* messages point at what is there instead */
+		return -1;
+	}
+	while (q < end && isdigit((unsigned char)*q)) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*q - '0');
+		q++;
+	}
+	*s = q;
+	*v = n;
+	return 0;
+}
+
+/* The next word at *S (letters, digits, '_'); its length, 0 if none. */
+static size_t word(const char **s, const char *end, const char **w)
+{
+	const char *q = skip_space(*s, end), *b = q;
+
+	while (q < end && (isalnum((unsigned char)*q) || *q == '_'))
+		q++;
+	*w = b;
+	*s = q;
+	return (size_t)(q - b);
+}
+
+static int is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !memcmp(w, lit, n);
+}
+
+static int zone_index(const char *w, size_t n)
+{
+	if (is(w, n, "DMA"))
+		return MR_ZONE_DMA;
+	if (is(w, n, "DMA32"))
+		return MR_ZONE_DMA32;
+	if (is(w, n, "Normal"))
+		return MR_ZONE_NORMAL;
+	return -1;
+}
+
+/* "Node N, zone NAME" at the start of the line: the zone's index (-1 for
+ * a zone left out), or -2 when the line is not one. *REST after it. */
+static int zone_header(struct cursor *c, const char **rest)
+{
+	const char *s = c->line, *w;
+	uint64_t node;
+	size_t n;
+
+	n = word(&s, c->eol, &w);
+	if (!is(w, n, "Node") || number(&s, c->eol, &node) < 0 || s >= c->eol ||
+	    *s != ',')
+		return -2;
+	s++;
+	n = word(&s, c->eol, &w);
+	if (!is(w, n, "zone"))
+		return -2;
+	n = word(&s, c->eol, &w);
+	*rest = s;
+	return zone_index(w, n);
+}
+
+/* ---- zoneinfo ---- */
+
+static int parse_zoneinfo(mr_buddy_profile *out, struct cursor *c)
+{
+	int z = -1, cpu = -1, seen = 0;
+
+	while (next_line(c)) {
+		const char *s = c->line, *w, *rest;
+		uint64_t v = 0, *dst = NULL;
+		uint32_t *dst32 = NULL;
+		size_t n;
+		int h = zone_header(c, &rest), colon;
+
+		if (h != -2) {
+			z = h;
+			cpu = -1;
+			seen = 1;
+			if (z >= 0) {
+				memset(&out->zone[z], 0, sizeof(out->zone[z]));
+				out->zone[z].exists = 1;
+			}
+			continue;
+		}
+		if (!seen)
+			return fail(c, s, "expected 'Node 0, zone NAME'");
+		n = word(&s, c->eol, &w);
+		colon = s < c->eol && *s == ':';
+		if (colon)
+			s++;
+		if (z < 0 || !n)
+			continue;
+		if (is(w, n, "pages")) { /* "pages free N" */
+			const char *w2;
+
+			word(&s, c->eol, &w2);
+			continue;
+		}
+		if (colon && is(w, n, "cpu")) {
+			if (number(&s, c->eol, &v) < 0 || v >= MR_BUDDY_MAX_CPUS)
+				return fail(c, s, "expected a CPU number below %d",
+					    MR_BUDDY_MAX_CPUS);
+			cpu = (int)v;
+			if (cpu + 1 > out->ncpus)
+				out->ncpus = cpu + 1;
+			continue;
+		}
+		if (colon && is(w, n, "protection")) {
+			int i;
+
+			s = skip_space(s, c->eol);
+			if (s >= c->eol || *s != '(')
+				return fail(c, s, "expected '(' after 'protection:'");
+			s++;
+			for (i = 0; i < 5; i++) {
+				if (number(&s, c->eol, &out->zone[z].protection[i]) <
+				    0)
+					return fail(c, s, "expected a number in the protection list");
+				s = skip_space(s, c->eol);
+				if (s < c->eol && (*s == ',' || *s == ')'))
+					s++;
+			}
+			continue;
+		}
+		if (!colon && is(w, n, "min"))
+			dst = &out->zone[z].wmark[0];
+		else if (!colon && is(w, n, "low"))
+			dst = &out->zone[z].wmark[1];
+		else if (!colon && is(w, n, "high"))
+			dst = &out->zone[z].wmark[2];
+		else if (!colon && is(w, n, "spanned"))
+			dst = &out->zone[z].spanned;
+		else if (!colon && is(w, n, "present"))
+			dst = &out->zone[z].present;
+		else if (!colon && is(w, n, "managed"))
+			dst = &out->zone[z].managed;
+		else if (colon && is(w, n, "start_pfn"))
+			dst = &out->zone[z].start_pfn;
+		else if (colon && cpu >= 0 && is(w, n, "count"))
+			dst32 = &out->zone[z].pcp_count[cpu];
+		else if (colon && cpu >= 0 && is(w, n, "high"))
+			dst32 = &out->zone[z].pcp_high[cpu];
+		else if (colon && cpu >= 0 && is(w, n, "batch"))
+			dst32 = &out->zone[z].pcp_batch[cpu];
+		else if (colon && cpu >= 0 && is(w, n, "high_min"))
+			dst32 = &out->zone[z].pcp_high_min;
+		else if (colon && cpu >= 0 && is(w, n, "high_max"))
+			dst32 = &out->zone[z].pcp_high_max;
+		else
+			continue;
+		if (number(&s, c->eol, &v) < 0)
+			return fail(c, s, "expected a number after '%.*s'",
+				    (int)n, w);
+		if (dst)
+			*dst = v;
+		else if (v > UINT32_MAX)
+			return fail(c, s, "number too large");
+		else
+			*dst32 = (uint32_t)v;
+	}
+	if (!seen)
+		return fail(c, c->p, "no zone found");
+	return 0;
+}
+
+/* ---- pagetypeinfo and buddyinfo ---- */
+
+static int type_index(const char *w, size_t n)
+{
+	static const char *const names[MR_MT__COUNT] = {
+		"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"};
+	int i;
+
+	for (i = 0; i < MR_MT__COUNT; i++)
+		if (is(w, n, names[i]))
+			return i;
+	return -1;
+}
+
+/* The free-block lines and the block-count lines. CAPPED marks lists
+ * printed as ">100000". */
+static int parse_pagetypeinfo(mr_buddy_profile *out, struct cursor *c,
+			      uint8_t capped[MR_ZONE__COUNT][MR_NR_ORDERS])
+{
+	int blocks = 0, ntypes = 0, order_lines = 0;
+	int cols[MR_MT__COUNT];
+
+	while (next_line(c)) {
+		const char *s = c->line, *rest, *w;
+		int z = zone_header(c, &rest), mt, i;
+		size_t n;
+
+		if (z == -2) {
+			n = word(&s, c->eol, &w);
+			if (is(w, n, "Free"))
+				order_lines++;
+			if (is(w, n, "Number")) { /* the block-count header */
+				const char *t = s;
+
+				blocks = 1;
+				word(&t, c->eol, &w); /* of */
+				word(&t, c->eol, &w); /* blocks */
+				word(&t, c->eol, &w); /* type */
+				for (ntypes = 0; ntypes < MR_MT__COUNT;) {
+					n = word(&t, c->eol, &w);
+					if (!n)
+						break;
+					if ((cols[ntypes] = type_index(w, n)) < 0)
+						return fail(c, w, "unknown migratetype '%.*s'",
+							    (int)n, w);
+					ntypes++;
+				}
+			}
+			continue;
+		}
+		s = rest;
+		if (!blocks) {
+			/* "Node 0, zone DMA, type Unmovable  n n ..." */
+			if (s >= c->eol || *s != ',')
+				return fail(c, s, "expected ', type NAME'");
+			s++;
+			n = word(&s, c->eol, &w);
+			if (!is(w, n, "type"))
+				return fail(c, w, "expected 'type'");
+			n = word(&s, c->eol, &w);
+			mt = type_index(w, n);
+			if (mt < 0)
+				return fail(c, w, "unknown migratetype '%.*s'",
+					    (int)n, w);
+			for (i = 0; i < MR_NR_ORDERS; i++) {
+				uint64_t v;
+				int cap = 0;
+
+				s = skip_space(s, c->eol);
+				if (s < c->eol && *s == '>') {
+					cap = 1;
+					s++;
+				}
+				if (number(&s, c->eol, &v) < 0)
+					return fail(c, s, "expected the free count of order %d",
+						    i);
+				if (z >= 0) {
+					out->zone[z].free[i][mt] = v;
+					if (cap)
+						capped[z][i] |= (uint8_t)(1u << mt);
+				}
+			}
+			continue;
+		}
+		for (i = 0; i < ntypes; i++) {
+			uint64_t v;
+
+			if (number(&s, c->eol, &v) < 0)
+				return fail(c, s, "expected the pageblock count of a type");
+			if (z >= 0)
+				out->zone[z].blocks[cols[i]] = v;
+		}
+	}
+	if (!order_lines || !blocks)
+		return fail(c, c->p, "expected the free-page table and the block-count table");
+	return 0;
+}
+
+static int parse_buddyinfo(struct cursor *c,
+			   uint64_t total[MR_ZONE__COUNT][MR_NR_ORDERS])
+{
+	while (next_line(c)) {
+		const char *rest;
+		int z = zone_header(c, &rest), i;
+
+		if (z == -2)
+			return fail(c, c->line, "expected 'Node 0, zone NAME'");
+		for (i = 0; i < MR_NR_ORDERS; i++) {
+			uint64_t v;
+
+			if (number(&rest, c->eol, &v) < 0)
+				return fail(c, rest, "expected the free count of order %d",
+					    i);
+			if (z >= 0)
+				total[z][i] = v;
+		}
+	}
+	return 0;
+}
+
+int mr_procinfo_parse(mr_buddy_profile *out, const char *zoneinfo,
+		      const char *zname, const char *pagetypeinfo,
+		      const char *pname, const char *buddyinfo,
+		      const char *bname, char *err, size_t errlen)
+{
+	struct cursor c;
+	uint8_t capped[MR_ZONE__COUNT][MR_NR_ORDERS];
+	uint64_t total[MR_ZONE__COUNT][MR_NR_ORDERS];
+	int rc, z, o, mt;
+
+	memset(out, 0, sizeof(*out));
+	memset(capped, 0, sizeof(capped));
+	memset(total, 0, sizeof(total));
+	memset(&c, 0, sizeof(c));
+	c.err = err;
+	c.errlen = errlen;
+	c.name = zname;
+	c.p = zoneinfo;
+	rc = parse_zoneinfo(out, &c);
+	if (rc < 0)
+		return rc;
+	c.name = pname;
+	c.p = pagetypeinfo;
+	c.no = 0;
+	rc = parse_pagetypeinfo(out, &c, capped);
+	if (rc < 0)
+		return rc;
+	if (buddyinfo) {
+		c.name = bname;
+		c.p = buddyinfo;
+		c.no = 0;
+		rc = parse_buddyinfo(&c, total);
+		if (rc < 0)
+			return rc;
+	}
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		if (!out->zone[z].present)
+			out->zone[z].exists = 0;
+		for (o = 0; o < MR_NR_ORDERS; o++) {
+			uint64_t others = 0;
+			int n = 0, which = 0;
+
+			if (!capped[z][o])
+				continue;
+			for (mt = 0; mt < MR_MT__COUNT; mt++)
+				if (capped[z][o] & (1u << mt)) {
+					n++;
+					which = mt;
+				} else {
+					others += out->zone[z].free[o][mt];
+				}
+			if (!buddyinfo || n > 1 || total[z][o] < others) {
+				snprintf(err, errlen,
+					 "%s: zone %d order %d: a count printed as >100000 needs %s",
+					 pname, z, o,
+					 buddyinfo ? "a single capped list"
+						   : "/proc/buddyinfo");
+				return MR_ECORRUPT;
+			}
+			out->zone[z].free[o][which] = total[z][o] - others;
+		}
+	}
+	if (out->ncpus < 1) {
+		snprintf(err, errlen, "%s: no per-CPU pagesets found", zname);
+		return MR_ECORRUPT;
+	}
+	return 0;
+}
