@@ -121,6 +121,26 @@ size_t mr_buddy_buddyinfo(const mr_buddy *b, char *buf, size_t len);
 size_t mr_buddy_pagetypeinfo(const mr_buddy *b, char *buf, size_t len);
 
 /*
+ * The extfrag indices of ZONE for a request of ORDER, in thousandths
+ * (mm/vmstat.c unusable_free_index() and __fragmentation_index()):
+ * *UNUSABLE the share of free memory in blocks too small (1000 when
+ * nothing is free), *FRAG how much a failure would be due to
+ * fragmentation rather than lack of memory (-1000 when a block is
+ * free, 0 when nothing is). -1 for a zone that does not exist.
+ */
+int mr_buddy_frag(const mr_buddy *b, int zone, unsigned order, int *unusable,
+		  int *frag);
+
+/* /sys/kernel/debug/extfrag/unusable_index and extfrag_index, and the
+ * zone lines of /proc/zoneinfo the allocator knows (pages free, the
+ * watermarks, spanned/present/managed, protection, nr_free_pages,
+ * nr_free_pages_blocks, the pagesets and start_pfn), as mm/vmstat.c
+ * prints them. */
+size_t mr_buddy_unusable_index(const mr_buddy *b, char *buf, size_t len);
+size_t mr_buddy_extfrag_index(const mr_buddy *b, char *buf, size_t len);
+size_t mr_buddy_zoneinfo(const mr_buddy *b, char *buf, size_t len);
+
+/*
  * Check every invariant (docs/invariants.md): each frame in one state;
  * free blocks aligned, in the list of their order and pageblock type,
  * none with a free buddy the kernel would have merged; counts equal the

@@ -589,3 +589,145 @@ size_t mr_buddy_check(const mr_buddy *m,
 	}
 	return c.n;
 }
+
+/* ---- fragmentation and zoneinfo ---- */
+
+/* fill_contig_page_info() */
+static void contig_info(const struct bd_zone *zn, unsigned suitable,
+			uint64_t *free_pages, uint64_t *total,
+			uint64_t *suitable_blocks)
+{
+	unsigned o;
+	int mt;
+
+	*free_pages = *total = *suitable_blocks = 0;
+	for (o = 0; o < MR_NR_ORDERS; o++) {
+		uint64_t blocks = 0;
+
+		for (mt = 0; mt < MR_MT__COUNT; mt++)
+			blocks += zn->free[o][mt].n;
+		*total += blocks;
+		*free_pages += blocks << o;
+		if (o >= suitable)
+			*suitable_blocks += blocks << (o - suitable);
+	}
+}
+
+int mr_buddy_frag(const mr_buddy *m, int zone, unsigned order, int *unusable,
+		  int *frag)
+{
+	uint64_t fp, total, suit;
+	const struct bd_zone *zn;
+
+	if (zone < 0 || zone >= MR_ZONE__COUNT || order >= MR_NR_ORDERS ||
+	    !m->n.zone[zone].exists)
+		return -1;
+	zn = &m->n.zone[zone];
+	contig_info(zn, order, &fp, &total, &suit);
+	*unusable = fp ? (int)((fp - (suit << order)) * 1000 / fp) : 1000;
+	if (!total)
+		*frag = 0;
+	else if (suit)
+		*frag = -1000;
+	else
+		*frag = (int)(1000 - (1000 + fp * 1000 / (1ull << order)) /
+					     total);
+	return 0;
+}
+
+static size_t frag_file(const mr_buddy *m, char *buf, size_t len, int which)
+{
+	struct out o = {buf, len, 0};
+	int z;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		unsigned order;
+
+		if (!m->n.zone[z].exists)
+			continue;
+		say(&o, "Node %d, zone %8s ", 0, zone_names[z]);
+		for (order = 0; order < MR_NR_ORDERS; order++) {
+			int u, f, v;
+
+			mr_buddy_frag(m, z, order, &u, &f);
+			v = which ? f : u;
+			/* C division: -1000 prints -1.000 */
+			if (which)
+				say(&o, "%2d.%03d ", v / 1000,
+				    (v < 0 ? -v : v) % 1000);
+			else
+				say(&o, "%d.%03d ", v / 1000, v % 1000);
+		}
+		say(&o, "\n");
+	}
+	return done(&o);
+}
+
+size_t mr_buddy_unusable_index(const mr_buddy *m, char *buf, size_t len)
+{
+	return frag_file(m, buf, len, 0);
+}
+
+size_t mr_buddy_extfrag_index(const mr_buddy *m, char *buf, size_t len)
+{
+	return frag_file(m, buf, len, 1);
+}
+
+/* zoneinfo_show_print(), the allocator's lines: the per-node and other
+ * vmstat lines are left out, as is the watermark boost (0). */
+size_t mr_buddy_zoneinfo(const mr_buddy *m, char *buf, size_t len)
+{
+	const struct bd_node *b = &m->n;
+	struct out o = {buf, len, 0};
+	int z, cpu, i;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		const struct bd_zone *zn = &b->zone[z];
+		const mr_zone_profile *zp = &b->profile.zone[z];
+		uint64_t blocks = 0;
+		unsigned order;
+
+		if (!zn->exists)
+			continue;
+		for (order = MR_PAGEBLOCK_ORDER; order < MR_NR_ORDERS; order++)
+			for (i = 0; i < MR_MT_ISOLATE; i++)
+				blocks += zn->free[order][i].n << order;
+		say(&o, "Node %d, zone %8s", 0, zone_names[z]);
+		say(&o,
+		    "\n  pages free     %lu\n        boost    %lu"
+		    "\n        min      %lu\n        low      %lu"
+		    "\n        high     %lu\n        promo    %lu"
+		    "\n        spanned  %lu\n        present  %lu"
+		    "\n        managed  %lu\n        cma      %lu",
+		    (unsigned long)zn->nr_free_pages, 0ul,
+		    (unsigned long)zp->wmark[0], (unsigned long)zp->wmark[1],
+		    (unsigned long)zp->wmark[2],
+		    (unsigned long)(zp->wmark[2] + zp->wmark[2] - zp->wmark[1]),
+		    (unsigned long)zp->spanned, (unsigned long)zp->present,
+		    (unsigned long)zp->managed, 0ul);
+		say(&o, "\n        protection: (%ld", (long)zp->protection[0]);
+		for (i = 1; i < 5; i++)
+			say(&o, ", %ld", (long)zp->protection[i]);
+		say(&o, ")");
+		say(&o, "\n      %-12s %lu", "nr_free_pages",
+		    (unsigned long)zn->nr_free_pages);
+		say(&o, "\n      %-12s %lu", "nr_free_pages_blocks",
+		    (unsigned long)blocks);
+		say(&o, "\n  pagesets");
+		for (cpu = 0; cpu < b->ncpus; cpu++) {
+			const struct bd_pcp *p = &zn->pcp[cpu];
+
+			say(&o,
+			    "\n    cpu: %i\n              count:    %i"
+			    "\n              high:     %i"
+			    "\n              batch:    %i"
+			    "\n              high_min: %i"
+			    "\n              high_max: %i",
+			    cpu, (int)p->count, p->high, p->batch, p->high_min,
+			    p->high_max);
+		}
+		say(&o, "\n  start_pfn:           %lu\n",
+		    (unsigned long)zn->start);
+	}
+	return done(&o);
+}

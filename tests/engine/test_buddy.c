@@ -291,6 +291,34 @@ static void test_buddy_pcp__refill_and_drain(void **state)
 	mr_buddy_free(b);
 }
 
+/* The extfrag indices (mm/vmstat.c): four free order-0 blocks and
+ * nothing larger. For order 3: all free memory is unusable (1.000), and
+ * the fragmentation index is 1000 - (1000 + 4 * 1000 / 8) / 4 = 625. */
+static void test_buddy_frag__indices(void **state)
+{
+	uint64_t free[MR_NR_ORDERS][MR_MT__COUNT] = {{0}};
+	char out[512];
+	mr_buddy *b;
+	int u, f;
+
+	(void)state;
+	free[0][MR_MT_MOVABLE] = 4;
+	b = node(2, 0, 0, free);
+	assert_int_equal(mr_buddy_frag(b, MR_ZONE_NORMAL, 3, &u, &f), 0);
+	assert_int_equal(u, 1000);
+	assert_int_equal(f, 625);
+	assert_int_equal(mr_buddy_frag(b, MR_ZONE_NORMAL, 0, &u, &f), 0);
+	assert_int_equal(u, 0);
+	assert_int_equal(f, -1000);
+	assert_int_equal(mr_buddy_frag(b, MR_ZONE_DMA, 0, &u, &f), -1);
+	mr_buddy_extfrag_index(b, out, sizeof(out));
+	/* order K: 1000 - (1000 + 4000 / 2^K) / 4 */
+	assert_string_equal(out, "Node 0, zone   Normal -1.000  0.250  0.500  "
+				 "0.625  0.688  0.719  0.735  0.743  0.747  "
+				 "0.749  0.750 \n");
+	mr_buddy_free(b);
+}
+
 /*
  * Random allocations and frees of every order, type and CPU on a
  * 64-pageblock zone, against a naive map of frame -> allocated: after
@@ -386,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_buddy_fallback__steal),
 		cmocka_unit_test(test_buddy_fallback__claim_needs_half_free),
 		cmocka_unit_test(test_buddy_pcp__refill_and_drain),
+		cmocka_unit_test(test_buddy_frag__indices),
 		cmocka_unit_test(test_buddy_random__equals_naive_map),
 	};
 

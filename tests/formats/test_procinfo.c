@@ -62,7 +62,7 @@ static void test_procinfo_host__step0_prints_the_host(void **state)
 	assert_int_equal(p.zone[MR_ZONE_DMA].start_pfn, 1);
 	assert_int_equal(p.zone[MR_ZONE_NORMAL].managed, 3342336);
 	assert_int_equal(p.zone[MR_ZONE_NORMAL].wmark[1], 17137);
-	assert_int_equal(p.zone[MR_ZONE_NORMAL].pcp_count[0], 7943);
+	assert_int_equal(p.zone[MR_ZONE_NORMAL].pcp_count[0], 52626);
 	assert_int_equal(p.zone[MR_ZONE_DMA].protection[2], 16074);
 	assert_int_equal(mr_buddy_new(&b, &p), 0);
 	assert_int_equal(mr_buddy_check(b, print, NULL), 0);
@@ -74,7 +74,24 @@ static void test_procinfo_host__step0_prints_the_host(void **state)
 	n = mr_buddy_pagetypeinfo(b, out, 1 << 16);
 	assert_int_equal(n, strlen(pt));
 	assert_string_equal(out, pt);
-	assert_int_equal(mr_buddy_pcp_count(b, MR_ZONE_NORMAL, 1), 4618);
+	assert_int_equal(mr_buddy_pcp_count(b, MR_ZONE_NORMAL, 1), 8120);
+	/* zoneinfo's lines the allocator knows (zoneinfo.lines: those of
+	 * the populated zones, picked out of the host's file) */
+	free(bi);
+	bi = slurp(DIR "zoneinfo.lines");
+	assert_int_equal(mr_buddy_zoneinfo(b, out, 1 << 16), strlen(bi));
+	assert_string_equal(out, bi);
+	/* the extfrag indices debugfs printed in the same moment */
+	free(bi);
+	bi = slurp(DIR "unusable_index");
+	assert_int_equal(mr_buddy_unusable_index(b, out, 1 << 16), strlen(bi));
+	assert_string_equal(out, bi);
+	free(bi);
+	bi = slurp(DIR "extfrag_index");
+	assert_int_equal(mr_buddy_extfrag_index(b, out, 1 << 16), strlen(bi));
+	assert_string_equal(out, bi);
+	free(bi);
+	bi = slurp(DIR "buddyinfo");
 	/* a short buffer still gets the full length and a terminated
 	 * prefix */
 	assert_int_equal(mr_buddy_buddyinfo(b, out, 10), strlen(bi));
@@ -105,7 +122,7 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 	/* a capped count with no buddyinfo to resolve it */
 	bad = strdup(pt);
 	assert_non_null(bad);
-	memcpy(strstr(bad, "     76"), ">100000", 7);
+	memcpy(strstr(bad, "     38"), ">100000", 7);
 	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL,
 					   NULL, err, sizeof(err)),
 			 MR_ECORRUPT);
@@ -115,7 +132,7 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", bi, "bi",
 					   err, sizeof(err)),
 			 0);
-	assert_int_equal(p.zone[MR_ZONE_NORMAL].free[0][MR_MT_UNMOVABLE], 76);
+	assert_int_equal(p.zone[MR_ZONE_NORMAL].free[0][MR_MT_UNMOVABLE], 38);
 	free(bi);
 	free(bad);
 	assert_int_equal(mr_procinfo_parse(&p, "garbage\n", "zi", pt, "pt",
