@@ -227,6 +227,8 @@ struct mr_machine {
 	int phys_oom;		 /* out of memory in the physical model */
 	uint64_t tables_allocated; /* page-table pages allocated so far
 				      (PUD, PMD, PTE, deposits) */
+	uint64_t user_allocated[2]; /* user pages allocated so far: zeroed
+				       small pages, THP folios */
 	struct mr_ptouch {	 /* page ranges the step changed */
 		uint32_t mm;
 		uint64_t start, end;

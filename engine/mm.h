@@ -494,6 +494,13 @@ uint32_t mr_machine_file_by_ids(const mr_machine *m, uint32_t maj, uint32_t min,
  * machine began: what kmem:mm_page_alloc shows as
  * GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP. */
 uint64_t mr_machine_tables_allocated(const mr_machine *m);
+/* User pages allocated since the machine began: THP 0 gives the zeroed small
+ * anonymous pages (kmem:mm_page_alloc's
+ * GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP), 1 the THP folios (order 9,
+ * movable). Copies (copy on write of a page that is not the zero page,
+ * a private file page's copy, UFFDIO_COPY) are not counted: the
+ * kernel's events of those cannot be told from page-cache pages. */
+uint64_t mr_machine_user_allocated(const mr_machine *m, int thp);
 /* The live address spaces, newest first. */
 mr_mm *mr_machine_first_mm(const mr_machine *m);
 mr_mm *mr_mm_next(const mr_mm *mm);

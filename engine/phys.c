@@ -434,9 +434,12 @@ static void unmap_page(mr_mm *mm, uint64_t addr, uint64_t e)
 	rss_add(mm, kind, -1);
 }
 
-/* A new anonymous page at ADDR, writable and dirty. */
-static void new_anon(mr_mm *mm, const mr_vma *v, uint64_t addr)
+/* A new anonymous page at ADDR, writable and dirty: ZEROED for a fresh
+ * one (vma_alloc_zeroed_movable_folio()), not for a copy. */
+static void new_anon(mr_mm *mm, const mr_vma *v, uint64_t addr, int zeroed)
 {
+	if (zeroed)
+		mm->m->user_allocated[0]++;
 	map_page(mm, addr, frame_new(mm->m, 0), MR_PG_ANON,
 		 pte_bits(v, 1, 1));
 }
@@ -520,6 +523,7 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write,
 	if (!pt)
 		return;
 	if (write) {
+		mm->m->user_allocated[1]++;
 		pfn = frame_new(mm->m, 9);
 		e = pfn << MR_PAGE_SHIFT | pte_bits(v, 1, 1) | MR_PTE_PSE;
 	} else {
@@ -811,7 +815,7 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 				return;
 			}
 			if (write)
-				new_anon(mm, v, page);
+				new_anon(mm, v, page, 1);
 			else
 				map_page(mm, page, MR_ZERO_PFN, MR_PG_ZERO,
 					 pte_bits(v, 0, 0) | PTE_SPECIAL);
@@ -837,7 +841,7 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 		kind = b == B_SHMEM ? MR_PG_SHMEM : MR_PG_FILE;
 		if (write && !(v->flags & MR_VM_SHARED)) {
 			/* do_cow_fault(): a private copy */
-			new_anon(mm, v, page);
+			new_anon(mm, v, page, 0);
 			return;
 		}
 		if (!write)
@@ -883,9 +887,9 @@ static void fault_pages(mr_mm *mm, const mr_vma *v, uint64_t addr,
 			       (e & MR_PTE_PFN_MASK) | pte_bits(v, 1, 1));
 		return;
 	}
-	/* wp_page_copy() */
+	/* wp_page_copy(): of the zero page, a zeroed page */
 	unmap_page(mm, page, e);
-	new_anon(mm, v, page);
+	new_anon(mm, v, page, kind == MR_PG_ZERO);
 }
 
 void mr_phys_fault(mr_mm *mm, const mr_vma *v, uint64_t addr, unsigned code,
@@ -1346,7 +1350,7 @@ void mr_mm_uffd_fill(mr_mm *mm, uint64_t start, uint64_t end, int zero)
 			map_page(mm, a, MR_ZERO_PFN, MR_PG_ZERO,
 				 pte_bits(v, 0, 0) | PTE_SPECIAL);
 		else
-			new_anon(mm, v, a);
+			new_anon(mm, v, a, 0); /* a copy: not zeroed */
 	}
 	report(mm);
 }
@@ -1874,6 +1878,11 @@ void mr_mm_rss(const mr_mm *mm, uint64_t rss[MR_MM__COUNT])
 uint64_t mr_machine_tables_allocated(const mr_machine *m)
 {
 	return m->tables_allocated;
+}
+
+uint64_t mr_machine_user_allocated(const mr_machine *m, int thp)
+{
+	return m->user_allocated[thp != 0];
 }
 
 uint64_t mr_mm_total_vm(const mr_mm *mm)

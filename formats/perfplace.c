@@ -56,6 +56,7 @@ struct ptask {
 #define FOREIGN_PEND 4
 /* kmem:mm_page_alloc's gfp_flags for a page-table page */
 #define PGTABLE_GFP "GFP_KERNEL_ACCOUNT|__GFP_ZERO|__GFP_COMP"
+#define ANON_ZERO_GFP "GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP"
 
 struct pstate {
 	struct sres *res;
@@ -367,6 +368,8 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 	if (ev->kind == MR_PERF_PAGE_ALLOC && ev->gfp) {
 		if (!strcmp(ev->gfp, PGTABLE_GFP))
 			o->gfp = MR_GFP_PGTABLE;
+		else if (!strcmp(ev->gfp, ANON_ZERO_GFP))
+			o->gfp = MR_GFP_ANON_ZERO;
 		else if (!strncmp(ev->gfp, "GFP_HIGHUSER_MOVABLE", 20) ||
 			 !strncmp(ev->gfp, "GFP_TRANSHUGE", 13))
 			o->gfp = MR_GFP_USER_MOV;

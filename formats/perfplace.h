@@ -53,6 +53,8 @@ enum mr_pl_gfp {
 			    a page-table page */
 	MR_GFP_USER_MOV, /* GFP_HIGHUSER_MOVABLE... or GFP_TRANSHUGE...: a
 			    user page or THP folio */
+	MR_GFP_ANON_ZERO, /* GFP_HIGHUSER_MOVABLE|__GFP_ZERO|__GFP_COMP: a
+			     zeroed anonymous page */
 };
 
 /* One placed event: the perf event's numbers, without its strings. */

@@ -153,6 +153,9 @@ struct replay {
 	uint64_t tables_before;		      /* the model's table pages
 						 allocated before the step */
 	uint64_t tables_kernel;		      /* the kernel's in the step */
+	uint64_t user_before[2];	      /* the model's user pages (zeroed
+						 small, THP) before the step */
+	uint64_t user_kernel[2];	      /* the kernel's in the step */
 	int64_t pcpu_batch;		      /* percpu_counter_batch */
 	int32_t exec_tid;		      /* the task whose execve was the
 						 last step, its kernel faults

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/buddy.h"
 #include "engine/pgtable.h"
 #include "replay/loop.h"
 
@@ -265,6 +266,9 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 		return;
 	r->tables_before = mr_machine_tables_allocated(r->m);
 	r->tables_kernel = 0;
+	r->user_before[0] = mr_machine_user_allocated(r->m, 0);
+	r->user_before[1] = mr_machine_user_allocated(r->m, 1);
+	r->user_kernel[0] = r->user_kernel[1] = 0;
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
 	if (!mm)
 		return;
@@ -429,6 +433,37 @@ static void check_tables(struct replay *r, int skip)
 	mr_rp_report_divergence(r, "pgtable", kern, got, NULL);
 }
 
+/*
+ * The user pages the step allocated by order and kind, the kernel's
+ * (kmem:mm_page_alloc of zeroed anonymous pages, order 0, and of THP
+ * folios, order 9 movable) against the model's. Not compared where
+ * page tables are not (an execve).
+ */
+static void check_user_pages(struct replay *r, int skip)
+{
+	uint64_t model[2];
+	char kern[96], got[96];
+
+	if (!r->cfg.phys || !r->pl.has_alloc || skip)
+		return;
+	model[0] = mr_machine_user_allocated(r->m, 0) - r->user_before[0];
+	model[1] = mr_machine_user_allocated(r->m, 1) - r->user_before[1];
+	r->sum->palloc_checks++;
+	if (model[0] == r->user_kernel[0] && model[1] == r->user_kernel[1]) {
+		r->sum->palloc_matched++;
+		return;
+	}
+	snprintf(kern, sizeof(kern),
+		 "%" PRIu64 " zeroed anonymous pages, %" PRIu64
+		 " THP folios allocated",
+		 r->user_kernel[0], r->user_kernel[1]);
+	snprintf(got, sizeof(got),
+		 "%" PRIu64 " zeroed anonymous pages, %" PRIu64
+		 " THP folios allocated",
+		 model[0], model[1]);
+	mr_rp_report_divergence(r, "page_alloc", kern, got, NULL);
+}
+
 /* Count the step's page-table allocations. */
 static int freed_in_group(const struct replay *r, size_t i, uint64_t seq);
 
@@ -438,9 +473,15 @@ static int freed_in_group(const struct replay *r, size_t i, uint64_t seq);
 static void count_table_alloc(struct replay *r, const mr_pl_event *e,
 			      int freed)
 {
-	if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_PGTABLE &&
-	    !freed)
+	if (e->kind != MR_PERF_PAGE_ALLOC || freed)
+		return;
+	if (e->gfp == MR_GFP_PGTABLE)
 		r->tables_kernel++;
+	else if (e->gfp == MR_GFP_ANON_ZERO && e->order == 0)
+		r->user_kernel[0]++;
+	else if ((e->gfp == MR_GFP_USER_MOV || e->gfp == MR_GFP_ANON_ZERO) &&
+		 e->order == MR_PAGEBLOCK_ORDER && e->migratetype == 1)
+		r->user_kernel[1]++;
 }
 
 /* ---- faults ---- */
@@ -513,7 +554,8 @@ void mr_rp_perf_fault_hint(struct replay *r, const mr_fault *f,
 		if (e->kind == MR_PERF_RSS_STAT && e->curr && e->member >= 0 &&
 		    e->member < MR_MM__COUNT)
 			after[e->member] = (int64_t)(e->size / MR_PAGE_SIZE);
-		if (e->kind == MR_PERF_PAGE_ALLOC && e->gfp == MR_GFP_USER_MOV &&
+		if (e->kind == MR_PERF_PAGE_ALLOC &&
+		    (e->gfp == MR_GFP_USER_MOV || e->gfp == MR_GFP_ANON_ZERO) &&
 		    !freed_in_group(r, i, fe->seq))
 			h->no_alloc = 0;
 		if ((e->kind != MR_PERF_FILEMAP_MAP &&
@@ -588,6 +630,7 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 	if (f->tid != r->exec_tid || (f->code & 4))
 		r->exec_tid = 0;
 	check_tables(r, r->exec_tid != 0);
+	check_user_pages(r, r->exec_tid != 0);
 }
 
 /*
@@ -804,4 +847,6 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 	}
 	check_touched(r);
 	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
+	check_user_pages(r,
+			 ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
 }

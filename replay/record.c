@@ -465,6 +465,9 @@ int mr_record_main(int argc, char **argv)
 	w.self = getpid();
 	if (mr_rec_write_kernel(snap) < 0)
 		fprintf(stderr, "record: cannot write %s/kernel.tsv\n", snap);
+	if (mr_rec_write_machine(snap, "before") < 0)
+		fprintf(stderr, "record: cannot write %s/machine.before\n",
+			snap);
 	w.snapdir = snap;
 	w.every = o.every;
 	w.hold_ns = o.hold_ms * 1000000LL;
@@ -531,6 +534,11 @@ int mr_record_main(int argc, char **argv)
 	}
 	if (mr_rec_write_files_tsv(snap, &po, &w.b) < 0) {
 		fprintf(stderr, "record: cannot write %s/files.tsv\n", snap);
+		failed = 1;
+	}
+	if (mr_rec_write_machine(snap, "after") < 0) {
+		fprintf(stderr, "record: cannot write %s/machine.after\n",
+			snap);
 		failed = 1;
 	}
 	if (o.every && mr_rec_pack_lines(snap, &ty.line) < 0) {

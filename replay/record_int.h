@@ -153,6 +153,9 @@ int mr_rec_slurp(struct buf *b, const char *path);
 int mr_rec_compress_file(const char *src, const char *dst, int long_window);
 int mr_rec_pack_lines(const char *snapdir, unsigned long *n);
 int mr_rec_write_kernel(const char *snapdir);
+/* SNAPDIR/machine.WHEN/ ("before", "after"): the host's allocator
+ * files of one moment (record_post.c). */
+int mr_rec_write_machine(const char *snapdir, const char *when);
 void mr_rec_correlate(struct watch *w, struct post *po, struct tally *ty);
 int mr_rec_read_trace(struct post *po, const char *trace, int every);
 int mr_rec_write_files_tsv(const char *snapdir, struct post *po, struct buf *b);

@@ -622,6 +622,104 @@ out_free:
 	return rc;
 }
 
+/* ---- snap/machine.{before,after}/ ---- */
+
+/* Copy FROM to DIR/NAME; 0, or -1 when FROM cannot be read (left out). */
+static int copy_file(const char *from, const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[65536];
+	FILE *in = fopen(from, "r"), *out;
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return -1;
+	mr_rec_pathf(path, sizeof(path), "%s/%s", dir, name);
+	out = fopen(path, "w");
+	if (!out) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Whether two files have the same bytes. */
+static int same_file(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
+	int ca, cb, same = fa && fb;
+
+	while (same) {
+		ca = getc(fa);
+		cb = getc(fb);
+		if (ca != cb)
+			same = 0;
+		if (ca == EOF)
+			break;
+	}
+	if (fa)
+		fclose(fa);
+	if (fb)
+		fclose(fb);
+	return same;
+}
+
+/*
+ * SNAPDIR/machine.WHEN/: the allocator state of the host (zoneinfo,
+ * buddyinfo, pagetypeinfo, slabinfo, meminfo, the extfrag indices when
+ * debugfs shows them, and ncpus) read in one moment: /proc/buddyinfo is
+ * read before and after the others, and the set is read again (up to
+ * 20 times, 50 ms apart) until it did not change in between, since the
+ * machine's other work moves pages all the time. Returns 0, or -1 when
+ * the directory cannot be written.
+ */
+int mr_rec_write_machine(const char *snapdir, const char *when)
+{
+	static const struct {
+		const char *from, *name;
+	} files[] = {
+		{"/proc/zoneinfo", "zoneinfo"},
+		{"/proc/pagetypeinfo", "pagetypeinfo"},
+		{"/proc/slabinfo", "slabinfo"},
+		{"/proc/meminfo", "meminfo"},
+		{"/sys/kernel/debug/extfrag/unusable_index", "unusable_index"},
+		{"/sys/kernel/debug/extfrag/extfrag_index", "extfrag_index"},
+		{"/proc/buddyinfo", "buddyinfo"},
+	};
+	char dir[PATH_MAX], first[PATH_MAX], last[PATH_MAX];
+	FILE *f;
+	size_t i;
+	int tries;
+
+	mr_rec_pathf(dir, sizeof(dir), "%s/machine.%s", snapdir, when);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	mr_rec_pathf(first, sizeof(first), "%s/.buddyinfo", dir);
+	mr_rec_pathf(last, sizeof(last), "%s/buddyinfo", dir);
+	for (tries = 0; tries < 20; tries++) {
+		if (copy_file("/proc/buddyinfo", dir, ".buddyinfo") < 0)
+			return -1;
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			copy_file(files[i].from, dir, files[i].name);
+		if (same_file(first, last))
+			break;
+		usleep(50000);
+	}
+	unlink(first);
+	mr_rec_pathf(first, sizeof(first), "%s/ncpus", dir);
+	f = fopen(first, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "%ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* ---- snap/kernel.tsv ---- */
 
 /* The first line of FILE without its newline, or "" (a sysfs value). */

@@ -997,6 +997,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"page-table allocations %" PRIu64 "/%" PRIu64
 			" steps equal the kernel's (kmem:mm_page_alloc)\n",
 			s->pgtable_matched, s->pgtable_checks);
+	if (s->palloc_checks)
+		fprintf(out,
+			"user page allocations %" PRIu64 "/%" PRIu64
+			" steps equal the kernel's (zeroed pages, THP folios)\n",
+			s->palloc_matched, s->palloc_checks);
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64
