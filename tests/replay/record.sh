@@ -46,6 +46,11 @@ if "$bin" record -o every --every-syscall --hold-ms 30 -- /bin/true >every.out 2
 	elif ! grep -qE "^per-syscall snapshots matched +$hdrs/$hdrs$" every.verify ||
 	     ! grep -qx "release	$(uname -r)" every/snap/kernel.tsv; then
 		echo "FAIL: every: report or kernel.tsv"; cat every.verify every/snap/kernel.tsv; fails=$((fails + 1))
+	elif ! grep -q '^Node 0, zone' every/snap/machine.before/buddyinfo ||
+	     ! grep -q '^Page block order: 9' every/snap/machine.after/pagetypeinfo ||
+	     ! grep -q 'start_pfn:' every/snap/machine.before/zoneinfo ||
+	     ! grep -qx "$(nproc)" every/snap/machine.before/ncpus; then
+		echo "FAIL: every: snap/machine.before and machine.after"; ls -l every/snap/machine.*; fails=$((fails + 1))
 	else
 		passes=$((passes + 1))
 	fi
