@@ -229,6 +229,8 @@ struct mr_machine {
 				      (PUD, PMD, PTE, deposits) */
 	uint64_t user_allocated[2]; /* user pages allocated so far: zeroed
 				       small pages, THP folios */
+	uint64_t vmas_made;  /* vm_area_struct objects allocated so far */
+	uint64_t vmas_freed; /* ... freed */
 	struct mr_ptouch {	 /* page ranges the step changed */
 		uint32_t mm;
 		uint64_t start, end;
@@ -406,7 +408,7 @@ struct mr_prop {
 				source VMA (copy_vma()) */
 };
 
-mr_vma *mr_vma_alloc(void);
+mr_vma *mr_vma_alloc(mr_machine *m);
 /* Insert a new VMA / remove and free one, reporting either. */
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path);
 void mr_vma_unlink_free(mr_mm *mm, mr_vma *v);

@@ -98,7 +98,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 
 		if (v->flags & MR_VM_DONTCOPY)
 			continue;
-		c = mr_vma_alloc();
+		c = mr_vma_alloc(mm->m);
 		if (!c) {
 			mr_mm_destroy(mm);
 			return NULL;
@@ -199,7 +199,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v = mr_vma_tree_find_after(&mm->tree, tmpl->start);
 	if (v && v->start < tmpl->end)
 		return -1;
-	v = mr_vma_alloc();
+	v = mr_vma_alloc(mm->m);
 	if (!v)
 		return -1;
 	v->start = tmpl->start;
@@ -1103,7 +1103,7 @@ static void brk_expand(mr_mm *mm, mr_vma *brkvma, uint64_t addr, uint64_t len)
 				 brkvma->pgoff, 1);
 		v = brkvma;
 	} else {
-		v = mr_vma_alloc();
+		v = mr_vma_alloc(mm->m);
 		if (!v)
 			return;
 		v->start = p.start;

@@ -481,7 +481,7 @@ void mr_mm_write_pages(mr_mm *mm, uint64_t start, uint64_t end);
  * in, with no fault event (process_vm_readv/writev's remote side). */
 void mr_mm_touch_pages(mr_mm *mm, uint64_t start, uint64_t end, int write);
 /* A fork of MM that failed after copying its page tables (a CLONE_NEW*
- * flag refused): the child's tables were allocated and freed. */
+ * flag refused): the child's VMAs and tables were allocated and freed. */
 void mr_mm_fork_aborted(mr_mm *mm);
 /* UFFDIO_COPY (ZERO 0) or UFFDIO_ZEROPAGE (ZERO 1) filled [start, end):
  * a new anonymous page, or the zero page, at each page not mapped. */
@@ -501,6 +501,10 @@ uint64_t mr_machine_tables_allocated(const mr_machine *m);
  * a private file page's copy, UFFDIO_COPY) are not counted: the
  * kernel's events of those cannot be told from page-cache pages. */
 uint64_t mr_machine_user_allocated(const mr_machine *m, int thp);
+/* vm_area_struct objects allocated (FREED 0) or freed (FREED 1) since
+ * the machine began: where the kernel calls vm_area_alloc()/vm_area_dup()
+ * and vm_area_free(). */
+uint64_t mr_machine_vma_objects(const mr_machine *m, int freed);
 /* The live address spaces, newest first. */
 mr_mm *mr_machine_first_mm(const mr_machine *m);
 mr_mm *mr_mm_next(const mr_mm *mm);

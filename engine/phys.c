@@ -1086,6 +1086,13 @@ void mr_mm_fork_aborted(mr_mm *parent)
 	mr_pgtable *pt = NULL;
 	const mr_vma *v;
 
+	/* dup_mmap() copied every VMA fork copies (vm_area_dup()), and the
+	 * child's teardown freed them */
+	for (v = mr_vma_tree_first(&parent->tree); v; v = mr_vma_next(v))
+		if (!(v->flags & MR_VM_DONTCOPY)) {
+			parent->m->vmas_made++;
+			parent->m->vmas_freed++;
+		}
 	if (!parent->m->cfg.phys || !parent->pt)
 		return;
 	if (mr_pgtable_new(&pt, table_frame, NULL, parent->m) < 0) {
@@ -1883,6 +1890,11 @@ uint64_t mr_machine_tables_allocated(const mr_machine *m)
 uint64_t mr_machine_user_allocated(const mr_machine *m, int thp)
 {
 	return m->user_allocated[thp != 0];
+}
+
+uint64_t mr_machine_vma_objects(const mr_machine *m, int freed)
+{
+	return freed ? m->vmas_freed : m->vmas_made;
 }
 
 uint64_t mr_mm_total_vm(const mr_mm *mm)

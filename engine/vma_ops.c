@@ -21,9 +21,14 @@
 
 /* ---- allocation and bookkeeping ---- */
 
-mr_vma *mr_vma_alloc(void)
+/* vm_area_alloc() and vm_area_dup(): one vm_area_struct object */
+mr_vma *mr_vma_alloc(mr_machine *m)
 {
-	return calloc(1, sizeof(mr_vma));
+	mr_vma *v = calloc(1, sizeof(mr_vma));
+
+	if (v)
+		m->vmas_made++;
+	return v;
 }
 
 /* vma_is_initial_heap(): anonymous, unnamed, overlapping the brk area. */
@@ -85,6 +90,7 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 	else if (hs && v->file && !mr_machine_file_mapped(m, v->file) &&
 		 mr_machine_shm_file_removed(m, v->file))
 		mr_machine_huge_release(m, v->file);
+	m->vmas_freed++; /* vm_area_free() */
 	free(v);
 }
 
@@ -244,7 +250,7 @@ void mr_dup_anon(mr_vma *dst, const mr_vma *src)
  */
 mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below)
 {
-	mr_vma *n = mr_vma_alloc();
+	mr_vma *n = mr_vma_alloc(mm->m);
 	uint64_t delta = (addr - v->start) >> MR_PAGE_SHIFT;
 
 	if (!n)
@@ -369,7 +375,7 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 		mr_vma_set_range(mm, next, p->start, next->end, p->pgoff, 1);
 		return next;
 	}
-	v = mr_vma_alloc();
+	v = mr_vma_alloc(mm->m);
 	if (!v)
 		return NULL;
 	v->start = p->start;

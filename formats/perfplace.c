@@ -374,6 +374,17 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 			 !strncmp(ev->gfp, "GFP_TRANSHUGE", 13))
 			o->gfp = MR_GFP_USER_MOV;
 	}
+	if ((ev->kind == MR_PERF_CACHE_ALLOC || ev->kind == MR_PERF_CACHE_FREE) &&
+	    ev->cache) {
+		static const char *const names[] = {
+			NULL,	    "vm_area_struct", "anon_vma",
+			"anon_vma_chain", "maple_node",	    "mm_struct"};
+		unsigned k;
+
+		for (k = 1; k < sizeof(names) / sizeof(names[0]); k++)
+			if (!strcmp(ev->cache, names[k]))
+				o->cache = (uint8_t)k;
+	}
 	ps->keep[ps->nout] = 1;
 	ps->next[ps->nout] = NONE;
 	if (is_fault) {
@@ -537,6 +548,9 @@ static int on_event(struct pstate *ps, const mr_perf_event *ev)
 		break;
 	case MR_PERF_PAGE_ALLOC:
 		ps->pl->has_alloc = 1;
+		break;
+	case MR_PERF_CACHE_ALLOC:
+		ps->pl->has_cache = 1;
 		break;
 	case MR_PERF_FILEMAP_FAULT:
 	case MR_PERF_FILEMAP_MAP:

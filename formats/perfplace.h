@@ -57,6 +57,16 @@ enum mr_pl_gfp {
 			     zeroed anonymous page */
 };
 
+/* The slab caches the model tells apart (kmem_cache_alloc/free). */
+enum mr_pl_cache {
+	MR_PL_CACHE_OTHER = 0,
+	MR_PL_CACHE_VMA,      /* vm_area_struct */
+	MR_PL_CACHE_ANON_VMA, /* anon_vma */
+	MR_PL_CACHE_AVC,      /* anon_vma_chain */
+	MR_PL_CACHE_MAPLE,    /* maple_node */
+	MR_PL_CACHE_MM,	      /* mm_struct */
+};
+
 /* One placed event: the perf event's numbers, without its strings. */
 typedef struct mr_pl_event {
 	uint64_t line;	   /* CALL: the call's trace line; FAULT: the line
@@ -72,6 +82,7 @@ typedef struct mr_pl_event {
 	int8_t member;	   /* rss_stat: enum mr_rss_member */
 	int8_t order;	   /* page alloc/free: order */
 	int8_t migratetype; /* page alloc: migratetype */
+	uint8_t cache;	   /* kmem_cache_alloc/free: enum mr_pl_cache */
 	int32_t tid;	   /* the task */
 	int32_t cpu;	   /* its CPU */
 	uint32_t code;	   /* fault: x86 error code */
@@ -99,6 +110,7 @@ typedef struct mr_placed {
 	int has_rss;	   /* ... kmem:rss_stat events */
 	int has_alloc;	   /* ... kmem:mm_page_alloc events */
 	int has_filemap;   /* ... filemap events */
+	int has_cache;	   /* ... kmem:kmem_cache_alloc events */
 } mr_placed;
 
 /*

@@ -156,6 +156,9 @@ struct replay {
 	uint64_t user_before[2];	      /* the model's user pages (zeroed
 						 small, THP) before the step */
 	uint64_t user_kernel[2];	      /* the kernel's in the step */
+	uint64_t vma_before[2];		      /* the model's vm_area_struct
+						 objects made, freed */
+	uint64_t vma_kernel[2];		      /* the kernel's in the step */
 	int64_t pcpu_batch;		      /* percpu_counter_batch */
 	int32_t exec_tid;		      /* the task whose execve was the
 						 last step, its kernel faults

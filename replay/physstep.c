@@ -269,6 +269,9 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 	r->user_before[0] = mr_machine_user_allocated(r->m, 0);
 	r->user_before[1] = mr_machine_user_allocated(r->m, 1);
 	r->user_kernel[0] = r->user_kernel[1] = 0;
+	r->vma_before[0] = mr_machine_vma_objects(r->m, 0);
+	r->vma_before[1] = mr_machine_vma_objects(r->m, 1);
+	r->vma_kernel[0] = r->vma_kernel[1] = 0;
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
 	if (!mm)
 		return;
@@ -434,6 +437,36 @@ static void check_tables(struct replay *r, int skip)
 }
 
 /*
+ * The vm_area_struct objects the step allocated and freed, the kernel's
+ * (kmem:kmem_cache_alloc/free of the traced tasks) against the model's.
+ * Not compared in an execve (the model seeds the new address space from
+ * its snapshot) nor in an exit (perf stops following a task as it
+ * starts exiting: exit_mmap()'s frees are not seen).
+ */
+static void check_slab(struct replay *r, int skip)
+{
+	uint64_t made, freed;
+	char kern[96], got[96];
+
+	if (!r->pl.has_cache || skip)
+		return;
+	made = mr_machine_vma_objects(r->m, 0) - r->vma_before[0];
+	freed = mr_machine_vma_objects(r->m, 1) - r->vma_before[1];
+	r->sum->slab_checks++;
+	if (made == r->vma_kernel[0] && freed == r->vma_kernel[1]) {
+		r->sum->slab_matched++;
+		return;
+	}
+	snprintf(kern, sizeof(kern),
+		 "vm_area_struct: %" PRIu64 " allocated, %" PRIu64 " freed",
+		 r->vma_kernel[0], r->vma_kernel[1]);
+	snprintf(got, sizeof(got),
+		 "vm_area_struct: %" PRIu64 " allocated, %" PRIu64 " freed",
+		 made, freed);
+	mr_rp_report_divergence(r, "slab", kern, got, NULL);
+}
+
+/*
  * The user pages the step allocated by order and kind, the kernel's
  * (kmem:mm_page_alloc of zeroed anonymous pages, order 0, and of THP
  * folios, order 9 movable) against the model's. Not compared where
@@ -473,6 +506,9 @@ static int freed_in_group(const struct replay *r, size_t i, uint64_t seq);
 static void count_table_alloc(struct replay *r, const mr_pl_event *e,
 			      int freed)
 {
+	if ((e->kind == MR_PERF_CACHE_ALLOC || e->kind == MR_PERF_CACHE_FREE) &&
+	    e->cache == MR_PL_CACHE_VMA)
+		r->vma_kernel[e->kind == MR_PERF_CACHE_FREE]++;
 	if (e->kind != MR_PERF_PAGE_ALLOC || freed)
 		return;
 	if (e->gfp == MR_GFP_PGTABLE)
@@ -631,6 +667,7 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 		r->exec_tid = 0;
 	check_tables(r, r->exec_tid != 0);
 	check_user_pages(r, r->exec_tid != 0);
+	check_slab(r, r->exec_tid != 0);
 }
 
 /*
@@ -849,4 +886,7 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
 	check_user_pages(r,
 			 ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
+	check_slab(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT ||
+			      ev->sys == MR_SYS_EXIT_GROUP ||
+			      ev->sys == MR_SYS_EXIT);
 }

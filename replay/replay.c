@@ -997,6 +997,11 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"page-table allocations %" PRIu64 "/%" PRIu64
 			" steps equal the kernel's (kmem:mm_page_alloc)\n",
 			s->pgtable_matched, s->pgtable_checks);
+	if (s->slab_checks)
+		fprintf(out,
+			"slab objects %" PRIu64 "/%" PRIu64
+			" steps equal the kernel's (vm_area_struct)\n",
+			s->slab_matched, s->slab_checks);
 	if (s->palloc_checks)
 		fprintf(out,
 			"user page allocations %" PRIu64 "/%" PRIu64

@@ -128,6 +128,9 @@ typedef struct mr_replay_summary {
 	uint64_t palloc_checks;	  /* steps whose zeroed anonymous pages and
 				     THP folios were compared */
 	uint64_t palloc_matched;  /* ... equal */
+	uint64_t slab_checks;	  /* steps whose vm_area_struct allocations
+				     and frees were compared */
+	uint64_t slab_matched;	  /* ... equal */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */

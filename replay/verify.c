@@ -94,6 +94,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->pgtable_checks)
 		ratio(out, "page-table allocations", s->pgtable_matched,
 		      s->pgtable_checks);
+	if (s->slab_checks)
+		ratio(out, "slab objects (vm_area_struct)", s->slab_matched,
+		      s->slab_checks);
 	if (s->palloc_checks)
 		ratio(out, "user page allocations", s->palloc_matched,
 		      s->palloc_checks);
