@@ -893,6 +893,60 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	return pred;
 }
 
+/* ---- remap_file_pages ---- */
+
+int64_t mr_mm_remap_file_pages(mr_mm *mm, uint64_t start, uint64_t size,
+			       uint64_t prot, uint64_t pgoff, uint64_t flags,
+			       int64_t recorded)
+{
+	const mr_vma *v, *n;
+	uint64_t mprot = 0, mflags;
+	mr_fileref f;
+	int64_t r;
+
+	start &= MR_PAGE_MASK;
+	size &= MR_PAGE_MASK;
+	if (prot || start + size <= start ||
+	    pgoff + (size >> MR_PAGE_SHIFT) < pgoff)
+		return -EINVAL;
+	v = mr_vma_tree_find(&mm->tree, start);
+	if (!v || !(v->flags & MR_VM_SHARED))
+		return -EINVAL;
+	/* shared anonymous memory: its shmem object is mapped again, which
+	 * the model's mmap cannot name yet (not predicted, not applied) */
+	if (!v->file)
+		return MR_PRED_NONE;
+	/* the range may run over neighbours of the same file and flags,
+	 * with no hole */
+	for (n = v; n && n->end < start + size; n = mr_vma_next(n)) {
+		const mr_vma *next = mr_vma_next(n);
+
+		if (!next || next->start != n->end || next->file != v->file ||
+		    next->flags != v->flags)
+			return -EINVAL;
+	}
+	if (v->flags & MR_VM_READ)
+		mprot |= 1;
+	if (v->flags & MR_VM_WRITE)
+		mprot |= 2;
+	if (v->flags & MR_VM_EXEC)
+		mprot |= 4;
+	mflags = (flags & MAP_NONBLOCK_) | MAP_SHARED_ | MAP_FIXED_ |
+		 MAP_POPULATE_;
+	if (v->flags & MR_VM_LOCKED)
+		mflags |= MAP_LOCKED_;
+	/* the VMA's own struct file: it was opened as the mapping needs */
+	memset(&f, 0, sizeof(f));
+	f.file = v->file;
+	f.ofd = v->ofd;
+	f.readable = 1;
+	f.writable = (v->flags & MR_VM_MAYWRITE) != 0;
+	r = mr_mm_mmap(mm, start, size, mprot, mflags, &f,
+		       pgoff << MR_PAGE_SHIFT,
+		       recorded == 0 ? (int64_t)start : recorded);
+	return r >= 0 ? 0 : r;
+}
+
 /* ---- munmap ---- */
 
 int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded)

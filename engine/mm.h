@@ -283,6 +283,18 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		   uint64_t flags, const mr_fileref *f, uint64_t off,
 		   int64_t recorded);
 int64_t mr_mm_munmap(mr_mm *mm, uint64_t addr, uint64_t len, int64_t recorded);
+/*
+ * remap_file_pages(start, size, prot, pgoff, flags), emulated since
+ * Linux 4.0 (mm/mmap.c): PROT must be 0 and FLAGS but MAP_NONBLOCK are
+ * ignored;
+ * the VMA at START must be shared and [start, start + size) covered by
+ * it and neighbours of the same file and flags; then the range is mapped
+ * again, MAP_SHARED|MAP_FIXED|MAP_POPULATE (MAP_LOCKED when the VMA is
+ * locked), from page PGOFF of the file with the VMA's protection.
+ */
+int64_t mr_mm_remap_file_pages(mr_mm *mm, uint64_t start, uint64_t size,
+			       uint64_t prot, uint64_t pgoff, uint64_t flags,
+			       int64_t recorded);
 int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		       int64_t recorded);
 int64_t mr_mm_brk_call(mr_mm *mm, uint64_t addr, int64_t recorded);

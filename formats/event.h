@@ -62,6 +62,8 @@ enum mr_sysno {
 	MR_SYS_RENAME,	 /* rename(old, new) */
 	MR_SYS_RENAMEAT, /* renameat(olddirfd, old, newdirfd, new) and
 			    renameat2(..., flags) */
+	MR_SYS_REMAP_FILE_PAGES, /* remap_file_pages(start, size, prot,
+				    pgoff, flags) */
 	MR_SYS__COUNT
 };
 

@@ -344,6 +344,7 @@ const char *mr_sysno_name(int sys)
 		[MR_SYS_PRCTL] = "prctl",
 		[MR_SYS_RENAME] = "rename",
 		[MR_SYS_RENAMEAT] = "renameat",
+		[MR_SYS_REMAP_FILE_PAGES] = "remap_file_pages",
 	};
 
 	if (sys < 0 || sys >= MR_SYS__COUNT)

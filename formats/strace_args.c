@@ -703,6 +703,9 @@ static const struct shape shapes[MR_SYS__COUNT] = {
 	[MR_SYS_SHMCTL] = {2, {NUM, SHMC}, {0, 1}},
 	[MR_SYS_RENAME] = {2, {PATH, PATH}, {-1, -1}},
 	[MR_SYS_RENAMEAT] = {4, {FD, PATH, FD, PATH, RENF}, {0, -1, 1, -1, 2}},
+	[MR_SYS_REMAP_FILE_PAGES] = {5,
+				     {NUM, NUM, PROT, NUM, MAP},
+				     {0, 1, 2, 3, 4}},
 };
 
 static const unsigned kind_ns[] = {

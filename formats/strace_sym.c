@@ -471,6 +471,7 @@ static const struct sym syms[] = {
 	S(SYSCALL, rename, MR_SYS_RENAME),
 	S(SYSCALL, renameat, MR_SYS_RENAMEAT),
 	S(SYSCALL, renameat2, MR_SYS_RENAMEAT),
+	S(SYSCALL, remap_file_pages, MR_SYS_REMAP_FILE_PAGES),
 
 	/* mman-common.h (msync), ipc.h, shm.h, prctl.h */
 	S(MS, MS_ASYNC, 1),

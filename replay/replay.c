@@ -230,6 +230,11 @@ static int engine_call(struct replay *r, const mr_event *ev, mr_mm *mm,
 	case MR_SYS_MSYNC:
 		pred = mr_mm_msync(mm, ev->arg[0], ev->arg[1], ev->arg[2]);
 		break;
+	case MR_SYS_REMAP_FILE_PAGES:
+		pred = mr_mm_remap_file_pages(mm, ev->arg[0], ev->arg[1],
+					      ev->arg[2], ev->arg[3],
+					      ev->arg[4], rec);
+		break;
 	case MR_SYS_PRCTL:
 		if (!ev->nargs)
 			return -1; /* not PR_SET_VMA */
@@ -658,6 +663,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 		case MR_SYS_PRCTL:
 		case MR_SYS_SHMAT:
 		case MR_SYS_SHMDT:
+		case MR_SYS_REMAP_FILE_PAGES:
 			if (mm && mr_mm_known(mm)) {
 				verdict = memory_syscall(r, ev, mm, &pred);
 				row.has_pred = pred != MR_PRED_NONE;

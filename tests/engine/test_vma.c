@@ -1861,6 +1861,51 @@ static void test_vma_random_limited__dry_run_predicts_real_run(void **state)
 	run_rworld(0x082efa98ec4e6c89ull, 1, 3000);
 }
 
+/* remap_file_pages(): a page of a shared file mapping mapped again from
+ * another file page splits the VMA around it (do_mmap() with MAP_FIXED
+ * and the VMA's protection); a private mapping, a PROT or a range
+ * running past the mapping is EINVAL; shared anonymous memory is not
+ * predicted. */
+static void test_vma_remap_file_pages__splits_at_the_new_offset(void **state)
+{
+	mr_machine *m = new_machine();
+	mr_mm *mm = static_layout(m, 1);
+	uint32_t file = mr_machine_file(m, "/tmp/rfp", 0xfe, 0, 77);
+	mr_fileref f = {file, mr_machine_new_ofd(m), 1, 1, 0};
+	const mr_vma *v;
+
+	(void)state;
+	assert_int_equal(mr_mm_mmap(mm, P(0), 8 * PG, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_FIXED, &f, 0, U),
+			 (int64_t)P(0));
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(2), PG, 0, 7, 0, U), 0);
+	v = mr_mm_find(mm, P(2));
+	assert_non_null(v);
+	assert_int_equal(v->start, P(2));
+	assert_int_equal(v->end, P(3));
+	assert_int_equal(v->pgoff, 7);
+	assert_true(v->flags & MR_VM_WRITE);
+	assert_int_equal(mr_mm_find(mm, P(0))->end, P(2));
+	assert_int_equal(mr_mm_find(mm, P(3))->pgoff, 3);
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(2), PG, PROT_READ, 7, 0,
+						U),
+			 -EINVAL);
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(6), 4 * PG, 0, 1, 0, U),
+			 -EINVAL);
+	assert_int_equal(mmap_anon(mm, P(20), 2 * PG, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_FIXED),
+			 (int64_t)P(20));
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(20), PG, 0, 1, 0, U),
+			 -EINVAL);
+	assert_int_equal(mmap_anon(mm, P(30), 2 * PG, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_FIXED),
+			 (int64_t)P(30));
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(30), PG, 0, 1, 0, U),
+			 MR_PRED_NONE);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1929,6 +1974,7 @@ int main(void)
 			test_vma_recorded__munmap_and_mprotect_apply_success),
 		cmocka_unit_test(test_vma_recorded__brk),
 		cmocka_unit_test(test_vma_format__matches_proc_maps),
+		cmocka_unit_test(test_vma_remap_file_pages__splits_at_the_new_offset),
 		cmocka_unit_test(test_vma_random__matches_page_reference),
 		cmocka_unit_test(
 			test_vma_random_limited__dry_run_predicts_real_run),
