@@ -440,8 +440,9 @@ static void check_tables(struct replay *r, int skip)
  * The vm_area_struct objects the step allocated and freed, the kernel's
  * (kmem:kmem_cache_alloc/free of the traced tasks) against the model's.
  * Not compared in an execve (the model seeds the new address space from
- * its snapshot) nor in an exit (perf stops following a task as it
- * starts exiting: exit_mmap()'s frees are not seen).
+ * its snapshot), in an exit (perf stops following a task as it starts
+ * exiting: exit_mmap()'s frees are not seen), nor in an address space
+ * the model only adopts.
  */
 static void check_slab(struct replay *r, int skip)
 {
@@ -886,7 +887,10 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
 	check_user_pages(r,
 			 ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
+	/* an address space the model adopts (no snapshot yet: the
+	 * recorder's launcher before its exec) has VMAs only as calls
+	 * revealed them, not as the kernel split and merged them */
 	check_slab(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT ||
 			      ev->sys == MR_SYS_EXIT_GROUP ||
-			      ev->sys == MR_SYS_EXIT);
+			      ev->sys == MR_SYS_EXIT || (mm && !mr_mm_known(mm)));
 }
