@@ -217,14 +217,25 @@ int mr_can_merge_right(const struct mr_prop *p, const mr_vma *prev,
 	       prev->anon_vma == next->anon_vma;
 }
 
+/* can_merge_remove_vma(): a merge may not remove a VMA whose vm_ops has
+ * a close hook: a SysV shm attach (shm_close()) or hugetlb memory
+ * (hugetlb_vm_op_close()). */
+static int removable(const mr_machine *m, const mr_vma *v)
+{
+	if (v->flags & MR_VM_HUGETLB)
+		return 0;
+	return !v->file || v->file > m->nfiles || !m->files[v->file - 1].sysv;
+}
+
 int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
 {
 	struct mr_prop p = {b->start,	 b->end,	 b->pgoff, b->flags,
 			    b->file,	 b->ofd,	 b->name,  b->kind,
 			    b->anon_vma, b->anon_forked, 0};
 
-	(void)mm;
-	if ((a->flags | b->flags) & MR_VM_SPECIAL)
+	/* a merge removes one of them: not one with a close hook */
+	if ((a->flags | b->flags) & MR_VM_SPECIAL || !removable(mm->m, a) ||
+	    !removable(mm->m, b))
 		return 0;
 	return mr_can_merge_left(&p, a);
 }
@@ -347,6 +358,9 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 		left = mr_can_merge_left(&chk, prev);
 		right = !just_expand &&
 			mr_can_merge_right(&chk, prev, next, left);
+		/* vma_merge_new_range(): merging both would remove next */
+		if (left && right && !removable(mm->m, next))
+			right = 0;
 	}
 	/* A copy's anon_vma goes to the VMA that takes it in
 	 * (vma_merge_copied_range(): dup_anon_vma from copied_from). */
@@ -409,8 +423,9 @@ struct plan {
  * when none); it is only read, so the dry run may pass a copy holding the
  * state a previous step would have left.
  */
-static void modify_plan(const mr_vma *prev, const mr_vma *v, uint64_t start,
-			uint64_t end, uint64_t newflags, struct plan *pl)
+static void modify_plan(const mr_machine *m, const mr_vma *prev,
+			const mr_vma *v, uint64_t start, uint64_t end,
+			uint64_t newflags, struct plan *pl)
 {
 	int left_side = start == v->start, right_side = end == v->end;
 	struct mr_prop p = {start,
@@ -436,6 +451,14 @@ static void modify_plan(const mr_vma *prev, const mr_vma *v, uint64_t start,
 				mr_can_merge_right(&p, prev, pl->next, pl->ml);
 		}
 	}
+	/* vma_merge_existing_range(): V merged whole would be removed; a
+	 * merge of both sides also removes next, which without a close
+	 * hook falls back to merging prev alone */
+	if ((pl->ml || pl->mrt) && left_side && right_side &&
+	    !removable(m, v))
+		pl->ml = pl->mrt = 0;
+	if (pl->ml && pl->mrt && !removable(m, pl->next))
+		pl->mrt = 0;
 }
 
 /*
@@ -455,7 +478,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	int ml, mrt;
 
 	*err = 0;
-	modify_plan(prev, v, start, end, newflags, &pl);
+	modify_plan(mm->m, prev, v, start, end, newflags, &pl);
 	ml = pl.ml;
 	mrt = pl.mrt;
 	next = (mr_vma *)pl.next;
@@ -547,7 +570,7 @@ int mr_vma_modify_dry(const mr_mm *mm, const mr_vma *prev, const mr_vma *v,
 	size_t max = mm->m->cfg.max_map_count;
 	struct plan pl;
 
-	modify_plan(prev, v, start, end, newflags, &pl);
+	modify_plan(mm->m, prev, v, start, end, newflags, &pl);
 	*last = v;
 	if (pl.ml) {
 		mr_vma tmp = *prev;

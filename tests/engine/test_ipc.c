@@ -402,10 +402,47 @@ static void file_table_inodes_follow_renames(void **state)
 	mr_machine_free(m);
 }
 
+/* A merge may not remove a VMA with a close hook (shm_close()): the
+ * middle page of an attach locked and unlocked again stays a VMA of its
+ * own, where anonymous memory would merge back (can_merge_remove_vma()).
+ * Each split and the kernel's refusal show in vm_area_struct counts. */
+static void shm_pieces_do_not_merge_back(void **state)
+{
+	mr_machine *m = new_machine();
+	mr_mm *mm = layout(m, 1);
+	uint64_t at, made, freed;
+
+	(void)state;
+	make_seg(m, 0, 3 * PG, 9);
+	at = (uint64_t)mr_mm_shmat(mm, 9, 0, 0, U);
+	assert_int_equal(mr_mm_mlock(mm, at + PG, PG, 0, 0, U), 0);
+	assert_int_equal(mr_mm_find(mm, at + PG)->end, at + 2 * PG);
+	made = mr_machine_vma_objects(m, 0);
+	freed = mr_machine_vma_objects(m, 1);
+	assert_int_equal(mr_mm_munlock(mm, at + PG, PG, U), 0);
+	assert_int_equal(mr_mm_find(mm, at)->end, at + PG);
+	assert_int_equal(mr_mm_find(mm, at + PG)->end, at + 2 * PG);
+	assert_int_equal(mr_machine_vma_objects(m, 1), freed);
+	assert_int_equal(mr_machine_vma_objects(m, 0), made);
+	/* the same on anonymous shared memory merges back: two freed */
+	assert_int_equal(mr_mm_mmap(mm, P(40), 3 * PG, PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+				    NULL, 0, U),
+			 (int64_t)P(40));
+	assert_int_equal(mr_mm_mlock(mm, P(41), PG, 0, 0, U), 0);
+	freed = mr_machine_vma_objects(m, 1);
+	assert_int_equal(mr_mm_munlock(mm, P(41), PG, U), 0);
+	assert_int_equal(mr_mm_find(mm, P(40))->end, P(43));
+	assert_int_equal(mr_machine_vma_objects(m, 1), freed + 2);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(shmat_maps_the_segment_top_down),
+		cmocka_unit_test(shm_pieces_do_not_merge_back),
 		cmocka_unit_test(shmat_rdonly_refuses_write),
 		cmocka_unit_test(shmat_address_errors),
 		cmocka_unit_test(shmat_of_unknown_segment_is_inferred),
