@@ -164,6 +164,37 @@ static void pcp_setup(struct bd_node *b, struct bd_zone *zn,
 	}
 }
 
+/* Zones in ascending order that do not overlap, managed <= present <=
+ * spanned, pageblocks that fit, and at most 2^32 frames (16 TiB). */
+static int profile_sane(const mr_buddy_profile *p)
+{
+	uint64_t end = 0;
+	int z, mt;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		const mr_zone_profile *zp = &p->zone[z];
+		uint64_t blocks = 0;
+
+		if (!zp->exists)
+			continue;
+		if (zp->start_pfn < end || zp->spanned > (1ull << 32) ||
+		    zp->start_pfn > (1ull << 32) || zp->present > zp->spanned ||
+		    zp->managed > zp->present)
+			return 0;
+		for (mt = 0; mt < MR_MT__COUNT; mt++) {
+			if (zp->blocks[mt] > (1ull << 32))
+				return 0;
+			blocks += zp->blocks[mt];
+		}
+		if ((blocks << MR_PAGEBLOCK_ORDER) >
+		    zp->spanned + (zp->start_pfn & ((1ull << MR_PAGEBLOCK_ORDER) - 1)) +
+			    (1ull << MR_PAGEBLOCK_ORDER))
+			return 0;
+		end = zp->start_pfn + zp->spanned;
+	}
+	return 1;
+}
+
 int mr_buddy_new(mr_buddy **out, const mr_buddy_profile *profile)
 {
 	mr_buddy *m;
@@ -173,7 +204,8 @@ int mr_buddy_new(mr_buddy **out, const mr_buddy_profile *profile)
 	int z;
 
 	*out = NULL;
-	if (profile->ncpus < 1 || profile->ncpus > MR_BUDDY_MAX_CPUS)
+	if (profile->ncpus < 1 || profile->ncpus > MR_BUDDY_MAX_CPUS ||
+	    !profile_sane(profile))
 		return -1;
 	m = calloc(1, sizeof(*m));
 	if (!m)

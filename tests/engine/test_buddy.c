@@ -319,6 +319,39 @@ static void test_buddy_frag__indices(void **state)
 	mr_buddy_free(b);
 }
 
+/* A profile the node cannot have is refused: zones overlapping or out
+ * of order, more managed than present frames, pageblocks past the
+ * zone. */
+static void test_buddy_profile__refused(void **state)
+{
+	mr_buddy_profile p;
+	mr_buddy *b = (mr_buddy *)&p;
+	mr_zone_profile *d = &p.zone[MR_ZONE_DMA32], *n = &p.zone[MR_ZONE_NORMAL];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.ncpus = 1;
+	d->exists = n->exists = 1;
+	d->start_pfn = 0x1000;
+	d->spanned = d->present = d->managed = 0x1000;
+	d->blocks[MR_MT_MOVABLE] = 8;
+	n->start_pfn = 0x1800; /* inside DMA32 */
+	n->spanned = n->present = n->managed = 0x1000;
+	n->blocks[MR_MT_MOVABLE] = 8;
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	assert_null(b);
+	n->start_pfn = 0x2000;
+	n->managed = 0x1001; /* more than present */
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	n->managed = 0x1000;
+	n->blocks[MR_MT_MOVABLE] = 10; /* 5 KiB pages of blocks in 4 KiB */
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	n->blocks[MR_MT_MOVABLE] = 8;
+	assert_int_equal(mr_buddy_new(&b, &p), 0);
+	assert_int_equal(violations(b), 0);
+	mr_buddy_free(b);
+}
+
 /*
  * Random allocations and frees of every order, type and CPU on a
  * 64-pageblock zone, against a naive map of frame -> allocated: after
@@ -415,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_buddy_fallback__claim_needs_half_free),
 		cmocka_unit_test(test_buddy_pcp__refill_and_drain),
 		cmocka_unit_test(test_buddy_frag__indices),
+		cmocka_unit_test(test_buddy_profile__refused),
 		cmocka_unit_test(test_buddy_random__equals_naive_map),
 	};
 
