@@ -57,6 +57,7 @@ typedef struct mr_zone_profile {
 	uint64_t managed;	/* frames the allocator manages */
 	uint64_t wmark[3];	/* min, low, high */
 	uint64_t protection[5]; /* lowmem_reserve, as zoneinfo prints it */
+	int nprotection;	/* its entries: 4, or 5 with ZONE_DEVICE */
 	/* free blocks per order and type (pagetypeinfo's first table) */
 	uint64_t free[MR_NR_ORDERS][MR_MT__COUNT];
 	uint64_t blocks[MR_MT__COUNT]; /* pageblocks per type */

@@ -393,6 +393,7 @@ static int pcp_free_count(const struct bd_pcp *p, int batch, int high,
 static int watermark_ok(const struct bd_zone *zn, unsigned order,
 			uint64_t mark, int highest, uint64_t reserve);
 static uint64_t zn_wmark(const struct bd_node *b, int z, int w);
+static uint64_t reserve_of(const struct bd_node *b, int z, int highest);
 
 /* free_frozen_page_commit() */
 static int pcp_put(struct bd_node *b, int z, int cpu, uint64_t pfn,
@@ -430,8 +431,9 @@ static int pcp_put(struct bd_node *b, int z, int cpu, uint64_t pfn,
 			return -1;
 		to_free -= n;
 	}
+	/* zone_watermark_ok(zone, 0, high, ZONE_MOVABLE, 0) */
 	if (zn->below_high &&
-	    watermark_ok(zn, 0, zn_wmark(b, z, 2), MR_ZONE__COUNT, 0))
+	    watermark_ok(zn, 0, zn_wmark(b, z, 2), 3, reserve_of(b, z, 3)))
 		zn->below_high = 0;
 	return 0;
 }
@@ -548,7 +550,8 @@ int mr_buddy_put(mr_buddy *m, uint64_t pfn, unsigned order, int cpu)
 	int z, mt;
 
 	if (order >= MR_NR_ORDERS || cpu < 0 || cpu >= b->ncpus ||
-	    pfn < b->base || pfn + (1ull << order) > b->end ||
+	    pfn < b->base || pfn >= b->end ||
+	    (1ull << order) > b->end - pfn ||
 	    (pfn & ((1ull << order) - 1)) ||
 	    (b->st[pfn - b->base] & 0x0f) != BD_USED ||
 	    b->ord[pfn - b->base] != order)

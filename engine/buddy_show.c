@@ -122,7 +122,8 @@ static int place_rest(struct bd_node *b, int z, const mr_zone_profile *zp,
 		}
 	}
 	for (pfn = zn->start; pfn < zn->end && used < zn->managed; pfn++) {
-		if (placed[pfn - b->base])
+		/* only typed pageblocks hold managed frames */
+		if (placed[pfn - b->base] || !block_counted(b, pfn))
 			continue;
 		bd_mark(b, pfn, 0, BD_USED | MR_OWN_BACKGROUND << 4,
 			BD_USED_TAIL);
@@ -164,8 +165,9 @@ static void pcp_setup(struct bd_node *b, struct bd_zone *zn,
 	}
 }
 
-/* Zones in ascending order that do not overlap, managed <= present <=
- * spanned, pageblocks that fit, and at most 2^32 frames (16 TiB). */
+/* Zones in ascending order that share no pageblock, managed <= present
+ * <= spanned, pageblocks that fit, per-CPU sizes the kernel can have,
+ * and at most 2^32 frames (16 TiB). */
 static int profile_sane(const mr_buddy_profile *p)
 {
 	uint64_t end = 0;
@@ -177,6 +179,24 @@ static int profile_sane(const mr_buddy_profile *p)
 
 		if (!zp->exists)
 			continue;
+		/* a zone starts past the last pageblock of the one before
+		 * (the layout types pageblocks per zone) */
+		if (end && zp->start_pfn >> MR_PAGEBLOCK_ORDER ==
+				   (end - 1) >> MR_PAGEBLOCK_ORDER)
+			return 0;
+		/* per-CPU sizes where the kernel's can be (batch at most 63
+		 * from zone_batchsize()), so that batch <<
+		 * CONFIG_PCP_BATCH_SCALE_MAX and high stay ints */
+		if (zp->pcp_high_min > (1u << 30) ||
+		    zp->pcp_high_max > (1u << 30))
+			return 0;
+		for (mt = 0; mt < p->ncpus && mt < MR_BUDDY_MAX_CPUS; mt++)
+			if (zp->pcp_batch[mt] > (1u << 20) ||
+			    zp->pcp_high[mt] > (1u << 30) ||
+			    (zp->pcp_high_max &&
+			     zp->pcp_count[mt] > zp->pcp_high_max +
+						     (2u << MR_PAGEBLOCK_ORDER)))
+				return 0;
 		if (zp->start_pfn < end || zp->spanned > (1ull << 32) ||
 		    zp->start_pfn > (1ull << 32) || zp->present > zp->spanned ||
 		    zp->managed > zp->present)
@@ -526,6 +546,9 @@ size_t mr_buddy_check(const mr_buddy *m,
 			o = b->ord[pfn - b->base];
 			n = 1ull << o;
 			tail = st + 1;
+			if (!block_counted(b, pfn))
+				bad(&c, "buddy: frame %#llx is managed in a pageblock with no type",
+				    (unsigned long long)pfn);
 			if (o >= MR_NR_ORDERS || (pfn & (n - 1)) ||
 			    pfn + n > zn->end) {
 				bad(&c, "buddy: block %#llx of order %u is not aligned in its zone",
@@ -683,10 +706,10 @@ static size_t frag_file(const mr_buddy *m, char *buf, size_t len, int which)
 
 			mr_buddy_frag(m, z, order, &u, &f);
 			v = which ? f : u;
-			/* C division: -1000 prints -1.000 */
+			/* C division, as the kernel prints it: -1000 is
+			 * -1.000, -500 is " 0.-500" */
 			if (which)
-				say(&o, "%2d.%03d ", v / 1000,
-				    (v < 0 ? -v : v) % 1000);
+				say(&o, "%2d.%03d ", v / 1000, v % 1000);
 			else
 				say(&o, "%d.%03d ", v / 1000, v % 1000);
 		}
@@ -738,7 +761,7 @@ size_t mr_buddy_zoneinfo(const mr_buddy *m, char *buf, size_t len)
 		    (unsigned long)zp->spanned, (unsigned long)zp->present,
 		    (unsigned long)zp->managed, 0ul);
 		say(&o, "\n        protection: (%ld", (long)zp->protection[0]);
-		for (i = 1; i < 5; i++)
+		for (i = 1; i < (zp->nprotection ? zp->nprotection : 5); i++)
 			say(&o, ", %ld", (long)zp->protection[i]);
 		say(&o, ")");
 		say(&o, "\n      %-12s %lu", "nr_free_pages",

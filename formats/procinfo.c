@@ -45,8 +45,12 @@ static int fail(struct cursor *c, const char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s:%u:%u: %s", c->name, c->no,
-		 (unsigned)(at - c->line) + 1, what);
+	if (!c->line || at < c->line || at > c->eol) /* no line read yet */
+		snprintf(c->err, c->errlen, "%s:%u:1: %s", c->name,
+			 c->no ? c->no : 1, what);
+	else
+		snprintf(c->err, c->errlen, "%s:%u:%u: %s", c->name, c->no,
+			 (unsigned)(at - c->line) + 1, what);
 	return MR_ECORRUPT;
 }
 
@@ -185,9 +189,15 @@ static int parse_zoneinfo(mr_buddy_profile *out, struct cursor *c)
 				    0)
 					return fail(c, s, "expected a number in the protection list");
 				s = skip_space(s, c->eol);
-				if (s < c->eol && (*s == ',' || *s == ')'))
-					s++;
+				if (s < c->eol && *s == ')')
+					break;
+				if (s >= c->eol || *s != ',')
+					return fail(c, s, "expected ',' or ')' in the protection list");
+				s++;
 			}
+			if (i < 3 || i > 4 || s >= c->eol || *s != ')')
+				return fail(c, s, "expected 4 or 5 protection entries and ')'");
+			out->zone[z].nprotection = i + 1;
 			continue;
 		}
 		if (!colon && is(w, n, "min"))

@@ -91,6 +91,7 @@ static void test_buddy_expand__one_block_per_order(void **state)
 		assert_int_equal(nfree(b, o, MR_MT_MOVABLE), o == 10);
 	/* a free of what is not allocated changes nothing */
 	assert_int_equal(mr_buddy_put(b, BASE, 3, 0), -1);
+	assert_int_equal(mr_buddy_put(b, UINT64_MAX - 1, 1, 0), -1);
 	assert_int_equal(violations(b), 0);
 	mr_buddy_free(b);
 }
@@ -312,6 +313,21 @@ static void test_buddy_frag__indices(void **state)
 	assert_int_equal(f, -1000);
 	assert_int_equal(mr_buddy_frag(b, MR_ZONE_DMA, 0, &u, &f), -1);
 	mr_buddy_extfrag_index(b, out, sizeof(out));
+	/* one free page: orders above 0 have negative indices, which the
+	 * kernel prints with C's division and "%2d.%03d" */
+	mr_buddy_free(b);
+	memset(free, 0, sizeof(free));
+	free[0][MR_MT_MOVABLE] = 1;
+	b = node(2, 0, 0, free);
+	mr_buddy_extfrag_index(b, out, sizeof(out));
+	assert_string_equal(out, "Node 0, zone   Normal -1.000  0.-500  0.-250  "
+				 "0.-125  0.-62  0.-31  0.-15  0.-07  0.-03  "
+				 "0.-01  0.000 \n");
+	mr_buddy_free(b);
+	memset(free, 0, sizeof(free));
+	free[0][MR_MT_MOVABLE] = 4;
+	b = node(2, 0, 0, free);
+	mr_buddy_extfrag_index(b, out, sizeof(out));
 	/* order K: 1000 - (1000 + 4000 / 2^K) / 4 */
 	assert_string_equal(out, "Node 0, zone   Normal -1.000  0.250  0.500  "
 				 "0.625  0.688  0.719  0.735  0.743  0.747  "
@@ -346,7 +362,17 @@ static void test_buddy_profile__refused(void **state)
 	n->managed = 0x1000;
 	n->blocks[MR_MT_MOVABLE] = 10; /* 5 KiB pages of blocks in 4 KiB */
 	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	n->blocks[MR_MT_MOVABLE] = 4; /* managed frames past the types */
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
 	n->blocks[MR_MT_MOVABLE] = 8;
+	n->start_pfn = 0x1f00; /* in DMA32's last pageblock */
+	n->spanned = n->present = n->managed = 0x1100;
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	n->start_pfn = 0x2000;
+	n->spanned = n->present = n->managed = 0x1000;
+	n->pcp_batch[0] = 1u << 30; /* batch << 5 would not be an int */
+	assert_int_equal(mr_buddy_new(&b, &p), -1);
+	n->pcp_batch[0] = 0;
 	assert_int_equal(mr_buddy_new(&b, &p), 0);
 	assert_int_equal(violations(b), 0);
 	mr_buddy_free(b);

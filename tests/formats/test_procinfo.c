@@ -127,6 +127,28 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 					   NULL, err, sizeof(err)),
 			 MR_ECORRUPT);
 	assert_string_equal(err, "pt: zone 2 order 0: a count printed as >100000 needs /proc/buddyinfo");
+	/* a kernel without ZONE_DEVICE prints four protection entries */
+	free(bad);
+	bad = strdup(zi);
+	assert_non_null(bad);
+	{
+		char *q = strstr(bad, "(0, 3018, 16074, 16074, 16074)");
+
+		assert_non_null(q);
+		memcpy(q, "(0, 3018, 16074, 16074)       ", 30);
+	}
+	assert_int_equal(mr_procinfo_parse(&p, bad, "zi", pt, "pt", NULL,
+					   NULL, err, sizeof(err)),
+			 0);
+	assert_int_equal(p.zone[MR_ZONE_DMA].nprotection, 4);
+	assert_int_equal(mr_procinfo_parse(&p, "", "zi", pt, "pt", NULL, NULL,
+					   err, sizeof(err)),
+			 MR_ECORRUPT);
+	assert_string_equal(err, "zi:1:1: no zone found");
+	free(bad);
+	bad = strdup(pt);
+	assert_non_null(bad);
+	memcpy(strstr(bad, "     38"), ">100000", 7);
 	/* with buddyinfo, the capped list is the total less the others */
 	bi = slurp(DIR "buddyinfo");
 	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", bi, "bi",
