@@ -448,14 +448,12 @@ size_t mr_buddy_pagetypeinfo(const mr_buddy *m, char *buf, size_t len)
 
 		if (!zn->exists)
 			continue;
-		for (pfn = zn->start & ~((1ull << MR_PAGEBLOCK_ORDER) - 1);
-		     pfn < zn->end; pfn += 1ull << MR_PAGEBLOCK_ORDER) {
-			uint64_t first = pfn < zn->start ? zn->start : pfn;
-
-			/* pfn_to_online_page(): a block counts when its
-			 * memory is initialised (here: not all of it
-			 * outside the allocator) */
-			if (!block_counted(b, first))
+		/* the kernel samples zone_start_pfn, then every 512 frames;
+		 * pfn_to_online_page(): a block counts when its memory is
+		 * initialised (here: the profile typed it) */
+		for (pfn = zn->start; pfn < zn->end;
+		     pfn += 1ull << MR_PAGEBLOCK_ORDER) {
+			if (!block_counted(b, pfn))
 				continue;
 			count[bd_block_type(b, pfn)]++;
 		}
