@@ -111,7 +111,8 @@ static int zone_index(const char *w, size_t n)
 }
 
 /* "Node N, zone NAME" at the start of the line: the zone's index (-1 for
- * a zone left out), or -2 when the line is not one. *REST after it. */
+ * a zone left out), -2 when the line is not one, -3 when N is not 0
+ * (one node is modelled). *REST after it. */
 static int zone_header(struct cursor *c, const char **rest)
 {
 	const char *s = c->line, *w;
@@ -128,7 +129,7 @@ static int zone_header(struct cursor *c, const char **rest)
 		return -2;
 	n = word(&s, c->eol, &w);
 	*rest = s;
-	return zone_index(w, n);
+	return node ? -3 : zone_index(w, n);
 }
 
 /* ---- zoneinfo ---- */
@@ -144,6 +145,8 @@ static int parse_zoneinfo(mr_buddy_profile *out, struct cursor *c)
 		size_t n;
 		int h = zone_header(c, &rest), colon;
 
+		if (h == -3)
+			return fail(c, c->line, "only node 0 is modelled");
 		if (h != -2) {
 			z = h;
 			cpu = -1;
@@ -268,6 +271,8 @@ static int parse_pagetypeinfo(mr_buddy_profile *out, struct cursor *c,
 		int z = zone_header(c, &rest), mt, i;
 		size_t n;
 
+		if (z == -3)
+			return fail(c, c->line, "only node 0 is modelled");
 		if (z == -2) {
 			n = word(&s, c->eol, &w);
 			if (is(w, n, "Free"))
@@ -346,6 +351,8 @@ static int parse_buddyinfo(struct cursor *c,
 		const char *rest;
 		int z = zone_header(c, &rest), i;
 
+		if (z == -3)
+			return fail(c, c->line, "only node 0 is modelled");
 		if (z == -2)
 			return fail(c, c->line, "expected 'Node 0, zone NAME'");
 		for (i = 0; i < MR_NR_ORDERS; i++) {

@@ -161,6 +161,15 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 					   NULL, NULL, err, sizeof(err)),
 			 MR_ECORRUPT);
 	assert_string_equal(err, "zi:1:1: expected 'Node 0, zone NAME'");
+	bad = strdup(pt);
+	assert_non_null(bad);
+	memcpy(strstr(bad, "Node    0, zone   Normal, type    Unmovable"),
+	       "Node    1", 9);
+	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL,
+					   NULL, err, sizeof(err)),
+			 MR_ECORRUPT);
+	assert_string_equal(err, "pt:15:1: only node 0 is modelled");
+	free(bad);
 	free(zi);
 	free(pt);
 }
