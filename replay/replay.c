@@ -934,6 +934,17 @@ static int store_meta(struct replay *r)
 	snprintf(buf, sizeof(buf), "%d", c->assume_written);
 	return mr_store_meta(r->st, "assume_written", buf);
 }
+/* "WHAT M/N steps equal the kernel's (HOW)", when anything was compared. */
+static void steps_line(FILE *out, const char *what, uint64_t matched,
+		       uint64_t checks, const char *how)
+{
+	if (checks)
+		fprintf(out,
+			"%s %" PRIu64 "/%" PRIu64
+			" steps equal the kernel's (%s)\n",
+			what, matched, checks, how);
+}
+
 
 void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 {
@@ -998,21 +1009,12 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"pagemap pages at snapshots %" PRIu64 "/%" PRIu64
 			" present in both\n",
 			s->pagemap_matched, s->pagemap_pages);
-	if (s->pgtable_checks)
-		fprintf(out,
-			"page-table allocations %" PRIu64 "/%" PRIu64
-			" steps equal the kernel's (kmem:mm_page_alloc)\n",
-			s->pgtable_matched, s->pgtable_checks);
-	if (s->slab_checks)
-		fprintf(out,
-			"slab objects %" PRIu64 "/%" PRIu64
-			" steps equal the kernel's (vm_area_struct)\n",
-			s->slab_matched, s->slab_checks);
-	if (s->palloc_checks)
-		fprintf(out,
-			"user page allocations %" PRIu64 "/%" PRIu64
-			" steps equal the kernel's (zeroed pages, THP folios)\n",
-			s->palloc_matched, s->palloc_checks);
+	steps_line(out, "page-table allocations", s->pgtable_matched,
+		   s->pgtable_checks, "kmem:mm_page_alloc");
+	steps_line(out, "slab objects", s->slab_matched, s->slab_checks,
+		   "vm_area_struct");
+	steps_line(out, "user page allocations", s->palloc_matched,
+		   s->palloc_checks, "zeroed pages, THP folios");
 	if (s->rss_checks)
 		fprintf(out,
 			"rss counters %" PRIu64 "/%" PRIu64
