@@ -437,6 +437,31 @@ static void check_tables(struct replay *r, int skip)
 }
 
 /*
+ * Two counts of the step, the kernel's KERN against the model's MODEL,
+ * under *CHECKS and *MATCHED; a difference is a divergence of KIND,
+ * each side printed as "PREFIX<a> WHAT0, <b> WHAT1".
+ */
+static void compare_pair(struct replay *r, const char *kind,
+			 const uint64_t kern[2], const uint64_t model[2],
+			 const char *prefix, const char *what0,
+			 const char *what1, uint64_t *checks,
+			 uint64_t *matched)
+{
+	char k[128], g[128];
+
+	(*checks)++;
+	if (model[0] == kern[0] && model[1] == kern[1]) {
+		(*matched)++;
+		return;
+	}
+	snprintf(k, sizeof(k), "%s%" PRIu64 " %s, %" PRIu64 " %s", prefix,
+		 kern[0], what0, kern[1], what1);
+	snprintf(g, sizeof(g), "%s%" PRIu64 " %s, %" PRIu64 " %s", prefix,
+		 model[0], what0, model[1], what1);
+	mr_rp_report_divergence(r, kind, k, g, NULL);
+}
+
+/*
  * The vm_area_struct objects the step allocated and freed, the kernel's
  * (kmem:kmem_cache_alloc/free of the traced tasks) against the model's.
  * Not compared in an execve (the model seeds the new address space from
@@ -446,25 +471,15 @@ static void check_tables(struct replay *r, int skip)
  */
 static void check_slab(struct replay *r, int skip)
 {
-	uint64_t made, freed;
-	char kern[96], got[96];
+	uint64_t model[2];
 
 	if (!r->pl.has_cache || skip)
 		return;
-	made = mr_machine_vma_objects(r->m, 0) - r->vma_before[0];
-	freed = mr_machine_vma_objects(r->m, 1) - r->vma_before[1];
-	r->sum->slab_checks++;
-	if (made == r->vma_kernel[0] && freed == r->vma_kernel[1]) {
-		r->sum->slab_matched++;
-		return;
-	}
-	snprintf(kern, sizeof(kern),
-		 "vm_area_struct: %" PRIu64 " allocated, %" PRIu64 " freed",
-		 r->vma_kernel[0], r->vma_kernel[1]);
-	snprintf(got, sizeof(got),
-		 "vm_area_struct: %" PRIu64 " allocated, %" PRIu64 " freed",
-		 made, freed);
-	mr_rp_report_divergence(r, "slab", kern, got, NULL);
+	model[0] = mr_machine_vma_objects(r->m, 0) - r->vma_before[0];
+	model[1] = mr_machine_vma_objects(r->m, 1) - r->vma_before[1];
+	compare_pair(r, "slab", r->vma_kernel, model, "vm_area_struct: ",
+		     "allocated", "freed", &r->sum->slab_checks,
+		     &r->sum->slab_matched);
 }
 
 /*
@@ -476,36 +491,24 @@ static void check_slab(struct replay *r, int skip)
 static void check_user_pages(struct replay *r, int skip)
 {
 	uint64_t model[2];
-	char kern[96], got[96];
 
 	if (!r->cfg.phys || !r->pl.has_alloc || skip)
 		return;
 	model[0] = mr_machine_user_allocated(r->m, 0) - r->user_before[0];
 	model[1] = mr_machine_user_allocated(r->m, 1) - r->user_before[1];
-	r->sum->palloc_checks++;
-	if (model[0] == r->user_kernel[0] && model[1] == r->user_kernel[1]) {
-		r->sum->palloc_matched++;
-		return;
-	}
-	snprintf(kern, sizeof(kern),
-		 "%" PRIu64 " zeroed anonymous pages, %" PRIu64
-		 " THP folios allocated",
-		 r->user_kernel[0], r->user_kernel[1]);
-	snprintf(got, sizeof(got),
-		 "%" PRIu64 " zeroed anonymous pages, %" PRIu64
-		 " THP folios allocated",
-		 model[0], model[1]);
-	mr_rp_report_divergence(r, "page_alloc", kern, got, NULL);
+	compare_pair(r, "page_alloc", r->user_kernel, model, "",
+		     "zeroed anonymous pages", "THP folios allocated",
+		     &r->sum->palloc_checks, &r->sum->palloc_matched);
 }
 
-/* Count the step's page-table allocations. */
 static int freed_in_group(const struct replay *r, size_t i, uint64_t seq);
 
-/* A page-table page the kernel allocated in this step; not one FREED
- * again in it (__do_fault()'s preallocated PTE table, given back when the
- * fault is retried after waiting for I/O). */
-static void count_table_alloc(struct replay *r, const mr_pl_event *e,
-			      int freed)
+/* Count the step's kernel allocations the checks compare: vm_area_struct
+ * objects allocated and freed, and page-table pages, zeroed anonymous
+ * pages and THP folios allocated, not one FREED again in the step
+ * (__do_fault()'s preallocated PTE table, given back when the fault is
+ * retried after waiting for I/O). */
+static void count_alloc(struct replay *r, const mr_pl_event *e, int freed)
 {
 	if ((e->kind == MR_PERF_CACHE_ALLOC || e->kind == MR_PERF_CACHE_FREE) &&
 	    e->cache == MR_PL_CACHE_VMA)
@@ -655,7 +658,7 @@ void mr_rp_perf_after_fault(struct replay *r, const mr_fault *f, mr_mm *mm)
 	     i++) {
 		if (r->pl.v[i].kind == MR_PERF_RSS_STAT)
 			rss_event(r, &r->pl.v[i], NULL, 0);
-		count_table_alloc(r, &r->pl.v[i],
+		count_alloc(r, &r->pl.v[i],
 				  r->pl.v[i].kind == MR_PERF_PAGE_ALLOC &&
 					  freed_in_group(r, i,
 							 r->pl.v[f->ev].seq));
@@ -881,7 +884,7 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 
 		if (e->kind == MR_PERF_RSS_STAT)
 			rss_event(r, e, newmm, only);
-		count_table_alloc(r, e, 0);
+		count_alloc(r, e, 0);
 	}
 	check_touched(r);
 	check_tables(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT);
