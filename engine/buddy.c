@@ -203,6 +203,27 @@ int bd_state(const struct bd_node *b, uint64_t pfn)
 					      : BD_HOLE;
 }
 
+int bd_used_owner(const struct bd_node *b, uint64_t pfn)
+{
+	uint64_t h = pfn;
+	unsigned o;
+
+	/* a tail: its head is the aligned start of the order holding it */
+	if ((b->st[pfn - b->base] & 0x0f) == BD_USED_TAIL)
+		for (o = 1; o < MR_NR_ORDERS; o++) {
+			uint64_t a = pfn & ~((1ull << o) - 1);
+
+			if ((b->st[a - b->base] & 0x0f) == BD_USED &&
+			    b->ord[a - b->base] >= o) {
+				h = a;
+				break;
+			}
+		}
+	if ((b->st[h - b->base] & 0x0f) != BD_USED)
+		return -1;
+	return b->st[h - b->base] >> 4;
+}
+
 unsigned bd_order(const struct bd_node *b, uint64_t pfn)
 {
 	return b->ord[pfn - b->base];

@@ -80,19 +80,8 @@ static int suitable_fallback(const struct bd_zone *zn, unsigned order, int mt,
  * page-cache pages; background pages in movable pageblocks. */
 static int frame_movable(const struct bd_node *b, uint64_t pfn)
 {
-	uint64_t h = pfn;
-	int st = b->st[pfn - b->base] & 0x0f, own;
-	unsigned o;
+	int own = bd_used_owner(b, pfn);
 
-	if (st == BD_USED_TAIL)
-		for (o = 1; o < MR_NR_ORDERS; o++) {
-			h = pfn & ~((1ull << o) - 1);
-			if ((b->st[h - b->base] & 0x0f) == BD_USED)
-				break;
-		}
-	if ((b->st[h - b->base] & 0x0f) != BD_USED)
-		return 0;
-	own = b->st[h - b->base] >> 4;
 	return own == MR_OWN_ANON || own == MR_OWN_PAGECACHE ||
 	       (own == MR_OWN_BACKGROUND &&
 		bd_block_type(b, pfn) == MR_MT_MOVABLE);

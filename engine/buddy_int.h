@@ -100,6 +100,9 @@ int bd_block_type(const struct bd_node *b, uint64_t pfn);
 void bd_set_block_type(struct bd_node *b, uint64_t pfn, int mt);
 int bd_state(const struct bd_node *b, uint64_t pfn);
 unsigned bd_order(const struct bd_node *b, uint64_t pfn);
+/* The owner of the allocated block holding PFN (inside the node), or -1
+ * when PFN is not allocated. */
+int bd_used_owner(const struct bd_node *b, uint64_t pfn);
 int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
 		int mt, int tail);
 void bd_del_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,

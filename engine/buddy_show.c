@@ -327,28 +327,9 @@ int mr_buddy_block_type(const mr_buddy *m, uint64_t pfn)
 
 int mr_buddy_owner(const mr_buddy *m, uint64_t pfn)
 {
-	const struct bd_node *b = &m->n;
-	uint64_t p = pfn;
-
-	if (pfn < b->base || pfn >= b->end)
+	if (pfn < m->n.base || pfn >= m->n.end)
 		return -1;
-	/* a tail: its head is the aligned start of the order holding it */
-	if ((b->st[p - b->base] & 0x0f) == BD_USED_TAIL) {
-		unsigned o;
-
-		for (o = 1; o < MR_NR_ORDERS; o++) {
-			uint64_t h = pfn & ~((1ull << o) - 1);
-
-			if ((b->st[h - b->base] & 0x0f) == BD_USED &&
-			    b->ord[h - b->base] >= o) {
-				p = h;
-				break;
-			}
-		}
-	}
-	if ((b->st[p - b->base] & 0x0f) != BD_USED)
-		return -1;
-	return b->st[p - b->base] >> 4;
+	return bd_used_owner(&m->n, pfn);
 }
 
 /* ---- /proc views ---- */
