@@ -121,8 +121,7 @@ const struct bd_link *bd_link_get(const struct bd_node *b, uint64_t pfn)
 /* ---- lists ---- */
 
 /* Put PFN on L, at its head or TAIL. -1 when out of memory. */
-int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn,
-		    int tail)
+int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn, int tail)
 {
 	struct bd_link *k = link_add(&b->links, pfn);
 
@@ -232,8 +231,8 @@ unsigned bd_order(const struct bd_node *b, uint64_t pfn)
 /* ---- the buddy lists ---- */
 
 /* __add_to_free_list(): a free block of ORDER at PFN on its list. */
-int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
-		int mt, int tail)
+int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order, int mt,
+		int tail)
 {
 	struct bd_zone *zn = &b->zone[z];
 
@@ -245,8 +244,7 @@ int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
 }
 
 /* __del_page_from_free_list() */
-void bd_del_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
-		 int mt)
+void bd_del_free(struct bd_node *b, int z, uint64_t pfn, unsigned order, int mt)
 {
 	struct bd_zone *zn = &b->zone[z];
 
@@ -262,8 +260,8 @@ static int free_list_type(const struct bd_node *b, uint64_t pfn)
 }
 
 /* page_is_buddy(): PFN heads a free block of ORDER in zone Z. */
-static int is_free_buddy(const struct bd_node *b, uint64_t pfn,
-			 unsigned order, int z)
+static int is_free_buddy(const struct bd_node *b, uint64_t pfn, unsigned order,
+			 int z)
 {
 	return pfn >= b->base && pfn < b->end &&
 	       b->st[pfn - b->base] == BD_FREE &&
@@ -271,8 +269,8 @@ static int is_free_buddy(const struct bd_node *b, uint64_t pfn,
 }
 
 /* buddy_merge_likely(): the buddy of the next order is free too. */
-static int merge_likely(const struct bd_node *b, uint64_t pfn,
-			unsigned order, int z)
+static int merge_likely(const struct bd_node *b, uint64_t pfn, unsigned order,
+			int z)
 {
 	uint64_t higher, hbuddy;
 
@@ -328,8 +326,7 @@ int bd_free_one(struct bd_node *b, uint64_t pfn, unsigned order, int mt,
  * split_large_buddy(): a block above pageblock order is freed one
  * pageblock at a time, each with its own pageblock's type.
  */
-int bd_free_block(struct bd_node *b, uint64_t pfn, unsigned order,
-		  int to_tail)
+int bd_free_block(struct bd_node *b, uint64_t pfn, unsigned order, int to_tail)
 {
 	uint64_t end = pfn + (1ull << order);
 	unsigned o = order > MR_PAGEBLOCK_ORDER ? MR_PAGEBLOCK_ORDER : order;

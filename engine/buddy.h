@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MR_NR_ORDERS 11	   /* orders 0..MAX_PAGE_ORDER (10) */
+#define MR_NR_ORDERS 11	     /* orders 0..MAX_PAGE_ORDER (10) */
 #define MR_PAGEBLOCK_ORDER 9 /* 512 pages */
 #define MR_BUDDY_MAX_CPUS 64
 
@@ -60,7 +60,7 @@ typedef struct mr_zone_profile {
 	int nprotection;	/* its entries: 4, or 5 with ZONE_DEVICE */
 	/* free blocks per order and type (pagetypeinfo's first table) */
 	uint64_t free[MR_NR_ORDERS][MR_MT__COUNT];
-	uint64_t blocks[MR_MT__COUNT]; /* pageblocks per type */
+	uint64_t blocks[MR_MT__COUNT];	       /* pageblocks per type */
 	uint32_t pcp_high[MR_BUDDY_MAX_CPUS];  /* per CPU: high */
 	uint32_t pcp_batch[MR_BUDDY_MAX_CPUS]; /* per CPU: batch */
 	uint32_t pcp_count[MR_BUDDY_MAX_CPUS]; /* per CPU: pages held */
@@ -70,7 +70,7 @@ typedef struct mr_zone_profile {
 
 /* The node: its CPUs and zones. */
 typedef struct mr_buddy_profile {
-	int ncpus;				/* CPUs (1..64) */
+	int ncpus;			      /* CPUs (1..64) */
 	mr_zone_profile zone[MR_ZONE__COUNT]; /* DMA, DMA32, Normal */
 } mr_buddy_profile;
 
@@ -109,8 +109,7 @@ int mr_buddy_put(mr_buddy *b, uint64_t pfn, unsigned order, int cpu);
 int mr_buddy_owner(const mr_buddy *b, uint64_t pfn);
 
 /* Free blocks of ORDER and MT in ZONE (buddy lists only). */
-uint64_t mr_buddy_nr_free(const mr_buddy *b, int zone, unsigned order,
-			  int mt);
+uint64_t mr_buddy_nr_free(const mr_buddy *b, int zone, unsigned order, int mt);
 /* Pages on CPU's lists of ZONE. */
 uint64_t mr_buddy_pcp_count(const mr_buddy *b, int zone, int cpu);
 /* The migratetype of the pageblock holding PFN. */

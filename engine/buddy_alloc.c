@@ -156,8 +156,8 @@ static uint64_t claim_block(struct bd_node *b, int z, uint64_t pfn,
 }
 
 /* __rmqueue_claim() */
-static uint64_t rmqueue_claim(struct bd_node *b, int z, unsigned order,
-			      int mt, int nofragment)
+static uint64_t rmqueue_claim(struct bd_node *b, int z, unsigned order, int mt,
+			      int nofragment)
 {
 	const struct bd_zone *zn = &b->zone[z];
 	int cur, min = (int)order;
@@ -165,8 +165,8 @@ static uint64_t rmqueue_claim(struct bd_node *b, int z, unsigned order,
 	if (order < MR_PAGEBLOCK_ORDER && nofragment)
 		min = MR_PAGEBLOCK_ORDER;
 	for (cur = MR_NR_ORDERS - 1; cur >= min; cur--) {
-		int fmt = 0, r = suitable_fallback(zn, (unsigned)cur, mt, 1,
-						   &fmt);
+		int fmt = 0,
+		    r = suitable_fallback(zn, (unsigned)cur, mt, 1, &fmt);
 		uint64_t pfn;
 
 		if (r == 0)
@@ -379,8 +379,8 @@ static int pcp_free_count(const struct bd_pcp *p, int batch, int high,
 	return clampi(p->free_count, batch, high - batch);
 }
 
-static int watermark_ok(const struct bd_zone *zn, unsigned order,
-			uint64_t mark, int highest, uint64_t reserve);
+static int watermark_ok(const struct bd_zone *zn, unsigned order, uint64_t mark,
+			int highest, uint64_t reserve);
 static uint64_t zn_wmark(const struct bd_node *b, int z, int w);
 static uint64_t reserve_of(const struct bd_node *b, int z, int highest);
 
@@ -437,8 +437,8 @@ static uint64_t zn_wmark(const struct bd_node *b, int z, int w)
 /* __zone_watermark_ok() with the exact free count (no highatomic
  * reserve is modelled); HIGHEST is the request's highest zone index
  * (3: ZONE_MOVABLE) for the lowmem reserve */
-static int watermark_ok(const struct bd_zone *zn, unsigned order,
-			uint64_t mark, int highest, uint64_t reserve)
+static int watermark_ok(const struct bd_zone *zn, unsigned order, uint64_t mark,
+			int highest, uint64_t reserve)
 {
 	int64_t free = (int64_t)zn->nr_free_pages - ((1 << order) - 1);
 	unsigned o;
@@ -458,8 +458,9 @@ static int watermark_ok(const struct bd_zone *zn, unsigned order,
 
 static uint64_t reserve_of(const struct bd_node *b, int z, int highest)
 {
-	return highest >= 0 && highest < 5 ? b->profile.zone[z].protection[highest]
-					   : 0;
+	return highest >= 0 && highest < 5
+		       ? b->profile.zone[z].protection[highest]
+		       : 0;
 }
 
 /* rmqueue(): the per-CPU lists for their orders, else the buddy lists */
@@ -539,8 +540,7 @@ int mr_buddy_put(mr_buddy *m, uint64_t pfn, unsigned order, int cpu)
 	int z, mt;
 
 	if (order >= MR_NR_ORDERS || cpu < 0 || cpu >= b->ncpus ||
-	    pfn < b->base || pfn >= b->end ||
-	    (1ull << order) > b->end - pfn ||
+	    pfn < b->base || pfn >= b->end || (1ull << order) > b->end - pfn ||
 	    (pfn & ((1ull << order) - 1)) ||
 	    (b->st[pfn - b->base] & 0x0f) != BD_USED ||
 	    b->ord[pfn - b->base] != order)

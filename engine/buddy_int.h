@@ -66,21 +66,21 @@ struct bd_zone {
 	int exists;	/* the zone is printed */
 	uint64_t start; /* spanned frames [start, end) */
 	uint64_t end;
-	uint64_t managed;				  /* managed frames */
-	uint64_t nr_free_pages;				  /* NR_FREE_PAGES */
+	uint64_t managed;				 /* managed frames */
+	uint64_t nr_free_pages;				 /* NR_FREE_PAGES */
 	struct bd_list free[MR_NR_ORDERS][MR_MT__COUNT]; /* free_area */
-	struct bd_pcp pcp[MR_BUDDY_MAX_CPUS];		  /* per CPU */
-	int below_high;					  /* ZONE_BELOW_HIGH */
+	struct bd_pcp pcp[MR_BUDDY_MAX_CPUS];		 /* per CPU */
+	int below_high;					 /* ZONE_BELOW_HIGH */
 };
 
 struct bd_node {
-	mr_buddy_profile profile;	 /* what the node was laid out from */
-	uint64_t base;			 /* the first frame of any zone */
-	uint64_t end;			 /* past the last */
-	uint8_t *st;			 /* per frame: state | owner << 4 */
-	uint8_t *ord;			 /* per frame: order of a head */
-	uint8_t *pbt;			 /* per pageblock: migratetype */
-	struct bd_links links;		 /* list links of listed blocks */
+	mr_buddy_profile profile; /* what the node was laid out from */
+	uint64_t base;		  /* the first frame of any zone */
+	uint64_t end;		  /* past the last */
+	uint8_t *st;		  /* per frame: state | owner << 4 */
+	uint8_t *ord;		  /* per frame: order of a head */
+	uint8_t *pbt;		  /* per pageblock: migratetype */
+	struct bd_links links;	  /* list links of listed blocks */
 	struct bd_zone zone[MR_ZONE__COUNT]; /* DMA, DMA32, Normal */
 	int ncpus;			     /* CPUs */
 };
@@ -90,8 +90,7 @@ struct mr_buddy {
 };
 
 const struct bd_link *bd_link_get(const struct bd_node *b, uint64_t pfn);
-int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn,
-		int tail);
+int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn, int tail);
 void bd_list_take(struct bd_node *b, struct bd_list *l, uint64_t pfn);
 void bd_mark(struct bd_node *b, uint64_t pfn, unsigned order, int head,
 	     int tail);
@@ -103,17 +102,15 @@ unsigned bd_order(const struct bd_node *b, uint64_t pfn);
 /* The owner of the allocated block holding PFN (inside the node), or -1
  * when PFN is not allocated. */
 int bd_used_owner(const struct bd_node *b, uint64_t pfn);
-int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
-		int mt, int tail);
+int bd_add_free(struct bd_node *b, int z, uint64_t pfn, unsigned order, int mt,
+		int tail);
 void bd_del_free(struct bd_node *b, int z, uint64_t pfn, unsigned order,
 		 int mt);
 int bd_free_one(struct bd_node *b, uint64_t pfn, unsigned order, int mt,
 		int to_tail);
-int bd_free_block(struct bd_node *b, uint64_t pfn, unsigned order,
-		  int to_tail);
+int bd_free_block(struct bd_node *b, uint64_t pfn, unsigned order, int to_tail);
 int bd_expand(struct bd_node *b, int z, uint64_t pfn, unsigned low,
 	      unsigned high, int mt);
-uint64_t bd_rmqueue_smallest(struct bd_node *b, int z, unsigned order,
-			     int mt);
+uint64_t bd_rmqueue_smallest(struct bd_node *b, int z, unsigned order, int mt);
 
 #endif

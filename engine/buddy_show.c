@@ -194,8 +194,9 @@ static int profile_sane(const mr_buddy_profile *p)
 			if (zp->pcp_batch[mt] > (1u << 20) ||
 			    zp->pcp_high[mt] > (1u << 30) ||
 			    (zp->pcp_high_max &&
-			     zp->pcp_count[mt] > zp->pcp_high_max +
-						     (2u << MR_PAGEBLOCK_ORDER)))
+			     zp->pcp_count[mt] >
+				     zp->pcp_high_max +
+					     (2u << MR_PAGEBLOCK_ORDER)))
 				return 0;
 		if (zp->start_pfn < end || zp->spanned > (1ull << 32) ||
 		    zp->start_pfn > (1ull << 32) || zp->present > zp->spanned ||
@@ -207,7 +208,9 @@ static int profile_sane(const mr_buddy_profile *p)
 			blocks += zp->blocks[mt];
 		}
 		if ((blocks << MR_PAGEBLOCK_ORDER) >
-		    zp->spanned + (zp->start_pfn & ((1ull << MR_PAGEBLOCK_ORDER) - 1)) +
+		    zp->spanned +
+			    (zp->start_pfn &
+			     ((1ull << MR_PAGEBLOCK_ORDER) - 1)) +
 			    (1ull << MR_PAGEBLOCK_ORDER))
 			return 0;
 		end = zp->start_pfn + zp->spanned;
@@ -246,7 +249,8 @@ int mr_buddy_new(mr_buddy **out, const mr_buddy_profile *profile)
 		zn->managed = zp->managed;
 		/* whole pageblocks, so that a pageblock's type byte exists */
 		if (b->base == BD_NONE || zn->start < b->base)
-			b->base = zn->start & ~((1ull << MR_PAGEBLOCK_ORDER) - 1);
+			b->base =
+				zn->start & ~((1ull << MR_PAGEBLOCK_ORDER) - 1);
 		if (zn->end > b->end)
 			b->end = zn->end;
 	}
@@ -301,8 +305,7 @@ const mr_buddy_profile *mr_buddy_profile_of(const mr_buddy *m)
 
 /* ---- queries ---- */
 
-uint64_t mr_buddy_nr_free(const mr_buddy *m, int zone, unsigned order,
-			  int mt)
+uint64_t mr_buddy_nr_free(const mr_buddy *m, int zone, unsigned order, int mt)
 {
 	if (zone < 0 || zone >= MR_ZONE__COUNT || order >= MR_NR_ORDERS ||
 	    mt < 0 || mt >= MR_MT__COUNT)
@@ -312,8 +315,7 @@ uint64_t mr_buddy_nr_free(const mr_buddy *m, int zone, unsigned order,
 
 uint64_t mr_buddy_pcp_count(const mr_buddy *m, int zone, int cpu)
 {
-	if (zone < 0 || zone >= MR_ZONE__COUNT || cpu < 0 ||
-	    cpu >= m->n.ncpus)
+	if (zone < 0 || zone >= MR_ZONE__COUNT || cpu < 0 || cpu >= m->n.ncpus)
 		return 0;
 	return m->n.zone[zone].pcp[cpu].count;
 }
@@ -481,8 +483,7 @@ static uint64_t walk_list(const struct bd_node *b, const struct bd_list *l,
 
 		if (!k || k->prev != prev || pfn < b->base || pfn >= b->end ||
 		    (b->st[pfn - b->base] & 0x0f) != state ||
-		    (order >= 0 && b->ord[pfn - b->base] != order) ||
-		    n > l->n)
+		    (order >= 0 && b->ord[pfn - b->base] != order) || n > l->n)
 			return BD_NONE;
 		prev = pfn;
 		pfn = k->next;
@@ -517,7 +518,9 @@ size_t mr_buddy_check(const mr_buddy *m,
 			}
 			if (st == BD_FREE_TAIL || st == BD_PCP_TAIL ||
 			    st == BD_USED_TAIL) {
-				bad(&c, "buddy: frame %#llx is a tail without a head",
+				bad(&c,
+				    "buddy: frame %#llx is a tail without a "
+				    "head",
 				    (unsigned long long)pfn);
 				pfn++;
 				continue;
@@ -526,18 +529,24 @@ size_t mr_buddy_check(const mr_buddy *m,
 			n = 1ull << o;
 			tail = st + 1;
 			if (!block_counted(b, pfn))
-				bad(&c, "buddy: frame %#llx is managed in a pageblock with no type",
+				bad(&c,
+				    "buddy: frame %#llx is managed in a "
+				    "pageblock with no type",
 				    (unsigned long long)pfn);
 			if (o >= MR_NR_ORDERS || (pfn & (n - 1)) ||
 			    pfn + n > zn->end) {
-				bad(&c, "buddy: block %#llx of order %u is not aligned in its zone",
+				bad(&c,
+				    "buddy: block %#llx of order %u is not "
+				    "aligned in its zone",
 				    (unsigned long long)pfn, o);
 				pfn++;
 				continue;
 			}
 			for (i = 1; i < n; i++)
 				if ((b->st[pfn + i - b->base] & 0x0f) != tail) {
-					bad(&c, "buddy: frame %#llx inside block %#llx is in another state",
+					bad(&c,
+					    "buddy: frame %#llx inside block "
+					    "%#llx is in another state",
 					    (unsigned long long)(pfn + i),
 					    (unsigned long long)pfn);
 					break;
@@ -547,19 +556,26 @@ size_t mr_buddy_check(const mr_buddy *m,
 				int bt = bd_block_type(b, pfn);
 
 				if (bt >= MR_MT__COUNT)
-					bad(&c, "buddy: free block %#llx in a pageblock with no type",
+					bad(&c,
+					    "buddy: free block %#llx in a "
+					    "pageblock with no type",
 					    (unsigned long long)pfn);
 				else
 					heads[o][bt]++;
 				freep += n;
-				if (o < MR_NR_ORDERS - 1 && buddy >= zn->start &&
+				if (o < MR_NR_ORDERS - 1 &&
+				    buddy >= zn->start &&
 				    buddy + n <= zn->end &&
 				    b->st[buddy - b->base] == BD_FREE &&
 				    b->ord[buddy - b->base] == o &&
 				    (o < MR_PAGEBLOCK_ORDER ||
 				     (bt < MR_MT_PCPTYPES &&
-				      bd_block_type(b, buddy) < MR_MT_PCPTYPES)))
-					bad(&c, "buddy: free blocks %#llx and %#llx of order %u are unmerged buddies",
+				      bd_block_type(b, buddy) <
+					      MR_MT_PCPTYPES)))
+					bad(&c,
+					    "buddy: free blocks %#llx and "
+					    "%#llx of order %u are unmerged "
+					    "buddies",
 					    (unsigned long long)(pfn & buddy),
 					    (unsigned long long)(pfn | n), o);
 			} else if (st == BD_PCP) {
@@ -573,17 +589,23 @@ size_t mr_buddy_check(const mr_buddy *m,
 				uint64_t w = walk_list(b, l, BD_FREE, (int)o);
 
 				if (w == BD_NONE || w != l->n)
-					bad(&c, "buddy: zone %s order %u %s list is broken",
+					bad(&c,
+					    "buddy: zone %s order %u %s list "
+					    "is broken",
 					    zone_names[z], o, type_names[mt]);
 				if (heads[o][mt] != l->n)
-					bad(&c, "buddy: zone %s order %u %s: %llu free blocks, the list holds %llu",
+					bad(&c,
+					    "buddy: zone %s order %u %s: %llu "
+					    "free blocks, the list holds %llu",
 					    zone_names[z], o, type_names[mt],
 					    (unsigned long long)heads[o][mt],
 					    (unsigned long long)l->n);
 				listed += l->n;
 			}
 		if (freep != zn->nr_free_pages)
-			bad(&c, "buddy: zone %s counts %llu free pages, its blocks hold %llu",
+			bad(&c,
+			    "buddy: zone %s counts %llu free pages, its blocks "
+			    "hold %llu",
 			    zone_names[z],
 			    (unsigned long long)zn->nr_free_pages,
 			    (unsigned long long)freep);
@@ -593,19 +615,24 @@ size_t mr_buddy_check(const mr_buddy *m,
 			unsigned pi;
 
 			for (pi = 0; pi < BD_NR_PCP_LISTS; pi++) {
-				uint64_t w = walk_list(b, &p->lists[pi], BD_PCP,
-						       -1);
+				uint64_t w =
+					walk_list(b, &p->lists[pi], BD_PCP, -1);
 
 				if (w == BD_NONE)
-					bad(&c, "buddy: zone %s cpu %d per-CPU list %u is broken",
+					bad(&c,
+					    "buddy: zone %s cpu %d per-CPU "
+					    "list %u is broken",
 					    zone_names[z], cpu, pi);
 				else
-					sum += w << (pi >= BD_NR_LOWORDER_PCP
-							     ? MR_PAGEBLOCK_ORDER
-							     : pi / MR_MT_PCPTYPES);
+					sum += w
+					       << (pi >= BD_NR_LOWORDER_PCP
+							   ? MR_PAGEBLOCK_ORDER
+							   : pi / MR_MT_PCPTYPES);
 			}
 			if (sum != p->count)
-				bad(&c, "buddy: zone %s cpu %d counts %llu per-CPU pages, its lists hold %llu",
+				bad(&c,
+				    "buddy: zone %s cpu %d counts %llu per-CPU "
+				    "pages, its lists hold %llu",
 				    zone_names[z], cpu,
 				    (unsigned long long)p->count,
 				    (unsigned long long)sum);
@@ -614,7 +641,9 @@ size_t mr_buddy_check(const mr_buddy *m,
 			if (p->high_max &&
 			    p->count > (uint64_t)p->high_max +
 					       (2ull << MR_PAGEBLOCK_ORDER))
-				bad(&c, "buddy: zone %s cpu %d holds %llu per-CPU pages, above high_max %d and a refill",
+				bad(&c,
+				    "buddy: zone %s cpu %d holds %llu per-CPU "
+				    "pages, above high_max %d and a refill",
 				    zone_names[z], cpu,
 				    (unsigned long long)p->count, p->high_max);
 		}
@@ -664,8 +693,8 @@ int mr_buddy_frag(const mr_buddy *m, int zone, unsigned order, int *unusable,
 	else if (suit)
 		*frag = -1000;
 	else
-		*frag = (int)(1000 - (1000 + fp * 1000 / (1ull << order)) /
-					     total);
+		*frag = (int)(1000 -
+			      (1000 + fp * 1000 / (1ull << order)) / total);
 	return 0;
 }
 

@@ -172,8 +172,10 @@ static int parse_zoneinfo(mr_buddy_profile *out, struct cursor *c)
 			continue;
 		}
 		if (colon && is(w, n, "cpu")) {
-			if (number(&s, c->eol, &v) < 0 || v >= MR_BUDDY_MAX_CPUS)
-				return fail(c, s, "expected a CPU number below %d",
+			if (number(&s, c->eol, &v) < 0 ||
+			    v >= MR_BUDDY_MAX_CPUS)
+				return fail(c, s,
+					    "expected a CPU number below %d",
 					    MR_BUDDY_MAX_CPUS);
 			cpu = (int)v;
 			if (cpu + 1 > out->ncpus)
@@ -185,21 +187,28 @@ static int parse_zoneinfo(mr_buddy_profile *out, struct cursor *c)
 
 			s = skip_space(s, c->eol);
 			if (s >= c->eol || *s != '(')
-				return fail(c, s, "expected '(' after 'protection:'");
+				return fail(c, s,
+					    "expected '(' after 'protection:'");
 			s++;
 			for (i = 0; i < 5; i++) {
-				if (number(&s, c->eol, &out->zone[z].protection[i]) <
-				    0)
-					return fail(c, s, "expected a number in the protection list");
+				if (number(&s, c->eol,
+					   &out->zone[z].protection[i]) < 0)
+					return fail(c, s,
+						    "expected a number in the "
+						    "protection list");
 				s = skip_space(s, c->eol);
 				if (s < c->eol && *s == ')')
 					break;
 				if (s >= c->eol || *s != ',')
-					return fail(c, s, "expected ',' or ')' in the protection list");
+					return fail(c, s,
+						    "expected ',' or ')' in "
+						    "the protection list");
 				s++;
 			}
 			if (i < 3 || i > 4 || s >= c->eol || *s != ')')
-				return fail(c, s, "expected 4 or 5 protection entries and ')'");
+				return fail(c, s,
+					    "expected 4 or 5 protection "
+					    "entries and ')'");
 			out->zone[z].nprotection = i + 1;
 			continue;
 		}
@@ -288,9 +297,13 @@ static int parse_pagetypeinfo(mr_buddy_profile *out, struct cursor *c,
 					n = word(&t, c->eol, &w);
 					if (!n)
 						break;
-					if ((cols[ntypes] = type_index(w, n)) < 0)
-						return fail(c, w, "unknown migratetype '%.*s'",
-							    (int)n, w);
+					if ((cols[ntypes] = type_index(w, n)) <
+					    0)
+						return fail(
+							c, w,
+							"unknown migratetype "
+							"'%.*s'",
+							(int)n, w);
 					ntypes++;
 				}
 			}
@@ -320,12 +333,15 @@ static int parse_pagetypeinfo(mr_buddy_profile *out, struct cursor *c,
 					s++;
 				}
 				if (number(&s, c->eol, &v) < 0)
-					return fail(c, s, "expected the free count of order %d",
+					return fail(c, s,
+						    "expected the free count "
+						    "of order %d",
 						    i);
 				if (z >= 0) {
 					out->zone[z].free[i][mt] = v;
 					if (cap)
-						capped[z][i] |= (uint8_t)(1u << mt);
+						capped[z][i] |=
+							(uint8_t)(1u << mt);
 				}
 			}
 			continue;
@@ -334,13 +350,17 @@ static int parse_pagetypeinfo(mr_buddy_profile *out, struct cursor *c,
 			uint64_t v;
 
 			if (number(&s, c->eol, &v) < 0)
-				return fail(c, s, "expected the pageblock count of a type");
+				return fail(c, s,
+					    "expected the pageblock count of a "
+					    "type");
 			if (z >= 0)
 				out->zone[z].blocks[cols[i]] = v;
 		}
 	}
 	if (!order_lines || !blocks)
-		return fail(c, c->p, "expected the free-page table and the block-count table");
+		return fail(c, c->p,
+			    "expected the free-page table and the block-count "
+			    "table");
 	return 0;
 }
 
@@ -359,8 +379,10 @@ static int parse_buddyinfo(struct cursor *c,
 			uint64_t v;
 
 			if (number(&rest, c->eol, &v) < 0)
-				return fail(c, rest, "expected the free count of order %d",
-					    i);
+				return fail(
+					c, rest,
+					"expected the free count of order %d",
+					i);
 			if (z >= 0)
 				total[z][i] = v;
 		}
@@ -421,7 +443,8 @@ int mr_procinfo_parse(mr_buddy_profile *out, const char *zoneinfo,
 				}
 			if (!buddyinfo || n > 1 || total[z][o] < others) {
 				snprintf(err, errlen,
-					 "%s: zone %d order %d: a count printed as >100000 needs %s",
+					 "%s: zone %d order %d: a count "
+					 "printed as >100000 needs %s",
 					 pname, z, o,
 					 buddyinfo ? "a single capped list"
 						   : "/proc/buddyinfo");

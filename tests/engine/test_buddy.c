@@ -120,12 +120,12 @@ static void test_buddy_free__tail_when_merge_likely(void **state)
 	 * (160..191) is free: the tail */
 	assert_int_equal(mr_buddy_put(b, BASE + 128, 4, 0), 0);
 	assert_int_equal(nfree(b, 4, MR_MT_MOVABLE), 2);
-	assert_int_equal(mr_buddy_alloc(b, MR_ZONE_NORMAL, 4, MR_MT_MOVABLE,
-					0, 2),
-			 BASE + 16);
-	assert_int_equal(mr_buddy_alloc(b, MR_ZONE_NORMAL, 4, MR_MT_MOVABLE,
-					0, 2),
-			 BASE + 128);
+	assert_int_equal(
+		mr_buddy_alloc(b, MR_ZONE_NORMAL, 4, MR_MT_MOVABLE, 0, 2),
+		BASE + 16);
+	assert_int_equal(
+		mr_buddy_alloc(b, MR_ZONE_NORMAL, 4, MR_MT_MOVABLE, 0, 2),
+		BASE + 128);
 	assert_int_equal(violations(b), 0);
 	mr_buddy_free(b);
 }
@@ -171,8 +171,7 @@ static void test_buddy_fallback__claims(void **state)
 			     MR_OWN_PGTABLE);
 	assert_int_equal(pfn, BASE);
 	assert_int_equal(mr_buddy_block_type(b, BASE), MR_MT_UNMOVABLE);
-	assert_int_equal(mr_buddy_block_type(b, BASE + 512),
-			 MR_MT_UNMOVABLE);
+	assert_int_equal(mr_buddy_block_type(b, BASE + 512), MR_MT_UNMOVABLE);
 	for (o = 0; o < 10; o++)
 		assert_int_equal(nfree(b, o, MR_MT_UNMOVABLE), 1);
 	assert_int_equal(nfree(b, 10, MR_MT_MOVABLE), 0);
@@ -193,8 +192,7 @@ static void test_buddy_fallback__claims(void **state)
 	assert_int_equal(mr_buddy_block_type(b, BASE), MR_MT_MOVABLE);
 	for (o = 0; o < 10; o++) {
 		assert_int_equal(nfree(b, o, MR_MT_UNMOVABLE), 0);
-		assert_int_equal(nfree(b, o, MR_MT_MOVABLE),
-				 o >= 1 && o <= 8);
+		assert_int_equal(nfree(b, o, MR_MT_MOVABLE), o >= 1 && o <= 8);
 	}
 	assert_int_equal(violations(b), 0);
 	mr_buddy_free(b);
@@ -212,8 +210,8 @@ static void test_buddy_fallback__steal(void **state)
 	(void)state;
 	free[0][MR_MT_UNMOVABLE] = 3; /* laid out at 0, 2 and 4 */
 	b = node(2, 1, 0, free);
-	assert_int_equal(mr_buddy_alloc(b, MR_ZONE_NORMAL, 0, MR_MT_MOVABLE,
-					0, MR_OWN_ANON),
+	assert_int_equal(mr_buddy_alloc(b, MR_ZONE_NORMAL, 0, MR_MT_MOVABLE, 0,
+					MR_OWN_ANON),
 			 BASE);
 	assert_int_equal(mr_buddy_block_type(b, BASE), MR_MT_UNMOVABLE);
 	assert_int_equal(nfree(b, 0, MR_MT_UNMOVABLE), 2);
@@ -248,8 +246,7 @@ static void test_buddy_fallback__claim_needs_half_free(void **state)
 	pfn = mr_buddy_alloc(b, MR_ZONE_NORMAL, 0, MR_MT_UNMOVABLE, 0,
 			     MR_OWN_PGTABLE);
 	assert_true(pfn >= (int64_t)(BASE + 512));
-	assert_int_equal(mr_buddy_block_type(b, (uint64_t)pfn),
-			 MR_MT_MOVABLE);
+	assert_int_equal(mr_buddy_block_type(b, (uint64_t)pfn), MR_MT_MOVABLE);
 	assert_int_equal(nfree(b, 6, MR_MT_MOVABLE), 1);
 	assert_int_equal(violations(b), 0);
 	mr_buddy_free(b);
@@ -320,9 +317,10 @@ static void test_buddy_frag__indices(void **state)
 	free[0][MR_MT_MOVABLE] = 1;
 	b = node(2, 0, 0, free);
 	mr_buddy_extfrag_index(b, out, sizeof(out));
-	assert_string_equal(out, "Node 0, zone   Normal -1.000  0.-500  0.-250  "
-				 "0.-125  0.-62  0.-31  0.-15  0.-07  0.-03  "
-				 "0.-01  0.000 \n");
+	assert_string_equal(out,
+			    "Node 0, zone   Normal -1.000  0.-500  0.-250  "
+			    "0.-125  0.-62  0.-31  0.-15  0.-07  0.-03  "
+			    "0.-01  0.000 \n");
 	mr_buddy_free(b);
 	memset(free, 0, sizeof(free));
 	free[0][MR_MT_MOVABLE] = 4;
@@ -342,7 +340,8 @@ static void test_buddy_profile__refused(void **state)
 {
 	mr_buddy_profile p;
 	mr_buddy *b = (mr_buddy *)&p;
-	mr_zone_profile *d = &p.zone[MR_ZONE_DMA32], *n = &p.zone[MR_ZONE_NORMAL];
+	mr_zone_profile *d = &p.zone[MR_ZONE_DMA32],
+			*n = &p.zone[MR_ZONE_NORMAL];
 
 	(void)state;
 	memset(&p, 0, sizeof(p));
@@ -436,9 +435,9 @@ static void test_buddy_random__equals_naive_map(void **state)
 			orders[k] = orders[n];
 		}
 		if (step % 500 == 0) {
-			uint64_t f, sum = mr_buddy_pcp_count(b, MR_ZONE_NORMAL,
-							     0),
-				    owned = 0;
+			uint64_t f,
+				sum = mr_buddy_pcp_count(b, MR_ZONE_NORMAL, 0),
+				owned = 0;
 			unsigned o;
 			int mt;
 
@@ -468,7 +467,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buddy_expand__one_block_per_order),
 		cmocka_unit_test(test_buddy_free__tail_when_merge_likely),
-		cmocka_unit_test(test_buddy_free__merges_across_pageblock_types),
+		cmocka_unit_test(
+			test_buddy_free__merges_across_pageblock_types),
 		cmocka_unit_test(test_buddy_fallback__claims),
 		cmocka_unit_test(test_buddy_fallback__steal),
 		cmocka_unit_test(test_buddy_fallback__claim_needs_half_free),

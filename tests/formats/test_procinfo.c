@@ -55,8 +55,8 @@ static void test_procinfo_host__step0_prints_the_host(void **state)
 
 	(void)state;
 	assert_int_equal(mr_procinfo_parse(&p, zi, "zoneinfo", pt,
-					   "pagetypeinfo", bi, "buddyinfo",
-					   err, sizeof(err)),
+					   "pagetypeinfo", bi, "buddyinfo", err,
+					   sizeof(err)),
 			 0);
 	assert_int_equal(p.ncpus, 2);
 	assert_int_equal(p.zone[MR_ZONE_DMA].start_pfn, 1);
@@ -114,8 +114,8 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 	bad = strdup(zi);
 	assert_non_null(bad);
 	memcpy(strstr(bad, "managed  3840"), "managed  xx40", 13);
-	assert_int_equal(mr_procinfo_parse(&p, bad, "zi", pt, "pt", NULL,
-					   NULL, err, sizeof(err)),
+	assert_int_equal(mr_procinfo_parse(&p, bad, "zi", pt, "pt", NULL, NULL,
+					   err, sizeof(err)),
 			 MR_ECORRUPT);
 	assert_string_equal(err, "zi:62:18: expected a number after 'managed'");
 	free(bad);
@@ -123,10 +123,11 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 	bad = strdup(pt);
 	assert_non_null(bad);
 	memcpy(strstr(bad, "     38"), ">100000", 7);
-	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL,
-					   NULL, err, sizeof(err)),
+	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL, NULL,
+					   err, sizeof(err)),
 			 MR_ECORRUPT);
-	assert_string_equal(err, "pt: zone 2 order 0: a count printed as >100000 needs /proc/buddyinfo");
+	assert_string_equal(err, "pt: zone 2 order 0: a count printed as "
+				 ">100000 needs /proc/buddyinfo");
 	/* a kernel without ZONE_DEVICE prints four protection entries */
 	free(bad);
 	bad = strdup(zi);
@@ -137,8 +138,8 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 		assert_non_null(q);
 		memcpy(q, "(0, 3018, 16074, 16074)       ", 30);
 	}
-	assert_int_equal(mr_procinfo_parse(&p, bad, "zi", pt, "pt", NULL,
-					   NULL, err, sizeof(err)),
+	assert_int_equal(mr_procinfo_parse(&p, bad, "zi", pt, "pt", NULL, NULL,
+					   err, sizeof(err)),
 			 0);
 	assert_int_equal(p.zone[MR_ZONE_DMA].nprotection, 4);
 	assert_int_equal(mr_procinfo_parse(&p, "", "zi", pt, "pt", NULL, NULL,
@@ -165,8 +166,8 @@ static void test_procinfo_bad__names_line_and_column(void **state)
 	assert_non_null(bad);
 	memcpy(strstr(bad, "Node    0, zone   Normal, type    Unmovable"),
 	       "Node    1", 9);
-	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL,
-					   NULL, err, sizeof(err)),
+	assert_int_equal(mr_procinfo_parse(&p, zi, "zi", bad, "pt", NULL, NULL,
+					   err, sizeof(err)),
 			 MR_ECORRUPT);
 	assert_string_equal(err, "pt:15:1: only node 0 is modelled");
 	free(bad);

@@ -125,9 +125,9 @@ static void exercise(mr_buddy *b, int ncpus)
 	for (i = 0; i < 600; i++) {
 		if (n < 256 && (n == 0 || below(3))) {
 			unsigned o = below(5) ? 0 : (unsigned)below(11);
-			int64_t p = mr_buddy_alloc(b, (int)below(4), o,
-						   (int)below(3),
-						   (int)below((size_t)ncpus), 5);
+			int64_t p = mr_buddy_alloc(
+				b, (int)below(4), o, (int)below(3),
+				(int)below((size_t)ncpus), 5);
 
 			if (p >= 0) {
 				pfns[n] = p;
@@ -138,7 +138,8 @@ static void exercise(mr_buddy *b, int ncpus)
 
 			if (mr_buddy_put(b, (uint64_t)pfns[k], orders[k],
 					 (int)below((size_t)ncpus)) < 0) {
-				fprintf(stderr, "fuzz_procinfo: a free of an allocated block failed\n");
+				fprintf(stderr, "fuzz_procinfo: a free of an "
+						"allocated block failed\n");
 				exit(1);
 			}
 			pfns[k] = pfns[--n];
@@ -157,7 +158,8 @@ int main(int argc, char **argv)
 	int i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: fuzz_procinfo DATA_DIR [ITERATIONS [SEED]]\n");
+		fprintf(stderr,
+			"usage: fuzz_procinfo DATA_DIR [ITERATIONS [SEED]]\n");
 		return 2;
 	}
 	rng = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x9e3779b97f4a7c15ull;
@@ -188,7 +190,9 @@ int main(int argc, char **argv)
 			if (strncmp(err, "zoneinfo", 8) &&
 			    strncmp(err, "pagetypeinfo", 12) &&
 			    strncmp(err, "buddyinfo", 9)) {
-				fprintf(stderr, "fuzz_procinfo: iteration %ld: message names no file: %s\n",
+				fprintf(stderr,
+					"fuzz_procinfo: iteration %ld: message "
+					"names no file: %s\n",
 					it, err);
 				return 1;
 			}
@@ -199,21 +203,26 @@ int main(int argc, char **argv)
 			continue;
 		laid++;
 		if (mr_buddy_check(b, NULL, NULL)) {
-			fprintf(stderr, "fuzz_procinfo: iteration %ld: a fresh layout breaks the checks\n",
+			fprintf(stderr,
+				"fuzz_procinfo: iteration %ld: a fresh layout "
+				"breaks the checks\n",
 				it);
 			mr_buddy_check(b, say, NULL);
 			return 1;
 		}
 		exercise(b, p.ncpus);
 		if (mr_buddy_check(b, NULL, NULL)) {
-			fprintf(stderr, "fuzz_procinfo: iteration %ld: checks fail after allocations\n",
+			fprintf(stderr,
+				"fuzz_procinfo: iteration %ld: checks fail "
+				"after allocations\n",
 				it);
 			mr_buddy_check(b, say, NULL);
 			return 1;
 		}
 		mr_buddy_free(b);
 	}
-	printf("fuzz_procinfo: %ld iterations, %ld profiles accepted, %ld laid out\n",
+	printf("fuzz_procinfo: %ld iterations, %ld profiles accepted, %ld laid "
+	       "out\n",
 	       iters, accepted, laid);
 	for (i = 0; i < 3; i++) {
 		free(orig[i]);
