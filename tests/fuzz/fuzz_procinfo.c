@@ -18,24 +18,11 @@
 #include <string.h>
 
 #include "engine/errcode.h"
+#include "tests/fuzz/fuzz_rng.h"
 #include "formats/procinfo.h"
 
 #define MAXIN (1u << 20)
 
-static uint64_t rng;
-
-static uint64_t next(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ull;
-}
-
-static size_t below(size_t n)
-{
-	return n ? (size_t)(next() % n) : 0;
-}
 
 static char *slurp(const char *dir, const char *name)
 {

@@ -20,6 +20,7 @@
 #include <zstd.h>
 
 #include "engine/errcode.h"
+#include "tests/fuzz/fuzz_rng.h"
 #include "formats/faults.h"
 #include "formats/maps.h"
 #include "formats/perf.h"
@@ -43,20 +44,6 @@ struct seed {
 
 static struct seed seeds[MAX_SEEDS];
 static int nseeds;
-static uint64_t rng;
-
-static uint64_t next(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return rng * 2685821657736338717ull;
-}
-
-static size_t below(size_t n)
-{
-	return n ? (size_t)(next() % n) : 0;
-}
 
 static void die(const char *what, const char *detail)
 {
