@@ -179,9 +179,35 @@ int bd_block_type(const struct bd_node *b, uint64_t pfn)
 	return b->pbt[(pfn - b->base) >> MR_PAGEBLOCK_ORDER];
 }
 
+/* The frame pagetypeinfo samples for the pageblock holding PFN (the
+ * zone's first frame, then every 512), or BD_NONE when none is. */
+static uint64_t block_sample(const struct bd_node *b, uint64_t pfn, int *zone)
+{
+	uint64_t bs = pfn & ~((1ull << MR_PAGEBLOCK_ORDER) - 1), step, s;
+	int z = bd_zone_of(b, pfn);
+
+	if (z < 0)
+		return BD_NONE;
+	step = 1ull << MR_PAGEBLOCK_ORDER;
+	s = bs <= b->zone[z].start
+		    ? b->zone[z].start
+		    : b->zone[z].start +
+			      (bs - b->zone[z].start + step - 1) / step * step;
+	*zone = z;
+	return s < bs + step && s < b->zone[z].end ? s : BD_NONE;
+}
+
 void bd_set_block_type(struct bd_node *b, uint64_t pfn, int mt)
 {
-	b->pbt[(pfn - b->base) >> MR_PAGEBLOCK_ORDER] = (uint8_t)mt;
+	uint8_t *t = &b->pbt[(pfn - b->base) >> MR_PAGEBLOCK_ORDER];
+	int z;
+
+	if (b->laid_out && *t != mt && *t < MR_MT__COUNT &&
+	    mt < MR_MT__COUNT && block_sample(b, pfn, &z) != BD_NONE) {
+		b->nblocks[z][*t]--;
+		b->nblocks[z][mt]++;
+	}
+	*t = (uint8_t)mt;
 }
 
 /* Mark the 2^ORDER frames at PFN: the head HEAD, the others TAIL. */

@@ -108,12 +108,55 @@ int mr_buddy_put(mr_buddy *b, uint64_t pfn, unsigned order, int cpu);
 /* The owner of the allocated frame PFN, or -1 when it is not allocated. */
 int mr_buddy_owner(const mr_buddy *b, uint64_t pfn);
 
+/* Pages allocated to OWNER (background counts the pages laid out so). */
+uint64_t mr_buddy_owned(const mr_buddy *b, int owner);
+
+/*
+ * Hand an allocated order-0 frame of owner FROM to owner TO: the lowest
+ * one at or above *CURSOR (which moves past it). The page cache's pages
+ * of files that were cached when the run began are background frames
+ * given to the page cache so. Returns the frame, or -1 when none is
+ * left.
+ */
+int64_t mr_buddy_adopt(mr_buddy *b, int from, int to, uint64_t *cursor);
+
 /* Free blocks of ORDER and MT in ZONE (buddy lists only). */
 uint64_t mr_buddy_nr_free(const mr_buddy *b, int zone, unsigned order, int mt);
 /* Pages on CPU's lists of ZONE. */
 uint64_t mr_buddy_pcp_count(const mr_buddy *b, int zone, int cpu);
 /* The migratetype of the pageblock holding PFN. */
 int mr_buddy_block_type(const mr_buddy *b, uint64_t pfn);
+
+/*
+ * The counts every view of the node is printed from: what the history
+ * stores per step (docs/schema.md).
+ */
+typedef struct mr_buddy_counts {
+	uint64_t free[MR_ZONE__COUNT][MR_NR_ORDERS][MR_MT__COUNT]; /* free
+								      blocks */
+	uint64_t blocks[MR_ZONE__COUNT][MR_MT__COUNT]; /* pageblocks per type,
+							  as pagetypeinfo
+							  counts them */
+	uint64_t pcp[MR_ZONE__COUNT][MR_BUDDY_MAX_CPUS];  /* pages on each
+							     CPU's lists */
+	uint64_t high[MR_ZONE__COUNT][MR_BUDDY_MAX_CPUS]; /* each list's high */
+} mr_buddy_counts;
+
+void mr_buddy_counts_of(const mr_buddy *b, mr_buddy_counts *c);
+
+/* The views of a node, from its profile and counts. */
+enum mr_buddy_view {
+	MR_BUDDY_BUDDYINFO,    /* /proc/buddyinfo */
+	MR_BUDDY_PAGETYPEINFO, /* /proc/pagetypeinfo */
+	MR_BUDDY_ZONEINFO,     /* the allocator's lines of /proc/zoneinfo */
+	MR_BUDDY_UNUSABLE,     /* debugfs extfrag/unusable_index */
+	MR_BUDDY_EXTFRAG,      /* debugfs extfrag/extfrag_index */
+};
+size_t mr_buddy_show(const mr_buddy_profile *p, const mr_buddy_counts *c,
+		     int view, char *buf, size_t len);
+/* mr_buddy_frag() from counts. */
+int mr_buddy_counts_frag(const mr_buddy_profile *p, const mr_buddy_counts *c,
+			 int zone, unsigned order, int *unusable, int *frag);
 
 /* /proc/buddyinfo, /proc/pagetypeinfo: the kernel's text into BUF (LEN
  * bytes, NUL-terminated); returns the full length. */

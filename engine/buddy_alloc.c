@@ -523,6 +523,7 @@ int64_t mr_buddy_alloc(mr_buddy *m, int highest_zone, unsigned order, int mt,
 				continue;
 			bd_mark(b, pfn, order, BD_USED | owner << 4,
 				BD_USED_TAIL);
+			b->owned[owner] += 1ull << order;
 			return (int64_t)pfn;
 		}
 		if (!nofragment)
@@ -548,6 +549,7 @@ int mr_buddy_put(mr_buddy *m, uint64_t pfn, unsigned order, int cpu)
 	z = bd_zone_of(b, pfn);
 	if (z < 0)
 		return -1;
+	b->owned[b->st[pfn - b->base] >> 4] -= 1ull << order;
 	mt = bd_block_type(b, pfn);
 	if (!pcp_order(order) || mt == MR_MT_ISOLATE)
 		return bd_free_block(b, pfn, order, 0);

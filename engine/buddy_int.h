@@ -83,6 +83,10 @@ struct bd_node {
 	struct bd_links links;	  /* list links of listed blocks */
 	struct bd_zone zone[MR_ZONE__COUNT]; /* DMA, DMA32, Normal */
 	int ncpus;			     /* CPUs */
+	/* pageblocks per zone and type, as pagetypeinfo counts them */
+	uint64_t nblocks[MR_ZONE__COUNT][MR_MT__COUNT];
+	uint64_t owned[MR_OWN__COUNT]; /* pages allocated per owner */
+	int laid_out;		       /* nblocks is kept from now on */
 };
 
 struct mr_buddy {

@@ -128,6 +128,7 @@ static int place_rest(struct bd_node *b, int z, const mr_zone_profile *zp,
 		bd_mark(b, pfn, 0, BD_USED | MR_OWN_BACKGROUND << 4,
 			BD_USED_TAIL);
 		placed[pfn - b->base] = 1;
+		b->owned[MR_OWN_BACKGROUND]++;
 		used++;
 	}
 	return used == zn->managed ? 0 : -1;
@@ -279,6 +280,19 @@ int mr_buddy_new(mr_buddy **out, const mr_buddy_profile *profile)
 			goto out_free;
 	}
 	free(placed);
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		const struct bd_zone *zn = &b->zone[z];
+		uint64_t pfn;
+
+		/* the kernel samples zone_start_pfn, then every 512 frames;
+		 * pfn_to_online_page(): a block counts when its memory is
+		 * initialised (here: the profile typed it) */
+		for (pfn = zn->start; zn->exists && pfn < zn->end;
+		     pfn += 1ull << MR_PAGEBLOCK_ORDER)
+			if (block_counted(b, pfn))
+				b->nblocks[z][bd_block_type(b, pfn)]++;
+	}
+	b->laid_out = 1;
 	*out = m;
 	return 0;
 out_free:
@@ -362,90 +376,156 @@ static size_t done(struct out *o)
 	return o->at;
 }
 
-/* frag_show_print() */
-size_t mr_buddy_buddyinfo(const mr_buddy *m, char *buf, size_t len)
+uint64_t mr_buddy_owned(const mr_buddy *m, int owner)
 {
-	struct out o = {buf, len, 0};
-	int z;
+	return owner >= 0 && owner < MR_OWN__COUNT ? m->n.owned[owner] : 0;
+}
 
+int64_t mr_buddy_adopt(mr_buddy *m, int from, int to, uint64_t *cursor)
+{
+	struct bd_node *b = &m->n;
+	uint64_t pfn = *cursor < b->base ? b->base : *cursor;
+
+	if (from < 0 || from >= MR_OWN__COUNT || to < 0 || to >= MR_OWN__COUNT)
+		return -1;
+	for (; pfn < b->end; pfn++) {
+		uint8_t *st = &b->st[pfn - b->base];
+
+		if ((*st & 0x0f) != BD_USED || *st >> 4 != from ||
+		    b->ord[pfn - b->base] != 0)
+			continue;
+		*st = (uint8_t)(BD_USED | to << 4);
+		b->owned[from]--;
+		b->owned[to]++;
+		*cursor = pfn + 1;
+		return (int64_t)pfn;
+	}
+	*cursor = pfn;
+	return -1;
+}
+
+void mr_buddy_counts_of(const mr_buddy *m, mr_buddy_counts *c)
+{
+	const struct bd_node *b = &m->n;
+	int z, mt, cpu;
+	unsigned o;
+
+	memset(c, 0, sizeof(*c));
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
-		const struct bd_zone *zn = &m->n.zone[z];
-		unsigned order;
+		const struct bd_zone *zn = &b->zone[z];
 
 		if (!zn->exists)
 			continue;
-		say(&o, "Node %d, zone %8s ", 0, zone_names[z]);
+		for (o = 0; o < MR_NR_ORDERS; o++)
+			for (mt = 0; mt < MR_MT__COUNT; mt++)
+				c->free[z][o][mt] = zn->free[o][mt].n;
+		for (mt = 0; mt < MR_MT__COUNT; mt++)
+			c->blocks[z][mt] = b->nblocks[z][mt];
+		for (cpu = 0; cpu < b->ncpus; cpu++) {
+			c->pcp[z][cpu] = zn->pcp[cpu].count;
+			c->high[z][cpu] = (uint64_t)zn->pcp[cpu].high;
+		}
+	}
+}
+
+/* NR_FREE_PAGES of zone Z: every free block's pages. */
+static uint64_t free_pages(const mr_buddy_counts *c, int z)
+{
+	uint64_t n = 0;
+	unsigned o;
+	int mt;
+
+	for (o = 0; o < MR_NR_ORDERS; o++)
+		for (mt = 0; mt < MR_MT__COUNT; mt++)
+			n += c->free[z][o][mt] << o;
+	return n;
+}
+
+/* frag_show_print() */
+static void show_buddyinfo(struct out *o, const mr_buddy_profile *p,
+			   const mr_buddy_counts *c)
+{
+	int z;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		unsigned order;
+
+		if (!p->zone[z].exists)
+			continue;
+		say(o, "Node %d, zone %8s ", 0, zone_names[z]);
 		for (order = 0; order < MR_NR_ORDERS; order++) {
 			uint64_t n = 0;
 			int mt;
 
 			for (mt = 0; mt < MR_MT__COUNT; mt++)
-				n += zn->free[order][mt].n;
-			say(&o, "%6lu ", (unsigned long)n);
+				n += c->free[z][order][mt];
+			say(o, "%6lu ", (unsigned long)n);
 		}
-		say(&o, "\n");
+		say(o, "\n");
 	}
-	return done(&o);
 }
 
 /* pagetypeinfo_showfree_print(), pagetypeinfo_showblockcount_print() */
-size_t mr_buddy_pagetypeinfo(const mr_buddy *m, char *buf, size_t len)
+static void show_pagetypeinfo(struct out *o, const mr_buddy_profile *p,
+			      const mr_buddy_counts *c)
 {
-	const struct bd_node *b = &m->n;
-	struct out o = {buf, len, 0};
 	unsigned order;
 	int z, mt;
 
-	say(&o, "Page block order: %d\n", MR_PAGEBLOCK_ORDER);
-	say(&o, "Pages per block:  %lu\n", 1ul << MR_PAGEBLOCK_ORDER);
-	say(&o, "\n");
-	say(&o, "%-43s ", "Free pages count per migrate type at order");
+	say(o, "Page block order: %d\n", MR_PAGEBLOCK_ORDER);
+	say(o, "Pages per block:  %lu\n", 1ul << MR_PAGEBLOCK_ORDER);
+	say(o, "\n");
+	say(o, "%-43s ", "Free pages count per migrate type at order");
 	for (order = 0; order < MR_NR_ORDERS; order++)
-		say(&o, "%6d ", order);
-	say(&o, "\n");
+		say(o, "%6d ", order);
+	say(o, "\n");
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
-		if (!b->zone[z].exists)
+		if (!p->zone[z].exists)
 			continue;
 		for (mt = 0; mt < MR_MT__COUNT; mt++) {
-			say(&o, "Node %4d, zone %8s, type %12s ", 0,
+			say(o, "Node %4d, zone %8s, type %12s ", 0,
 			    zone_names[z], type_names[mt]);
 			for (order = 0; order < MR_NR_ORDERS; order++) {
-				uint64_t n = b->zone[z].free[order][mt].n;
+				uint64_t n = c->free[z][order][mt];
 
 				/* the kernel stops counting a list there */
 				if (n >= 100000)
-					say(&o, ">%6lu ", 100000ul);
+					say(o, ">%6lu ", 100000ul);
 				else
-					say(&o, "%6lu ", (unsigned long)n);
+					say(o, "%6lu ", (unsigned long)n);
 			}
-			say(&o, "\n");
+			say(o, "\n");
 		}
 	}
-	say(&o, "\n%-23s", "Number of blocks type ");
+	say(o, "\n%-23s", "Number of blocks type ");
 	for (mt = 0; mt < MR_MT__COUNT; mt++)
-		say(&o, "%12s ", type_names[mt]);
-	say(&o, "\n");
+		say(o, "%12s ", type_names[mt]);
+	say(o, "\n");
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
-		const struct bd_zone *zn = &b->zone[z];
-		uint64_t count[MR_MT__COUNT] = {0}, pfn;
-
-		if (!zn->exists)
+		if (!p->zone[z].exists)
 			continue;
-		/* the kernel samples zone_start_pfn, then every 512 frames;
-		 * pfn_to_online_page(): a block counts when its memory is
-		 * initialised (here: the profile typed it) */
-		for (pfn = zn->start; pfn < zn->end;
-		     pfn += 1ull << MR_PAGEBLOCK_ORDER) {
-			if (!block_counted(b, pfn))
-				continue;
-			count[bd_block_type(b, pfn)]++;
-		}
-		say(&o, "Node %d, zone %8s ", 0, zone_names[z]);
+		say(o, "Node %d, zone %8s ", 0, zone_names[z]);
 		for (mt = 0; mt < MR_MT__COUNT; mt++)
-			say(&o, "%12lu ", (unsigned long)count[mt]);
-		say(&o, "\n");
+			say(o, "%12lu ", (unsigned long)c->blocks[z][mt]);
+		say(o, "\n");
 	}
-	return done(&o);
+}
+
+size_t mr_buddy_buddyinfo(const mr_buddy *m, char *buf, size_t len)
+{
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_BUDDYINFO, buf, len);
+}
+
+size_t mr_buddy_pagetypeinfo(const mr_buddy *m, char *buf, size_t len)
+{
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_PAGETYPEINFO, buf,
+			     len);
 }
 
 /* ---- checks ---- */
@@ -656,7 +736,7 @@ size_t mr_buddy_check(const mr_buddy *m,
 /* ---- fragmentation and zoneinfo ---- */
 
 /* fill_contig_page_info() */
-static void contig_info(const struct bd_zone *zn, unsigned suitable,
+static void contig_info(const mr_buddy_counts *c, int z, unsigned suitable,
 			uint64_t *free_pages, uint64_t *total,
 			uint64_t *suitable_blocks)
 {
@@ -668,7 +748,7 @@ static void contig_info(const struct bd_zone *zn, unsigned suitable,
 		uint64_t blocks = 0;
 
 		for (mt = 0; mt < MR_MT__COUNT; mt++)
-			blocks += zn->free[o][mt].n;
+			blocks += c->free[z][o][mt];
 		*total += blocks;
 		*free_pages += blocks << o;
 		if (o >= suitable)
@@ -676,17 +756,15 @@ static void contig_info(const struct bd_zone *zn, unsigned suitable,
 	}
 }
 
-int mr_buddy_frag(const mr_buddy *m, int zone, unsigned order, int *unusable,
-		  int *frag)
+int mr_buddy_counts_frag(const mr_buddy_profile *p, const mr_buddy_counts *c,
+			 int zone, unsigned order, int *unusable, int *frag)
 {
 	uint64_t fp, total, suit;
-	const struct bd_zone *zn;
 
 	if (zone < 0 || zone >= MR_ZONE__COUNT || order >= MR_NR_ORDERS ||
-	    !m->n.zone[zone].exists)
+	    !p->zone[zone].exists)
 		return -1;
-	zn = &m->n.zone[zone];
-	contig_info(zn, order, &fp, &total, &suit);
+	contig_info(c, zone, order, &fp, &total, &suit);
 	*unusable = fp ? (int)((fp - (suit << order)) * 1000 / fp) : 1000;
 	if (!total)
 		*frag = 0;
@@ -698,99 +776,141 @@ int mr_buddy_frag(const mr_buddy *m, int zone, unsigned order, int *unusable,
 	return 0;
 }
 
-static size_t frag_file(const mr_buddy *m, char *buf, size_t len, int which)
+int mr_buddy_frag(const mr_buddy *m, int zone, unsigned order, int *unusable,
+		  int *frag)
 {
-	struct out o = {buf, len, 0};
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_counts_frag(&m->n.profile, &c, zone, order, unusable,
+				    frag);
+}
+
+static void show_frag(struct out *o, const mr_buddy_profile *p,
+		      const mr_buddy_counts *c, int which)
+{
 	int z;
 
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
 		unsigned order;
 
-		if (!m->n.zone[z].exists)
+		if (!p->zone[z].exists)
 			continue;
-		say(&o, "Node %d, zone %8s ", 0, zone_names[z]);
+		say(o, "Node %d, zone %8s ", 0, zone_names[z]);
 		for (order = 0; order < MR_NR_ORDERS; order++) {
 			int u, f, v;
 
-			mr_buddy_frag(m, z, order, &u, &f);
+			mr_buddy_counts_frag(p, c, z, order, &u, &f);
 			v = which ? f : u;
 			/* C division, as the kernel prints it: -1000 is
 			 * -1.000, -500 is " 0.-500" */
 			if (which)
-				say(&o, "%2d.%03d ", v / 1000, v % 1000);
+				say(o, "%2d.%03d ", v / 1000, v % 1000);
 			else
-				say(&o, "%d.%03d ", v / 1000, v % 1000);
+				say(o, "%d.%03d ", v / 1000, v % 1000);
 		}
-		say(&o, "\n");
+		say(o, "\n");
 	}
-	return done(&o);
 }
 
 size_t mr_buddy_unusable_index(const mr_buddy *m, char *buf, size_t len)
 {
-	return frag_file(m, buf, len, 0);
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_UNUSABLE, buf, len);
 }
 
 size_t mr_buddy_extfrag_index(const mr_buddy *m, char *buf, size_t len)
 {
-	return frag_file(m, buf, len, 1);
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_EXTFRAG, buf, len);
 }
 
 /* zoneinfo_show_print(), the allocator's lines: the per-node and other
  * vmstat lines are left out, as is the watermark boost (0). */
-size_t mr_buddy_zoneinfo(const mr_buddy *m, char *buf, size_t len)
+static void show_zoneinfo(struct out *o, const mr_buddy_profile *p,
+			  const mr_buddy_counts *c)
 {
-	const struct bd_node *b = &m->n;
-	struct out o = {buf, len, 0};
 	int z, cpu, i;
 
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
-		const struct bd_zone *zn = &b->zone[z];
-		const mr_zone_profile *zp = &b->profile.zone[z];
-		uint64_t blocks = 0;
+		const mr_zone_profile *zp = &p->zone[z];
+		uint64_t blocks = 0, nfree = free_pages(c, z);
 		unsigned order;
 
-		if (!zn->exists)
+		if (!zp->exists)
 			continue;
 		for (order = MR_PAGEBLOCK_ORDER; order < MR_NR_ORDERS; order++)
 			for (i = 0; i < MR_MT_ISOLATE; i++)
-				blocks += zn->free[order][i].n << order;
-		say(&o, "Node %d, zone %8s", 0, zone_names[z]);
-		say(&o,
+				blocks += c->free[z][order][i] << order;
+		say(o, "Node %d, zone %8s", 0, zone_names[z]);
+		say(o,
 		    "\n  pages free     %lu\n        boost    %lu"
 		    "\n        min      %lu\n        low      %lu"
 		    "\n        high     %lu\n        promo    %lu"
 		    "\n        spanned  %lu\n        present  %lu"
 		    "\n        managed  %lu\n        cma      %lu",
-		    (unsigned long)zn->nr_free_pages, 0ul,
-		    (unsigned long)zp->wmark[0], (unsigned long)zp->wmark[1],
-		    (unsigned long)zp->wmark[2],
+		    (unsigned long)nfree, 0ul, (unsigned long)zp->wmark[0],
+		    (unsigned long)zp->wmark[1], (unsigned long)zp->wmark[2],
 		    (unsigned long)(zp->wmark[2] + zp->wmark[2] - zp->wmark[1]),
 		    (unsigned long)zp->spanned, (unsigned long)zp->present,
 		    (unsigned long)zp->managed, 0ul);
-		say(&o, "\n        protection: (%ld", (long)zp->protection[0]);
+		say(o, "\n        protection: (%ld", (long)zp->protection[0]);
 		for (i = 1; i < (zp->nprotection ? zp->nprotection : 5); i++)
-			say(&o, ", %ld", (long)zp->protection[i]);
-		say(&o, ")");
-		say(&o, "\n      %-12s %lu", "nr_free_pages",
-		    (unsigned long)zn->nr_free_pages);
-		say(&o, "\n      %-12s %lu", "nr_free_pages_blocks",
+			say(o, ", %ld", (long)zp->protection[i]);
+		say(o, ")");
+		say(o, "\n      %-12s %lu", "nr_free_pages",
+		    (unsigned long)nfree);
+		say(o, "\n      %-12s %lu", "nr_free_pages_blocks",
 		    (unsigned long)blocks);
-		say(&o, "\n  pagesets");
-		for (cpu = 0; cpu < b->ncpus; cpu++) {
-			const struct bd_pcp *p = &zn->pcp[cpu];
-
-			say(&o,
+		say(o, "\n  pagesets");
+		for (cpu = 0; cpu < p->ncpus && cpu < MR_BUDDY_MAX_CPUS; cpu++)
+			say(o,
 			    "\n    cpu: %i\n              count:    %i"
 			    "\n              high:     %i"
 			    "\n              batch:    %i"
 			    "\n              high_min: %i"
 			    "\n              high_max: %i",
-			    cpu, (int)p->count, p->high, p->batch, p->high_min,
-			    p->high_max);
-		}
-		say(&o, "\n  start_pfn:           %lu\n",
-		    (unsigned long)zn->start);
+			    cpu, (int)c->pcp[z][cpu], (int)c->high[z][cpu],
+			    zp->pcp_batch[cpu] ? (int)zp->pcp_batch[cpu] : 1,
+			    (int)zp->pcp_high_min, (int)zp->pcp_high_max);
+		say(o, "\n  start_pfn:           %lu\n",
+		    (unsigned long)zp->start_pfn);
+	}
+}
+
+size_t mr_buddy_zoneinfo(const mr_buddy *m, char *buf, size_t len)
+{
+	mr_buddy_counts c;
+
+	mr_buddy_counts_of(m, &c);
+	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_ZONEINFO, buf, len);
+}
+
+size_t mr_buddy_show(const mr_buddy_profile *p, const mr_buddy_counts *c,
+		     int view, char *buf, size_t len)
+{
+	struct out o = {buf, len, 0};
+
+	switch (view) {
+	case MR_BUDDY_BUDDYINFO:
+		show_buddyinfo(&o, p, c);
+		break;
+	case MR_BUDDY_PAGETYPEINFO:
+		show_pagetypeinfo(&o, p, c);
+		break;
+	case MR_BUDDY_ZONEINFO:
+		show_zoneinfo(&o, p, c);
+		break;
+	case MR_BUDDY_UNUSABLE:
+	case MR_BUDDY_EXTFRAG:
+		show_frag(&o, p, c, view == MR_BUDDY_EXTFRAG);
+		break;
+	default:
+		break;
 	}
 	return done(&o);
 }
