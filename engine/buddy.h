@@ -105,6 +105,11 @@ int64_t mr_buddy_alloc(mr_buddy *b, int highest_zone, unsigned order, int mt,
  * PFN is not an allocated block of that order (nothing changed). */
 int mr_buddy_put(mr_buddy *b, uint64_t pfn, unsigned order, int cpu);
 
+/* split_page(): the allocated block at PFN becomes blocks of order 0,
+ * each freed on its own later. 0, or -1 when PFN heads no allocated
+ * block. */
+int mr_buddy_split(mr_buddy *b, uint64_t pfn);
+
 /* The owner of the allocated frame PFN, or -1 when it is not allocated. */
 int mr_buddy_owner(const mr_buddy *b, uint64_t pfn);
 

@@ -557,3 +557,21 @@ int mr_buddy_put(mr_buddy *m, uint64_t pfn, unsigned order, int cpu)
 		mt = MR_MT_MOVABLE;
 	return pcp_put(b, z, cpu, pfn, order, mt);
 }
+
+int mr_buddy_split(mr_buddy *m, uint64_t pfn)
+{
+	struct bd_node *b = &m->n;
+	uint64_t i, n;
+	uint8_t head;
+
+	if (pfn < b->base || pfn >= b->end ||
+	    (b->st[pfn - b->base] & 0x0f) != BD_USED)
+		return -1;
+	head = b->st[pfn - b->base];
+	n = 1ull << b->ord[pfn - b->base];
+	for (i = 0; i < n; i++) {
+		b->st[pfn + i - b->base] = head;
+		b->ord[pfn + i - b->base] = 0;
+	}
+	return 0;
+}

@@ -151,6 +151,11 @@ struct mr_mm {
 	uint64_t start_code, end_code; /* the executable's text (VmExe;
 					  0: not known) */
 	uint64_t hash;		 /* digest contribution of the scalars */
+	struct mr_deposit {	      /* THP deposits (frames.c) */
+		uint64_t table;	      /* the PMD table's frame */
+		uint64_t pfn;	      /* the deposited table's frame */
+	} * dep;
+	size_t ndep, capdep;
 	struct mr_mm *next_mm;	 /* machine's list of live mms */
 	struct mr_mm *prev_mm;	 /* machine's list of live mms */
 };
@@ -224,6 +229,14 @@ struct mr_machine {
 	struct mr_u64map pages;	 /* pfn -> kind and map count */
 	struct mr_u64map pcache; /* (object, index) -> pfn */
 	uint64_t next_pfn;	 /* next frame to give */
+	struct mr_buddy *buddy;	 /* the node's allocator (NULL: none) */
+	int cpu;		 /* CPU of the current step */
+	uint64_t frames_short;	 /* pages the node could not give */
+	uint64_t adopt_cursor;	 /* next background frame to look at */
+	uint64_t table_reuse;	 /* a withdrawn deposit the next new table
+				    page takes (0: none) */
+	struct mr_u64map folios; /* PTE-mapped THP folio head -> its pages
+				    still held */
 	int phys_oom;		 /* out of memory in the physical model */
 	uint64_t tables_allocated; /* page-table pages allocated so far
 				      (PUD, PMD, PTE, deposits) */
@@ -255,6 +268,23 @@ static inline uint64_t overlap(const mr_vma *v, uint64_t start, uint64_t end)
 	return (v->end < end ? v->end : end) -
 	       (v->start > start ? v->start : start);
 }
+
+/* frames.c */
+uint64_t mr_frame_alloc(mr_machine *m, unsigned order, int owner);
+uint64_t mr_frame_cached(mr_machine *m);
+void mr_frame_free(mr_machine *m, uint64_t pfn, unsigned order);
+/* The allocated block at PFN becomes order-0 pages (split_page()). */
+void mr_frame_split(mr_machine *m, uint64_t pfn);
+/* A new deposited table for the huge PMD at HADDR (counted allocated). */
+void mr_deposit_new(mr_mm *mm, uint64_t haddr);
+/* Withdraw the deposit of the huge PMD at HADDR: its frame (0: none). */
+uint64_t mr_deposit_take(mr_mm *mm, uint64_t haddr);
+/* Withdraw it and free it (zap_huge_pmd()). */
+void mr_deposit_drop(mr_mm *mm, uint64_t haddr);
+/* The huge PMD moved from FROM to TO (move_huge_pmd()). */
+void mr_deposit_move(mr_mm *mm, uint64_t from, uint64_t to);
+/* Free every deposit (the address space is gone). */
+void mr_deposit_free_all(mr_mm *mm);
 
 /* machine.c */
 uint64_t mr_hash64(uint64_t x);

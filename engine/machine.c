@@ -12,6 +12,7 @@
  * of insertion order, pointer values and tree shape, and is updated in
  * O(1) per change.
  */
+#include "engine/buddy.h"
 #include "engine/engine_int.h"
 
 #include <stdlib.h>
@@ -140,6 +141,8 @@ void mr_machine_free(mr_machine *m)
 	mr_machine_shm_free(m);
 	mr_u64map_free(&m->pages);
 	mr_u64map_free(&m->pcache);
+	mr_u64map_free(&m->folios);
+	mr_buddy_free(m->buddy);
 	free(m->file_of_str);
 	free(m->tasks);
 	free(m->touched);

@@ -656,6 +656,24 @@ const char *mr_maps_gate_line(void);
 int mr_mm_learn_ids(mr_mm *mm, const mr_vma *v, uint32_t maj, uint32_t min,
 		    uint64_t ino);
 
+/* ---- the simulated node (frames.c) ---- */
+
+typedef struct mr_buddy mr_buddy;
+
+/*
+ * Give the machine its node: every frame the physical model uses comes
+ * from B's allocator from now on (page-cache pages of files from its
+ * background frames). The machine owns B (NULL: frames are numbered in
+ * allocation order, with no allocator).
+ */
+void mr_machine_set_buddy(mr_machine *m, mr_buddy *b);
+const mr_buddy *mr_machine_buddy(const mr_machine *m);
+/* The CPU the next allocations and frees run on (the perf record's CPU
+ * column; 0 when not known). */
+void mr_machine_set_cpu(mr_machine *m, int cpu);
+/* Pages the node could not give (numbered past its end instead). */
+uint64_t mr_machine_frames_short(const mr_machine *m);
+
 /* ---- invariants ---- */
 
 /*

@@ -112,7 +112,7 @@ void mr_pgtable_free(mr_pgtable *pt)
 {
 	if (!pt)
 		return;
-	table_drop(pt, pt->pgd, MR_PT_PGD, 0);
+	table_drop(pt, pt->pgd, MR_PT_PGD, 1);
 	free(pt);
 }
 

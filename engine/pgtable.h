@@ -63,7 +63,7 @@ typedef void (*mr_pt_release_fn)(void *ctx, uint64_t pfn);
 /* An empty address space: the PGD alone. Returns 0 or -1 (no memory). */
 int mr_pgtable_new(mr_pgtable **out, mr_pt_frame_fn frame,
 		   mr_pt_release_fn release, void *ctx);
-/* Frees every table (RELEASE is called for none of them). */
+/* Frees every table, RELEASE called for each (the PGD last). */
 void mr_pgtable_free(mr_pgtable *pt);
 
 /*

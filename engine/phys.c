@@ -46,6 +46,7 @@
  * (do_huge_pmd_anonymous_page, __split_huge_pmd) and mm/filemap.c
  * (filemap_map_pages).
  */
+#include "engine/buddy.h"
 #include "engine/engine_int.h"
 
 #include <inttypes.h>
@@ -196,23 +197,30 @@ static int grow_u64(uint64_t **v, size_t *n, size_t *cap)
 /* a page of an order-9 anonymous folio mapped by PTEs (its PMD split,
  * the folio not): the folio is PFN & ~511 */
 #define PG_LARGE (1ull << 41)
+/* the head of an order-9 anonymous folio mapped by huge PMDs only */
+#define PG_HUGE (1ull << 42)
 
-static uint64_t frame_new(mr_machine *m, unsigned order)
-{
-	uint64_t n = 1ull << order, pfn;
-
-	pfn = (m->next_pfn + n - 1) & ~(n - 1);
-	m->next_pfn = pfn + n;
-	return pfn;
-}
-
+/* A new table page: the deposited one a split hands over, else a new
+ * frame. */
 static uint64_t table_frame(void *ctx)
 {
 	mr_machine *m = ctx;
+	uint64_t pfn = m->table_reuse;
 
+	if (pfn) {
+		m->table_reuse = 0;
+		return pfn;
+	}
 	m->tables_allocated++;
-	return frame_new(m, 0);
+	return mr_frame_alloc(m, 0, MR_OWN_PGTABLE);
 }
+
+static void table_release(void *ctx, uint64_t pfn)
+{
+	mr_frame_free(ctx, pfn, 0);
+}
+
+static void folio_gone(mr_machine *m, uint64_t pfn);
 
 static int page_kind(const mr_machine *m, uint64_t pfn)
 {
@@ -240,17 +248,41 @@ static void page_get(mr_machine *m, uint64_t pfn, int kind)
 }
 
 /* One PTE (or PMD) less maps PFN: an anonymous page no PTE maps is
- * freed; page-cache pages stay cached. */
+ * freed (a huge folio whole; a page of a PTE-mapped one when the folio
+ * has none left); page-cache pages stay cached. */
 static void page_put(mr_machine *m, uint64_t pfn)
 {
-	uint64_t *s = slot_find(&m->pages, pfn);
+	uint64_t *s = slot_find(&m->pages, pfn), v;
 
 	if (!s)
 		return;
-	if (PG_COUNT(*s) > 1 || PG_KIND(*s) != MR_PG_ANON)
+	if (PG_COUNT(*s) > 1 || PG_KIND(*s) != MR_PG_ANON) {
 		*s = PG_WITH_COUNT(*s, PG_COUNT(*s) ? PG_COUNT(*s) - 1 : 0);
+		return;
+	}
+	v = *s;
+	map_del(&m->pages, pfn);
+	if (v & PG_LARGE)
+		folio_gone(m, pfn);
 	else
-		map_del(&m->pages, pfn);
+		mr_frame_free(m, pfn, (v & PG_HUGE) ? MR_PAGEBLOCK_ORDER : 0);
+}
+
+/* A page of the PTE-mapped folio of PFN is no longer held: the folio is
+ * freed with its last one. */
+static void folio_gone(mr_machine *m, uint64_t pfn)
+{
+	uint64_t head = pfn & ~(uint64_t)(NR_PMD_PAGES - 1);
+	uint64_t *n = slot_find(&m->folios, head);
+
+	if (!n)
+		return;
+	if (*n > 1) {
+		(*n)--;
+		return;
+	}
+	map_del(&m->folios, head);
+	mr_frame_free(m, head, MR_PAGEBLOCK_ORDER);
 }
 
 /* The page-cache key of page INDEX of object OBJ (a file or a shmem
@@ -269,7 +301,9 @@ static uint64_t cache_page(mr_machine *m, uint64_t obj, uint64_t index,
 
 	if (s || !make)
 		return s ? *s : 0;
-	pfn = frame_new(m, 0);
+	/* shmem pages are new; a file's were cached before the run */
+	pfn = kind == MR_PG_SHMEM ? mr_frame_alloc(m, 0, MR_OWN_PAGECACHE)
+				  : mr_frame_cached(m);
 	if (map_put(&m->pcache, key, pfn) < 0 ||
 	    map_put(&m->pages, pfn, PG_MAKE(kind, 0)) < 0) {
 		m->phys_oom = 1;
@@ -393,7 +427,8 @@ static uint64_t pte_pfn(uint64_t e)
 
 static mr_pgtable *tables(mr_mm *mm)
 {
-	if (!mm->pt && mr_pgtable_new(&mm->pt, table_frame, NULL, mm->m) < 0)
+	if (!mm->pt &&
+	    mr_pgtable_new(&mm->pt, table_frame, table_release, mm->m) < 0)
 		mm->m->phys_oom = 1;
 	return mm->pt;
 }
@@ -440,7 +475,7 @@ static void new_anon(mr_mm *mm, const mr_vma *v, uint64_t addr, int zeroed)
 {
 	if (zeroed)
 		mm->m->user_allocated[0]++;
-	map_page(mm, addr, frame_new(mm->m, 0), MR_PG_ANON,
+	map_page(mm, addr, mr_frame_alloc(mm->m, 0, MR_OWN_ANON), MR_PG_ANON,
 		 pte_bits(v, 1, 1));
 }
 
@@ -476,10 +511,9 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 	pfn = pte_pfn(pmd);
 	zero = (pmd & PTE_SPECIAL) != 0;
 	bits = (pmd & ~MR_PTE_PFN_MASK) & ~MR_PTE_PSE;
-	mm->pte_deposit--;
-	mr_pgtable_set_huge(mm->pt, haddr, 0);
 	/* the deposited table becomes the PTE table: no page allocated */
-	mm->m->tables_allocated--;
+	mm->m->table_reuse = mr_deposit_take(mm, haddr);
+	mr_pgtable_set_huge(mm->pt, haddr, 0);
 	for (i = 0; i < NR_PMD_PAGES; i++) {
 		uint64_t a = haddr + (i << MR_PAGE_SHIFT);
 
@@ -488,27 +522,39 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 					: (pfn + i) << MR_PAGE_SHIFT | bits) <
 		    0) {
 			mm->m->phys_oom = 1;
-			return;
+			break;
 		}
 		/* the folio's pages are mapped one by one now */
 		if (!zero && i)
 			page_get(mm->m, pfn + i, MR_PG_ANON);
 	}
-	if (zero)
+	if (mm->m->table_reuse) { /* no table was needed after all */
+		mr_frame_free(mm->m, mm->m->table_reuse, 0);
+		mm->m->table_reuse = 0;
+	}
+	if (zero || mm->m->phys_oom)
 		return;
 	mm->thp_pages -= NR_PMD_PAGES;
 	/* the folio stays one (split_huge_pmd() does not split it): its
-	 * pages carry its lazy-free state */
+	 * pages carry its lazy-free state, and it is freed when none of
+	 * them is held any more */
 	{
-		const uint64_t *h = slot_find(&mm->m->pages, pfn);
-		uint64_t flags = PG_LARGE | (h ? *h & PG_LAZYFREE : 0);
+		uint64_t *h = slot_find(&mm->m->pages, pfn);
+		uint64_t flags = PG_LARGE | (h ? *h & PG_LAZYFREE : 0), n = 0;
 
+		if (h)
+			*h &= ~PG_HUGE;
 		for (i = 0; i < NR_PMD_PAGES; i++) {
 			uint64_t *s = slot_find(&mm->m->pages, pfn + i);
 
-			if (s)
+			if (s) {
 				*s |= flags;
+				n++;
+			}
 		}
+		if (!slot_find(&mm->m->folios, pfn) &&
+		    map_put(&mm->m->folios, pfn, n) < 0)
+			mm->m->phys_oom = 1;
 	}
 }
 
@@ -524,7 +570,7 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write,
 		return;
 	if (write) {
 		mm->m->user_allocated[1]++;
-		pfn = frame_new(mm->m, 9);
+		pfn = mr_frame_alloc(mm->m, MR_PAGEBLOCK_ORDER, MR_OWN_ANON);
 		e = pfn << MR_PAGE_SHIFT | pte_bits(v, 1, 1) | MR_PTE_PSE;
 	} else {
 		pfn = MR_HUGE_ZERO_PFN;
@@ -535,13 +581,16 @@ static void map_huge(mr_mm *mm, const mr_vma *v, uint64_t haddr, int write,
 		mm->m->phys_oom = 1;
 		return;
 	}
-	if (!reuse) {
-		mm->pte_deposit++; /* pgtable_trans_huge_deposit() */
-		mm->m->tables_allocated++;
-	}
+	if (!reuse)
+		mr_deposit_new(mm, haddr); /* pgtable_trans_huge_deposit() */
 	touched(mm, haddr, haddr + MR_PMD_SIZE);
 	if (write) {
+		uint64_t *s;
+
 		page_get(mm->m, pfn, MR_PG_ANON);
+		s = slot_find(&mm->m->pages, pfn);
+		if (s)
+			*s |= PG_HUGE;
 		rss_add(mm, MR_PG_ANON, NR_PMD_PAGES);
 		mm->thp_pages += NR_PMD_PAGES;
 	}
@@ -947,7 +996,7 @@ void mr_phys_zap(mr_mm *mm, uint64_t start, uint64_t end)
 			uint64_t pfn = pte_pfn(e);
 
 			mr_pgtable_set_huge(mm->pt, a, 0);
-			mm->pte_deposit--;
+			mr_deposit_drop(mm, a);
 			if (!(e & PTE_SPECIAL)) {
 				page_put(mm->m, pfn);
 				rss_add(mm, MR_PG_ANON, -(int64_t)NR_PMD_PAGES);
@@ -1048,8 +1097,7 @@ void mr_phys_fork_vma(mr_mm *child, mr_mm *parent, const mr_vma *v,
 				child->m->phys_oom = 1;
 				return;
 			}
-			child->pte_deposit++;
-			child->m->tables_allocated++;
+			mr_deposit_new(child, a);
 			if (!(e & PTE_SPECIAL)) {
 				page_get(child->m, pfn, MR_PG_ANON);
 				rss_add(child, MR_PG_ANON, NR_PMD_PAGES);
@@ -1095,7 +1143,7 @@ void mr_mm_fork_aborted(mr_mm *parent)
 		}
 	if (!parent->m->cfg.phys || !parent->pt)
 		return;
-	if (mr_pgtable_new(&pt, table_frame, NULL, parent->m) < 0) {
+	if (mr_pgtable_new(&pt, table_frame, table_release, parent->m) < 0) {
 		parent->m->phys_oom = 1;
 		return;
 	}
@@ -1126,10 +1174,15 @@ void mr_mm_fork_aborted(mr_mm *parent)
 						       e & ~MR_PTE_RW);
 			}
 			if (level == MR_PT_PMD) {
-				/* the child's PMD, and its deposit */
+				/* the child's PMD, and its deposit (freed
+				 * again at once) */
 				if (mr_pgtable_set_huge(pt, a, e) < 0)
 					parent->m->phys_oom = 1;
 				parent->m->tables_allocated++;
+				mr_frame_free(parent->m,
+					      mr_frame_alloc(parent->m, 0,
+							     MR_OWN_PGTABLE),
+					      0);
 				a += MR_PMD_SIZE;
 			} else {
 				a += MR_PAGE_SIZE;
@@ -1235,6 +1288,7 @@ void mr_phys_move(mr_mm *mm, uint64_t from, uint64_t to, uint64_t len)
 				mr_pgtable_set_huge(mm->pt, a, 0);
 				if (mr_pgtable_set_huge(mm->pt, d, pmd) < 0)
 					mm->m->phys_oom = 1;
+				mr_deposit_move(mm, a, d);
 				continue;
 			}
 			mr_phys_split_pmd(mm, a);
@@ -1301,7 +1355,7 @@ void mr_phys_destroy(mr_mm *mm)
 	mr_phys_zap(mm, 0, mm->m->cfg.task_size);
 	mr_pgtable_free(mm->pt);
 	mm->pt = NULL;
-	mm->pte_deposit = 0;
+	mr_deposit_free_all(mm);
 }
 
 /* Population of [start, end) of V (__mm_populate()): every page faulted
@@ -1479,6 +1533,15 @@ static void folio_split(mr_mm *mm, uint64_t addr, uint64_t pfn,
 	uint64_t base = addr - ((pfn - head) << MR_PAGE_SHIFT);
 	int level;
 
+	/* the folio's pages no longer held are freed now, the others
+	 * become folios of their own */
+	if (slot_find(&mm->m->folios, head)) {
+		map_del(&mm->m->folios, head);
+		mr_frame_split(mm->m, head);
+		for (i = 0; i < NR_PMD_PAGES; i++)
+			if (!slot_find(&mm->m->pages, head + i))
+				mr_frame_free(mm->m, head + i, 0);
+	}
 	for (i = 0; i < NR_PMD_PAGES; i++) {
 		uint64_t *s = slot_find(&mm->m->pages, head + i);
 		uint64_t a = base + (i << MR_PAGE_SHIFT), e;
@@ -1784,8 +1847,10 @@ void mr_machine_file_punch(mr_machine *m, uint32_t file, uint64_t first,
 		for (k = 0; k < n; k++) {
 			const uint64_t *s = slot_find(&m->pcache, gone[k]);
 
-			if (s && !page_mapcount(m, *s))
+			if (s && !page_mapcount(m, *s)) {
 				map_del(&m->pages, *s);
+				mr_frame_free(m, *s, 0);
+			}
 			map_del(&m->pcache, gone[k]);
 		}
 		free(gone);
