@@ -198,4 +198,14 @@ size_t mr_buddy_zoneinfo(const mr_buddy *b, char *buf, size_t len);
 size_t mr_buddy_check(const mr_buddy *b,
 		      void (*say)(void *ctx, const char *msg), void *ctx);
 
+/*
+ * The invariants that need no walk of the frames (each step): every
+ * zone's free-page count equals its lists' blocks, each CPU's count its
+ * lists' pages and stays within high_max and a refill. As
+ * mr_buddy_check().
+ */
+size_t mr_buddy_check_counts(const mr_buddy *b,
+			     void (*say)(void *ctx, const char *msg),
+			     void *ctx);
+
 #endif

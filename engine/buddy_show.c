@@ -733,6 +733,60 @@ size_t mr_buddy_check(const mr_buddy *m,
 	return c.n;
 }
 
+size_t mr_buddy_check_counts(const mr_buddy *m,
+			     void (*say_fn)(void *ctx, const char *msg),
+			     void *ctx)
+{
+	const struct bd_node *b = &m->n;
+	struct checker c = {say_fn, ctx, 0};
+	int z, mt, cpu;
+	unsigned o, pi;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		const struct bd_zone *zn = &b->zone[z];
+		uint64_t freep = 0;
+
+		if (!zn->exists)
+			continue;
+		for (o = 0; o < MR_NR_ORDERS; o++)
+			for (mt = 0; mt < MR_MT__COUNT; mt++)
+				freep += zn->free[o][mt].n << o;
+		if (freep != zn->nr_free_pages)
+			bad(&c,
+			    "buddy: zone %s counts %llu free pages, its lists "
+			    "hold %llu",
+			    zone_names[z],
+			    (unsigned long long)zn->nr_free_pages,
+			    (unsigned long long)freep);
+		for (cpu = 0; cpu < b->ncpus; cpu++) {
+			const struct bd_pcp *p = &zn->pcp[cpu];
+			uint64_t sum = 0;
+
+			for (pi = 0; pi < BD_NR_PCP_LISTS; pi++)
+				sum += p->lists[pi].n
+				       << (pi >= BD_NR_LOWORDER_PCP
+						   ? MR_PAGEBLOCK_ORDER
+						   : pi / MR_MT_PCPTYPES);
+			if (sum != p->count)
+				bad(&c,
+				    "buddy: zone %s cpu %d counts %llu per-CPU "
+				    "pages, its lists hold %llu",
+				    zone_names[z], cpu,
+				    (unsigned long long)p->count,
+				    (unsigned long long)sum);
+			if (p->high_max &&
+			    p->count > (uint64_t)p->high_max +
+					       (2ull << MR_PAGEBLOCK_ORDER))
+				bad(&c,
+				    "buddy: zone %s cpu %d holds %llu per-CPU "
+				    "pages, above high_max %d and a refill",
+				    zone_names[z], cpu,
+				    (unsigned long long)p->count, p->high_max);
+		}
+	}
+	return c.n;
+}
+
 /* ---- fragmentation and zoneinfo ---- */
 
 /* fill_contig_page_info() */

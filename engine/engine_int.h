@@ -232,6 +232,8 @@ struct mr_machine {
 	struct mr_buddy *buddy;	 /* the node's allocator (NULL: none) */
 	int cpu;		 /* CPU of the current step */
 	uint64_t frames_short;	 /* pages the node could not give */
+	uint64_t frees_bad;	 /* frees of frames the node had not given
+				    so (a bug of the model) */
 	uint64_t adopt_cursor;	 /* next background frame to look at */
 	uint64_t table_reuse;	 /* a withdrawn deposit the next new table
 				    page takes (0: none) */

@@ -113,8 +113,16 @@ uint64_t mr_frame_cached(mr_machine *m)
 
 void mr_frame_free(mr_machine *m, uint64_t pfn, unsigned order)
 {
-	if (m->buddy)
-		mr_buddy_put(m->buddy, pfn, order, m->cpu);
+	/* frames numbered past the node go nowhere; a frame of the node
+	 * that is not an allocated block of ORDER is a bug of the model */
+	if (m->buddy && mr_buddy_put(m->buddy, pfn, order, m->cpu) < 0 &&
+	    mr_buddy_block_type(m->buddy, pfn) >= 0)
+		m->frees_bad++;
+}
+
+uint64_t mr_machine_frees_bad(const mr_machine *m)
+{
+	return m->frees_bad;
 }
 
 void mr_frame_split(mr_machine *m, uint64_t pfn)

@@ -673,6 +673,9 @@ const mr_buddy *mr_machine_buddy(const mr_machine *m);
 void mr_machine_set_cpu(mr_machine *m, int cpu);
 /* Pages the node could not give (numbered past its end instead). */
 uint64_t mr_machine_frames_short(const mr_machine *m);
+/* Frees of frames the node had not given as that block (each a bug of
+ * the model; the end-of-run check reports them). */
+uint64_t mr_machine_frees_bad(const mr_machine *m);
 
 /* ---- invariants ---- */
 

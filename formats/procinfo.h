@@ -29,4 +29,42 @@ int mr_procinfo_parse(mr_buddy_profile *out, const char *zoneinfo,
 		      const char *pname, const char *buddyinfo,
 		      const char *bname, char *err, size_t errlen);
 
+/* ---- a machine's files (machinefiles.c) ---- */
+
+/* The files a machine profile is read from, as `record` saves them in
+ * snap/machine.before/ (slabinfo optional). */
+enum mr_machine_file {
+	MR_MF_ZONEINFO,
+	MR_MF_PAGETYPEINFO,
+	MR_MF_BUDDYINFO,
+	MR_MF_SLABINFO,
+	MR_MF__COUNT
+};
+
+extern const char *const mr_machine_file_names[MR_MF__COUNT];
+
+/* The default machine (data/machine, compiled in). */
+extern const char *const mr_default_machine[MR_MF__COUNT];
+
+typedef struct mr_machine_files {
+	char *text[MR_MF__COUNT]; /* each file's text (NULL: absent) */
+	char source[4096];	  /* the directory, or "default" */
+} mr_machine_files;
+
+/*
+ * Read the files of DIR (NULL: the default machine). zoneinfo and
+ * pagetypeinfo must exist. 0, or MR_EIO / MR_ENOMEM with ERR naming the
+ * file.
+ */
+int mr_machine_files_load(mr_machine_files *f, const char *dir, char *err,
+			  size_t errlen);
+/* Take texts given (the history's copy): F owns copies of them. */
+int mr_machine_files_set(mr_machine_files *f, const char *source,
+			 const char *const text[MR_MF__COUNT]);
+/* The buddy profile of F (mr_procinfo_parse()); the CPU count is the
+ * zoneinfo's. */
+int mr_machine_files_profile(const mr_machine_files *f, mr_buddy_profile *out,
+			     char *err, size_t errlen);
+void mr_machine_files_free(mr_machine_files *f);
+
 #endif

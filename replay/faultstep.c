@@ -30,6 +30,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
 	mr_rp_perf_begin(r, mm);
+	mr_rp_perf_cpu_fault(r, f);
 	mr_rp_perf_fault_hint(r, f, mm, &hint);
 	if (f->remote) {
 		mr_rp_perf_remote(r, f);
@@ -75,6 +76,7 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 		row.vmas = (int64_t)mr_mm_map_count(mm);
 		mr_store_step(r->st, &row);
 	}
+	mr_rp_node_step(r, 1);
 	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);

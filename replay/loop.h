@@ -234,6 +234,15 @@ void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what);
 /* A step of MM begins (NULL: none): its counters before. */
 void mr_rp_perf_begin(struct replay *r, mr_mm *mm);
+/* node.c: the simulated node: laid out (-1 with r->err), after each
+ * step (stored; its counts checked when CHECK), at the end (every
+ * invariant). */
+int mr_rp_node_load(struct replay *r);
+void mr_rp_node_step(struct replay *r, int check);
+void mr_rp_node_end(struct replay *r);
+/* The CPU of the step (mr_machine_set_cpu()): a call's, a fault's. */
+void mr_rp_perf_cpu_call(struct replay *r, const mr_event *ev);
+void mr_rp_perf_cpu_fault(struct replay *r, const mr_fault *f);
 /* The kernel's change of MM's counters in syscall EV, given to the
  * model before the step. */
 void mr_rp_perf_step_delta(struct replay *r, const mr_event *ev, mr_mm *mm);

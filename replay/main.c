@@ -134,6 +134,7 @@ static int cmd_replay(int argc, char **argv)
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
 		{"perf", required_argument, 0, 'P'},
+		{"machine", required_argument, 0, 'C'},
 		{"no-pages", no_argument, 0, 'G'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"check-history", required_argument, 0, 'H'},
@@ -214,6 +215,9 @@ static int cmd_replay(int argc, char **argv)
 		case 'P':
 			o.perf = optarg;
 			break;
+		case 'C':
+			o.machine = optarg;
+			break;
 		case 'G':
 			o.no_pages = 1;
 			break;
@@ -241,7 +245,7 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--no-assume-written] [--faults FILE] "
 			       "[--perf FILE] [--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
-			       "[--check-history N] [-q]\n");
+			       "[--check-history N] [--machine DIR] [-q]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

@@ -772,6 +772,50 @@ static size_t first_call(const struct replay *r, uint64_t line)
 }
 
 /*
+ * The CPU the step's allocations run on: that of its first page
+ * allocation the perf text shows, else of its first event (the call's
+ * events, or the fault's); CPU 0 without a perf text.
+ */
+static void step_cpu(struct replay *r, const mr_pl_event *const *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i]->kind == MR_PERF_PAGE_ALLOC) {
+			mr_machine_set_cpu(r->m, (int)v[i]->cpu);
+			return;
+		}
+	mr_machine_set_cpu(r->m, n ? (int)v[0]->cpu : 0);
+}
+
+#define CPU_LOOK 64 /* events of a step looked at for its CPU */
+
+void mr_rp_perf_cpu_call(struct replay *r, const mr_event *ev)
+{
+	const mr_pl_event *v[CPU_LOOK];
+	size_t i = r->have_perf ? first_call(r, ev->line) : r->ncalls, n = 0;
+
+	for (; i < r->ncalls && n < CPU_LOOK &&
+	       r->pl.v[r->calls[i]].line == ev->line;
+	     i++)
+		v[n++] = &r->pl.v[r->calls[i]];
+	step_cpu(r, v, n);
+}
+
+void mr_rp_perf_cpu_fault(struct replay *r, const mr_fault *f)
+{
+	const mr_pl_event *v[CPU_LOOK];
+	size_t i, n = 0;
+
+	if (r->have_perf && f->ev != SIZE_MAX)
+		for (i = f->ev; i < r->pl.n && n < CPU_LOOK &&
+				r->pl.v[i].group == r->pl.v[f->ev].seq;
+		     i++)
+			v[n++] = &r->pl.v[i];
+	step_cpu(r, v, n);
+}
+
+/*
  * The kernel's change of MM's counters in syscall EV, from its rss_stat
  * events (each against the event before it in stream order), given to
  * the model before the step: what it follows where the trace does not

@@ -626,6 +626,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	}
 	ntasks_before = mr_machine_ntasks(r->m);
 	mr_rp_perf_begin(r, mm);
+	mr_rp_perf_cpu_call(r, ev);
 	mr_rp_perf_step_delta(r, ev, mm);
 	r->step++;
 	r->cur = ev;
@@ -851,6 +852,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 						 : -1;
 		mr_store_step(r->st, &row);
 	}
+	mr_rp_node_step(r, 1);
 	mr_rp_history_sample_all(r);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
@@ -908,6 +910,7 @@ static int store_meta(struct replay *r)
 	meta_path(r, "snapshots_path", r->o->snapdir);
 	meta_path(r, "perf_path", r->o->perf);
 	meta_path(r, "faults_path", r->o->faults);
+	meta_path(r, "machine_path", r->o->machine);
 	snprintf(buf, sizeof(buf), "%d%d%d%d", r->o->no_faults,
 		 r->o->no_pages, r->o->exec_from_elf,
 		 r->o->cfg.assume_written);
@@ -1100,6 +1103,11 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		ret = 2;
 		goto out;
 	}
+	/* the node the physical model takes its frames from */
+	if (r.cfg.phys && o->mode != MR_MODE_PARSE && mr_rp_node_load(&r)) {
+		ret = 2;
+		goto out;
+	}
 	if (o->snapdir) {
 		char lp[4096];
 
@@ -1167,8 +1175,10 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	if (!r.bad && !r.stop && r.faults.n)
 		mr_rp_faults_after(&r, UINT64_MAX);
 	sum->faults_dropped += r.nfpend;
-	if (!r.bad && o->mode != MR_MODE_PARSE)
+	if (!r.bad && o->mode != MR_MODE_PARSE) {
 		mr_machine_check(r.m, 1, mr_rp_on_violation, &r);
+		mr_rp_node_end(&r);
+	}
 	if (!r.bad && r.st) {
 		/* the address spaces still alive at the end */
 		mr_mm *lm;

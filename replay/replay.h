@@ -48,6 +48,11 @@ typedef struct mr_replay_opts {
 	const char *perf;	/* perf script text (formats/perfplace.h),
 				   or NULL: the snapshot directory's
 				   perf.txt.zst */
+	const char *machine;	/* the machine profile's directory
+				   (zoneinfo, pagetypeinfo, buddyinfo,
+				   slabinfo), or NULL: the snapshot
+				   directory's machine.before, else the
+				   default machine (data/machine) */
 	int exec_from_elf;	/* build every exec from ELF headers, even
 				   when an exec snapshot exists (without a
 				   snapshot directory they always are) */

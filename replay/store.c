@@ -8,6 +8,7 @@
  * from_step == to_step.
  */
 #include "replay/store.h"
+#include "replay/store_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -193,6 +194,7 @@ struct mr_store {
 	size_t salen, sacap;
 	char digs[BATCH][16]; /* their digests in hex */
 	char errmsg[512];     /* last error */
+	struct mr_store_node *node; /* the node's history (store_node.c) */
 };
 
 static void set_err(mr_store *st, const char *fmt, ...)
@@ -224,6 +226,21 @@ static int exec_sql(mr_store *st, const char *sql)
 		return MR_EDB;
 	}
 	return 0;
+}
+
+sqlite3 *mr_store_handle(mr_store *st)
+{
+	return st->db;
+}
+
+int mr_store_fail(mr_store *st, const char *what)
+{
+	return db_fail(st, what);
+}
+
+struct mr_store_node **mr_store_node_slot(mr_store *st)
+{
+	return &st->node;
 }
 
 const char *mr_store_errmsg(const mr_store *st)
@@ -258,6 +275,7 @@ static void store_free(mr_store *st)
 
 	for (i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
+	mr_store_node_free(st->node);
 	sqlite3_close(st->db);
 	free(st->tasks);
 	free(st->mm_rows);
@@ -1101,6 +1119,8 @@ int mr_store_close(mr_store *st, int finished)
 		return 0;
 	if (st->db && st->st[S_STEP]) {
 		flush_pending(st);
+		if (!st->failed && st->node && mr_store_node_close(st))
+			rc = MR_EDB;
 		if (st->in_tx &&
 		    exec_sql(st, st->failed ? "ROLLBACK" : "COMMIT"))
 			rc = MR_EDB;

@@ -17,6 +17,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "engine/buddy.h"
+#include "formats/procinfo.h"
 #include <stdio.h>
 
 #include "engine/mm.h"
@@ -65,6 +68,28 @@ void mr_store_journal(mr_store *st, mr_journal *j);
 void mr_store_set_step(mr_store *st, uint64_t step);
 
 int mr_store_meta(mr_store *st, const char *key, const char *value);
+
+/* ---- the simulated node (store_node.c) ---- */
+
+/* The machine the replay uses: its files (NAMES[i] holds TEXT[i], NULL
+ * skipped) and the profile laid out from them. Creates the node's
+ * tables; once. */
+int mr_store_machine(mr_store *st, const char *source,
+		     const char *const text[], const char *const names[],
+		     int nfiles, const mr_buddy_profile *p);
+/* The node's counts after STEP (0: the initial state). */
+int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c);
+/* The machine's files and the node's counts after step AT: 0, 1 when the
+ * history holds no node, or MR_EDB / MR_ENOMEM. */
+int mr_store_node_at(mr_store *st, uint64_t at, mr_machine_files *mf,
+		     mr_buddy_counts *c);
+/* FN with the free counts after each step that changed them, in step
+ * order (pageblocks and CPU lists not filled in); stops at FN's non-zero
+ * result, which it returns. 1 when the history holds no node. */
+int mr_store_node_walk(mr_store *st,
+		       int (*fn)(void *ctx, uint64_t step,
+				 const mr_buddy_counts *c),
+		       void *ctx);
 /* A checkpoint of the page tables: pages [start, end) of address space
  * MM (owned by PID) mapped KIND ("anon", "file", "shmem", "zero") after
  * STEP. */

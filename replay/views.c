@@ -139,7 +139,8 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 		const uint64_t *addr, FILE *out, char *err, size_t errlen)
 {
-	char trace[4096], snap[4096], perf[4096], faults[4096], flags[16];
+	char trace[4096], snap[4096], perf[4096], faults[4096], machine[4096],
+	    flags[16];
 	char mmc[32], mma[32], sql[96];
 	struct view w;
 	mr_replay_opts o;
@@ -173,6 +174,7 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	    meta(st, "snapshots_path", snap, sizeof(snap)) ||
 	    meta(st, "perf_path", perf, sizeof(perf)) ||
 	    meta(st, "faults_path", faults, sizeof(faults)) ||
+	    meta(st, "machine_path", machine, sizeof(machine)) ||
 	    meta(st, "replay_flags", flags, sizeof(flags)) ||
 	    meta(st, "max_map_count", mmc, sizeof(mmc)) ||
 	    meta(st, "mmap_min_addr", mma, sizeof(mma))) {
@@ -193,6 +195,7 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	o.snapdir = snap[0] ? snap : NULL;
 	o.perf = perf[0] ? perf : NULL;
 	o.faults = faults[0] ? faults : NULL;
+	o.machine = machine[0] ? machine : NULL;
 	o.no_faults = flags[0] == '1';
 	o.no_pages = flags[1] == '1';
 	o.exec_from_elf = flags[2] == '1';

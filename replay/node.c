@@ -1,0 +1,116 @@
+/*
+ * node.c - the simulated node of a replay: the machine profile it is
+ * laid out from (--machine DIR, else the capture's
+ * snap/machine.before/, else the default machine), stored in the
+ * history with the allocator's counts after every step, and its
+ * invariants (docs/invariants.md).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/buddy.h"
+#include "formats/procinfo.h"
+#include "replay/loop.h"
+
+int mr_rp_node_load(struct replay *r)
+{
+	char dir[4096];
+	const char *d = r->o->machine;
+	mr_machine_files mf;
+	mr_buddy_profile p;
+	mr_buddy *b = NULL;
+	int rc;
+
+	if (!d && r->o->snapdir) {
+		char zi[4200];
+
+		snprintf(dir, sizeof(dir), "%s/machine.before", r->o->snapdir);
+		snprintf(zi, sizeof(zi), "%s/zoneinfo", dir);
+		if (access(zi, R_OK) == 0)
+			d = dir;
+	}
+	rc = mr_machine_files_load(&mf, d, r->err, r->errlen);
+	if (rc)
+		return -1;
+	rc = mr_machine_files_profile(&mf, &p, r->err, r->errlen);
+	if (!rc && mr_buddy_new(&b, &p) < 0) {
+		snprintf(r->err, r->errlen,
+			 "%s: the machine cannot be laid out (more free pages "
+			 "than managed frames, zones that overlap, or out of "
+			 "memory)",
+			 mf.source);
+		rc = -1;
+	}
+	if (!rc && r->st)
+		rc = mr_store_machine(r->st, mf.source,
+				      (const char *const *)mf.text,
+				      mr_machine_file_names, MR_MF__COUNT, &p);
+	mr_machine_files_free(&mf);
+	if (rc) {
+		mr_buddy_free(b);
+		if (r->st && mr_store_failed(r->st))
+			snprintf(r->err, r->errlen, "%s",
+				 mr_store_errmsg(r->st));
+		return -1;
+	}
+	mr_machine_set_buddy(r->m, b);
+	mr_rp_node_step(r, 0);
+	return 0;
+}
+
+static void say_violation(void *ctx, const char *msg)
+{
+	mr_rp_on_violation(ctx, NULL, "buddy", 0, msg);
+}
+
+void mr_rp_node_step(struct replay *r, int check)
+{
+	const mr_buddy *b = mr_machine_buddy(r->m);
+	mr_buddy_counts c;
+
+	if (!b)
+		return;
+	if (check)
+		mr_buddy_check_counts(b, say_violation, r);
+	if (!r->st)
+		return;
+	mr_buddy_counts_of(b, &c);
+	mr_store_node(r->st, r->step, &c);
+}
+
+void mr_rp_node_end(struct replay *r)
+{
+	const mr_buddy *b = mr_machine_buddy(r->m);
+	char msg[256];
+
+	if (!b)
+		return;
+	mr_buddy_check(b, say_violation, r);
+	if (mr_machine_frames_short(r->m)) {
+		snprintf(msg, sizeof(msg),
+			 "buddy: %llu pages could not be allocated from the "
+			 "simulated node (the kernel would have reclaimed)",
+			 (unsigned long long)mr_machine_frames_short(r->m));
+		say_violation(r, msg);
+	}
+	if (mr_machine_frees_bad(r->m)) {
+		snprintf(msg, sizeof(msg),
+			 "buddy: %llu frees of frames the node had not given "
+			 "as such a block",
+			 (unsigned long long)mr_machine_frees_bad(r->m));
+		say_violation(r, msg);
+	}
+	/* every traced process gone: background and page cache only */
+	if (!mr_machine_first_mm(r->m) &&
+	    (mr_buddy_owned(b, MR_OWN_ANON) ||
+	     mr_buddy_owned(b, MR_OWN_PGTABLE))) {
+		snprintf(msg, sizeof(msg),
+			 "buddy: every address space is gone, yet %llu "
+			 "anonymous and %llu page-table pages are allocated",
+			 (unsigned long long)mr_buddy_owned(b, MR_OWN_ANON),
+			 (unsigned long long)mr_buddy_owned(b,
+							    MR_OWN_PGTABLE));
+		say_violation(r, msg);
+	}
+}

@@ -1,0 +1,26 @@
+/*
+ * store_int.h - what store.c shares with the other files that write the
+ * history (store_node.c). Private to replay/.
+ */
+#ifndef MR_REPLAY_STORE_INT_H
+#define MR_REPLAY_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "replay/store.h"
+
+struct mr_store_node;
+
+/* The connection. */
+sqlite3 *mr_store_handle(mr_store *st);
+/* A statement failed: the store is failed, its message names WHAT and
+ * SQLite's error. Returns MR_EDB. */
+int mr_store_fail(mr_store *st, const char *what);
+/* The node history's state (NULL until the first node row). */
+struct mr_store_node **mr_store_node_slot(mr_store *st);
+
+/* store_node.c: write the still-open rows (the replay's end), free. */
+int mr_store_node_close(mr_store *st);
+void mr_store_node_free(struct mr_store_node *n);
+
+#endif

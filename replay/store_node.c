@@ -1,0 +1,340 @@
+/*
+ * store_node.c - the simulated node in the history: the machine profile
+ * the replay used (its /proc files, table `machine`) and, as intervals
+ * over steps, the buddy allocator's free blocks per zone, order and
+ * migratetype (`buddy_free`), its pageblocks per type (`buddy_blocks`)
+ * and each CPU's list (`buddy_pcp`): everything buddyinfo, pagetypeinfo,
+ * zoneinfo and the extfrag indices print (docs/schema.md).
+ *
+ * A row is written when it closes (its count changed at a step), the
+ * rows still open when the replay ends with to_step NULL.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/errcode.h"
+#include "replay/store_int.h"
+
+struct mr_store_node {
+	mr_buddy_counts cur;  /* the counts of the open rows */
+	mr_buddy_counts from; /* each open row's from_step */
+	int zones[MR_ZONE__COUNT];
+	int ncpus;
+	sqlite3_stmt *ins[3]; /* buddy_free, buddy_blocks, buddy_pcp */
+};
+
+static const char node_schema[] =
+	"CREATE TABLE machine(file TEXT PRIMARY KEY, text TEXT);\n"
+	"CREATE TABLE buddy_free(zone INTEGER, ord INTEGER,"
+	" migratetype INTEGER, blocks INTEGER, from_step INTEGER,"
+	" to_step INTEGER);\n"
+	"CREATE TABLE buddy_blocks(zone INTEGER, migratetype INTEGER,"
+	" pageblocks INTEGER, from_step INTEGER, to_step INTEGER);\n"
+	"CREATE TABLE buddy_pcp(zone INTEGER, cpu INTEGER, pages INTEGER,"
+	" high INTEGER, from_step INTEGER, to_step INTEGER);\n"
+	"CREATE TABLE zone_name(zone INTEGER PRIMARY KEY, name TEXT);\n"
+	"INSERT INTO zone_name VALUES(0,'DMA'),(1,'DMA32'),(2,'Normal');\n"
+	"CREATE TABLE migratetype_name(migratetype INTEGER PRIMARY KEY,"
+	" name TEXT);\n"
+	"INSERT INTO migratetype_name VALUES(0,'Unmovable'),(1,'Movable'),"
+	"(2,'Reclaimable'),(3,'HighAtomic'),(4,'Isolate');\n";
+
+static const char *const ins_sql[3] = {
+	"INSERT INTO buddy_free VALUES(?,?,?,?,?,?)",
+	"INSERT INTO buddy_blocks VALUES(?,?,?,?,?)",
+	"INSERT INTO buddy_pcp VALUES(?,?,?,?,?,?)",
+};
+
+void mr_store_node_free(struct mr_store_node *n)
+{
+	int i;
+
+	if (!n)
+		return;
+	for (i = 0; i < 3; i++)
+		sqlite3_finalize(n->ins[i]);
+	free(n);
+}
+
+int mr_store_machine(mr_store *st, const char *source,
+		     const char *const text[], const char *const names[],
+		     int nfiles, const mr_buddy_profile *p)
+{
+	sqlite3 *db = mr_store_handle(st);
+	struct mr_store_node *n;
+	sqlite3_stmt *s = NULL;
+	int i;
+
+	if (*mr_store_node_slot(st))
+		return 0;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return MR_ENOMEM;
+	*mr_store_node_slot(st) = n;
+	for (i = 0; i < MR_ZONE__COUNT; i++)
+		n->zones[i] = p->zone[i].exists;
+	n->ncpus = p->ncpus;
+	if (sqlite3_exec(db, node_schema, NULL, NULL, NULL) != SQLITE_OK)
+		return mr_store_fail(st, "creating the node's tables");
+	for (i = 0; i < 3; i++)
+		if (sqlite3_prepare_v2(db, ins_sql[i], -1, &n->ins[i], NULL) !=
+		    SQLITE_OK)
+			return mr_store_fail(st, "preparing a node row");
+	if (sqlite3_prepare_v2(db, "INSERT INTO machine VALUES(?,?)", -1, &s,
+			       NULL) != SQLITE_OK)
+		return mr_store_fail(st, "preparing the machine rows");
+	for (i = 0; i < nfiles; i++) {
+		if (!text[i])
+			continue;
+		sqlite3_bind_text(s, 1, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, text[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return mr_store_fail(st, "storing the machine");
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return mr_store_meta(st, "machine", source);
+}
+
+/* Run row statement S with its N values. */
+static int put(mr_store *st, sqlite3_stmt *s, const int64_t *v, int nv,
+	       uint64_t to, int open)
+{
+	int i;
+
+	for (i = 0; i < nv; i++)
+		sqlite3_bind_int64(s, i + 1, v[i]);
+	if (open)
+		sqlite3_bind_null(s, nv + 1);
+	else
+		sqlite3_bind_int64(s, nv + 1, (int64_t)to);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return mr_store_fail(st, "storing a node row");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+/*
+ * Close the rows whose counts NEW changes at STEP and open new ones (ALL:
+ * every row, without comparing: the first call, and with OPEN_END the
+ * end, which writes each open row with to_step NULL).
+ */
+static int rows(mr_store *st, struct mr_store_node *n,
+		const mr_buddy_counts *nw, uint64_t step, int all,
+		int open_end)
+{
+	int z, mt, cpu, rc = 0;
+	unsigned o;
+
+	for (z = 0; z < MR_ZONE__COUNT && !rc; z++) {
+		if (!n->zones[z])
+			continue;
+		for (o = 0; o < MR_NR_ORDERS; o++)
+			for (mt = 0; mt < MR_MT__COUNT && !rc; mt++) {
+				int64_t v[5] = {z, (int64_t)o, mt,
+						(int64_t)n->cur.free[z][o][mt],
+						(int64_t)n->from.free[z][o][mt]};
+
+				if (!all && nw->free[z][o][mt] == (uint64_t)v[3])
+					continue;
+				if (!(all && !open_end))
+					rc = put(st, n->ins[0], v, 5, step,
+						 open_end);
+				n->from.free[z][o][mt] = step;
+			}
+		for (mt = 0; mt < MR_MT__COUNT && !rc; mt++) {
+			int64_t v[4] = {z, mt, (int64_t)n->cur.blocks[z][mt],
+					(int64_t)n->from.blocks[z][mt]};
+
+			if (!all && nw->blocks[z][mt] == (uint64_t)v[2])
+				continue;
+			if (!(all && !open_end))
+				rc = put(st, n->ins[1], v, 4, step, open_end);
+			n->from.blocks[z][mt] = step;
+		}
+		for (cpu = 0; cpu < n->ncpus && !rc; cpu++) {
+			int64_t v[5] = {z, cpu, (int64_t)n->cur.pcp[z][cpu],
+					(int64_t)n->cur.high[z][cpu],
+					(int64_t)n->from.pcp[z][cpu]};
+
+			if (!all && nw->pcp[z][cpu] == (uint64_t)v[2] &&
+			    nw->high[z][cpu] == (uint64_t)v[3])
+				continue;
+			if (!(all && !open_end))
+				rc = put(st, n->ins[2], v, 5, step, open_end);
+			n->from.pcp[z][cpu] = step;
+		}
+	}
+	if (nw != &n->cur)
+		n->cur = *nw;
+	return rc;
+}
+
+int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c)
+{
+	struct mr_store_node *n = *mr_store_node_slot(st);
+
+	if (!n || mr_store_failed(st))
+		return n ? MR_EDB : 0;
+	if (step == 0)
+		return rows(st, n, c, 0, 1, 0);
+	return rows(st, n, c, step, 0, 0);
+}
+
+int mr_store_node_close(mr_store *st)
+{
+	struct mr_store_node *n = *mr_store_node_slot(st);
+	mr_buddy_counts keep;
+	int rc;
+
+	if (!n)
+		return 0;
+	keep = n->from; /* rows() moves from_step: each row keeps its own */
+	rc = rows(st, n, &n->cur, 0, 1, 1);
+	n->from = keep;
+	return rc;
+}
+
+/* ---- reading ---- */
+
+/* Whether the history has the node's tables. */
+static int has_node(sqlite3 *db)
+{
+	sqlite3_stmt *s = NULL;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT 1 FROM sqlite_master WHERE type='table' "
+			       "AND name='buddy_free'",
+			       -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		yes = 1;
+	sqlite3_finalize(s);
+	return yes;
+}
+
+int mr_store_node_at(mr_store *st, uint64_t at, mr_machine_files *mf,
+		     mr_buddy_counts *c)
+{
+	sqlite3 *db = mr_store_handle(st);
+	static const char *const q[3] = {
+		"SELECT zone, ord, migratetype, blocks, 0 FROM buddy_free",
+		"SELECT zone, migratetype, pageblocks, 0, 0 FROM buddy_blocks",
+		"SELECT zone, cpu, pages, high, 0 FROM buddy_pcp",
+	};
+	char source[4096] = "";
+	sqlite3_stmt *s = NULL;
+	int i, rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!has_node(db))
+		return 1;
+	if (sqlite3_prepare_v2(db, "SELECT file, text FROM machine", -1, &s,
+			       NULL) != SQLITE_OK)
+		return mr_store_fail(st, "reading the machine");
+	memset(mf, 0, sizeof(*mf));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		for (i = 0; name && i < MR_MF__COUNT; i++)
+			if (!strcmp(name, mr_machine_file_names[i]) &&
+			    !mf->text[i]) {
+				const char *t =
+					(const char *)sqlite3_column_text(s, 1);
+
+				mf->text[i] = strdup(t ? t : "");
+				if (!mf->text[i])
+					rc = MR_ENOMEM;
+			}
+	}
+	sqlite3_finalize(s);
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key='machine'",
+			       -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		snprintf(source, sizeof(source), "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	snprintf(mf->source, sizeof(mf->source), "%s", source);
+	for (i = 0; i < 3 && !rc; i++) {
+		char sql[256];
+
+		snprintf(sql, sizeof(sql),
+			 "%s WHERE from_step <= ?1 AND (to_step IS NULL OR "
+			 "to_step > ?1)",
+			 q[i]);
+		if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+			return mr_store_fail(st, "reading the node");
+		sqlite3_bind_int64(s, 1, (int64_t)at);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t z = sqlite3_column_int64(s, 0);
+			int64_t a = sqlite3_column_int64(s, 1);
+			int64_t b = sqlite3_column_int64(s, 2);
+			int64_t d = sqlite3_column_int64(s, 3);
+
+			if (z < 0 || z >= MR_ZONE__COUNT)
+				continue;
+			if (i == 0 && a >= 0 && a < MR_NR_ORDERS && b >= 0 &&
+			    b < MR_MT__COUNT)
+				c->free[z][a][b] = (uint64_t)d;
+			else if (i == 1 && a >= 0 && a < MR_MT__COUNT)
+				c->blocks[z][a] = (uint64_t)b;
+			else if (i == 2 && a >= 0 && a < MR_BUDDY_MAX_CPUS) {
+				c->pcp[z][a] = (uint64_t)b;
+				c->high[z][a] = (uint64_t)d;
+			}
+		}
+		sqlite3_finalize(s);
+	}
+	return rc;
+}
+
+int mr_store_node_walk(mr_store *st,
+		       int (*fn)(void *ctx, uint64_t step,
+				 const mr_buddy_counts *c),
+		       void *ctx)
+{
+	sqlite3 *db = mr_store_handle(st);
+	sqlite3_stmt *s = NULL;
+	mr_buddy_counts *c;
+	uint64_t cur = 0;
+	int have = 0, rc = 0;
+
+	if (!has_node(db))
+		return 1;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return MR_ENOMEM;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT from_step, zone, ord, migratetype, "
+			       "blocks FROM buddy_free ORDER BY from_step",
+			       -1, &s, NULL) != SQLITE_OK) {
+		free(c);
+		return mr_store_fail(st, "reading the node");
+	}
+	while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+		uint64_t step = (uint64_t)sqlite3_column_int64(s, 0);
+		int64_t z = sqlite3_column_int64(s, 1);
+		int64_t o = sqlite3_column_int64(s, 2);
+		int64_t mt = sqlite3_column_int64(s, 3);
+
+		if (have && step != cur)
+			rc = fn(ctx, cur, c);
+		cur = step;
+		have = 1;
+		if (z >= 0 && z < MR_ZONE__COUNT && o >= 0 &&
+		    o < MR_NR_ORDERS && mt >= 0 && mt < MR_MT__COUNT)
+			c->free[z][o][mt] =
+				(uint64_t)sqlite3_column_int64(s, 4);
+	}
+	if (!rc && have)
+		rc = fn(ctx, cur, c);
+	sqlite3_finalize(s);
+	free(c);
+	return rc;
+}
