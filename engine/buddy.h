@@ -110,6 +110,10 @@ int mr_buddy_put(mr_buddy *b, uint64_t pfn, unsigned order, int cpu);
  * block. */
 int mr_buddy_split(mr_buddy *b, uint64_t pfn);
 
+/* The first frame of the allocated block holding PFN, its order in
+ * *ORDER; -1 when PFN is not allocated. */
+int64_t mr_buddy_block_of(const mr_buddy *b, uint64_t pfn, unsigned *order);
+
 /* The owner of the allocated frame PFN, or -1 when it is not allocated. */
 int mr_buddy_owner(const mr_buddy *b, uint64_t pfn);
 

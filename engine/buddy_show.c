@@ -341,6 +341,25 @@ int mr_buddy_block_type(const mr_buddy *m, uint64_t pfn)
 	return bd_block_type(&m->n, pfn);
 }
 
+int64_t mr_buddy_block_of(const mr_buddy *m, uint64_t pfn, unsigned *order)
+{
+	const struct bd_node *b = &m->n;
+	unsigned o;
+
+	if (pfn < b->base || pfn >= b->end || bd_used_owner(b, pfn) < 0)
+		return -1;
+	for (o = 0; o < MR_NR_ORDERS; o++) {
+		uint64_t h = pfn & ~((1ull << o) - 1);
+
+		if ((b->st[h - b->base] & 0x0f) == BD_USED &&
+		    b->ord[h - b->base] >= o) {
+			*order = b->ord[h - b->base];
+			return (int64_t)h;
+		}
+	}
+	return -1;
+}
+
 int mr_buddy_owner(const mr_buddy *m, uint64_t pfn)
 {
 	if (pfn < m->n.base || pfn >= m->n.end)

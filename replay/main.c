@@ -18,6 +18,7 @@
 #include "replay/record.h"
 #include "replay/replay.h"
 #include "replay/store.h"
+#include "replay/nodecli.h"
 #include "replay/verify.h"
 #include "replay/views.h"
 
@@ -41,6 +42,12 @@ static const char usage_text[] =
 	"ground truth\n"
 	"  verify DIR                                  fidelity report of a "
 	"capture\n"
+	"  buddyinfo|pagetypeinfo|zoneinfo DB [--at N] the simulated node's "
+	"/proc file after a step\n"
+	"  unusable_index|extfrag_index DB [--at N]    its debugfs extfrag "
+	"files\n"
+	"  frag DB [--order K] [--format text|csv]     fragmentation over the "
+	"run\n"
 	"\n"
 	"Run 'mmreplay <command> --help' for a command's options; "
 	"docs/cli.md has them all.\n";
@@ -497,6 +504,13 @@ int main(int argc, char **argv)
 		return cmd_query(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "verify"))
 		return mr_cmd_verify(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "buddyinfo") || !strcmp(argv[1], "pagetypeinfo") ||
+	    !strcmp(argv[1], "zoneinfo") ||
+	    !strcmp(argv[1], "unusable_index") ||
+	    !strcmp(argv[1], "extfrag_index"))
+		return mr_cmd_node_view(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "frag"))
+		return mr_cmd_frag(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "record"))
 		return mr_record_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "engine/buddy.h"
 #include "engine/engine_int.h"
 #include "engine/pgtable.h"
 #include "tests/engine/helpers.h"
@@ -155,6 +156,177 @@ static void test_phys_random__equals_naive_map(void **state)
 	/* every page and table goes with the address space */
 	mr_machine_exit_group(m, 10);
 	assert_int_equal(count_violations(m), 0);
+	mr_machine_free(m);
+}
+
+/* ---- frames from the node ---- */
+
+static void say_buddy(void *ctx, const char *msg)
+{
+	(void)ctx;
+	print_message("  %s\n", msg);
+}
+
+/* A node of one Normal zone of 256 MiB, every page free in order-10
+ * movable blocks, two CPUs with lists. */
+static mr_buddy *small_node(void)
+{
+	mr_buddy_profile p;
+	mr_zone_profile *z = &p.zone[MR_ZONE_NORMAL];
+	mr_buddy *b = NULL;
+
+	memset(&p, 0, sizeof(p));
+	p.ncpus = 2;
+	z->exists = 1;
+	z->start_pfn = 0x100000;
+	z->spanned = z->present = z->managed = 65536;
+	z->blocks[MR_MT_MOVABLE] = 128;
+	z->free[MR_NR_ORDERS - 1][MR_MT_MOVABLE] = 64;
+	z->pcp_high[0] = z->pcp_high[1] = 200;
+	z->pcp_high_min = 50;
+	z->pcp_high_max = 400;
+	z->pcp_batch[0] = z->pcp_batch[1] = 15;
+	assert_int_equal(mr_buddy_new(&b, &p), 0);
+	return b;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The naive reference of what the node must hold: the allocated block
+ * of every anonymous frame a page table of MMS maps, each counted once
+ * (a huge PMD's folio, a PTE-mapped folio whole while any of its pages
+ * is mapped, a small page), and one table page per page table of each
+ * address space (VmPTE's and the PGD).
+ */
+static void expect_node(const mr_machine *m, mr_mm *const *mms, size_t nmms,
+			int step)
+{
+	const mr_buddy *b = mr_machine_buddy(m);
+	static uint64_t heads[1 << 16];
+	uint64_t anon = 0, tables = 0;
+	size_t n = 0, i, k;
+
+	for (k = 0; k < nmms; k++) {
+		const mr_pgtable *pt = mr_mm_pgtable(mms[k]);
+		uint64_t a = 0, e;
+		int level;
+
+		if (!pt)
+			continue;
+		tables += mr_mm_pte_bytes(mms[k]) / PG + 1;
+		while (mr_pgtable_next(pt, &a, UINT64_MAX >> 16, &e, &level)) {
+			uint64_t pfn = (e & MR_PTE_PFN_MASK) >> 12;
+			unsigned order = 0;
+			int64_t h;
+
+			a += level == MR_PT_PMD ? MR_PMD_SIZE : PG;
+			if (e & MR_PTE_SPECIAL)
+				continue;
+			h = mr_buddy_block_of(b, pfn, &order);
+			if (h < 0)
+				fail_msg("step %d: mapped frame %#llx is not "
+					 "allocated",
+					 step, (unsigned long long)pfn);
+			assert_int_equal(mr_buddy_owner(b, pfn), MR_OWN_ANON);
+			assert_true(n < sizeof(heads) / sizeof(heads[0]));
+			heads[n++] = (uint64_t)h << 4 | order;
+		}
+	}
+	qsort(heads, n, sizeof(heads[0]), cmp_u64);
+	for (i = 0; i < n; i++)
+		if (!i || heads[i] != heads[i - 1])
+			anon += 1ull << (heads[i] & 15);
+	if (mr_buddy_owned(b, MR_OWN_ANON) != anon ||
+	    mr_buddy_owned(b, MR_OWN_PGTABLE) != tables)
+		fail_msg("step %d: the node holds %llu anonymous and %llu "
+			 "table pages, the page tables %llu and %llu",
+			 step,
+			 (unsigned long long)mr_buddy_owned(b, MR_OWN_ANON),
+			 (unsigned long long)mr_buddy_owned(b, MR_OWN_PGTABLE),
+			 (unsigned long long)anon, (unsigned long long)tables);
+	assert_int_equal(mr_machine_frees_bad(m), 0);
+	assert_int_equal(mr_machine_frames_short(m), 0);
+}
+
+/*
+ * Every frame comes from the node and goes back to it: random faults
+ * (THP always), unmaps, DONTNEED, PAGEOUT, mprotects, mremap moves,
+ * forks and child exits, checked at every step against the naive
+ * reference and the allocator's own invariants; when the last address
+ * space is gone, the node holds no anonymous or table page.
+ */
+static void test_phys_node__frames_come_back(void **state)
+{
+	uint64_t base = 0x40000000ull, len = 8 * MR_PMD_SIZE;
+	size_t npages = len / PG;
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	struct seed s[] = {ANON(base, base + len, F_RW)};
+	mr_mm *mm, *mms[2] = {NULL, NULL};
+	const mr_buddy *b;
+	int step, child = 0;
+
+	(void)state;
+	mr_machine_set_buddy(m, small_node());
+	b = mr_machine_buddy(m);
+	mms[0] = mm = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	for (step = 0; step < 3000; step++) {
+		size_t i = rnd() % npages, n = 1 + rnd() % 700;
+		uint64_t a = base + i * PG;
+		int op = (int)(rnd() % 16);
+
+		mr_machine_set_cpu(m, (int)(rnd() & 1));
+		if (i + n > npages)
+			n = npages - i;
+		if (op < 6) {
+			mr_mm_fault(mm, a, PF_W);
+		} else if (op == 6) {
+			mr_mm_fault(mm, a, PF_R);
+		} else if (op == 7) {
+			mr_mm_munmap(mm, a, n * PG, MR_RESULT_UNKNOWN);
+		} else if (op == 8) {
+			mmap_fixed(mm, a, n * PG, PROT_RW);
+		} else if (op == 9) {
+			mr_mm_madvise(mm, a, n * PG, 4, MR_RESULT_UNKNOWN);
+		} else if (op == 10) {
+			mr_mm_madvise(mm, a, n * PG, 21, MR_RESULT_UNKNOWN);
+		} else if (op == 11) {
+			mr_mm_mprotect(mm, a, n * PG, (rnd() & 1) ? PROT_RW : 1,
+				       MR_RESULT_UNKNOWN);
+		} else if (op == 12) { /* move a piece elsewhere */
+			uint64_t to = base + (rnd() % npages) * PG;
+
+			mr_mm_mremap(mm, a, n * PG, n * PG,
+				     3 /* MAYMOVE | FIXED */, to,
+				     MR_RESULT_UNKNOWN);
+		} else if (op == 13 && !child) {
+			assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
+			mms[1] = mr_machine_task_mm(m, 20);
+			child = 1;
+		} else if (op == 14 && child) {
+			mr_mm_fault(mms[1], a, PF_W);
+		} else if (op == 15 && child) {
+			mr_machine_exit_group(m, 20);
+			mms[1] = NULL;
+			child = 0;
+		}
+		expect_node(m, mms, child ? 2 : 1, step);
+		if (mr_buddy_check(b, say_buddy, NULL))
+			fail_msg("step %d (op %d): the allocator is broken",
+				 step, op);
+	}
+	if (child)
+		mr_machine_exit_group(m, 20);
+	mr_machine_exit_group(m, 10);
+	assert_int_equal(mr_buddy_owned(b, MR_OWN_ANON), 0);
+	assert_int_equal(mr_buddy_owned(b, MR_OWN_PGTABLE), 0);
+	assert_int_equal(mr_buddy_check(b, say_buddy, NULL), 0);
+	assert_int_equal(mr_machine_frees_bad(m), 0);
 	mr_machine_free(m);
 }
 
@@ -783,6 +955,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phys_random__equals_naive_map),
+		cmocka_unit_test(test_phys_node__frames_come_back),
 		cmocka_unit_test(test_phys_fork__copy_on_write),
 		cmocka_unit_test(test_phys_lazyfree__pageout_discards),
 		cmocka_unit_test(test_phys_lazyfree__counts_span_the_call),

@@ -1,0 +1,15 @@
+/*
+ * nodecli.h - the simulated node's views of a history (docs/cli.md):
+ * buddyinfo, pagetypeinfo, zoneinfo, unusable_index and extfrag_index
+ * at a step, and frag over the run.
+ */
+#ifndef MR_REPLAY_NODECLI_H
+#define MR_REPLAY_NODECLI_H
+
+/* `mmreplay NAME DB [--at N]`, NAME one of buddyinfo, pagetypeinfo,
+ * zoneinfo, unusable_index, extfrag_index: 0, 2 on bad use or input. */
+int mr_cmd_node_view(int argc, char **argv);
+/* `mmreplay frag DB [--order K] [--zone Z] [--format text|csv]`. */
+int mr_cmd_frag(int argc, char **argv);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * test_node.c - the simulated node of a replay against its history.
+ *
+ * Replays a bundled fault capture (THP folios, their deposits, page
+ * tables) on the default machine, keeping the allocator's counts after
+ * every step through the replay's per-step hook; then reads each step
+ * back from the database alone and requires the same counts. Step 0
+ * prints the default machine's buddyinfo and pagetypeinfo byte for
+ * byte; the run allocates and frees (the counts move), and once the
+ * process has exited the node holds no anonymous or table page.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/buddy.h"
+#include "formats/procinfo.h"
+#include "replay/replay.h"
+#include "replay/store.h"
+
+#define CAPTURE "traces/thp"
+#define MAX_STEPS 4096
+
+struct seen {
+	mr_buddy_counts c[MAX_STEPS]; /* after each step */
+	uint64_t anon[MAX_STEPS];     /* anonymous pages allocated */
+	uint64_t tables[MAX_STEPS];   /* table pages allocated */
+	uint64_t last;		      /* the last step seen */
+};
+
+static void on_step(void *ctx, uint64_t step, const mr_machine *m)
+{
+	struct seen *s = ctx;
+	const mr_buddy *b = mr_machine_buddy(m);
+
+	assert_non_null(b);
+	assert_true(step < MAX_STEPS);
+	mr_buddy_counts_of(b, &s->c[step]);
+	s->anon[step] = mr_buddy_owned(b, MR_OWN_ANON);
+	s->tables[step] = mr_buddy_owned(b, MR_OWN_PGTABLE);
+	s->last = step;
+}
+
+static char *show(const mr_buddy_profile *p, const mr_buddy_counts *c,
+		  int view)
+{
+	size_t n = mr_buddy_show(p, c, view, NULL, 0) + 1;
+	char *buf = malloc(n);
+
+	assert_non_null(buf);
+	mr_buddy_show(p, c, view, buf, n);
+	return buf;
+}
+
+static void test_node_history__equals_model(void **state)
+{
+	struct seen *s = calloc(1, sizeof(*s));
+	char db[] = "/tmp/mr_test_nodeXXXXXX", err[1024];
+	mr_replay_opts o;
+	mr_replay_summary sum;
+	mr_machine_files mf;
+	mr_buddy_profile p;
+	mr_buddy_counts c;
+	mr_store *st;
+	uint64_t step, moved = 0, peak = 0;
+	int fd = mkstemp(db), rc;
+	char *text;
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(fd >= 0);
+	close(fd);
+	mr_replay_opts_default(&o);
+	o.trace = CAPTURE "/trace.strace.zst";
+	o.snapdir = CAPTURE "/snap";
+	o.db = db;
+	o.out = fopen("/dev/null", "w");
+	o.on_step = on_step;
+	o.on_step_ctx = s;
+	rc = mr_replay_run(&o, &sum, err, sizeof(err));
+	fclose(o.out);
+	if (rc == 2)
+		fail_msg("replay failed: %s", err);
+	assert_int_equal(sum.violations, 0);
+	assert_true(s->last > 100);
+
+	assert_int_equal(mr_store_open_ro(&st, db, err, sizeof(err)), 0);
+	for (step = 1; step <= s->last; step++) {
+		assert_int_equal(mr_store_node_at(st, step, &mf, &c), 0);
+		mr_machine_files_free(&mf);
+		if (memcmp(&c, &s->c[step], sizeof(c)))
+			fail_msg("step %llu: the history's counts differ from "
+				 "the model's",
+				 (unsigned long long)step);
+		moved += memcmp(&s->c[step], &s->c[step - 1], sizeof(c)) != 0;
+		if (s->anon[step] > peak)
+			peak = s->anon[step];
+	}
+	/* the run moved the counts, THP folios among its pages */
+	assert_true(moved > 10);
+	assert_true(peak >= 512);
+	assert_int_equal(s->anon[s->last], 0);
+	assert_int_equal(s->tables[s->last], 0);
+
+	/* step 0: the default machine as the host printed it */
+	assert_int_equal(mr_store_node_at(st, 0, &mf, &c), 0);
+	assert_string_equal(mf.source, "default");
+	assert_string_equal(mf.text[MR_MF_BUDDYINFO],
+			    mr_default_machine[MR_MF_BUDDYINFO]);
+	assert_int_equal(mr_machine_files_profile(&mf, &p, err, sizeof(err)),
+			 0);
+	text = show(&p, &c, MR_BUDDY_BUDDYINFO);
+	assert_string_equal(text, mr_default_machine[MR_MF_BUDDYINFO]);
+	free(text);
+	text = show(&p, &c, MR_BUDDY_PAGETYPEINFO);
+	assert_string_equal(text, mr_default_machine[MR_MF_PAGETYPEINFO]);
+	free(text);
+	mr_machine_files_free(&mf);
+	mr_store_close(st, 0);
+	unlink(db);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_node_history__equals_model),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
