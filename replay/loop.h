@@ -17,6 +17,7 @@
 #include "formats/maps.h"
 #include "formats/perfplace.h"
 #include "formats/reader.h"
+#include "formats/procinfo.h"
 #include "replay/replay.h"
 #include "replay/replay_int.h"
 #include "replay/store.h"
@@ -53,6 +54,9 @@ struct held {
 
 struct replay {
 	const mr_replay_opts *o;
+	struct mr_buddy *node;	     /* the node until the machine has it */
+	mr_machine_files node_files; /* the machine's files */
+	int have_node_files;
 	mr_replay_summary *sum;
 	mr_machine *m;
 	mr_store *st;
@@ -234,10 +238,13 @@ void mr_rp_check_phys_snapshot(struct replay *r, const mr_mm *mm, int32_t pid,
 			       const char *what);
 /* A step of MM begins (NULL: none): its counters before. */
 void mr_rp_perf_begin(struct replay *r, mr_mm *mm);
-/* node.c: the simulated node: laid out (-1 with r->err), after each
- * step (stored; its counts checked when CHECK), at the end (every
- * invariant). */
-int mr_rp_node_load(struct replay *r);
+/* node.c: the simulated node: read and laid out before anything is
+ * stored (-1 with r->err), given to the machine and stored (-1), after
+ * each step (stored; its counts checked when CHECK), at the end (every
+ * invariant), released. */
+int mr_rp_node_prepare(struct replay *r);
+int mr_rp_node_attach(struct replay *r);
+void mr_rp_node_release(struct replay *r);
 void mr_rp_node_step(struct replay *r, int check);
 void mr_rp_node_end(struct replay *r);
 /* The CPU of the step (mr_machine_set_cpu()): a call's, a fault's. */

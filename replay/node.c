@@ -13,13 +13,11 @@
 #include "formats/procinfo.h"
 #include "replay/loop.h"
 
-int mr_rp_node_load(struct replay *r)
+int mr_rp_node_prepare(struct replay *r)
 {
 	char dir[4096];
 	const char *d = r->o->machine;
-	mr_machine_files mf;
 	mr_buddy_profile p;
-	mr_buddy *b = NULL;
 	int rc;
 
 	if (!d && r->o->snapdir) {
@@ -30,33 +28,51 @@ int mr_rp_node_load(struct replay *r)
 		if (access(zi, R_OK) == 0)
 			d = dir;
 	}
-	rc = mr_machine_files_load(&mf, d, r->err, r->errlen);
+	rc = mr_machine_files_load(&r->node_files, d, r->err, r->errlen);
 	if (rc)
 		return -1;
-	rc = mr_machine_files_profile(&mf, &p, r->err, r->errlen);
-	if (!rc && mr_buddy_new(&b, &p) < 0) {
+	r->have_node_files = 1;
+	rc = mr_machine_files_profile(&r->node_files, &p, r->err, r->errlen);
+	if (!rc && mr_buddy_new(&r->node, &p) < 0) {
 		snprintf(r->err, r->errlen,
 			 "%s: the machine cannot be laid out (more free pages "
 			 "than managed frames, zones that overlap, or out of "
 			 "memory)",
-			 mf.source);
+			 r->node_files.source);
 		rc = -1;
 	}
-	if (!rc && r->st)
-		rc = mr_store_machine(r->st, mf.source,
-				      (const char *const *)mf.text,
-				      mr_machine_file_names, MR_MF__COUNT, &p);
-	mr_machine_files_free(&mf);
+	return rc ? -1 : 0;
+}
+
+int mr_rp_node_attach(struct replay *r)
+{
+	int rc = 0;
+
+	if (!r->node)
+		return 0;
+	if (r->st)
+		rc = mr_store_machine(
+			r->st, r->node_files.source,
+			(const char *const *)r->node_files.text,
+			mr_machine_file_names, MR_MF__COUNT,
+			mr_buddy_profile_of(r->node));
 	if (rc) {
-		mr_buddy_free(b);
-		if (r->st && mr_store_failed(r->st))
-			snprintf(r->err, r->errlen, "%s",
-				 mr_store_errmsg(r->st));
+		snprintf(r->err, r->errlen, "%s", mr_store_errmsg(r->st));
 		return -1;
 	}
-	mr_machine_set_buddy(r->m, b);
+	mr_machine_set_buddy(r->m, r->node);
+	r->node = NULL; /* the machine's now */
 	mr_rp_node_step(r, 0);
 	return 0;
+}
+
+void mr_rp_node_release(struct replay *r)
+{
+	mr_buddy_free(r->node);
+	r->node = NULL;
+	if (r->have_node_files)
+		mr_machine_files_free(&r->node_files);
+	r->have_node_files = 0;
 }
 
 static void say_violation(void *ctx, const char *msg)

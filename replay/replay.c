@@ -1077,8 +1077,15 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		release_faults(&r);
 		return 2;
 	}
+	/* the machine is read before anything is stored */
+	if (r.cfg.phys && o->mode != MR_MODE_PARSE && mr_rp_node_prepare(&r)) {
+		mr_rp_node_release(&r);
+		release_faults(&r);
+		return 2;
+	}
 	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
 	if (rc) {
+		mr_rp_node_release(&r);
 		release_faults(&r);
 		return 2;
 	}
@@ -1087,6 +1094,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		rc = mr_store_create(&r.st, o->db, err, errlen);
 		if (rc) {
 			mr_reader_free(r.rd);
+			mr_rp_node_release(&r);
 			release_faults(&r);
 			return 2;
 		}
@@ -1104,7 +1112,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		goto out;
 	}
 	/* the node the physical model takes its frames from */
-	if (r.cfg.phys && o->mode != MR_MODE_PARSE && mr_rp_node_load(&r)) {
+	if (mr_rp_node_attach(&r)) {
 		ret = 2;
 		goto out;
 	}
@@ -1218,6 +1226,7 @@ out:
 		free(r.pids[--r.npids].cwd);
 	free(r.pids);
 	free(r.linesnaps);
+	mr_rp_node_release(&r);
 	mr_snapstream_free(r.ls);
 	while (r.nstash)
 		free(r.stash[--r.nstash].text);

@@ -54,6 +54,27 @@ expect "pagetable walk" 0 $? '^PTE\[[ 0-9]+\] = 0x8000000[0-9a-f]+025$' out
 expect "pagetable summary" 0 $? "^VmPTE: $(sed -n 's/^VmPTE:[^0-9]*\([0-9]*\) kB/\1/p' "$cow/snap/$p.exit.status") kB$" out
 "$bin" smaps cow.db --pid "$p" --at 999999 >out 2>err; expect "smaps past the end" 2 $? "no step 999999" err
 
+# The simulated node from the history: step 0 is the default machine
+# as the host printed it; frag names the steps; csv has a header and one
+# row per change; a history without a node, a step past the end and a
+# bad machine directory are clear errors.
+"$bin" buddyinfo cow.db --at 0 >out 2>err; expect "buddyinfo at 0" 0 $?
+cmp -s out "$top/data/machine/buddyinfo"; expect "buddyinfo at 0 is the machine's" 0 $?
+"$bin" pagetypeinfo cow.db --at 0 >out 2>err
+cmp -s out "$top/data/machine/pagetypeinfo"; expect "pagetypeinfo at 0 is the machine's" 0 $?
+"$bin" zoneinfo cow.db >out 2>err; expect "zoneinfo" 0 $? '^  pages free +[0-9]+$' out
+"$bin" unusable_index cow.db >out 2>err; expect "unusable_index" 0 $? '^Node 0, zone +Normal( [0-9]\.[0-9]{3}){11} $' out
+"$bin" frag cow.db >out 2>err; expect "frag" 0 $? "^zone Normal: unusable" out
+"$bin" frag cow.db --format csv --order 0 >out 2>err; expect "frag csv" 0 $? '^[0-9]+,Normal,0,[0-9.]+,-?[0-9.]+$' out
+head -1 out | grep -qx "step,zone,order,unusable_index,fragmentation_index"; expect "frag csv header" 0 $?
+"$bin" frag cow.db --order 11 >out 2>err; expect "frag bad order" 2 $? "expected an order 0..10" err
+"$bin" buddyinfo cow.db --at 99999999 >out 2>err; expect "buddyinfo past the end" 2 $? "no step 99999999" err
+"$bin" buddyinfo ok.db >out 2>err; expect "buddyinfo without a node" 2 $? "no simulated node" err
+mkdir -p badm && echo "Node 0, zone" >badm/zoneinfo && echo x >badm/pagetypeinfo
+"$bin" replay "$cow/trace.strace.zst" --db badm.db --machine badm >out 2>err; expect "bad machine directory" 2 $? "badm/(zoneinfo|pagetypeinfo):1:" err
+test ! -e badm.db; expect "bad machine directory stores nothing" 0 $?
+"$bin" replay "$cow/trace.strace.zst" --db badm.db --machine nosuchdir >out 2>err; expect "missing machine directory" 2 $? "nosuchdir/zoneinfo: No such file" err
+
 # Bad perf text: exit 2 naming the perf file and line, and a history
 # already there is left as it was (the perf text is read before it).
 before=$(steps cow.db)
