@@ -121,6 +121,19 @@ const struct bd_link *bd_link_get(const struct bd_node *b, uint64_t pfn)
 /* ---- lists ---- */
 
 /* Put PFN on L, at its head or TAIL. -1 when out of memory. */
+/* A list of zone Z changed (lists live in their zone's struct). */
+static void list_changed(struct bd_node *b, const struct bd_list *l)
+{
+	int z;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++)
+		if ((const char *)l >= (const char *)&b->zone[z] &&
+		    (const char *)l < (const char *)(&b->zone[z] + 1)) {
+			b->gen[z]++;
+			return;
+		}
+}
+
 int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn, int tail)
 {
 	struct bd_link *k = link_add(&b->links, pfn);
@@ -139,6 +152,7 @@ int bd_list_put(struct bd_node *b, struct bd_list *l, uint64_t pfn, int tail)
 		l->head = pfn;
 	}
 	l->n++;
+	list_changed(b, l);
 	return 0;
 }
 
@@ -157,6 +171,7 @@ void bd_list_take(struct bd_node *b, struct bd_list *l, uint64_t pfn)
 		l->tail = prev;
 	l->n--;
 	link_del(&b->links, pfn);
+	list_changed(b, l);
 }
 
 /* ---- frames ---- */
@@ -206,6 +221,7 @@ void bd_set_block_type(struct bd_node *b, uint64_t pfn, int mt)
 	    mt < MR_MT__COUNT && block_sample(b, pfn, &z) != BD_NONE) {
 		b->nblocks[z][*t]--;
 		b->nblocks[z][mt]++;
+		b->gen[z]++;
 	}
 	*t = (uint8_t)mt;
 }

@@ -152,6 +152,11 @@ typedef struct mr_buddy_counts {
 } mr_buddy_counts;
 
 void mr_buddy_counts_of(const mr_buddy *b, mr_buddy_counts *c);
+/* Only ZONE's part of *C. */
+void mr_buddy_zone_counts(const mr_buddy *b, int zone, mr_buddy_counts *c);
+/* A number that changes whenever ZONE's counts may have (any change of
+ * its lists or pageblock types). */
+uint64_t mr_buddy_zone_gen(const mr_buddy *b, int zone);
 
 /* The views of a node, from its profile and counts. */
 enum mr_buddy_view {
@@ -211,5 +216,9 @@ size_t mr_buddy_check(const mr_buddy *b,
 size_t mr_buddy_check_counts(const mr_buddy *b,
 			     void (*say)(void *ctx, const char *msg),
 			     void *ctx);
+/* The same for ZONE alone. */
+size_t mr_buddy_check_zone_counts(const mr_buddy *b, int zone,
+				  void (*say)(void *ctx, const char *msg),
+				  void *ctx);
 
 #endif

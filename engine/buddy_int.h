@@ -87,6 +87,8 @@ struct bd_node {
 	uint64_t nblocks[MR_ZONE__COUNT][MR_MT__COUNT];
 	uint64_t owned[MR_OWN__COUNT]; /* pages allocated per owner */
 	int laid_out;		       /* nblocks is kept from now on */
+	uint64_t gen[MR_ZONE__COUNT];  /* changes of each zone's lists and
+					  pageblock types */
 };
 
 struct mr_buddy {

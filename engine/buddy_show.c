@@ -423,28 +423,44 @@ int64_t mr_buddy_adopt(mr_buddy *m, int from, int to, uint64_t *cursor)
 	return -1;
 }
 
-void mr_buddy_counts_of(const mr_buddy *m, mr_buddy_counts *c)
+void mr_buddy_zone_counts(const mr_buddy *m, int z, mr_buddy_counts *c)
 {
 	const struct bd_node *b = &m->n;
-	int z, mt, cpu;
+	const struct bd_zone *zn;
+	int mt, cpu;
 	unsigned o;
 
-	memset(c, 0, sizeof(*c));
-	for (z = 0; z < MR_ZONE__COUNT; z++) {
-		const struct bd_zone *zn = &b->zone[z];
-
-		if (!zn->exists)
-			continue;
-		for (o = 0; o < MR_NR_ORDERS; o++)
-			for (mt = 0; mt < MR_MT__COUNT; mt++)
-				c->free[z][o][mt] = zn->free[o][mt].n;
+	if (z < 0 || z >= MR_ZONE__COUNT)
+		return;
+	zn = &b->zone[z];
+	memset(c->free[z], 0, sizeof(c->free[z]));
+	memset(c->blocks[z], 0, sizeof(c->blocks[z]));
+	memset(c->pcp[z], 0, sizeof(c->pcp[z]));
+	memset(c->high[z], 0, sizeof(c->high[z]));
+	if (!zn->exists)
+		return;
+	for (o = 0; o < MR_NR_ORDERS; o++)
 		for (mt = 0; mt < MR_MT__COUNT; mt++)
-			c->blocks[z][mt] = b->nblocks[z][mt];
-		for (cpu = 0; cpu < b->ncpus; cpu++) {
-			c->pcp[z][cpu] = zn->pcp[cpu].count;
-			c->high[z][cpu] = (uint64_t)zn->pcp[cpu].high;
-		}
+			c->free[z][o][mt] = zn->free[o][mt].n;
+	for (mt = 0; mt < MR_MT__COUNT; mt++)
+		c->blocks[z][mt] = b->nblocks[z][mt];
+	for (cpu = 0; cpu < b->ncpus; cpu++) {
+		c->pcp[z][cpu] = zn->pcp[cpu].count;
+		c->high[z][cpu] = (uint64_t)zn->pcp[cpu].high;
 	}
+}
+
+void mr_buddy_counts_of(const mr_buddy *m, mr_buddy_counts *c)
+{
+	int z;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++)
+		mr_buddy_zone_counts(m, z, c);
+}
+
+uint64_t mr_buddy_zone_gen(const mr_buddy *m, int zone)
+{
+	return zone >= 0 && zone < MR_ZONE__COUNT ? m->n.gen[zone] : 0;
 }
 
 /* NR_FREE_PAGES of zone Z: every free block's pages. */
@@ -752,21 +768,19 @@ size_t mr_buddy_check(const mr_buddy *m,
 	return c.n;
 }
 
-size_t mr_buddy_check_counts(const mr_buddy *m,
-			     void (*say_fn)(void *ctx, const char *msg),
-			     void *ctx)
+size_t mr_buddy_check_zone_counts(const mr_buddy *m, int z,
+				  void (*say_fn)(void *ctx, const char *msg),
+				  void *ctx)
 {
 	const struct bd_node *b = &m->n;
 	struct checker c = {say_fn, ctx, 0};
-	int z, mt, cpu;
+	int mt, cpu;
 	unsigned o, pi;
 
-	for (z = 0; z < MR_ZONE__COUNT; z++) {
+	if (z >= 0 && z < MR_ZONE__COUNT && b->zone[z].exists) {
 		const struct bd_zone *zn = &b->zone[z];
 		uint64_t freep = 0;
 
-		if (!zn->exists)
-			continue;
 		for (o = 0; o < MR_NR_ORDERS; o++)
 			for (mt = 0; mt < MR_MT__COUNT; mt++)
 				freep += zn->free[o][mt].n << o;
@@ -804,6 +818,18 @@ size_t mr_buddy_check_counts(const mr_buddy *m,
 		}
 	}
 	return c.n;
+}
+
+size_t mr_buddy_check_counts(const mr_buddy *m,
+			     void (*say_fn)(void *ctx, const char *msg),
+			     void *ctx)
+{
+	size_t n = 0;
+	int z;
+
+	for (z = 0; z < MR_ZONE__COUNT; z++)
+		n += mr_buddy_check_zone_counts(m, z, say_fn, ctx);
+	return n;
 }
 
 /* ---- fragmentation and zoneinfo ---- */

@@ -57,6 +57,8 @@ struct replay {
 	struct mr_buddy *node;	     /* the node until the machine has it */
 	mr_machine_files node_files; /* the machine's files */
 	int have_node_files;
+	mr_buddy_counts node_counts;	 /* the node's counts last stored */
+	uint64_t node_gen[MR_ZONE__COUNT]; /* ... at these generations */
 	mr_replay_summary *sum;
 	mr_machine *m;
 	mr_store *st;

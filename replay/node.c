@@ -13,6 +13,11 @@
 #include "formats/procinfo.h"
 #include "replay/loop.h"
 
+static void say_violation(void *ctx, const char *msg)
+{
+	mr_rp_on_violation(ctx, NULL, "buddy", 0, msg);
+}
+
 int mr_rp_node_prepare(struct replay *r)
 {
 	char dir[4096];
@@ -75,24 +80,28 @@ void mr_rp_node_release(struct replay *r)
 	r->have_node_files = 0;
 }
 
-static void say_violation(void *ctx, const char *msg)
-{
-	mr_rp_on_violation(ctx, NULL, "buddy", 0, msg);
-}
-
 void mr_rp_node_step(struct replay *r, int check)
 {
 	const mr_buddy *b = mr_machine_buddy(r->m);
-	mr_buddy_counts c;
+	unsigned mask = 0;
+	int z;
 
 	if (!b)
 		return;
-	if (check)
-		mr_buddy_check_counts(b, say_violation, r);
-	if (!r->st)
-		return;
-	mr_buddy_counts_of(b, &c);
-	mr_store_node(r->st, r->step, &c);
+	/* only the zones whose lists changed since the last step */
+	for (z = 0; z < MR_ZONE__COUNT; z++) {
+		uint64_t g = mr_buddy_zone_gen(b, z);
+
+		if (check && g == r->node_gen[z])
+			continue;
+		r->node_gen[z] = g;
+		mr_buddy_zone_counts(b, z, &r->node_counts);
+		if (check)
+			mr_buddy_check_zone_counts(b, z, say_violation, r);
+		mask |= 1u << z;
+	}
+	if (r->st && mask)
+		mr_store_node(r->st, r->step, &r->node_counts, mask);
 }
 
 void mr_rp_node_end(struct replay *r)

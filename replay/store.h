@@ -77,8 +77,10 @@ int mr_store_meta(mr_store *st, const char *key, const char *value);
 int mr_store_machine(mr_store *st, const char *source,
 		     const char *const text[], const char *const names[],
 		     int nfiles, const mr_buddy_profile *p);
-/* The node's counts after STEP (0: the initial state). */
-int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c);
+/* The node's counts after STEP (0: the initial state, every zone), of
+ * the zones in the mask ZONES (bit z: zone z; the others unchanged). */
+int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c,
+		  unsigned zones);
 /* The machine's files and the node's counts after step AT: 0, 1 when the
  * history holds no node, or MR_EDB / MR_ENOMEM. */
 int mr_store_node_at(mr_store *st, uint64_t at, mr_machine_files *mf,

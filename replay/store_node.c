@@ -127,13 +127,13 @@ static int put(mr_store *st, sqlite3_stmt *s, const int64_t *v, int nv,
  */
 static int rows(mr_store *st, struct mr_store_node *n,
 		const mr_buddy_counts *nw, uint64_t step, int all,
-		int open_end)
+		int open_end, unsigned mask)
 {
 	int z, mt, cpu, rc = 0;
 	unsigned o;
 
 	for (z = 0; z < MR_ZONE__COUNT && !rc; z++) {
-		if (!n->zones[z])
+		if (!n->zones[z] || !(mask & (1u << z)))
 			continue;
 		for (o = 0; o < MR_NR_ORDERS; o++)
 			for (mt = 0; mt < MR_MT__COUNT && !rc; mt++) {
@@ -171,20 +171,27 @@ static int rows(mr_store *st, struct mr_store_node *n,
 			n->from.pcp[z][cpu] = step;
 		}
 	}
-	if (nw != &n->cur)
-		n->cur = *nw;
+	for (z = 0; z < MR_ZONE__COUNT && nw != &n->cur; z++)
+		if (mask & (1u << z)) {
+			memcpy(n->cur.free[z], nw->free[z], sizeof(nw->free[z]));
+			memcpy(n->cur.blocks[z], nw->blocks[z],
+			       sizeof(nw->blocks[z]));
+			memcpy(n->cur.pcp[z], nw->pcp[z], sizeof(nw->pcp[z]));
+			memcpy(n->cur.high[z], nw->high[z], sizeof(nw->high[z]));
+		}
 	return rc;
 }
 
-int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c)
+int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c,
+		  unsigned zones)
 {
 	struct mr_store_node *n = *mr_store_node_slot(st);
 
 	if (!n || mr_store_failed(st))
 		return n ? MR_EDB : 0;
 	if (step == 0)
-		return rows(st, n, c, 0, 1, 0);
-	return rows(st, n, c, step, 0, 0);
+		return rows(st, n, c, 0, 1, 0, ~0u);
+	return rows(st, n, c, step, 0, 0, zones);
 }
 
 int mr_store_node_close(mr_store *st)
@@ -196,7 +203,7 @@ int mr_store_node_close(mr_store *st)
 	if (!n)
 		return 0;
 	keep = n->from; /* rows() moves from_step: each row keeps its own */
-	rc = rows(st, n, &n->cur, 0, 1, 1);
+	rc = rows(st, n, &n->cur, 0, 1, 1, ~0u);
 	n->from = keep;
 	return rc;
 }
