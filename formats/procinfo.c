@@ -459,3 +459,134 @@ int mr_procinfo_parse(mr_buddy_profile *out, const char *zoneinfo,
 	}
 	return 0;
 }
+
+/* ---- slabinfo ---- */
+
+/* The literal LIT next at *S (spaces first): 0, or -1. */
+static int literal(const char **s, const char *end, const char *lit)
+{
+	const char *q = skip_space(*s, end);
+	size_t n = strlen(lit);
+
+	*s = q;
+	if ((size_t)(end - q) < n || memcmp(q, lit, n))
+		return -1;
+	*s = q + n;
+	return 0;
+}
+
+static int slab_number(struct cursor *c, const char **s, uint64_t *v,
+		       uint64_t max, const char *what)
+{
+	if (number(s, c->eol, v) < 0 || *v > max)
+		return fail(c, *s, "expected %s", what);
+	return 0;
+}
+
+int mr_slabinfo_parse(mr_slab_profile *out, const char *text, const char *name,
+		      char *err, size_t errlen)
+{
+	struct cursor c = {name, text, NULL, NULL, 0, err, errlen};
+	size_t cap = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!next_line(&c) ||
+	    (size_t)(c.eol - c.line) != strlen("slabinfo - version: 2.1") ||
+	    memcmp(c.line, "slabinfo - version: 2.1", (size_t)(c.eol - c.line)))
+		return fail(&c, c.line ? c.line : text,
+			    "expected \"slabinfo - version: 2.1\"");
+	if (!next_line(&c) || c.line == c.eol || *c.line != '#')
+		return fail(&c, c.line ? c.line : text,
+			    "expected the \"# name ...\" header line");
+	while (!rc && next_line(&c)) {
+		mr_slab_cache_profile *k;
+		const char *s = c.line, *nb;
+		uint64_t v[11];
+		size_t nl;
+
+		if (c.line == c.eol && !*c.p)
+			break; /* the last newline */
+		nb = s;
+		while (s < c.eol && *s != ' ' && *s != '\t')
+			s++;
+		nl = (size_t)(s - nb);
+		if (!nl || nl >= MR_SLAB_NAME_MAX) {
+			rc = fail(&c, nb,
+				  "expected a cache name of 1 to %d characters",
+				  MR_SLAB_NAME_MAX - 1);
+			break;
+		}
+		if (slab_number(&c, &s, &v[0], UINT64_MAX, "<active_objs>") ||
+		    slab_number(&c, &s, &v[1], UINT64_MAX, "<num_objs>") ||
+		    slab_number(&c, &s, &v[2], UINT32_MAX, "<objsize>") ||
+		    slab_number(&c, &s, &v[3], UINT32_MAX, "<objperslab>") ||
+		    slab_number(&c, &s, &v[4], 1u << 20, "<pagesperslab>")) {
+			rc = MR_ECORRUPT;
+			break;
+		}
+		if (literal(&s, c.eol, ": tunables") < 0) {
+			rc = fail(&c, s, "expected \": tunables\"");
+			break;
+		}
+		if (slab_number(&c, &s, &v[5], UINT32_MAX, "<limit>") ||
+		    slab_number(&c, &s, &v[6], UINT32_MAX, "<batchcount>") ||
+		    slab_number(&c, &s, &v[7], UINT32_MAX, "<sharedfactor>")) {
+			rc = MR_ECORRUPT;
+			break;
+		}
+		if (literal(&s, c.eol, ": slabdata") < 0) {
+			rc = fail(&c, s, "expected \": slabdata\"");
+			break;
+		}
+		if (slab_number(&c, &s, &v[8], UINT64_MAX, "<active_slabs>") ||
+		    slab_number(&c, &s, &v[9], UINT64_MAX, "<num_slabs>") ||
+		    slab_number(&c, &s, &v[10], UINT64_MAX, "<sharedavail>")) {
+			rc = MR_ECORRUPT;
+			break;
+		}
+		s = skip_space(s, c.eol);
+		if (s != c.eol) {
+			rc = fail(&c, s, "expected the end of the line");
+			break;
+		}
+		if (v[0] > v[1] || v[8] > v[9]) {
+			rc = fail(&c, nb,
+				  "expected no more active objects or slabs "
+				  "than there are");
+			break;
+		}
+		if (out->n == cap) {
+			size_t nc = cap ? 2 * cap : 256;
+			mr_slab_cache_profile *nv =
+				realloc(out->v, nc * sizeof(*nv));
+
+			if (!nv) {
+				rc = MR_ENOMEM;
+				break;
+			}
+			out->v = nv;
+			cap = nc;
+		}
+		k = &out->v[out->n++];
+		memset(k, 0, sizeof(*k));
+		memcpy(k->name, nb, nl);
+		k->active_objs = v[0];
+		k->num_objs = v[1];
+		k->objsize = (uint32_t)v[2];
+		k->objperslab = (uint32_t)v[3];
+		k->pagesperslab = (uint32_t)v[4];
+		k->limit = (uint32_t)v[5];
+		k->batchcount = (uint32_t)v[6];
+		k->shared = (uint32_t)v[7];
+		k->active_slabs = v[8];
+		k->num_slabs = v[9];
+		k->sharedavail = v[10];
+	}
+	if (rc) {
+		if (rc == MR_ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", name);
+		mr_slab_profile_free(out);
+	}
+	return rc;
+}

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "engine/buddy.h"
+#include "engine/slub.h"
 
 /*
  * Parse the three texts (NUL-terminated; BUDDYINFO may be NULL) named
@@ -28,6 +29,15 @@ int mr_procinfo_parse(mr_buddy_profile *out, const char *zoneinfo,
 		      const char *zname, const char *pagetypeinfo,
 		      const char *pname, const char *buddyinfo,
 		      const char *bname, char *err, size_t errlen);
+
+/*
+ * Parse /proc/slabinfo (version 2.1; NUL-terminated TEXT named NAME in
+ * messages) into *OUT (mr_slab_profile_free() it). 0, MR_ECORRUPT with
+ * ERR naming the file, line and column and what was expected, or
+ * MR_ENOMEM.
+ */
+int mr_slabinfo_parse(mr_slab_profile *out, const char *text, const char *name,
+		      char *err, size_t errlen);
 
 /* ---- a machine's files (machinefiles.c) ---- */
 

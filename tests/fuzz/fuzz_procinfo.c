@@ -9,6 +9,9 @@
  * reader must return 0 or MR_ECORRUPT with a message naming the file;
  * a profile it accepts either fails to lay out (-1) or gives a node
  * whose checks hold, before and after random allocations and frees.
+ * The default machine's slabinfo (data/machine) is mutated alike: the
+ * reader returns 0 or MR_ECORRUPT naming the file, and what it accepts
+ * prints and reads back to the same text.
  *
  * usage: fuzz_procinfo DATA_DIR [ITERATIONS [SEED]]
  */
@@ -135,6 +138,68 @@ static void exercise(mr_buddy *b, int ncpus)
 	}
 }
 
+/* slabinfo: mutated, parsed, and what is accepted printed and parsed
+ * again to the same text. */
+static int slab_rounds(long iters)
+{
+	char *orig = slurp("data/machine", "slabinfo"), *text = malloc(MAXIN);
+	char err[512], *out = NULL, *again = NULL;
+	long it, accepted = 0;
+
+	if (!text)
+		return -1;
+	for (it = 0; it < iters; it++) {
+		mr_slab_profile p, q;
+		size_t n;
+		int k, rc;
+
+		memcpy(text, orig, strlen(orig) + 1);
+		for (k = 1 + (int)below(3); k > 0; k--)
+			mutate(text);
+		rc = mr_slabinfo_parse(&p, text, "slabinfo", err, sizeof(err));
+		if (rc && (rc != MR_ECORRUPT || strncmp(err, "slabinfo:", 9))) {
+			fprintf(stderr,
+				"fuzz_procinfo: slabinfo iteration %ld: rc %d, "
+				"%s\n",
+				it, rc, err);
+			return -1;
+		}
+		if (rc)
+			continue;
+		accepted++;
+		n = mr_slabinfo_show(&p, NULL, NULL, 0) + 1;
+		out = malloc(n);
+		again = malloc(n);
+		if (!out || !again)
+			return -1;
+		mr_slabinfo_show(&p, NULL, out, n);
+		if (mr_slabinfo_parse(&q, out, "printed", err, sizeof(err))) {
+			fprintf(stderr,
+				"fuzz_procinfo: slabinfo iteration %ld: what "
+				"was printed does not parse: %s\n",
+				it, err);
+			return -1;
+		}
+		mr_slabinfo_show(&q, NULL, again, n);
+		if (strcmp(out, again)) {
+			fprintf(stderr,
+				"fuzz_procinfo: slabinfo iteration %ld: "
+				"printed twice, two texts\n",
+				it);
+			return -1;
+		}
+		mr_slab_profile_free(&p);
+		mr_slab_profile_free(&q);
+		free(out);
+		free(again);
+	}
+	printf("fuzz_procinfo: slabinfo %ld iterations, %ld accepted\n", iters,
+	       accepted);
+	free(orig);
+	free(text);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const names[3] = {"zoneinfo", "pagetypeinfo",
@@ -208,6 +273,8 @@ int main(int argc, char **argv)
 		}
 		mr_buddy_free(b);
 	}
+	if (slab_rounds(iters) < 0)
+		return 1;
 	printf("fuzz_procinfo: %ld iterations, %ld profiles accepted, %ld laid "
 	       "out\n",
 	       iters, accepted, laid);
