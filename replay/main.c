@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"capture\n"
 	"  buddyinfo|pagetypeinfo|zoneinfo DB [--at N] the simulated node's "
 	"/proc file after a step\n"
+	"  slabinfo DB [--at N]                        its /proc/slabinfo\n"
 	"  unusable_index|extfrag_index DB [--at N]    its debugfs extfrag "
 	"files\n"
 	"  frag DB [--order K] [--format text|csv]     fragmentation over the "
@@ -507,7 +508,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "buddyinfo") || !strcmp(argv[1], "pagetypeinfo") ||
 	    !strcmp(argv[1], "zoneinfo") ||
 	    !strcmp(argv[1], "unusable_index") ||
-	    !strcmp(argv[1], "extfrag_index"))
+	    !strcmp(argv[1], "extfrag_index") ||
+	    !strcmp(argv[1], "slabinfo"))
 		return mr_cmd_node_view(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "frag"))
 		return mr_cmd_frag(argc - 1, argv + 1);

@@ -26,7 +26,10 @@ static const struct {
 	{"zoneinfo", MR_BUDDY_ZONEINFO},
 	{"unusable_index", MR_BUDDY_UNUSABLE},
 	{"extfrag_index", MR_BUDDY_EXTFRAG},
+	{"slabinfo", 100},
 };
+
+#define VIEW_SLABINFO 100
 
 static const char *const zone_names[MR_ZONE__COUNT] = {"DMA", "DMA32",
 						       "Normal"};
@@ -70,7 +73,8 @@ static uint64_t last_step(mr_store *st)
 /* Open DB and read the machine's profile and the counts after AT.
  * 0, or 2 with a message printed. */
 static int load(const char *cmd, const char *db, mr_store **st, uint64_t *at,
-		int have_at, mr_buddy_profile *p, mr_buddy_counts *c)
+		int have_at, mr_buddy_profile *p, mr_buddy_counts *c,
+		mr_machine_files *keep)
 {
 	char err[1024];
 	mr_machine_files mf;
@@ -105,13 +109,80 @@ static int load(const char *cmd, const char *db, mr_store **st, uint64_t *at,
 		return 2;
 	}
 	rc = mr_machine_files_profile(&mf, p, err, sizeof(err));
-	mr_machine_files_free(&mf);
+	if (keep && !rc)
+		*keep = mf;
+	else
+		mr_machine_files_free(&mf);
 	if (rc) {
 		fprintf(stderr, "mmreplay %s: %s: the stored machine: %s\n",
 			cmd, db, err);
 		return 2;
 	}
 	return 0;
+}
+
+/* slabinfo after step AT: the stored machine's slabinfo with the counts
+ * the history holds. */
+static int show_slabinfo(const char *db, uint64_t at, int have_at)
+{
+	mr_buddy_profile *p = calloc(1, sizeof(*p));
+	mr_buddy_counts *c = calloc(1, sizeof(*c));
+	mr_machine_files mf;
+	mr_slab_profile sp = {0};
+	mr_slab_counts *k = NULL;
+	mr_store *st = NULL;
+	char err[1024], name[4200];
+	int rc;
+
+	if (!p || !c) {
+		free(p);
+		free(c);
+		fprintf(stderr, "mmreplay slabinfo: out of memory\n");
+		return 2;
+	}
+	rc = load("slabinfo", db, &st, &at, have_at, p, c, &mf);
+	free(p);
+	free(c);
+	if (rc) {
+		mr_store_close(st, 0);
+		return rc;
+	}
+	snprintf(name, sizeof(name), "%s: the stored slabinfo", db);
+	if (!mf.text[MR_MF_SLABINFO]) {
+		fprintf(stderr,
+			"mmreplay slabinfo: %s: the machine has no slabinfo\n",
+			db);
+		rc = 2;
+	} else if (mr_slabinfo_parse(&sp, mf.text[MR_MF_SLABINFO], name, err,
+				     sizeof(err))) {
+		fprintf(stderr, "mmreplay slabinfo: %s\n", err);
+		rc = 2;
+	} else if (!(k = calloc(sp.n ? sp.n : 1, sizeof(*k)))) {
+		fprintf(stderr, "mmreplay slabinfo: out of memory\n");
+		rc = 2;
+	} else if (mr_store_slab_at(st, at, &sp, k)) {
+		fprintf(stderr,
+			"mmreplay slabinfo: %s: the history has no slab "
+			"caches\n",
+			db);
+		rc = 2;
+	} else {
+		size_t len = mr_slabinfo_show(&sp, k, NULL, 0) + 1;
+		char *buf = malloc(len);
+
+		if (buf) {
+			mr_slabinfo_show(&sp, k, buf, len);
+			fputs(buf, stdout);
+			free(buf);
+		} else {
+			rc = 2;
+		}
+	}
+	free(k);
+	mr_slab_profile_free(&sp);
+	mr_machine_files_free(&mf);
+	mr_store_close(st, 0);
+	return rc;
 }
 
 int mr_cmd_node_view(int argc, char **argv)
@@ -164,8 +235,11 @@ int mr_cmd_node_view(int argc, char **argv)
 		fprintf(stderr, "mmreplay %s: out of memory\n", cmd);
 		return 2;
 	}
-	rc = load(cmd, argv[optind], &st, &at, have_at, p, c);
-	if (!rc) {
+	if (view == VIEW_SLABINFO)
+		rc = show_slabinfo(argv[optind], at, have_at);
+	else
+		rc = load(cmd, argv[optind], &st, &at, have_at, p, c, NULL);
+	if (!rc && view != VIEW_SLABINFO) {
 		len = mr_buddy_show(p, c, view, NULL, 0) + 1;
 		buf = malloc(len);
 		if (buf) {
@@ -405,7 +479,7 @@ int mr_cmd_frag(int argc, char **argv)
 	}
 	if (f->csv && !have_order)
 		f->order = -1;
-	rc = load("frag", argv[optind], &st, &at, 0, &p, &c);
+	rc = load("frag", argv[optind], &st, &at, 0, &p, &c, NULL);
 	if (!rc) {
 		f->p = &p;
 		if (f->csv)

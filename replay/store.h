@@ -85,6 +85,15 @@ int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c,
  * history holds no node, or MR_EDB / MR_ENOMEM. */
 int mr_store_node_at(mr_store *st, uint64_t at, mr_machine_files *mf,
 		     mr_buddy_counts *c);
+/* The slab caches' counts after STEP (C indexed as P->v; the first call
+ * opens a row for every cache, later ones close and open the rows of
+ * the caches whose counts changed). */
+int mr_store_slab(mr_store *st, uint64_t step, const mr_slab_profile *p,
+		  const mr_slab_counts *c);
+/* The counts of P's caches after step AT into C: 0, 1 when the history
+ * holds no slab rows. */
+int mr_store_slab_at(mr_store *st, uint64_t at, const mr_slab_profile *p,
+		     mr_slab_counts *c);
 /* FN with the free counts after each step that changed them, in step
  * order (pageblocks and CPU lists not filled in); stops at FN's non-zero
  * result, which it returns. 1 when the history holds no node. */

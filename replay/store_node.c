@@ -22,7 +22,13 @@ struct mr_store_node {
 	mr_buddy_counts from; /* each open row's from_step */
 	int zones[MR_ZONE__COUNT];
 	int ncpus;
-	sqlite3_stmt *ins[3]; /* buddy_free, buddy_blocks, buddy_pcp */
+	sqlite3_stmt *ins[4]; /* buddy_free, buddy_blocks, buddy_pcp, slab */
+	/* the slab caches: their names, the counts of their open rows and
+	 * the rows' from_step */
+	size_t nslab;
+	char (*slab_name)[MR_SLAB_NAME_MAX];
+	mr_slab_counts *slab_cur;
+	uint64_t *slab_from;
 };
 
 static const char node_schema[] =
@@ -34,6 +40,9 @@ static const char node_schema[] =
 	" pageblocks INTEGER, from_step INTEGER, to_step INTEGER);\n"
 	"CREATE TABLE buddy_pcp(zone INTEGER, cpu INTEGER, pages INTEGER,"
 	" high INTEGER, from_step INTEGER, to_step INTEGER);\n"
+	"CREATE TABLE slab(cache TEXT, active_objs INTEGER, num_objs INTEGER,"
+	" active_slabs INTEGER, num_slabs INTEGER, from_step INTEGER,"
+	" to_step INTEGER);\n"
 	"CREATE TABLE zone_name(zone INTEGER PRIMARY KEY, name TEXT);\n"
 	"INSERT INTO zone_name VALUES(0,'DMA'),(1,'DMA32'),(2,'Normal');\n"
 	"CREATE TABLE migratetype_name(migratetype INTEGER PRIMARY KEY,"
@@ -41,10 +50,11 @@ static const char node_schema[] =
 	"INSERT INTO migratetype_name VALUES(0,'Unmovable'),(1,'Movable'),"
 	"(2,'Reclaimable'),(3,'HighAtomic'),(4,'Isolate');\n";
 
-static const char *const ins_sql[3] = {
+static const char *const ins_sql[4] = {
 	"INSERT INTO buddy_free VALUES(?,?,?,?,?,?)",
 	"INSERT INTO buddy_blocks VALUES(?,?,?,?,?)",
 	"INSERT INTO buddy_pcp VALUES(?,?,?,?,?,?)",
+	"INSERT INTO slab VALUES(?,?,?,?,?,?,?)",
 };
 
 void mr_store_node_free(struct mr_store_node *n)
@@ -53,8 +63,11 @@ void mr_store_node_free(struct mr_store_node *n)
 
 	if (!n)
 		return;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		sqlite3_finalize(n->ins[i]);
+	free(n->slab_name);
+	free(n->slab_cur);
+	free(n->slab_from);
 	free(n);
 }
 
@@ -78,7 +91,7 @@ int mr_store_machine(mr_store *st, const char *source,
 	n->ncpus = p->ncpus;
 	if (sqlite3_exec(db, node_schema, NULL, NULL, NULL) != SQLITE_OK)
 		return mr_store_fail(st, "creating the node's tables");
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (sqlite3_prepare_v2(db, ins_sql[i], -1, &n->ins[i], NULL) !=
 		    SQLITE_OK)
 			return mr_store_fail(st, "preparing a node row");
@@ -194,10 +207,69 @@ int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c,
 	return rows(st, n, c, step, 0, 0, zones);
 }
 
+/* The row of slab cache I: closed at TO (OPEN: still open). */
+static int slab_row(mr_store *st, struct mr_store_node *n, size_t i,
+		    uint64_t to, int open)
+{
+	sqlite3_stmt *s = n->ins[3];
+	const mr_slab_counts *k = &n->slab_cur[i];
+
+	sqlite3_bind_text(s, 1, n->slab_name[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (int64_t)k->active_objs);
+	sqlite3_bind_int64(s, 3, (int64_t)k->num_objs);
+	sqlite3_bind_int64(s, 4, (int64_t)k->active_slabs);
+	sqlite3_bind_int64(s, 5, (int64_t)k->num_slabs);
+	sqlite3_bind_int64(s, 6, (int64_t)n->slab_from[i]);
+	if (open)
+		sqlite3_bind_null(s, 7);
+	else
+		sqlite3_bind_int64(s, 7, (int64_t)to);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return mr_store_fail(st, "storing a slab row");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
+int mr_store_slab(mr_store *st, uint64_t step, const mr_slab_profile *p,
+		  const mr_slab_counts *c)
+{
+	struct mr_store_node *n = *mr_store_node_slot(st);
+	size_t i;
+	int rc = 0;
+
+	if (!n || mr_store_failed(st))
+		return n ? MR_EDB : 0;
+	if (!n->slab_cur) { /* the first: every cache opens */
+		n->slab_name = calloc(p->n ? p->n : 1, sizeof(*n->slab_name));
+		n->slab_cur = calloc(p->n ? p->n : 1, sizeof(*n->slab_cur));
+		n->slab_from = calloc(p->n ? p->n : 1, sizeof(*n->slab_from));
+		if (!n->slab_name || !n->slab_cur || !n->slab_from)
+			return MR_ENOMEM;
+		n->nslab = p->n;
+		for (i = 0; i < p->n; i++) {
+			memcpy(n->slab_name[i], p->v[i].name, MR_SLAB_NAME_MAX);
+			n->slab_cur[i] = c[i];
+			n->slab_from[i] = step;
+		}
+		return 0;
+	}
+	for (i = 0; i < n->nslab && !rc; i++) {
+		if (!memcmp(&n->slab_cur[i], &c[i], sizeof(c[i])))
+			continue;
+		rc = slab_row(st, n, i, step, 0);
+		n->slab_cur[i] = c[i];
+		n->slab_from[i] = step;
+	}
+	return rc;
+}
+
 int mr_store_node_close(mr_store *st)
 {
 	struct mr_store_node *n = *mr_store_node_slot(st);
 	mr_buddy_counts keep;
+	size_t i;
 	int rc;
 
 	if (!n)
@@ -205,6 +277,8 @@ int mr_store_node_close(mr_store *st)
 	keep = n->from; /* rows() moves from_step: each row keeps its own */
 	rc = rows(st, n, &n->cur, 0, 1, 1, ~0u);
 	n->from = keep;
+	for (i = 0; i < n->nslab && !rc; i++)
+		rc = slab_row(st, n, i, 0, 1);
 	return rc;
 }
 
@@ -344,4 +418,47 @@ int mr_store_node_walk(mr_store *st,
 	sqlite3_finalize(s);
 	free(c);
 	return rc;
+}
+
+int mr_store_slab_at(mr_store *st, uint64_t at, const mr_slab_profile *p,
+		     mr_slab_counts *c)
+{
+	sqlite3 *db = mr_store_handle(st);
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; i < p->n; i++) { /* a cache with no row: as profiled */
+		c[i].active_objs = p->v[i].active_objs;
+		c[i].num_objs = p->v[i].num_objs;
+		c[i].active_slabs = p->v[i].active_slabs;
+		c[i].num_slabs = p->v[i].num_slabs;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT cache, active_objs, num_objs, "
+			       "active_slabs, num_slabs FROM slab WHERE "
+			       "from_step <= ?1 AND (to_step IS NULL OR "
+			       "to_step > ?1)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return 1; /* no slab table: a history of no slab model */
+	sqlite3_bind_int64(s, 1, (int64_t)at);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+
+		found = 1;
+		for (i = 0; name && i < p->n; i++)
+			if (!strcmp(p->v[i].name, name)) {
+				c[i].active_objs =
+					(uint64_t)sqlite3_column_int64(s, 1);
+				c[i].num_objs =
+					(uint64_t)sqlite3_column_int64(s, 2);
+				c[i].active_slabs =
+					(uint64_t)sqlite3_column_int64(s, 3);
+				c[i].num_slabs =
+					(uint64_t)sqlite3_column_int64(s, 4);
+				break;
+			}
+	}
+	sqlite3_finalize(s);
+	return found ? 0 : 1;
 }
