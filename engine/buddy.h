@@ -129,6 +129,14 @@ uint64_t mr_buddy_owned(const mr_buddy *b, int owner);
  */
 int64_t mr_buddy_adopt(mr_buddy *b, int from, int to, uint64_t *cursor);
 
+/*
+ * The same for an aligned block of 2^ORDER order-0 frames of owner FROM
+ * (a background slab's pages): they become one allocated block of ORDER
+ * owned by TO. Returns its first frame, or -1 when none is left.
+ */
+int64_t mr_buddy_adopt_block(mr_buddy *b, int from, int to, unsigned order,
+			     uint64_t *cursor);
+
 /* Free blocks of ORDER and MT in ZONE (buddy lists only). */
 uint64_t mr_buddy_nr_free(const mr_buddy *b, int zone, unsigned order, int mt);
 /* Pages on CPU's lists of ZONE. */

@@ -423,6 +423,36 @@ int64_t mr_buddy_adopt(mr_buddy *m, int from, int to, uint64_t *cursor)
 	return -1;
 }
 
+int64_t mr_buddy_adopt_block(mr_buddy *m, int from, int to, unsigned order,
+			     uint64_t *cursor)
+{
+	struct bd_node *b = &m->n;
+	uint64_t n = 1ull << order, pfn, i;
+
+	if (from < 0 || from >= MR_OWN__COUNT || to < 0 ||
+	    to >= MR_OWN__COUNT || order >= MR_NR_ORDERS)
+		return -1;
+	pfn = (*cursor < b->base ? b->base : *cursor);
+	for (pfn = (pfn + n - 1) & ~(n - 1); pfn + n <= b->end; pfn += n) {
+		for (i = 0; i < n; i++) {
+			uint8_t st = b->st[pfn + i - b->base];
+
+			if ((st & 0x0f) != BD_USED || st >> 4 != from ||
+			    b->ord[pfn + i - b->base] != 0)
+				break;
+		}
+		if (i < n)
+			continue;
+		bd_mark(b, pfn, order, BD_USED | to << 4, BD_USED_TAIL);
+		b->owned[from] -= n;
+		b->owned[to] += n;
+		*cursor = pfn + n;
+		return (int64_t)pfn;
+	}
+	*cursor = pfn;
+	return -1;
+}
+
 void mr_buddy_zone_counts(const mr_buddy *m, int z, mr_buddy_counts *c)
 {
 	const struct bd_node *b = &m->n;

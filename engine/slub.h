@@ -51,4 +51,42 @@ typedef struct mr_slab_counts {
 size_t mr_slabinfo_show(const mr_slab_profile *p, const mr_slab_counts *c,
 			char *buf, size_t len);
 
+typedef struct mr_slub mr_slub;
+
+/*
+ * The caches NAMES (those of P that exist, with objects per slab and
+ * pages per slab the model can hold) modelled from P's counts: each
+ * cache's slabs on background frames of B (handed to owner MR_OWN_SLAB;
+ * B may be NULL: frames numbered from FIRST_PFN), the free objects
+ * slabinfo counts on the node's partial slabs. NCPUS CPUs. 0, or -1
+ * (out of memory).
+ */
+int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
+		const char *const *names, size_t nnames, mr_buddy *b,
+		int ncpus, uint64_t first_pfn);
+void mr_slub_free(mr_slub *s);
+
+/* The modelled cache NAME's number, or -1 when it is not modelled. */
+int mr_slub_cache(const mr_slub *s, const char *name);
+/* kmem_cache_alloc() of CACHE on CPU: the object's handle, or -1. */
+int64_t mr_slub_alloc(mr_slub *s, int cache, int cpu);
+/* kmem_cache_free() of OBJ on CPU: 0, or -1 when OBJ is no object of
+ * CACHE in use. */
+int mr_slub_put(mr_slub *s, int cache, int64_t obj, int cpu);
+/* Every profiled cache's counts now (indexed as the profile). */
+void mr_slub_counts(const mr_slub *s, mr_slab_counts *out);
+const mr_slab_profile *mr_slub_profile(const mr_slub *s);
+/* A number that changes with every allocation and free. */
+uint64_t mr_slub_gen(const mr_slub *s);
+/* Objects of CACHE in use (background and allocated). */
+uint64_t mr_slub_live(const mr_slub *s, int cache);
+/* Check every invariant of the caches (docs/invariants.md): slab
+ * objects add up, lists intact, counts equal the lists, objects in use
+ * equal the live ones, every slab on a slab block of the node. SAY per
+ * violation; returns their number. */
+size_t mr_slub_check(const mr_slub *s, void (*say)(void *ctx, const char *msg),
+		     void *ctx);
+/* Pages of new slabs the node could not give. */
+uint64_t mr_slub_short(const mr_slub *s);
+
 #endif
