@@ -63,6 +63,11 @@ struct mr_u64map {
 	size_t n, cap;	 /* entries, slots (a power of two) */
 };
 void mr_u64map_free(struct mr_u64map *h);
+/* The value slot of K, or NULL. */
+uint64_t *mr_u64map_find(const struct mr_u64map *h, uint64_t k);
+/* K -> V (replacing): 0, or -1 when out of memory. */
+int mr_u64map_put(struct mr_u64map *h, uint64_t k, uint64_t v);
+void mr_u64map_del(struct mr_u64map *h, uint64_t k);
 
 /* What a frame holds (phys.c). */
 enum mr_page_kind {
@@ -95,8 +100,16 @@ void mr_phys_check_mm(const mr_mm *mm, mr_phys_fail_fn fail, void *ctx);
 void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 			   void *ctx);
 
+/* The kernel caches the model allocates from (kobjects.c). */
+enum {
+	MR_KC_VMA,     /* vm_area_struct */
+	MR_KC_MM,      /* mm_struct */
+	MR_KC__COUNT
+};
+
 struct mr_mm {
 	mr_machine *m;	      /* owning machine */
+	int64_t mm_obj;	      /* its mm_struct object (-1: none) */
 	uint32_t id;	      /* creation order, from 1 */
 	int32_t owner;	      /* tgid that created it */
 	int users;	      /* tasks using it */
@@ -237,6 +250,10 @@ struct mr_machine {
 	uint64_t adopt_cursor;	 /* next background frame to look at */
 	uint64_t table_reuse;	 /* a withdrawn deposit the next new table
 				    page takes (0: none) */
+	struct mr_slub *slub;	 /* the node's SLUB caches (NULL: none) */
+	int kc[MR_KC__COUNT];	 /* their numbers of the caches below */
+	struct mr_u64map vma_obj; /* VMA address -> its vm_area_struct
+				     object + 1 */
 	struct mr_u64map folios; /* PTE-mapped THP folio head -> its pages
 				    still held */
 	int phys_oom;		 /* out of memory in the physical model */
@@ -270,6 +287,12 @@ static inline uint64_t overlap(const mr_vma *v, uint64_t start, uint64_t end)
 	return (v->end < end ? v->end : end) -
 	       (v->start > start ? v->start : start);
 }
+
+/* kobjects.c: the objects of the caches above, on the machine's CPU */
+void mr_kobj_vma_new(mr_machine *m, const mr_vma *v);
+void mr_kobj_vma_gone(mr_machine *m, const mr_vma *v);
+void mr_kobj_mm_new(mr_mm *mm);
+void mr_kobj_mm_gone(mr_mm *mm);
 
 /* frames.c */
 uint64_t mr_frame_alloc(mr_machine *m, unsigned order, int owner);

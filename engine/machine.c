@@ -13,6 +13,7 @@
  * O(1) per change.
  */
 #include "engine/buddy.h"
+#include "engine/slub.h"
 #include "engine/engine_int.h"
 
 #include <stdlib.h>
@@ -142,6 +143,8 @@ void mr_machine_free(mr_machine *m)
 	mr_u64map_free(&m->pages);
 	mr_u64map_free(&m->pcache);
 	mr_u64map_free(&m->folios);
+	mr_u64map_free(&m->vma_obj);
+	mr_slub_free(m->slub);
 	mr_buddy_free(m->buddy);
 	free(m->file_of_str);
 	free(m->tasks);

@@ -33,6 +33,7 @@ mr_mm *mr_mm_create(mr_machine *m, int32_t owner)
 	m->nmms++;
 	mm->hash = mr_mm_scalar_hash(mm);
 	m->sum += mm->hash;
+	mr_kobj_mm_new(mm);
 	mr_phys_mm_init(mm);
 	if (m->j.mm)
 		m->j.mm(m->j.ctx, mm, 1);
@@ -60,6 +61,7 @@ void mr_mm_destroy(mr_mm *mm)
 	if (mm->next_mm)
 		mm->next_mm->prev_mm = mm->prev_mm;
 	m->nmms--;
+	mr_kobj_mm_gone(mm);
 	free(mm);
 }
 

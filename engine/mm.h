@@ -671,6 +671,17 @@ const mr_buddy *mr_machine_buddy(const mr_machine *m);
 /* The CPU the next allocations and frees run on (the perf record's CPU
  * column; 0 when not known). */
 void mr_machine_set_cpu(mr_machine *m, int cpu);
+/*
+ * Give the machine its SLUB caches (engine/slub.h; laid out on the
+ * machine's node): vm_area_struct and mm_struct objects come from them
+ * from now on. The machine owns S. -1 when it already has caches.
+ */
+typedef struct mr_slub mr_slub;
+int mr_machine_set_slub(mr_machine *m, mr_slub *s);
+const mr_slub *mr_machine_slub(const mr_machine *m);
+/* The names of the caches the model allocates from (N of them). */
+const char *const *mr_kobj_cache_names(size_t *n);
+
 /* Pages the node could not give (numbered past its end instead). */
 uint64_t mr_machine_frames_short(const mr_machine *m);
 /* Frees of frames the node had not given as that block (each a bug of

@@ -153,6 +153,21 @@ static void map_del(struct mr_u64map *h, uint64_t k)
 	}
 }
 
+uint64_t *mr_u64map_find(const struct mr_u64map *h, uint64_t k)
+{
+	return slot_find(h, k);
+}
+
+int mr_u64map_put(struct mr_u64map *h, uint64_t k, uint64_t v)
+{
+	return map_put(h, k, v);
+}
+
+void mr_u64map_del(struct mr_u64map *h, uint64_t k)
+{
+	map_del(h, k);
+}
+
 void mr_u64map_free(struct mr_u64map *h)
 {
 	free(h->k);

@@ -26,8 +26,10 @@ mr_vma *mr_vma_alloc(mr_machine *m)
 {
 	mr_vma *v = calloc(1, sizeof(mr_vma));
 
-	if (v)
+	if (v) {
 		m->vmas_made++;
+		mr_kobj_vma_new(m, v);
+	}
 	return v;
 }
 
@@ -91,6 +93,7 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 		 mr_machine_shm_file_removed(m, v->file))
 		mr_machine_huge_release(m, v->file);
 	m->vmas_freed++; /* vm_area_free() */
+	mr_kobj_vma_gone(m, v);
 	free(v);
 }
 

@@ -57,6 +57,14 @@ struct replay {
 	struct mr_buddy *node;	     /* the node until the machine has it */
 	mr_machine_files node_files; /* the machine's files */
 	int have_node_files;
+	mr_slab_profile slab_prof;	 /* the machine's slabinfo */
+	struct mr_slub *slub;		 /* its caches until the machine
+					    has them */
+	mr_slab_counts *slab_counts;	 /* per profiled cache */
+#define MR_RP_KC_MAX 8
+	uint64_t slab_bg[MR_RP_KC_MAX];	 /* background objects of the
+					    modelled caches at step 0 */
+	uint64_t slub_gen;		 /* the caches' generation stored */
 	mr_buddy_counts node_counts;	 /* the node's counts last stored */
 	uint64_t node_gen[MR_ZONE__COUNT]; /* ... at these generations */
 	mr_replay_summary *sum;

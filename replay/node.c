@@ -6,10 +6,12 @@
  * invariants (docs/invariants.md).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine/buddy.h"
+#include "engine/slub.h"
 #include "formats/procinfo.h"
 #include "replay/loop.h"
 
@@ -46,6 +48,27 @@ int mr_rp_node_prepare(struct replay *r)
 			 r->node_files.source);
 		rc = -1;
 	}
+	/* the slab caches, when the machine has its slabinfo */
+	if (!rc && r->node_files.text[MR_MF_SLABINFO]) {
+		char name[4200];
+		const char *const *names;
+		size_t nn;
+
+		snprintf(name, sizeof(name), "%s/slabinfo",
+			 r->node_files.source);
+		rc = mr_slabinfo_parse(&r->slab_prof,
+				       r->node_files.text[MR_MF_SLABINFO], name,
+				       r->err, r->errlen);
+		names = mr_kobj_cache_names(&nn);
+		if (!rc && mr_slub_new(&r->slub, &r->slab_prof, names, nn,
+				       r->node, p.ncpus, 1ull << 40) < 0) {
+			snprintf(r->err, r->errlen,
+				 "%s: the slab caches cannot be laid out (out "
+				 "of memory)",
+				 name);
+			rc = -1;
+		}
+	}
 	return rc ? -1 : 0;
 }
 
@@ -67,17 +90,60 @@ int mr_rp_node_attach(struct replay *r)
 	}
 	mr_machine_set_buddy(r->m, r->node);
 	r->node = NULL; /* the machine's now */
+	if (r->slub) {
+		size_t k, nn;
+
+		mr_kobj_cache_names(&nn);
+		r->slab_counts = calloc(r->slab_prof.n ? r->slab_prof.n : 1,
+					sizeof(*r->slab_counts));
+		if (!r->slab_counts) {
+			snprintf(r->err, r->errlen, "out of memory");
+			return -1;
+		}
+		for (k = 0; k < nn && k < MR_RP_KC_MAX; k++)
+			r->slab_bg[k] = mr_slub_live(r->slub, (int)k);
+		mr_machine_set_slub(r->m, r->slub);
+		r->slub_gen = mr_slub_gen(r->slub);
+		r->slub = NULL;
+	}
 	mr_rp_node_step(r, 0);
 	return 0;
 }
 
 void mr_rp_node_release(struct replay *r)
 {
+	mr_slub_free(r->slub);
+	r->slub = NULL;
+	mr_slab_profile_free(&r->slab_prof);
+	free(r->slab_counts);
+	r->slab_counts = NULL;
 	mr_buddy_free(r->node);
 	r->node = NULL;
 	if (r->have_node_files)
 		mr_machine_files_free(&r->node_files);
 	r->have_node_files = 0;
+}
+
+static void say_slab(void *ctx, const char *msg)
+{
+	mr_rp_on_violation(ctx, NULL, "slab", 0, msg);
+}
+
+/* The slab caches after the step: stored when they changed; checked
+ * whole with --full-check (the end checks them always). */
+static void slab_step(struct replay *r, int check)
+{
+	const mr_slub *s = mr_machine_slub(r->m);
+
+	if (!s || (check && mr_slub_gen(s) == r->slub_gen))
+		return;
+	r->slub_gen = mr_slub_gen(s);
+	if (check && r->o->full_check)
+		mr_slub_check(s, say_slab, r);
+	if (!r->st)
+		return;
+	mr_slub_counts(s, r->slab_counts);
+	mr_store_slab(r->st, r->step, mr_slub_profile(s), r->slab_counts);
 }
 
 void mr_rp_node_step(struct replay *r, int check)
@@ -102,6 +168,48 @@ void mr_rp_node_step(struct replay *r, int check)
 	}
 	if (r->st && mask)
 		mr_store_node(r->st, r->step, &r->node_counts, mask);
+	slab_step(r, check);
+}
+
+/* The caches at the end: whole, and their objects in use those of the
+ * background and of the model's live VMAs and address spaces. */
+static void slab_end(struct replay *r)
+{
+	const mr_slub *s = mr_machine_slub(r->m);
+	uint64_t model[MR_RP_KC_MAX] = {0};
+	const char *const *names;
+	const mr_mm *mm;
+	char msg[256];
+	size_t k, nn;
+
+	if (!s)
+		return;
+	mr_slub_check(s, say_slab, r);
+	if (mr_slub_short(s)) {
+		snprintf(msg, sizeof(msg),
+			 "slab: %llu pages of new slabs could not be allocated "
+			 "from the simulated node",
+			 (unsigned long long)mr_slub_short(s));
+		say_slab(r, msg);
+	}
+	for (mm = mr_machine_first_mm(r->m); mm; mm = mr_mm_next(mm)) {
+		model[0] += mr_mm_map_count(mm);
+		model[1]++;
+	}
+	names = mr_kobj_cache_names(&nn);
+	for (k = 0; k < nn && k < MR_RP_KC_MAX; k++) {
+		int c = mr_slub_cache(s, names[k]);
+
+		if (c < 0 || mr_slub_live(s, c) == r->slab_bg[k] + model[k])
+			continue;
+		snprintf(msg, sizeof(msg),
+			 "slab: cache %s holds %llu objects in use, the "
+			 "background %llu and the model's %llu",
+			 names[k], (unsigned long long)mr_slub_live(s, c),
+			 (unsigned long long)r->slab_bg[k],
+			 (unsigned long long)model[k]);
+		say_slab(r, msg);
+	}
 }
 
 void mr_rp_node_end(struct replay *r)
@@ -126,6 +234,7 @@ void mr_rp_node_end(struct replay *r)
 			 (unsigned long long)mr_machine_frees_bad(r->m));
 		say_violation(r, msg);
 	}
+	slab_end(r);
 	/* every traced process gone: background and page cache only */
 	if (!mr_machine_first_mm(r->m) &&
 	    (mr_buddy_owned(b, MR_OWN_ANON) ||
