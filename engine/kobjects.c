@@ -31,9 +31,14 @@ const mr_slub *mr_machine_slub(const mr_machine *m)
 	return m->slub;
 }
 
-const char *const *mr_kobj_cache_names(size_t *n)
+/* sheaf_capacity of each (mm/vma_init.c: 32 for vm_area_struct) */
+static const uint32_t kc_sheaves[MR_KC__COUNT] = {32, 0};
+
+const char *const *mr_kobj_cache_names(size_t *n, const uint32_t **sheaf_cap)
 {
 	*n = MR_KC__COUNT;
+	if (sheaf_cap)
+		*sheaf_cap = kc_sheaves;
 	return kc_names;
 }
 

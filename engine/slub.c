@@ -46,6 +46,8 @@ enum { SL_FULL, SL_CPU, SL_CPU_PARTIAL, SL_NODE_PARTIAL, SL_UNUSED };
 struct sl_slab {
 	uint64_t pfn;	      /* its first frame */
 	uint16_t *free;	      /* its freelist, a stack (top at nfree - 1) */
+	uint8_t *given;	      /* per object: handed to a user (not in a
+				 sheaf, not free) */
 	uint32_t nfree;	      /* objects on it */
 	uint32_t inuse;	      /* objects not on it (in use, or on the
 				 CPU's freelist of the CPU slab) */
@@ -76,8 +78,20 @@ struct sl_cache {
 	uint32_t nr_partial;
 	uint64_t nr_slabs;	  /* slabs held */
 	uint64_t partial_free;	  /* free objects on node partial slabs */
-	uint64_t live;		  /* objects in use: background and the
-				     model's */
+	uint64_t live;		  /* objects the slabs hold in use (given,
+				     or in sheaves) */
+	uint64_t given;		  /* objects handed to users: background
+				     and the model's */
+	/* per-CPU sheaves (sheaf_capacity > 0) */
+	uint32_t sheaf_cap;
+	struct sl_sheaf {
+		uint32_t size;
+		int64_t *obj; /* sheaf_cap handles, top at size - 1 */
+	} *sheaves;	  /* every sheaf made, by index */
+	uint32_t nsheaves, capsheaves;
+	int32_t main[MR_BUDDY_MAX_CPUS], spare[MR_BUDDY_MAX_CPUS]; /* -1 */
+	int32_t *barn_full, *barn_empty; /* stacks of sheaf indexes */
+	uint32_t nfull, nempty;
 	struct sl_cpu cpu[MR_BUDDY_MAX_CPUS];
 };
 
@@ -162,7 +176,10 @@ static uint32_t slab_make(struct sl_cache *c, uint64_t pfn, uint32_t inuse)
 		return SL_NONE;
 	s = &c->slabs[i];
 	s->free = malloc(c->objects * sizeof(*s->free));
-	if (!s->free) {
+	s->given = calloc(c->objects, 1);
+	if (!s->free || !s->given) {
+		free(s->free);
+		free(s->given);
 		s->next = c->unused;
 		c->unused = i;
 		return SL_NONE;
@@ -229,7 +246,9 @@ static void discard(mr_slub *sl, struct sl_cache *c, uint32_t i, int cpu)
 	if (sl->b)
 		mr_buddy_put(sl->b, s->pfn, c->order, cpu);
 	free(s->free);
+	free(s->given);
 	s->free = NULL;
+	s->given = NULL;
 	s->where = SL_UNUSED;
 	s->next = c->unused;
 	c->unused = i;
@@ -348,6 +367,8 @@ static int fresh_slab(mr_slub *sl, struct sl_cache *c, int cpu)
 	return 1;
 }
 
+static int32_t sheaf_new(struct sl_cache *c);
+
 /* ---- the node ---- */
 
 /* The background state of cache C from its profile line: num_slabs
@@ -386,6 +407,10 @@ static int lay_out(mr_slub *sl, struct sl_cache *c,
 		if (i == SL_NONE)
 			return -1;
 		c->live += c->objects - nfree;
+		c->given += c->objects - nfree;
+		/* the objects in use are those not on the freelist: the
+		 * lowest indexes */
+		memset(c->slabs[i].given, 1, c->objects - nfree);
 		if (nfree)
 			node_add(c, i, 1);
 	}
@@ -393,8 +418,8 @@ static int lay_out(mr_slub *sl, struct sl_cache *c,
 }
 
 int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
-		const char *const *names, size_t nnames, mr_buddy *b,
-		int ncpus, uint64_t first_pfn)
+		const char *const *names, const uint32_t *sheaf_cap,
+		size_t nnames, mr_buddy *b, int ncpus, uint64_t first_pfn)
 {
 	mr_slub *sl = calloc(1, sizeof(*sl));
 	size_t i, k;
@@ -446,6 +471,14 @@ int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
 				goto fail;
 		}
 		sl->of[c->prof] = (int)sl->nc++;
+		c->sheaf_cap = sheaf_cap ? sheaf_cap[k] : 0;
+		for (cpu = 0; cpu < MR_BUDDY_MAX_CPUS; cpu++) {
+			c->main[cpu] = c->spare[cpu] = -1;
+			/* init_percpu_sheaves(): an empty main each */
+			if (c->sheaf_cap && cpu < ncpus &&
+			    (c->main[cpu] = sheaf_new(c)) < 0)
+				goto fail;
+		}
 		if (lay_out(sl, c, cp) < 0)
 			goto fail;
 	}
@@ -468,11 +501,18 @@ void mr_slub_free(mr_slub *sl)
 		struct sl_cache *c = &sl->c[k];
 
 		for (i = 0; i < c->nslots; i++)
-			if (c->slabs[i].where != SL_UNUSED)
+			if (c->slabs[i].where != SL_UNUSED) {
 				free(c->slabs[i].free);
+				free(c->slabs[i].given);
+			}
 		free(c->slabs);
 		for (cpu = 0; cpu < MR_BUDDY_MAX_CPUS; cpu++)
 			free(c->cpu[cpu].fl);
+		for (i = 0; i < c->nsheaves; i++)
+			free(c->sheaves[i].obj);
+		free(c->sheaves);
+		free(c->barn_full);
+		free(c->barn_empty);
 	}
 	free(sl->c);
 	free(sl->of);
@@ -490,17 +530,11 @@ int mr_slub_cache(const mr_slub *sl, const char *name)
 	return -1;
 }
 
-int64_t mr_slub_alloc(mr_slub *sl, int cache, int cpu)
+/* slab_alloc_node() without sheaves: one object from the slabs. */
+static int64_t slab_alloc(mr_slub *sl, struct sl_cache *c, int cpu)
 {
-	struct sl_cache *c;
-	struct sl_cpu *p;
+	struct sl_cpu *p = &c->cpu[cpu];
 
-	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 ||
-	    cpu >= sl->ncpus)
-		return -1;
-	c = &sl->c[cache];
-	p = &c->cpu[cpu];
-	sl->gen++;
 	for (;;) {
 		if (p->nfl) {
 			uint16_t o = p->fl[--p->nfl];
@@ -535,29 +569,29 @@ int64_t mr_slub_alloc(mr_slub *sl, int cache, int cpu)
 	}
 }
 
-int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
+/* Whether OBJ names an object of C's slabs that may be in use. */
+static int obj_ok(const struct sl_cache *c, int64_t obj)
 {
-	struct sl_cache *c;
-	struct sl_slab *s;
-	uint32_t i, o;
+	uint32_t i = (uint32_t)((uint64_t)obj >> SL_OBJ_BITS);
+	uint32_t o = (uint32_t)obj & ((1u << SL_OBJ_BITS) - 1);
+
+	return obj >= 0 && i < c->nslots && o < c->objects &&
+	       c->slabs[i].where != SL_UNUSED && c->slabs[i].inuse;
+}
+
+/* do_slab_free() of OBJ (obj_ok()) to the slabs. */
+static void slab_free(mr_slub *sl, struct sl_cache *c, int64_t obj, int cpu)
+{
+	uint32_t i = (uint32_t)((uint64_t)obj >> SL_OBJ_BITS);
+	uint32_t o = (uint32_t)obj & ((1u << SL_OBJ_BITS) - 1);
+	struct sl_slab *s = &c->slabs[i];
 	int was_full;
 
-	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 ||
-	    cpu >= sl->ncpus || obj < 0)
-		return -1;
-	c = &sl->c[cache];
-	i = (uint32_t)((uint64_t)obj >> SL_OBJ_BITS);
-	o = (uint32_t)obj & ((1u << SL_OBJ_BITS) - 1);
-	if (i >= c->nslots || o >= c->objects ||
-	    c->slabs[i].where == SL_UNUSED || !c->slabs[i].inuse)
-		return -1;
-	s = &c->slabs[i];
-	sl->gen++;
 	c->live--;
 	if (s->where == SL_CPU && s->cpu == cpu) { /* do_slab_free() */
 		/* the CPU's freelist counts as in use (inuse unchanged) */
 		c->cpu[cpu].fl[c->cpu[cpu].nfl++] = (uint16_t)o;
-		return 0;
+		return;
 	}
 	was_full = s->nfree == 0;
 	s->free[s->nfree++] = (uint16_t)o;
@@ -565,16 +599,195 @@ int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
 	if (s->where == SL_NODE_PARTIAL)
 		c->partial_free++;
 	if (s->where == SL_CPU) /* another CPU's slab: frozen */
-		return 0;
+		return;
 	if (s->where == SL_FULL && was_full) {
 		cpu_partial_put(sl, c, i, cpu, 1);
-		return 0;
+		return;
 	}
 	if (s->where == SL_NODE_PARTIAL && !s->inuse &&
 	    c->nr_partial >= c->min_partial) {
 		node_del(c, i);
 		discard(sl, c, i, cpu);
 	}
+}
+
+/* ---- per-CPU sheaves (6.18, opt-in: sheaf_capacity) ---- */
+
+#define MAX_FULL_SHEAVES 10 /* a barn's full sheaves before a flush */
+
+/* alloc_empty_sheaf(): a new empty sheaf's index, or -1. */
+static int32_t sheaf_new(struct sl_cache *c)
+{
+	if (c->nsheaves == c->capsheaves) {
+		uint32_t cap = c->capsheaves ? 2 * c->capsheaves : 16;
+		struct sl_sheaf *v = realloc(c->sheaves, cap * sizeof(*v));
+		int32_t *f, *e;
+
+		if (!v)
+			return -1;
+		c->sheaves = v;
+		f = realloc(c->barn_full, cap * sizeof(*f));
+		if (f)
+			c->barn_full = f;
+		e = realloc(c->barn_empty, cap * sizeof(*e));
+		if (e)
+			c->barn_empty = e;
+		if (!f || !e)
+			return -1;
+		c->capsheaves = cap;
+	}
+	c->sheaves[c->nsheaves].size = 0;
+	c->sheaves[c->nsheaves].obj = malloc(c->sheaf_cap * sizeof(int64_t));
+	if (!c->sheaves[c->nsheaves].obj)
+		return -1;
+	return (int32_t)c->nsheaves++;
+}
+
+/* An empty sheaf from the barn, else a new one. */
+static int32_t empty_sheaf(struct sl_cache *c)
+{
+	return c->nempty ? c->barn_empty[--c->nempty] : sheaf_new(c);
+}
+
+/* refill_sheaf(): the sheaf filled from the slabs (__kmem_cache_alloc_
+ * bulk(): one object after another down the CPU slab path). */
+static void refill(mr_slub *sl, struct sl_cache *c, int32_t sh, int cpu)
+{
+	struct sl_sheaf *f = &c->sheaves[sh];
+
+	while (f->size < c->sheaf_cap) {
+		int64_t o = slab_alloc(sl, c, cpu);
+
+		if (o < 0)
+			break;
+		f->obj[f->size++] = o;
+	}
+}
+
+/* sheaf_flush_unused(): every object of the sheaf back to the slabs, from
+ * the top (build_detached_freelist() walks the array from its end). */
+static void flush(mr_slub *sl, struct sl_cache *c, int32_t sh, int cpu)
+{
+	struct sl_sheaf *f = &c->sheaves[sh];
+
+	while (f->size)
+		slab_free(sl, c, f->obj[--f->size], cpu);
+}
+
+/* alloc_from_pcs() with __pcs_replace_empty_main(). */
+static int64_t pcs_alloc(mr_slub *sl, struct sl_cache *c, int cpu)
+{
+	int32_t m = c->main[cpu], sp = c->spare[cpu];
+	struct sl_sheaf *f;
+
+	if (m < 0)
+		return slab_alloc(sl, c, cpu);
+	if (!c->sheaves[m].size) {
+		if (sp >= 0 && c->sheaves[sp].size) { /* swap with spare */
+			c->main[cpu] = sp;
+			c->spare[cpu] = m;
+		} else if (c->nfull) { /* barn_replace_empty_sheaf() */
+			c->main[cpu] = c->barn_full[--c->nfull];
+			c->barn_empty[c->nempty++] = m;
+		} else { /* refill the spare or an empty sheaf */
+			int32_t e = sp >= 0 ? sp : empty_sheaf(c);
+
+			if (e < 0)
+				return slab_alloc(sl, c, cpu);
+			if (sp >= 0)
+				c->spare[cpu] = -1;
+			refill(sl, c, e, cpu);
+			c->barn_empty[c->nempty++] = m;
+			c->main[cpu] = e;
+		}
+	}
+	f = &c->sheaves[c->main[cpu]];
+	return f->size ? f->obj[--f->size] : slab_alloc(sl, c, cpu);
+}
+
+/* free_to_pcs() with __pcs_replace_full_main(). */
+static void pcs_free(mr_slub *sl, struct sl_cache *c, int64_t obj, int cpu)
+{
+	int32_t m = c->main[cpu], sp = c->spare[cpu];
+
+	if (m < 0) {
+		slab_free(sl, c, obj, cpu);
+		return;
+	}
+	if (c->sheaves[m].size == c->sheaf_cap) {
+		if (sp < 0) { /* the full main becomes the spare */
+			int32_t e = empty_sheaf(c);
+
+			if (e < 0) {
+				slab_free(sl, c, obj, cpu);
+				return;
+			}
+			c->spare[cpu] = m;
+			c->main[cpu] = e;
+		} else if (c->sheaves[sp].size < c->sheaf_cap) {
+			c->main[cpu] = sp;
+			c->spare[cpu] = m;
+		} else if (c->nfull >= MAX_FULL_SHEAVES) {
+			/* BARN_PUT_FAIL: the spare flushed to the slabs
+			 * becomes the main, the full main the spare */
+			flush(sl, c, sp, cpu);
+			c->spare[cpu] = m;
+			c->main[cpu] = sp;
+		} else { /* barn_replace_full_sheaf() */
+			int32_t e = empty_sheaf(c);
+
+			if (e < 0) {
+				slab_free(sl, c, obj, cpu);
+				return;
+			}
+			c->barn_full[c->nfull++] = m;
+			c->main[cpu] = e;
+		}
+	}
+	m = c->main[cpu];
+	c->sheaves[m].obj[c->sheaves[m].size++] = obj;
+}
+
+int64_t mr_slub_alloc(mr_slub *sl, int cache, int cpu)
+{
+	struct sl_cache *c;
+	int64_t o;
+	uint32_t i;
+
+	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 ||
+	    cpu >= sl->ncpus)
+		return -1;
+	c = &sl->c[cache];
+	sl->gen++;
+	o = c->sheaf_cap ? pcs_alloc(sl, c, cpu) : slab_alloc(sl, c, cpu);
+	if (o < 0)
+		return -1;
+	i = (uint32_t)((uint64_t)o >> SL_OBJ_BITS);
+	c->slabs[i].given[(uint64_t)o & ((1u << SL_OBJ_BITS) - 1)] = 1;
+	c->given++;
+	return o;
+}
+
+int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
+{
+	struct sl_cache *c;
+	uint8_t *g;
+
+	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 ||
+	    cpu >= sl->ncpus || !obj_ok(&sl->c[cache], obj))
+		return -1;
+	c = &sl->c[cache];
+	g = &c->slabs[(uint64_t)obj >> SL_OBJ_BITS]
+		     .given[(uint64_t)obj & ((1u << SL_OBJ_BITS) - 1)];
+	if (!*g)
+		return -1; /* not handed out: a double free */
+	*g = 0;
+	c->given--;
+	sl->gen++;
+	if (c->sheaf_cap)
+		pcs_free(sl, c, obj, cpu);
+	else
+		slab_free(sl, c, obj, cpu);
 	return 0;
 }
 
@@ -726,11 +939,39 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 			sl_bad(&k, sl, c,
 			       "the objects the slabs hold in use differ from "
 			       "the live objects");
+		{
+			uint64_t in_sheaves = 0;
+			uint32_t h, j;
+
+			for (h = 0; h < c->nsheaves; h++)
+				for (j = 0; j < c->sheaves[h].size; j++) {
+					int64_t o = c->sheaves[h].obj[j];
+
+					in_sheaves++;
+					if (!obj_ok(c, o) ||
+					    c->slabs[(uint64_t)o >> SL_OBJ_BITS]
+						    .given[(uint64_t)o &
+							   ((1u << SL_OBJ_BITS) -
+							    1)])
+						sl_bad(&k, sl, c,
+						       "a sheaf holds an object "
+						       "in use or free");
+				}
+			if (c->live != c->given + in_sheaves)
+				sl_bad(&k, sl, c,
+				       "objects in use differ from those given "
+				       "plus those in sheaves");
+		}
 	}
 	return k.n;
 }
 
 uint64_t mr_slub_live(const mr_slub *sl, int cache)
+{
+	return cache >= 0 && (size_t)cache < sl->nc ? sl->c[cache].given : 0;
+}
+
+uint64_t mr_slub_held(const mr_slub *sl, int cache)
 {
 	return cache >= 0 && (size_t)cache < sl->nc ? sl->c[cache].live : 0;
 }

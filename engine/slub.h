@@ -55,15 +55,17 @@ typedef struct mr_slub mr_slub;
 
 /*
  * The caches NAMES (those of P that exist, with objects per slab and
- * pages per slab the model can hold) modelled from P's counts: each
+ * pages per slab the model can hold) modelled from P's counts, each
+ * with per-CPU sheaves of SHEAF_CAP[i] objects (0 or SHEAF_CAP NULL:
+ * none; vm_area_struct and maple_node have 32 in 6.18): each
  * cache's slabs on background frames of B (handed to owner MR_OWN_SLAB;
  * B may be NULL: frames numbered from FIRST_PFN), the free objects
  * slabinfo counts on the node's partial slabs. NCPUS CPUs. 0, or -1
  * (out of memory).
  */
 int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
-		const char *const *names, size_t nnames, mr_buddy *b,
-		int ncpus, uint64_t first_pfn);
+		const char *const *names, const uint32_t *sheaf_cap,
+		size_t nnames, mr_buddy *b, int ncpus, uint64_t first_pfn);
 void mr_slub_free(mr_slub *s);
 
 /* The modelled cache NAME's number, or -1 when it is not modelled. */
@@ -78,8 +80,11 @@ void mr_slub_counts(const mr_slub *s, mr_slab_counts *out);
 const mr_slab_profile *mr_slub_profile(const mr_slub *s);
 /* A number that changes with every allocation and free. */
 uint64_t mr_slub_gen(const mr_slub *s);
-/* Objects of CACHE in use (background and allocated). */
+/* Objects of CACHE handed out (background and allocated; not those in
+ * sheaves). */
 uint64_t mr_slub_live(const mr_slub *s, int cache);
+/* Objects of CACHE the slabs hold in use: handed out or in sheaves. */
+uint64_t mr_slub_held(const mr_slub *s, int cache);
 /* Check every invariant of the caches (docs/invariants.md): slab
  * objects add up, lists intact, counts equal the lists, objects in use
  * equal the live ones, every slab on a slab block of the node. SAY per

@@ -52,6 +52,7 @@ int mr_rp_node_prepare(struct replay *r)
 	if (!rc && r->node_files.text[MR_MF_SLABINFO]) {
 		char name[4200];
 		const char *const *names;
+		const uint32_t *caps;
 		size_t nn;
 
 		snprintf(name, sizeof(name), "%s/slabinfo",
@@ -59,8 +60,8 @@ int mr_rp_node_prepare(struct replay *r)
 		rc = mr_slabinfo_parse(&r->slab_prof,
 				       r->node_files.text[MR_MF_SLABINFO], name,
 				       r->err, r->errlen);
-		names = mr_kobj_cache_names(&nn);
-		if (!rc && mr_slub_new(&r->slub, &r->slab_prof, names, nn,
+		names = mr_kobj_cache_names(&nn, &caps);
+		if (!rc && mr_slub_new(&r->slub, &r->slab_prof, names, caps, nn,
 				       r->node, p.ncpus, 1ull << 40) < 0) {
 			snprintf(r->err, r->errlen,
 				 "%s: the slab caches cannot be laid out (out "
@@ -93,7 +94,7 @@ int mr_rp_node_attach(struct replay *r)
 	if (r->slub) {
 		size_t k, nn;
 
-		mr_kobj_cache_names(&nn);
+		mr_kobj_cache_names(&nn, NULL);
 		r->slab_counts = calloc(r->slab_prof.n ? r->slab_prof.n : 1,
 					sizeof(*r->slab_counts));
 		if (!r->slab_counts) {
@@ -196,7 +197,7 @@ static void slab_end(struct replay *r)
 		model[0] += mr_mm_map_count(mm);
 		model[1]++;
 	}
-	names = mr_kobj_cache_names(&nn);
+	names = mr_kobj_cache_names(&nn, NULL);
 	for (k = 0; k < nn && k < MR_RP_KC_MAX; k++) {
 		int c = mr_slub_cache(s, names[k]);
 

@@ -82,23 +82,29 @@ static void profile(mr_slab_profile *p, uint32_t size, uint32_t objs,
 	p->v[1].active_objs = active;
 }
 
-static mr_slub *cache(mr_buddy *b, mr_slab_profile *p)
+static mr_slub *cache_sheaves(mr_buddy *b, mr_slab_profile *p, uint32_t cap)
 {
 	static const char *const names[] = {"thing", "absent"};
+	const uint32_t caps[] = {cap, 0};
 	mr_slub *s = NULL;
 
-	assert_int_equal(mr_slub_new(&s, p, names, 2, b, 2, 1u << 30), 0);
+	assert_int_equal(mr_slub_new(&s, p, names, caps, 2, b, 2, 1u << 30), 0);
 	assert_int_equal(mr_slub_cache(s, "thing"), 0);
 	assert_int_equal(mr_slub_cache(s, "other"), -1);
 	assert_int_equal(mr_slub_check(s, print, NULL), 0);
 	return s;
 }
 
+static mr_slub *cache(mr_buddy *b, mr_slab_profile *p)
+{
+	return cache_sheaves(b, p, 0);
+}
+
 /* Step 0 prints the profile; the background slabs sit on slab blocks
  * of the node; random allocations and frees on two CPUs never hand out
  * an object twice, keep every invariant, and free every slab page back
  * when the objects and the node's spare slabs go. */
-static void test_slub_random__equals_bookkeeping(void **state)
+static void random_run(uint32_t sheaf_cap)
 {
 	mr_buddy *b = node();
 	mr_slab_profile p;
@@ -109,9 +115,8 @@ static void test_slub_random__equals_bookkeeping(void **state)
 	uint64_t bg, slab_pages;
 	int step;
 
-	(void)state;
 	profile(&p, 192, 21, 1, 10, 150);
-	s = cache(b, &p);
+	s = cache_sheaves(b, &p, sheaf_cap);
 	mr_slub_counts(s, c);
 	assert_int_equal(c[0].active_objs, 7); /* printed as profiled */
 	assert_int_equal(c[1].active_objs, 150);
@@ -157,6 +162,65 @@ static void test_slub_random__equals_bookkeeping(void **state)
 		assert_int_equal(mr_slub_put(s, 0, live[n], (int)(n & 1)), 0);
 	}
 	assert_int_equal(mr_slub_live(s, 0), bg);
+	/* a double free is refused */
+	assert_int_equal(mr_slub_put(s, 0, live[0], 0), -1);
+	assert_int_equal(mr_slub_check(s, print, NULL), 0);
+	mr_slub_free(s);
+	mr_slab_profile_free(&p);
+	mr_buddy_free(b);
+}
+
+static void test_slub_random__equals_bookkeeping(void **state)
+{
+	(void)state;
+	random_run(0);
+}
+
+/* The same with per-CPU sheaves of 32 (vm_area_struct's in 6.18). */
+static void test_slub_random__sheaves_equal_bookkeeping(void **state)
+{
+	(void)state;
+	random_run(32);
+}
+
+/* Sheaves: the first allocation on a CPU refills its sheaf with 32
+ * objects from the slabs (all active for slabinfo); a free goes back to
+ * the sheaf, not the slabs; frees past two sheaves fill the barn, and
+ * past MAX_FULL_SHEAVES (10) full ones in the barn the spare is flushed
+ * to the slabs. */
+static void test_slub_sheaves__refill_and_flush(void **state)
+{
+	mr_buddy *b = node();
+	mr_slab_profile p;
+	mr_slub *s;
+	int64_t o, objs[200];
+	int k;
+
+	(void)state;
+	profile(&p, 192, 21, 1, 10, 10); /* 200 objects free */
+	s = cache_sheaves(b, &p, 32);
+	o = mr_slub_alloc(s, 0, 0);
+	assert_true(o >= 0);
+	assert_int_equal(mr_slub_live(s, 0), 11);
+	assert_int_equal(mr_slub_held(s, 0), 10 + 32);
+	assert_int_equal(mr_slub_put(s, 0, o, 0), 0);
+	assert_int_equal(mr_slub_held(s, 0), 10 + 32);
+	assert_int_equal(mr_slub_check(s, print, NULL), 0);
+	mr_slub_free(s);
+	mr_slab_profile_free(&p);
+
+	/* sheaves of 2: 60 objects taken on CPU 0, freed on CPU 1 */
+	profile(&p, 192, 21, 1, 10, 10);
+	s = cache_sheaves(b, &p, 2);
+	for (k = 0; k < 60; k++)
+		objs[k] = mr_slub_alloc(s, 0, 0);
+	for (k = 0; k < 60; k++)
+		assert_int_equal(mr_slub_put(s, 0, objs[k], 1), 0);
+	/* CPU 0's main sheaf holds nothing (each refill of 2 was used);
+	 * CPU 1: main and spare full, ten full sheaves in the barn: the
+	 * rest went back to the slabs */
+	assert_int_equal(mr_slub_live(s, 0), 10);
+	assert_int_equal(mr_slub_held(s, 0), 10 + 2 + 2 + 10 * 2);
 	assert_int_equal(mr_slub_check(s, print, NULL), 0);
 	mr_slub_free(s);
 	mr_slab_profile_free(&p);
@@ -285,6 +349,8 @@ int main(void)
 		cmocka_unit_test(
 			test_slub_free__empty_slab_kept_below_min_partial),
 		cmocka_unit_test(test_slub_alloc__partial_node_refills_cpu),
+		cmocka_unit_test(test_slub_random__sheaves_equal_bookkeeping),
+		cmocka_unit_test(test_slub_sheaves__refill_and_flush),
 		cmocka_unit_test(test_slub_random__equals_bookkeeping),
 	};
 
