@@ -102,8 +102,10 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 
 /* The kernel caches the model allocates from (kobjects.c). */
 enum {
-	MR_KC_VMA,     /* vm_area_struct */
-	MR_KC_MM,      /* mm_struct */
+	MR_KC_VMA, /* vm_area_struct */
+	MR_KC_MM,  /* mm_struct */
+	MR_KC_AV,  /* anon_vma */
+	MR_KC_AVC, /* anon_vma_chain */
 	MR_KC__COUNT
 };
 
@@ -254,6 +256,12 @@ struct mr_machine {
 	int kc[MR_KC__COUNT];	 /* their numbers of the caches below */
 	struct mr_u64map vma_obj; /* VMA address -> its vm_area_struct
 				     object + 1 */
+	/* anon_vmas and chains (anonvma.c) */
+	struct mr_av *av;	 /* by anon_vma id */
+	size_t cap_av;
+	struct mr_u64map chains; /* VMA address -> its chain */
+	uint64_t av_made, av_freed;   /* anon_vma objects so far */
+	uint64_t avc_made, avc_freed; /* anon_vma_chain objects so far */
 	struct mr_u64map folios; /* PTE-mapped THP folio head -> its pages
 				    still held */
 	int phys_oom;		 /* out of memory in the physical model */
@@ -293,6 +301,22 @@ void mr_kobj_vma_new(mr_machine *m, const mr_vma *v);
 void mr_kobj_vma_gone(mr_machine *m, const mr_vma *v);
 void mr_kobj_mm_new(mr_mm *mm);
 void mr_kobj_mm_gone(mr_mm *mm);
+
+/* anonvma.c: the anon_vma objects behind V->anon_vma, and V's chain */
+void mr_av_seed(mr_machine *m, const mr_vma *v);
+/* __anon_vma_prepare() gave V its anon_vma (IS_NEW: allocated). */
+void mr_av_prepare(mr_machine *m, const mr_vma *v, int is_new);
+/* anon_vma_clone(DST, SRC): DST's anon_vma is set already. */
+void mr_av_clone(mr_machine *m, const mr_vma *dst, const mr_vma *src);
+/* anon_vma_fork() of the parent's PV into the copy C: C's anon_vma. */
+uint32_t mr_av_fork(mr_machine *m, const mr_vma *c, const mr_vma *pv);
+/* unlink_anon_vmas() */
+void mr_av_unlink(mr_machine *m, const mr_vma *v);
+/* Whether V's chain has one entry at most. */
+int mr_av_singular(const mr_machine *m, const mr_vma *v);
+void mr_av_free_all(mr_machine *m);
+/* anon_vma (AVC 0) or chain entry (AVC 1) objects the model holds. */
+uint64_t mr_av_objects(const mr_machine *m, int avc);
 
 /* frames.c */
 uint64_t mr_frame_alloc(mr_machine *m, unsigned order, int owner);
@@ -461,6 +485,8 @@ struct mr_prop {
 	uint8_t copied;	     /* mremap's copy of a VMA: the new VMA keeps
 				the source's anon_vma; merge checks see no
 				source VMA (copy_vma()) */
+	const mr_vma *src;   /* the copy's source (its chain is cloned),
+				NULL when none */
 };
 
 mr_vma *mr_vma_alloc(mr_machine *m);

@@ -11,8 +11,8 @@
 
 #include <stdlib.h>
 
-static const char *const kc_names[MR_KC__COUNT] = {"vm_area_struct",
-						   "mm_struct"};
+static const char *const kc_names[MR_KC__COUNT] = {
+	"vm_area_struct", "mm_struct", "anon_vma", "anon_vma_chain"};
 
 int mr_machine_set_slub(mr_machine *m, mr_slub *s)
 {
@@ -32,7 +32,7 @@ const mr_slub *mr_machine_slub(const mr_machine *m)
 }
 
 /* sheaf_capacity of each (mm/vma_init.c: 32 for vm_area_struct) */
-static const uint32_t kc_sheaves[MR_KC__COUNT] = {32, 0};
+static const uint32_t kc_sheaves[MR_KC__COUNT] = {32, 0, 0, 0};
 
 const char *const *mr_kobj_cache_names(size_t *n, const uint32_t **sheaf_cap)
 {
@@ -86,4 +86,25 @@ void mr_kobj_mm_gone(mr_mm *mm)
 	    mr_slub_put(m->slub, m->kc[MR_KC_MM], mm->mm_obj, m->cpu))
 		m->frees_bad++;
 	mm->mm_obj = -1;
+}
+
+uint64_t mr_machine_kobjects(const mr_machine *m, size_t k)
+{
+	const mr_mm *mm;
+	uint64_t n = 0;
+
+	switch (k) {
+	case MR_KC_VMA:
+		return m->vma_obj.n;
+	case MR_KC_MM:
+		for (mm = m->mms; mm; mm = mm->next_mm)
+			n += mm->mm_obj >= 0;
+		return n;
+	case MR_KC_AV:
+		return mr_av_objects(m, 0);
+	case MR_KC_AVC:
+		return mr_av_objects(m, 1);
+	default:
+		return 0;
+	}
 }

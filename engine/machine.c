@@ -144,6 +144,7 @@ void mr_machine_free(mr_machine *m)
 	mr_u64map_free(&m->pcache);
 	mr_u64map_free(&m->folios);
 	mr_u64map_free(&m->vma_obj);
+	mr_av_free_all(m);
 	mr_slub_free(m->slub);
 	mr_buddy_free(m->buddy);
 	free(m->file_of_str);

@@ -109,7 +109,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 		c->flags &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
 		c->huge_resv = 0; /* the parent owns the reservation */
 		if (v->anon_vma && !(v->flags & MR_VM_WIPEONFORK)) {
-			c->anon_vma = mr_machine_new_anon_vma(mm->m);
+			c->anon_vma = mr_av_fork(mm->m, c, v);
 			c->anon_forked = 1;
 			/* copy_page_range(): the markers too */
 			mr_ranges_copy(&mm->guard, &old->guard, v->start,
@@ -216,6 +216,7 @@ int mr_mm_seed_vma(mr_mm *mm, const mr_vma *tmpl)
 	v->inferred = tmpl->inferred;
 	v->anon_forked = tmpl->anon_forked;
 	mr_vma_link(mm, v, 0);
+	mr_av_seed(mm->m, v);
 	return 0;
 }
 

@@ -683,6 +683,14 @@ const mr_slub *mr_machine_slub(const mr_machine *m);
  * their sheaf capacities in *SHEAF_CAP (when not NULL). */
 const char *const *mr_kobj_cache_names(size_t *n, const uint32_t **sheaf_cap);
 
+/* Objects of the K-th cache of mr_kobj_cache_names() the model holds
+ * (allocated, or adopted from the background) now. */
+uint64_t mr_machine_kobjects(const mr_machine *m, size_t k);
+
+/* anon_vma (AVC 0) or anon_vma_chain (AVC 1) objects allocated so far
+ * (FREED: freed so far), as the kernel's kmem_cache events count them. */
+uint64_t mr_machine_rmap_objects(const mr_machine *m, int avc, int freed);
+
 /* Pages the node could not give (numbered past its end instead). */
 uint64_t mr_machine_frames_short(const mr_machine *m);
 /* Frees of frames the node had not given as that block (each a bug of

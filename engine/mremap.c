@@ -201,6 +201,7 @@ static void move_apply(struct remap *r)
 	p.anon_vma = v->anon_vma;
 	p.src_forked = v->anon_forked;
 	p.copied = 1;
+	p.src = v;
 	nv = mr_map_range(mm, &p, 0);
 	/* move_page_tables(): the pages, guard markers and faulted huge
 	 * pages go with them */
@@ -225,8 +226,10 @@ static void move_apply(struct remap *r)
 			}
 			mr_vma_change_begin(mm, v);
 			v->flags &= ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
-			if (whole) /* unlink_anon_vmas() */
+			if (whole) { /* unlink_anon_vmas() */
+				mr_av_unlink(mm->m, v);
 				v->anon_vma = v->anon_forked = 0;
+			}
 			mr_vma_change_end(mm, v, 0);
 		}
 	} else {

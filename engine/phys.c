@@ -1153,8 +1153,17 @@ void mr_mm_fork_aborted(mr_mm *parent)
 	 * child's teardown freed them */
 	for (v = mr_vma_tree_first(&parent->tree); v; v = mr_vma_next(v))
 		if (!(v->flags & MR_VM_DONTCOPY)) {
+			mr_vma tmp = *v;
+
 			parent->m->vmas_made++;
 			parent->m->vmas_freed++;
+			mr_kobj_vma_new(parent->m, &tmp);
+			/* anon_vma_fork(), then unlink_anon_vmas() */
+			if (v->anon_vma && !(v->flags & MR_VM_WIPEONFORK)) {
+				tmp.anon_vma = mr_av_fork(parent->m, &tmp, v);
+				mr_av_unlink(parent->m, &tmp);
+			}
+			mr_kobj_vma_gone(parent->m, &tmp);
 		}
 	if (!parent->m->cfg.phys || !parent->pt)
 		return;

@@ -82,6 +82,9 @@ struct sl_cache {
 				     or in sheaves) */
 	uint64_t given;		  /* objects handed to users: background
 				     and the model's */
+	int64_t *bg;		  /* background objects not yet adopted */
+	uint64_t nbg;
+	uint64_t adopted;	  /* background objects adopted */
 	/* per-CPU sheaves (sheaf_capacity > 0) */
 	uint32_t sheaf_cap;
 	struct sl_sheaf {
@@ -411,6 +414,22 @@ static int lay_out(mr_slub *sl, struct sl_cache *c,
 		/* the objects in use are those not on the freelist: the
 		 * lowest indexes */
 		memset(c->slabs[i].given, 1, c->objects - nfree);
+		{
+			uint32_t o;
+			int64_t *nb = realloc(c->bg, (c->nbg + c->objects -
+						      nfree) *
+							     sizeof(*nb));
+
+			if (!nb)
+				return -1;
+			c->bg = nb;
+			/* adopted from the last laid out, its highest
+			 * index first */
+			for (o = 0; o < c->objects - nfree; o++)
+				c->bg[c->nbg++] =
+					(int64_t)((uint64_t)i << SL_OBJ_BITS |
+						  o);
+		}
 		if (nfree)
 			node_add(c, i, 1);
 	}
@@ -511,6 +530,7 @@ void mr_slub_free(mr_slub *sl)
 		for (i = 0; i < c->nsheaves; i++)
 			free(c->sheaves[i].obj);
 		free(c->sheaves);
+		free(c->bg);
 		free(c->barn_full);
 		free(c->barn_empty);
 	}
@@ -974,4 +994,30 @@ uint64_t mr_slub_live(const mr_slub *sl, int cache)
 uint64_t mr_slub_held(const mr_slub *sl, int cache)
 {
 	return cache >= 0 && (size_t)cache < sl->nc ? sl->c[cache].live : 0;
+}
+
+int64_t mr_slub_adopt(mr_slub *sl, int cache)
+{
+	struct sl_cache *c;
+
+	if (cache < 0 || (size_t)cache >= sl->nc)
+		return -1;
+	c = &sl->c[cache];
+	while (c->nbg) {
+		int64_t o = c->bg[--c->nbg];
+
+		/* still a background object in use (not freed meanwhile) */
+		if (obj_ok(c, o) &&
+		    c->slabs[(uint64_t)o >> SL_OBJ_BITS]
+			    .given[(uint64_t)o & ((1u << SL_OBJ_BITS) - 1)]) {
+			c->adopted++;
+			return o;
+		}
+	}
+	return -1;
+}
+
+uint64_t mr_slub_adopted(const mr_slub *sl, int cache)
+{
+	return cache >= 0 && (size_t)cache < sl->nc ? sl->c[cache].adopted : 0;
 }

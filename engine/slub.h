@@ -72,6 +72,12 @@ void mr_slub_free(mr_slub *s);
 int mr_slub_cache(const mr_slub *s, const char *name);
 /* kmem_cache_alloc() of CACHE on CPU: the object's handle, or -1. */
 int64_t mr_slub_alloc(mr_slub *s, int cache, int cpu);
+/* A background object of CACHE (in use when the run began) for an object
+ * of the model that existed then (a seeded address space's); -1 when
+ * none is left. Adopted objects are freed with mr_slub_put(). */
+int64_t mr_slub_adopt(mr_slub *s, int cache);
+/* Background objects of CACHE adopted so far. */
+uint64_t mr_slub_adopted(const mr_slub *s, int cache);
 /* kmem_cache_free() of OBJ on CPU: 0, or -1 when OBJ is no object of
  * CACHE in use. */
 int mr_slub_put(mr_slub *s, int cache, int64_t obj, int cpu);

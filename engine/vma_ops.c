@@ -93,6 +93,7 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 		 mr_machine_shm_file_removed(m, v->file))
 		mr_machine_huge_release(m, v->file);
 	m->vmas_freed++; /* vm_area_free() */
+	mr_av_unlink(m, v);
 	mr_kobj_vma_gone(m, v);
 	free(v);
 }
@@ -234,7 +235,7 @@ int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
 {
 	struct mr_prop p = {b->start,	 b->end,	 b->pgoff, b->flags,
 			    b->file,	 b->ofd,	 b->name,  b->kind,
-			    b->anon_vma, b->anon_forked, 0};
+			    b->anon_vma, b->anon_forked, 0,	   NULL};
 
 	/* a merge removes one of them: not one with a close hook */
 	if ((a->flags | b->flags) & MR_VM_SPECIAL || !removable(mm->m, a) ||
@@ -243,12 +244,22 @@ int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
 	return mr_can_merge_left(&p, a);
 }
 
-/* dup_anon_vma(): DST takes SRC's anon_vma when it has none. */
+/* dup_anon_vma(): DST takes SRC's anon_vma when it has none (the fields
+ * alone: the dry runs use it on copies). */
 void mr_dup_anon(mr_vma *dst, const mr_vma *src)
 {
 	if (src->anon_vma && !dst->anon_vma) {
 		dst->anon_vma = src->anon_vma;
 		dst->anon_forked = src->anon_forked;
+	}
+}
+
+/* dup_anon_vma() of a real merge: the chain is cloned too. */
+static void dup_anon(mr_machine *m, mr_vma *dst, const mr_vma *src)
+{
+	if (src->anon_vma && !dst->anon_vma) {
+		mr_dup_anon(dst, src);
+		mr_av_clone(m, dst, src);
 	}
 }
 
@@ -286,6 +297,7 @@ mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below)
 	}
 	mr_vma_change_end(mm, v, 0);
 	mr_vma_link(mm, n, 0);
+	mr_av_clone(mm->m, n, v); /* anon_vma_clone() */
 	return n;
 }
 
@@ -305,7 +317,7 @@ static int anon_compatible(const mr_vma *a, const mr_vma *b)
 void mr_anon_prepare(mr_mm *mm, mr_vma *v)
 {
 	mr_vma *next = mr_vma_next(v), *prev = mr_vma_prev(v);
-	uint32_t av = 0;
+	uint32_t av = 0, fresh = 0;
 
 	if (v->anon_vma)
 		return;
@@ -316,11 +328,12 @@ void mr_anon_prepare(mr_mm *mm, mr_vma *v)
 		 !prev->anon_forked)
 		av = prev->anon_vma;
 	if (!av)
-		av = mr_machine_new_anon_vma(mm->m);
+		av = fresh = mr_machine_new_anon_vma(mm->m);
 	mr_vma_change_begin(mm, v);
 	v->anon_vma = av;
 	v->anon_forked = 0;
 	mr_vma_change_end(mm, v, 0);
+	mr_av_prepare(mm->m, v, fresh != 0);
 }
 
 void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred)
@@ -373,13 +386,15 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 		if (!t->anon_vma) {
 			t->anon_vma = p->anon_vma;
 			t->anon_forked = p->src_forked;
+			if (p->src)
+				mr_av_clone(mm->m, t, p->src);
 		}
 	}
 	if (left && right) {
 		/*  PPP...NNN  ->  PPPPPPPPP  */
 		uint64_t end = next->end;
 
-		mr_dup_anon(prev, next);
+		dup_anon(mm->m, prev, next);
 		mr_vma_unlink_free(mm, next);
 		mr_vma_set_range(mm, prev, prev->start, end, prev->pgoff, 1);
 		return prev;
@@ -408,6 +423,8 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 		v->anon_forked = p->src_forked;
 	}
 	mr_vma_link(mm, v, 1);
+	if (p->copied && p->src) /* copy_vma(): anon_vma_clone() */
+		mr_av_clone(mm->m, v, p->src);
 	return v;
 }
 
@@ -441,7 +458,8 @@ static void modify_plan(const mr_machine *m, const mr_vma *prev,
 			    v->kind,
 			    v->anon_vma,
 			    v->anon_forked,
-			    0};
+			    0,
+			    NULL};
 
 	pl->ml = pl->mrt = 0;
 	pl->next = NULL;
@@ -489,7 +507,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 		/*  PPPVVVNNN  ->  PPPPPPPPP  */
 		uint64_t nend = next->end;
 
-		mr_dup_anon(prev, next->anon_vma ? next : v);
+		dup_anon(mm->m, prev, next->anon_vma ? next : v);
 		mr_vma_unlink_free(mm, v);
 		mr_vma_unlink_free(mm, next);
 		mr_vma_set_range(mm, prev, prev->start, nend, prev->pgoff, 1);
@@ -497,7 +515,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	}
 	if (ml) {
 		/*  PPPVVVVV  ->  PPPPPPVV (or PPPPPPPP)  */
-		mr_dup_anon(prev, v);
+		dup_anon(mm->m, prev, v);
 		if (right_side) {
 			mr_vma_unlink_free(mm, v);
 		} else {
@@ -511,7 +529,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	}
 	if (mrt) {
 		/*  VVVVVNNN  ->  VVNNNNNN (or NNNNNNNN)  */
-		mr_dup_anon(next, v);
+		dup_anon(mm->m, next, v);
 		if (left_side) {
 			uint64_t pg =
 				next->pgoff - ((end - start) >> MR_PAGE_SHIFT);

@@ -295,9 +295,18 @@ static int rss_fields(mr_perf *p, const char *t, mr_perf_event *ev)
 /* The name=, ptr= of a kmem_cache event (a copy of the name in NAME). */
 static int cache_fields(mr_perf *p, char *t, mr_perf_event *ev)
 {
+	static const char *const rmap[] = {
+		"anon_vma_clone+",   "anon_vma_fork+", "__anon_vma_prepare+",
+		"unlink_anon_vmas+", "__put_anon_vma+", "put_anon_vma+"};
 	char *s = (char *)field(t, "name"), *e;
+	const char *cs = field(t, "call_site");
 	uint64_t v;
+	size_t k;
 
+	ev->rmap_site = 0;
+	for (k = 0; cs && k < sizeof(rmap) / sizeof(rmap[0]); k++)
+		if (!strncmp(cs, rmap[k], strlen(rmap[k])))
+			ev->rmap_site = 1;
 	if (num_field(p, t, "ptr", 0, &ev->ptr, "ptr=0x..."))
 		return MR_ECORRUPT;
 	if (!s || !*s || *s == ' ')

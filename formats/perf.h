@@ -68,6 +68,10 @@ typedef struct mr_perf_event {
 	const char *cache;	       /* kmem_cache_*: the cache's name */
 	uint64_t ptr;		       /* ... object address */
 	uint64_t bytes_alloc;	       /* ... object size (alloc) */
+	uint8_t rmap_site;	       /* ... call_site is mm/rmap.c's anon_vma
+					  code (anon_vma_clone, anon_vma_fork,
+					  __anon_vma_prepare,
+					  unlink_anon_vmas, put_anon_vma) */
 } mr_perf_event;
 
 typedef struct mr_perf mr_perf;

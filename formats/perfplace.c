@@ -384,6 +384,11 @@ static int keep(struct pstate *ps, struct ptask *t, const mr_perf_event *ev)
 		for (k = 1; k < sizeof(names) / sizeof(names[0]); k++)
 			if (!strcmp(ev->cache, names[k]))
 				o->cache = (uint8_t)k;
+		/* the cache anon_vma_chain is merged with others
+		 * (eventpoll_pwq, fs_cache print its name): its chain
+		 * entries are those of mm/rmap.c's call sites */
+		if (o->cache == MR_PL_CACHE_AVC && !ev->rmap_site)
+			o->cache = MR_PL_CACHE_OTHER;
 	}
 	ps->keep[ps->nout] = 1;
 	ps->next[ps->nout] = NONE;

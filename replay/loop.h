@@ -172,6 +172,10 @@ struct replay {
 	uint64_t user_kernel[2];	      /* the kernel's in the step */
 	uint64_t vma_before[2];		      /* the model's vm_area_struct
 						 objects made, freed */
+	uint64_t rmap_before[2][2];	      /* the model's anon_vma and
+						 chain objects allocated,
+						 freed before the step */
+	uint64_t rmap_kernel[2][2];	      /* the kernel's in the step */
 	uint64_t vma_kernel[2];		      /* the kernel's in the step */
 	int64_t pcpu_batch;		      /* percpu_counter_batch */
 	int32_t exec_tid;		      /* the task whose execve was the

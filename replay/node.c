@@ -173,14 +173,12 @@ void mr_rp_node_step(struct replay *r, int check)
 }
 
 /* The caches at the end: whole, and their objects in use those of the
- * background and of the model's live VMAs and address spaces. */
+ * background not adopted and those the model holds. */
 static void slab_end(struct replay *r)
 {
 	const mr_slub *s = mr_machine_slub(r->m);
-	uint64_t model[MR_RP_KC_MAX] = {0};
 	const char *const *names;
-	const mr_mm *mm;
-	char msg[256];
+	char msg[320];
 	size_t k, nn;
 
 	if (!s)
@@ -193,22 +191,22 @@ static void slab_end(struct replay *r)
 			 (unsigned long long)mr_slub_short(s));
 		say_slab(r, msg);
 	}
-	for (mm = mr_machine_first_mm(r->m); mm; mm = mr_mm_next(mm)) {
-		model[0] += mr_mm_map_count(mm);
-		model[1]++;
-	}
 	names = mr_kobj_cache_names(&nn, NULL);
 	for (k = 0; k < nn && k < MR_RP_KC_MAX; k++) {
 		int c = mr_slub_cache(s, names[k]);
+		uint64_t bg, held;
 
-		if (c < 0 || mr_slub_live(s, c) == r->slab_bg[k] + model[k])
+		if (c < 0)
+			continue;
+		bg = r->slab_bg[k] - mr_slub_adopted(s, c);
+		held = mr_machine_kobjects(r->m, k);
+		if (mr_slub_live(s, c) == bg + held)
 			continue;
 		snprintf(msg, sizeof(msg),
 			 "slab: cache %s holds %llu objects in use, the "
 			 "background %llu and the model's %llu",
 			 names[k], (unsigned long long)mr_slub_live(s, c),
-			 (unsigned long long)r->slab_bg[k],
-			 (unsigned long long)model[k]);
+			 (unsigned long long)bg, (unsigned long long)held);
 		say_slab(r, msg);
 	}
 }

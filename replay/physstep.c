@@ -272,6 +272,16 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 	r->vma_before[0] = mr_machine_vma_objects(r->m, 0);
 	r->vma_before[1] = mr_machine_vma_objects(r->m, 1);
 	r->vma_kernel[0] = r->vma_kernel[1] = 0;
+	{
+		int a, f;
+
+		for (a = 0; a < 2; a++)
+			for (f = 0; f < 2; f++) {
+				r->rmap_before[a][f] =
+					mr_machine_rmap_objects(r->m, a, f);
+				r->rmap_kernel[a][f] = 0;
+			}
+	}
 	r->step_mm = mm ? mr_mm_id(mm) : 0;
 	if (!mm)
 		return;
@@ -469,6 +479,45 @@ static void compare_pair(struct replay *r, const char *kind,
  * exiting: exit_mmap()'s frees are not seen), nor in an address space
  * the model only adopts.
  */
+/* The anon_vma and anon_vma_chain objects of the step, the kernel's
+ * (mm/rmap.c's kmem_cache events) against the model's: one comparison
+ * of both, where vm_area_struct is compared. */
+static void check_rmap(struct replay *r)
+{
+	uint64_t kern[2], model[2];
+	char k[160], g[160];
+	int a, f, same = 1;
+
+	r->sum->rmap_checks++;
+	for (a = 0; a < 2; a++)
+		for (f = 0; f < 2; f++)
+			if (mr_machine_rmap_objects(r->m, a, f) -
+				    r->rmap_before[a][f] !=
+			    r->rmap_kernel[a][f])
+				same = 0;
+	if (same) {
+		r->sum->rmap_matched++;
+		return;
+	}
+	for (a = 0; a < 2; a++) {
+		kern[a] = r->rmap_kernel[a][0];
+		model[a] = mr_machine_rmap_objects(r->m, a, 0) -
+			   r->rmap_before[a][0];
+	}
+	snprintf(k, sizeof(k),
+		 "anon_vma %" PRIu64 "+ %" PRIu64 "-, anon_vma_chain %" PRIu64
+		 "+ %" PRIu64 "-",
+		 kern[0], r->rmap_kernel[0][1], kern[1], r->rmap_kernel[1][1]);
+	snprintf(g, sizeof(g),
+		 "anon_vma %" PRIu64 "+ %" PRIu64 "-, anon_vma_chain %" PRIu64
+		 "+ %" PRIu64 "-",
+		 model[0],
+		 mr_machine_rmap_objects(r->m, 0, 1) - r->rmap_before[0][1],
+		 model[1],
+		 mr_machine_rmap_objects(r->m, 1, 1) - r->rmap_before[1][1]);
+	mr_rp_report_divergence(r, "slab", k, g, NULL);
+}
+
 static void check_slab(struct replay *r, int skip)
 {
 	uint64_t model[2];
@@ -480,6 +529,7 @@ static void check_slab(struct replay *r, int skip)
 	compare_pair(r, "slab", r->vma_kernel, model, "vm_area_struct: ",
 		     "allocated", "freed", &r->sum->slab_checks,
 		     &r->sum->slab_matched);
+	check_rmap(r);
 }
 
 /*
@@ -513,6 +563,10 @@ static void count_alloc(struct replay *r, const mr_pl_event *e, int freed)
 	if ((e->kind == MR_PERF_CACHE_ALLOC || e->kind == MR_PERF_CACHE_FREE) &&
 	    e->cache == MR_PL_CACHE_VMA)
 		r->vma_kernel[e->kind == MR_PERF_CACHE_FREE]++;
+	if ((e->kind == MR_PERF_CACHE_ALLOC || e->kind == MR_PERF_CACHE_FREE) &&
+	    (e->cache == MR_PL_CACHE_ANON_VMA || e->cache == MR_PL_CACHE_AVC))
+		r->rmap_kernel[e->cache == MR_PL_CACHE_AVC]
+			      [e->kind == MR_PERF_CACHE_FREE]++;
 	if (e->kind != MR_PERF_PAGE_ALLOC || freed)
 		return;
 	if (e->gfp == MR_GFP_PGTABLE)

@@ -1016,6 +1016,8 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 		   s->pgtable_checks, "kmem:mm_page_alloc");
 	steps_line(out, "slab objects", s->slab_matched, s->slab_checks,
 		   "vm_area_struct");
+	steps_line(out, "slab objects", s->rmap_matched, s->rmap_checks,
+		   "anon_vma, anon_vma_chain");
 	steps_line(out, "user page allocations", s->palloc_matched,
 		   s->palloc_checks, "zeroed pages, THP folios");
 	if (s->rss_checks)

@@ -136,6 +136,9 @@ typedef struct mr_replay_summary {
 	uint64_t slab_checks;	  /* steps whose vm_area_struct allocations
 				     and frees were compared */
 	uint64_t slab_matched;	  /* ... equal */
+	uint64_t rmap_checks;	  /* steps whose anon_vma and anon_vma_chain
+				     allocations and frees were compared */
+	uint64_t rmap_matched;	  /* ... equal */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */

@@ -97,6 +97,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->slab_checks)
 		ratio(out, "slab objects (vm_area_struct)", s->slab_matched,
 		      s->slab_checks);
+	if (s->rmap_checks)
+		ratio(out, "slab objects (anon_vma, chains)", s->rmap_matched,
+		      s->rmap_checks);
 	if (s->palloc_checks)
 		ratio(out, "user page allocations", s->palloc_matched,
 		      s->palloc_checks);
