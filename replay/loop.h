@@ -176,6 +176,9 @@ struct replay {
 						 chain objects allocated,
 						 freed before the step */
 	uint64_t rmap_kernel[2][2];	      /* the kernel's in the step */
+	int step_compared;		      /* the step's allocations were
+						 compared ... */
+	int step_differs;		      /* ... and one differed */
 	uint64_t vma_kernel[2];		      /* the kernel's in the step */
 	int64_t pcpu_batch;		      /* percpu_counter_batch */
 	int32_t exec_tid;		      /* the task whose execve was the

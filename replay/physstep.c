@@ -272,6 +272,7 @@ void mr_rp_perf_begin(struct replay *r, mr_mm *mm)
 	r->vma_before[0] = mr_machine_vma_objects(r->m, 0);
 	r->vma_before[1] = mr_machine_vma_objects(r->m, 1);
 	r->vma_kernel[0] = r->vma_kernel[1] = 0;
+	r->step_compared = r->step_differs = 0;
 	{
 		int a, f;
 
@@ -435,10 +436,12 @@ static void check_tables(struct replay *r, int skip)
 	if (!r->cfg.phys || !r->pl.has_alloc || skip)
 		return;
 	r->sum->pgtable_checks++;
+	r->step_compared = 1;
 	if (model == r->tables_kernel) {
 		r->sum->pgtable_matched++;
 		return;
 	}
+	r->step_differs = 1;
 	snprintf(kern, sizeof(kern), "%" PRIu64 " page-table pages allocated",
 		 r->tables_kernel);
 	snprintf(got, sizeof(got), "%" PRIu64 " page-table pages allocated",
@@ -460,10 +463,12 @@ static void compare_pair(struct replay *r, const char *kind,
 	char k[128], g[128];
 
 	(*checks)++;
+	r->step_compared = 1;
 	if (model[0] == kern[0] && model[1] == kern[1]) {
 		(*matched)++;
 		return;
 	}
+	r->step_differs = 1;
 	snprintf(k, sizeof(k), "%s%" PRIu64 " %s, %" PRIu64 " %s", prefix,
 		 kern[0], what0, kern[1], what1);
 	snprintf(g, sizeof(g), "%s%" PRIu64 " %s, %" PRIu64 " %s", prefix,
@@ -489,6 +494,7 @@ static void check_rmap(struct replay *r)
 	int a, f, same = 1;
 
 	r->sum->rmap_checks++;
+	r->step_compared = 1;
 	for (a = 0; a < 2; a++)
 		for (f = 0; f < 2; f++)
 			if (mr_machine_rmap_objects(r->m, a, f) -
@@ -499,6 +505,7 @@ static void check_rmap(struct replay *r)
 		r->sum->rmap_matched++;
 		return;
 	}
+	r->step_differs = 1;
 	for (a = 0; a < 2; a++) {
 		kern[a] = r->rmap_kernel[a][0];
 		model[a] = mr_machine_rmap_objects(r->m, a, 0) -
@@ -994,4 +1001,8 @@ void mr_rp_perf_call(struct replay *r, const mr_event *ev)
 	check_slab(r, ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT ||
 			      ev->sys == MR_SYS_EXIT_GROUP ||
 			      ev->sys == MR_SYS_EXIT || (mm && !mr_mm_known(mm)));
+	if (r->step_compared && ev->sys < MR_SYS__COUNT) {
+		r->sum->sys[ev->sys].allocs++;
+		r->sum->sys[ev->sys].allocs_ok += !r->step_differs;
+	}
 }

@@ -79,6 +79,9 @@ typedef struct mr_sys_stats {
 	uint64_t addrs_ok;  /* ... predicted */
 	uint64_t errnos;    /* recorded failures */
 	uint64_t errnos_ok; /* ... predicted */
+	uint64_t allocs;    /* calls whose page and slab allocations were
+			       compared with the kernel's events */
+	uint64_t allocs_ok; /* ... all equal */
 } mr_sys_stats;
 
 typedef struct mr_replay_summary {

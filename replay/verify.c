@@ -112,13 +112,13 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->pagemap_pages)
 		ratio(out, "pagemap pages present in both", s->pagemap_matched,
 		      s->pagemap_pages);
-	fprintf(out, "\n%-14s %8s %17s %17s %17s\n", "syscall", "calls",
-		"results", "addresses", "errnos");
+	fprintf(out, "\n%-14s %8s %17s %17s %17s %17s\n", "syscall",
+		"calls", "results", "addresses", "errnos", "allocations");
 	for (i = 0; i < MR_SYS__COUNT; i++) {
 		const mr_sys_stats *t = &s->sys[i];
-		char a[3][40];
+		char a[4][40];
 
-		if (!t->calls)
+		if (!t->calls && !t->allocs)
 			continue;
 		snprintf(a[0], sizeof(a[0]), "%" PRIu64 "/%" PRIu64, t->matched,
 			 t->recorded);
@@ -126,8 +126,10 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 			 t->addrs_ok, t->addrs);
 		snprintf(a[2], sizeof(a[2]), "%" PRIu64 "/%" PRIu64,
 			 t->errnos_ok, t->errnos);
-		fprintf(out, "%-14s %8" PRIu64 " %17s %17s %17s\n",
-			mr_sysno_name(i), t->calls, a[0], a[1], a[2]);
+		snprintf(a[3], sizeof(a[3]), "%" PRIu64 "/%" PRIu64,
+			 t->allocs_ok, t->allocs);
+		fprintf(out, "%-14s %8" PRIu64 " %17s %17s %17s %17s\n",
+			mr_sysno_name(i), t->calls, a[0], a[1], a[2], a[3]);
 	}
 	/* results the trace does not decide (verdict unpredicted) are
 	 * reported above, not counted against the model */
