@@ -915,18 +915,38 @@ int64_t mr_mm_remap_file_pages(mr_mm *mm, uint64_t start, uint64_t size,
 	v = mr_vma_tree_find(&mm->tree, start);
 	if (!v || !(v->flags & MR_VM_SHARED))
 		return -EINVAL;
-	/* shared anonymous memory: its shmem object is mapped again, which
-	 * the model's mmap cannot name yet (not predicted, not applied) */
-	if (!v->file)
-		return MR_PRED_NONE;
 	/* the range may run over neighbours of the same file and flags,
 	 * with no hole */
 	for (n = v; n && n->end < start + size; n = mr_vma_next(n)) {
 		const mr_vma *next = mr_vma_next(n);
 
 		if (!next || next->start != n->end || next->file != v->file ||
+		    (!v->file && next->ofd != v->ofd) ||
 		    next->flags != v->flags)
 			return -EINVAL;
+	}
+	/* shared anonymous memory: its shmem file (the model's VMAs of one
+	 * shared mmap share the struct file) is mapped again there with
+	 * the offset, as do_mmap() maps a file: MAP_FIXED, the VMA's
+	 * protection and lock, populated */
+	if (!v->file) {
+		struct mr_prop p;
+
+		if (!mr_vma_anon_shmem(v))
+			return -EINVAL;
+		memset(&p, 0, sizeof(p));
+		p.start = start;
+		p.end = start + size;
+		p.pgoff = pgoff;
+		p.flags = v->flags;
+		p.ofd = v->ofd;
+		p.kind = MR_VMA_PLAIN;
+		mr_unmap_range(mm, p.start, p.end);
+		if (!mr_map_range(mm, &p, 0))
+			return -ENOMEM;
+		if (!(flags & MAP_NONBLOCK_))
+			mr_populate(mm, p.start, p.end, 1);
+		return 0;
 	}
 	if (v->flags & MR_VM_READ)
 		mprot |= 1;
