@@ -487,9 +487,14 @@ struct mr_prop {
 				source VMA (copy_vma()) */
 	const mr_vma *src;   /* the copy's source (its chain is cloned),
 				NULL when none */
+	uint8_t resv_check;  /* mmap_check() reached the hugetlb
+				reservation, made after vm_area_alloc() */
 };
 
 mr_vma *mr_vma_alloc(mr_machine *m);
+/* A vm_area_struct allocated and freed again (a mapping refused after
+ * mmap_region() made its VMA). */
+void mr_vma_alloc_free(mr_machine *m);
 /* Insert a new VMA / remove and free one, reporting either. */
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path);
 void mr_vma_unlink_free(mr_mm *mm, mr_vma *v);

@@ -671,6 +671,7 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 		 * must be free and not reserved (a SysV segment reserved
 		 * them at shmget) */
 		if (!force && !f && !(flags & MAP_NORESERVE_)) {
+			p->resv_check = 1; /* after vm_area_alloc() */
 			if (!c->huge_known)
 				return MR_PRED_NONE;
 			if (c->huge_avail[hshift == 30] +
@@ -819,8 +820,11 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	uint64_t a = addr, l = len, fl = flags;
 	int reserve = 0;
 	struct mr_prop p;
-	int64_t pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0);
+	int64_t pred;
 	mr_vma *v;
+
+	memset(&p, 0, sizeof(p)); /* mmap_check() may fail before it does */
+	pred = mmap_check(mm, &a, &l, prot, &fl, f, off, &p, 0);
 
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
@@ -850,6 +854,12 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	if ((recorded == -EPERM || recorded == -EINVAL) && pred == recorded &&
 	    (fl & MAP_FIXED_) && !(fl & MAP_FIXED_NOREPLACE_))
 		mr_unmap_failed_split(mm, p.start, p.end);
+	/* hugetlbfs_file_mmap() refused the reservation: mmap_region() had
+	 * allocated the VMA, and frees it (measured: a failed MAP_HUGETLB
+	 * mmap allocates and frees one vm_area_struct) */
+	if (recorded == -ENOMEM && p.resv_check &&
+	    (pred == -ENOMEM || pred == MR_PRED_NONE))
+		mr_vma_alloc_free(mm->m);
 	/* A failure, or nothing known (MR_PRED_NONE): nothing to apply. */
 	if (recorded < 0)
 		return pred;

@@ -33,6 +33,17 @@ mr_vma *mr_vma_alloc(mr_machine *m)
 	return v;
 }
 
+void mr_vma_alloc_free(mr_machine *m)
+{
+	mr_vma tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	m->vmas_made++;
+	mr_kobj_vma_new(m, &tmp);
+	m->vmas_freed++;
+	mr_kobj_vma_gone(m, &tmp);
+}
+
 /* vma_is_initial_heap(): anonymous, unnamed, overlapping the brk area. */
 int mr_vma_in_heap(const mr_mm *mm, const mr_vma *v)
 {
@@ -235,7 +246,8 @@ int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
 {
 	struct mr_prop p = {b->start,	 b->end,	 b->pgoff, b->flags,
 			    b->file,	 b->ofd,	 b->name,  b->kind,
-			    b->anon_vma, b->anon_forked, 0,	   NULL};
+			    b->anon_vma, b->anon_forked, 0,	   NULL,
+			    0};
 
 	/* a merge removes one of them: not one with a close hook */
 	if ((a->flags | b->flags) & MR_VM_SPECIAL || !removable(mm->m, a) ||
@@ -459,7 +471,8 @@ static void modify_plan(const mr_machine *m, const mr_vma *prev,
 			    v->anon_vma,
 			    v->anon_forked,
 			    0,
-			    NULL};
+			    NULL,
+			    0};
 
 	pl->ml = pl->mrt = 0;
 	pl->next = NULL;

@@ -168,9 +168,18 @@ static void test_conform_hugetlb__pool_and_splits(void **state)
 	assert_int_equal(a & (MB * 2 - 1), 0);
 	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->end, a + 2 * MB);
 	assert_int_equal(mr_mm_find(mm, (uint64_t)a)->flags, hf);
-	assert_int_equal(
-		mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, fl, NULL, 0, U),
-		-ENOMEM);
+	{
+		/* the reservation is refused after mmap_region() allocated
+		 * the VMA: one vm_area_struct made and freed */
+		uint64_t made = mr_machine_vma_objects(m, 0);
+		uint64_t freed = mr_machine_vma_objects(m, 1);
+
+		assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE,
+					    fl, NULL, 0, U),
+				 -ENOMEM);
+		assert_int_equal(mr_machine_vma_objects(m, 0), made + 1);
+		assert_int_equal(mr_machine_vma_objects(m, 1), freed + 1);
+	}
 	b = mr_mm_mmap(mm, 0, 4 * MB, PROT_READ | PROT_WRITE,
 		       fl | MAP_NORESERVE, NULL, 0, U);
 	assert_true(b > 0);
@@ -184,9 +193,15 @@ static void test_conform_hugetlb__pool_and_splits(void **state)
 	assert_int_equal(mr_mm_munmap(mm, (uint64_t)a, 2 * MB, U), 0);
 	assert_true(mr_mm_mmap(mm, 0, PG, PROT_READ, fl, NULL, 0, U) > 0);
 	/* a size the machine has no pages of: no hstate */
-	assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ, fl | (25ull << 26),
-				    NULL, 0, U),
-			 -EINVAL);
+	{
+		uint64_t made = mr_machine_vma_objects(m, 0);
+
+		assert_int_equal(mr_mm_mmap(mm, 0, PG, PROT_READ,
+					    fl | (25ull << 26), NULL, 0, U),
+				 -EINVAL);
+		/* refused before any VMA was made */
+		assert_int_equal(mr_machine_vma_objects(m, 0), made);
+	}
 	expect_invariants(m);
 	mr_machine_free(m);
 }

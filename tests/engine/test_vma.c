@@ -1900,8 +1900,19 @@ static void test_vma_remap_file_pages__splits_at_the_new_offset(void **state)
 	assert_int_equal(mmap_anon(mm, P(30), 2 * PG, PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_FIXED),
 			 (int64_t)P(30));
-	assert_int_equal(mr_mm_remap_file_pages(mm, P(30), PG, 0, 1, 0, U),
-			 MR_PRED_NONE);
+	/* shared anonymous memory: its shmem file mapped again at the
+	 * offset; offsets 1 and 1 do not continue each other, 0 and 1 do
+	 * (one VMA again) */
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(30), PG, 0, 1, 0, U), 0);
+	v = mr_mm_find(mm, P(30));
+	assert_int_equal(v->end, P(31));
+	assert_int_equal(v->pgoff, 1);
+	assert_int_equal(mr_mm_find(mm, P(31))->pgoff, 1);
+	assert_int_equal(mr_mm_find(mm, P(31))->ofd, v->ofd);
+	assert_int_equal(mr_mm_remap_file_pages(mm, P(30), PG, 0, 0, 0, U), 0);
+	v = mr_mm_find(mm, P(30));
+	assert_int_equal(v->end, P(32));
+	assert_int_equal(v->pgoff, 0);
 	expect_invariants(m);
 	mr_machine_free(m);
 }
