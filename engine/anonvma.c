@@ -90,9 +90,8 @@ static struct mr_chain *chain_of(mr_machine *m, const mr_vma *v, int make)
 	if (s || !make)
 		return s ? (struct mr_chain *)(uintptr_t)*s : NULL;
 	c = calloc(1, sizeof(*c));
-	if (!c ||
-	    mr_u64map_put(&m->chains, (uint64_t)(uintptr_t)v,
-			  (uint64_t)(uintptr_t)c) < 0) {
+	if (!c || mr_u64map_put(&m->chains, (uint64_t)(uintptr_t)v,
+				(uint64_t)(uintptr_t)c) < 0) {
 		free(c);
 		m->phys_oom = 1;
 		return NULL;
@@ -101,8 +100,7 @@ static struct mr_chain *chain_of(mr_machine *m, const mr_vma *v, int make)
 }
 
 /* anon_vma_chain_link(): an entry of V for anon_vma ID, with object OBJ. */
-static void link_entry(mr_machine *m, const mr_vma *v, uint32_t id,
-		       int64_t obj)
+static void link_entry(mr_machine *m, const mr_vma *v, uint32_t id, int64_t obj)
 {
 	struct mr_chain *c = chain_of(m, v, 1);
 	struct mr_av *a = av_at(m, id);
@@ -248,8 +246,7 @@ static void av_put(mr_machine *m, uint32_t id)
 	a->live = 0;
 	obj_free(m, MR_KC_AV, a->obj);
 	m->av_freed++;
-	if (root != id && (a = av_at(m, root)) && a->live &&
-	    !--a->refcount) {
+	if (root != id && (a = av_at(m, root)) && a->live && !--a->refcount) {
 		a->live = 0;
 		obj_free(m, MR_KC_AV, a->obj);
 		m->av_freed++;
@@ -299,8 +296,7 @@ void mr_av_unlink(mr_machine *m, const mr_vma *v)
 
 int mr_av_singular(const mr_machine *m, const mr_vma *v)
 {
-	const uint64_t *s =
-		mr_u64map_find(&m->chains, (uint64_t)(uintptr_t)v);
+	const uint64_t *s = mr_u64map_find(&m->chains, (uint64_t)(uintptr_t)v);
 
 	return !s || ((const struct mr_chain *)(uintptr_t)*s)->n <= 1;
 }

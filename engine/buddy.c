@@ -217,8 +217,8 @@ void bd_set_block_type(struct bd_node *b, uint64_t pfn, int mt)
 	uint8_t *t = &b->pbt[(pfn - b->base) >> MR_PAGEBLOCK_ORDER];
 	int z;
 
-	if (b->laid_out && *t != mt && *t < MR_MT__COUNT &&
-	    mt < MR_MT__COUNT && block_sample(b, pfn, &z) != BD_NONE) {
+	if (b->laid_out && *t != mt && *t < MR_MT__COUNT && mt < MR_MT__COUNT &&
+	    block_sample(b, pfn, &z) != BD_NONE) {
 		b->nblocks[z][*t]--;
 		b->nblocks[z][mt]++;
 		b->gen[z]++;

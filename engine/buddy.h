@@ -151,11 +151,11 @@ int mr_buddy_block_type(const mr_buddy *b, uint64_t pfn);
 typedef struct mr_buddy_counts {
 	uint64_t free[MR_ZONE__COUNT][MR_NR_ORDERS][MR_MT__COUNT]; /* free
 								      blocks */
-	uint64_t blocks[MR_ZONE__COUNT][MR_MT__COUNT]; /* pageblocks per type,
-							  as pagetypeinfo
-							  counts them */
-	uint64_t pcp[MR_ZONE__COUNT][MR_BUDDY_MAX_CPUS];  /* pages on each
-							     CPU's lists */
+	uint64_t blocks[MR_ZONE__COUNT][MR_MT__COUNT];	 /* pageblocks per type,
+							    as pagetypeinfo
+							    counts them */
+	uint64_t pcp[MR_ZONE__COUNT][MR_BUDDY_MAX_CPUS]; /* pages on each
+							    CPU's lists */
 	uint64_t high[MR_ZONE__COUNT][MR_BUDDY_MAX_CPUS]; /* each list's high */
 } mr_buddy_counts;
 

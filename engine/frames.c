@@ -58,8 +58,8 @@ const mr_buddy *mr_machine_buddy(const mr_machine *m)
 
 void mr_machine_set_cpu(mr_machine *m, int cpu)
 {
-	const mr_buddy_profile *p = m->buddy ? mr_buddy_profile_of(m->buddy)
-					     : NULL;
+	const mr_buddy_profile *p =
+		m->buddy ? mr_buddy_profile_of(m->buddy) : NULL;
 
 	m->cpu = cpu >= 0 && (!p || cpu < p->ncpus) ? cpu : 0;
 }

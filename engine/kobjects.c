@@ -49,9 +49,8 @@ void mr_kobj_vma_new(mr_machine *m, const mr_vma *v)
 	if (!m->slub || m->kc[MR_KC_VMA] < 0)
 		return;
 	o = mr_slub_alloc(m->slub, m->kc[MR_KC_VMA], m->cpu);
-	if (o >= 0 &&
-	    mr_u64map_put(&m->vma_obj, (uint64_t)(uintptr_t)v,
-			  (uint64_t)o + 1) < 0)
+	if (o >= 0 && mr_u64map_put(&m->vma_obj, (uint64_t)(uintptr_t)v,
+				    (uint64_t)o + 1) < 0)
 		m->phys_oom = 1;
 }
 

@@ -44,16 +44,16 @@
 enum { SL_FULL, SL_CPU, SL_CPU_PARTIAL, SL_NODE_PARTIAL, SL_UNUSED };
 
 struct sl_slab {
-	uint64_t pfn;	      /* its first frame */
-	uint16_t *free;	      /* its freelist, a stack (top at nfree - 1) */
-	uint8_t *given;	      /* per object: handed to a user (not in a
-				 sheaf, not free) */
-	uint32_t nfree;	      /* objects on it */
-	uint32_t inuse;	      /* objects not on it (in use, or on the
-				 CPU's freelist of the CPU slab) */
-	uint32_t prev, next;  /* list links */
-	uint8_t where;	      /* SL_* */
-	int16_t cpu;	      /* the CPU of a CPU slab or CPU partial slab */
+	uint64_t pfn;	     /* its first frame */
+	uint16_t *free;	     /* its freelist, a stack (top at nfree - 1) */
+	uint8_t *given;	     /* per object: handed to a user (not in a
+				sheaf, not free) */
+	uint32_t nfree;	     /* objects on it */
+	uint32_t inuse;	     /* objects not on it (in use, or on the
+				CPU's freelist of the CPU slab) */
+	uint32_t prev, next; /* list links */
+	uint8_t where;	     /* SL_* */
+	int16_t cpu;	     /* the CPU of a CPU slab or CPU partial slab */
 };
 
 struct sl_cpu {
@@ -65,32 +65,32 @@ struct sl_cpu {
 };
 
 struct sl_cache {
-	size_t prof;		  /* its index in the profile */
-	uint32_t objects;	  /* objects per slab */
-	unsigned order;		  /* pages per slab, log2 */
-	uint32_t min_partial;	  /* s->min_partial */
+	size_t prof;		    /* its index in the profile */
+	uint32_t objects;	    /* objects per slab */
+	unsigned order;		    /* pages per slab, log2 */
+	uint32_t min_partial;	    /* s->min_partial */
 	uint32_t cpu_partial_slabs; /* s->cpu_partial_slabs */
-	int mt;			  /* migratetype of its pages */
-	struct sl_slab *slabs;	  /* every slab, by index */
+	int mt;			    /* migratetype of its pages */
+	struct sl_slab *slabs;	    /* every slab, by index */
 	uint32_t nslots, capslots;
-	uint32_t unused;	  /* first unused slot (a stack by next) */
+	uint32_t unused;	       /* first unused slot (a stack by next) */
 	uint32_t part_head, part_tail; /* the node's partial list */
 	uint32_t nr_partial;
-	uint64_t nr_slabs;	  /* slabs held */
-	uint64_t partial_free;	  /* free objects on node partial slabs */
-	uint64_t live;		  /* objects the slabs hold in use (given,
-				     or in sheaves) */
-	uint64_t given;		  /* objects handed to users: background
-				     and the model's */
-	int64_t *bg;		  /* background objects not yet adopted */
+	uint64_t nr_slabs;     /* slabs held */
+	uint64_t partial_free; /* free objects on node partial slabs */
+	uint64_t live;	       /* objects the slabs hold in use (given,
+				  or in sheaves) */
+	uint64_t given;	       /* objects handed to users: background
+				  and the model's */
+	int64_t *bg;	       /* background objects not yet adopted */
 	uint64_t nbg;
-	uint64_t adopted;	  /* background objects adopted */
+	uint64_t adopted; /* background objects adopted */
 	/* per-CPU sheaves (sheaf_capacity > 0) */
 	uint32_t sheaf_cap;
 	struct sl_sheaf {
 		uint32_t size;
 		int64_t *obj; /* sheaf_cap handles, top at size - 1 */
-	} *sheaves;	  /* every sheaf made, by index */
+	} * sheaves;	      /* every sheaf made, by index */
 	uint32_t nsheaves, capsheaves;
 	int32_t main[MR_BUDDY_MAX_CPUS], spare[MR_BUDDY_MAX_CPUS]; /* -1 */
 	int32_t *barn_full, *barn_empty; /* stacks of sheaf indexes */
@@ -99,16 +99,16 @@ struct sl_cache {
 };
 
 struct mr_slub {
-	mr_slab_profile prof;  /* a copy of the profile */
-	struct sl_cache *c;    /* the modelled caches */
+	mr_slab_profile prof; /* a copy of the profile */
+	struct sl_cache *c;   /* the modelled caches */
 	size_t nc;
-	int *of;	       /* profile index -> modelled cache, or -1 */
-	mr_buddy *b;	       /* where slab pages come from (may be NULL) */
+	int *of;     /* profile index -> modelled cache, or -1 */
+	mr_buddy *b; /* where slab pages come from (may be NULL) */
 	int ncpus;
-	uint64_t next_pfn;     /* frames numbered without a node */
-	uint64_t adopt;	       /* the next background frame to look at */
-	uint64_t gen;	       /* changes */
-	uint64_t short_pages;  /* pages the node could not give */
+	uint64_t next_pfn;    /* frames numbered without a node */
+	uint64_t adopt;	      /* the next background frame to look at */
+	uint64_t gen;	      /* changes */
+	uint64_t short_pages; /* pages the node could not give */
 };
 
 /* ---- sizes (calculate_sizes(), set_min_partial(), set_cpu_partial()) */
@@ -134,8 +134,10 @@ static uint32_t min_partial_of(uint32_t size)
 /* set_cpu_partial(): objects by size, then slabs assumed half full. */
 static uint32_t cpu_partial_slabs_of(uint32_t size, uint32_t objects)
 {
-	uint32_t nr = size >= 4096 ? 6 : size >= 1024 ? 24 : size >= 256 ? 52
-									 : 120;
+	uint32_t nr = size >= 4096   ? 6
+		      : size >= 1024 ? 24
+		      : size >= 256  ? 52
+				     : 120;
 
 	return objects ? (nr * 2 + objects - 1) / objects : 0;
 }
@@ -353,8 +355,8 @@ static int fresh_slab(mr_slub *sl, struct sl_cache *c, int cpu)
 	uint32_t i;
 
 	if (sl->b)
-		pfn = mr_buddy_alloc(sl->b, MR_ZONE_NORMAL, c->order, c->mt, cpu,
-				     MR_OWN_SLAB);
+		pfn = mr_buddy_alloc(sl->b, MR_ZONE_NORMAL, c->order, c->mt,
+				     cpu, MR_OWN_SLAB);
 	if (pfn < 0) {
 		uint64_t n = 1ull << c->order;
 
@@ -416,9 +418,9 @@ static int lay_out(mr_slub *sl, struct sl_cache *c,
 		memset(c->slabs[i].given, 1, c->objects - nfree);
 		{
 			uint32_t o;
-			int64_t *nb = realloc(c->bg, (c->nbg + c->objects -
-						      nfree) *
-							     sizeof(*nb));
+			int64_t *nb =
+				realloc(c->bg, (c->nbg + c->objects - nfree) *
+						       sizeof(*nb));
 
 			if (!nb)
 				return -1;
@@ -774,8 +776,7 @@ int64_t mr_slub_alloc(mr_slub *sl, int cache, int cpu)
 	int64_t o;
 	uint32_t i;
 
-	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 ||
-	    cpu >= sl->ncpus)
+	if (cache < 0 || (size_t)cache >= sl->nc || cpu < 0 || cpu >= sl->ncpus)
 		return -1;
 	c = &sl->c[cache];
 	sl->gen++;
@@ -896,11 +897,10 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 			if (s->where == SL_FULL && s->nfree)
 				sl_bad(&k, sl, c,
 				       "a slab on no list has free objects");
-			if (sl->b && (mr_buddy_owner(sl->b, s->pfn) !=
-					      MR_OWN_SLAB ||
-				      mr_buddy_block_of(sl->b, s->pfn,
-							&(unsigned){0}) !=
-					      (int64_t)s->pfn))
+			if (sl->b &&
+			    (mr_buddy_owner(sl->b, s->pfn) != MR_OWN_SLAB ||
+			     mr_buddy_block_of(sl->b, s->pfn, &(unsigned){0}) !=
+				     (int64_t)s->pfn))
 				sl_bad(&k, sl, c,
 				       "a slab's pages are no slab block of "
 				       "the node");
@@ -926,7 +926,8 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 			       "the node's partial counts differ from its "
 			       "list");
 		if (slabs != c->nr_slabs)
-			sl_bad(&k, sl, c, "the slab count differs from the slabs");
+			sl_bad(&k, sl, c,
+			       "the slab count differs from the slabs");
 		for (cpu = 0; cpu < sl->ncpus; cpu++) {
 			const struct sl_cpu *p = &c->cpu[cpu];
 			uint32_t n = 0;
@@ -935,7 +936,8 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 			if (p->slab != SL_NONE &&
 			    (c->slabs[p->slab].where != SL_CPU ||
 			     c->slabs[p->slab].cpu != cpu))
-				sl_bad(&k, sl, c, "a CPU slab is not marked so");
+				sl_bad(&k, sl, c,
+				       "a CPU slab is not marked so");
 			if (p->slab == SL_NONE && p->nfl)
 				sl_bad(&k, sl, c,
 				       "a CPU freelist without a CPU slab");
@@ -971,10 +973,12 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 					if (!obj_ok(c, o) ||
 					    c->slabs[(uint64_t)o >> SL_OBJ_BITS]
 						    .given[(uint64_t)o &
-							   ((1u << SL_OBJ_BITS) -
+							   ((1u
+							     << SL_OBJ_BITS) -
 							    1)])
 						sl_bad(&k, sl, c,
-						       "a sheaf holds an object "
+						       "a sheaf holds an "
+						       "object "
 						       "in use or free");
 				}
 			if (c->live != c->given + in_sheaves)

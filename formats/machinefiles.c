@@ -110,7 +110,7 @@ int mr_machine_files_load(mr_machine_files *f, const char *dir, char *err,
 			continue;
 		snprintf(err, errlen, "%s: %s", path,
 			 e == EILSEQ  ? "binary data where /proc text was "
-				        "expected"
+					"expected"
 			 : e == EFBIG ? "larger than any /proc file of a "
 					"machine (16 MiB)"
 				      : strerror(e));

@@ -80,11 +80,10 @@ int mr_rp_node_attach(struct replay *r)
 	if (!r->node)
 		return 0;
 	if (r->st)
-		rc = mr_store_machine(
-			r->st, r->node_files.source,
-			(const char *const *)r->node_files.text,
-			mr_machine_file_names, MR_MF__COUNT,
-			mr_buddy_profile_of(r->node));
+		rc = mr_store_machine(r->st, r->node_files.source,
+				      (const char *const *)r->node_files.text,
+				      mr_machine_file_names, MR_MF__COUNT,
+				      mr_buddy_profile_of(r->node));
 	if (rc) {
 		snprintf(r->err, r->errlen, "%s", mr_store_errmsg(r->st));
 		return -1;
@@ -235,15 +234,13 @@ void mr_rp_node_end(struct replay *r)
 	}
 	slab_end(r);
 	/* every traced process gone: background and page cache only */
-	if (!mr_machine_first_mm(r->m) &&
-	    (mr_buddy_owned(b, MR_OWN_ANON) ||
-	     mr_buddy_owned(b, MR_OWN_PGTABLE))) {
+	if (!mr_machine_first_mm(r->m) && (mr_buddy_owned(b, MR_OWN_ANON) ||
+					   mr_buddy_owned(b, MR_OWN_PGTABLE))) {
 		snprintf(msg, sizeof(msg),
 			 "buddy: every address space is gone, yet %llu "
 			 "anonymous and %llu page-table pages are allocated",
 			 (unsigned long long)mr_buddy_owned(b, MR_OWN_ANON),
-			 (unsigned long long)mr_buddy_owned(b,
-							    MR_OWN_PGTABLE));
+			 (unsigned long long)mr_buddy_owned(b, MR_OWN_PGTABLE));
 		say_violation(r, msg);
 	}
 }

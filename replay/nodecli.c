@@ -104,8 +104,7 @@ static int load(const char *cmd, const char *db, mr_store **st, uint64_t *at,
 		return 2;
 	}
 	if (rc) {
-		fprintf(stderr, "mmreplay %s: %s\n", cmd,
-			mr_store_errmsg(*st));
+		fprintf(stderr, "mmreplay %s: %s\n", cmd, mr_store_errmsg(*st));
 		return 2;
 	}
 	rc = mr_machine_files_profile(&mf, p, err, sizeof(err));
@@ -262,21 +261,21 @@ int mr_cmd_node_view(int argc, char **argv)
 #define TOP 10 /* rises listed per zone */
 
 struct rise {
-	uint64_t step;	  /* the step after which the index rose */
+	uint64_t step;	   /* the step after which the index rose */
 	int before, after; /* thousandths */
 };
 
 struct frag {
 	const mr_buddy_profile *p;
-	int zone;	 /* -1: every zone */
-	int order;	 /* -1: every order (csv), else the order */
-	int csv;	 /* print CSV */
-	int have[MR_ZONE__COUNT][MR_NR_ORDERS]; /* a value was printed */
+	int zone;  /* -1: every zone */
+	int order; /* -1: every order (csv), else the order */
+	int csv;   /* print CSV */
+	int have[MR_ZONE__COUNT][MR_NR_ORDERS];	   /* a value was printed */
 	int last[MR_ZONE__COUNT][MR_NR_ORDERS][2]; /* ... the last one */
 	int first[MR_ZONE__COUNT][2];		   /* text: at step 0 */
 	int peak[MR_ZONE__COUNT];		   /* text: highest unusable */
 	uint64_t peak_step[MR_ZONE__COUNT];
-	struct rise top[MR_ZONE__COUNT][TOP];	   /* text: largest rises */
+	struct rise top[MR_ZONE__COUNT][TOP]; /* text: largest rises */
 	int ntop[MR_ZONE__COUNT];
 };
 
@@ -285,8 +284,9 @@ static void keep_rise(struct frag *f, int z, struct rise r)
 {
 	int i, n = f->ntop[z];
 
-	for (i = n; i > 0 && r.after - r.before > f->top[z][i - 1].after -
-							   f->top[z][i - 1].before;
+	for (i = n;
+	     i > 0 && r.after - r.before >
+			      f->top[z][i - 1].after - f->top[z][i - 1].before;
 	     i--)
 		if (i < TOP)
 			f->top[z][i] = f->top[z][i - 1];
@@ -356,8 +356,8 @@ static void step_where(mr_store *st, uint64_t step, char *buf, size_t len)
 				 (long long)sqlite3_column_int64(s, 0),
 				 (long long)sqlite3_column_int64(s, 1),
 				 sqlite3_column_text(s, 2)
-					 ? (const char *)sqlite3_column_text(
-						   s, 2)
+					 ? (const char *)sqlite3_column_text(s,
+									     2)
 					 : "?");
 	}
 	sqlite3_finalize(s);
@@ -451,10 +451,11 @@ int mr_cmd_frag(int argc, char **argv)
 		case 'f':
 			if (strcmp(optarg, "csv") && strcmp(optarg, "text")) {
 				free(f);
-				return bad_use("frag",
-					       "--format: expected text or csv, "
-					       "not '%s'",
-					       optarg);
+				return bad_use(
+					"frag",
+					"--format: expected text or csv, "
+					"not '%s'",
+					optarg);
 			}
 			f->csv = !strcmp(optarg, "csv");
 			break;

@@ -71,9 +71,9 @@ void mr_store_node_free(struct mr_store_node *n)
 	free(n);
 }
 
-int mr_store_machine(mr_store *st, const char *source,
-		     const char *const text[], const char *const names[],
-		     int nfiles, const mr_buddy_profile *p)
+int mr_store_machine(mr_store *st, const char *source, const char *const text[],
+		     const char *const names[], int nfiles,
+		     const mr_buddy_profile *p)
 {
 	sqlite3 *db = mr_store_handle(st);
 	struct mr_store_node *n;
@@ -139,8 +139,8 @@ static int put(mr_store *st, sqlite3_stmt *s, const int64_t *v, int nv,
  * end, which writes each open row with to_step NULL).
  */
 static int rows(mr_store *st, struct mr_store_node *n,
-		const mr_buddy_counts *nw, uint64_t step, int all,
-		int open_end, unsigned mask)
+		const mr_buddy_counts *nw, uint64_t step, int all, int open_end,
+		unsigned mask)
 {
 	int z, mt, cpu, rc = 0;
 	unsigned o;
@@ -150,11 +150,13 @@ static int rows(mr_store *st, struct mr_store_node *n,
 			continue;
 		for (o = 0; o < MR_NR_ORDERS; o++)
 			for (mt = 0; mt < MR_MT__COUNT && !rc; mt++) {
-				int64_t v[5] = {z, (int64_t)o, mt,
-						(int64_t)n->cur.free[z][o][mt],
-						(int64_t)n->from.free[z][o][mt]};
+				int64_t v[5] = {
+					z, (int64_t)o, mt,
+					(int64_t)n->cur.free[z][o][mt],
+					(int64_t)n->from.free[z][o][mt]};
 
-				if (!all && nw->free[z][o][mt] == (uint64_t)v[3])
+				if (!all &&
+				    nw->free[z][o][mt] == (uint64_t)v[3])
 					continue;
 				if (!(all && !open_end))
 					rc = put(st, n->ins[0], v, 5, step,
@@ -186,11 +188,13 @@ static int rows(mr_store *st, struct mr_store_node *n,
 	}
 	for (z = 0; z < MR_ZONE__COUNT && nw != &n->cur; z++)
 		if (mask & (1u << z)) {
-			memcpy(n->cur.free[z], nw->free[z], sizeof(nw->free[z]));
+			memcpy(n->cur.free[z], nw->free[z],
+			       sizeof(nw->free[z]));
 			memcpy(n->cur.blocks[z], nw->blocks[z],
 			       sizeof(nw->blocks[z]));
 			memcpy(n->cur.pcp[z], nw->pcp[z], sizeof(nw->pcp[z]));
-			memcpy(n->cur.high[z], nw->high[z], sizeof(nw->high[z]));
+			memcpy(n->cur.high[z], nw->high[z],
+			       sizeof(nw->high[z]));
 		}
 	return rc;
 }

@@ -128,7 +128,8 @@ static void random_run(uint32_t sheaf_cap)
 	for (step = 0; step < 20000; step++) {
 		int cpu = (int)(rnd() & 1);
 
-		if (n < 4096 && (n == 0 || rnd() % 100 < (step < 10000 ? 60 : 40))) {
+		if (n < 4096 &&
+		    (n == 0 || rnd() % 100 < (step < 10000 ? 60 : 40))) {
 			int64_t o = mr_slub_alloc(s, 0, cpu);
 
 			assert_true(o >= 0);

@@ -26,7 +26,6 @@
 
 #define MAXIN (1u << 20)
 
-
 static char *slurp(const char *dir, const char *name)
 {
 	char path[4096];
