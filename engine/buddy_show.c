@@ -637,6 +637,28 @@ static uint64_t walk_list(const struct bd_node *b, const struct bd_list *l,
 	return prev == (l->n ? l->tail : BD_NONE) ? n : BD_NONE;
 }
 
+/* A CPU's count against the pages on its lists (SUM), and within
+ * high_max: a refill may pass high by what one nr_pcp_alloc() adds (at
+ * least two blocks of its order). */
+static void pcp_sum_check(struct checker *c, int z, int cpu,
+			  const struct bd_pcp *p, uint64_t sum)
+{
+	if (sum != p->count)
+		bad(c,
+		    "buddy: zone %s cpu %d counts %llu per-CPU pages, its "
+		    "lists "
+		    "hold %llu",
+		    zone_names[z], cpu, (unsigned long long)p->count,
+		    (unsigned long long)sum);
+	if (p->high_max &&
+	    p->count > (uint64_t)p->high_max + (2ull << MR_PAGEBLOCK_ORDER))
+		bad(c,
+		    "buddy: zone %s cpu %d holds %llu per-CPU pages, above "
+		    "high_max %d and a refill",
+		    zone_names[z], cpu, (unsigned long long)p->count,
+		    p->high_max);
+}
+
 size_t mr_buddy_check(const mr_buddy *m,
 		      void (*say_fn)(void *ctx, const char *msg), void *ctx)
 {
@@ -774,23 +796,7 @@ size_t mr_buddy_check(const mr_buddy *m,
 							   ? MR_PAGEBLOCK_ORDER
 							   : pi / MR_MT_PCPTYPES);
 			}
-			if (sum != p->count)
-				bad(&c,
-				    "buddy: zone %s cpu %d counts %llu per-CPU "
-				    "pages, its lists hold %llu",
-				    zone_names[z], cpu,
-				    (unsigned long long)p->count,
-				    (unsigned long long)sum);
-			/* a refill may pass high by what one nr_pcp_alloc()
-			 * adds (at least two blocks of its order) */
-			if (p->high_max &&
-			    p->count > (uint64_t)p->high_max +
-					       (2ull << MR_PAGEBLOCK_ORDER))
-				bad(&c,
-				    "buddy: zone %s cpu %d holds %llu per-CPU "
-				    "pages, above high_max %d and a refill",
-				    zone_names[z], cpu,
-				    (unsigned long long)p->count, p->high_max);
+			pcp_sum_check(&c, z, cpu, p, sum);
 		}
 		(void)listed;
 		(void)pcp;
@@ -830,21 +836,7 @@ size_t mr_buddy_check_zone_counts(const mr_buddy *m, int z,
 				       << (pi >= BD_NR_LOWORDER_PCP
 						   ? MR_PAGEBLOCK_ORDER
 						   : pi / MR_MT_PCPTYPES);
-			if (sum != p->count)
-				bad(&c,
-				    "buddy: zone %s cpu %d counts %llu per-CPU "
-				    "pages, its lists hold %llu",
-				    zone_names[z], cpu,
-				    (unsigned long long)p->count,
-				    (unsigned long long)sum);
-			if (p->high_max &&
-			    p->count > (uint64_t)p->high_max +
-					       (2ull << MR_PAGEBLOCK_ORDER))
-				bad(&c,
-				    "buddy: zone %s cpu %d holds %llu per-CPU "
-				    "pages, above high_max %d and a refill",
-				    zone_names[z], cpu,
-				    (unsigned long long)p->count, p->high_max);
+			pcp_sum_check(&c, z, cpu, p, sum);
 		}
 	}
 	return c.n;

@@ -4,7 +4,6 @@
  * Exit codes: 0 clean, 1 divergences or invariant violations, 2 bad
  * input or usage.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -59,19 +58,6 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n%s", usage_text);
 	return 2;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-')
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int is_dir(const char *p)
@@ -190,14 +176,14 @@ static int cmd_replay(int argc, char **argv)
 						   optarg);
 			break;
 		case 'n':
-			if (parse_u64(optarg, &v) || v > 1000000)
+			if (mr_cli_u64(optarg, &v) || v > 1000000)
 				return usage_error("--show: expected a count, "
 						   "not '%s'",
 						   optarg);
 			o.show = (int)v;
 			break;
 		case 'M':
-			if (parse_u64(optarg, &v) || v > UINT32_MAX)
+			if (mr_cli_u64(optarg, &v) || v > UINT32_MAX)
 				return usage_error("--max-map-count: expected "
 						   "a number, not '%s'",
 						   optarg);
@@ -205,7 +191,7 @@ static int cmd_replay(int argc, char **argv)
 			o.max_map_count_set = 1;
 			break;
 		case 'A':
-			if (parse_u64(optarg, &v))
+			if (mr_cli_u64(optarg, &v))
 				return usage_error("--mmap-min-addr: expected "
 						   "a number, not '%s'",
 						   optarg);
@@ -233,7 +219,7 @@ static int cmd_replay(int argc, char **argv)
 			o.exec_from_elf = 1;
 			break;
 		case 'H':
-			if (parse_u64(optarg, &v) || !v)
+			if (mr_cli_u64(optarg, &v) || !v)
 				return usage_error("--check-history: expected "
 						   "a number of steps, not "
 						   "'%s'",
@@ -394,7 +380,7 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 	while ((c = getopt_long(argc, argv, "p:a:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'A':
-			if (view != MR_VIEW_PAGETABLE || parse_u64(optarg, &v))
+			if (view != MR_VIEW_PAGETABLE || mr_cli_u64(optarg, &v))
 				return usage_error("--addr: expected an "
 						   "address (pagetable only), "
 						   "not '%s'",
@@ -403,7 +389,7 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 			have_addr = 1;
 			break;
 		case 'p':
-			if (parse_u64(optarg, &v) || v > INT32_MAX)
+			if (mr_cli_u64(optarg, &v) || v > INT32_MAX)
 				return usage_error("--pid: expected a pid, not "
 						   "'%s'",
 						   optarg);
@@ -411,7 +397,7 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 			have_pid = 1;
 			break;
 		case 'a':
-			if (parse_u64(optarg, &v))
+			if (mr_cli_u64(optarg, &v))
 				return usage_error("--at: expected a step "
 						   "number, not '%s'",
 						   optarg);

@@ -129,6 +129,18 @@ static void say_slab(void *ctx, const char *msg)
 	mr_rp_on_violation(ctx, NULL, "slab", 0, msg);
 }
 
+/* A violation through SAY when N is not 0: FMT with N (one %llu). */
+static void say_count(struct replay *r, void (*say)(void *, const char *),
+		      uint64_t n, const char *fmt)
+{
+	char msg[256];
+
+	if (!n)
+		return;
+	snprintf(msg, sizeof(msg), fmt, (unsigned long long)n);
+	say(r, msg);
+}
+
 /* The slab caches after the step: stored when they changed; checked
  * whole with --full-check (the end checks them always). */
 static void slab_step(struct replay *r, int check)
@@ -183,13 +195,9 @@ static void slab_end(struct replay *r)
 	if (!s)
 		return;
 	mr_slub_check(s, say_slab, r);
-	if (mr_slub_short(s)) {
-		snprintf(msg, sizeof(msg),
-			 "slab: %llu pages of new slabs could not be allocated "
-			 "from the simulated node",
-			 (unsigned long long)mr_slub_short(s));
-		say_slab(r, msg);
-	}
+	say_count(r, say_slab, mr_slub_short(s),
+		  "slab: %llu pages of new slabs could not be allocated from "
+		  "the simulated node");
 	names = mr_kobj_cache_names(&nn, NULL);
 	for (k = 0; k < nn && k < MR_RP_KC_MAX; k++) {
 		int c = mr_slub_cache(s, names[k]);
@@ -218,20 +226,12 @@ void mr_rp_node_end(struct replay *r)
 	if (!b)
 		return;
 	mr_buddy_check(b, say_violation, r);
-	if (mr_machine_frames_short(r->m)) {
-		snprintf(msg, sizeof(msg),
-			 "buddy: %llu pages could not be allocated from the "
-			 "simulated node (the kernel would have reclaimed)",
-			 (unsigned long long)mr_machine_frames_short(r->m));
-		say_violation(r, msg);
-	}
-	if (mr_machine_frees_bad(r->m)) {
-		snprintf(msg, sizeof(msg),
-			 "buddy: %llu frees of frames the node had not given "
-			 "as such a block",
-			 (unsigned long long)mr_machine_frees_bad(r->m));
-		say_violation(r, msg);
-	}
+	say_count(r, say_violation, mr_machine_frames_short(r->m),
+		  "buddy: %llu pages could not be allocated from the "
+		  "simulated node (the kernel would have reclaimed)");
+	say_count(r, say_violation, mr_machine_frees_bad(r->m),
+		  "buddy: %llu frees of frames (or objects) the node had not "
+		  "given so");
 	slab_end(r);
 	/* every traced process gone: background and page cache only */
 	if (!mr_machine_first_mm(r->m) && (mr_buddy_owned(b, MR_OWN_ANON) ||

@@ -42,7 +42,7 @@ static int bad_use(const char *cmd, const char *fmt, const char *arg)
 	return 2;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+int mr_cli_u64(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -207,7 +207,7 @@ int mr_cmd_node_view(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "a:", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
-			if (parse_u64(optarg, &at))
+			if (mr_cli_u64(optarg, &at))
 				return bad_use(cmd,
 					       "--at: expected a step number, "
 					       "not '%s'",
@@ -426,7 +426,7 @@ int mr_cmd_frag(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
-			if (parse_u64(optarg, &v) || v >= MR_NR_ORDERS) {
+			if (mr_cli_u64(optarg, &v) || v >= MR_NR_ORDERS) {
 				free(f);
 				return bad_use("frag",
 					       "--order: expected an order "

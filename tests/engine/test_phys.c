@@ -17,6 +17,7 @@
 #include "engine/engine_int.h"
 #include "engine/pgtable.h"
 #include "tests/engine/helpers.h"
+#include "tests/engine/nodes.h"
 
 #define NPAGES 1024 /* the window: 4 MiB */
 #define PROT_RW 3
@@ -171,23 +172,7 @@ static void say_buddy(void *ctx, const char *msg)
  * movable blocks, two CPUs with lists. */
 static mr_buddy *small_node(void)
 {
-	mr_buddy_profile p;
-	mr_zone_profile *z = &p.zone[MR_ZONE_NORMAL];
-	mr_buddy *b = NULL;
-
-	memset(&p, 0, sizeof(p));
-	p.ncpus = 2;
-	z->exists = 1;
-	z->start_pfn = 0x100000;
-	z->spanned = z->present = z->managed = 65536;
-	z->blocks[MR_MT_MOVABLE] = 128;
-	z->free[MR_NR_ORDERS - 1][MR_MT_MOVABLE] = 64;
-	z->pcp_high[0] = z->pcp_high[1] = 200;
-	z->pcp_high_min = 50;
-	z->pcp_high_max = 400;
-	z->pcp_batch[0] = z->pcp_batch[1] = 15;
-	assert_int_equal(mr_buddy_new(&b, &p), 0);
-	return b;
+	return normal_node(65536, 0, 64, 200, 50, 400, 15);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -19,6 +19,7 @@
 
 #include "engine/buddy.h"
 #include "engine/slub.h"
+#include "tests/engine/nodes.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ull;
 
@@ -37,24 +38,10 @@ static void print(void *ctx, const char *msg)
 }
 
 /* A node of 64 MiB: half free (order-10 movable blocks), half
- * background. */
+ * background; no CPU lists. */
 static mr_buddy *node(void)
 {
-	mr_buddy_profile p;
-	mr_zone_profile *z = &p.zone[MR_ZONE_NORMAL];
-	mr_buddy *b = NULL;
-
-	memset(&p, 0, sizeof(p));
-	p.ncpus = 2;
-	z->exists = 1;
-	z->start_pfn = 0x100000;
-	z->spanned = z->present = z->managed = 16384;
-	z->blocks[MR_MT_UNMOVABLE] = 4;
-	z->blocks[MR_MT_MOVABLE] = 28;
-	z->free[MR_NR_ORDERS - 1][MR_MT_MOVABLE] = 8;
-	z->pcp_batch[0] = z->pcp_batch[1] = 1;
-	assert_int_equal(mr_buddy_new(&b, &p), 0);
-	return b;
+	return normal_node(16384, 4, 8, 0, 0, 0, 1);
 }
 
 /* One cache: SIZE bytes, OBJS per slab of PAGES pages, SLABS slabs of

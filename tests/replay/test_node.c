@@ -74,7 +74,6 @@ static void test_node_history__equals_model(void **state)
 {
 	struct seen *s = calloc(1, sizeof(*s));
 	char db[] = "/tmp/mr_test_nodeXXXXXX", err[1024];
-	mr_replay_opts o;
 	mr_replay_summary sum;
 	mr_machine_files mf;
 	mr_buddy_profile p;
@@ -83,24 +82,14 @@ static void test_node_history__equals_model(void **state)
 	mr_slab_counts *k;
 	mr_store *st;
 	uint64_t step, moved = 0, peak = 0, slab_moved = 0;
-	int fd = mkstemp(db), rc;
+	int fd = mkstemp(db);
 	char *text;
 
 	(void)state;
 	assert_non_null(s);
 	assert_true(fd >= 0);
 	close(fd);
-	mr_replay_opts_default(&o);
-	o.trace = CAPTURE "/trace.strace.zst";
-	o.snapdir = CAPTURE "/snap";
-	o.db = db;
-	o.out = fopen("/dev/null", "w");
-	o.on_step = on_step;
-	o.on_step_ctx = s;
-	rc = mr_replay_run(&o, &sum, err, sizeof(err));
-	fclose(o.out);
-	if (rc == 2)
-		fail_msg("replay failed: %s", err);
+	replay_capture(CAPTURE, db, on_step, s, &sum);
 	assert_int_equal(sum.violations, 0);
 	assert_true(s->last > 100);
 
@@ -166,18 +155,9 @@ static void test_node_history__equals_model(void **state)
 /* Replay CAPTURE into DB (no hook). */
 static void run(const char *db)
 {
-	mr_replay_opts o;
 	mr_replay_summary sum;
-	char err[1024];
 
-	mr_replay_opts_default(&o);
-	o.trace = CAPTURE "/trace.strace.zst";
-	o.snapdir = CAPTURE "/snap";
-	o.db = db;
-	o.out = fopen("/dev/null", "w");
-	if (mr_replay_run(&o, &sum, err, sizeof(err)) == 2)
-		fail_msg("replay failed: %s", err);
-	fclose(o.out);
+	replay_capture(CAPTURE, db, NULL, NULL, &sum);
 }
 
 /* Two replays store the same node and slab rows, byte for byte. */

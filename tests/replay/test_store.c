@@ -63,24 +63,9 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 
 static int run(const char *db, struct samples *s)
 {
-	mr_replay_opts o;
 	mr_replay_summary sum;
-	char err[1024];
 
-	mr_replay_opts_default(&o);
-	o.trace = CAPTURE "/trace.strace.zst";
-	o.snapdir = CAPTURE "/snap";
-	o.db = db;
-	o.out = fopen("/dev/null", "w");
-	o.on_step = s ? on_step : NULL;
-	o.on_step_ctx = s;
-	int rc = mr_replay_run(&o, &sum, err, sizeof(err));
-
-	fclose(o.out);
-	if (rc == 2)
-		fail_msg("replay failed: %s", err);
-	assert_true(sum.steps > 0);
-	return rc;
+	return replay_capture(CAPTURE, db, s ? on_step : NULL, s, &sum);
 }
 
 static char *db_maps(mr_store *st, int32_t pid, uint64_t step)
