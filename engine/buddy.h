@@ -166,11 +166,17 @@ void mr_buddy_zone_counts(const mr_buddy *b, int zone, mr_buddy_counts *c);
  * its lists or pageblock types). */
 uint64_t mr_buddy_zone_gen(const mr_buddy *b, int zone);
 
-/* The views of a node, from its profile and counts. */
+/* The views of a node, from its profile and counts, as mm/vmstat.c
+ * prints them. */
 enum mr_buddy_view {
 	MR_BUDDY_BUDDYINFO,    /* /proc/buddyinfo */
 	MR_BUDDY_PAGETYPEINFO, /* /proc/pagetypeinfo */
-	MR_BUDDY_ZONEINFO,     /* the allocator's lines of /proc/zoneinfo */
+	MR_BUDDY_ZONEINFO,     /* the zone lines of /proc/zoneinfo the
+				  allocator knows: pages free, the
+				  watermarks, spanned/present/managed,
+				  protection, nr_free_pages,
+				  nr_free_pages_blocks, the pagesets and
+				  start_pfn */
 	MR_BUDDY_UNUSABLE,     /* debugfs extfrag/unusable_index */
 	MR_BUDDY_EXTFRAG,      /* debugfs extfrag/extfrag_index */
 };
@@ -180,10 +186,9 @@ size_t mr_buddy_show(const mr_buddy_profile *p, const mr_buddy_counts *c,
 int mr_buddy_counts_frag(const mr_buddy_profile *p, const mr_buddy_counts *c,
 			 int zone, unsigned order, int *unusable, int *frag);
 
-/* /proc/buddyinfo, /proc/pagetypeinfo: the kernel's text into BUF (LEN
- * bytes, NUL-terminated); returns the full length. */
-size_t mr_buddy_buddyinfo(const mr_buddy *b, char *buf, size_t len);
-size_t mr_buddy_pagetypeinfo(const mr_buddy *b, char *buf, size_t len);
+/* The node's VIEW (enum mr_buddy_view) now, the kernel's text into BUF
+ * (LEN bytes, NUL-terminated); returns the full length. */
+size_t mr_buddy_view(const mr_buddy *b, int view, char *buf, size_t len);
 
 /*
  * The extfrag indices of ZONE for a request of ORDER, in thousandths
@@ -195,15 +200,6 @@ size_t mr_buddy_pagetypeinfo(const mr_buddy *b, char *buf, size_t len);
  */
 int mr_buddy_frag(const mr_buddy *b, int zone, unsigned order, int *unusable,
 		  int *frag);
-
-/* /sys/kernel/debug/extfrag/unusable_index and extfrag_index, and the
- * zone lines of /proc/zoneinfo the allocator knows (pages free, the
- * watermarks, spanned/present/managed, protection, nr_free_pages,
- * nr_free_pages_blocks, the pagesets and start_pfn), as mm/vmstat.c
- * prints them. */
-size_t mr_buddy_unusable_index(const mr_buddy *b, char *buf, size_t len);
-size_t mr_buddy_extfrag_index(const mr_buddy *b, char *buf, size_t len);
-size_t mr_buddy_zoneinfo(const mr_buddy *b, char *buf, size_t len);
 
 /*
  * Check every invariant (docs/invariants.md): each frame in one state;

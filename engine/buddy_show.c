@@ -576,23 +576,6 @@ static void show_pagetypeinfo(struct out *o, const mr_buddy_profile *p,
 	}
 }
 
-size_t mr_buddy_buddyinfo(const mr_buddy *m, char *buf, size_t len)
-{
-	mr_buddy_counts c;
-
-	mr_buddy_counts_of(m, &c);
-	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_BUDDYINFO, buf, len);
-}
-
-size_t mr_buddy_pagetypeinfo(const mr_buddy *m, char *buf, size_t len)
-{
-	mr_buddy_counts c;
-
-	mr_buddy_counts_of(m, &c);
-	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_PAGETYPEINFO, buf,
-			     len);
-}
-
 /* ---- checks ---- */
 
 struct checker {
@@ -934,22 +917,6 @@ static void show_frag(struct out *o, const mr_buddy_profile *p,
 	}
 }
 
-size_t mr_buddy_unusable_index(const mr_buddy *m, char *buf, size_t len)
-{
-	mr_buddy_counts c;
-
-	mr_buddy_counts_of(m, &c);
-	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_UNUSABLE, buf, len);
-}
-
-size_t mr_buddy_extfrag_index(const mr_buddy *m, char *buf, size_t len)
-{
-	mr_buddy_counts c;
-
-	mr_buddy_counts_of(m, &c);
-	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_EXTFRAG, buf, len);
-}
-
 /* zoneinfo_show_print(), the allocator's lines: the per-node and other
  * vmstat lines are left out, as is the watermark boost (0). */
 static void show_zoneinfo(struct out *o, const mr_buddy_profile *p,
@@ -1003,12 +970,12 @@ static void show_zoneinfo(struct out *o, const mr_buddy_profile *p,
 	}
 }
 
-size_t mr_buddy_zoneinfo(const mr_buddy *m, char *buf, size_t len)
+size_t mr_buddy_view(const mr_buddy *m, int view, char *buf, size_t len)
 {
 	mr_buddy_counts c;
 
 	mr_buddy_counts_of(m, &c);
-	return mr_buddy_show(&m->n.profile, &c, MR_BUDDY_ZONEINFO, buf, len);
+	return mr_buddy_show(&m->n.profile, &c, view, buf, len);
 }
 
 size_t mr_buddy_show(const mr_buddy_profile *p, const mr_buddy_counts *c,

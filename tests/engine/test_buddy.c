@@ -309,14 +309,14 @@ static void test_buddy_frag__indices(void **state)
 	assert_int_equal(u, 0);
 	assert_int_equal(f, -1000);
 	assert_int_equal(mr_buddy_frag(b, MR_ZONE_DMA, 0, &u, &f), -1);
-	mr_buddy_extfrag_index(b, out, sizeof(out));
+	mr_buddy_view(b, MR_BUDDY_EXTFRAG, out, sizeof(out));
 	/* one free page: orders above 0 have negative indices, which the
 	 * kernel prints with C's division and "%2d.%03d" */
 	mr_buddy_free(b);
 	memset(free, 0, sizeof(free));
 	free[0][MR_MT_MOVABLE] = 1;
 	b = node(2, 0, 0, free);
-	mr_buddy_extfrag_index(b, out, sizeof(out));
+	mr_buddy_view(b, MR_BUDDY_EXTFRAG, out, sizeof(out));
 	assert_string_equal(out,
 			    "Node 0, zone   Normal -1.000  0.-500  0.-250  "
 			    "0.-125  0.-62  0.-31  0.-15  0.-07  0.-03  "
@@ -325,7 +325,7 @@ static void test_buddy_frag__indices(void **state)
 	memset(free, 0, sizeof(free));
 	free[0][MR_MT_MOVABLE] = 4;
 	b = node(2, 0, 0, free);
-	mr_buddy_extfrag_index(b, out, sizeof(out));
+	mr_buddy_view(b, MR_BUDDY_EXTFRAG, out, sizeof(out));
 	/* order K: 1000 - (1000 + 4000 / 2^K) / 4 */
 	assert_string_equal(out, "Node 0, zone   Normal -1.000  0.250  0.500  "
 				 "0.625  0.688  0.719  0.735  0.743  0.747  "

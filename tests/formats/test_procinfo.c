@@ -68,10 +68,10 @@ static void test_procinfo_host__step0_prints_the_host(void **state)
 	assert_int_equal(mr_buddy_check(b, print, NULL), 0);
 	out = malloc(1 << 16);
 	assert_non_null(out);
-	n = mr_buddy_buddyinfo(b, out, 1 << 16);
+	n = mr_buddy_view(b, MR_BUDDY_BUDDYINFO, out, 1 << 16);
 	assert_int_equal(n, strlen(bi));
 	assert_string_equal(out, bi);
-	n = mr_buddy_pagetypeinfo(b, out, 1 << 16);
+	n = mr_buddy_view(b, MR_BUDDY_PAGETYPEINFO, out, 1 << 16);
 	assert_int_equal(n, strlen(pt));
 	assert_string_equal(out, pt);
 	assert_int_equal(mr_buddy_pcp_count(b, MR_ZONE_NORMAL, 1), 8120);
@@ -79,22 +79,26 @@ static void test_procinfo_host__step0_prints_the_host(void **state)
 	 * the populated zones, picked out of the host's file) */
 	free(bi);
 	bi = slurp(DIR "zoneinfo.lines");
-	assert_int_equal(mr_buddy_zoneinfo(b, out, 1 << 16), strlen(bi));
+	assert_int_equal(mr_buddy_view(b, MR_BUDDY_ZONEINFO, out, 1 << 16),
+			 strlen(bi));
 	assert_string_equal(out, bi);
 	/* the extfrag indices debugfs printed in the same moment */
 	free(bi);
 	bi = slurp(DIR "unusable_index");
-	assert_int_equal(mr_buddy_unusable_index(b, out, 1 << 16), strlen(bi));
+	assert_int_equal(mr_buddy_view(b, MR_BUDDY_UNUSABLE, out, 1 << 16),
+			 strlen(bi));
 	assert_string_equal(out, bi);
 	free(bi);
 	bi = slurp(DIR "extfrag_index");
-	assert_int_equal(mr_buddy_extfrag_index(b, out, 1 << 16), strlen(bi));
+	assert_int_equal(mr_buddy_view(b, MR_BUDDY_EXTFRAG, out, 1 << 16),
+			 strlen(bi));
 	assert_string_equal(out, bi);
 	free(bi);
 	bi = slurp(DIR "buddyinfo");
 	/* a short buffer still gets the full length and a terminated
 	 * prefix */
-	assert_int_equal(mr_buddy_buddyinfo(b, out, 10), strlen(bi));
+	assert_int_equal(mr_buddy_view(b, MR_BUDDY_BUDDYINFO, out, 10),
+			 strlen(bi));
 	assert_int_equal(strlen(out), 9);
 	free(out);
 	mr_buddy_free(b);
