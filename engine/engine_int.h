@@ -102,10 +102,16 @@ void mr_phys_check_machine(const mr_machine *m, mr_phys_fail_fn fail,
 
 /* The kernel caches the model allocates from (kobjects.c). */
 enum {
-	MR_KC_VMA, /* vm_area_struct */
-	MR_KC_MM,  /* mm_struct */
-	MR_KC_AV,  /* anon_vma */
-	MR_KC_AVC, /* anon_vma_chain */
+	MR_KC_VMA,     /* vm_area_struct */
+	MR_KC_MM,      /* mm_struct */
+	MR_KC_AV,      /* anon_vma */
+	MR_KC_AVC,     /* anon_vma_chain */
+	MR_KC_TASK,    /* task_struct */
+	MR_KC_PID,     /* pid */
+	MR_KC_SIGNAL,  /* signal_cache */
+	MR_KC_SIGHAND, /* sighand_cache */
+	MR_KC_FILES,   /* files_cache */
+	MR_KC_FS,      /* fs_cache: merged into anon_vma_chain's cache */
 	MR_KC__COUNT
 };
 
@@ -175,11 +181,18 @@ struct mr_mm {
 	struct mr_mm *prev_mm;	 /* machine's list of live mms */
 };
 
+/* The objects a task holds (kobjects.c): its task_struct and pid
+ * (handle + 1, 0: none), and its shares of signal_struct, sighand_struct,
+ * files_struct and fs_struct (indexes into the machine's pool, 0: none). */
+enum { MR_TSH_SIGNAL, MR_TSH_SIGHAND, MR_TSH_FILES, MR_TSH_FS, MR_TSH__COUNT };
+
 struct mr_task {
 	int32_t pid;   /* tid */
 	int32_t tgid;  /* thread group */
 	mr_mm *mm;     /* NULL when gone */
 	uint64_t hash; /* digest contribution */
+	uint64_t task_obj, pid_obj;	/* objects + 1 */
+	uint32_t share[MR_TSH__COUNT]; /* pool indexes */
 };
 
 /* One VMA touched in the current step, for the incremental check. */
@@ -256,6 +269,13 @@ struct mr_machine {
 	int kc[MR_KC__COUNT];	 /* their numbers of the caches below */
 	struct mr_u64map vma_obj; /* VMA address -> its vm_area_struct
 				     object + 1 */
+	/* shared task objects (kobjects.c), from index 1 */
+	struct mr_tshare {
+		uint64_t obj;  /* object + 1 (0: none: not modelled) */
+		uint32_t refs; /* tasks holding it (0: a free slot) */
+		uint8_t kc;    /* its cache (MR_KC_*) */
+	} * tshare;
+	uint32_t ntshare, captshare, tshare_free;
 	/* anon_vmas and chains (anonvma.c) */
 	struct mr_av *av;	 /* by anon_vma id */
 	size_t cap_av;
@@ -301,6 +321,15 @@ void mr_kobj_vma_new(mr_machine *m, const mr_vma *v);
 void mr_kobj_vma_gone(mr_machine *m, const mr_vma *v);
 void mr_kobj_mm_new(mr_mm *mm);
 void mr_kobj_mm_gone(mr_mm *mm);
+/* A task's objects: adopted from the background (a task the trace did
+ * not create), made by copy_process() from PARENT's with CLONE_FLAGS,
+ * unshared at exec (de_thread(), unshare_files()), dropped at exit. */
+void mr_kobj_task_adopt(mr_machine *m, struct mr_task *t);
+void mr_kobj_task_clone(mr_machine *m, const struct mr_task *parent,
+			struct mr_task *t, uint64_t clone_flags);
+void mr_kobj_task_exec(mr_machine *m, struct mr_task *t);
+void mr_kobj_task_gone(mr_machine *m, struct mr_task *t);
+void mr_kobj_free_all(mr_machine *m);
 
 /* anonvma.c: the anon_vma objects behind V->anon_vma, and V's chain */
 void mr_av_seed(mr_machine *m, const mr_vma *v);

@@ -145,6 +145,7 @@ void mr_machine_free(mr_machine *m)
 	mr_u64map_free(&m->folios);
 	mr_u64map_free(&m->vma_obj);
 	mr_av_free_all(m);
+	mr_kobj_free_all(m);
 	mr_slub_free(m->slub);
 	mr_buddy_free(m->buddy);
 	free(m->file_of_str);
@@ -816,6 +817,7 @@ static void task_detach(mr_machine *m, struct mr_task *t)
 	m->sum -= t->hash;
 	if (m->j.task)
 		m->j.task(m->j.ctx, t->pid, NULL);
+	mr_kobj_task_gone(m, t);
 	memmove(&m->tasks[i], &m->tasks[i + 1],
 		(m->ntasks - i - 1) * sizeof(*t));
 	m->ntasks--;
@@ -849,6 +851,7 @@ static int task_set(mr_machine *m, int32_t pid, int32_t tgid, mr_mm *mm)
 			(m->ntasks - i) * sizeof(*t));
 		m->ntasks++;
 		t = &m->tasks[i];
+		memset(t, 0, sizeof(*t));
 		t->pid = pid;
 	}
 	t->tgid = tgid;
@@ -886,6 +889,7 @@ mr_mm *mr_machine_task_adopt(mr_machine *m, int32_t pid)
 		mr_mm_destroy(mm);
 		return NULL;
 	}
+	mr_kobj_task_adopt(m, task_find(m, pid));
 	return mm;
 }
 
@@ -914,6 +918,9 @@ int mr_machine_clone(mr_machine *m, int32_t parent, int32_t child,
 			mr_mm_destroy(mm);
 		return -1;
 	}
+	/* task_set() may have moved the parent's entry */
+	mr_kobj_task_clone(m, task_find(m, parent), task_find(m, child),
+			   clone_flags);
 	return 0;
 }
 
@@ -944,6 +951,10 @@ mr_mm *mr_machine_exec(mr_machine *m, int32_t pid)
 		mr_mm_destroy(mm);
 		return NULL;
 	}
+	if (t)
+		mr_kobj_task_exec(m, task_find(m, pid));
+	else
+		mr_kobj_task_adopt(m, task_find(m, pid));
 	return mm;
 }
 

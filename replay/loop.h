@@ -61,8 +61,9 @@ struct replay {
 	struct mr_slub *slub;		 /* its caches until the machine
 					    has them */
 	mr_slab_counts *slab_counts;	 /* per profiled cache */
-#define MR_RP_KC_MAX 8
-	uint64_t slab_bg[MR_RP_KC_MAX];	 /* background objects of the
+#define MR_RP_KC_MAX 16
+	uint64_t slab_bg[MR_RP_KC_MAX];	 /* by cache number: background
+					    objects of the
 					    modelled caches at step 0 */
 	uint64_t slub_gen;		 /* the caches' generation stored */
 	mr_buddy_counts node_counts;	 /* the node's counts last stored */

@@ -100,7 +100,8 @@ int mr_rp_node_attach(struct replay *r)
 			snprintf(r->err, r->errlen, "out of memory");
 			return -1;
 		}
-		for (k = 0; k < nn && k < MR_RP_KC_MAX; k++)
+		/* by the caches' numbers (two names may share one) */
+		for (k = 0; k < MR_RP_KC_MAX; k++)
 			r->slab_bg[k] = mr_slub_live(r->slub, (int)k);
 		mr_machine_set_slub(r->m, r->slub);
 		r->slub_gen = mr_slub_gen(r->slub);
@@ -191,6 +192,7 @@ static void slab_end(struct replay *r)
 	const char *const *names;
 	char msg[320];
 	size_t k, nn;
+	int c;
 
 	if (!s)
 		return;
@@ -199,20 +201,25 @@ static void slab_end(struct replay *r)
 		  "slab: %llu pages of new slabs could not be allocated from "
 		  "the simulated node");
 	names = mr_kobj_cache_names(&nn, NULL);
-	for (k = 0; k < nn && k < MR_RP_KC_MAX; k++) {
-		int c = mr_slub_cache(s, names[k]);
-		uint64_t bg, held;
+	for (c = 0; c < MR_RP_KC_MAX; c++) {
+		uint64_t bg, held = 0;
+		const char *name = NULL;
 
-		if (c < 0)
+		/* the model's objects of every name this cache serves */
+		for (k = 0; k < nn; k++)
+			if (mr_slub_cache(s, names[k]) == c) {
+				held += mr_machine_kobjects(r->m, k);
+				name = names[k];
+			}
+		if (!name)
 			continue;
-		bg = r->slab_bg[k] - mr_slub_adopted(s, c);
-		held = mr_machine_kobjects(r->m, k);
+		bg = r->slab_bg[c] - mr_slub_adopted(s, c);
 		if (mr_slub_live(s, c) == bg + held)
 			continue;
 		snprintf(msg, sizeof(msg),
 			 "slab: cache %s holds %llu objects in use, the "
 			 "background %llu and the model's %llu",
-			 names[k], (unsigned long long)mr_slub_live(s, c),
+			 name, (unsigned long long)mr_slub_live(s, c),
 			 (unsigned long long)bg, (unsigned long long)held);
 		say_slab(r, msg);
 	}
