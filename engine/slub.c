@@ -897,7 +897,9 @@ size_t mr_slub_check(const mr_slub *sl, void (*say)(void *ctx, const char *msg),
 			if (s->where == SL_FULL && s->nfree)
 				sl_bad(&k, sl, c,
 				       "a slab on no list has free objects");
-			if (sl->b &&
+			/* frames past the node (none was left for it)
+			 * belong to no block */
+			if (sl->b && mr_buddy_block_type(sl->b, s->pfn) >= 0 &&
 			    (mr_buddy_owner(sl->b, s->pfn) != MR_OWN_SLAB ||
 			     mr_buddy_block_of(sl->b, s->pfn, &(unsigned){0}) !=
 				     (int64_t)s->pfn))

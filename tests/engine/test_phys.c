@@ -15,14 +15,15 @@
 
 #include "engine/buddy.h"
 #include "engine/engine_int.h"
+#include "engine/slub.h"
 #include "engine/pgtable.h"
 #include "tests/engine/helpers.h"
 #include "tests/engine/nodes.h"
 
 #define NPAGES 1024 /* the window: 4 MiB */
 #define PROT_RW 3
-#define PF_W 0x6    /* user write */
-#define PF_R 0x4    /* user read */
+#define PF_W 0x6 /* user write */
+#define PF_R 0x4 /* user read */
 
 enum { N_NONE = 0, N_ZERO, N_ANON };
 
@@ -142,10 +143,11 @@ static void test_phys_random__equals_naive_map(void **state)
 		}
 		for (k = 0; k < NPAGES; k++) {
 			if (mapped(mm, k) != naive[k])
-				fail_msg("step %d (op %d at page %zu): page %zu "
-					 "maps %d, the naive map says %d",
-					 step, op, i, k, mapped(mm, k),
-					 naive[k]);
+				fail_msg(
+					"step %d (op %d at page %zu): page %zu "
+					"maps %d, the naive map says %d",
+					step, op, i, k, mapped(mm, k),
+					naive[k]);
 			anon += naive[k] == N_ANON;
 		}
 		mr_mm_rss(mm, rss);
@@ -315,6 +317,105 @@ static void test_phys_node__frames_come_back(void **state)
 	mr_machine_free(m);
 }
 
+/* A slab profile of the task caches, each with N objects in use on two
+ * full slabs' worth. */
+static void task_caches(mr_slab_profile *p)
+{
+	static const char *const names[] = {
+		"task_struct",	  "pid",	 "signal_cache",
+		"sighand_cache",  "files_cache", "anon_vma_chain",
+		"vm_area_struct", "mm_struct",	 "anon_vma"};
+	size_t i;
+
+	p->n = sizeof(names) / sizeof(names[0]);
+	p->v = calloc(p->n, sizeof(*p->v));
+	assert_non_null(p->v);
+	for (i = 0; i < p->n; i++) {
+		mr_slab_cache_profile *c = &p->v[i];
+
+		strcpy(c->name, names[i]);
+		c->objsize = 256;
+		c->objperslab = 16;
+		c->pagesperslab = 1;
+		c->num_slabs = c->active_slabs = 4;
+		c->num_objs = 64;
+		c->active_objs = 40;
+	}
+}
+
+/* Objects of the cache NAME handed out. */
+static uint64_t objs(const mr_machine *m, const char *name)
+{
+	const mr_slub *s = mr_machine_slub(m);
+
+	return mr_slub_live(s, mr_slub_cache(s, name));
+}
+
+/* copy_process() makes a task_struct and a pid for every task, and a
+ * signal_struct, sighand_struct, files_struct and fs_struct (in
+ * anon_vma_chain's merged cache) unless the clone flags share them; an
+ * exit gives back what only it held, an exec unshares a shared file
+ * table and sighand. */
+static void test_phys_node__task_objects(void **state)
+{
+	static const char *const each[] = {"task_struct", "pid", "signal_cache",
+					   "sighand_cache", "files_cache"};
+	uint64_t thread = MR_CLONE_VM | MR_CLONE_THREAD | 0x200 | 0x400 |
+			  0x800; /* CLONE_FS, CLONE_FILES, CLONE_SIGHAND */
+	mr_machine *m = phys_machine(MR_THP_NEVER);
+	mr_slab_profile p;
+	mr_slub *sl = NULL;
+	uint64_t before[5], fs;
+	const char *const *names;
+	const uint32_t *caps;
+	size_t nn, i;
+
+	(void)state;
+	mr_machine_set_buddy(m, small_node());
+	task_caches(&p);
+	names = mr_kobj_cache_names(&nn, &caps);
+	assert_int_equal(mr_slub_new(&sl, &p, names, caps, nn,
+				     (mr_buddy *)mr_machine_buddy(m), 2,
+				     1ull << 40),
+			 0);
+	assert_int_equal(mr_machine_set_slub(m, sl), 0);
+	mr_machine_task_adopt(m, 10); /* background objects: none new */
+	for (i = 0; i < 5; i++) {
+		before[i] = objs(m, each[i]);
+		assert_int_equal(before[i], 40);
+	}
+	fs = objs(m, "anon_vma_chain");
+	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0); /* fork */
+	for (i = 0; i < 5; i++)
+		assert_int_equal(objs(m, each[i]), before[i] + 1);
+	assert_int_equal(objs(m, "anon_vma_chain"), fs + 1);
+	assert_int_equal(mr_machine_clone(m, 20, 21, thread), 0);
+	assert_int_equal(objs(m, "task_struct"), before[0] + 2);
+	assert_int_equal(objs(m, "pid"), before[1] + 2);
+	assert_int_equal(objs(m, "files_cache"), before[4] + 1);
+	/* an exec of 21: the other thread (20) leaves, and the file
+	 * table and sighand 21 shared with it are its own from then on */
+	assert_non_null(mr_machine_exec(m, 21));
+	assert_int_equal(objs(m, "task_struct"), before[0] + 1);
+	assert_int_equal(objs(m, "files_cache"), before[4] + 1);
+	assert_int_equal(objs(m, "sighand_cache"), before[3] + 1);
+	mr_machine_exit_group(m, 21);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(objs(m, each[i]), before[i]);
+	assert_int_equal(objs(m, "anon_vma_chain"), fs);
+	/* a process sharing 10's file table (CLONE_FILES alone) gets its own
+	 * at exec (unshare_files()) */
+	assert_int_equal(mr_machine_clone(m, 10, 30, 0x400), 0);
+	assert_int_equal(objs(m, "files_cache"), before[4]);
+	assert_non_null(mr_machine_exec(m, 30));
+	assert_int_equal(objs(m, "files_cache"), before[4] + 1);
+	mr_machine_exit_group(m, 30);
+	assert_int_equal(objs(m, "files_cache"), before[4]);
+	assert_int_equal(mr_slub_check(mr_machine_slub(m), NULL, NULL), 0);
+	mr_slab_profile_free(&p);
+	mr_machine_free(m);
+}
+
 /* fork write-protects both sides; the second writer of a page reuses it,
  * the first copies. */
 static void test_phys_fork__copy_on_write(void **state)
@@ -359,15 +460,14 @@ static void test_phys_fork__copy_on_write(void **state)
 	mr_mm_rss(cm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 4); /* the pages are shared */
 	/* both sides read-only now, the same frame */
-	assert_false(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) &
-		     MR_PTE_RW);
+	assert_false(mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) & MR_PTE_RW);
 	assert_int_equal(mr_pgtable_get(mr_mm_pgtable(cm), P(0), NULL) >> 12,
 			 mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL) >> 12);
 	/* the child writes: a copy, a new frame */
 	mr_mm_fault(cm, P(0), PF_W);
-	assert_int_not_equal(
-		mr_pgtable_get(mr_mm_pgtable(cm), P(0), NULL) >> 12,
-		before >> 12);
+	assert_int_not_equal(mr_pgtable_get(mr_mm_pgtable(cm), P(0), NULL) >>
+				     12,
+			     before >> 12);
 	/* the parent, now the only mapper of its page, reuses it */
 	mr_mm_fault(pm, P(0), PF_W);
 	after = mr_pgtable_get(mr_mm_pgtable(pm), P(0), NULL);
@@ -470,12 +570,10 @@ static void test_phys_lazyfree__counts_span_the_call(void **state)
 	/* a THP freed from its middle: the first half stays dirty */
 	mr_mm_fault(mm, base, PF_W);
 	mr_mm_set_step_delta(mm, NULL, 0);
-	assert_int_equal(mr_mm_madvise(mm, base + 256 * PG, 256 * PG, 8, 0),
-			 0);
+	assert_int_equal(mr_mm_madvise(mm, base + 256 * PG, 256 * PG, 8, 0), 0);
 	e = mr_pgtable_get(mr_mm_pgtable(mm), base, NULL);
 	assert_true(e & MR_PTE_DIRTY);
-	assert_false(mr_pgtable_get(mr_mm_pgtable(mm), base + 300 * PG,
-				    NULL) &
+	assert_false(mr_pgtable_get(mr_mm_pgtable(mm), base + 300 * PG, NULL) &
 		     MR_PTE_DIRTY);
 
 	/* a second THP, its PMD split (not its folio), then freed whole:
@@ -488,26 +586,25 @@ static void test_phys_lazyfree__counts_span_the_call(void **state)
 		       MR_RESULT_UNKNOWN);
 	mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE, &level);
 	assert_int_equal(level, MR_PT_PTE);
-	assert_int_equal(mr_mm_madvise(mm, base + MR_PMD_SIZE, MR_PMD_SIZE,
-				       8, 0),
-			 0);
+	assert_int_equal(
+		mr_mm_madvise(mm, base + MR_PMD_SIZE, MR_PMD_SIZE, 8, 0), 0);
 	mr_mm_rss(mm, rss);
 	{
 		uint64_t before = rss[MR_MM_ANON];
 
 		d[MR_MM_ANON] = -20;
 		mr_mm_set_step_delta(mm, d, 1);
-		assert_int_equal(mr_mm_madvise(mm, base + MR_PMD_SIZE,
-					       10 * PG, 21, 0),
-				 0);
+		assert_int_equal(
+			mr_mm_madvise(mm, base + MR_PMD_SIZE, 10 * PG, 21, 0),
+			0);
 		mr_mm_rss(mm, rss);
 		assert_int_equal(rss[MR_MM_ANON], before - 20);
 		for (i = 0; i < 10; i++)
-			assert_int_equal(mr_pgtable_get(mr_mm_pgtable(mm),
-							base + MR_PMD_SIZE +
-								i * PG,
-							NULL),
-					 0);
+			assert_int_equal(
+				mr_pgtable_get(mr_mm_pgtable(mm),
+					       base + MR_PMD_SIZE + i * PG,
+					       NULL),
+				0);
 	}
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
@@ -563,7 +660,8 @@ static void test_phys_thp__folio_and_split(void **state)
 static uint64_t pfn_at(const mr_mm *mm, uint64_t addr)
 {
 	return (mr_pgtable_get(mr_mm_pgtable(mm), addr, NULL) &
-		MR_PTE_PFN_MASK) >> 12;
+		MR_PTE_PFN_MASK) >>
+	       12;
 }
 
 /* madvise ADV over 50 pages at START in a step the kernel counted
@@ -752,9 +850,9 @@ static void test_phys_anon__dev_zero_and_userfaultfd(void **state)
 	mr_machine *m = phys_machine(MR_THP_ALWAYS);
 	uint32_t zero = mr_machine_file(m, "/dev/zero", 0, 6, 4);
 	uint64_t base = 0x40000000ull;
-	struct seed s[] = {{base, base + 16 * PG, F_RW, 0, zero, 1, 0,
-			    MR_VMA_PLAIN, 1},
-			   ANON(base + MR_PMD_SIZE, base + 2 * MR_PMD_SIZE, F_RW)};
+	struct seed s[] = {
+		{base, base + 16 * PG, F_RW, 0, zero, 1, 0, MR_VMA_PLAIN, 1},
+		ANON(base + MR_PMD_SIZE, base + 2 * MR_PMD_SIZE, F_RW)};
 	mr_mm *mm = seeded(m, 10, s, 2, 0x555555560000ull, 0x555555561000ull);
 	uint64_t rss[MR_MM__COUNT];
 	int level = 0;
@@ -764,10 +862,10 @@ static void test_phys_anon__dev_zero_and_userfaultfd(void **state)
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_ANON] + rss[MR_MM_FILE] + rss[MR_MM_SHMEM],
 			 0);
-	assert_int_equal(
-		(mr_pgtable_get(mr_mm_pgtable(mm), base, NULL) &
-		 MR_PTE_PFN_MASK) >> 12,
-		MR_ZERO_PFN);
+	assert_int_equal((mr_pgtable_get(mr_mm_pgtable(mm), base, NULL) &
+			  MR_PTE_PFN_MASK) >>
+				 12,
+			 MR_ZERO_PFN);
 	mr_mm_fault(mm, base + PG, PF_W);
 	mr_mm_rss(mm, rss);
 	assert_int_equal(rss[MR_MM_ANON], 1);
@@ -779,11 +877,11 @@ static void test_phys_anon__dev_zero_and_userfaultfd(void **state)
 	assert_int_equal(rss[MR_MM_ANON], 3);
 	mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE, &level);
 	assert_int_equal(level, MR_PT_PTE);
-	assert_int_equal(
-		(mr_pgtable_get(mr_mm_pgtable(mm), base + MR_PMD_SIZE + 3 * PG,
-				NULL) &
-		 MR_PTE_PFN_MASK) >> 12,
-		MR_ZERO_PFN);
+	assert_int_equal((mr_pgtable_get(mr_mm_pgtable(mm),
+					 base + MR_PMD_SIZE + 3 * PG, NULL) &
+			  MR_PTE_PFN_MASK) >>
+				 12,
+			 MR_ZERO_PFN);
 	assert_int_equal(count_violations(m), 0);
 	mr_machine_free(m);
 }
@@ -802,9 +900,9 @@ static void test_phys_check__catches_broken_state(void **state)
 	mm->rss[MR_MM_ANON]++;
 	assert_true(count_violations(m) > 0);
 	mm->rss[MR_MM_ANON]--;
-	assert_int_equal(mr_pgtable_set(mm->pt, P(100),
-					0x1234000ull | MR_PTE_PRESENT),
-			 0);
+	assert_int_equal(
+		mr_pgtable_set(mm->pt, P(100), 0x1234000ull | MR_PTE_PRESENT),
+		0);
 	assert_true(count_violations(m) > 0);
 	mr_machine_free(m);
 }
@@ -840,8 +938,8 @@ static void test_phys_mremap__empty_table_moves_whole(void **state)
 	 * the new gigabyte is allocated */
 	bytes = mr_mm_pte_bytes(mm);
 	made = mr_machine_tables_allocated(m);
-	assert_int_equal(mr_mm_mremap(mm, d + PG, MR_PMD_SIZE, MR_PMD_SIZE,
-				      3, 0xc0000000ull, MR_RESULT_UNKNOWN),
+	assert_int_equal(mr_mm_mremap(mm, d + PG, MR_PMD_SIZE, MR_PMD_SIZE, 3,
+				      0xc0000000ull, MR_RESULT_UNKNOWN),
 			 0xc0000000);
 	pt = mr_mm_pgtable(mm);
 	assert_true(mr_pgtable_entry(pt, 0xc0000000ull, MR_PT_PMD) != 0);
@@ -916,9 +1014,9 @@ static void test_phys_mremap__gigabyte_moves_its_pmd_table(void **state)
 	mr_mm_fault(mm, base + g / 2, PF_W);
 	mr_mm_fault(mm, 9 * g - PG, PF_W); /* a PMD table at 8 GiB */
 	made = mr_machine_tables_allocated(m);
-	assert_int_equal(mr_mm_mremap(mm, base, g, g, 3, 6 * g,
-				      MR_RESULT_UNKNOWN),
-			 (int64_t)(6 * g));
+	assert_int_equal(
+		mr_mm_mremap(mm, base, g, g, 3, 6 * g, MR_RESULT_UNKNOWN),
+		(int64_t)(6 * g));
 	assert_int_equal(mr_machine_tables_allocated(m) - made, 0);
 	pt = mr_mm_pgtable(mm);
 	assert_true(mr_pgtable_get(pt, 6 * g + g / 2, NULL) != 0);
@@ -926,8 +1024,8 @@ static void test_phys_mremap__gigabyte_moves_its_pmd_table(void **state)
 	/* half a gigabyte and a block into 8 GiB, whose PMD table is
 	 * there: both PTE tables move into it */
 	assert_int_equal(mr_mm_mremap(mm, 6 * g, g / 2 + MR_PMD_SIZE,
-				      g / 2 + MR_PMD_SIZE, 3,
-				      8 * g, MR_RESULT_UNKNOWN),
+				      g / 2 + MR_PMD_SIZE, 3, 8 * g,
+				      MR_RESULT_UNKNOWN),
 			 (int64_t)(8 * g));
 	assert_int_equal(mr_machine_tables_allocated(m) - made, 0);
 	assert_true(mr_pgtable_get(mr_mm_pgtable(mm), 8 * g + g / 2, NULL) !=
@@ -941,6 +1039,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_phys_random__equals_naive_map),
 		cmocka_unit_test(test_phys_node__frames_come_back),
+		cmocka_unit_test(test_phys_node__task_objects),
 		cmocka_unit_test(test_phys_fork__copy_on_write),
 		cmocka_unit_test(test_phys_lazyfree__pageout_discards),
 		cmocka_unit_test(test_phys_lazyfree__counts_span_the_call),
@@ -951,7 +1050,8 @@ int main(void)
 		cmocka_unit_test(test_phys_anon__dev_zero_and_userfaultfd),
 		cmocka_unit_test(test_phys_mremap__empty_table_moves_whole),
 		cmocka_unit_test(test_phys_mremap__realign),
-		cmocka_unit_test(test_phys_mremap__gigabyte_moves_its_pmd_table),
+		cmocka_unit_test(
+			test_phys_mremap__gigabyte_moves_its_pmd_table),
 		cmocka_unit_test(test_phys_check__catches_broken_state),
 		cmocka_unit_test(test_phys_off__no_pages),
 	};
