@@ -112,12 +112,17 @@ enum {
 	MR_KC_SIGHAND, /* sighand_cache */
 	MR_KC_FILES,   /* files_cache */
 	MR_KC_FS,      /* fs_cache: merged into anon_vma_chain's cache */
+	MR_KC_MAPLE,   /* maple_node */
 	MR_KC__COUNT
 };
 
 struct mr_mm {
 	mr_machine *m;	      /* owning machine */
 	int64_t mm_obj;	      /* its mm_struct object (-1: none) */
+	int64_t holes;	      /* gaps between consecutive VMAs */
+	int64_t *maple;	      /* its maple tree's nodes (maple_node
+				 objects; kobjects.c) */
+	uint32_t nmaple, capmaple;
 	uint32_t id;	      /* creation order, from 1 */
 	int32_t owner;	      /* tgid that created it */
 	int users;	      /* tasks using it */
@@ -330,6 +335,10 @@ void mr_kobj_task_clone(mr_machine *m, const struct mr_task *parent,
 void mr_kobj_task_exec(mr_machine *m, struct mr_task *t);
 void mr_kobj_task_gone(mr_machine *m, struct mr_task *t);
 void mr_kobj_free_all(mr_machine *m);
+/* Every address space's maple tree nodes as many as its VMAs and holes
+ * call for (after each step); all of MM's freed (its teardown). */
+void mr_kobj_maple_sync(mr_machine *m);
+void mr_kobj_maple_drop(mr_mm *mm);
 
 /* anonvma.c: the anon_vma objects behind V->anon_vma, and V's chain */
 void mr_av_seed(mr_machine *m, const mr_vma *v);

@@ -17,6 +17,7 @@ static const char *const kc_names[MR_KC__COUNT] = {
 	"anon_vma_chain", "task_struct",   "pid",
 	"signal_cache",	  "sighand_cache", "files_cache",
 	"anon_vma_chain", /* fs_cache is merged into it (:A-0000064) */
+	"maple_node",
 };
 
 int mr_machine_set_slub(mr_machine *m, mr_slub *s)
@@ -37,7 +38,8 @@ const mr_slub *mr_machine_slub(const mr_machine *m)
 }
 
 /* sheaf_capacity of each (mm/vma_init.c: 32 for vm_area_struct) */
-static const uint32_t kc_sheaves[MR_KC__COUNT] = {32};
+static const uint32_t kc_sheaves[MR_KC__COUNT] = {
+	[MR_KC_VMA] = 32, [MR_KC_MAPLE] = 32};
 
 const char *const *mr_kobj_cache_names(size_t *n, const uint32_t **sheaf_cap)
 {
@@ -109,6 +111,10 @@ uint64_t mr_machine_kobjects(const mr_machine *m, size_t k)
 		return mr_av_objects(m, 0);
 	case MR_KC_AVC:
 		return mr_av_objects(m, 1);
+	case MR_KC_MAPLE:
+		for (mm = m->mms; mm; mm = mm->next_mm)
+			n += mm->nmaple;
+		return n;
 	case MR_KC_TASK:
 	case MR_KC_PID:
 		for (i = 0; i < m->ntasks; i++)
@@ -271,4 +277,91 @@ void mr_kobj_free_all(mr_machine *m)
 	free(m->tshare);
 	m->tshare = NULL;
 	m->ntshare = m->captshare = m->tshare_free = 0;
+}
+
+/* ---- maple tree nodes ---- */
+
+/*
+ * The nodes of a maple tree holding MM's VMAs (mm->mm_mt, an allocation
+ * tree): its ranges are the VMAs and the holes between them, with one
+ * below the first and one above the last; a leaf (maple_range_64) has
+ * 16 slots, an internal node (maple_arange_64) 10. The model does not
+ * build the tree: it takes leaves as a split leaves them, about 9 ranges
+ * each (a full leaf is split in halves and appends fill the right one),
+ * internal nodes 6 children each, and one root leaf up to 16 ranges.
+ * docs/fidelity.md says what this leaves out.
+ */
+static uint32_t maple_nodes(const mr_mm *mm)
+{
+	uint64_t n = mm->tree.count, r, level, total;
+
+	if (!n)
+		return 0;
+	r = n + (uint64_t)(mm->holes > 0 ? mm->holes : 0) + 2;
+	if (r <= 16)
+		return 1;
+	level = total = (r + 8) / 9;
+	while (level > 1) {
+		level = (level + 5) / 6;
+		total += level;
+	}
+	return (uint32_t)(total < UINT32_MAX ? total : UINT32_MAX);
+}
+
+void mr_machine_kobj_step(mr_machine *m)
+{
+	mr_kobj_maple_sync(m);
+}
+
+void mr_kobj_maple_sync(mr_machine *m)
+{
+	mr_mm *mm;
+
+	if (!m->slub || m->kc[MR_KC_MAPLE] < 0)
+		return;
+	for (mm = m->mms; mm; mm = mm->next_mm) {
+		uint32_t want = maple_nodes(mm);
+
+		while (mm->nmaple < want) {
+			int64_t o = mr_slub_alloc(m->slub, m->kc[MR_KC_MAPLE],
+						  m->cpu);
+
+			if (o < 0)
+				break;
+			if (mm->nmaple == mm->capmaple) {
+				uint32_t cap =
+					mm->capmaple ? 2 * mm->capmaple : 16;
+				int64_t *v =
+					realloc(mm->maple, cap * sizeof(*v));
+
+				if (!v) {
+					mr_slub_put(m->slub, m->kc[MR_KC_MAPLE],
+						    o, m->cpu);
+					m->phys_oom = 1;
+					break;
+				}
+				mm->maple = v;
+				mm->capmaple = cap;
+			}
+			mm->maple[mm->nmaple++] = o;
+		}
+		/* ma_free_rcu(): kfree_rcu() batches them in sheaves */
+		while (mm->nmaple > want)
+			if (mr_slub_put_rcu(m->slub, m->kc[MR_KC_MAPLE],
+					    mm->maple[--mm->nmaple], m->cpu))
+				m->frees_bad++;
+	}
+}
+
+void mr_kobj_maple_drop(mr_mm *mm)
+{
+	mr_machine *m = mm->m;
+
+	while (m->slub && m->kc[MR_KC_MAPLE] >= 0 && mm->nmaple)
+		if (mr_slub_put_rcu(m->slub, m->kc[MR_KC_MAPLE],
+				    mm->maple[--mm->nmaple], m->cpu))
+			m->frees_bad++;
+	free(mm->maple);
+	mm->maple = NULL;
+	mm->nmaple = mm->capmaple = 0;
 }

@@ -61,6 +61,7 @@ void mr_mm_destroy(mr_mm *mm)
 	if (mm->next_mm)
 		mm->next_mm->prev_mm = mm->prev_mm;
 	m->nmms--;
+	mr_kobj_maple_drop(mm);
 	mr_kobj_mm_gone(mm);
 	free(mm);
 }

@@ -679,6 +679,9 @@ void mr_machine_set_cpu(mr_machine *m, int cpu);
 typedef struct mr_slub mr_slub;
 int mr_machine_set_slub(mr_machine *m, mr_slub *s);
 const mr_slub *mr_machine_slub(const mr_machine *m);
+/* The end of a step: each address space's maple tree nodes follow its
+ * VMAs (docs/fidelity.md, "The SLUB caches"). */
+void mr_machine_kobj_step(mr_machine *m);
 /* The names of the caches the model allocates from (N of them), and
  * their sheaf capacities in *SHEAF_CAP (when not NULL). */
 const char *const *mr_kobj_cache_names(size_t *n, const uint32_t **sheaf_cap);

@@ -93,6 +93,7 @@ struct sl_cache {
 	} * sheaves;	      /* every sheaf made, by index */
 	uint32_t nsheaves, capsheaves;
 	int32_t main[MR_BUDDY_MAX_CPUS], spare[MR_BUDDY_MAX_CPUS]; /* -1 */
+	int32_t rcu[MR_BUDDY_MAX_CPUS];	 /* kfree_rcu()'s sheaf, -1: none */
 	int32_t *barn_full, *barn_empty; /* stacks of sheaf indexes */
 	uint32_t nfull, nempty;
 	struct sl_cpu cpu[MR_BUDDY_MAX_CPUS];
@@ -494,7 +495,7 @@ int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
 		sl->of[c->prof] = (int)sl->nc++;
 		c->sheaf_cap = sheaf_cap ? sheaf_cap[k] : 0;
 		for (cpu = 0; cpu < MR_BUDDY_MAX_CPUS; cpu++) {
-			c->main[cpu] = c->spare[cpu] = -1;
+			c->main[cpu] = c->spare[cpu] = c->rcu[cpu] = -1;
 			/* init_percpu_sheaves(): an empty main each */
 			if (c->sheaf_cap && cpu < ncpus &&
 			    (c->main[cpu] = sheaf_new(c)) < 0)
@@ -789,7 +790,9 @@ int64_t mr_slub_alloc(mr_slub *sl, int cache, int cpu)
 	return o;
 }
 
-int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
+/* Take OBJ back from its user: 0, or -1 when it is no object of CACHE
+ * handed out. */
+static int take_back(mr_slub *sl, int cache, int64_t obj, int cpu)
 {
 	struct sl_cache *c;
 	uint8_t *g;
@@ -805,6 +808,68 @@ int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
 	*g = 0;
 	c->given--;
 	sl->gen++;
+	return 0;
+}
+
+#define MAX_EMPTY_SHEAVES 10
+
+/*
+ * kfree_rcu() of a sheaf cache's object (__kfree_rcu_sheaf()): into the
+ * CPU's rcu_free sheaf (the empty spare, else an empty sheaf); a full one
+ * goes, once the grace period is over (at once in the model), to the
+ * barn while it holds fewer than MAX_FULL_SHEAVES full ones, else its
+ * objects back to the slabs (rcu_free_sheaf()). Without sheaves: freed.
+ */
+int mr_slub_put_rcu(mr_slub *sl, int cache, int64_t obj, int cpu)
+{
+	struct sl_cache *c;
+	int32_t r;
+
+	if (take_back(sl, cache, obj, cpu))
+		return -1;
+	c = &sl->c[cache];
+	if (!c->sheaf_cap) {
+		slab_free(sl, c, obj, cpu);
+		return 0;
+	}
+	r = c->rcu[cpu];
+	if (r < 0) {
+		int32_t sp = c->spare[cpu];
+
+		if (sp >= 0 && !c->sheaves[sp].size) {
+			r = sp;
+			c->spare[cpu] = -1;
+		} else {
+			r = empty_sheaf(c);
+		}
+		if (r < 0) {
+			slab_free(sl, c, obj, cpu);
+			return 0;
+		}
+		c->rcu[cpu] = r;
+	}
+	c->sheaves[r].obj[c->sheaves[r].size++] = obj;
+	if (c->sheaves[r].size < c->sheaf_cap)
+		return 0;
+	c->rcu[cpu] = -1;
+	if (c->nfull < MAX_FULL_SHEAVES) {
+		c->barn_full[c->nfull++] = r;
+	} else {
+		flush(sl, c, r, cpu);
+		if (c->nempty < MAX_EMPTY_SHEAVES)
+			c->barn_empty[c->nempty++] = r;
+		/* else the sheaf is freed: no list holds it any more */
+	}
+	return 0;
+}
+
+int mr_slub_put(mr_slub *sl, int cache, int64_t obj, int cpu)
+{
+	struct sl_cache *c;
+
+	if (take_back(sl, cache, obj, cpu))
+		return -1;
+	c = &sl->c[cache];
 	if (c->sheaf_cap)
 		pcs_free(sl, c, obj, cpu);
 	else

@@ -81,6 +81,9 @@ uint64_t mr_slub_adopted(const mr_slub *s, int cache);
 /* kmem_cache_free() of OBJ on CPU: 0, or -1 when OBJ is no object of
  * CACHE in use. */
 int mr_slub_put(mr_slub *s, int cache, int64_t obj, int cpu);
+/* kfree_rcu() of OBJ (maple tree nodes): through the CPU's rcu_free
+ * sheaf in a sheaf cache. As mr_slub_put(). */
+int mr_slub_put_rcu(mr_slub *s, int cache, int64_t obj, int cpu);
 /* Every profiled cache's counts now (indexed as the profile). */
 void mr_slub_counts(const mr_slub *s, mr_slab_counts *out);
 const mr_slab_profile *mr_slub_profile(const mr_slub *s);

@@ -66,6 +66,20 @@ static void vm_account(mr_mm *mm, const mr_vma *v, int sign)
 		mm->total_vm -= mr_vma_pages(v);
 }
 
+/* Whether a hole (a NULL range of the maple tree) lies between A and B. */
+static int64_t hole(const mr_vma *a, const mr_vma *b)
+{
+	return a && b && a->end < b->start;
+}
+
+/* The holes beside V, less the one its neighbours would have alone. */
+static int64_t holes_beside(const mr_vma *v)
+{
+	const mr_vma *p = mr_vma_prev(v), *n = mr_vma_next(v);
+
+	return hole(p, v) + hole(v, n) - hole(p, n);
+}
+
 /* Insert a new VMA and report it. */
 void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
 {
@@ -73,6 +87,7 @@ void mr_vma_link(mr_mm *mm, mr_vma *v, int merge_path)
 
 	heap_update(mm, v);
 	mr_vma_tree_insert(&mm->tree, v);
+	mm->holes += holes_beside(v);
 	vm_account(mm, v, 1);
 	v->hash = mr_vma_hash(mm, v);
 	m->sum += v->hash;
@@ -90,6 +105,7 @@ void mr_vma_unlink_free(mr_mm *mm, mr_vma *v)
 	m->sum -= v->hash;
 	if (m->j.vma_del)
 		m->j.vma_del(m->j.ctx, mm, v);
+	mm->holes -= holes_beside(v);
 	mr_vma_tree_remove(&mm->tree, v);
 	vm_account(mm, v, -1);
 	mr_machine_mm_dirty(m, mm);
@@ -151,6 +167,7 @@ void mr_vma_change_begin(mr_mm *mm, mr_vma *v)
 	if (m->j.vma_del)
 		m->j.vma_del(m->j.ctx, mm, v);
 	vm_account(mm, v, -1);
+	mm->holes -= hole(mr_vma_prev(v), v) + hole(v, mr_vma_next(v));
 }
 
 /* After changing V in place: it re-enters the history as it is now. */
@@ -160,6 +177,7 @@ void mr_vma_change_end(mr_mm *mm, mr_vma *v, int merge_path)
 
 	heap_update(mm, v);
 	mr_vma_tree_update(&mm->tree, v);
+	mm->holes += hole(mr_vma_prev(v), v) + hole(v, mr_vma_next(v));
 	vm_account(mm, v, 1);
 	v->hash = mr_vma_hash(mm, v);
 	m->sum += v->hash;
@@ -244,10 +262,10 @@ static int removable(const mr_machine *m, const mr_vma *v)
 
 int mr_vma_mergeable_pair(const mr_mm *mm, const mr_vma *a, const mr_vma *b)
 {
-	struct mr_prop p = {b->start,	 b->end,	 b->pgoff, b->flags,
-			    b->file,	 b->ofd,	 b->name,  b->kind,
-			    b->anon_vma, b->anon_forked, 0,	   NULL,
-			    0};
+	struct mr_prop p = {
+		b->start, b->end,  b->pgoff, b->flags,	  b->file,
+		b->ofd,	  b->name, b->kind,  b->anon_vma, b->anon_forked,
+		0,	  NULL,	   0};
 
 	/* a merge removes one of them: not one with a close hook */
 	if ((a->flags | b->flags) & MR_VM_SPECIAL || !removable(mm->m, a) ||
@@ -488,8 +506,7 @@ static void modify_plan(const mr_machine *m, const mr_vma *prev,
 	/* vma_merge_existing_range(): V merged whole would be removed; a
 	 * merge of both sides also removes next, which without a close
 	 * hook falls back to merging prev alone */
-	if ((pl->ml || pl->mrt) && left_side && right_side &&
-	    !removable(m, v))
+	if ((pl->ml || pl->mrt) && left_side && right_side && !removable(m, v))
 		pl->ml = pl->mrt = 0;
 	if (pl->ml && pl->mrt && !removable(m, pl->next))
 		pl->mrt = 0;
@@ -689,7 +706,8 @@ void mr_unmap_range(mr_mm *mm, uint64_t start, uint64_t end)
 			gend = v->end;
 			mr_vma_unlink_free(mm, v);
 			v = next;
-			if (!v || v->start >= end || v->start > gend + MR_PMD_SIZE)
+			if (!v || v->start >= end ||
+			    v->start > gend + MR_PMD_SIZE)
 				break;
 		}
 		mr_phys_free_tables(mm, gstart, gend);

@@ -167,6 +167,7 @@ void mr_rp_node_step(struct replay *r, int check)
 
 	if (!b)
 		return;
+	mr_machine_kobj_step(r->m); /* maple nodes follow the step's VMAs */
 	/* only the zones whose lists changed since the last step */
 	for (z = 0; z < MR_ZONE__COUNT; z++) {
 		uint64_t g = mr_buddy_zone_gen(b, z);

@@ -241,6 +241,19 @@ static void expect_node(const mr_machine *m, mr_mm *const *mms, size_t nmms,
 	assert_int_equal(mr_machine_frames_short(m), 0);
 }
 
+/* The holes the engine counts between VMAs are those of a walk. */
+static void expect_holes(const mr_mm *mm, int step)
+{
+	const mr_vma *v, *p = NULL;
+	int64_t n = 0;
+
+	for (v = mr_vma_tree_first(&mm->tree); v; p = v, v = mr_vma_next(v))
+		n += p && p->end < v->start;
+	if (n != mm->holes)
+		fail_msg("step %d: %lld holes counted, %lld between the VMAs",
+			 step, (long long)mm->holes, (long long)n);
+}
+
 /*
  * Every frame comes from the node and goes back to it: random faults
  * (THP always), unmaps, DONTNEED, PAGEOUT, mprotects, mremap moves,
@@ -303,6 +316,7 @@ static void test_phys_node__frames_come_back(void **state)
 			child = 0;
 		}
 		expect_node(m, mms, child ? 2 : 1, step);
+		expect_holes(mm, step);
 		if (mr_buddy_check(b, say_buddy, NULL))
 			fail_msg("step %d (op %d): the allocator is broken",
 				 step, op);
@@ -321,10 +335,11 @@ static void test_phys_node__frames_come_back(void **state)
  * full slabs' worth. */
 static void task_caches(mr_slab_profile *p)
 {
-	static const char *const names[] = {
-		"task_struct",	  "pid",	 "signal_cache",
-		"sighand_cache",  "files_cache", "anon_vma_chain",
-		"vm_area_struct", "mm_struct",	 "anon_vma"};
+	static const char *const names[] = {"task_struct",    "pid",
+					    "signal_cache",   "sighand_cache",
+					    "files_cache",    "anon_vma_chain",
+					    "vm_area_struct", "mm_struct",
+					    "anon_vma",	      "maple_node"};
 	size_t i;
 
 	p->n = sizeof(names) / sizeof(names[0]);
@@ -412,6 +427,26 @@ static void test_phys_node__task_objects(void **state)
 	mr_machine_exit_group(m, 30);
 	assert_int_equal(objs(m, "files_cache"), before[4]);
 	assert_int_equal(mr_slub_check(mr_machine_slub(m), NULL, NULL), 0);
+	/* maple nodes: one root leaf for a few ranges; 100 VMAs with holes
+	 * between them are 201 ranges: 23 leaves of 9, 4 internal nodes
+	 * of 6 children and the root */
+	{
+		mr_mm *mm = mr_machine_task_mm(m, 10);
+		uint64_t base = objs(m, "maple_node");
+
+		assert_int_equal(mmap_fixed(mm, 0x40000000, PG, 3), 0x40000000);
+		mr_machine_kobj_step(m);
+		assert_int_equal(objs(m, "maple_node"), base + 1);
+		for (i = 1; i < 100; i++)
+			mmap_fixed(mm, 0x40000000 + 2 * i * PG, PG, 3);
+		mr_machine_kobj_step(m);
+		assert_int_equal(objs(m, "maple_node"), base + 28);
+		assert_int_equal(mr_mm_munmap(mm, 0x40000000, 200 * PG, U), 0);
+		mr_machine_kobj_step(m);
+		assert_int_equal(objs(m, "maple_node"), base);
+		assert_int_equal(mr_slub_check(mr_machine_slub(m), NULL, NULL),
+				 0);
+	}
 	mr_slab_profile_free(&p);
 	mr_machine_free(m);
 }
