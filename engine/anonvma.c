@@ -18,9 +18,10 @@
  *   empties loses a child at its parent and a reference
  *   (put_anon_vma(): freed at none, then its root loses one).
  *
- * The anon_vmas and entries of address spaces seeded from a snapshot
- * are background: nothing allocated them in the trace, but their frees
- * are the kernel's as much as any. Counts of objects allocated and freed
+ * The anon_vmas and entries of an address space seeded from an exec
+ * snapshot are the exec's allocations (an exec step is not compared);
+ * an anon_vma the model meets without knowing it is a background one.
+ * Counts of objects allocated and freed
  * are compared per step with the kernel's kmem_cache events; the
  * objects come from the machine's SLUB caches when it has them.
  */
@@ -150,12 +151,14 @@ void mr_av_seed(mr_machine *m, const mr_vma *v)
 
 	if (!v->anon_vma || !(a = av_at(m, v->anon_vma)))
 		return;
+	/* made by the exec whose snapshot seeds V: new objects */
 	if (!a->live) {
-		av_alloc(m, v->anon_vma, 0);
+		av_alloc(m, v->anon_vma, 1);
 		a = av_at(m, v->anon_vma);
 		a->children = 1; /* the self-parent link of a root */
 	}
-	link_entry(m, v, v->anon_vma, obj_new(m, MR_KC_AVC, 0));
+	m->avc_made++;
+	link_entry(m, v, v->anon_vma, obj_new(m, MR_KC_AVC, 1));
 	a->active++;
 }
 
@@ -265,6 +268,8 @@ void mr_av_unlink(mr_machine *m, const mr_vma *v)
 		for (i = c->n; i-- > 0;) {
 			a = av_at(m, c->av[i]);
 			if (a && a->tree && !--a->tree) {
+				uint32_t id = c->av[i];
+
 				if (av_at(m, a->parent) &&
 				    m->av[a->parent].children)
 					m->av[a->parent].children--;
@@ -272,6 +277,7 @@ void mr_av_unlink(mr_machine *m, const mr_vma *v)
 					empty[i] = 1;
 					continue;
 				}
+				av_put(m, id); /* no memory for a second pass */
 			}
 			obj_free(m, MR_KC_AVC, c->obj[i]);
 			m->avc_freed++;

@@ -274,6 +274,9 @@ struct mr_machine {
 	int kc[MR_KC__COUNT];	 /* their numbers of the caches below */
 	struct mr_u64map vma_obj; /* VMA address -> its vm_area_struct
 				     object + 1 */
+	int kobj_background; /* the objects being made existed before the
+				run: background ones (a task the trace did
+				not create) */
 	/* shared task objects (kobjects.c), from index 1 */
 	struct mr_tshare {
 		uint64_t obj;  /* object + 1 (0: none: not modelled) */

@@ -81,7 +81,10 @@ void mr_kobj_mm_new(mr_mm *mm)
 
 	mm->mm_obj = -1;
 	if (m->slub && m->kc[MR_KC_MM] >= 0)
-		mm->mm_obj = mr_slub_alloc(m->slub, m->kc[MR_KC_MM], m->cpu);
+		mm->mm_obj = m->kobj_background
+				     ? mr_slub_adopt(m->slub, m->kc[MR_KC_MM])
+				     : mr_slub_alloc(m->slub, m->kc[MR_KC_MM],
+						     m->cpu);
 }
 
 void mr_kobj_mm_gone(mr_mm *mm)

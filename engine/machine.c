@@ -881,7 +881,12 @@ int32_t mr_machine_task_tgid(const mr_machine *m, int32_t pid)
 
 mr_mm *mr_machine_task_adopt(mr_machine *m, int32_t pid)
 {
-	mr_mm *mm = mr_mm_create(m, pid);
+	mr_mm *mm;
+
+	/* a process the trace did not create: its mm_struct existed */
+	m->kobj_background = 1;
+	mm = mr_mm_create(m, pid);
+	m->kobj_background = 0;
 
 	if (!mm)
 		return NULL;

@@ -519,7 +519,7 @@ static int pmd_huge_at(const mr_mm *mm, uint64_t addr, uint64_t *pmd)
 void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 {
 	uint64_t pmd, haddr = addr & ~(MR_PMD_SIZE - 1), pfn, bits, i;
-	int zero;
+	int zero, failed = 0;
 
 	if (!pmd_huge_at(mm, addr, &pmd))
 		return;
@@ -537,6 +537,7 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 					: (pfn + i) << MR_PAGE_SHIFT | bits) <
 		    0) {
 			mm->m->phys_oom = 1;
+			failed = 1;
 			break;
 		}
 		/* the folio's pages are mapped one by one now */
@@ -547,7 +548,7 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 		mr_frame_free(mm->m, mm->m->table_reuse, 0);
 		mm->m->table_reuse = 0;
 	}
-	if (zero || mm->m->phys_oom)
+	if (zero || failed)
 		return;
 	mm->thp_pages -= NR_PMD_PAGES;
 	/* the folio stays one (split_huge_pmd() does not split it): its
@@ -567,8 +568,9 @@ void mr_phys_split_pmd(mr_mm *mm, uint64_t addr)
 				n++;
 			}
 		}
-		if (!slot_find(&mm->m->folios, pfn) &&
-		    map_put(&mm->m->folios, pfn, n) < 0)
+		/* the pages of it held now: a second split (another mm's
+		 * PMD) brings back pages the first mapping had dropped */
+		if (map_put(&mm->m->folios, pfn, n) < 0)
 			mm->m->phys_oom = 1;
 	}
 }

@@ -96,6 +96,8 @@ struct sl_cache {
 	int32_t rcu[MR_BUDDY_MAX_CPUS];	 /* kfree_rcu()'s sheaf, -1: none */
 	int32_t *barn_full, *barn_empty; /* stacks of sheaf indexes */
 	uint32_t nfull, nempty;
+	int32_t *spare_sheaves; /* sheaves freed (kfree'd), to reuse */
+	uint32_t nspare_sheaves;
 	struct sl_cpu cpu[MR_BUDDY_MAX_CPUS];
 };
 
@@ -155,16 +157,20 @@ static uint32_t slot_new(struct sl_cache *c)
 		return i;
 	}
 	if (c->nslots == c->capslots) {
-		uint32_t cap = c->capslots ? 2 * c->capslots : 64;
+		/* slab numbers up to SL_NONE - 1 (a handle is the slab's
+		 * number above SL_OBJ_BITS bits of object, in 64 bits) */
+		uint64_t cap = c->capslots ? 2ull * c->capslots : 64;
 		struct sl_slab *v;
 
-		if (cap > (1u << (32 - SL_OBJ_BITS)) - 1)
+		if (cap > SL_NONE - 1)
+			cap = SL_NONE - 1;
+		if (cap <= c->capslots)
 			return SL_NONE;
 		v = realloc(c->slabs, cap * sizeof(*v));
 		if (!v)
 			return SL_NONE;
 		c->slabs = v;
-		c->capslots = cap;
+		c->capslots = (uint32_t)cap;
 	}
 	i = c->nslots++;
 	memset(&c->slabs[i], 0, sizeof(c->slabs[i]));
@@ -485,6 +491,8 @@ int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
 			cpu_partial_slabs_of(cp->objsize, c->objects);
 		c->mt = MR_MT_UNMOVABLE;
 		c->unused = c->part_head = c->part_tail = SL_NONE;
+		/* counted first: mr_slub_free() frees what follows */
+		sl->of[c->prof] = (int)sl->nc++;
 		for (cpu = 0; cpu < MR_BUDDY_MAX_CPUS; cpu++) {
 			c->cpu[cpu].slab = c->cpu[cpu].partial = SL_NONE;
 			if (cpu < ncpus &&
@@ -492,7 +500,6 @@ int mr_slub_new(mr_slub **out, const mr_slab_profile *p,
 				      malloc(c->objects * sizeof(uint16_t))))
 				goto fail;
 		}
-		sl->of[c->prof] = (int)sl->nc++;
 		c->sheaf_cap = sheaf_cap ? sheaf_cap[k] : 0;
 		for (cpu = 0; cpu < MR_BUDDY_MAX_CPUS; cpu++) {
 			c->main[cpu] = c->spare[cpu] = c->rcu[cpu] = -1;
@@ -533,6 +540,7 @@ void mr_slub_free(mr_slub *sl)
 		for (i = 0; i < c->nsheaves; i++)
 			free(c->sheaves[i].obj);
 		free(c->sheaves);
+		free(c->spare_sheaves);
 		free(c->bg);
 		free(c->barn_full);
 		free(c->barn_empty);
@@ -641,6 +649,12 @@ static void slab_free(mr_slub *sl, struct sl_cache *c, int64_t obj, int cpu)
 /* alloc_empty_sheaf(): a new empty sheaf's index, or -1. */
 static int32_t sheaf_new(struct sl_cache *c)
 {
+	if (c->nspare_sheaves) { /* a sheaf freed before: its memory again */
+		int32_t i = c->spare_sheaves[--c->nspare_sheaves];
+
+		c->sheaves[i].size = 0;
+		return i;
+	}
 	if (c->nsheaves == c->capsheaves) {
 		uint32_t cap = c->capsheaves ? 2 * c->capsheaves : 16;
 		struct sl_sheaf *v = realloc(c->sheaves, cap * sizeof(*v));
@@ -657,6 +671,10 @@ static int32_t sheaf_new(struct sl_cache *c)
 			c->barn_empty = e;
 		if (!f || !e)
 			return -1;
+		e = realloc(c->spare_sheaves, cap * sizeof(*e));
+		if (!e)
+			return -1;
+		c->spare_sheaves = e;
 		c->capsheaves = cap;
 	}
 	c->sheaves[c->nsheaves].size = 0;
@@ -858,7 +876,8 @@ int mr_slub_put_rcu(mr_slub *sl, int cache, int64_t obj, int cpu)
 		flush(sl, c, r, cpu);
 		if (c->nempty < MAX_EMPTY_SHEAVES)
 			c->barn_empty[c->nempty++] = r;
-		/* else the sheaf is freed: no list holds it any more */
+		else /* the sheaf is freed */
+			c->spare_sheaves[c->nspare_sheaves++] = r;
 	}
 	return 0;
 }

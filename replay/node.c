@@ -103,7 +103,11 @@ int mr_rp_node_attach(struct replay *r)
 		/* by the caches' numbers (two names may share one) */
 		for (k = 0; k < MR_RP_KC_MAX; k++)
 			r->slab_bg[k] = mr_slub_live(r->slub, (int)k);
-		mr_machine_set_slub(r->m, r->slub);
+		if (mr_machine_set_slub(r->m, r->slub)) {
+			snprintf(r->err, r->errlen,
+				 "the machine has its slab caches already");
+			return -1;
+		}
 		r->slub_gen = mr_slub_gen(r->slub);
 		r->slub = NULL;
 	}

@@ -96,6 +96,8 @@ static int load(const char *cmd, const char *db, mr_store **st, uint64_t *at,
 		return 2;
 	}
 	rc = mr_store_node_at(*st, *at, &mf, c);
+	if (rc && rc != 1)
+		mr_machine_files_free(&mf); /* what was read of the machine */
 	if (rc == 1) {
 		fprintf(stderr,
 			"mmreplay %s: %s: the history has no simulated node "

@@ -318,12 +318,12 @@ int mr_store_node_at(mr_store *st, uint64_t at, mr_machine_files *mf,
 	int i, rc = 0;
 
 	memset(c, 0, sizeof(*c));
+	memset(mf, 0, sizeof(*mf));
 	if (!has_node(db))
 		return 1;
 	if (sqlite3_prepare_v2(db, "SELECT file, text FROM machine", -1, &s,
 			       NULL) != SQLITE_OK)
 		return mr_store_fail(st, "reading the machine");
-	memset(mf, 0, sizeof(*mf));
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(s, 0);
 

@@ -331,6 +331,37 @@ static void test_phys_node__frames_come_back(void **state)
 	mr_machine_free(m);
 }
 
+/* A THP folio both processes map after a fork: the parent splits its PMD
+ * and drops all but the first page, then the child splits its own and
+ * drops one page: the folio stays allocated while the child maps the
+ * rest (each split counts the pages held anew), and goes with the last. */
+static void test_phys_node__shared_folio_split(void **state)
+{
+	uint64_t base = 0x40000000ull;
+	mr_machine *m = phys_machine(MR_THP_ALWAYS);
+	struct seed s[] = {ANON(base, base + MR_PMD_SIZE, F_RW)};
+	mr_mm *mms[2];
+
+	(void)state;
+	mr_machine_set_buddy(m, small_node());
+	mms[0] = seeded(m, 10, s, 1, 0x555555560000ull, 0x555555561000ull);
+	mr_mm_fault(mms[0], base, PF_W);
+	assert_int_equal(mr_buddy_owned(mr_machine_buddy(m), MR_OWN_ANON), 512);
+	assert_int_equal(mr_machine_clone(m, 10, 20, 0), 0);
+	mms[1] = mr_machine_task_mm(m, 20);
+	assert_int_equal(mr_mm_munmap(mms[0], base + PG, MR_PMD_SIZE - PG, U),
+			 0);
+	expect_node(m, mms, 2, 1);
+	assert_int_equal(mr_mm_munmap(mms[1], base + 5 * PG, PG, U), 0);
+	expect_node(m, mms, 2, 2);
+	assert_int_equal(mr_buddy_owned(mr_machine_buddy(m), MR_OWN_ANON), 512);
+	mr_machine_exit_group(m, 20);
+	mr_machine_exit_group(m, 10);
+	assert_int_equal(mr_buddy_owned(mr_machine_buddy(m), MR_OWN_ANON), 0);
+	assert_int_equal(mr_machine_frees_bad(m), 0);
+	mr_machine_free(m);
+}
+
 /* A slab profile of the task caches, each with N objects in use on two
  * full slabs' worth. */
 static void task_caches(mr_slab_profile *p)
@@ -1075,6 +1106,7 @@ int main(void)
 		cmocka_unit_test(test_phys_random__equals_naive_map),
 		cmocka_unit_test(test_phys_node__frames_come_back),
 		cmocka_unit_test(test_phys_node__task_objects),
+		cmocka_unit_test(test_phys_node__shared_folio_split),
 		cmocka_unit_test(test_phys_fork__copy_on_write),
 		cmocka_unit_test(test_phys_lazyfree__pageout_discards),
 		cmocka_unit_test(test_phys_lazyfree__counts_span_the_call),
