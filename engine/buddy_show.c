@@ -620,6 +620,17 @@ static uint64_t walk_list(const struct bd_node *b, const struct bd_list *l,
 	return prev == (l->n ? l->tail : BD_NONE) ? n : BD_NONE;
 }
 
+/* The zone's free-page count against FREEP, what its WHAT hold. */
+static void free_pages_check(struct checker *c, int z,
+			     const struct bd_zone *zn, uint64_t freep,
+			     const char *what)
+{
+	if (freep != zn->nr_free_pages)
+		bad(c, "buddy: zone %s counts %llu free pages, its %s hold %llu",
+		    zone_names[z], (unsigned long long)zn->nr_free_pages, what,
+		    (unsigned long long)freep);
+}
+
 /* A CPU's count against the pages on its lists (SUM), and within
  * high_max: a refill may pass high by what one nr_pcp_alloc() adds (at
  * least two blocks of its order). */
@@ -752,13 +763,7 @@ size_t mr_buddy_check(const mr_buddy *m,
 					    (unsigned long long)l->n);
 				listed += l->n;
 			}
-		if (freep != zn->nr_free_pages)
-			bad(&c,
-			    "buddy: zone %s counts %llu free pages, its blocks "
-			    "hold %llu",
-			    zone_names[z],
-			    (unsigned long long)zn->nr_free_pages,
-			    (unsigned long long)freep);
+		free_pages_check(&c, z, zn, freep, "blocks");
 		for (cpu = 0; cpu < b->ncpus; cpu++) {
 			const struct bd_pcp *p = &zn->pcp[cpu];
 			uint64_t sum = 0;
@@ -803,13 +808,7 @@ size_t mr_buddy_check_zone_counts(const mr_buddy *m, int z,
 		for (o = 0; o < MR_NR_ORDERS; o++)
 			for (mt = 0; mt < MR_MT__COUNT; mt++)
 				freep += zn->free[o][mt].n << o;
-		if (freep != zn->nr_free_pages)
-			bad(&c,
-			    "buddy: zone %s counts %llu free pages, its lists "
-			    "hold %llu",
-			    zone_names[z],
-			    (unsigned long long)zn->nr_free_pages,
-			    (unsigned long long)freep);
+		free_pages_check(&c, z, zn, freep, "lists");
 		for (cpu = 0; cpu < b->ncpus; cpu++) {
 			const struct bd_pcp *p = &zn->pcp[cpu];
 			uint64_t sum = 0;

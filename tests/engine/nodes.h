@@ -1,6 +1,7 @@
 /*
  * nodes.h - simulated nodes for the engine tests of the physical model
- * and the slab caches. Include after <cmocka.h>.
+ * and the slab caches, and their random sequences (xorshift64, the same
+ * on any machine). Include after <cmocka.h>.
  */
 #ifndef MR_TESTS_ENGINE_NODES_H
 #define MR_TESTS_ENGINE_NODES_H
@@ -8,6 +9,16 @@
 #include <string.h>
 
 #include "engine/buddy.h"
+
+static uint64_t rnd_state = 88172645463325252ull;
+
+static inline uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
 
 /*
  * A node of one Normal zone of PAGES frames from 0x100000: UNMOV

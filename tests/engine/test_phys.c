@@ -57,16 +57,6 @@ static void test_phys_off__no_pages(void **state)
 	mr_machine_free(m);
 }
 
-static uint64_t rnd_state = 88172645463325252ull;
-
-static uint64_t rnd(void)
-{
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 7;
-	rnd_state ^= rnd_state << 17;
-	return rnd_state;
-}
-
 static size_t count_violations(mr_machine *m)
 {
 	return mr_machine_check(m, 1, print_violation, NULL);

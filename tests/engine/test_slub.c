@@ -21,16 +21,6 @@
 #include "engine/slub.h"
 #include "tests/engine/nodes.h"
 
-static uint64_t rng = 0x243f6a8885a308d3ull;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static void print(void *ctx, const char *msg)
 {
 	(void)ctx;
