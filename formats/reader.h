@@ -21,6 +21,13 @@
 
 typedef struct mr_reader mr_reader;
 
+/*
+ * Line LINE (from 1) of the text file PATH (plain or zstd) into BUF
+ * (LEN bytes, NUL-terminated, cut short if longer): 0, or -1 when the
+ * file cannot be read or is shorter.
+ */
+int mr_trace_line(const char *path, uint64_t line, char *buf, size_t len);
+
 /* Called once per skipped line with a message naming file:line:col. */
 typedef void (*mr_reader_warn_fn)(void *ctx, const char *msg);
 

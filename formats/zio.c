@@ -20,6 +20,7 @@
 
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
+#include "formats/reader.h"
 
 #define INIT_CAP ((size_t)256 << 10)
 
@@ -374,4 +375,26 @@ void mr_zio_free(mr_zio *z)
 	free(z->buf);
 	free(z->path);
 	free(z);
+}
+
+int mr_trace_line(const char *path, uint64_t line, char *buf, size_t len)
+{
+	mr_zio *z = NULL;
+	char *l;
+	size_t n;
+	int rc = -1;
+
+	if (!len || !line || mr_zio_open(&z, path, NULL, 0))
+		return -1;
+	while (mr_zio_getline(z, &l, &n) == 1)
+		if (mr_zio_lineno(z) == line) {
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, l, n);
+			buf[n] = 0;
+			rc = 0;
+			break;
+		}
+	mr_zio_free(z);
+	return rc;
 }

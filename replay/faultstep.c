@@ -78,8 +78,13 @@ static void fault_step(struct replay *r, const mr_fault *f, mr_mm *mm)
 	}
 	mr_rp_node_step(r, 1);
 	mr_rp_history_sample_all(r);
+	if (r->o->on_step_line)
+		r->o->on_step_line(r->o->on_step_ctx, r->step,
+				   r->cur ? r->cur->line : 0);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+	if (r->o->stop_request && *r->o->stop_request)
+		r->stop = 1;
 	if (r->o->stop_after && r->step >= r->o->stop_after)
 		r->stop = 1;
 	r->cur = NULL;

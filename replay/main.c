@@ -17,6 +17,7 @@
 #include "replay/record.h"
 #include "replay/replay.h"
 #include "replay/store.h"
+#include "replay/check.h"
 #include "replay/nodecli.h"
 #include "replay/verify.h"
 #include "replay/views.h"
@@ -41,6 +42,8 @@ static const char usage_text[] =
 	"ground truth\n"
 	"  verify DIR                                  fidelity report of a "
 	"capture\n"
+	"  check TRACE --golden FILE [--update]        a replay against a "
+	"golden file\n"
 	"  buddyinfo|pagetypeinfo|zoneinfo DB [--at N] the simulated node's "
 	"/proc file after a step\n"
 	"  slabinfo DB [--at N]                        its /proc/slabinfo\n"
@@ -499,6 +502,8 @@ int main(int argc, char **argv)
 		return mr_cmd_node_view(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "frag"))
 		return mr_cmd_frag(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return mr_cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "record"))
 		return mr_record_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

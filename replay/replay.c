@@ -854,8 +854,13 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	}
 	mr_rp_node_step(r, 1);
 	mr_rp_history_sample_all(r);
+	if (r->o->on_step_line)
+		r->o->on_step_line(r->o->on_step_ctx, r->step,
+				   r->cur ? r->cur->line : 0);
 	if (r->o->on_step)
 		r->o->on_step(r->o->on_step_ctx, r->step, r->m);
+	if (r->o->stop_request && *r->o->stop_request)
+		r->stop = 1;
 	if (r->o->stop_after && r->step >= r->o->stop_after)
 		r->stop = 1;
 	r->cur = NULL;
@@ -1189,6 +1194,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		mr_machine_check(r.m, 1, mr_rp_on_violation, &r);
 		mr_rp_node_end(&r);
 	}
+	if (!r.bad && o->on_end)
+		o->on_end(o->on_step_ctx, r.m);
 	if (!r.bad && r.st) {
 		/* the address spaces still alive at the end */
 		mr_mm *lm;

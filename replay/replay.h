@@ -63,9 +63,15 @@ typedef struct mr_replay_opts {
 	FILE *out;		/* summary and reports */
 	uint64_t stop_after;	/* stop once this step is applied (0: run
 				   to the end) */
-	/* Called after every step with the model (tests, tools). */
+	/* Called after every step with the model (tests, tools), after
+	 * on_step_line with the trace line of the step (0: none). */
 	void (*on_step)(void *ctx, uint64_t step, const mr_machine *m);
-	void *on_step_ctx; /* passed to on_step */
+	void (*on_step_line)(void *ctx, uint64_t step, uint64_t line);
+	void *on_step_ctx; /* passed to both */
+	const int *stop_request; /* when it points at non-zero after a step,
+				    the replay stops there */
+	/* Called once when the replay ends, the model as it ends. */
+	void (*on_end)(void *ctx, const mr_machine *m);
 } mr_replay_opts;
 
 /* What the model predicted of one syscall's recorded results. */

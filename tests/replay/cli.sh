@@ -75,6 +75,23 @@ mkdir -p badm && echo "Node 0, zone" >badm/zoneinfo && echo x >badm/pagetypeinfo
 test ! -e badm.db; expect "bad machine directory stores nothing" 0 $?
 "$bin" replay "$cow/trace.strace.zst" --db badm.db --machine nosuchdir >out 2>err; expect "missing machine directory" 2 $? "nosuchdir/zoneinfo: No such file" err
 
+# check: a golden file written and met; a digest or a VMA line changed
+# in it is a difference (exit 1) naming the step, its trace line and the
+# state's lines; JUnit XML says so; a golden file that does not parse is
+# exit 2 naming its line
+"$bin" check "$cow/trace.strace.zst" --golden g.txt --update --every 100 >out 2>err; expect "check --update" 0 $? "283 steps, 3 states written" out
+"$bin" check "$cow/trace.strace.zst" --golden g.txt --junit j.xml >out 2>err; expect "check equal" 0 $? "283 steps equal" out
+grep -q 'failures="0"' j.xml; expect "check junit pass" 0 $?
+sed 's/^d 150 .*/d 150 0000000000000000/' g.txt >g2.txt
+"$bin" check "$cow/trace.strace.zst" --golden g2.txt --junit j.xml >out 2>err; expect "check digest" 1 $? "^first difference: step 150, .* line 86: .*mmap\\(NULL, 262144" out
+grep -q 'failures="1"' j.xml; expect "check junit failure" 0 $?
+l=$(grep -n '^state 200' g.txt | cut -d: -f1)
+awk -v s="$l" 'NR > s && !d && /^vma .* rw-p / {sub(/ rw-p /, " r--p "); d = 1} {print}' g.txt >g3.txt
+"$bin" check "$cow/trace.strace.zst" --golden g3.txt >out 2>err; expect "check state" 1 $? "^\\+ vma .* rw-p " out
+grep -qE "^- vma .* r--p " out; expect "check state shows the golden line" 0 $?
+printf 'mmreplay golden 1\nbogus\n' >g4.txt
+"$bin" check "$cow/trace.strace.zst" --golden g4.txt >out 2>err; expect "check bad golden" 2 $? "g4.txt:2:1: expected" err
+
 # Bad perf text: exit 2 naming the perf file and line, and a history
 # already there is left as it was (the perf text is read before it).
 before=$(steps cow.db)
