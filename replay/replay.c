@@ -884,12 +884,33 @@ static void warn_cb(void *ctx, const char *msg)
 }
 
 /* Meta KEY: PATH made absolute ("" when none). */
-static void meta_path(struct replay *r, const char *key, const char *path)
+/*
+ * meta.inputs: the absolute paths of the inputs, a line each ("trace=",
+ * "snapshots=", "perf=", "faults=", "machine="), for the views that
+ * replay again. The one row that differs between histories of the same
+ * capture replayed at two places (docs/schema.md).
+ */
+static void meta_inputs(struct replay *r)
 {
-	char *abs = path ? realpath(path, NULL) : NULL;
+	const char *const keys[] = {"trace", "snapshots", "perf", "faults",
+				    "machine"};
+	const char *paths[] = {r->o->trace, r->o->snapdir, r->o->perf,
+			       r->o->faults, r->o->machine};
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
 
-	mr_store_meta(r->st, key, abs ? abs : "");
-	free(abs);
+	if (!f)
+		return;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *abs = paths[i] ? realpath(paths[i], NULL) : NULL;
+
+		fprintf(f, "%s=%s\n", keys[i], abs ? abs : "");
+		free(abs);
+	}
+	fclose(f);
+	mr_store_meta(r->st, "inputs", buf);
+	free(buf);
 }
 
 /* The faults and perf events, whatever of them was loaded. */
@@ -911,11 +932,7 @@ static int store_meta(struct replay *r)
 	mr_store_meta(r->st, "trace", r->o->trace);
 	mr_store_meta(r->st, "snapshots", r->o->snapdir ? r->o->snapdir : "");
 	/* what a view that replays again (smaps, pagetable) needs */
-	meta_path(r, "trace_path", r->o->trace);
-	meta_path(r, "snapshots_path", r->o->snapdir);
-	meta_path(r, "perf_path", r->o->perf);
-	meta_path(r, "faults_path", r->o->faults);
-	meta_path(r, "machine_path", r->o->machine);
+	meta_inputs(r);
 	snprintf(buf, sizeof(buf), "%d%d%d%d", r->o->no_faults,
 		 r->o->no_pages, r->o->exec_from_elf,
 		 r->o->cfg.assume_written);

@@ -49,6 +49,43 @@ static int meta(mr_store *st, const char *key, char *buf, size_t len)
 	return rc;
 }
 
+/* The path of input NAME from meta.inputs ("" when not given). */
+static int inputs(mr_store *st, const char *name, char *buf, size_t len)
+{
+	char all[5 * 4200], key[32];
+	const char *p;
+	size_t k = (size_t)snprintf(key, sizeof(key), "%s=", name);
+
+	buf[0] = 0;
+	/* the value has a line per input (meta() keeps the first only) */
+	{
+		char sql[96];
+		FILE *f = fmemopen(all, sizeof(all), "w");
+		int rc;
+
+		if (!f)
+			return -1;
+		snprintf(sql, sizeof(sql),
+			 "SELECT coalesce((SELECT value FROM meta WHERE key = "
+			 "'inputs'), '')");
+		rc = mr_store_query(st, f, sql, 0);
+		fclose(f);
+		if (rc)
+			return -1;
+	}
+	for (p = all; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, k)) {
+			size_t n = strcspn(p + k, "\n");
+
+			if (n >= len)
+				n = len - 1;
+			memcpy(buf, p + k, n);
+			buf[n] = 0;
+			break;
+		}
+	return 0;
+}
+
 /* The [vsyscall] page's smaps block (it is no VMA). */
 static void gate_smaps(FILE *out)
 {
@@ -170,11 +207,11 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	if (f)
 		fclose(f);
 	w.want[strcspn(w.want, "\n")] = 0;
-	if (rc || meta(st, "trace_path", trace, sizeof(trace)) ||
-	    meta(st, "snapshots_path", snap, sizeof(snap)) ||
-	    meta(st, "perf_path", perf, sizeof(perf)) ||
-	    meta(st, "faults_path", faults, sizeof(faults)) ||
-	    meta(st, "machine_path", machine, sizeof(machine)) ||
+	if (rc || inputs(st, "trace", trace, sizeof(trace)) ||
+	    inputs(st, "snapshots", snap, sizeof(snap)) ||
+	    inputs(st, "perf", perf, sizeof(perf)) ||
+	    inputs(st, "faults", faults, sizeof(faults)) ||
+	    inputs(st, "machine", machine, sizeof(machine)) ||
 	    meta(st, "replay_flags", flags, sizeof(flags)) ||
 	    meta(st, "max_map_count", mmc, sizeof(mmc)) ||
 	    meta(st, "mmap_min_addr", mma, sizeof(mma))) {

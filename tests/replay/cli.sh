@@ -92,6 +92,25 @@ grep -qE "^- vma .* r--p " out; expect "check state shows the golden line" 0 $?
 printf 'mmreplay golden 1\nbogus\n' >g4.txt
 "$bin" check "$cow/trace.strace.zst" --golden g4.txt >out 2>err; expect "check bad golden" 2 $? "g4.txt:2:1: expected" err
 
+# Determinism: two replays of one capture at one place store the same
+# bytes; at two places (another absolute path), every table is the same
+# but the one row meta.inputs (docs/schema.md)
+mkdir -p da/c db/c && cp -r "$cow/." da/c/ && cp -r "$cow/." db/c/
+(cd da && "$bin" replay c/trace.strace.zst --db one.db -q >/dev/null 2>&1)
+(cd da && "$bin" replay c/trace.strace.zst --db two.db -q >/dev/null 2>&1)
+cmp -s da/one.db da/two.db; expect "two replays, the same bytes" 0 $?
+(cd db && "$bin" replay c/trace.strace.zst --db one.db -q >/dev/null 2>&1)
+same=0
+for t in $("$bin" query da/one.db "select name from sqlite_master where type='table' order by name"); do
+	w=""; [ "$t" = meta ] && w=" where key <> 'inputs'"
+	"$bin" query da/one.db "select * from $t$w" >ta; "$bin" query db/one.db "select * from $t$w" >tb
+	cmp -s ta tb || { echo "  table $t differs"; same=1; }
+done
+expect "two places, the same tables but meta.inputs" 0 $same
+a=$("$bin" query da/one.db "select value from meta where key = 'inputs'" | head -1)
+b=$("$bin" query db/one.db "select value from meta where key = 'inputs'" | head -1)
+[ "$a" != "$b" ]; expect "meta.inputs names each place" 0 $?
+
 # Bad perf text: exit 2 naming the perf file and line, and a history
 # already there is left as it was (the perf text is read before it).
 before=$(steps cow.db)
