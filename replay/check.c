@@ -24,6 +24,7 @@
 #include "engine/buddy.h"
 #include "engine/slub.h"
 #include "formats/reader.h"
+#include "replay/junit.h"
 #include "replay/nodecli.h"
 #include "replay/replay.h"
 
@@ -456,54 +457,6 @@ static int write_golden(const struct run *r, const char *path,
 	return 0;
 }
 
-/* S as an XML attribute value. */
-static void xml_attr(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		if (*s == '"')
-			fputs("&quot;", f);
-		else if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*s, f);
-}
-
-/* The JUnit XML of one check. */
-static void write_junit(const char *path, const char *name, int failed,
-			const char *message, double seconds)
-{
-	FILE *f = fopen(path, "w");
-	const char *p;
-
-	if (!f)
-		return;
-	fprintf(f,
-		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		"<testsuites>\n<testsuite name=\"mmreplay check\" tests=\"1\" "
-		"failures=\"%d\" time=\"%.3f\">\n<testcase "
-		"classname=\"mmreplay.check\" name=\"",
-		failed, seconds);
-	xml_attr(f, name);
-	fprintf(f, "\" time=\"%.3f\">", seconds);
-	if (failed) {
-		fputs("<failure message=\"the replay differs from the golden "
-		      "file\"><![CDATA[",
-		      f);
-		for (p = message; *p; p++)
-			if (!strncmp(p, "]]>", 3)) {
-				fputs("]]]]><![CDATA[>", f);
-				p += 2;
-			} else {
-				fputc(*p, f);
-			}
-		fputs("]]></failure>", f);
-	}
-	fputs("</testcase>\n</testsuite>\n</testsuites>\n", f);
-	fclose(f);
-}
-
 int mr_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -678,10 +631,16 @@ int mr_cmd_check(int argc, char **argv)
 	else
 		printf("%s: %" PRIu64 " steps equal to %s\n", o.trace,
 		       r->last_step, golden);
-	if (junit)
-		write_junit(junit, o.trace, failed, report ? report : "",
-			    (double)(t1.tv_sec - t0.tv_sec) +
-				    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (junit) {
+		mr_junit_case jc = {o.trace, failed, report,
+				    (double)(t1.tv_sec - t0.tv_sec) +
+					    (double)(t1.tv_nsec - t0.tv_nsec) /
+						    1e9};
+
+		if (mr_junit_write(junit, "mmreplay check", &jc, 1))
+			fprintf(stderr, "mmreplay check: %s: cannot write\n",
+				junit);
+	}
 	free(report);
 	free(r->state_text);
 	golden_free(&r->want);

@@ -11,10 +11,12 @@
  * differs or was not predicted.
  */
 #include "replay/verify.h"
+#include "replay/junit.h"
 
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +26,7 @@
 static const char verify_usage[] =
 	"usage: mmreplay verify DIR [--db FILE] [--max-map-count N] "
 	"[--no-assume-written]\n"
-	"       [--no-faults] [--exec-from-elf]\n"
+	"       [--no-faults] [--exec-from-elf] [--junit FILE]\n"
 	"  DIR holds trace.strace.zst and snap/ as `mmreplay record` writes "
 	"them\n";
 
@@ -86,8 +88,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 			"page faults applied", s->faults, s->faults_grew,
 			s->faults_anon, s->faults_nomap);
 	if (s->remote)
-		fprintf(out, "%-32s %" PRIu64 "\n",
-			"remote accesses applied", s->remote);
+		fprintf(out, "%-32s %" PRIu64 "\n", "remote accesses applied",
+			s->remote);
 	if (s->rss_checks)
 		ratio(out, "rss counters after steps", s->rss_matched,
 		      s->rss_checks);
@@ -112,8 +114,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	if (s->pagemap_pages)
 		ratio(out, "pagemap pages present in both", s->pagemap_matched,
 		      s->pagemap_pages);
-	fprintf(out, "\n%-14s %8s %17s %17s %17s %17s\n", "syscall",
-		"calls", "results", "addresses", "errnos", "allocations");
+	fprintf(out, "\n%-14s %8s %17s %17s %17s %17s\n", "syscall", "calls",
+		"results", "addresses", "errnos", "allocations");
 	for (i = 0; i < MR_SYS__COUNT; i++) {
 		const mr_sys_stats *t = &s->sys[i];
 		char a[4][40];
@@ -159,13 +161,16 @@ int mr_cmd_verify(int argc, char **argv)
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"no-faults", no_argument, 0, 'F'},
 		{"exec-from-elf", no_argument, 0, 'E'},
+		{"junit", required_argument, 0, 'j'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	mr_replay_opts o;
 	mr_replay_summary s;
 	char err[1024], *trace = NULL, *snap = NULL, *mis = NULL;
+	const char *junit = NULL;
 	size_t mislen = 0;
+	struct timespec t0, t1;
 	FILE *mf;
 	int c, rc, missed;
 	unsigned long long v;
@@ -200,6 +205,9 @@ int mr_cmd_verify(int argc, char **argv)
 		case 'E':
 			o.exec_from_elf = 1;
 			break;
+		case 'j':
+			junit = optarg;
+			break;
 		case 'h':
 			printf("%s", verify_usage);
 			return 0;
@@ -226,7 +234,9 @@ int mr_cmd_verify(int argc, char **argv)
 		return 2;
 	}
 	o.out = mf;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = mr_replay_run(&o, &s, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fclose(mf);
 	if (rc == 2) {
 		fprintf(stderr, "mmreplay: %s\n", err);
@@ -238,6 +248,27 @@ int mr_cmd_verify(int argc, char **argv)
 	missed = report(stdout, argv[optind], &s);
 	if (mislen)
 		printf("\nmismatches (%" PRIu64 "):\n%s", s.divergences, mis);
+	if (junit) {
+		/* the report again, as the failure's text */
+		char *text = NULL;
+		size_t tl = 0;
+		FILE *tf = open_memstream(&text, &tl);
+		mr_junit_case jc = {argv[optind], missed, NULL,
+				    (double)(t1.tv_sec - t0.tv_sec) +
+					    (double)(t1.tv_nsec - t0.tv_nsec) /
+						    1e9};
+
+		if (tf) {
+			report(tf, argv[optind], &s);
+			if (mislen)
+				fprintf(tf, "\nmismatches:\n%s", mis);
+			fclose(tf);
+		}
+		jc.message = text;
+		if (mr_junit_write(junit, "mmreplay verify", &jc, 1))
+			fprintf(stderr, "mmreplay: %s: cannot write\n", junit);
+		free(text);
+	}
 	free(mis);
 	free(trace);
 	free(snap);

@@ -92,6 +92,14 @@ grep -qE "^- vma .* r--p " out; expect "check state shows the golden line" 0 $?
 printf 'mmreplay golden 1\nbogus\n' >g4.txt
 "$bin" check "$cow/trace.strace.zst" --golden g4.txt >out 2>err; expect "check bad golden" 2 $? "g4.txt:2:1: expected" err
 
+# verify --junit: one test case, failed with the report when anything
+# differed (mmaplock's two documented differences)
+"$bin" verify "$cow" --junit jv.xml >out 2>err; expect "verify junit clean" 0 $?
+grep -q 'tests="1" failures="0"' jv.xml; expect "verify junit pass" 0 $?
+"$bin" verify "$top/traces/mmaplock" --junit jv.xml >out 2>err; expect "verify junit differs" 1 $?
+grep -q 'failures="1"' jv.xml && grep -q '<failure message=' jv.xml && grep -q 'mismatches:' jv.xml
+expect "verify junit failure text" 0 $?
+
 # Determinism: two replays of one capture at one place store the same
 # bytes; at two places (another absolute path), every table is the same
 # but the one row meta.inputs (docs/schema.md)
