@@ -19,6 +19,7 @@
 #include "replay/store.h"
 #include "replay/check.h"
 #include "replay/nodecli.h"
+#include "replay/query.h"
 #include "replay/verify.h"
 #include "replay/views.h"
 
@@ -446,33 +447,65 @@ static int cmd_query(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"header", no_argument, 0, 'H'},
+		{"format", required_argument, 0, 'f'},
+		{"param", required_argument, 0, 'p'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
+	static const char *const formats[] = {"plain", "table", "csv",
+					      "json"};
+	const char **params = calloc((size_t)argc + 1, sizeof(*params));
 	mr_store *st;
-	int c, rc, header = 0;
+	int c, rc, header = 0, format = MR_QUERY_PLAIN, np = 0, i;
 
+	if (!params)
+		return 2;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			header = 1;
 			break;
+		case 'f':
+			for (i = 0, format = -1; i < 4; i++)
+				if (!strcmp(optarg, formats[i]))
+					format = i;
+			if (format < 0) {
+				free(params);
+				return usage_error("--format: expected plain, "
+						   "table, csv or json, not "
+						   "'%s'",
+						   optarg);
+			}
+			break;
+		case 'p':
+			params[np++] = optarg;
+			break;
 		case 'h':
-			printf("usage: mmreplay query DB SQL [--header]\n");
+			printf("usage: mmreplay query DB SQL [--header] "
+			       "[--format plain|table|csv|json]\n"
+			       "       [--param NAME=VALUE ...]\n");
+			free(params);
 			return 0;
 		default:
+			free(params);
 			return usage_error("%s", "bad option for query");
 		}
 	}
-	if (optind != argc - 2)
+	if (optind != argc - 2) {
+		free(params);
 		return usage_error("%s", "query takes a DB and one SQL string");
-	if (open_db(&st, argv[optind]))
+	}
+	if (open_db(&st, argv[optind])) {
+		free(params);
 		return 2;
-	rc = mr_store_query(st, stdout, argv[optind + 1], header);
+	}
+	rc = mr_store_query_fmt(st, stdout, argv[optind + 1], format, header,
+				params, np);
 	if (rc)
 		fprintf(stderr, "mmreplay: %s\n", mr_store_errmsg(st));
 	mr_store_close(st, 0);
+	free(params);
 	return rc ? 2 : 0;
 }
 

@@ -402,10 +402,26 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 
 	if (rc)
 		return rc;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) !=
-		    SQLITE_OK ||
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
 	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM step", -1, &q,
-			       NULL) != SQLITE_OK) {
+			       NULL) != SQLITE_OK &&
+	    sqlite3_errcode(st->db) == SQLITE_READONLY) {
+		/* a history left in WAL mode (its replay did not finish) in
+		 * a directory we may not write: read it as it is */
+		char *uri = sqlite3_mprintf("file:%s?immutable=1", path);
+
+		sqlite3_close(st->db);
+		st->db = NULL;
+		if (uri)
+			sqlite3_open_v2(uri, &st->db,
+					SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+					NULL);
+		sqlite3_free(uri);
+	}
+	if (!st->db ||
+	    (!q && sqlite3_prepare_v2(st->db, "SELECT count(*) FROM step", -1,
+				      &q, NULL) != SQLITE_OK)) {
 		if (errbuf)
 			snprintf(errbuf, errlen,
 				 "%s: not an mmreplay history: %s", path,
@@ -1126,8 +1142,11 @@ int mr_store_close(mr_store *st, int finished)
 			rc = MR_EDB;
 		if (!st->failed && exec_sql(st, indexes))
 			rc = MR_EDB;
+		/* a finished history is one file in rollback-journal mode:
+		 * a reader in a read-only directory needs no -shm file */
 		if (!st->failed && finished &&
-		    exec_sql(st, "PRAGMA wal_checkpoint(TRUNCATE);"))
+		    exec_sql(st, "PRAGMA wal_checkpoint(TRUNCATE); "
+				 "PRAGMA journal_mode=DELETE;"))
 			rc = MR_EDB;
 		if (st->failed)
 			rc = MR_EDB;
@@ -1334,12 +1353,12 @@ int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,
 	return rc;
 }
 
-int mr_store_query(mr_store *st, FILE *out, const char *sql, int header)
+int mr_store_prepare_ro(mr_store *st, const char *sql, sqlite3_stmt **out)
 {
 	sqlite3_stmt *q = NULL;
 	const char *tail = NULL;
-	int rc, i, n;
 
+	*out = NULL;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &q, &tail) != SQLITE_OK)
 		return db_fail(st, "query");
 	if (!q) {
@@ -1363,6 +1382,23 @@ int mr_store_query(mr_store *st, FILE *out, const char *sql, int header)
 		st->failed = 1;
 		return MR_EDB;
 	}
+	*out = q;
+	return 0;
+}
+
+void mr_store_set_error(mr_store *st, const char *msg)
+{
+	set_err(st, "%s: %s", st->path, msg);
+	st->failed = 1;
+}
+
+int mr_store_query(mr_store *st, FILE *out, const char *sql, int header)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, i, n;
+
+	if (mr_store_prepare_ro(st, sql, &q))
+		return MR_EDB;
 	n = sqlite3_column_count(q);
 	if (header && n) {
 		for (i = 0; i < n; i++)

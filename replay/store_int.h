@@ -16,6 +16,10 @@ sqlite3 *mr_store_handle(mr_store *st);
 /* A statement failed: the store is failed, its message names WHAT and
  * SQLite's error. Returns MR_EDB. */
 int mr_store_fail(mr_store *st, const char *what);
+/* SQL as one read-only statement (else MR_EDB with a message). */
+int mr_store_prepare_ro(mr_store *st, const char *sql, sqlite3_stmt **out);
+/* The store is failed with MSG (after its file name). */
+void mr_store_set_error(mr_store *st, const char *msg);
 /* The node history's state (NULL until the first node row). */
 struct mr_store_node **mr_store_node_slot(mr_store *st);
 

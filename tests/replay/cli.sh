@@ -100,6 +100,24 @@ grep -q 'tests="1" failures="0"' jv.xml; expect "verify junit pass" 0 $?
 grep -q 'failures="1"' jv.xml && grep -q '<failure message=' jv.xml && grep -q 'mismatches:' jv.xml
 expect "verify junit failure text" 0 $?
 
+# query: formats and parameters; a history in a directory nobody may
+# write is readable
+"$bin" query cow.db "select step, name from step where step = :n" --param n=3 --format json >out 2>err
+expect "query json" 0 $? '^  \{"step": 3, "name": "mmap"\}$' out
+"$bin" query cow.db "select step, name from step where step <= :n" --param n=2 --format csv >out 2>err
+expect "query csv" 0 $? '^step,name' out
+grep -q "^2,brk" out; expect "query csv rows" 0 $?
+"$bin" query cow.db "select step, name from step where step = 3" --format table >out 2>err
+expect "query table" 0 $? '^   3  mmap$' out
+"$bin" query cow.db "select 1" --param nope=1 >out 2>err; expect "query unknown param" 2 $? "has no :nope" err
+"$bin" query cow.db "select 1" --format xml >out 2>err; expect "query bad format" 2 $? "expected plain, table, csv or json" err
+mkdir -p ro && cp cow.db ro/ && chmod 555 ro
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	su nobody -s /bin/sh -c "'$bin' query '$PWD/ro/cow.db' 'select count(*) from step'" >out 2>err
+	expect "query in a read-only directory" 0 $? '^[0-9]+$' out
+fi
+chmod 755 ro
+
 # Determinism: two replays of one capture at one place store the same
 # bytes; at two places (another absolute path), every table is the same
 # but the one row meta.inputs (docs/schema.md)
