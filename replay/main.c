@@ -18,6 +18,7 @@
 #include "replay/replay.h"
 #include "replay/store.h"
 #include "replay/check.h"
+#include "replay/histcli.h"
 #include "replay/nodecli.h"
 #include "replay/query.h"
 #include "replay/verify.h"
@@ -45,6 +46,12 @@ static const char usage_text[] =
 	"capture\n"
 	"  check TRACE --golden FILE [--update]        a replay against a "
 	"golden file\n"
+	"  diff DB --from A --to B [--pid P]           what changed between "
+	"two steps\n"
+	"  history DB --addr X [--pid P]               every VMA that covered "
+	"X\n"
+	"  stats DB [--pid P] [--format text|csv]      VMAs, RSS, page tables "
+	"and peaks\n"
 	"  buddyinfo|pagetypeinfo|zoneinfo DB [--at N] the simulated node's "
 	"/proc file after a step\n"
 	"  slabinfo DB [--at N]                        its /proc/slabinfo\n"
@@ -537,6 +544,12 @@ int main(int argc, char **argv)
 		return mr_cmd_frag(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return mr_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "diff"))
+		return mr_cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "history"))
+		return mr_cmd_history(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return mr_cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "record"))
 		return mr_record_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

@@ -118,6 +118,22 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 fi
 chmod 755 ro
 
+# diff, history, stats: the step of an mmap adds its VMA between the
+# step before and it; history names that step as its maker; stats gives
+# the peak VMA count the step table holds
+n=$("$bin" query cow.db "select min(step) from step where name = 'mmap' and ret > 0 and step > 100")
+a=$(printf '%x' "$("$bin" query cow.db "select ret from step where step = $n")")
+l=$("$bin" query cow.db "select line from step where step = $n")
+"$bin" diff cow.db --from $((n - 1)) --to "$n" >out 2>err; expect "diff" 0 $? "^\\+ $a-" out
+grep -q "^steps $n..$n: mmap 1$" out; expect "diff names the steps" 0 $?
+"$bin" history cow.db --addr "0x$a" >out 2>err; expect "history" 0 $? "from step $n \\(line $l, mmap\\)" out
+"$bin" history cow.db --addr 0x10 >out 2>err; expect "history of nothing" 0 $? "no VMA ever covered 0x10" out
+p=$("$bin" query cow.db "select pid from step where vmas >= 0 order by vmas desc limit 1")
+v=$("$bin" query cow.db "select max(vmas) from step where pid = $p")
+"$bin" stats cow.db --pid "$p" >out 2>err; expect "stats" 0 $? "^ +$p +$v " out
+"$bin" stats cow.db --format csv >out 2>err; expect "stats csv" 0 $? "^step,pid,vmas,rss_anon_kb" out
+"$bin" diff cow.db --from 5 >out 2>err; expect "diff needs both" 2 $? "needs --from A --to B" err
+
 # Determinism: two replays of one capture at one place store the same
 # bytes; at two places (another absolute path), every table is the same
 # but the one row meta.inputs (docs/schema.md)
