@@ -64,7 +64,19 @@ int mr_junit_write(const char *path, const char *suite, const mr_junit_case *v,
 		xml_attr(f, v[i].name);
 		fprintf(f, "\" time=\"%.3f\">", v[i].seconds);
 		if (v[i].failed) {
-			fputs("<failure message=\"the model differs\">", f);
+			/* the message's first line, whole in the text */
+			const char *m = v[i].message ? v[i].message : "";
+			size_t l = strcspn(m, "\n");
+			char first[256];
+
+			snprintf(first, sizeof(first), "%.*s",
+				 (int)(l < sizeof(first) - 1
+					       ? l
+					       : sizeof(first) - 1),
+				 m);
+			fputs("<failure message=\"", f);
+			xml_attr(f, first[0] ? first : "failed");
+			fputs("\">", f);
 			cdata(f, v[i].message ? v[i].message : "");
 			fputs("</failure>", f);
 		}

@@ -18,6 +18,7 @@
 #include "replay/replay.h"
 #include "replay/store.h"
 #include "replay/check.h"
+#include "replay/compare.h"
 #include "replay/histcli.h"
 #include "replay/nodecli.h"
 #include "replay/query.h"
@@ -46,6 +47,7 @@ static const char usage_text[] =
 	"capture\n"
 	"  check TRACE --golden FILE [--update]        a replay against a "
 	"golden file\n"
+	"  compare A.db B.db [--threshold M=PCT]       two runs side by side\n"
 	"  diff DB --from A --to B [--pid P]           what changed between "
 	"two steps\n"
 	"  history DB --addr X [--pid P]               every VMA that covered "
@@ -544,6 +546,8 @@ int main(int argc, char **argv)
 		return mr_cmd_frag(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return mr_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "compare"))
+		return mr_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))
 		return mr_cmd_diff(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "history"))

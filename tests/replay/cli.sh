@@ -134,6 +134,17 @@ v=$("$bin" query cow.db "select max(vmas) from step where pid = $p")
 "$bin" stats cow.db --format csv >out 2>err; expect "stats csv" 0 $? "^step,pid,vmas,rss_anon_kb" out
 "$bin" diff cow.db --from 5 >out 2>err; expect "diff needs both" 2 $? "needs --from A --to B" err
 
+# compare: a history against itself is the same everywhere; against
+# another program's, the processes are matched by place, the first
+# differing call named, and a threshold passed fails (exit 1, JUnit)
+"$bin" compare cow.db cow.db >out 2>err; expect "compare same" 0 $? "^  0 +A pid [0-9]+, B pid [0-9]+ .*: the same calls and VMA counts$" out
+"$bin" replay "$top/traces/fork/trace.strace.zst" --db fork.db -q >/dev/null 2>&1
+"$bin" compare cow.db fork.db --threshold peak_vmas=5 --threshold mmap=500 --junit jc.xml >out 2>err
+expect "compare over a threshold" 1 $? "^peak_vmas .*over the threshold$" out
+grep -q "first differs at its call" out; expect "compare names the first difference" 0 $?
+grep -q 'tests="2" failures="1"' jc.xml; expect "compare junit" 0 $?
+"$bin" compare cow.db fork.db --threshold nosuch=5 >out 2>err; expect "compare bad metric" 2 $? "expected METRIC=PERCENT" err
+
 # Determinism: two replays of one capture at one place store the same
 # bytes; at two places (another absolute path), every table is the same
 # but the one row meta.inputs (docs/schema.md)
