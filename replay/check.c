@@ -465,11 +465,15 @@ int mr_cmd_check(int argc, char **argv)
 		{"golden", required_argument, 0, 'g'},
 		{"update", no_argument, 0, 'u'},
 		{"every", required_argument, 0, 'e'},
-		{"junit", required_argument, 0, 'j'},
+		{"junit", required_argument, 0, 'U'},
+		{"corpus", required_argument, 0, 'c'},
+		{"jobs", required_argument, 0, 'j'},
+		{"index", required_argument, 0, 'i'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *golden = NULL, *junit = NULL, *snap = NULL;
+	const char *golden = NULL, *junit = NULL, *snap = NULL, *corpus = NULL;
+	long jobs = 1, index = -1;
 	struct run *r = calloc(1, sizeof(*r));
 	mr_replay_opts o;
 	mr_replay_summary sum;
@@ -484,8 +488,28 @@ int mr_cmd_check(int argc, char **argv)
 		return 2;
 	r->every = DEFAULT_EVERY;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			corpus = optarg;
+			break;
+		case 'j':
+		case 'i':
+			if (mr_cli_u64(optarg, &v) || v > 4096 ||
+			    (c == 'j' && !v)) {
+				fprintf(stderr,
+					"mmreplay check: expected a number, "
+					"not "
+					"'%s'\n",
+					optarg);
+				free(r);
+				return 2;
+			}
+			if (c == 'j')
+				jobs = (long)v;
+			else
+				index = (long)v;
+			break;
 		case 's':
 			snap = optarg;
 			break;
@@ -509,13 +533,16 @@ int mr_cmd_check(int argc, char **argv)
 			}
 			r->every = v;
 			break;
-		case 'j':
+		case 'U':
 			junit = optarg;
 			break;
 		case 'h':
 			printf("usage: mmreplay check TRACE [--snapshots DIR | "
 			       "--no-snapshots] --golden FILE\n"
 			       "       [--update [--every N]] [--junit FILE]\n"
+			       "       mmreplay check --corpus DIR [-j N] "
+			       "[--index K] "
+			       "[--junit FILE]\n"
 			       "Replays TRACE and compares every step's state "
 			       "digest, and the state every N steps\n"
 			       "(default %d) and at the end, with FILE "
@@ -529,6 +556,16 @@ int mr_cmd_check(int argc, char **argv)
 					"(mmreplay check --help)\n");
 			return 2;
 		}
+	}
+	if (corpus) {
+		free(r);
+		if (optind != argc || golden) {
+			fprintf(stderr, "mmreplay check: --corpus DIR takes no "
+					"TRACE or --golden (mmreplay check "
+					"--help)\n");
+			return 2;
+		}
+		return mr_check_corpus(corpus, (int)jobs, index, junit);
 	}
 	if (optind != argc - 1 || !golden) {
 		free(r);

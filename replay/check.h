@@ -9,4 +9,8 @@
  * input. */
 int mr_cmd_check(int argc, char **argv);
 
+/* Every capture of DIR with a golden file by JOBS workers (INDEX >= 0:
+ * that one alone), a summary, JUNIT (may be NULL). 0, 1 or 2. */
+int mr_check_corpus(const char *dir, int jobs, long index, const char *junit);
+
 #endif

@@ -145,6 +145,21 @@ grep -q "first differs at its call" out; expect "compare names the first differe
 grep -q 'tests="2" failures="1"' jc.xml; expect "compare junit" 0 $?
 "$bin" compare cow.db fork.db --threshold nosuch=5 >out 2>err; expect "compare bad metric" 2 $? "expected METRIC=PERCENT" err
 
+# check --corpus: two workers over a corpus of three captures, one whose
+# golden file is wrong: the summary in name order, exit 1, a JUnit case
+# each; --index K checks one capture, as one index of a job array does
+mkdir -p corpus
+for c in cow fork thp; do mkdir -p corpus/$c && cp -r "$top/traces/$c/." corpus/$c/; done
+sed -i 's/^d 10 .*/d 10 0000000000000000/' corpus/fork/golden.txt
+"$bin" check --corpus corpus -j 2 --junit jk.xml >out 2>err; expect "corpus" 1 $? "^2 of 3 captures equal to their golden files$" out
+head -1 out | grep -q "^cow  *equal$"; expect "corpus in name order" 0 $?
+grep -q "^fork  *differs$" out; expect "corpus names the difference" 0 $?
+grep -q 'tests="3" failures="1"' jk.xml; expect "corpus junit" 0 $?
+ok=0
+for i in 0 1 2; do "$bin" check --corpus corpus --index $i --junit ji$i.xml >/dev/null 2>&1 || ok=$((ok + 1)); done
+[ $ok -eq 1 ] && grep -q 'failures="1"' ji1.xml; expect "corpus as a job array" 0 $?
+"$bin" check --corpus corpus --index 3 >out 2>err; expect "corpus index past the end" 2 $? "has 3 captures" err
+
 # Determinism: two replays of one capture at one place store the same
 # bytes; at two places (another absolute path), every table is the same
 # but the one row meta.inputs (docs/schema.md)
