@@ -591,6 +591,7 @@ int mr_cmd_check(int argc, char **argv)
 	o.snapdir = snap;
 	o.mode = MR_MODE_MODEL;
 	o.show = 0;
+	o.progress = 1; /* on a terminal only */
 	o.out = fopen("/dev/null", "w");
 	o.on_step = on_step;
 	o.on_step_line = on_line;

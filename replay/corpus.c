@@ -139,7 +139,8 @@ int mr_check_corpus(const char *dir, int jobs, long index, const char *junit)
 	size_t n, i, next = 0, running = 0, failed = 0, from = 0, to;
 	char tmpdir[] = "/tmp/mmreplay-corpusXXXXXX";
 	mr_junit_case *cases;
-	int rc = 0;
+	int rc = 0, tty = isatty(2);
+	size_t done = 0;
 
 	if (list_caps(dir, &caps, &n)) {
 		fprintf(stderr, "mmreplay check: %s: %s\n", dir,
@@ -194,8 +195,15 @@ int mr_check_corpus(const char *dir, int jobs, long index, const char *junit)
 							  1e9;
 				caps[i].pid = -1;
 				running--;
+				done++;
 			}
+		/* a progress line on a terminal, nothing when piped */
+		if (tty)
+			fprintf(stderr, "\r%zu/%zu captures checked", done,
+				to - from);
 	}
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	cases = calloc(to - from ? to - from : 1, sizeof(*cases));
 	for (i = from; i < to; i++) {
 		char *text = slurp(caps[i].out);
