@@ -19,6 +19,7 @@
 #include "replay/store.h"
 #include "replay/check.h"
 #include "replay/compare.h"
+#include "replay/export.h"
 #include "replay/histcli.h"
 #include "replay/nodecli.h"
 #include "replay/query.h"
@@ -48,6 +49,8 @@ static const char usage_text[] =
 	"  check TRACE --golden FILE [--update]        a replay against a "
 	"golden file\n"
 	"  compare A.db B.db [--threshold M=PCT]       two runs side by side\n"
+	"  export DB --format perfetto [-o FILE]       Chrome trace-event "
+	"JSON\n"
 	"  diff DB --from A --to B [--pid P]           what changed between "
 	"two steps\n"
 	"  history DB --addr X [--pid P]               every VMA that covered "
@@ -546,6 +549,8 @@ int main(int argc, char **argv)
 		return mr_cmd_frag(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return mr_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "export"))
+		return mr_cmd_export(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return mr_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))

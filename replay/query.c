@@ -71,7 +71,7 @@ static void csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static void json_string(FILE *out, const char *s)
+void mr_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -218,7 +218,7 @@ int mr_store_query_fmt(mr_store *st, FILE *out, const char *sql, int format,
 					(const char *)sqlite3_column_text(q, i);
 
 				fputs(i ? ", " : "", out);
-				json_string(out, sqlite3_column_name(q, i));
+				mr_json_string(out, sqlite3_column_name(q, i));
 				fputs(": ", out);
 				if (ty == SQLITE_NULL)
 					fputs("null", out);
@@ -226,7 +226,7 @@ int mr_store_query_fmt(mr_store *st, FILE *out, const char *sql, int format,
 					 ty == SQLITE_FLOAT)
 					fputs(t, out);
 				else
-					json_string(out, t ? t : "");
+					mr_json_string(out, t ? t : "");
 			}
 			fputc('}', out);
 			break;

@@ -22,4 +22,7 @@ enum mr_query_format {
 int mr_store_query_fmt(mr_store *st, FILE *out, const char *sql, int format,
 		       int header, const char *const *params, int nparams);
 
+/* S as a JSON string (quoted, escaped). */
+void mr_json_string(FILE *out, const char *s);
+
 #endif
