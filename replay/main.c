@@ -20,6 +20,7 @@
 #include "replay/check.h"
 #include "replay/compare.h"
 #include "replay/export.h"
+#include "replay/report.h"
 #include "replay/histcli.h"
 #include "replay/nodecli.h"
 #include "replay/query.h"
@@ -51,6 +52,8 @@ static const char usage_text[] =
 	"  compare A.db B.db [--threshold M=PCT]       two runs side by side\n"
 	"  export DB --format perfetto [-o FILE]       Chrome trace-event "
 	"JSON\n"
+	"  report DB -o FILE.html                      charts of a history, "
+	"offline\n"
 	"  diff DB --from A --to B [--pid P]           what changed between "
 	"two steps\n"
 	"  history DB --addr X [--pid P]               every VMA that covered "
@@ -549,6 +552,8 @@ int main(int argc, char **argv)
 		return mr_cmd_frag(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return mr_cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "report"))
+		return mr_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "export"))
 		return mr_cmd_export(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
