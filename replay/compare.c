@@ -165,7 +165,8 @@ static int load_procs(mr_store *st, struct procs *ps)
 				    ps->v[i].key[pl] == '.' &&
 				    !strchr(ps->v[i].key + pl + 1, '.'))
 					kids++;
-			snprintf(p->key, sizeof(p->key), "%s.%zu", pk, kids);
+			snprintf(p->key, sizeof(p->key), "%.200s.%zu", pk,
+				 kids);
 		} else {
 			size_t roots = 0;
 

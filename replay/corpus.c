@@ -39,6 +39,17 @@ static int by_name(const void *a, const void *b)
 		      ((const struct cap *)b)->name);
 }
 
+static void caps_free(struct cap *caps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(caps[i].dir);
+		free(caps[i].name);
+	}
+	free(caps);
+}
+
 /* The capture folders of DIR with a golden file, by name. */
 static int list_caps(const char *dir, struct cap **out, size_t *n)
 {
@@ -154,14 +165,14 @@ int mr_check_corpus(const char *dir, int jobs, long index, const char *junit)
 				"mmreplay check: --index %ld: %s has %zu "
 				"captures with a golden file\n",
 				index, dir, n);
-			free(caps);
+			caps_free(caps, n);
 			return 2;
 		}
 		from = (size_t)index;
 		to = from + 1;
 	}
 	if (!mkdtemp(tmpdir)) {
-		free(caps);
+		caps_free(caps, n);
 		return 2;
 	}
 	next = from;
@@ -236,10 +247,6 @@ int mr_check_corpus(const char *dir, int jobs, long index, const char *junit)
 		free((char *)cases[i].message);
 	free(cases);
 	rmdir(tmpdir);
-	for (i = 0; i < n; i++) {
-		free(caps[i].dir);
-		free(caps[i].name);
-	}
-	free(caps);
+	caps_free(caps, n);
 	return rc;
 }
