@@ -141,41 +141,35 @@ static int parse(const char *cmd, int argc, char **argv, struct hopts *h,
 
 /* ---- diff ---- */
 
-/* The maps lines of MM after step N, as one text (malloc'd). */
+/* The maps lines of MM after step N, as one text (malloc'd): what
+ * `mmreplay maps` prints. */
 static char *maps_at(mr_store *st, int64_t mm, uint64_t n)
 {
-	sqlite3_stmt *q = prep(st, "SELECT line FROM vma WHERE mm = ?1 AND "
-				   "from_step <= ?2 AND (to_step IS NULL OR "
-				   "to_step > ?2) ORDER BY start");
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f;
 
-	if (!q)
+	if (mr_store_mm_maps(st, (uint32_t)mm, n, &buf, &len))
 		return NULL;
-	f = open_memstream(&buf, &len);
-	if (!f) {
-		sqlite3_finalize(q);
-		return NULL;
-	}
-	sqlite3_bind_int64(q, 1, mm);
-	sqlite3_bind_int64(q, 2, (int64_t)n);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		fprintf(f, "%s\n", col(q, 0));
-	sqlite3_finalize(q);
-	fclose(f);
 	return buf;
 }
 
-/* Lines of A not in B after PREFIX; their number. */
+/* The start address a maps line begins with. */
+static unsigned long long line_start(const char *p)
+{
+	return strtoull(p, NULL, 16);
+}
+
+/* Lines of A not in B after PREFIX; their number. Both are maps texts,
+ * ordered by start address, so one merge. */
 static size_t only_in(FILE *out, const char *a, const char *b,
 		      const char *prefix)
 {
-	const char *p, *nl;
+	const char *p, *nl, *q = b;
 	size_t n = 0;
 
 	for (p = a; p && *p; p = nl + 1) {
-		const char *q;
+		unsigned long long s = line_start(p);
+		const char *qe;
 		size_t len;
 		int found = 0;
 
@@ -183,16 +177,20 @@ static size_t only_in(FILE *out, const char *a, const char *b,
 		if (!nl)
 			break;
 		len = (size_t)(nl - p);
-		for (q = b; q && *q;) {
-			const char *qe = strchr(q, '\n');
-
+		/* skip B's lines that start below this one */
+		while (q && *q && (qe = strchr(q, '\n')) &&
+		       line_start(q) < s)
+			q = qe + 1;
+		/* B's lines with the same start (one, unless unordered) */
+		for (const char *r = q; r && *r && line_start(r) == s;) {
+			qe = strchr(r, '\n');
 			if (!qe)
 				break;
-			if ((size_t)(qe - q) == len && !memcmp(p, q, len)) {
+			if ((size_t)(qe - r) == len && !memcmp(p, r, len)) {
 				found = 1;
 				break;
 			}
-			q = qe + 1;
+			r = qe + 1;
 		}
 		if (!found) {
 			fprintf(out, "%s%.*s\n", prefix, (int)len, p);
@@ -213,8 +211,10 @@ static void counters_at(mr_store *st, int64_t mm, uint64_t n,
 {
 	sqlite3_stmt *q = prep(st, "SELECT rss_anon_kb, rss_file_kb, "
 				   "rss_shmem_kb, hwm_kb, pte_kb, vm_peak_kb "
-				   "FROM mm WHERE mm = ?1 AND from_step <= ?2 "
-				   "AND (to_step IS NULL OR to_step > ?2)");
+				   "FROM (SELECT * FROM mm WHERE mm = ?1 AND "
+				   "from_step <= ?2 ORDER BY from_step DESC "
+				   "LIMIT 1) WHERE to_step IS NULL OR "
+				   "to_step > ?2");
 	size_t i;
 
 	for (i = 0; i < NCOUNTERS; i++)

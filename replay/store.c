@@ -83,7 +83,8 @@ static const char schema[] =
 	"CREATE TABLE vma(mm INTEGER, pid INTEGER, start INTEGER,"
 	" end INTEGER, perms TEXT, flags INTEGER, pgoff INTEGER, path TEXT,"
 	" dev TEXT, inode INTEGER, anon_vma INTEGER, inferred INTEGER,"
-	" from_step INTEGER, to_step INTEGER, line TEXT);\n"
+	" from_step INTEGER, to_step INTEGER, line TEXT,"
+	" id INTEGER PRIMARY KEY);\n"
 	"CREATE TABLE task(pid INTEGER, mm INTEGER, from_step INTEGER,"
 	" to_step INTEGER);\n"
 	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
@@ -106,18 +107,12 @@ static const char schema[] =
 	" line FROM vma;\n";
 
 /*
- * Built when the replay ends. The vma table has no index: "state at step
- * N" bounds from_step on one side only, so an index on it saves little
- * over a scan, and building one costs a tenth of a replay.
+ * Built when the replay ends. The vma table's own index is vma_at,
+ * built once its rows are final (below).
  */
 static const char indexes[] =
 	"CREATE INDEX IF NOT EXISTS task_pid ON task(pid, from_step);\n"
 	"CREATE INDEX IF NOT EXISTS mm_mm ON mm(mm, from_step);\n";
-
-/* Built when a replay checks its history against the model: the maps of
- * one address space at one step without a scan of every row. */
-static const char vma_index[] =
-	"CREATE INDEX IF NOT EXISTS vma_mm ON vma(mm, from_step);\n";
 
 struct open_row {
 	int64_t key;   /* pid or mm id */
@@ -162,6 +157,7 @@ struct mr_store {
 	char *path;		    /* file name, for messages */
 	sqlite3_stmt *st[S__COUNT]; /* prepared statements (write mode) */
 	int in_tx;		    /* a transaction is open */
+	int span_built;		    /* vma_at is built (rows final) */
 	int failed;		    /* a write failed */
 	uint64_t step;		    /* step of the changes now reported */
 	uint64_t last_step;	    /* the last step row stored */
@@ -1127,6 +1123,122 @@ int mr_store_meta(mr_store *st, const char *key, const char *value)
 	return simple_insert(st, S_META, 2, t, n, isn);
 }
 
+/*
+ * Built when a finished replay's rows are final: each VMA row's bucket,
+ * so the VMAs of one address space after step N are found at about the
+ * cost of the answer (docs/schema.md, "Indexes and cost"). A row alive in
+ * steps [from, to) (an open row: to = vma_at_last + 1) goes to the
+ * smallest level L at which it touches at most SPAN_BACK aligned blocks
+ * of 2^L steps, keyed by its first block. A row at level L is longer than
+ * (SPAN_BACK - 1) * 2^(L-1) steps, so of the rows in the SPAN_BACK blocks
+ * that end at N's, at each level, most are alive at N.
+ */
+#define SPAN_BACK 4
+#define SPAN_SHIFT 42 /* key = level << SPAN_SHIFT | first block */
+
+static void span_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const uint64_t *last = sqlite3_user_data(ctx);
+	uint64_t from = (uint64_t)sqlite3_value_int64(argv[0]);
+	uint64_t to = sqlite3_value_type(argv[1]) == SQLITE_NULL
+			      ? *last + 1
+			      : (uint64_t)sqlite3_value_int64(argv[1]);
+	int l = 0;
+
+	(void)argc;
+	if (to <= from)
+		to = from + 1;
+	while (l < SPAN_SHIFT && ((to - 1) >> l) - (from >> l) >= SPAN_BACK)
+		l++;
+	sqlite3_result_int64(ctx, (sqlite3_int64)((uint64_t)l << SPAN_SHIFT |
+						  from >> l));
+}
+
+static const char span_last[] =
+	"DROP TABLE IF EXISTS vma_at;\n"
+	"DROP VIEW IF EXISTS vma_at_probe;\n"
+	"INSERT OR REPLACE INTO meta SELECT 'vma_at_last', max(coalesce(s,"
+	" 0), coalesce(f, 0), coalesce(t, 0)) FROM (SELECT max(step) AS s"
+	" FROM step), (SELECT max(from_step) AS f, max(to_step) AS t FROM"
+	" vma);\n";
+
+static const char span_index[] =
+	"CREATE TABLE vma_at(mm INTEGER, span INTEGER, id INTEGER,"
+	" PRIMARY KEY(mm, span, id)) WITHOUT ROWID;\n"
+	"INSERT INTO vma_at SELECT mm, mr_span_key(from_step, to_step), id"
+	" FROM vma ORDER BY 1, 2, 3;\n"
+	/* the buckets a query at N probes: level, back, and N's bound */
+	"CREATE VIEW vma_at_probe AS WITH RECURSIVE p(k) AS (SELECT 0"
+	" UNION ALL SELECT k + 1 FROM p WHERE k < 4 * 43 - 1)"
+	" SELECT k / 4 AS level, k % 4 AS back, (SELECT CAST(value AS"
+	" INTEGER) FROM meta WHERE key = 'vma_at_last') AS last FROM p;\n";
+
+/*
+ * The ids of the rows of address space ?1 alive after step ?2, through
+ * vma_at (the query docs/schema.md gives).
+ */
+#define VMA_ALIVE_IDS                                                        \
+	"SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (SELECT"    \
+	" level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe" \
+	" WHERE (min(?2, last) >> level) >= back)"
+
+/* Build vma_at once the rows are final. */
+static int build_span_index(mr_store *st)
+{
+	sqlite3_stmt *q = NULL;
+	uint64_t last = 0;
+
+	if (st->span_built)
+		return 0;
+	if (exec_sql(st, span_last))
+		return 1;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT CAST(value AS INTEGER) FROM meta WHERE"
+			       " key = 'vma_at_last'",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return db_fail(st, "indexing the VMA rows");
+	}
+	last = (uint64_t)sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (sqlite3_create_function(st->db, "mr_span_key", 2,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &last,
+				    span_key, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, "indexing the VMA rows");
+	if (exec_sql(st, span_index))
+		return 1;
+	/* LAST is on this stack: the function goes with it */
+	sqlite3_create_function(st->db, "mr_span_key", 2, SQLITE_UTF8, NULL,
+				NULL, NULL, NULL);
+	st->span_built = 1;
+	return 0;
+}
+
+/*
+ * Prepare SQL over the VMA rows of ?1 alive after step ?2: WHERE is
+ * "v.id IN (...) AND" through vma_at when the history has it, else
+ * nothing (a scan of the rows). SQL has one %s where WHERE goes.
+ */
+static sqlite3_stmt *prep_alive(mr_store *st, const char *sql)
+{
+	char buf[2048];
+	sqlite3_stmt *q = NULL;
+
+	snprintf(buf, sizeof(buf), sql,
+		 "v.id IN (" VMA_ALIVE_IDS ") AND");
+	if (sqlite3_prepare_v2(st->db, buf, -1, &q, NULL) == SQLITE_OK)
+		return q;
+	sqlite3_finalize(q);
+	q = NULL;
+	snprintf(buf, sizeof(buf), sql, "");
+	if (sqlite3_prepare_v2(st->db, buf, -1, &q, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
 int mr_store_close(mr_store *st, int finished)
 {
 	int rc = 0;
@@ -1141,6 +1253,8 @@ int mr_store_close(mr_store *st, int finished)
 		    exec_sql(st, st->failed ? "ROLLBACK" : "COMMIT"))
 			rc = MR_EDB;
 		if (!st->failed && exec_sql(st, indexes))
+			rc = MR_EDB;
+		if (!st->failed && finished && build_span_index(st))
 			rc = MR_EDB;
 		/* a finished history is one file in rollback-journal mode:
 		 * a reader in a read-only directory needs no -shm file */
@@ -1161,13 +1275,13 @@ int mr_store_close(mr_store *st, int finished)
  * line when GATE. */
 static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate)
 {
-	static const char lines[] =
-		"SELECT line FROM maps_line WHERE mm = ?1 AND from_step <= ?2"
-		" AND (to_step IS NULL OR to_step > ?2) ORDER BY start";
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = prep_alive(
+		st, "SELECT v.line FROM vma v WHERE %s v.mm = ?1 AND"
+		    " v.from_step <= ?2 AND (v.to_step IS NULL OR"
+		    " v.to_step > ?2) ORDER BY v.start");
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, lines, -1, &q, NULL) != SQLITE_OK)
+	if (!q)
 		return db_fail(st, "reading vmas");
 	sqlite3_bind_int64(q, 1, mm);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
@@ -1184,12 +1298,20 @@ static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate)
 	return 0;
 }
 
+/*
+ * The mm row of address space ?1 alive after step ?2: its rows are
+ * disjoint intervals, so the one that began last at or before ?2 through
+ * the mm(mm, from_step) index, if it has not ended.
+ */
+#define MM_ROW_AT                                                          \
+	"(SELECT * FROM mm WHERE mm = ?1 AND from_step <= ?2 ORDER BY"      \
+	" from_step DESC LIMIT 1) WHERE to_step IS NULL OR to_step > ?2"
+
 /* The gate column of address space MM's row at step N (0 if none). */
 static int mm_gate(mr_store *st, int64_t mm, uint64_t n, int *gate)
 {
 	static const char sql[] =
-		"SELECT gate FROM mm WHERE mm = ?1 AND from_step <= ?2"
-		" AND (to_step IS NULL OR to_step > ?2)";
+		"SELECT gate FROM " MM_ROW_AT;
 	sqlite3_stmt *q = NULL;
 	int rc;
 
@@ -1214,8 +1336,9 @@ static int find_mm_at(mr_store *st, int32_t pid, uint64_t n, int64_t *mmid,
 {
 	static const char find_mm[] =
 		"SELECT t.mm, coalesce(m.known, 0), coalesce(m.gate, 0)"
-		" FROM task t LEFT JOIN mm m ON m.mm = t.mm AND"
-		" m.from_step <= ?2 AND (m.to_step IS NULL OR m.to_step > ?2)"
+		" FROM task t LEFT JOIN mm m ON m.rowid = (SELECT rowid FROM"
+		" mm WHERE mm = t.mm AND from_step <= ?2 ORDER BY from_step"
+		" DESC LIMIT 1) AND (m.to_step IS NULL OR m.to_step > ?2)"
 		" WHERE t.pid = ?1 AND t.from_step <= ?2 AND"
 		" (t.to_step IS NULL OR t.to_step > ?2)";
 	sqlite3_stmt *q = NULL;
@@ -1264,11 +1387,7 @@ int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 	static const char mm_sql[] =
 		"SELECT vm_peak_kb, rss_anon_kb, rss_file_kb, rss_shmem_kb,"
 		" swap_kb, hwm_kb, pte_kb, start_code, end_code,"
-		" coalesce(lck_extra_kb, 0) FROM mm WHERE mm = ?1 AND"
-		" from_step <= ?2 AND (to_step IS NULL OR to_step > ?2)";
-	static const char vma_sql[] =
-		"SELECT flags, end - start FROM vma WHERE mm = ?1 AND"
-		" from_step <= ?2 AND (to_step IS NULL OR to_step > ?2)";
+		" coalesce(lck_extra_kb, 0) FROM " MM_ROW_AT;
 	sqlite3_stmt *q = NULL;
 	uint64_t sc = 0, ec = 0;
 	char buf[1024];
@@ -1307,7 +1426,10 @@ int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 		s.lck = (uint64_t)sqlite3_column_int64(q, 9);
 	}
 	sqlite3_finalize(q);
-	if (sqlite3_prepare_v2(st->db, vma_sql, -1, &q, NULL) != SQLITE_OK)
+	q = prep_alive(st, "SELECT v.flags, v.end - v.start FROM vma v WHERE"
+			   " %s v.mm = ?1 AND v.from_step <= ?2 AND"
+			   " (v.to_step IS NULL OR v.to_step > ?2)");
+	if (!q)
 		return db_fail(st, "reading VMAs");
 	sqlite3_bind_int64(q, 1, mm);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)n);
@@ -1323,11 +1445,11 @@ int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 	return 0;
 }
 
-int mr_store_flush(mr_store *st, int index)
+int mr_store_flush(mr_store *st, int final)
 {
 	if (st->failed || flush_pending(st))
 		return MR_EDB;
-	return index ? exec_sql(st, vma_index) : 0;
+	return final ? build_span_index(st) : 0;
 }
 
 int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,

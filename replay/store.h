@@ -141,10 +141,10 @@ int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n);
 /*
  * Write every row waiting in memory into the open transaction (live rows
  * with to_step NULL), so that this connection reads the whole history up
- * to the current step; with INDEX, also build the vma_mm index (many
- * reads of single address spaces to come). Returns 0 or MR_EDB.
+ * to the current step; with FINAL (no VMA row will change again), also
+ * build the vma_at index the at-step reads use. Returns 0 or MR_EDB.
  */
-int mr_store_flush(mr_store *st, int index);
+int mr_store_flush(mr_store *st, int final);
 
 /*
  * The maps of address space MM after step N, as mr_store_print_maps()
