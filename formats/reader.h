@@ -28,6 +28,15 @@ typedef struct mr_reader mr_reader;
  */
 int mr_trace_line(const char *path, uint64_t line, char *buf, size_t len);
 
+/*
+ * Every line of the text file PATH (plain or zstd) into *OUT (*NOUT
+ * lines, without their newlines; free with mr_trace_lines_free): 0, or
+ * MR_EIO / MR_ENOMEM with a message naming the file in ERRBUF.
+ */
+int mr_trace_lines(const char *path, char ***out, size_t *nout, char *errbuf,
+		   size_t errlen);
+void mr_trace_lines_free(char **lines, size_t n);
+
 /* Called once per skipped line with a message naming file:line:col. */
 typedef void (*mr_reader_warn_fn)(void *ctx, const char *msg);
 

@@ -398,3 +398,60 @@ int mr_trace_line(const char *path, uint64_t line, char *buf, size_t len)
 	mr_zio_free(z);
 	return rc;
 }
+
+int mr_trace_lines(const char *path, char ***out, size_t *nout, char *errbuf,
+		   size_t errlen)
+{
+	mr_zio *z = NULL;
+	char **v = NULL, *l;
+	size_t n, cnt = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = mr_zio_open(&z, path, errbuf, errlen)))
+		return rc;
+	while ((rc = mr_zio_getline(z, &l, &n)) == 1) {
+		char *s;
+
+		if (cnt == cap) {
+			size_t nc = cap ? 2 * cap : 1024;
+			char **nv = realloc(v, nc * sizeof(*nv));
+
+			if (!nv) {
+				rc = MR_ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		s = malloc(n + 1);
+		if (!s) {
+			rc = MR_ENOMEM;
+			break;
+		}
+		memcpy(s, l, n);
+		s[n] = 0;
+		v[cnt++] = s;
+	}
+	if (rc < 0 && errbuf && errlen)
+		snprintf(errbuf, errlen, "%s",
+			 rc == MR_ENOMEM ? "out of memory" : mr_zio_errmsg(z));
+	mr_zio_free(z);
+	if (rc < 0) {
+		mr_trace_lines_free(v, cnt);
+		return rc;
+	}
+	*out = v;
+	*nout = cnt;
+	return 0;
+}
+
+void mr_trace_lines_free(char **lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}

@@ -457,6 +457,50 @@ static int write_golden(const struct run *r, const char *path,
 	return 0;
 }
 
+int mr_check_first_difference(const char *trace, const char *snapdir,
+			       const char *golden, uint64_t *step,
+			       uint64_t *line, char *err, size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	mr_replay_opts o;
+	mr_replay_summary sum;
+	int rc;
+
+	*step = *line = 0;
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return 2;
+	}
+	if (golden_read(&r->want, golden, err, errlen)) {
+		free(r);
+		return 2;
+	}
+	mr_replay_opts_default(&o);
+	o.trace = trace;
+	o.snapdir = snapdir;
+	o.mode = MR_MODE_MODEL;
+	o.show = 0;
+	o.out = fopen("/dev/null", "w");
+	o.on_step = on_step;
+	o.on_step_line = on_line;
+	o.on_step_ctx = r;
+	o.stop_request = &r->stop;
+	rc = o.out ? mr_replay_run(&o, &sum, err, errlen) : 2;
+	if (o.out)
+		fclose(o.out);
+	if (rc != 2) {
+		if (!r->first_bad && r->last_step != r->want.steps)
+			r->first_bad = r->last_step + 1;
+		*step = r->first_bad;
+		*line = r->first_line;
+		rc = r->first_bad ? 1 : 0;
+	}
+	free(r->state_text);
+	golden_free(&r->want);
+	free(r);
+	return rc;
+}
+
 int mr_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {

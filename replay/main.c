@@ -19,6 +19,7 @@
 #include "replay/store.h"
 #include "replay/check.h"
 #include "replay/compare.h"
+#include "replay/reduce.h"
 #include "replay/export.h"
 #include "replay/report.h"
 #include "replay/histcli.h"
@@ -49,6 +50,7 @@ static const char usage_text[] =
 	"capture\n"
 	"  check TRACE --golden FILE [--update]        a replay against a "
 	"golden file\n"
+	"  reduce TRACE -o DIR --until-divergence      a small trace that still diverges\n"
 	"  compare A.db B.db [--threshold M=PCT]       two runs side by side\n"
 	"  export DB --format perfetto [-o FILE]       Chrome trace-event "
 	"JSON\n"
@@ -556,6 +558,8 @@ int main(int argc, char **argv)
 		return mr_cmd_report(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "export"))
 		return mr_cmd_export(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "reduce"))
+		return mr_cmd_reduce(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return mr_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))

@@ -60,6 +60,8 @@ void mr_rp_report_divergence(struct replay *r, const char *kind,
 	const mr_event *ev = r->cur;
 
 	r->sum->divergences++;
+	if (r->o->on_problem)
+		r->o->on_problem(r->o->on_step_ctx, r->step, ev->line, 0, kind);
 	if (r->st)
 		mr_store_divergence(r->st, r->step, r->cur_tgid, ev->line, kind,
 				    expected, got, detail);
@@ -103,6 +105,9 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 	char around[2048];
 
 	r->sum->violations++;
+	if (r->o->on_problem)
+		r->o->on_problem(r->o->on_step_ctx, r->step,
+				 r->cur ? r->cur->line : 0, 1, inv);
 	around[0] = 0;
 	if (mm) /* NULL: a machine-wide invariant (page map counts) */
 		context_around(mm, addr, around, sizeof(around));
