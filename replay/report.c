@@ -177,15 +177,20 @@ static void problems(FILE *out, mr_store *st)
 	fputs("\"problems\": [", out);
 	if (sqlite3_prepare_v2(
 		    mr_store_handle(st),
-		    "SELECT step, line, pid, 'divergence: ' || kind, expected, "
-		    "got FROM divergence UNION ALL SELECT step, line, pid, "
-		    "'violation: ' || invariant, detail, '' FROM violation "
-		    "ORDER BY 1 LIMIT 1000",
+		    "SELECT p.*, coalesce(s.name || '(' || s.args || ') = ' "
+		    "|| CASE WHEN s.ret IS NULL THEN '?' WHEN s.ret >= 4096 "
+		    "THEN printf('0x%x', s.ret) ELSE s.ret END, '') FROM "
+		    "(SELECT step, line, "
+		    "pid, 'divergence: ' || kind, expected, got FROM "
+		    "divergence UNION ALL SELECT step, line, pid, "
+		    "'violation: ' || invariant, detail, '' FROM violation) "
+		    "AS p LEFT JOIN step s ON s.step = p.step ORDER BY 1 "
+		    "LIMIT 1000",
 		    -1, &q, NULL) == SQLITE_OK)
 		while (sqlite3_step(q) == SQLITE_ROW) {
 			fputs(first ? "[" : ",[", out);
 			first = 0;
-			for (i = 0; i < 6; i++) {
+			for (i = 0; i < 7; i++) {
 				const char *t =
 					(const char *)sqlite3_column_text(q, i);
 
@@ -196,6 +201,213 @@ static void problems(FILE *out, mr_store *st)
 		}
 	sqlite3_finalize(q);
 	fputs("]", out);
+}
+
+/* ---- the address-space maps ---- */
+
+#define MAP_ROWS 20000 /* VMA rows drawn per address space */
+#define MAP_MMS 24     /* address spaces drawn */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Index of V in the sorted unique V[0..N). */
+static size_t rank_of(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t str_index(char *const *v, size_t n, const char *x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(v[mid], x) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Sort and deduplicate V[0..*N) of malloc'd strings. */
+static void str_unique(char **v, size_t *n)
+{
+	size_t i, j;
+
+	qsort(v, *n, sizeof(*v), cmp_str);
+	for (i = j = 0; i < *n; i++)
+		if (j && !strcmp(v[j - 1], v[i]))
+			free(v[i]);
+		else
+			v[j++] = v[i];
+	*n = j;
+}
+
+struct maprow {
+	int64_t from, to; /* to -1: open */
+	uint64_t start, end;
+	char *perms, *path;
+};
+
+/* One address space's map: its longest-lived MAP_ROWS rows, addresses as
+ * ranks of their boundaries. */
+static int one_map(FILE *out, sqlite3 *db, int64_t mm, int64_t pid,
+		   int64_t total)
+{
+	sqlite3_stmt *q = NULL;
+	struct maprow *r = NULL;
+	uint64_t *b = NULL;
+	char **perms = NULL, **paths = NULL;
+	size_t n = 0, nb = 0, np = 0, nq = 0, i;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT from_step, coalesce(to_step, -1), start, end, "
+		    "perms, coalesce(path, '') FROM vma WHERE mm = ?1 ORDER BY "
+		    "coalesce(to_step, (SELECT max(step) + 1 FROM step)) - "
+		    "from_step DESC, id LIMIT ?2",
+		    -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, mm);
+	sqlite3_bind_int64(q, 2, MAP_ROWS);
+	r = calloc(MAP_ROWS, sizeof(*r));
+	b = malloc(2 * MAP_ROWS * sizeof(*b));
+	perms = malloc(MAP_ROWS * sizeof(*perms));
+	paths = malloc(MAP_ROWS * sizeof(*paths));
+	if (!r || !b || !perms || !paths)
+		goto out;
+	while (n < MAP_ROWS && sqlite3_step(q) == SQLITE_ROW) {
+		const char *pm = (const char *)sqlite3_column_text(q, 4);
+		const char *pa = (const char *)sqlite3_column_text(q, 5);
+
+		r[n].from = sqlite3_column_int64(q, 0);
+		r[n].to = sqlite3_column_int64(q, 1);
+		r[n].start = (uint64_t)sqlite3_column_int64(q, 2);
+		r[n].end = (uint64_t)sqlite3_column_int64(q, 3);
+		r[n].perms = strdup(pm ? pm : "");
+		r[n].path = strdup(pa ? pa : "");
+		if (!r[n].perms || !r[n].path) {
+			n++;
+			goto out;
+		}
+		b[nb++] = r[n].start;
+		b[nb++] = r[n].end;
+		perms[np++] = strdup(r[n].perms);
+		paths[nq++] = strdup(r[n].path);
+		if (!perms[np - 1] || !paths[nq - 1]) {
+			n++;
+			goto out;
+		}
+		n++;
+	}
+	qsort(b, nb, sizeof(*b), cmp_u64);
+	{
+		size_t j = 0;
+
+		for (i = 0; i < nb; i++) /* unique */
+			if (!j || b[j - 1] != b[i])
+				b[j++] = b[i];
+		nb = j;
+	}
+	str_unique(perms, &np);
+	str_unique(paths, &nq);
+	fprintf(out, "{\"mm\": %lld, \"pid\": %lld, \"total\": %lld, \"b\": [",
+		(long long)mm, (long long)pid, (long long)total);
+	for (i = 0; i < nb; i++)
+		fprintf(out, "%s\"%" PRIx64 "\"", i ? "," : "", b[i]);
+	fputs("], \"perms\": [", out);
+	for (i = 0; i < np; i++) {
+		fputs(i ? "," : "", out);
+		mr_json_string(out, perms[i]);
+	}
+	fputs("], \"paths\": [", out);
+	for (i = 0; i < nq; i++) {
+		fputs(i ? "," : "", out);
+		mr_json_string(out, paths[i]);
+	}
+	fputs("], \"r\": [", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, "%s[%lld,%lld,%zu,%zu,%zu,%zu]", i ? "," : "",
+			(long long)r[i].from, (long long)r[i].to,
+			rank_of(b, nb, r[i].start), rank_of(b, nb, r[i].end),
+			str_index(perms, np, r[i].perms),
+			str_index(paths, nq, r[i].path));
+	fputs("]}", out);
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	for (i = 0; r && i < n; i++) {
+		free(r[i].perms);
+		free(r[i].path);
+	}
+	for (i = 0; perms && i < np; i++)
+		free(perms[i]);
+	for (i = 0; paths && i < nq; i++)
+		free(paths[i]);
+	free(r);
+	free(b);
+	free(perms);
+	free(paths);
+	return rc;
+}
+
+/* "maps": the MAP_MMS address spaces with the most VMA rows, in order of
+ * creation, and "last": the last step. */
+static int maps(FILE *out, mr_store *st)
+{
+	sqlite3 *db = mr_store_handle(st);
+	sqlite3_stmt *q = NULL;
+	int first = 1, rc = 0;
+
+	fputs("\"last\": ", out);
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(step), 0) FROM step",
+			       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_step(q) != SQLITE_ROW) {
+		sqlite3_finalize(q);
+		return -1;
+	}
+	fprintf(out, "%lld,\n\"maps\": [", (long long)sqlite3_column_int64(q, 0));
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT mm, pid, n FROM (SELECT mm, min(pid) AS "
+			       "pid, count(*) AS n FROM vma GROUP BY mm ORDER "
+			       "BY n DESC, mm LIMIT ?1) ORDER BY mm",
+			       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(q, 1, MAP_MMS);
+	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		fputs(first ? "" : ",\n", out);
+		first = 0;
+		rc = one_map(out, db, sqlite3_column_int64(q, 0),
+			     sqlite3_column_int64(q, 1),
+			     sqlite3_column_int64(q, 2));
+	}
+	sqlite3_finalize(q);
+	fputs("]", out);
+	return rc;
 }
 
 /* The page's own script: a chart per series group, the problems table. */
@@ -216,8 +428,9 @@ static const char page_js[] =
 	"stroke:colors[i%colors.length],width:1.5});\n"
 	" var opts={width:Math.min(1100,window.innerWidth-40),height:260,"
 	"series:series,scales:{x:{time:false},y:log?{distr:3}:{}},"
-	"axes:[{label:'step'},{size:80}],cursor:{drag:{x:true,y:false}}};\n"
-	" new uPlot(opts,[xs].concat(ys),el);\n"
+	"axes:[{label:'step'},{size:80}],cursor:{drag:{x:true,y:false}},"
+	"hooks:{draw:[function(u){drawMark(u);}]}};\n"
+	" plots.push(new uPlot(opts,[xs].concat(ys),el));\n"
 	" el.dataset.series=labels.join('|');charts++;names.push(id);\n"
 	"}\n"
 	"/* series on one x axis: the union of the steps, each carried "
@@ -232,10 +445,99 @@ static const char page_js[] =
 	"{v=s[1][k];k++;}out.push(v);}return out;});\n"
 	" return [xs,ys];\n"
 	"}\n"
-	"var pids=Object.keys(D.vmas);\n"
+	"/* the step the problems table points at: a line on every chart */\n"
+"var marks=[],plots=[];\n"
+"function drawMark(u){if(!marks.length)return;var c=u.ctx,b=u.bbox;"
+"c.save();c.strokeStyle='#d62728';c.lineWidth=2;c.setLineDash([4,3]);"
+"marks.forEach(function(m){var x=u.valToPos(m,'x',true);"
+"if(x>=b.left&&x<=b.left+b.width){c.beginPath();c.moveTo(x,b.top);"
+"c.lineTo(x,b.top+b.height);c.stroke();}});c.restore();}\n"
+"function box(id,title){var el=document.createElement('div');"
+"el.className='chart';el.id=id;document.getElementById('charts')"
+".appendChild(el);var h=document.createElement('h3');h.textContent="
+"title;el.appendChild(h);return el;}\n"
+"/* rectangles drawn by uPlot's draw hook on its scales: x the steps, "
+"y YRANGE */\n"
+"function canvasPlot(el,ylabel,yrange,yvals,draw,hover,height){\n"
+" var xmax=D.last+1,tip=document.createElement('div');tip.className="
+"'tip';\n"
+" var opts={width:Math.min(1100,window.innerWidth-40),height:height,"
+"series:[{label:'step'},{label:ylabel,show:false}],scales:{x:{time:false,"
+"min:0,max:xmax},y:{auto:false,range:yrange}},axes:[{label:'step'},"
+"{size:130,values:yvals}],legend:{show:false},cursor:{drag:{x:true,"
+"y:true,uni:40},points:{show:false}},hooks:{draw:[function(u){var c=u.ctx,"
+"b=u.bbox;c.save();c.beginPath();c.rect(b.left,b.top,b.width,b.height);"
+"c.clip();draw(u,c);c.restore();drawMark(u);}],setCursor:[function(u){"
+"var l=u.cursor.left,t=u.cursor.top;tip.textContent=l>=0?hover("
+"u.posToVal(l,'x'),u.posToVal(t,'y')):'';}]}};\n"
+" var u=new uPlot(opts,[[0,xmax],[null,null]],el);el.appendChild(tip);"
+"plots.push(u);return u;\n"
+"}\n"
+"var perm={'---':'#9e9e9e','r--':'#1f77b4','rw-':'#2ca02c','r-x':"
+"'#d62728','rwx':'#9467bd','-w-':'#ff7f0e','--x':'#8c564b','-wx':"
+"'#e377c2'};\n"
+"function hex(s){return '0x'+s;}\n"
+"function drawMaps(){D.maps.forEach(function(M){\n"
+" var id='map-'+M.pid+'-'+M.mm,xmax=D.last+1,nb=M.b.length;\n"
+" var el=box(id,'Address space of pid '+M.pid+' (mm '+M.mm+'): '+"
+"M.r.length+' VMA rows'+(M.total>M.r.length?' (the longest-lived of '+"
+"M.total+')':'')+'; addresses by rank of their boundaries, colour by "
+"permissions');\n"
+" var lg=document.createElement('div');lg.className='legend';"
+"Object.keys(perm).forEach(function(k){if(M.perms.some(function(p){"
+"return p.slice(0,3)==k;})){var sp=document.createElement('span');"
+"sp.innerHTML='<i style=\"background:'+perm[k]+'\"></i>'+k;"
+"lg.appendChild(sp);}});lg.appendChild(document.createTextNode("
+"' (file-backed darker than anonymous; drag to zoom, double-click to "
+"reset; the line under the chart names the VMAs under the pointer)'));"
+"el.appendChild(lg);\n"
+" var drawn=0;\n"
+" canvasPlot(el,'address',[0,Math.max(1,nb-1)],function(u,t){return "
+"t.map(function(v){var i=Math.round(v);return i>=0&&i<nb&&Math.abs(v-i)"
+"<1e-9?hex(M.b[i]):'';});},function(u,c){drawn=0;M.r.forEach("
+"function(r){var x0=u.valToPos(r[0],'x',true),x1=u.valToPos(r[1]<0?"
+"xmax:r[1],'x',true),y0=u.valToPos(r[2],'y',true),y1=u.valToPos(r[3],"
+"'y',true);c.fillStyle=perm[M.perms[r[4]].slice(0,3)]||'#000';"
+"c.globalAlpha=M.paths[r[5]]?0.85:0.55;c.fillRect(x0,y1,Math.max(1,"
+"x1-x0),Math.max(1,y0-y1));drawn++;});c.globalAlpha=1;"
+"el.dataset.drawn=drawn;},function(x,y){var out=[];M.r.forEach("
+"function(r){if(x>=r[0]&&(r[1]<0||x<r[1])&&y>=r[2]&&y<r[3])out.push("
+"hex(M.b[r[2]])+'-'+hex(M.b[r[3]])+' '+M.perms[r[4]]+' '+M.paths[r[5]]"
+"+'  steps '+r[0]+'..'+(r[1]<0?'end':r[1]-1));});return 'step '+"
+"Math.round(x)+(out.length?': '+out.join('; '):'');},360);\n"
+" el.dataset.series='vma';el.dataset.rows=M.r.length;charts++;"
+"names.push(id);\n"
+"});}\n"
+"/* free blocks per order as a heatmap: colour by log(count) */\n"
+"function ramp(f){var s=[[68,1,84],[59,82,139],[33,145,140],[94,201,98],"
+"[253,231,37]],p=Math.max(0,Math.min(1,f))*(s.length-1),i=Math.min("
+"s.length-2,Math.floor(p)),t=p-i,c=s[i].map(function(v,k){return "
+"Math.round(v+(s[i+1][k]-v)*t);});return 'rgb('+c.join(',')+')';}\n"
+"function heat(f){\n"
+" var el=box('free-heat','Free blocks per order over the steps, zone "
+"Normal (colour: log of the count; dark few, yellow many; white none)'),"
+"xs=f[0],ys=f[1],max=1,cells=0,xmax=D.last+1;\n"
+" ys.forEach(function(a){a.forEach(function(v){if(v>max)max=v;});});\n"
+" canvasPlot(el,'order',[-0.5,ys.length-0.5],function(u,t){return "
+"t.map(function(v){return v===Math.floor(v)&&v>=0&&v<ys.length?'order '"
+"+v:'';});},"
+"function(u,c){cells=0;for(var o=0;o<ys.length;o++)for(var i=0;i<"
+"xs.length;i++){var v=ys[o][i];if(v==null||v<=0)continue;var x0="
+"u.valToPos(xs[i],'x',true),x1=u.valToPos(i+1<xs.length?xs[i+1]:xmax,"
+"'x',true),y0=u.valToPos(o-0.5,'y',true),y1=u.valToPos(o+0.5,'y',true);"
+"c.fillStyle=ramp(Math.log(v+1)/Math.log(max+1));c.fillRect(x0,y1,"
+"Math.max(1,x1-x0),Math.max(1,y0-y1));cells++;}el.dataset.cells=cells;},"
+"function(x,y){var o=Math.round(y),i=0;while(i+1<xs.length&&xs[i+1]<="
+"x)i++;return o>=0&&o<ys.length&&xs.length?'step '+Math.round(x)+', "
+"order '+o+': '+(ys[o][i]==null?0:ys[o][i])+' free blocks':'';},300);\n"
+" el.dataset.series=ys.map(function(_,i){return 'order '+i;}).join('|');"
+"charts++;names.push('free-heat');\n"
+"}\n"
+"var pids=Object.keys(D.vmas);\n"
 	"if(pids.length){var m=merge(pids.map(function(p){return "
 	"[D.vmas[p].x,D.vmas[p].vmas];}));chart('vmas','VMA count per "
 	"process',m[0],m[1],pids.map(function(p){return 'pid '+p;}),false);}\n"
+	"drawMaps();\n"
 	"var mms=Object.keys(D.rss);\n"
 	"mms.forEach(function(p){var r=D.rss[p];chart('rss-'+p,'RSS and "
 	"VmPTE of pid '+p+' (kB)',r.x,[r.anon,r.file,r.shmem,r.pte],"
@@ -243,7 +545,7 @@ static const char page_js[] =
 	"if(D.free.length){var f=merge(D.free);chart('free','Free blocks "
 	"per order, zone Normal (log)',f[0],f[1].map(function(a){return "
 	"a.map(function(v){return v>0?v:null;});}),D.free.map(function(_,i)"
-	"{return 'order '+i;}),true);}\n"
+	"{return 'order '+i;}),true);heat(f);}\n"
 	"var caches=Object.keys(D.slab);\n"
 	"if(caches.length){var s=merge(caches.map(function(c){return "
 	"[D.slab[c].x,D.slab[c].active];}));chart('slab','Slab caches: "
@@ -252,11 +554,19 @@ static const char page_js[] =
 	"if(!D.problems.length)t.textContent='No divergence or violation.';\n"
 	"else{var tb=document.createElement('table');tb.innerHTML='<tr><th>"
 	"step</th><th>line</th><th>pid</th><th>what</th><th>expected</th>"
-	"<th>got</th></tr>';\n"
+	"<th>got</th><th>call in the trace</th></tr>';\n"
 	" D.problems.forEach(function(p){var tr=document.createElement("
 	"'tr');p.forEach(function(c){var td=document.createElement('td');"
-	"td.textContent=c;tr.appendChild(td);});tb.appendChild(tr);});"
-	"t.appendChild(tb);}\n"
+	"td.textContent=c;tr.appendChild(td);});tr.title='show step '+p[0]+"
+	"' on the charts';tr.onclick=function(){location.hash='step='+p[0]+"
+	"'&pid='+p[2];};tb.appendChild(tr);});t.appendChild(tb);}\n"
+	"/* #step=N[&pid=P]: a line at step N on every chart, P's map shown */\n"
+	"function fromHash(){var m=/step=(\\d+)/.exec(location.hash),"
+	"q=/pid=(\\d+)/.exec(location.hash);if(!m)return;marks=[+m[1]];"
+	"plots.forEach(function(u){u.redraw(false,false);});document.body."
+	"dataset.mark=m[1];var el=q&&document.querySelector('[id^=\"map-'+"
+	"q[1]+'-\"]');if(el)el.scrollIntoView();}\n"
+	"window.addEventListener('hashchange',fromHash);fromHash();\n"
 	"document.body.dataset.charts=charts;document.body.dataset.names="
 	"names.join(' ');document.body.dataset.rendered='ok';\n"
 	"})();\n";
@@ -319,6 +629,11 @@ int mr_cmd_report(int argc, char **argv)
 	      "h3{margin:18px 0 4px;font-size:15px;}"
 	      "table{border-collapse:collapse;font-size:12px;}"
 	      "td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;}"
+	      "tr[title]{cursor:pointer;}tr[title]:hover{background:#eef;}"
+	      ".tip{font:12px monospace;min-height:16px;white-space:pre;}"
+	      ".legend{font-size:12px;margin:2px 0 4px;}.legend span{"
+	      "margin-right:10px;}.legend i{display:inline-block;width:10px;"
+	      "height:10px;margin-right:3px;vertical-align:middle;}"
 	      "\n</style>\n<script>\n",
 	      out);
 	fputs(mr_uplot_js, out);
@@ -373,6 +688,9 @@ int mr_cmd_report(int argc, char **argv)
 		else
 			fputs("\"slab\": {}", out);
 	}
+	fputs(",\n", out);
+	if (!rc && maps(out, st))
+		rc = 2;
 	fputs(",\n", out);
 	problems(out, st);
 	fputs("};\n</script>\n<script>\n", out);
