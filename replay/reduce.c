@@ -6,9 +6,11 @@
  * violation the replay reports (--until-divergence), the first one at a
  * given trace line (--line), or the first step whose state differs from a
  * golden file's (--golden). A candidate keeps it when its replay reports
- * the same kind of problem at the same original trace line (and, for a
- * golden target, the step there has the same effect on its address
- * space: the same maps lines removed and added, the same problems).
+ * the same problem at the same original trace line: the same kind, the
+ * kernel's and the model's values the same, and (--until-divergence) no
+ * problem before it; for a golden target, when the step there has the same
+ * effect on its address space (the same maps lines removed and added,
+ * the same problems).
  *
  * What may go, in this order, each by ddmin (chunks of units removed
  * while the target stays): every line after the target; whole processes
@@ -74,11 +76,12 @@ struct red {
 	size_t nmap;
 	/* the target */
 	int golden;	  /* a golden file's first difference */
-	int any_line;	  /* --line: the first problem there, not the
-			     first problem of the run */
+	int any_line;	  /* --line: the target is the first problem
+			     at that line, not the first of the run */
 	uint64_t tline;	  /* its original line */
 	int tviol;	  /* an invariant violation */
 	char tkind[96];	  /* the divergence's kind or the invariant */
+	char tsig[512];	  /* ... with what the kernel and the model did */
 	int32_t tpid;	  /* the task of the target line */
 	char *teffect;	  /* golden: the step's effect */
 	/* one run */
@@ -88,6 +91,8 @@ struct red {
 	uint64_t pline;	  /* the first problem: original line */
 	int pviol;	  /*   ... a violation */
 	char pkind[96];	  /*   ... its kind */
+	char psig[512];	  /*   ... its signature */
+	uint64_t others;  /* problems before the target */
 	uint64_t tstep;	  /* golden: the step of the target line */
 	char *probs;	  /* golden: problems at the target line */
 	char *text;	  /* golden: the address space's text */
@@ -232,19 +237,22 @@ static void on_end(void *ctx, const mr_machine *m)
 }
 
 static void on_problem(void *ctx, uint64_t step, uint64_t line, int viol,
-		       const char *kind)
+		       const char *kind, const char *expected, const char *got)
 {
 	struct red *R = ctx;
 	uint64_t o = orig_line(R, line);
+	char sig[512];
 
 	(void)step;
+	snprintf(sig, sizeof(sig), "%s\n%s\n%s", kind, expected, got);
 	if (R->golden) {
 		if (R->phase == 1 && o == R->tline) {
 			size_t n = R->probs ? strlen(R->probs) : 0;
-			char *p = realloc(R->probs, n + strlen(kind) + 16);
+			size_t add = strlen(kind) + 32;
+			char *p = realloc(R->probs, n + add);
 
 			if (p) {
-				snprintf(p + n, strlen(kind) + 16, "! %s %s\n",
+				snprintf(p + n, add, "! %s %s\n",
 					 viol ? "violation" : "divergence",
 					 kind);
 				R->probs = p;
@@ -256,18 +264,29 @@ static void on_problem(void *ctx, uint64_t step, uint64_t line, int viol,
 		/* --line: the first problem there is the target */
 		R->tviol = viol;
 		snprintf(R->tkind, sizeof(R->tkind), "%s", kind);
+		snprintf(R->tsig, sizeof(R->tsig), "%s", sig);
 	}
 	if (!R->first_seen) {
 		R->first_seen = 1;
 		R->pline = o;
 		R->pviol = viol;
 		snprintf(R->pkind, sizeof(R->pkind), "%s", kind);
+		snprintf(R->psig, sizeof(R->psig), "%s", sig);
 	}
-	if (o == R->tline && viol == R->tviol && !strcmp(kind, R->tkind) &&
-	    (R->any_line || R->pline == o))
+	/* the target: the same problem at the same line, the model doing
+	 * the same thing there (a kind alone is too easy to keep: without
+	 * its setup almost any call mispredicts); for --until-divergence
+	 * still the first problem, so that every call before it is still
+	 * predicted as the kernel did it */
+	if (!R->hit && o == R->tline && viol == R->tviol &&
+	    !strcmp(sig, R->tsig) && (R->any_line || !R->others)) {
 		R->hit = 1;
-	/* the first problem decides, unless the target is a given line */
-	if (R->hit || !R->any_line)
+		R->stop = 1;
+	} else if (!R->hit) {
+		R->others++;
+	}
+	/* --until-divergence: the first problem decides */
+	if (!R->any_line)
 		R->stop = 1;
 }
 
@@ -356,6 +375,7 @@ static int interesting(struct red *R)
 		return same;
 	}
 	R->hit = R->first_seen = 0;
+	R->others = 0;
 	if (run(R, R->cand, 0, err, sizeof(err)))
 		return 0;
 	return R->hit;
@@ -923,6 +943,7 @@ static int find_target(struct red *R, const char *trace, uint64_t line,
 	R->tline = R->pline;
 	R->tviol = R->pviol;
 	snprintf(R->tkind, sizeof(R->tkind), "%s", R->pkind);
+	snprintf(R->tsig, sizeof(R->tsig), "%s", R->psig);
 	return 0;
 }
 
@@ -1219,11 +1240,21 @@ int mr_cmd_reduce(int argc, char **argv)
 		       "of pid %d (- removed, + added):\n%s",
 		       gstep, golden, R->tline, kept, text, (int)R->tpid,
 		       *R->teffect ? R->teffect : "  (none)\n");
-	else
+	else {
+		const char *e = strchr(R->tsig, '\n'), *g = e ? strchr(e + 1, '\n') : NULL;
+
 		printf("target: %s %s at line %" PRIu64
 		       " (line %zu of the reduced trace): %s\n",
 		       R->tviol ? "invariant violation" : "divergence",
 		       R->tkind, R->tline, kept, text);
+		if (!R->tviol && e && g)
+			printf("  kernel: %.*s\n  model:  %s\n",
+			       (int)(g - e - 1), e + 1, g + 1);
+		if (R->others)
+			printf("the reduced trace reports %" PRIu64
+			       " other problem%s before it\n",
+			       R->others, R->others == 1 ? "" : "s");
+	}
 	printf("wrote %s/trace.strace, %s/origin.tsv and %zu snapshot "
 	       "files in %s/snap\n",
 	       out, out, nf, out);

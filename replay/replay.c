@@ -61,7 +61,8 @@ void mr_rp_report_divergence(struct replay *r, const char *kind,
 
 	r->sum->divergences++;
 	if (r->o->on_problem)
-		r->o->on_problem(r->o->on_step_ctx, r->step, ev->line, 0, kind);
+		r->o->on_problem(r->o->on_step_ctx, r->step, ev->line, 0, kind,
+				 expected ? expected : "", got ? got : "");
 	if (r->st)
 		mr_store_divergence(r->st, r->step, r->cur_tgid, ev->line, kind,
 				    expected, got, detail);
@@ -107,7 +108,7 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 	r->sum->violations++;
 	if (r->o->on_problem)
 		r->o->on_problem(r->o->on_step_ctx, r->step,
-				 r->cur ? r->cur->line : 0, 1, inv);
+				 r->cur ? r->cur->line : 0, 1, inv, "", "");
 	around[0] = 0;
 	if (mm) /* NULL: a machine-wide invariant (page map counts) */
 		context_around(mm, addr, around, sizeof(around));

@@ -71,10 +71,12 @@ typedef struct mr_replay_opts {
 	const int *stop_request; /* when it points at non-zero after a step,
 				    the replay stops there */
 	/* Called at each divergence (VIOLATION 0: KIND is the divergence's
-	 * kind) and invariant violation (VIOLATION 1: KIND is the
-	 * invariant), with the step and its trace line. */
+	 * kind, EXPECTED what the kernel did, GOT what the model did) and
+	 * invariant violation (VIOLATION 1: KIND is the invariant, EXPECTED
+	 * and GOT are ""), with the step and its trace line. */
 	void (*on_problem)(void *ctx, uint64_t step, uint64_t line,
-			   int violation, const char *kind);
+			   int violation, const char *kind,
+			   const char *expected, const char *got);
 	/* Called once when the replay ends, the model as it ends. */
 	void (*on_end)(void *ctx, const mr_machine *m);
 } mr_replay_opts;
