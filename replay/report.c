@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "replay/query.h"
 #include "replay/store_int.h"
@@ -28,6 +29,20 @@ extern const char mr_uplot_js[];
 extern const char mr_uplot_css[];
 
 #define MAX_POINTS 4000
+
+/* A progress line on a terminal (stderr), nothing when piped. */
+static int tty;
+
+static void progress(const char *what, uint64_t at, uint64_t of)
+{
+	if (!tty)
+		return;
+	if (of)
+		fprintf(stderr, "\rreport: %s %" PRIu64 " of %" PRIu64 "\033[K",
+			what, at, of);
+	else
+		fprintf(stderr, "\rreport: %s\033[K", what);
+}
 
 /* One series of (step, value) points, thinned when long. */
 struct series {
@@ -150,6 +165,7 @@ static int grouped(FILE *out, mr_store *st, const char *name, const char *sql,
  * changed them. */
 struct freeser {
 	struct series o[MR_NR_ORDERS];
+	uint64_t last; /* the history's last step */
 };
 
 static int on_counts(void *ctx, uint64_t step, const mr_buddy_counts *c)
@@ -158,6 +174,8 @@ static int on_counts(void *ctx, uint64_t step, const mr_buddy_counts *c)
 	unsigned o;
 	int mt;
 
+	if ((step & 4095) == 0)
+		progress("free blocks, step", step, f->last);
 	for (o = 0; o < MR_NR_ORDERS; o++) {
 		int64_t n = 0;
 
@@ -399,6 +417,10 @@ static int maps(FILE *out, mr_store *st)
 		return -1;
 	sqlite3_bind_int(q, 1, MAP_MMS);
 	while (!rc && sqlite3_step(q) == SQLITE_ROW) {
+		if (tty)
+			fprintf(stderr, "\rreport: the map of address space "
+					"%lld\033[K",
+				(long long)sqlite3_column_int64(q, 0));
 		fputs(first ? "" : ",\n", out);
 		first = 0;
 		rc = one_map(out, db, sqlite3_column_int64(q, 0),
@@ -644,6 +666,8 @@ int mr_cmd_report(int argc, char **argv)
 	      "window.MR_DATA={",
 	      out);
 	memset(&fs, 0, sizeof(fs));
+	tty = isatty(2);
+	progress("VMA counts and RSS", 0, 0);
 	if (grouped(out, st, "vmas",
 		    "SELECT pid, step, vmas FROM step WHERE vmas >= 0 ORDER BY "
 		    "pid, step",
@@ -658,6 +682,16 @@ int mr_cmd_report(int argc, char **argv)
 		rc = 2;
 	}
 	fputs(",\n", out);
+	{
+		sqlite3_stmt *q = NULL;
+
+		if (sqlite3_prepare_v2(mr_store_handle(st),
+				       "SELECT coalesce(max(step), 0) FROM step",
+				       -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			fs.last = (uint64_t)sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
 	if (!rc && mr_store_node_walk(st, on_counts, &fs) > 1)
 		rc = 2;
 	fputs("\"free\": [", out);
@@ -692,7 +726,10 @@ int mr_cmd_report(int argc, char **argv)
 	if (!rc && maps(out, st))
 		rc = 2;
 	fputs(",\n", out);
+	progress("divergences and violations", 0, 0);
 	problems(out, st);
+	if (tty)
+		fputs("\r\033[K", stderr);
 	fputs("};\n</script>\n<script>\n", out);
 	fputs(page_js, out);
 	fputs("</script>\n</body></html>\n", out);
