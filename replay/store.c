@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/errcode.h"
 
@@ -332,6 +334,72 @@ static char *batch_sql(int which, int cols)
 	return sql;
 }
 
+/* Is PATH an mmreplay history (its meta says so)? */
+static int is_history(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	const unsigned char *v;
+	int yes = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_prepare_v2(db,
+			       "SELECT value FROM meta WHERE key = 'format'",
+			       -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW &&
+	    (v = sqlite3_column_text(q, 0)) &&
+	    !strncmp((const char *)v, "mmreplay-history-", 17))
+		yes = 1;
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return yes;
+}
+
+/*
+ * Make room for a new history at PATH: nothing there, an empty file, or
+ * a history (with its -wal and -shm files) is replaced; anything else --
+ * another file, a device node, a directory -- is refused, never removed.
+ */
+static int replace_history(const char *path, char *errbuf, size_t errlen)
+{
+	static const char *const side[] = {"-wal", "-shm", "-journal"};
+	struct stat sb;
+	char aux[4200];
+	size_t i;
+
+	if (lstat(path, &sb)) {
+		if (errno == ENOENT)
+			return 0;
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s: %s", path,
+				 strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode) || (sb.st_size && !is_history(path))) {
+		if (errbuf)
+			snprintf(errbuf, errlen,
+				 "%s exists and is not an mmreplay history: "
+				 "not replacing it (give a new file)",
+				 path);
+		return -1;
+	}
+	if (unlink(path)) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s: cannot replace it: %s",
+				 path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+		int n = snprintf(aux, sizeof(aux), "%s%s", path, side[i]);
+
+		if (n > 0 && (size_t)n < sizeof(aux) && !lstat(aux, &sb) &&
+		    S_ISREG(sb.st_mode))
+			unlink(aux);
+	}
+	return 0;
+}
+
 int mr_store_create(mr_store **out, const char *path, char *errbuf,
 		    size_t errlen)
 {
@@ -343,9 +411,7 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 
 	if (rc)
 		return rc;
-	if (strcmp(path, ":memory:") && remove(path) && errno != ENOENT) {
-		if (errbuf)
-			snprintf(errbuf, errlen, "%s: cannot replace it", path);
+	if (strcmp(path, ":memory:") && replace_history(path, errbuf, errlen)) {
 		store_free(st);
 		return MR_EIO;
 	}

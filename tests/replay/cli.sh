@@ -420,5 +420,18 @@ EOS
 "$bin" query restart.db "select verdict from step where line = 3" >out; expect "interrupted verdict" 0 $? "^interrupted$" out
 "$bin" maps restart.db --pid 200 --at 3 >out; expect "interrupted call applied nothing" 0 $? "^7f0000ffe000-7f0001000000 rw-p" out
 
+# --db never removes what is not a history: a text file stays as it was
+echo "my notes" >notes.txt
+"$bin" replay "$cap/trace.strace.zst" --db notes.txt >out 2>err
+expect "--db onto a text file" 2 $? "notes.txt exists and is not an mmreplay history" err
+[ "$(cat notes.txt)" = "my notes" ]; expect "the text file is untouched" 0 $?
+mkdir -p adir
+"$bin" replay "$cap/trace.strace.zst" --db adir >out 2>err
+expect "--db onto a directory" 2 $? "adir exists and is not an mmreplay history" err
+[ -d adir ]; expect "the directory stays" 0 $?
+: >empty.db
+"$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto an empty file" 0 $?
+"$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto a history replaces it" 0 $?
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
