@@ -47,6 +47,9 @@
 #include "replay/nodecli.h"
 #include "replay/replay.h"
 
+/* after formats/event.h: <signal.h> defines si_addr as a macro */
+#include <signal.h>
+
 #define DEFAULT_MAX_RUNS 2000
 
 /* One event of the trace. */
@@ -97,9 +100,21 @@ struct red {
 	char *probs;	  /* golden: problems at the target line */
 	char *text;	  /* golden: the address space's text */
 	int phase;	  /* golden: 1 find the step, 2 the state before */
-	uint64_t runs, max_runs;
+	uint64_t runs;	  /* replays, all */
+	uint64_t cand_runs; /* ... of candidates */
+	uint64_t max_runs;  /* the bound on cand_runs */
+	uint64_t best_others; /* the kept candidate's problems before it */
 	int tty;
 };
+
+/* SIGINT or SIGTERM: stop, remove the work directory, say so. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
 
 /* ---- the candidate ---- */
 
@@ -221,6 +236,8 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 {
 	struct red *R = ctx;
 
+	if (interrupted)
+		R->stop = 1;
 	if (R->golden && R->phase == 1 && R->tstep && step == R->tstep &&
 	    !R->text) {
 		R->text = mm_text(m, R->tpid);
@@ -314,9 +331,12 @@ static int run(struct red *R, const char *trace, uint64_t stop_after,
 	o.stop_after = stop_after;
 	R->stop = 0;
 	R->runs++;
-	rc = o.out ? mr_replay_run(&o, &sum, err, errlen) : 2;
-	if (o.out)
-		fclose(o.out);
+	if (!o.out) {
+		snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+		return 2;
+	}
+	rc = mr_replay_run(&o, &sum, err, errlen);
+	fclose(o.out);
 	return rc == 2 ? 2 : 0;
 }
 
@@ -357,10 +377,24 @@ static char *golden_effect(struct red *R, char *err, size_t errlen)
 	return e;
 }
 
+/* The replays one candidate costs. */
+static uint64_t cost(const struct red *R)
+{
+	return R->golden ? 2 : 1;
+}
+
+/* May one more candidate be tried? */
+static int budget(const struct red *R)
+{
+	return !interrupted && R->cand_runs + cost(R) <= R->max_runs;
+}
+
 /* Does the candidate (R->keep) keep the target? */
 static int interesting(struct red *R)
 {
 	char err[1024];
+	uint64_t before = R->runs;
+	int yes;
 
 	if (write_candidate(R))
 		return 0;
@@ -369,16 +403,18 @@ static int interesting(struct red *R)
 			R->runs + 1, R->nmap);
 	if (R->golden) {
 		char *e = golden_effect(R, err, sizeof(err));
-		int same = e && !strcmp(e, R->teffect);
 
+		yes = e && !strcmp(e, R->teffect);
 		free(e);
-		return same;
+	} else {
+		R->hit = R->first_seen = 0;
+		R->others = 0;
+		yes = !run(R, R->cand, 0, err, sizeof(err)) && R->hit;
+		if (yes)
+			R->best_others = R->others;
 	}
-	R->hit = R->first_seen = 0;
-	R->others = 0;
-	if (run(R, R->cand, 0, err, sizeof(err)))
-		return 0;
-	return R->hit;
+	R->cand_runs += R->runs - before;
+	return yes && !interrupted;
 }
 
 /* ---- ddmin over units ---- */
@@ -409,13 +445,13 @@ static int ddmin(struct red *R, struct unit *u, size_t nu)
 	for (i = 0; i < nu; i++)
 		if (unit_kept(R, &u[i]))
 			act[nact++] = i;
-	while (nact && R->runs < R->max_runs) {
+	while (nact && budget(R)) {
 		size_t chunk = (nact + n - 1) / n, start = 0;
 		int gone = 0;
 
 		/* one pass over the chunks; a chunk that may go goes, and
 		 * the pass goes on from where it was */
-		while (start < nact && R->runs < R->max_runs) {
+		while (start < nact && budget(R)) {
 			size_t end = start + chunk < nact ? start + chunk : nact;
 
 			memcpy(save, R->keep, R->nline);
@@ -517,33 +553,6 @@ static long creator(const struct red *R, int32_t pid)
 	return -1;
 }
 
-/* Is PID ANC or one of ANC's descendants (through clones)? */
-static int descends(const struct red *R, int32_t pid, int32_t anc,
-		    const int32_t *parent_of, const int32_t *pids, size_t np)
-{
-	size_t depth = 0;
-
-	while (pid && depth++ < np) {
-		size_t lo = 0, hi = np;
-
-		if (pid == anc)
-			return 1;
-		while (lo < hi) { /* pids is sorted */
-			size_t mid = (lo + hi) / 2;
-
-			if (pids[mid] < pid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == np || pids[lo] != pid)
-			return 0;
-		pid = parent_of[lo];
-	}
-	(void)R;
-	return 0;
-}
-
 struct pair {
 	int32_t pid;
 	long ev;
@@ -599,23 +608,50 @@ static int unit_add(struct unit *u, size_t line)
 	return 0;
 }
 
+/* PID's index in the sorted PIDS[0..N), or N. */
+static size_t pid_index(const int32_t *pids, size_t n, int32_t pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pids[mid] < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && pids[lo] == pid ? lo : n;
+}
+
+/* Add event E's lines to U. */
+static int unit_add_event(struct unit *u, const struct rev *e)
+{
+	return unit_add(u, e->first - 1) ||
+	       (e->last != e->first && unit_add(u, e->last - 1));
+}
+
 /*
- * Phase A's units: per clone of a process other than the target's
- * ancestors, that clone and every event of the child and its
- * descendants.
+ * Phase A's units: per clone of a process other than the target's task
+ * and its ancestors, that clone and every event of the child and its
+ * descendants. One pass: each event joins the unit of every process on
+ * its line of descent.
  */
 static struct unit *process_units(struct red *R, size_t *nout)
 {
 	int32_t *pids = NULL, *parent_of = NULL;
 	long *made = NULL; /* per pid, the event that created it */
-	size_t np = 0, i, j, nu = 0;
+	unsigned char *own = NULL; /* per pid: the target's line of descent */
+	size_t np = 0, i, j, depth;
 	struct unit *u = NULL;
+	int ok = 0;
 
 	*nout = 0;
 	pids = malloc((R->nev + 1) * sizeof(*pids));
 	parent_of = calloc(R->nev + 1, sizeof(*parent_of));
 	made = malloc((R->nev + 1) * sizeof(*made));
-	if (!pids || !parent_of || !made)
+	own = calloc(R->nev + 1, 1);
+	if (!pids || !parent_of || !made || !own)
 		goto out;
 	/* the children, each with the first clone that returned it */
 	for (i = 0; i < R->nev; i++)
@@ -633,37 +669,33 @@ static struct unit *process_units(struct red *R, size_t *nout)
 	np = j;
 	for (i = 0; i < np; i++)
 		parent_of[i] = R->ev[made[i]].pid;
+	/* the target's task and its ancestors keep their clones */
+	for (i = pid_index(pids, np, R->tpid), depth = 0; i < np && depth < np;
+	     i = pid_index(pids, np, parent_of[i]), depth++)
+		own[i] = 1;
 	u = calloc(np ? np : 1, sizeof(*u));
 	if (!u)
 		goto out;
-	for (i = 0; i < np; i++) {
-		long c = made[i];
-
-		if (c < 0 ||
-		    descends(R, R->tpid, pids[i], parent_of, pids, np))
-			continue; /* the target's own line of descent */
-		if (unit_add(&u[nu], R->ev[c].first - 1) ||
-		    (R->ev[c].last != R->ev[c].first &&
-		     unit_add(&u[nu], R->ev[c].last - 1)))
-			goto fail;
-		for (j = 0; j < R->nev; j++)
-			if (descends(R, R->ev[j].pid, pids[i], parent_of, pids,
-				     np) &&
-			    (unit_add(&u[nu], R->ev[j].first - 1) ||
-			     (R->ev[j].last != R->ev[j].first &&
-			      unit_add(&u[nu], R->ev[j].last - 1))))
-				goto fail;
-		nu++;
-	}
-	*nout = nu;
-	goto out;
-fail:
-	units_free(u, nu + 1);
-	u = NULL;
+	for (i = 0; i < np; i++)
+		if (!own[i] && unit_add_event(&u[i], &R->ev[made[i]]))
+			goto out;
+	for (j = 0; j < R->nev; j++)
+		for (i = pid_index(pids, np, R->ev[j].pid), depth = 0;
+		     i < np && depth < np;
+		     i = pid_index(pids, np, parent_of[i]), depth++)
+			if (!own[i] && unit_add_event(&u[i], &R->ev[j]))
+				goto out;
+	*nout = np;
+	ok = 1;
 out:
+	if (!ok && u) {
+		units_free(u, np);
+		u = NULL;
+	}
 	free(pids);
 	free(parent_of);
 	free(made);
+	free(own);
 	return u;
 }
 
@@ -859,8 +891,10 @@ static int pid_kept(const struct red *R, int32_t pid)
 	return 0;
 }
 
-/* OUT/snap: the limited directory's entries the kept tasks use. */
-static int write_snapshots(const struct red *R, const char *out, size_t *nf)
+/* OUT/snap: the limited directory's entries the kept tasks use. 0, or
+ * -1 with ERR naming what could not be read or written. */
+static int write_snapshots(const struct red *R, const char *out, size_t *nf,
+			   char *err, size_t errlen)
 {
 	DIR *d;
 	struct dirent *de;
@@ -871,9 +905,11 @@ static int write_snapshots(const struct red *R, const char *out, size_t *nf)
 	if (!R->snap[0])
 		return 0;
 	if (join(snapdir, sizeof(snapdir), out, "snap") ||
-	    mkdir(snapdir, 0755) || !(d = opendir(R->snap)))
+	    mkdir(snapdir, 0755) || !(d = opendir(R->snap))) {
+		snprintf(err, errlen, "cannot make %s/snap", out);
 		return -1;
-	while ((de = readdir(d))) {
+	}
+	while (!rc && (de = readdir(d))) {
 		int32_t pid;
 
 		if (de->d_name[0] == '.' ||
@@ -882,8 +918,13 @@ static int write_snapshots(const struct red *R, const char *out, size_t *nf)
 			continue;
 		if (join(src, sizeof(src), R->snap, de->d_name) ||
 		    join(dst, sizeof(dst), snapdir, de->d_name) ||
-		    copy_entry(src, dst))
+		    copy_entry(src, dst)) {
+			char real[4096];
+
+			snprintf(err, errlen, "cannot copy %.480s to %.480s",
+				 realpath(src, real) ? real : src, dst);
 			rc = -1;
+		}
 		(*nf)++;
 	}
 	closedir(d);
@@ -979,7 +1020,8 @@ int mr_cmd_reduce(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	const char *snap = NULL, *golden = NULL, *out = NULL, *trace;
-	char defsnap[4200], err[1024], path[8400], text[512];
+	char defsnap[4200], err[1024], path[8400], text[512], stage[4200] = "";
+	struct sigaction sa, old_int, old_term;
 	struct red *R;
 	uint64_t v, line = 0, gstep = 0;
 	int c, until = 0, no_snap = 0, rc = 2;
@@ -1040,7 +1082,8 @@ int mr_cmd_reduce(int argc, char **argv)
 			       "Writes DIR/trace.strace, DIR/origin.tsv (each "
 			       "line's original line) and DIR/snap\n"
 			       "(the exec snapshots it needs); at most N "
-			       "replays (default %d). docs/golden.md.\n",
+			       "replays of candidates (default %d).\n"
+			       "docs/golden.md, \"Reducing a trace\".\n",
 			       DEFAULT_MAX_RUNS);
 			free(R);
 			return 0;
@@ -1063,6 +1106,22 @@ int mr_cmd_reduce(int argc, char **argv)
 		free(R);
 		return 2;
 	}
+	/* the output is made beside OUT and renamed to it when complete:
+	 * a bad place is found now, and a failure leaves nothing */
+	if ((size_t)snprintf(stage, sizeof(stage), "%s.reduce-XXXXXX", out) >=
+		    sizeof(stage) ||
+	    !mkdtemp(stage)) {
+		fprintf(stderr, "mmreplay reduce: cannot make a directory "
+				"beside %s: %s\n",
+			out, strerror(errno));
+		free(R);
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	if (!snap && !no_snap) { /* snap/ beside the trace */
 		const char *sl = strrchr(trace, '/');
 
@@ -1127,13 +1186,18 @@ int mr_cmd_reduce(int argc, char **argv)
 		R->golden = 1;
 		R->tline = gline;
 		R->tpid = pid_at(R, gline);
+		err[0] = 0;
 		if (write_candidate(R) ||
 		    !(R->teffect = golden_effect(R, err, sizeof(err)))) {
-			fprintf(stderr,
-				"mmreplay reduce: %s line %" PRIu64
-				": not a step of the replay without the "
-				"capture's exit and line snapshots\n",
-				trace, gline);
+			if (err[0])
+				fprintf(stderr, "mmreplay reduce: %s\n", err);
+			else
+				fprintf(stderr,
+					"mmreplay reduce: %s line %" PRIu64
+					": not a step of the replay without "
+					"the capture's exit and line "
+					"snapshots\n",
+					trace, gline);
 			goto done;
 		}
 	} else {
@@ -1159,13 +1223,24 @@ int mr_cmd_reduce(int argc, char **argv)
 			rc = 1;
 			goto done;
 		}
+		if (!R->tline) {
+			printf("%s: the first problem (%s %s) was found when "
+			       "the replay ended, at no trace line: nothing "
+			       "to reduce to\n",
+			       trace,
+			       R->tviol ? "invariant violation" : "divergence",
+			       R->tkind);
+			rc = 1;
+			goto done;
+		}
 		R->tpid = pid_at(R, R->tline);
+		R->best_others = R->others;
 	}
 
 	/* after the target: nothing is needed */
 	memset(R->keep, 1, R->nline);
 	truncate_after(R);
-	if (!interesting(R))
+	if (!budget(R) || !interesting(R))
 		memset(R->keep, 1, R->nline); /* it was: keep them */
 	for (i = 0; i < 2; i++) {
 		int changed = 0;
@@ -1185,24 +1260,37 @@ int mr_cmd_reduce(int argc, char **argv)
 	}
 	if (R->tty)
 		fputs("\r\033[K", stderr);
-	/* the result: write it once more, and check it */
-	if (!interesting(R)) {
-		fprintf(stderr, "mmreplay reduce: the reduced trace lost the "
-				"target (a bug: please report it)\n");
+	if (interrupted) {
+		fprintf(stderr, "mmreplay reduce: interrupted; %s not "
+				"written\n",
+			out);
+		rc = 130;
 		goto done;
+	}
+	/* the result: KEEP is the last candidate that kept the target;
+	 * replayed once more to confirm it (not a candidate) */
+	{
+		uint64_t spent = R->cand_runs;
+		int yes = interesting(R);
+
+		R->cand_runs = spent;
+		if (!yes && !interrupted) {
+			fprintf(stderr,
+				"mmreplay reduce: the reduced trace lost the "
+				"target when replayed again (a bug: please "
+				"report it); kept in %s\n",
+				R->cand);
+			R->tmp[0] = 0; /* keep the work directory */
+			goto done;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (mkdir(out, 0755)) {
-		fprintf(stderr, "mmreplay reduce: cannot make %s: %s\n", out,
-			strerror(errno));
-		goto done;
-	}
-	snprintf(path, sizeof(path), "%s/trace.strace", out);
+	snprintf(path, sizeof(path), "%s/trace.strace", stage);
 	if (copy_file(R->cand, path)) {
 		fprintf(stderr, "mmreplay reduce: cannot write %s\n", path);
 		goto done;
 	}
-	snprintf(path, sizeof(path), "%s/origin.tsv", out);
+	snprintf(path, sizeof(path), "%s/origin.tsv", stage);
 	f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "mmreplay reduce: cannot write %s\n", path);
@@ -1215,11 +1303,16 @@ int mr_cmd_reduce(int argc, char **argv)
 		fprintf(stderr, "mmreplay reduce: cannot write %s\n", path);
 		goto done;
 	}
-	if (write_snapshots(R, out, &nf)) {
-		fprintf(stderr, "mmreplay reduce: cannot write %s/snap\n",
-			out);
+	if (write_snapshots(R, stage, &nf, err, sizeof(err))) {
+		fprintf(stderr, "mmreplay reduce: %s\n", err);
 		goto done;
 	}
+	if (rename(stage, out)) {
+		fprintf(stderr, "mmreplay reduce: cannot make %s: %s\n", out,
+			strerror(errno));
+		goto done;
+	}
+	stage[0] = 0;
 	for (kept = 0, i = 1; i <= R->nmap; i++)
 		if (R->map[i] == R->tline)
 			kept = i;
@@ -1230,9 +1323,9 @@ int mr_cmd_reduce(int argc, char **argv)
 	       trace, R->nline, R->nmap, R->runs,
 	       (double)(t1.tv_sec - t0.tv_sec) +
 		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       R->runs >= R->max_runs ? "; --max-runs reached: it may "
-					"reduce further"
-				      : "");
+	       R->cand_runs + cost(R) > R->max_runs
+		       ? "; --max-runs reached: it may reduce further"
+		       : "");
 	if (R->golden)
 		printf("target: step %" PRIu64 ", the first whose state "
 		       "differs from %s, line %" PRIu64 " (line %zu of the "
@@ -1250,10 +1343,11 @@ int mr_cmd_reduce(int argc, char **argv)
 		if (!R->tviol && e && g)
 			printf("  kernel: %.*s\n  model:  %s\n",
 			       (int)(g - e - 1), e + 1, g + 1);
-		if (R->others)
+		if (R->best_others)
 			printf("the reduced trace reports %" PRIu64
 			       " other problem%s before it\n",
-			       R->others, R->others == 1 ? "" : "s");
+			       R->best_others,
+			       R->best_others == 1 ? "" : "s");
 	}
 	printf("wrote %s/trace.strace, %s/origin.tsv and %zu snapshot "
 	       "files in %s/snap\n",
@@ -1262,6 +1356,10 @@ int mr_cmd_reduce(int argc, char **argv)
 done:
 	if (R->tmp[0])
 		remove_tree(R->tmp);
+	if (stage[0])
+		remove_tree(stage);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	free(R->teffect);
 	free(R->probs);
 	free(R->text);

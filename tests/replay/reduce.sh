@@ -101,5 +101,23 @@ expect "a missing trace" 2 $? "nosuch.strace" e.out
 "$bin" reduce g.strace -o out6 --golden nosuch.golden >e.out 2>&1
 expect "a missing golden file" 2 $? "nosuch.golden" e.out
 
+"$bin" reduce bad.strace -o nosuchdir/out --until-divergence >e.out 2>&1
+expect "an output directory in a missing directory" 2 $? "cannot make a directory beside nosuchdir/out" e.out
+
+# a failure while writing leaves nothing: a snapshot directory whose
+# machine.before cannot be read
+mkdir -p broken && cp -r "$cap/snap/." broken/ && rm -rf broken/machine.before &&
+	ln -s "$work/nonexistent" broken/machine.before
+"$bin" reduce bad.strace --snapshots broken -o out7 --until-divergence >e.out 2>&1
+expect "an unreadable snapshot entry" 2 $? "cannot copy .*machine.before" e.out
+ls -d out7* 2>/dev/null | grep -q .; expect "nothing left behind" 1 $?
+
+# --max-runs bounds the candidates' replays (the whole trace's, which finds
+# the target, and the result's, which confirms it, come on top)
+"$bin" reduce bad.strace --snapshots "$cap/snap" -o out8 --until-divergence --max-runs 3 >m.out 2>&1
+expect "--max-runs 3" 0 $? "in 5 replays .*--max-runs reached" m.out
+"$bin" replay out8/trace.strace --db m.db >rep.out 2>&1
+expect "a bounded reduction still diverges there" 1 $? "^divergence: step [0-9]+, out8/trace.strace line [0-9]+, pid 26700: result" rep.out
+
 echo "reduce: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
