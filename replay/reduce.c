@@ -608,20 +608,19 @@ static int unit_add(struct unit *u, size_t line)
 	return 0;
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* PID's index in the sorted PIDS[0..N), or N. */
 static size_t pid_index(const int32_t *pids, size_t n, int32_t pid)
 {
-	size_t lo = 0, hi = n;
+	const int32_t *p = bsearch(&pid, pids, n, sizeof(*pids), cmp_i32);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pids[mid] < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < n && pids[lo] == pid ? lo : n;
+	return p ? (size_t)(p - pids) : n;
 }
 
 /* Add event E's lines to U. */

@@ -238,35 +238,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Index of V in the sorted unique V[0..N). */
+/* Index of X in the sorted unique V[0..N) (it is there). */
 static size_t rank_of(const uint64_t *v, size_t n, uint64_t x)
 {
-	size_t lo = 0, hi = n;
+	const uint64_t *p = bsearch(&x, v, n, sizeof(*v), cmp_u64);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return p ? (size_t)(p - v) : n;
 }
 
 static size_t str_index(char *const *v, size_t n, const char *x)
 {
-	size_t lo = 0, hi = n;
+	char *const *p = bsearch(&x, v, n, sizeof(*v), cmp_str);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (strcmp(v[mid], x) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return p ? (size_t)(p - v) : n;
 }
 
 /* Sort and deduplicate V[0..*N) of malloc'd strings. */
@@ -393,22 +377,14 @@ out:
 }
 
 /* "maps": the MAP_MMS address spaces with the most VMA rows, in order of
- * creation, and "last": the last step. */
-static int maps(FILE *out, mr_store *st)
+ * creation, and "last": the last step, LAST. */
+static int maps(FILE *out, mr_store *st, uint64_t last)
 {
 	sqlite3 *db = mr_store_handle(st);
 	sqlite3_stmt *q = NULL;
 	int first = 1, rc = 0;
 
-	fputs("\"last\": ", out);
-	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(step), 0) FROM step",
-			       -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
-		return -1;
-	}
-	fprintf(out, "%lld,\n\"maps\": [", (long long)sqlite3_column_int64(q, 0));
-	sqlite3_finalize(q);
+	fprintf(out, "\"last\": %" PRIu64 ",\n\"maps\": [", last);
 	if (sqlite3_prepare_v2(db,
 			       "SELECT mm, pid, n FROM (SELECT mm, min(pid) AS "
 			       "pid, count(*) AS n FROM vma GROUP BY mm ORDER "
@@ -723,7 +699,7 @@ int mr_cmd_report(int argc, char **argv)
 			fputs("\"slab\": {}", out);
 	}
 	fputs(",\n", out);
-	if (!rc && maps(out, st))
+	if (!rc && maps(out, st, fs.last))
 		rc = 2;
 	fputs(",\n", out);
 	progress("divergences and violations", 0, 0);

@@ -8,17 +8,7 @@ bin=$(realpath "$1") work=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cap=$top/traces/pipeline
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-fails=0 passes=0
-
-expect() { # DESCRIPTION WANT_RC GOT_RC [PATTERN FILE]
-	if [ "$3" -ne "$2" ]; then
-		echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1)); return
-	fi
-	if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-		echo "FAIL: $1: output lacks /$4/:"; cat "$5"; fails=$((fails + 1)); return
-	fi
-	passes=$((passes + 1))
-}
+. "$top/tests/replay/expect.sh"
 steps() { "$bin" query "$1" "select count(*) from step"; }
 
 # A clean replay exits 0; maps prints a [stack] and the [vsyscall] line.

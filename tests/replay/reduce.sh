@@ -12,17 +12,7 @@ bin=$(realpath "$1") work=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cap=$top/traces/pipeline
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
-fails=0 passes=0
-
-expect() { # DESCRIPTION WANT_RC GOT_RC [PATTERN FILE]
-	if [ "$3" -ne "$2" ]; then
-		echo "FAIL: $1: exit $3, expected $2"; fails=$((fails + 1)); return
-	fi
-	if [ $# -ge 5 ] && ! grep -qE -- "$4" "$5"; then
-		echo "FAIL: $1: output lacks /$4/:"; cat "$5"; fails=$((fails + 1)); return
-	fi
-	passes=$((passes + 1))
-}
+. "$top/tests/replay/expect.sh"
 # every line of the reduced trace DIR is the original line origin.tsv names
 subsequence() { # ORIGINAL DIR
 	awk -F'\t' 'FNR == NR { orig[FNR] = $0; next }
