@@ -81,6 +81,7 @@ struct replay {
 	size_t nheld, capheld;
 	int started; /* the first task was adopted */
 	int stop;    /* stop requested (violation) */
+	int interrupted; /* o->interrupt fired: the history is incomplete */
 	/* the step being applied, for reports */
 	const mr_event *cur;
 	int32_t cur_tgid;

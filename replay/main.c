@@ -28,6 +28,10 @@
 #include "replay/verify.h"
 #include "replay/views.h"
 
+/* after formats/event.h (through replay.h): <signal.h> defines si_addr */
+#include <signal.h>
+#include <unistd.h>
+
 static const char usage_text[] =
 	"usage: mmreplay <command> [options]\n"
 	"\n"
@@ -131,6 +135,24 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Are A and B the same file (both exist)? */
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* SIGINT or SIGTERM during a replay: its number; the replay stops at
+ * the next event and closes its history as incomplete. */
+static volatile int interrupt_sig;
+
+static void on_interrupt(int sig)
+{
+	interrupt_sig = sig;
 }
 
 static int cmd_replay(int argc, char **argv)
@@ -277,8 +299,47 @@ static int cmd_replay(int argc, char **argv)
 		o.snapdir = NULL;
 	if (quiet)
 		o.show = 0;
+	if (o.mode == MR_MODE_STORE && !*o.db) {
+		fprintf(stderr, "mmreplay: --db: an empty file name\n");
+		free(db);
+		free(snap);
+		return 2;
+	}
+	if (o.mode == MR_MODE_STORE && same_file(o.db, o.trace)) {
+		fprintf(stderr,
+			"mmreplay: --db %s is the trace itself: give another "
+			"file\n",
+			o.db);
+		free(db);
+		free(snap);
+		return 2;
+	}
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		o.interrupt = &interrupt_sig;
+	}
 	t0 = now_s();
 	rc = mr_replay_run(&o, &s, err, sizeof(err));
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (s.interrupted) {
+		fprintf(stderr,
+			"mmreplay: interrupted (%s) after %" PRIu64
+			" steps%s%s%s\n",
+			interrupt_sig == SIGTERM ? "SIGTERM" : "SIGINT", s.steps,
+			o.mode == MR_MODE_STORE ? "; " : "",
+			o.mode == MR_MODE_STORE ? o.db : "",
+			o.mode == MR_MODE_STORE
+				? " keeps them and says it is incomplete"
+				: "");
+		rc = 128 + interrupt_sig;
+	}
 	if (rc == 2) {
 		fprintf(stderr, "mmreplay: %s\n", err);
 		if (s.steps && o.mode == MR_MODE_STORE)
@@ -287,7 +348,7 @@ static int cmd_replay(int argc, char **argv)
 				" steps applied before the error\n",
 				o.db, s.steps);
 	}
-	if (!quiet || rc)
+	if ((!quiet || rc) && !(rc == 2 && !s.events))
 		mr_replay_print_summary(stdout, &s);
 	if (!quiet) {
 		struct rusage ru;

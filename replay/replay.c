@@ -1162,6 +1162,10 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		}
 	}
 	for (rc = 1; !r.stop && !r.bad;) {
+		if (o->interrupt && *o->interrupt) {
+			r.interrupted = 1;
+			break;
+		}
 		if (r.nahead) {
 			/* events read ahead come first, in their order */
 			struct held h = r.ahead[0];
@@ -1192,6 +1196,13 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	if (r.interrupted) {
+		/* what was applied is stored; no end-of-run checks */
+		sum->interrupted = 1;
+		sum->warnings = mr_reader_warnings(r.rd);
+		sum->lines = mr_reader_lines(r.rd);
+		goto out;
+	}
 	if (!r.bad && !r.stop && rc < 0) {
 		snprintf(err, errlen, "%s", mr_reader_errmsg(r.rd));
 		r.bad = 1;
@@ -1240,7 +1251,7 @@ out:
 			snprintf(err, errlen, "%s", mr_store_errmsg(r.st));
 			ret = 2;
 		}
-		if (mr_store_close(r.st, !r.bad) && !ret) {
+		if (mr_store_close(r.st, !r.bad && !r.interrupted) && !ret) {
 			snprintf(err, errlen, "%s: closing the history failed",
 				 o->db);
 			ret = 2;

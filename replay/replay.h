@@ -77,6 +77,10 @@ typedef struct mr_replay_opts {
 	void (*on_problem)(void *ctx, uint64_t step, uint64_t line,
 			   int violation, const char *kind,
 			   const char *expected, const char *got);
+	/* When it points at non-zero (a SIGINT or SIGTERM handler sets
+	 * it), the replay stops before the next event and its history is
+	 * closed as incomplete (summary.interrupted). */
+	const volatile int *interrupt;
 	/* Called once when the replay ends, the model as it ends. */
 	void (*on_end)(void *ctx, const mr_machine *m);
 } mr_replay_opts;
@@ -155,6 +159,8 @@ typedef struct mr_replay_summary {
 	uint64_t rmap_checks;	  /* steps whose anon_vma and anon_vma_chain
 				     allocations and frees were compared */
 	uint64_t rmap_matched;	  /* ... equal */
+	int interrupted;	 /* stopped by opts.interrupt: the history
+				    keeps the steps before, as incomplete */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */

@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,6 +162,9 @@ struct mr_store {
 	sqlite3_stmt *st[S__COUNT]; /* prepared statements (write mode) */
 	int in_tx;		    /* a transaction is open */
 	int span_built;		    /* vma_at is built (rows final) */
+	int lock_fd;		    /* PATH.lock held while writing, or -1 */
+	int incomplete;		    /* read: meta.finished is 0 */
+	char *lock_path;	    /* ... its name */
 	int failed;		    /* a write failed */
 	uint64_t step;		    /* step of the changes now reported */
 	uint64_t last_step;	    /* the last step row stored */
@@ -263,6 +268,7 @@ static int store_alloc(mr_store **out, const char *path, char *errbuf,
 			snprintf(errbuf, errlen, "%s: out of memory", path);
 		return MR_ENOMEM;
 	}
+	st->lock_fd = -1;
 	*out = st;
 	return 0;
 }
@@ -275,6 +281,11 @@ static void store_free(mr_store *st)
 		sqlite3_finalize(st->st[i]);
 	mr_store_node_free(st->node);
 	sqlite3_close(st->db);
+	if (st->lock_fd >= 0) { /* removed while still held */
+		unlink(st->lock_path);
+		close(st->lock_fd);
+	}
+	free(st->lock_path);
 	free(st->tasks);
 	free(st->mm_rows);
 	free(st->vrows);
@@ -332,6 +343,68 @@ static char *batch_sql(int which, int cols)
 	}
 	*p = 0;
 	return sql;
+}
+
+/*
+ * Hold PATH.lock while the history at PATH is written, so that a second
+ * writer is refused before it touches PATH. The lock file is removed by
+ * its holder when done; a writer that locked a file removed meanwhile
+ * tries again with the new one.
+ */
+static int take_lock(mr_store *st, const char *path, char *errbuf,
+		     size_t errlen)
+{
+	char lp[4200], pid[32];
+	int tries, fd = -1;
+
+	if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp)) {
+		snprintf(errbuf, errlen, "%s: name too long", path);
+		return -1;
+	}
+	for (tries = 0; tries < 8; tries++) {
+		struct stat a, b;
+		ssize_t n;
+
+		fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0) {
+			snprintf(errbuf, errlen, "%s: cannot lock it (%s: %s)",
+				 path, lp, strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB)) {
+			n = errno == EWOULDBLOCK ? read(fd, pid, sizeof(pid) - 1)
+						 : -1;
+			pid[n > 0 ? n : 0] = 0;
+			pid[strcspn(pid, "\n")] = 0;
+			snprintf(errbuf, errlen,
+				 "%s is being written by another mmreplay%s%s%s"
+				 ": give another --db, or wait for it",
+				 path, pid[0] ? " (pid " : "", pid,
+				 pid[0] ? ")" : "");
+			close(fd);
+			return -1;
+		}
+		if (!fstat(fd, &a) && !stat(lp, &b) && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			break;
+		close(fd); /* removed by the writer before: again */
+		fd = -1;
+	}
+	if (fd < 0 || !(st->lock_path = strdup(lp))) {
+		snprintf(errbuf, errlen, "%s: cannot lock it", path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (write(fd, pid, (size_t)n) != n) {
+			/* the pid is only for the message */
+		}
+	}
+	st->lock_fd = fd;
+	return 0;
 }
 
 /* Is PATH an mmreplay history (its meta says so)? */
@@ -411,7 +484,9 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 
 	if (rc)
 		return rc;
-	if (strcmp(path, ":memory:") && replace_history(path, errbuf, errlen)) {
+	if (strcmp(path, ":memory:") &&
+	    (take_lock(st, path, errbuf, errlen) ||
+	     replace_history(path, errbuf, errlen))) {
 		store_free(st);
 		return MR_EIO;
 	}
@@ -424,7 +499,11 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 	 * and peak memory that does not grow with the trace. */
 	if (exec_sql(st, "PRAGMA page_size=65536; PRAGMA journal_mode=WAL;"
 			 " PRAGMA synchronous=OFF; PRAGMA cache_size=-8192;") ||
-	    exec_sql(st, schema))
+	    exec_sql(st, schema) ||
+	    /* committed at once: a run killed before its first commit
+	     * still leaves a history that says it is incomplete */
+	    exec_sql(st, "INSERT INTO meta VALUES('finished', '0'),"
+			 " ('last_step', '0');"))
 		goto out_fail;
 	for (i = 0; i < S__COUNT; i++) {
 		char *sql = i == S_STEP_BATCH  ? batch_sql(S_STEP, STEP_COLS)
@@ -492,6 +571,28 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 		sqlite3_finalize(q);
 		store_free(st);
 		return MR_EDB;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	/* a history whose replay did not finish says so (histories made
+	 * before meta.finished existed have no such row: finished) */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT (SELECT value FROM meta WHERE key = "
+			       "'finished'), (SELECT value FROM meta WHERE "
+			       "key = 'last_step')",
+			       -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW &&
+	    sqlite3_column_type(q, 0) != SQLITE_NULL &&
+	    !sqlite3_column_int(q, 0)) {
+		st->incomplete = 1;
+		fprintf(stderr,
+			"mmreplay: %s is incomplete: its replay did not "
+			"finish (interrupted, killed or refused) and it "
+			"holds steps 1 to %s\n",
+			path,
+			sqlite3_column_text(q, 1)
+				? (const char *)sqlite3_column_text(q, 1)
+				: "?");
 	}
 	sqlite3_finalize(q);
 	*out = st;
@@ -1080,9 +1181,24 @@ static int flush_pending(mr_store *st)
 	return 0;
 }
 
+/* meta.last_step (and, FINISHED, meta.finished) as of now. */
+static int mark_progress(mr_store *st, int finished)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql),
+		 "UPDATE meta SET value = '%" PRIu64 "' WHERE key = "
+		 "'last_step';%s",
+		 st->last_step,
+		 finished ? " UPDATE meta SET value = '1' WHERE key = "
+			    "'finished';"
+			  : "");
+	return exec_sql(st, sql);
+}
+
 int mr_store_commit(mr_store *st)
 {
-	if (st->failed || flush_pending(st))
+	if (st->failed || flush_pending(st) || mark_progress(st, 0))
 		return MR_EDB;
 	if (st->in_tx && exec_sql(st, "COMMIT"))
 		return MR_EDB;
@@ -1256,7 +1372,7 @@ static int build_span_index(mr_store *st)
 
 	if (st->span_built)
 		return 0;
-	if (exec_sql(st, span_last))
+	if (exec_sql(st, "SAVEPOINT span;") || exec_sql(st, span_last))
 		return 1;
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT CAST(value AS INTEGER) FROM meta WHERE"
@@ -1272,7 +1388,9 @@ static int build_span_index(mr_store *st)
 				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &last,
 				    span_key, NULL, NULL) != SQLITE_OK)
 		return db_fail(st, "indexing the VMA rows");
-	if (exec_sql(st, span_index))
+	/* one transaction (from SAVEPOINT above): vma_at is there whole
+	 * or not at all */
+	if (exec_sql(st, span_index) || exec_sql(st, "RELEASE span;"))
 		return 1;
 	/* LAST is on this stack: the function goes with it */
 	sqlite3_create_function(st->db, "mr_span_key", 2, SQLITE_UTF8, NULL,
@@ -1315,12 +1433,17 @@ int mr_store_close(mr_store *st, int finished)
 		flush_pending(st);
 		if (!st->failed && st->node && mr_store_node_close(st))
 			rc = MR_EDB;
+		if (!st->failed && mark_progress(st, 0))
+			rc = MR_EDB;
 		if (st->in_tx &&
 		    exec_sql(st, st->failed ? "ROLLBACK" : "COMMIT"))
 			rc = MR_EDB;
 		if (!st->failed && exec_sql(st, indexes))
 			rc = MR_EDB;
 		if (!st->failed && finished && build_span_index(st))
+			rc = MR_EDB;
+		/* finished last: a history that says so has all it should */
+		if (!st->failed && finished && mark_progress(st, 1))
 			rc = MR_EDB;
 		/* a finished history is one file in rollback-journal mode:
 		 * a reader in a read-only directory needs no -shm file */

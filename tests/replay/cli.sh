@@ -423,5 +423,46 @@ expect "--db onto a directory" 2 $? "adir exists and is not an mmreplay history"
 "$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto an empty file" 0 $?
 "$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto a history replaces it" 0 $?
 
+# Never lose a history. A long trace: 2,000,000 MAP_FIXED maps and unmaps.
+awk 'BEGIN { print "100 execve(\"/bin/true\", [\"true\"], 0x7ffd /* 1 var */) = 0";
+	for (i = 0; i < 1000000; i++) { a = sprintf("0x7f%010x", 4096 * (i % 50000));
+		print "100 mmap(" a ", 4096, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = " a;
+		print "100 munmap(" a ", 4096) = 0" } }' >long.strace
+# started: wait for its first commit (the -wal file grows)
+started() { for _ in $(seq 1 200); do [ -s "$1-wal" ] && return 0; sleep 0.05; done; return 1; }
+# SIGINT: every applied step is kept, and the history says it is incomplete
+rm -f int.db; "$bin" replay long.strace --no-snapshots --db int.db -q >out 2>err & rp=$!
+started int.db; kill -INT $rp; wait $rp
+expect "SIGINT stops the replay" 130 $? "interrupted \(SIGINT\) after [0-9]+ steps; int.db keeps them" err
+n=$(sed -n 's/.*after \([0-9]*\) steps.*/\1/p' err)
+[ "$("$bin" query int.db "select count(*) from step" 2>/dev/null)" = "$n" ]; expect "all $n steps kept" 0 $?
+[ "$("$bin" query int.db "select value from meta where key = 'finished'" 2>/dev/null)" = 0 ]; expect "meta.finished is 0" 0 $?
+[ "$("$bin" query int.db "select value from meta where key = 'last_step'" 2>/dev/null)" = "$n" ]; expect "meta.last_step is $n" 0 $?
+"$bin" maps int.db >out 2>err; expect "maps says the history is incomplete" 0 $? "int.db is incomplete: .* holds steps 1 to $n" err
+"$bin" query int.db "select 1" >out 2>err; expect "query says it too" 0 $? "int.db is incomplete" err
+# kill -9: the steps up to the last commit, a valid database that says so
+rm -f k9.db; "$bin" replay long.strace --no-snapshots --db k9.db -q >out 2>err & rp=$!
+started k9.db; kill -KILL $rp; wait $rp 2>/dev/null
+k=$("$bin" query k9.db "select count(*) from step" 2>/dev/null)
+[ "$k" -gt 0 ] && [ $((k % 16384)) -eq 0 ]; expect "kill -9 keeps whole commits ($k steps)" 0 $?
+[ "$("$bin" query k9.db "select value from meta where key = 'last_step'" 2>/dev/null)" = "$k" ]; expect "kill -9: meta.last_step is the steps kept" 0 $?
+"$bin" query k9.db "select 1" >out 2>err; expect "kill -9: incomplete" 0 $? "k9.db is incomplete" err
+# the lock a killed writer left does not stop the next one
+"$bin" replay "$cap/trace.strace.zst" --db k9.db -q >out 2>err; expect "a stale lock file" 0 $?
+"$bin" query k9.db "select value from meta where key = 'finished'" >out 2>err; expect "finished is 1" 0 $? "^1$" out
+grep -q incomplete err; expect "a finished history says nothing" 1 $?
+# a second writer is refused and the first one's history is whole
+flock two.db.lock sleep 2 & fp=$!
+for _ in $(seq 1 100); do flock -n two.db.lock true || break; sleep 0.05; done
+"$bin" replay "$cap/trace.strace.zst" --db two.db -q >out 2>err
+expect "a second writer" 2 $? "two.db is being written by another mmreplay" err
+[ ! -e two.db ]; expect "the second writer wrote nothing" 0 $?
+wait $fp
+# an output that is the input, or no name at all
+cp "$cap/trace.strace.zst" self.strace.zst
+"$bin" replay self.strace.zst --db self.strace.zst >out 2>err; expect "--db the trace" 2 $? "is the trace itself" err
+zstd -q -t self.strace.zst; expect "the trace is untouched" 0 $?
+"$bin" replay self.strace.zst --db "" >out 2>err; expect "--db ''" 2 $? "an empty file name" err
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
