@@ -109,8 +109,12 @@ static char *stream_take(struct replay *r, uint64_t key)
 		if (!r->ls_have) {
 			int32_t tid;
 			uint64_t line;
-			int rc = mr_snapstream_next(r->ls, &tid, &line,
-						    &r->ls_text);
+			int rc;
+
+			if (!r->ls)
+				return NULL; /* the stream is done */
+			rc = mr_snapstream_next(r->ls, &tid, &line,
+						&r->ls_text);
 
 			if (rc < 0) {
 				snprintf(r->err, r->errlen, "%s",

@@ -407,7 +407,8 @@ static int take_lock(mr_store *st, const char *path, char *errbuf,
 	return 0;
 }
 
-/* Is PATH an mmreplay history (its meta says so)? */
+/* Is PATH an mmreplay history (its meta says so: its format, or the
+ * finished row written first)? */
 static int is_history(const char *path)
 {
 	sqlite3 *db = NULL;
@@ -418,12 +419,15 @@ static int is_history(const char *path)
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_prepare_v2(db,
-			       "SELECT value FROM meta WHERE key = 'format'",
+			       "SELECT coalesce((SELECT value FROM meta WHERE"
+			       " key = 'format'), CASE WHEN EXISTS (SELECT 1"
+			       " FROM meta WHERE key = 'finished') THEN "
+			       "'mmreplay-history-' END)",
 			       -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW &&
 	    (v = sqlite3_column_text(q, 0)) &&
 	    !strncmp((const char *)v, "mmreplay-history-", 17))
-		yes = 1;
+		yes = 1; /* also one killed before its meta was written */
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	return yes;

@@ -423,6 +423,14 @@ expect "--db onto a directory" 2 $? "adir exists and is not an mmreplay history"
 "$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto an empty file" 0 $?
 "$bin" replay "$cap/trace.strace.zst" --db empty.db >out 2>err; expect "--db onto a history replaces it" 0 $?
 
+# A per-syscall snapshot stream set aside and then exhausted (it crashed)
+mkdir -p exhausted/snap
+printf '100 getpid() = 100\n100 getpid() = 100\n' >exhausted/trace.strace
+printf '==> 999.line.1 <==\n7f0000000000-7f0000001000 r--p 00000000 00:00 0\n' | zstd -q >exhausted/snap/lines.maps.zst
+"$bin" replay exhausted/trace.strace --db exhausted.db -q >out 2>err; expect "an exhausted snapshot stream" 0 $?
+zstd -dcq "$top/traces/fixed/trace.strace.zst" | awk 'NR == 8 { print } { print }' >dup.strace
+"$bin" replay dup.strace --snapshots "$top/traces/fixed/snap" --db dup.db -q >out 2>err; expect "a duplicated line beside line snapshots" 1 $?
+
 # Never lose a history. A long trace: 2,000,000 MAP_FIXED maps and unmaps.
 awk 'BEGIN { print "100 execve(\"/bin/true\", [\"true\"], 0x7ffd /* 1 var */) = 0";
 	for (i = 0; i < 1000000; i++) { a = sprintf("0x7f%010x", 4096 * (i % 50000));
