@@ -10,6 +10,11 @@
 
 #include "replay/loop.h"
 
+/* The hold's bounds: events held at once, and lines the oldest may wait
+ * (a vfork child's lines before the parent's "= PID" are a few hundred). */
+#define HOLD_MAX 65536
+#define HOLD_LINES 1000000
+
 static char *dup_into(char **p, const char *s)
 {
 	char *d = *p;
@@ -73,26 +78,47 @@ static int hold(struct replay *r, const mr_event *ev)
 	return 0;
 }
 
+/*
+ * Apply the held events of PID in their order (its clone was applied, or
+ * it is adopted: the first of them adopts it). One pass takes them out
+ * of the hold; the others keep their order.
+ */
 void mr_rp_flush_held(struct replay *r, int32_t pid)
 {
-	size_t i = 0;
+	struct held *mine;
+	size_t i, w, n = 0;
 
-	while (i < r->nheld && !r->stop) {
-		struct held h = r->held[i];
-
-		if (h.ev.pid != pid) {
-			i++;
-			continue;
-		}
-		memmove(&r->held[i], &r->held[i + 1],
-			(r->nheld - i - 1) * sizeof(*r->held));
-		r->nheld--;
-		if (r->nfpend) /* its faults from before this line */
-			mr_rp_faults_of_task(r, pid, h.ev.line);
-		mr_rp_apply(r, &h.ev);
-		free(h.strs);
+	for (i = 0; i < r->nheld; i++)
+		n += r->held[i].ev.pid == pid;
+	if (!n) {
+		if (r->nfpend)
+			mr_rp_faults_of_task(r, pid, UINT64_MAX);
+		return;
 	}
-	if (r->nfpend)
+	mine = malloc(n * sizeof(*mine));
+	if (!mine) {
+		r->bad = 1;
+		snprintf(r->err, r->errlen, "out of memory");
+		return;
+	}
+	for (i = w = n = 0; i < r->nheld; i++)
+		if (r->held[i].ev.pid == pid)
+			mine[n++] = r->held[i];
+		else
+			r->held[w++] = r->held[i];
+	r->nheld = w;
+	/* applying them may hold or flush others (a clone among them):
+	 * r->held changes, MINE does not */
+	for (i = 0; i < n; i++) {
+		if (!r->stop && !r->bad) {
+			if (r->nfpend) /* its faults from before this line */
+				mr_rp_faults_of_task(r, pid, mine[i].ev.line);
+			mr_rp_apply(r, &mine[i].ev);
+		}
+		free(mine[i].strs);
+	}
+	free(mine);
+	if (r->nfpend && !r->stop && !r->bad)
 		mr_rp_faults_of_task(r, pid, UINT64_MAX);
 }
 
@@ -216,6 +242,12 @@ void mr_rp_dispatch(struct replay *r, const mr_event *ev)
 	    !mr_rp_exited_pid(r, ev->pid)) {
 		if (hold(r, ev))
 			r->bad = 1;
+		/* a clone that has not returned after HOLD_MAX held events
+		 * or HOLD_LINES lines never will: adopt the oldest's task
+		 * (memory and time stay linear) */
+		else if (r->nheld > HOLD_MAX ||
+			 ev->line - r->held[0].ev.line > HOLD_LINES)
+			mr_rp_flush_held(r, r->held[0].ev.pid);
 		return;
 	}
 	if (!reorder(r, ev))

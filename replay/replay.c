@@ -1208,16 +1208,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.bad = 1;
 	}
 	/* Tasks whose creating clone never appeared: apply in order. */
-	while (!r.bad && !r.stop && r.nheld) {
-		int32_t pid = r.held[0].ev.pid;
-
-		mr_rp_apply(&r, &r.held[0].ev);
-		free(r.held[0].strs);
-		memmove(&r.held[0], &r.held[1],
-			(r.nheld - 1) * sizeof(*r.held));
-		r.nheld--;
-		mr_rp_flush_held(&r, pid);
-	}
+	while (!r.bad && !r.stop && r.nheld)
+		mr_rp_flush_held(&r, r.held[0].ev.pid);
 	if (!r.bad)
 		mr_rp_late_check(&r, NULL, 1);
 	/* faults after the last line, and of tasks never created */
