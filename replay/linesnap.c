@@ -235,6 +235,38 @@ void mr_rp_late_check(struct replay *r, const mr_event *ev, int at_end)
 	}
 }
 
+/*
+ * A snapshot's text must be maps lines: anything else (binary data, a
+ * truncated line) stops the replay with the snapshot's name, line and
+ * column (exit 2), never a divergence with raw bytes. LINE 0: the exit
+ * snapshot of PID.
+ */
+static int snapshot_text_ok(struct replay *r, const char *text, int32_t pid,
+			    uint64_t line)
+{
+	char name[4300], err[1024];
+	mr_maps m;
+
+	if (line && (r->ls || r->nstash || !r->nlinesnaps))
+		snprintf(name, sizeof(name),
+			 "%s/lines.maps.zst (the snapshot of %d after line "
+			 "%" PRIu64 ")",
+			 r->o->snapdir ? r->o->snapdir : ".", (int)pid, line);
+	else if (line)
+		snprintf(name, sizeof(name), "%s/%d.line.%" PRIu64 ".maps",
+			 r->o->snapdir ? r->o->snapdir : ".", (int)pid, line);
+	else
+		snprintf(name, sizeof(name), "%s/%d.exit.maps",
+			 r->o->snapdir ? r->o->snapdir : ".", (int)pid);
+	if (mr_maps_parse(&m, text, name, err, sizeof(err))) {
+		snprintf(r->err, r->errlen, "%s", err);
+		r->bad = 1;
+		return 0;
+	}
+	mr_maps_release(&m);
+	return 1;
+}
+
 void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 {
 	uint64_t key = ((uint64_t)(uint32_t)ev->pid << 40) | ev->line;
@@ -254,6 +286,10 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 	}
 	if (!text)
 		return;
+	if (!snapshot_text_ok(r, text, ev->pid, ev->line)) {
+		free(text);
+		return;
+	}
 	if (!mm || !mr_mm_known(mm) || mr_snap_compare_text(mm, text, &c) < 0) {
 		free(text);
 		return;
@@ -297,6 +333,14 @@ void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 	 * before the comparison teaches the model anything. */
 	if (r->step > 1)
 		mr_rp_history_sample(r, mm, r->step - 1, 1);
+	{
+		char *kern = mr_snap_read(r->o->snapdir, ev->pid, "exit");
+		int ok = !kern || snapshot_text_ok(r, kern, ev->pid, 0);
+
+		free(kern);
+		if (!ok)
+			return;
+	}
 	rc = mr_snap_compare(mm, r->o->snapdir, ev->pid, "exit", &c);
 	if (rc < 0)
 		return;

@@ -328,7 +328,11 @@ static int cmd_replay(int argc, char **argv)
 	rc = mr_replay_run(&o, &s, err, sizeof(err));
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (s.interrupted) {
+	if (interrupt_sig && !s.steps) {
+		fprintf(stderr, "mmreplay: interrupted (%s) before any step\n",
+			interrupt_sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		rc = 128 + interrupt_sig;
+	} else if (s.interrupted) {
 		fprintf(stderr,
 			"mmreplay: interrupted (%s) after %" PRIu64
 			" steps%s%s%s\n",
@@ -348,7 +352,7 @@ static int cmd_replay(int argc, char **argv)
 				" steps applied before the error\n",
 				o.db, s.steps);
 	}
-	if ((!quiet || rc) && !(rc == 2 && !s.events))
+	if ((!quiet || rc) && s.events)
 		mr_replay_print_summary(stdout, &s);
 	if (!quiet) {
 		struct rusage ru;

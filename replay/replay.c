@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/errcode.h"
@@ -1065,8 +1066,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 {
 	struct replay r;
 	mr_journal j;
-	mr_event ev;
-	int rc, ret = 0, i;
+	mr_event ev, first;
+	int rc, ret = 0, i, have_first = 0;
 	int tty = o->progress && isatty(2);
 
 	memset(sum, 0, sizeof(*sum));
@@ -1113,6 +1114,14 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		release_faults(&r);
 		return 2;
 	}
+	{
+		struct stat sb;
+
+		if (!stat(o->trace, &sb) && S_ISFIFO(sb.st_mode))
+			fprintf(stderr,
+				"mmreplay: %s is a FIFO: waiting for a writer\n",
+				o->trace);
+	}
 	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
 	if (rc) {
 		mr_rp_node_release(&r);
@@ -1120,6 +1129,29 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		return 2;
 	}
 	mr_reader_set_warn(r.rd, warn_cb, &r);
+	/* The first event is read before anything is stored: an empty
+	 * trace, or one whose first line is malformed, stores nothing (and
+	 * replaces no history). */
+	rc = mr_reader_next(r.rd, &first);
+	if (rc <= 0) {
+		if (rc < 0)
+			snprintf(err, errlen, "%s", mr_reader_errmsg(r.rd));
+		else if (!mr_reader_lines(r.rd))
+			snprintf(err, errlen,
+				 "%s: an empty trace: nothing to replay",
+				 o->trace);
+		else
+			snprintf(err, errlen,
+				 "%s: no event in its %" PRIu64
+				 " lines (every line was skipped: "
+				 "docs/formats.md, \"Skipped lines\")",
+				 o->trace, mr_reader_lines(r.rd));
+		mr_reader_free(r.rd);
+		mr_rp_node_release(&r);
+		release_faults(&r);
+		return 2;
+	}
+	have_first = 1;
 	if (o->mode == MR_MODE_STORE) {
 		rc = mr_store_create(&r.st, o->db, err, errlen);
 		if (rc) {
@@ -1182,9 +1214,14 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 			rc = r.rd_rc;
 			break;
 		}
-		rc = mr_reader_next(r.rd, &ev);
-		if (rc != 1)
-			break;
+		if (have_first) { /* read before the history was made */
+			ev = first;
+			have_first = 0;
+		} else {
+			rc = mr_reader_next(r.rd, &ev);
+			if (rc != 1)
+				break;
+		}
 		sum->events++;
 		if (tty && !(sum->events & 0xffff))
 			fprintf(stderr,
