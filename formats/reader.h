@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "formats/event.h"
 
@@ -60,6 +61,18 @@ void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx);
  * a warning each.
  */
 int mr_reader_next(mr_reader *rd, mr_event *ev);
+
+/*
+ * Lenient reading (replay --lenient): a malformed line is skipped,
+ * counted by what was expected, and the first MR_READER_FIRST messages
+ * kept, instead of failing. mr_reader_malformed_report() prints the
+ * count, the kinds (at most MR_READER_KINDS) and those messages.
+ */
+#define MR_READER_KINDS 16
+#define MR_READER_FIRST 5
+void mr_reader_set_lenient(mr_reader *rd, int on);
+uint64_t mr_reader_malformed(const mr_reader *rd);
+void mr_reader_malformed_report(const mr_reader *rd, FILE *out);
 
 const char *mr_reader_errmsg(const mr_reader *rd);
 uint64_t mr_reader_warnings(const mr_reader *rd);

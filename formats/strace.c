@@ -47,6 +47,15 @@ struct mr_reader {
 	uint64_t lno;		/* its number */
 	char err[640];		/* last error */
 	char wmsg[640];		/* last warning */
+	char expect[64];	/* what the last error expected */
+	int lenient;		/* malformed lines are skipped and counted */
+	uint64_t nbad;		/* ... so many */
+	struct bad_kind {	/* ... by what was expected */
+		char expect[64];
+		uint64_t n;
+	} kinds[MR_READER_KINDS];
+	size_t nkinds;
+	char first[MR_READER_FIRST][640]; /* the first ones' messages */
 };
 
 /* ---- messages ---- */
@@ -78,6 +87,7 @@ static int corrupt(mr_reader *rd, const char *at, const char *expect)
 	char f[64];
 
 	found(f, sizeof(f), at);
+	snprintf(rd->expect, sizeof(rd->expect), "%s", expect);
 	snprintf(rd->err, sizeof(rd->err), "%s:%llu:%zu: expected %s, found %s",
 		 mr_zio_path(rd->z), (unsigned long long)rd->lno,
 		 col_of(rd, at), expect, f);
@@ -969,6 +979,55 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 	return syscall_line(rd, p, end, ev);
 }
 
+/* --lenient: count the malformed line just read, by what was expected,
+ * and keep the first messages. */
+static void skip_bad(mr_reader *rd)
+{
+	size_t i;
+
+	if (rd->nbad < MR_READER_FIRST)
+		snprintf(rd->first[rd->nbad], sizeof(rd->first[0]), "%s",
+			 rd->err);
+	rd->nbad++;
+	for (i = 0; i < rd->nkinds; i++)
+		if (!strcmp(rd->kinds[i].expect, rd->expect))
+			break;
+	if (i == MR_READER_KINDS) {
+		i = MR_READER_KINDS - 1; /* the last slot counts the rest */
+	} else if (i == rd->nkinds) {
+		snprintf(rd->kinds[i].expect, sizeof(rd->kinds[i].expect), "%s",
+			 i == MR_READER_KINDS - 1 ? "something else (more kinds)"
+						  : rd->expect);
+		rd->nkinds++;
+	}
+	rd->kinds[i].n++;
+}
+
+void mr_reader_set_lenient(mr_reader *rd, int on)
+{
+	rd->lenient = on;
+}
+
+uint64_t mr_reader_malformed(const mr_reader *rd)
+{
+	return rd->nbad;
+}
+
+void mr_reader_malformed_report(const mr_reader *rd, FILE *out)
+{
+	size_t i;
+
+	if (!rd->nbad)
+		return;
+	fprintf(out, "malformed lines skipped (--lenient): %llu\n",
+		(unsigned long long)rd->nbad);
+	for (i = 0; i < rd->nkinds; i++)
+		fprintf(out, "  %llu expected %s\n",
+			(unsigned long long)rd->kinds[i].n, rd->kinds[i].expect);
+	for (i = 0; i < rd->nbad && i < MR_READER_FIRST; i++)
+		fprintf(out, "  %s\n", rd->first[i]);
+}
+
 int mr_reader_next(mr_reader *rd, mr_event *ev)
 {
 	char *line;
@@ -1017,6 +1076,10 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 		}
 		if (rc == MR_ENOMEM)
 			goto out_nomem;
+		if (rc == MR_ECORRUPT && rd->lenient) {
+			skip_bad(rd);
+			continue;
+		}
 		rd->failed = rc;
 		return rc;
 	}

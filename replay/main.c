@@ -161,6 +161,7 @@ static int cmd_replay(int argc, char **argv)
 		{"snapshots", required_argument, 0, 's'},
 		{"no-snapshots", no_argument, 0, 'S'},
 		{"db", required_argument, 0, 'd'},
+		{"lenient", no_argument, 0, 'L'},
 		{"stop-on-violation", no_argument, 0, 'x'},
 		{"full-check", no_argument, 0, 'f'},
 		{"mode", required_argument, 0, 'm'},
@@ -272,6 +273,9 @@ static int cmd_replay(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'L':
+			o.lenient = 1;
+			break;
 		case 'h':
 			printf("usage: mmreplay replay TRACE [--snapshots DIR] "
 			       "[--no-snapshots] [--db FILE]\n"
@@ -282,7 +286,8 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--no-assume-written] [--faults FILE] "
 			       "[--perf FILE] [--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
-			       "[--check-history N] [--machine DIR] [-q]\n");
+			       "[--check-history N] [--machine DIR] [-q]\n"
+			       "       [--lenient]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");

@@ -1129,6 +1129,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		return 2;
 	}
 	mr_reader_set_warn(r.rd, warn_cb, &r);
+	mr_reader_set_lenient(r.rd, o->lenient);
 	/* The first event is read before anything is stored: an empty
 	 * trace, or one whose first line is malformed, stores nothing (and
 	 * replaces no history). */
@@ -1312,6 +1313,9 @@ out:
 	free(r.fpend);
 	free(r.hist);
 	mr_machine_free(r.m);
+	sum->malformed = mr_reader_malformed(r.rd);
+	if (o->out)
+		mr_reader_malformed_report(r.rd, o->out);
 	mr_reader_free(r.rd);
 	return ret;
 }

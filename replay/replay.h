@@ -43,6 +43,10 @@ typedef struct mr_replay_opts {
 				   snapshot directory's faults.tsv.zst */
 	int no_faults;		/* ignore the snapshot directory's table
 				   and perf text */
+	int lenient;		/* skip malformed trace lines, count them
+				   by kind and report the first few at
+				   the end (default: the first stops the
+				   replay, exit 2) */
 	int no_pages;		/* faults change VMAs only: no pages, page
 				   tables or RSS (the VMA-only model) */
 	const char *perf;	/* perf script text (formats/perfplace.h),
@@ -159,6 +163,7 @@ typedef struct mr_replay_summary {
 	uint64_t rmap_checks;	  /* steps whose anon_vma and anon_vma_chain
 				     allocations and frees were compared */
 	uint64_t rmap_matched;	  /* ... equal */
+	uint64_t malformed;	 /* trace lines skipped by --lenient */
 	int interrupted;	 /* stopped by opts.interrupt: the history
 				    keeps the steps before, as incomplete */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads

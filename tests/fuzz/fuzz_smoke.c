@@ -225,7 +225,7 @@ static void mutate(char *b, size_t *n, const struct seed *base)
 
 static int fd = -1;
 static char path[64];
-static unsigned long nevents, nends, ncorrupt; /* for the summary */
+static unsigned long nevents, nends, ncorrupt, nlenient; /* the summary */
 static unsigned long nfaults, ntables;	       /* faults read, whole tables */
 static unsigned long nperf;		       /* perf events read */
 
@@ -284,6 +284,25 @@ static void run_strace(void)
 		ncorrupt++;
 	if (mr_reader_next(rd, &ev) != rc)
 		die("not sticky", "result after the end or an error");
+	mr_reader_free(rd);
+	if (rc != MR_ECORRUPT)
+		return;
+	/* --lenient: the same input read past its malformed lines */
+	if (mr_reader_open(&rd, path, err, sizeof(err)))
+		die("open failed", err);
+	mr_reader_set_lenient(rd, 1);
+	guard = 0;
+	while ((rc = mr_reader_next(rd, &ev)) == 1) {
+		check_event(&ev);
+		if (++guard > 10000000)
+			die("no end (lenient)", path);
+	}
+	/* what is left: errors of the file itself (a NUL byte, zstd) */
+	if (rc != 0 && rc != MR_ECORRUPT)
+		die("unexpected result (lenient)", mr_reader_errmsg(rd));
+	if (rc == 0 && !mr_reader_malformed(rd))
+		die("lenient: nothing skipped", path);
+	nlenient++;
 	mr_reader_free(rd);
 }
 
@@ -438,10 +457,10 @@ int main(int argc, char **argv)
 		run_strace();
 	}
 	printf("fuzz_smoke: %ld inputs from %d seeds: %lu events, %lu ends, "
-	       "%lu faults in %lu tables, %lu perf events, %lu MR_ECORRUPT; "
-	       "no failure\n",
+	       "%lu faults in %lu tables, %lu perf events, %lu MR_ECORRUPT "
+	       "(%lu read again with --lenient); no failure\n",
 	       iters, nseeds, nevents, nends, nfaults, ntables, nperf,
-	       ncorrupt);
+	       ncorrupt, nlenient);
 	close(fd);
 	unlink(path);
 	free(z);

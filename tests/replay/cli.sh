@@ -454,6 +454,20 @@ zstd -dcq "$top/traces/fork/snap/lines.maps.zst" | awk 'NR == 2 { print "\001\00
 "$bin" replay binsnap/trace.strace.zst --db binsnap.db >out 2>err
 expect "a binary line snapshot" 2 $? "lines.maps.zst \(the snapshot of 27249 after line 58\):1:1: expected a maps line" err
 
+# --lenient: malformed lines skipped, counted by kind, the first shown
+zstd -dcq "$top/traces/fork/trace.strace.zst" |
+	awk 'NR == 20 { print "garbage line here" } NR == 40 { print "1234 mmap(NULL, 4096" }
+	     NR == 60 { print "--- SIGX ---" } NR == 61 { print "more garbage" } { print }' >len.strace
+"$bin" replay len.strace --no-snapshots --db len.db >out 2>err
+expect "strict: the first malformed line stops" 2 $? "len.strace:20:1: expected a strace line .*found 'garbage line here'" err
+"$bin" replay len.strace --no-snapshots --db len.db --lenient >out 2>err
+expect "--lenient" 0 $? "^malformed lines skipped \(--lenient\): 4$" out
+grep -q "^  2 expected a strace line" out; expect "--lenient counts by kind" 0 $?
+grep -q "^  len.strace:62:5: expected a signal name, found 'SIGX ---'$" out; expect "--lenient shows the first ones" 0 $?
+"$bin" replay "$top/traces/fork/trace.strace.zst" --no-snapshots --db len2.db >out 2>&1
+[ "$("$bin" query len.db "select group_concat(digest) from step")" = "$("$bin" query len2.db "select group_concat(digest) from step")" ]
+expect "--lenient: the same history as without the garbage" 0 $?
+
 # A per-syscall snapshot stream set aside and then exhausted (it crashed)
 mkdir -p exhausted/snap
 printf '100 getpid() = 100\n100 getpid() = 100\n' >exhausted/trace.strace
