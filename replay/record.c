@@ -87,8 +87,14 @@ static char *resolve_cmd(const char *cmd)
 {
 	const char *path = getenv("PATH");
 
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0 ? strdup(cmd) : NULL;
+	if (strchr(cmd, '/')) {
+		struct stat st;
+
+		return stat(cmd, &st) == 0 && S_ISREG(st.st_mode) &&
+				       access(cmd, X_OK) == 0
+			       ? strdup(cmd)
+			       : NULL;
+	}
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
@@ -341,8 +347,16 @@ int mr_record_main(int argc, char **argv)
 	}
 	path = resolve_cmd(o.cmd[0]);
 	if (!path) {
-		fprintf(stderr, "record: %s: command not found\n", o.cmd[0]);
-		return 127;
+		struct stat cs;
+
+		if (strchr(o.cmd[0], '/') && stat(o.cmd[0], &cs) == 0)
+			fprintf(stderr, "record: %s: %s\n", o.cmd[0],
+				S_ISDIR(cs.st_mode) ? "is a directory"
+						    : "not executable");
+		else
+			fprintf(stderr, "record: %s: command not found\n",
+				o.cmd[0]);
+		return 2; /* bad use: nothing is recorded */
 	}
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0) {

@@ -468,6 +468,14 @@ grep -q "^  len.strace:62:5: expected a signal name, found 'SIGX ---'$" out; exp
 [ "$("$bin" query len.db "select group_concat(digest) from step")" = "$("$bin" query len2.db "select group_concat(digest) from step")" ]
 expect "--lenient: the same history as without the garbage" 0 $?
 
+# record: a command that cannot run is bad use (exit 2), nothing written
+"$bin" record -o rec-missing -- ./no-such-command >out 2>err
+expect "record: a missing command" 2 $? "no-such-command: command not found" err
+: >not-executable.sh
+"$bin" record -o rec-noexec -- ./not-executable.sh >out 2>err
+expect "record: a file that is not executable" 2 $? "not-executable.sh: not executable" err
+[ ! -e rec-missing ] && [ ! -e rec-noexec ]; expect "record: nothing written" 0 $?
+
 # A per-syscall snapshot stream set aside and then exhausted (it crashed)
 mkdir -p exhausted/snap
 printf '100 getpid() = 100\n100 getpid() = 100\n' >exhausted/trace.strace
