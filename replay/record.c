@@ -55,7 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmreplay record [-o DIR] [--every-syscall] [--faults] "
-		"[--hold-ms N] -- CMD [ARG...]\n"
+		"[--hold-ms N] [--linger-ms N] -- CMD [ARG...]\n"
 		"  -o DIR           capture directory (default \"" DEFAULT_DIR
 		"\")\n"
 		"  --every-syscall  also snapshot maps at the exit of every "
@@ -64,8 +64,12 @@ static void usage(FILE *f)
 		"RSS and allocation\n"
 		"                   tracepoints (perf) into snap/perf.txt.zst\n"
 		"  --hold-ms N      how long strace holds a tracee (default "
-		"%d)\n",
-		DEFAULT_HOLD_MS);
+		"%d)\n"
+		"  --linger-ms N    how long processes the command left "
+		"running (daemons)\n"
+		"                   are traced after it exits before they "
+		"are ended (default %d)\n",
+		DEFAULT_HOLD_MS, DEFAULT_LINGER_MS);
 }
 
 /* The launcher: `record __exec PATH ARGV0 ARG...`. */
@@ -185,17 +189,75 @@ static pid_t child_of(pid_t pid)
 	return -1;
 }
 
-/* Poll until strace (or perf above it) exits; returns its wait status. */
+/* SIGTERM or SIGINT to the recorder: its number. */
+static volatile sig_atomic_t rec_signal;
+
+static void on_rec_signal(int sig)
+{
+	rec_signal = sig;
+}
+
+/*
+ * strace's child that runs the command (0 until it has exec'd the
+ * launcher). strace's own forks that probe ptrace features are children
+ * too, short-lived, and never exec: they still have strace's cmdline.
+ */
+static pid_t command_pid(struct watch *w)
+{
+	char path[96];
+	const char *p;
+	char *end;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+		 (int)w->strace_pid, (int)w->strace_pid);
+	if (mr_rec_slurp(&w->b, path) < 0)
+		return 0;
+	for (p = w->b.p;; p = end) {
+		long c = strtol(p, &end, 10);
+
+		if (end == p || c <= 0)
+			return 0;
+		snprintf(path, sizeof(path), "/proc/%ld/cmdline", c);
+		if (mr_rec_slurp(&w->b2, path) < 0 || w->b2.len == 0 ||
+		    (w->b2.len == w->strace_cmd_len &&
+		     memcmp(w->b2.p, w->strace_cmd, w->b2.len) == 0))
+			continue;
+		return (pid_t)c;
+	}
+}
+
+/*
+ * Poll until strace (or perf above it) exits; returns its wait status.
+ * On SIGTERM or SIGINT the tracees are ended (SIGKILL) at once; when the
+ * command itself has exited, the processes it left running (daemons) are
+ * traced for linger_ns more, then ended. strace then exits as its last
+ * tracee goes, and the capture is finished as usual.
+ */
 static int watch_run(struct watch *w)
 {
-	int64_t next = mr_rec_now_ns();
-	int status = 0;
+	int64_t next = mr_rec_now_ns(), gone_at = 0;
+	int status = 0, signalled = 0;
 
 	for (;;) {
 		pid_t p;
 		int st, done = 0;
 
 		mr_rec_walk(w);
+		if (!w->top)
+			w->top = command_pid(w);
+		if (rec_signal && !signalled) {
+			w->ended += mr_rec_end_tracees(w);
+			signalled = 1;
+		}
+		if (w->top && !gone_at && kill(w->top, 0) < 0 &&
+		    errno == ESRCH)
+			gone_at = mr_rec_now_ns();
+		if (gone_at && !signalled &&
+		    mr_rec_now_ns() - gone_at >= w->linger_ns &&
+		    mr_rec_live_traced(w)) {
+			w->ended += mr_rec_end_tracees(w);
+			signalled = 1;
+		}
 		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
 			if (p == w->wait_pid) {
 				status = st;
@@ -238,6 +300,7 @@ struct opts {
 	int every;	 /* --every-syscall */
 	int faults;	 /* --faults */
 	long hold_ms;	 /* --hold-ms */
+	long linger_ms;	 /* --linger-ms */
 	char **cmd;	 /* CMD ARG... (NULL-terminated) */
 };
 
@@ -249,6 +312,7 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	o->every = 0;
 	o->faults = 0;
 	o->hold_ms = DEFAULT_HOLD_MS;
+	o->linger_ms = DEFAULT_LINGER_MS;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 		char *end;
@@ -282,6 +346,25 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 				fprintf(stderr,
 					"record: --hold-ms wants 1..60000, not "
 					"'%s'\n",
+					v);
+				return -1;
+			}
+		} else if (strcmp(a, "--linger-ms") == 0 ||
+			   strncmp(a, "--linger-ms=", 12) == 0) {
+			const char *v = a[11] == '=' ? a + 12 : NULL;
+
+			if (!v) {
+				if (++i >= argc)
+					return -1;
+				v = argv[i];
+			}
+			errno = 0;
+			o->linger_ms = strtol(v, &end, 10);
+			if (errno || end == v || *end || o->linger_ms < 0 ||
+			    o->linger_ms > 3600000) {
+				fprintf(stderr,
+					"record: --linger-ms wants 0..3600000, "
+					"not '%s'\n",
 					v);
 				return -1;
 			}
@@ -325,7 +408,8 @@ int mr_record_main(int argc, char **argv)
 	struct opts o;
 	char trace[PATH_MAX], snap[PATH_MAX], zst[PATH_MAX], self[PATH_MAX];
 	char hold_exec[64], hold_exit[64], hold_line[128], perfdata[PATH_MAX];
-	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit,
+			 old_term;
 	struct watch w = {0};
 	struct post po = {.nproc = 1};
 	struct tally ty = {0};
@@ -495,8 +579,17 @@ int mr_record_main(int argc, char **argv)
 					&rtp) == 0;
 	if (!w.realtime && setpriority(PRIO_PROCESS, 0, -10) < 0)
 		errno = 0;
-	sigaction(SIGINT, &ign, &old_int);
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_rec_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
 	sigaction(SIGQUIT, &ign, &old_quit);
+	w.linger_ns = o.linger_ms * 1000000LL;
 	w.wait_pid = spawn_strace(args);
 	w.strace_pid = w.wait_pid;
 	if (w.wait_pid >= 0 && o.faults)
@@ -614,6 +707,20 @@ int mr_record_main(int argc, char **argv)
 			ty.missed, o.dir);
 		code = 1;
 	}
+	if (rec_signal) {
+		fprintf(stderr,
+			"record: %s: the command was ended (%lu processes); %s "
+			"holds its run up to then\n",
+			rec_signal == SIGTERM ? "SIGTERM" : "SIGINT", w.ended,
+			o.dir);
+		code = 128 + rec_signal;
+	} else if (w.ended) {
+		fprintf(stderr,
+			"record: the command exited and left %lu processes "
+			"running (daemons): traced %ld ms more (--linger-ms), "
+			"then ended\n",
+			w.ended, o.linger_ms);
+	}
 	for (size_t i = 0; i < po.nfd; i++)
 		free(po.fdpaths[i]);
 	free(po.fdpaths);
@@ -621,6 +728,7 @@ int mr_record_main(int argc, char **argv)
 	free(po.tids);
 out_restore:
 	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	free(w.tab);

@@ -36,6 +36,7 @@
 #define HELPER_TOKEN "__exec"
 #define DEFAULT_DIR "capture"
 #define DEFAULT_HOLD_MS 100
+#define DEFAULT_LINGER_MS 2000 /* daemons traced after the command exits */
 #define POLL_NS 1000000LL
 #define ZSTD_LEVEL 12
 
@@ -118,6 +119,10 @@ struct watch {
 	size_t strace_cmd_len; /* its length */
 	int realtime;	       /* the watcher runs SCHED_FIFO */
 	int oom;	       /* an allocation failed */
+	pid_t top;	       /* strace's child: the command itself */
+	int64_t linger_ns;     /* --linger: how long its processes may
+				  outlive it */
+	unsigned long ended;   /* tracees ended (signal, or lingering) */
 };
 
 struct post {
@@ -147,6 +152,13 @@ int64_t mr_rec_now_ns(void);
 __attribute__((format(printf, 3, 4))) int mr_rec_pathf(char *out, size_t n,
 						       const char *fmt, ...);
 void mr_rec_walk(struct watch *w);
+
+/* Traced tasks alive at the last walk (threads counted once each). */
+size_t mr_rec_live_traced(const struct watch *w);
+
+/* SIGKILL every traced task alive at the last walk (each thread group
+ * once: kill() of a thread's tid ends its group); how many were sent. */
+unsigned long mr_rec_end_tracees(struct watch *w);
 int mr_rec_held_class(int nr, int every);
 int mr_rec_held_nr(const char *name);
 int mr_rec_slurp(struct buf *b, const char *path);

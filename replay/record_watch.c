@@ -644,3 +644,25 @@ void mr_rec_walk(struct watch *w)
 		closedir(d);
 	}
 }
+
+size_t mr_rec_live_traced(const struct watch *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->tab_cap; i++)
+		n += w->tab[i].tid && w->tab[i].traced &&
+		     w->tab[i].gen == w->gen;
+	return n;
+}
+
+unsigned long mr_rec_end_tracees(struct watch *w)
+{
+	size_t i;
+	unsigned long n = 0;
+
+	for (i = 0; i < w->tab_cap; i++)
+		if (w->tab[i].tid && w->tab[i].traced &&
+		    w->tab[i].gen == w->gen && kill(w->tab[i].tid, SIGKILL) == 0)
+			n++;
+	return n;
+}

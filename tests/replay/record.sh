@@ -135,5 +135,37 @@ else
 	fi
 fi
 
+# A daemon the command leaves running is traced --linger-ms more, then
+# ended: record returns (it waited forever), the capture replays.
+"$bin" record -o daemon --linger-ms 300 -- sh -c 'sleep 300 & echo started' >daemon.out 2>daemon.err &
+rp=$!
+for _ in $(seq 1 200); do kill -0 $rp 2>/dev/null || break; sleep 0.1; done
+if kill -0 $rp 2>/dev/null; then
+	echo "FAIL: daemon: record still waits after 20 s"; kill -TERM $rp; fails=$((fails + 1))
+elif ! wait $rp; then
+	echo "FAIL: daemon: record failed"; cat daemon.err; fails=$((fails + 1))
+elif ! grep -q "left 1 processes running (daemons): traced 300 ms more" daemon.err ||
+	! "$bin" replay daemon/trace.strace.zst --db daemon.db >daemon.replay 2>&1; then
+	echo "FAIL: daemon"; cat daemon.err daemon.replay; fails=$((fails + 1))
+else
+	passes=$((passes + 1))
+fi
+
+# SIGTERM to record ends the command, finishes the capture, exits 143.
+"$bin" record -o term -- sleep 300 >term.out 2>term.err &
+rp=$!
+for _ in $(seq 1 100); do [ -n "$(find term/snap -name '*.exec.*.maps' 2>/dev/null)" ] && break; sleep 0.1; done
+kill -TERM $rp
+wait $rp
+rc=$?
+if [ $rc -ne 143 ] || ! grep -q "record: SIGTERM: the command was ended (1 processes); term holds its run up to then" term.err; then
+	echo "FAIL: SIGTERM: exit $rc"; cat term.err; fails=$((fails + 1))
+elif ! "$bin" replay term/trace.strace.zst --db term.db >term.replay 2>&1 ||
+	! zstd -dcq term/trace.strace.zst | tail -1 | grep -q 'killed by SIGKILL'; then
+	echo "FAIL: SIGTERM: the capture"; cat term.replay; fails=$((fails + 1))
+else
+	passes=$((passes + 1))
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
