@@ -94,6 +94,8 @@ typedef struct mr_event {
 	uint64_t first_line; /* line where the call started */
 	int64_t ts_ns;	     /* timestamp in ns (-ttt: since epoch, -t/-tt:
 				since midnight); -1 when absent */
+	int64_t dur_ns;	     /* -T duration in ns ("<0.000021>"), -1 when
+				absent */
 	const char *name;    /* syscall name as printed ("mmap") */
 	const char *args;    /* argument text between the parentheses,
 				halves joined for merged calls */

@@ -189,4 +189,89 @@ const char *mr_strace_number(const char *p, const char *end, uint64_t *v);
 /* Signal number for a name ("SIGSEGV", "SIGRT_3", "11"); 0 if found. */
 int mr_strace_signo(const mr_symtab *t, const char *s, size_t len, int *signo);
 
+/* ---- strace.c: helpers for the -ff merge ---- */
+
+#include "formats/reader.h"
+
+enum mr_time_form {
+	MR_TIME_NONE = 0, /* the line starts with no time */
+	MR_TIME_CLOCK,	  /* -t, -tt: "09:09:17.311395", since midnight */
+	MR_TIME_UNIX,	  /* -ttt: "1795424957.373877" */
+	MR_TIME_RELATIVE, /* -r alone: "     0.000157", since the line
+			     before (unix-form numbers under 10^8 s) */
+};
+
+/* The time at the start of LINE (after a pid column, if any) into *TS:
+ * its enum mr_time_form. */
+int mr_strace_line_time(const char *line, int64_t *ts);
+
+/* Lines without a pid column are PID's (an -ff file's tid). */
+void mr_reader_force_pid(mr_reader *rd, int32_t pid);
+
+/* Free the input of a reader at its end; counts and path stay. */
+void mr_reader_close_input(mr_reader *rd);
+
+/* ---- strace_ff.c: strace -ff files merged by time ---- */
+
+struct mr_merge;
+
+/* Merge PATHS[0..N) (each NAME.TID[.zst]); NAME names the set in
+ * messages. 0, MR_EIO, MR_ECORRUPT or MR_ENOMEM with ERRBUF set. */
+int mr_merge_open(struct mr_merge **out, const char *name,
+		  const char *const *paths, size_t n, char *errbuf,
+		  size_t errlen);
+
+/* The files DIR/PREFIX.TID[.zst] (every NAME.TID when PREFIX is NULL,
+ * which must then be one NAME). */
+int mr_merge_open_dir(struct mr_merge **out, const char *dir,
+		      const char *prefix, char *errbuf, size_t errlen);
+int mr_merge_next(struct mr_merge *m, mr_event *ev);
+const char *mr_merge_errmsg(const struct mr_merge *m);
+const char *mr_merge_name(const struct mr_merge *m);
+void mr_merge_set_warn(struct mr_merge *m, mr_reader_warn_fn fn, void *ctx);
+void mr_merge_set_lenient(struct mr_merge *m, int on);
+const mr_reader *mr_merge_reader(const struct mr_merge *m, size_t i);
+size_t mr_merge_files(const struct mr_merge *m);
+void mr_merge_free(struct mr_merge *m);
+
+/* ---- strace_stderr.c: what strace printed to a terminal ---- */
+
+/* Remove ANSI CSI sequences from S in place; the new length. */
+size_t mr_strip_ansi(char *s, size_t len);
+
+/* A set of pids (sorted). */
+struct mr_pidset {
+	int32_t *v;
+	size_t n, cap;
+};
+int mr_pidset_add(struct mr_pidset *s, int32_t pid); /* 0 or MR_ENOMEM */
+void mr_pidset_del(struct mr_pidset *s, int32_t pid);
+int mr_pidset_has(const struct mr_pidset *s, int32_t pid);
+void mr_pidset_free(struct mr_pidset *s);
+
+/* [S, END) starts "strace: Process N attached": 1 and *pid = N. */
+int mr_notice_attached(const char *s, const char *end, int32_t *pid);
+
+/* What the tracees wrote to fd 1 and 2, whole lines, latest last. */
+#define MR_SAID_N 8
+struct mr_said {
+	struct mr_said_ent {
+		char text[512];
+		size_t len;
+	} ent[MR_SAID_N];
+	int next;
+};
+
+/* Note the data of a write/writev call to fd 1 or 2 (ARGS: its text). */
+void mr_said_note(struct mr_said *r, const char *name, size_t nlen,
+		  const char *args, const char *end);
+
+/* LINE ends with a line of recent output (is one, when WHOLE): where it
+ * starts, and that output line is consumed; -1 if not. */
+long mr_said_tail(struct mr_said *r, const char *line, size_t len, int whole);
+
+/* The pid of the first tracee in a `strace -f` to stderr capture, read
+ * ahead from line FROM of PATH (a regular file); 0 if not found. */
+int32_t mr_stderr_first_pid(const char *path, uint64_t from_line);
+
 #endif

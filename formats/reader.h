@@ -43,11 +43,22 @@ typedef void (*mr_reader_warn_fn)(void *ctx, const char *msg);
 
 /*
  * Open PATH for reading. On success *out owns the reader (free with
- * mr_reader_free). On failure returns MR_EIO or MR_ENOMEM, *out is NULL
- * and, when errbuf is not NULL, a message naming the file is written there.
+ * mr_reader_free). On failure returns MR_EIO, MR_ECORRUPT or MR_ENOMEM,
+ * *out is NULL and, when errbuf is not NULL, a message naming the file is
+ * written there.
+ *
+ * PATH may also name `strace -ff -o NAME` output: a directory holding
+ * NAME.TID files (of one NAME), or NAME itself when no file has that name
+ * but NAME.TID files exist. They are read as one trace, merged by the
+ * time each call ended (see strace_ff.c).
  */
 int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 		   size_t errlen);
+
+/* Several files: one is mr_reader_open(); more are strace -ff files
+ * (each NAME.TID or NAME.TID.zst), merged. */
+int mr_reader_open_files(mr_reader **out, const char *const *paths, size_t n,
+			 char *errbuf, size_t errlen);
 
 /* Install a warning callback (default: warnings are only counted). */
 void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx);

@@ -15,10 +15,12 @@
  * only grow. Nothing depends on pointer values or hash order: leftover
  * unfinished calls are reported in line order.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
@@ -56,6 +58,19 @@ struct mr_reader {
 	} kinds[MR_READER_KINDS];
 	size_t nkinds;
 	char first[MR_READER_FIRST][640]; /* the first ones' messages */
+	struct mr_merge *mg;	/* strace -ff files: the merge reads them */
+	int32_t force_pid;	/* pid of lines without a pid column */
+	uint64_t closed_lines;	/* input freed at its end: its lines */
+	uint64_t closed_bytes;	/* ... and bytes */
+	char *closed_path;	/* ... and name */
+	/* -f to stderr (strace_stderr.c) */
+	struct mr_pidset live;	/* tracees alive, by "[pid N]" lines */
+	int bracketed;		/* a "[pid N]" line was read */
+	int32_t sole;		/* the first tracee (unprefixed lines) */
+	int sole_known;		/* ... looked for */
+	struct mr_said said;	/* what the tracees wrote to fd 1 and 2 */
+	char *fix;		/* a line put back together */
+	size_t fix_cap;		/* size of fix */
 };
 
 /* ---- messages ---- */
@@ -239,6 +254,79 @@ static int report_leftovers(mr_reader *rd)
 
 /* ---- open / free ---- */
 
+/* A reader around the merge of strace -ff files M (owned). */
+static int open_merged(mr_reader **out, struct mr_merge *m, char *errbuf,
+		       size_t errlen)
+{
+	mr_reader *rd = calloc(1, sizeof(*rd));
+
+	if (!rd) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s: out of memory",
+				 mr_merge_name(m));
+		mr_merge_free(m);
+		return MR_ENOMEM;
+	}
+	rd->mg = m;
+	*out = rd;
+	return 0;
+}
+
+int mr_reader_open_files(mr_reader **out, const char *const *paths, size_t n,
+			 char *errbuf, size_t errlen)
+{
+	struct mr_merge *m;
+	char name[4096];
+	int rc;
+
+	*out = NULL;
+	if (n == 1)
+		return mr_reader_open(out, paths[0], errbuf, errlen);
+	snprintf(name, sizeof(name), "%s (and %zu more -ff files)", paths[0],
+		 n - 1);
+	rc = mr_merge_open(&m, name, paths, n, errbuf, errlen);
+	return rc ? rc : open_merged(out, m, errbuf, errlen);
+}
+
+/*
+ * PATH names strace -ff files when it is a directory, or when no file
+ * has that name but PATH.TID files exist: 1 (and the merge is opened,
+ * or failed with RC set), or 0 for a plain file.
+ */
+static int open_ff(mr_reader **out, const char *path, char *errbuf,
+		   size_t errlen, int *rc)
+{
+	struct stat st;
+	struct mr_merge *m = NULL;
+	char dir[4096];
+	const char *slash;
+
+	if (stat(path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return 0;
+		*rc = mr_merge_open_dir(&m, path, NULL, errbuf, errlen);
+	} else if (errno == ENOENT && *path) {
+		slash = strrchr(path, '/');
+		if (slash && !slash[1])
+			return 0;
+		snprintf(dir, sizeof(dir), "%.*s",
+			 slash ? (int)(slash - path) : 1,
+			 slash ? (slash == path ? "/" : path) : ".");
+		*rc = mr_merge_open_dir(&m, dir, slash ? slash + 1 : path,
+					errbuf, errlen);
+		if (*rc == MR_EIO && errbuf && errlen &&
+		    strstr(errbuf, "no such file, and no strace -ff")) {
+			snprintf(errbuf, errlen, "%s: %s", path,
+				 strerror(ENOENT));
+		}
+	} else {
+		return 0;
+	}
+	if (*rc == 0)
+		*rc = open_merged(out, m, errbuf, errlen);
+	return 1;
+}
+
 int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 		   size_t errlen)
 {
@@ -246,6 +334,8 @@ int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 	int rc;
 
 	*out = NULL;
+	if (open_ff(out, path, errbuf, errlen, &rc))
+		return rc;
 	rd = calloc(1, sizeof(*rd));
 	if (!rd) {
 		rc = MR_ENOMEM;
@@ -276,42 +366,84 @@ void mr_reader_free(mr_reader *rd)
 {
 	if (!rd)
 		return;
+	mr_merge_free(rd->mg);
 	mr_pend_release(&rd->pt);
 	free(rd->arena.p);
 	free(rd->join);
+	free(rd->closed_path);
+	free(rd->fix);
+	mr_pidset_free(&rd->live);
 	mr_symtab_free(rd->sym);
 	mr_zio_free(rd->z);
 	free(rd);
+}
+
+void mr_reader_force_pid(mr_reader *rd, int32_t pid)
+{
+	rd->force_pid = pid;
+}
+
+void mr_reader_close_input(mr_reader *rd)
+{
+	if (!rd->z)
+		return;
+	rd->closed_lines = mr_zio_lineno(rd->z);
+	rd->closed_bytes = mr_zio_bytes_in(rd->z);
+	rd->closed_path = strdup(mr_zio_path(rd->z));
+	mr_zio_free(rd->z);
+	rd->z = NULL;
 }
 
 void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx)
 {
 	rd->warn = fn;
 	rd->warn_ctx = ctx;
+	if (rd->mg)
+		mr_merge_set_warn(rd->mg, fn, ctx);
 }
 
 const char *mr_reader_errmsg(const mr_reader *rd)
 {
-	return rd->err;
+	return rd->mg && !rd->err[0] ? mr_merge_errmsg(rd->mg) : rd->err;
+}
+
+/* Sum of F over the readers of a merge. */
+static uint64_t merged_sum(const mr_reader *rd,
+			   uint64_t (*f)(const mr_reader *))
+{
+	const mr_reader *s;
+	uint64_t n = 0;
+
+	for (size_t i = 0; (s = mr_merge_reader(rd->mg, i)) != NULL; i++)
+		n += f(s);
+	return n;
 }
 
 uint64_t mr_reader_warnings(const mr_reader *rd)
 {
-	return rd->nwarn;
+	return rd->mg ? merged_sum(rd, mr_reader_warnings) : rd->nwarn;
 }
 
 uint64_t mr_reader_lines(const mr_reader *rd)
 {
-	return mr_zio_lineno(rd->z);
+	if (rd->mg)
+		return merged_sum(rd, mr_reader_lines);
+	return rd->z ? mr_zio_lineno(rd->z) : rd->closed_lines;
 }
 
 uint64_t mr_reader_bytes_in(const mr_reader *rd)
 {
-	return mr_zio_bytes_in(rd->z);
+	if (rd->mg)
+		return merged_sum(rd, mr_reader_bytes_in);
+	return rd->z ? mr_zio_bytes_in(rd->z) : rd->closed_bytes;
 }
 
 const char *mr_reader_path(const mr_reader *rd)
 {
+	if (rd->mg)
+		return mr_merge_name(rd->mg);
+	if (!rd->z)
+		return rd->closed_path ? rd->closed_path : "";
 	return mr_zio_path(rd->z);
 }
 
@@ -402,6 +534,35 @@ static const char *parse_time(const char *p, const char *end, int64_t *ts)
 	return p;
 }
 
+int mr_strace_line_time(const char *line, int64_t *ts)
+{
+	const char *end = line + strlen(line), *p, *q;
+	uint64_t v;
+
+	p = skip_sp(line, end);
+	if (starts(p, end, "[pid ")) {
+		q = memchr(p, ']', (size_t)(end - p));
+		p = q ? skip_sp(q + 1, end) : end;
+	} else {
+		q = p;
+		if (digits(&q, end, &v) && v <= PID_MAX && q < end &&
+		    *q == ' ') {
+			q = skip_sp(q, end);
+			if (q < end && is_digit(*q))
+				p = q;
+		}
+	}
+	if (p == end || !is_digit(*p))
+		return MR_TIME_NONE;
+	q = parse_time(p, end, ts);
+	if (!q)
+		return MR_TIME_NONE;
+	if (memchr(p, ':', (size_t)(q - p)))
+		return MR_TIME_CLOCK;
+	return *ts >= 100000000LL * 1000000000LL ? MR_TIME_UNIX
+						 : MR_TIME_RELATIVE;
+}
+
 /* "[   9]" (-n), "[00007f...]" or "[????????????????]" (-i). */
 static const char *skip_bracket_field(const char *p, const char *end)
 {
@@ -415,14 +576,32 @@ static const char *skip_bracket_field(const char *p, const char *end)
 	return q + 2;
 }
 
+/*
+ * The pid of a line without one. Under -f to stderr, "[pid N] " is
+ * printed only while several tracees live, so such a line is the only
+ * live one's; before any "[pid N]" line, the first tracee's, found by
+ * reading ahead. Without -f (no "[pid N]" anywhere), 0.
+ */
+static int32_t unprefixed_pid(mr_reader *rd)
+{
+	if (rd->bracketed && rd->live.n == 1)
+		return rd->live.v[0];
+	if (!rd->sole_known) {
+		rd->sole_known = 1;
+		rd->sole = mr_stderr_first_pid(mr_zio_path(rd->z), rd->lno);
+	}
+	return rd->sole;
+}
+
 /* Leader: pid, time, -r delta, -n/-i fields. Returns the body. */
 static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 				mr_event *ev, int *rc)
 {
 	const char *q;
 	uint64_t v;
-	int nd, i;
+	int nd, i, had_pid = 0;
 
+	ev->pid = rd->force_pid;
 	p = skip_sp(p, end);
 	if (starts(p, end, "[pid ")) {
 		q = skip_sp(p + 5, end);
@@ -433,11 +612,18 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 		}
 		ev->pid = (int32_t)v;
 		p = skip_sp(q + 1, end);
+		rd->bracketed = 1;
+		if (mr_pidset_add(&rd->live, ev->pid)) {
+			*rc = MR_ENOMEM;
+			return NULL;
+		}
+		had_pid = 1;
 	} else if (p < end && is_digit(*p)) {
 		q = p;
 		nd = digits(&q, end, &v);
 		if (nd && v <= PID_MAX && q < end && (*q == ' ' || *q == '<')) {
 			ev->pid = (int32_t)v;
+			had_pid = 1;
 			if (*q == '<') { /* -Y: "1234<comm>" */
 				while (q < end && *q != '>')
 					q++;
@@ -472,10 +658,28 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 			break;
 		p = skip_sp(q, end);
 	}
+	if (!had_pid && !rd->force_pid && p < end)
+		ev->pid = unprefixed_pid(rd);
 	return p;
 }
 
 /* ---- results ---- */
+
+/* -T: " <0.000021>" ending the line, in ns; -1 when there is none. */
+static int64_t duration(const char *p, const char *end)
+{
+	const char *q;
+	int64_t d;
+
+	if (end - p < 4 || end[-1] != '>')
+		return -1;
+	q = memrchr(p, '<', (size_t)(end - p));
+	if (!q || q == p || q[-1] != ' ' || !is_digit(q[1]))
+		return -1;
+	if (parse_time(q + 1, end - 1, &d) != end - 1)
+		return -1;
+	return d;
+}
 
 /*
  * The result after "= ": value, -errno, "?"; a -y path; annotations.
@@ -541,6 +745,7 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 		else if (starts(q, end, "(INJECTED)"))
 			ev->flags |= MR_EVF_INJECTED;
 	}
+	ev->dur_ns = duration(p, end);
 	return 0;
 }
 
@@ -605,6 +810,7 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return corrupt(rd, name,
 			       "a strace line (a syscall name and '(')");
 	args = p + 1;
+	mr_said_note(&rd->said, name, (size_t)(p - name), args, end);
 
 	sfx = tail_mark(args, end, "unfinished ...");
 	if (!sfx && ends(args, end, " ...>") &&
@@ -936,8 +1142,18 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 			return signal_line(rd, p, end, ev);
 		break;
 	case '+':
-		if (starts(p, end, "+++ "))
-			return exit_line(rd, p, end, ev);
+		if (starts(p, end, "+++ ")) {
+			const mr_event *x;
+
+			rc = exit_line(rd, p, end, ev);
+			x = rd->has_deferred ? &rd->deferred : ev;
+			if (rc == 1)
+				mr_pidset_del(&rd->live,
+					      x->kind == MR_EV_SUPERSEDED
+						      ? x->exit_code
+						      : x->pid);
+			return rc;
+		}
 		break;
 	case '<':
 		if (starts(p, end, "<... "))
@@ -951,8 +1167,15 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		}
 		break;
 	case 's':
-		if (starts(p, end, "strace: "))
-			return 0; /* "strace: Process N attached" */
+		if (starts(p, end, "strace: ")) {
+			int32_t v;
+
+			/* "strace: Process N attached" */
+			if (mr_notice_attached(p, end, &v) &&
+			    mr_pidset_add(&rd->live, v))
+				return MR_ENOMEM;
+			return 0;
+		}
 		break;
 	case '[':
 		if (starts(p, end, "[ Process PID=")) {
@@ -977,6 +1200,83 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		break;
 	}
 	return syscall_line(rd, p, end, ev);
+}
+
+/*
+ * A line that did not parse (the error is set) may have been cut by
+ * something else written to the same terminal: strace's own notice
+ * ("strace: Process N attached") or a tracee's output (the data of a
+ * write() to fd 1 or 2 the trace showed). Cut that off the end, join the
+ * next line (the rest of the trace line) and parse again; a line that is
+ * all tracee output is skipped. Returns parse_line()'s result, or the
+ * first error when this does not explain the line.
+ */
+static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
+{
+	char err[sizeof(rd->err)], expect[sizeof(rd->expect)];
+	uint64_t lno = rd->lno;
+	int rc = MR_ECORRUPT;
+
+	memcpy(err, rd->err, sizeof(err));
+	memcpy(expect, rd->expect, sizeof(expect));
+	if (mr_said_tail(&rd->said, line, len, 1) == 0) {
+		warn(rd, lno, 1, "a tracee's output, not a trace line: skipped");
+		return 0;
+	}
+	for (int round = 0; round < 4 && rc == MR_ECORRUPT; round++) {
+		const char *s, *end = line + len, *notice = NULL;
+		long cut;
+		char *next;
+		size_t nlen;
+		int32_t v;
+
+		for (s = line; (s = memmem(s, (size_t)(end - s), "strace: ",
+					   8)) != NULL;
+		     s += 8)
+			notice = s;
+		if (notice && notice > line &&
+		    starts(notice, end, "strace: Process ")) {
+			cut = notice - line;
+			if (mr_notice_attached(notice, end, &v) &&
+			    mr_pidset_add(&rd->live, v))
+				return MR_ENOMEM;
+		} else {
+			cut = mr_said_tail(&rd->said, line, len, 0);
+		}
+		if (cut <= 0)
+			break;
+		if (reserve(&rd->fix, &rd->fix_cap, (size_t)cut + 1))
+			return MR_ENOMEM;
+		memmove(rd->fix, line, (size_t)cut);
+		/* the rest of the line, after whole lines of output */
+		do {
+			rc = mr_zio_getline(rd->z, &next, &nlen);
+			if (rc != 1) {
+				rc = MR_ECORRUPT;
+				goto out;
+			}
+			if (memchr(next, '\033', nlen))
+				nlen = mr_strip_ansi(next, nlen);
+		} while (mr_said_tail(&rd->said, next, nlen, 1) == 0);
+		if (reserve(&rd->fix, &rd->fix_cap, (size_t)cut + nlen + 1))
+			return MR_ENOMEM;
+		memcpy(rd->fix + cut, next, nlen);
+		rd->fix[cut + nlen] = '\0';
+		line = rd->fix;
+		len = (size_t)cut + nlen;
+		rd->line = line;
+		rd->lno = lno;
+		memset(ev, 0, sizeof(*ev));
+		ev->ts_ns = -1;
+		ev->dur_ns = -1;
+		rc = parse_line(rd, line, line + len, ev);
+	}
+out:
+	if (rc == MR_ECORRUPT) {
+		memcpy(rd->err, err, sizeof(err));
+		memcpy(rd->expect, expect, sizeof(expect));
+	}
+	return rc;
 }
 
 /* --lenient: count the malformed line just read, by what was expected,
@@ -1006,26 +1306,61 @@ static void skip_bad(mr_reader *rd)
 void mr_reader_set_lenient(mr_reader *rd, int on)
 {
 	rd->lenient = on;
+	if (rd->mg)
+		mr_merge_set_lenient(rd->mg, on);
 }
 
 uint64_t mr_reader_malformed(const mr_reader *rd)
 {
-	return rd->nbad;
+	return rd->mg ? merged_sum(rd, mr_reader_malformed) : rd->nbad;
 }
 
 void mr_reader_malformed_report(const mr_reader *rd, FILE *out)
 {
-	size_t i;
+	struct bad_kind kinds[MR_READER_KINDS];
+	const mr_reader *s;
+	size_t i, j, nk = 0, nfirst = 0;
+	uint64_t total = mr_reader_malformed(rd);
 
-	if (!rd->nbad)
+	if (!total)
 		return;
 	fprintf(out, "malformed lines skipped (--lenient): %llu\n",
-		(unsigned long long)rd->nbad);
-	for (i = 0; i < rd->nkinds; i++)
+		(unsigned long long)total);
+	if (!rd->mg) {
+		for (i = 0; i < rd->nkinds; i++)
+			fprintf(out, "  %llu expected %s\n",
+				(unsigned long long)rd->kinds[i].n,
+				rd->kinds[i].expect);
+		for (i = 0; i < rd->nbad && i < MR_READER_FIRST; i++)
+			fprintf(out, "  %s\n", rd->first[i]);
+		return;
+	}
+	/* -ff files: kinds summed over the files, first messages in the
+	 * order the files were opened */
+	for (j = 0; (s = mr_merge_reader(rd->mg, j)) != NULL; j++)
+		for (i = 0; i < s->nkinds; i++) {
+			size_t k;
+
+			for (k = 0; k < nk; k++)
+				if (!strcmp(kinds[k].expect, s->kinds[i].expect))
+					break;
+			if (k == nk && nk == MR_READER_KINDS)
+				k = nk - 1;
+			else if (k == nk)
+				kinds[nk++] = (struct bad_kind){.n = 0};
+			if (!kinds[k].n)
+				memcpy(kinds[k].expect, s->kinds[i].expect,
+				       sizeof(kinds[k].expect));
+			kinds[k].n += s->kinds[i].n;
+		}
+	for (i = 0; i < nk; i++)
 		fprintf(out, "  %llu expected %s\n",
-			(unsigned long long)rd->kinds[i].n, rd->kinds[i].expect);
-	for (i = 0; i < rd->nbad && i < MR_READER_FIRST; i++)
-		fprintf(out, "  %s\n", rd->first[i]);
+			(unsigned long long)kinds[i].n, kinds[i].expect);
+	for (j = 0; (s = mr_merge_reader(rd->mg, j)) != NULL; j++)
+		for (i = 0; i < s->nbad && i < MR_READER_FIRST &&
+			    nfirst < MR_READER_FIRST;
+		     i++, nfirst++)
+			fprintf(out, "  %s\n", s->first[i]);
 }
 
 int mr_reader_next(mr_reader *rd, mr_event *ev)
@@ -1036,6 +1371,12 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 
 	if (rd->failed)
 		return rd->failed;
+	if (rd->mg) {
+		rc = mr_merge_next(rd->mg, ev);
+		if (rc < 0)
+			rd->failed = rc;
+		return rc;
+	}
 	if (rd->has_deferred) {
 		*ev = rd->deferred;
 		rd->has_deferred = 0;
@@ -1058,11 +1399,16 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 			}
 			return 0;
 		}
+		if (memchr(line, '\033', len))
+			len = mr_strip_ansi(line, len);
 		rd->line = line;
 		rd->lno = mr_zio_lineno(rd->z);
 		memset(ev, 0, sizeof(*ev));
 		ev->ts_ns = -1;
+		ev->dur_ns = -1;
 		rc = parse_line(rd, line, line + len, ev);
+		if (rc == MR_ECORRUPT)
+			rc = repair(rd, line, len, ev);
 		if (rc == 1)
 			return 1;
 		if (rc == 0)
