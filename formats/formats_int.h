@@ -222,7 +222,8 @@ int mr_merge_open(struct mr_merge **out, const char *name,
 		  size_t errlen);
 
 /* The files DIR/PREFIX.TID[.zst] (every NAME.TID when PREFIX is NULL,
- * which must then be one NAME). */
+ * which must then be one NAME). 1 when PREFIX is given and there are
+ * none (nothing written to ERRBUF). */
 int mr_merge_open_dir(struct mr_merge **out, const char *dir,
 		      const char *prefix, char *errbuf, size_t errlen);
 int mr_merge_next(struct mr_merge *m, mr_event *ev);

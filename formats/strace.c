@@ -314,10 +314,12 @@ static int open_ff(mr_reader **out, const char *path, char *errbuf,
 			 slash ? (slash == path ? "/" : path) : ".");
 		*rc = mr_merge_open_dir(&m, dir, slash ? slash + 1 : path,
 					errbuf, errlen);
-		if (*rc == MR_EIO && errbuf && errlen &&
-		    strstr(errbuf, "no such file, and no strace -ff")) {
-			snprintf(errbuf, errlen, "%s: %s", path,
-				 strerror(ENOENT));
+		/* neither a file nor NAME.TID files: the file is missing */
+		if (*rc == 1) {
+			*rc = MR_EIO;
+			if (errbuf && errlen)
+				snprintf(errbuf, errlen, "%s: %s", path,
+					 strerror(ENOENT));
 		}
 	} else {
 		return 0;
@@ -745,7 +747,7 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 		else if (starts(q, end, "(INJECTED)"))
 			ev->flags |= MR_EVF_INJECTED;
 	}
-	ev->dur_ns = duration(p, end);
+	ev->dur_ns = duration(p - 1, end); /* p - 1: the space after '=' */
 	return 0;
 }
 

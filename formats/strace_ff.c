@@ -248,6 +248,8 @@ int mr_merge_open_dir(struct mr_merge **out, const char *dir,
 	int rc = MR_ENOMEM;
 
 	*out = NULL;
+	if (!d && prefix)
+		return 1;
 	if (!d) {
 		snprintf(errbuf, errlen, "%s: %s", dir, strerror(errno));
 		return MR_EIO;
@@ -290,13 +292,12 @@ int mr_merge_open_dir(struct mr_merge **out, const char *dir,
 		n++;
 	}
 	if (!n) {
-		snprintf(errbuf, errlen,
-			 prefix ? "%s/%s: no such file, and no strace -ff "
-				  "files %s.TID beside it"
-				: "%s: a directory without strace -ff files "
-				  "(NAME.TID)%.0s%.0s",
-			 dir, prefix ? prefix : "", prefix ? prefix : "");
-		rc = MR_EIO;
+		rc = prefix ? 1 : MR_EIO;
+		if (!prefix)
+			snprintf(errbuf, errlen,
+				 "%s: a directory without strace -ff files "
+				 "(NAME.TID)",
+				 dir);
 		goto out;
 	}
 	{

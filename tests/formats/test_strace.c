@@ -552,6 +552,270 @@ static void test_strace_merge__prefix_comes_and_goes(void **state)
 	rt_close(&t);
 }
 
+/* ---- -f to stderr, -ff files, colour ---- */
+
+#define T0 "1796649361.000"
+
+static void test_strace_stderr__unprefixed_lines_are_the_live_tracees(
+	void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t,
+		T0 "001 execve(\"/bin/x\", [\"x\"], 0x7ffd /* 1 var */) = 0 "
+		   "<0.000100>\n" T0 "002 brk(NULL) = 0x1000 <0.000001>\n" T0
+		   "003 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|"
+		   "CLONE_CHILD_SETTID|SIGCHLDstrace: Process 101 attached\n"
+		   ", child_tidptr=0x7f0) = 101 <0.000010>\n"
+		   "[pid   101] " T0 "004 getpid() = 101 <0.000001>\n"
+		   "[pid   100] " T0 "005 wait4(-1,  <unfinished ...>\n"
+		   "[pid   101] " T0 "006 exit_group(0) = ?\n"
+		   "[pid   101] " T0 "007 +++ exited with 0 +++\n" T0
+		   "008 <... wait4 resumed>NULL, 0, NULL) = 101 <0.000003>\n" T0
+		   "009 exit_group(0) = ?\n" T0 "010 +++ exited with 0 +++\n");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "execve");
+	assert_int_equal(ev.pid, 100); /* read ahead: the first "[pid N]"
+					  that is not a child */
+	assert_int_equal(ev.dur_ns, 100000);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "brk");
+	assert_int_equal(ev.pid, 100);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "clone");
+	assert_int_equal(ev.pid, 100);
+	assert_int_equal(ev.line, 3);
+	assert_string_equal(ev.args,
+			    "child_stack=NULL, flags=CLONE_CHILD_CLEARTID|"
+			    "CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f0");
+	assert_int_equal(ev.ret, 101);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "getpid");
+	assert_int_equal(ev.pid, 101);
+	assert_int_equal(ev.line, 5);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "exit_group");
+	assert_int_equal(ev.pid, 101);
+	assert_int_equal(ev.dur_ns, -1);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.kind, MR_EV_EXIT);
+	assert_int_equal(ev.pid, 101);
+	rt_next(&t, &ev); /* unprefixed again: 100 is the only one left */
+	assert_string_equal(ev.name, "wait4");
+	assert_int_equal(ev.pid, 100);
+	assert_string_equal(ev.args, "-1, NULL, 0, NULL");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "exit_group");
+	assert_int_equal(ev.pid, 100);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.kind, MR_EV_EXIT);
+	assert_int_equal(ev.pid, 100);
+	rt_end(&t);
+	assert_int_equal(t.nwarn, 0);
+	rt_close(&t);
+}
+
+static void test_strace_stderr__tracee_output_is_cut_out(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t,
+		"[pid   100] " T0 "001 write(2</dev/pts/0>, \"two\\nlines\\n\", "
+		"10 <unfinished ...>\n"
+		"[pid   101] " T0 "002 brk(NULLtwo\n"
+		"lines\n"
+		") = 0x1000 <0.000001>\n"
+		"[pid   100] " T0 "003 <... write resumed>) = 10 <0.000002>\n"
+		"[pid   101] " T0 "004 write(1, \"child 1\\n\", 8child 1\n"
+		" <unfinished ...>\n"
+		"[pid   100] " T0 "005 write(1, \"solo\\n\", 5) = 5\n"
+		"solo\n"
+		"[pid   101] " T0 "006 <... write resumed>) = 8\n"
+		"[pid   100] " T0 "007 getpid() = 100 <0.000001>\n");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "brk");
+	assert_int_equal(ev.pid, 101);
+	assert_string_equal(ev.args, "NULL");
+	assert_int_equal(ev.ret, 0x1000);
+	assert_int_equal(ev.line, 2);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "write");
+	assert_int_equal(ev.pid, 100);
+	assert_int_equal(ev.ret, 10);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "write");
+	assert_int_equal(ev.pid, 100);
+	assert_int_equal(ev.ret, 5);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "write");
+	assert_int_equal(ev.pid, 101);
+	assert_string_equal(ev.args, "1, \"child 1\\n\", 8");
+	assert_int_equal(ev.ret, 8);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "getpid");
+	assert_int_equal(ev.line, 11);
+	rt_end(&t);
+	/* only the line that was all output: the others were joined */
+	assert_int_equal(t.nwarn, 1);
+	assert_non_null(strstr(t.warn, ":9:1: warning: a tracee's output"));
+	rt_close(&t);
+
+	/* text that no write() shows is not cut: the line is an error */
+	rt_corrupt(&t, "[pid   101] " T0 "002 brk(NULLtwo\n"
+		       ") = 0x1000 <0.000001>\n");
+	assert_non_null(strstr(mr_reader_errmsg(t.rd), ":1:"));
+	rt_close(&t);
+}
+
+static void test_strace_stderr__ansi_colour_is_removed(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_one(&t,
+	       "\033[1;32m4300\033[0m  " T0
+	       "100 \033[33mmmap\033[0m(NULL, 8192, PROT_READ, "
+	       "MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = \033[36m0x7f00\033[m",
+	       &ev);
+	assert_int_equal(ev.pid, 4300);
+	assert_int_equal(ev.sys, MR_SYS_MMAP);
+	assert_int_equal(ev.ret, 0x7f00);
+	assert_int_equal(ev.arg[1], 8192);
+	rt_close(&t);
+}
+
+/* DIR/NAME with TEXT. */
+static void ff_file(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void ff_rm(const char *dir, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+}
+
+/* The merged order of the two files below, whatever way they are named. */
+static void ff_expect(mr_reader *rd)
+{
+	static const struct {
+		const char *name;
+		int32_t pid;
+		uint64_t line;
+	} want[] = {
+		{"brk", 100, 1},     {"getpid", 101, 1}, {"exit_group", 101, 2},
+		{"", 101, 3},	     {"wait4", 100, 2},	 {"exit_group", 100, 3},
+		{"", 100, 4},
+	};
+	mr_event ev;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		int rc = mr_reader_next(rd, &ev);
+
+		if (rc != 1)
+			fail_msg("event %zu: %d %s", i, rc,
+				 mr_reader_errmsg(rd));
+		assert_string_equal(ev.name, want[i].name);
+		assert_int_equal(ev.pid, want[i].pid);
+		assert_int_equal(ev.line, want[i].line);
+	}
+	assert_int_equal(mr_reader_next(rd, &ev), 0);
+	assert_int_equal(mr_reader_lines(rd), 7);
+}
+
+static void test_strace_ff__files_merged_by_end_time(void **state)
+{
+	char dir[] = "/tmp/mr_ff_test_XXXXXX", p[256], p2[256], err[512];
+	const char *files[2];
+	mr_reader *rd;
+	mr_event ev;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* wait4 starts first and ends last: it is placed by its end */
+	ff_file(dir, "ff.100",
+		T0 "100 brk(NULL) = 0x1000 <0.000001>\n" T0
+		   "200 wait4(-1, NULL, 0, NULL) = 101 <0.000500>\n" T0
+		   "800 exit_group(0) = ?\n" T0 "900 +++ exited with 0 +++\n");
+	ff_file(dir, "ff.101",
+		T0 "300 getpid() = 101 <0.000001>\n" T0
+		   "400 exit_group(0) = ?\n" T0 "500 +++ exited with 0 +++\n");
+
+	/* the directory */
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)), 0);
+	ff_expect(rd);
+	mr_reader_free(rd);
+	/* NAME */
+	snprintf(p, sizeof(p), "%s/ff", dir);
+	assert_int_equal(mr_reader_open(&rd, p, err, sizeof(err)), 0);
+	ff_expect(rd);
+	snprintf(p2, sizeof(p2), "%s/ff.*", dir);
+	assert_string_equal(mr_reader_path(rd), p2);
+	mr_reader_free(rd);
+	/* the files */
+	snprintf(p, sizeof(p), "%s/ff.101", dir);
+	snprintf(p2, sizeof(p2), "%s/ff.100", dir);
+	files[0] = p;
+	files[1] = p2;
+	assert_int_equal(mr_reader_open_files(&rd, files, 2, err, sizeof(err)),
+			 0);
+	ff_expect(rd);
+	mr_reader_free(rd);
+
+	/* a file that is not NAME.TID */
+	files[1] = "/tmp/trace.strace";
+	assert_int_equal(mr_reader_open_files(&rd, files, 2, err, sizeof(err)),
+			 MR_EIO);
+	assert_non_null(strstr(err, "/tmp/trace.strace: not a strace -ff "
+				    "file"));
+
+	/* a second NAME in the directory */
+	ff_file(dir, "other.7", T0 "100 getpid() = 7\n");
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)), MR_EIO);
+	assert_non_null(strstr(err, "more than one name"));
+	ff_rm(dir, "other.7");
+
+	/* without times: refused, named */
+	ff_file(dir, "ff.101", "getpid() = 101\n");
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)),
+			 MR_ECORRUPT);
+	assert_non_null(strstr(err, "ff.101:1:1: expected a time"));
+	/* -r times are relative: refused */
+	ff_file(dir, "ff.101", "     0.000012 getpid() = 101\n");
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)),
+			 MR_ECORRUPT);
+	assert_non_null(strstr(err, "-r times are relative"));
+	/* a later line without a time */
+	ff_file(dir, "ff.101", T0 "300 getpid() = 101\ngetpid() = 101\n");
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)), 0);
+	while (mr_reader_next(rd, &ev) == 1)
+		;
+	assert_non_null(strstr(mr_reader_errmsg(rd), "ff.101:2:1: expected "
+						     "a time"));
+	mr_reader_free(rd);
+
+	ff_rm(dir, "ff.100");
+	ff_rm(dir, "ff.101");
+	assert_int_equal(mr_reader_open(&rd, dir, err, sizeof(err)), MR_EIO);
+	assert_non_null(strstr(err, "without strace -ff files"));
+	rmdir(dir);
+}
+
 /* ---- signals and exits ---- */
 
 struct sig_case {
@@ -1463,6 +1727,11 @@ int main(void)
 		cmocka_unit_test(test_strace_merge__exit_cut_by_process_end),
 		cmocka_unit_test(test_strace_merge__numbered_halves),
 		cmocka_unit_test(test_strace_merge__prefix_comes_and_goes),
+		cmocka_unit_test(
+			test_strace_stderr__unprefixed_lines_are_the_live_tracees),
+		cmocka_unit_test(test_strace_stderr__tracee_output_is_cut_out),
+		cmocka_unit_test(test_strace_stderr__ansi_colour_is_removed),
+		cmocka_unit_test(test_strace_ff__files_merged_by_end_time),
 		cmocka_unit_test(test_strace_signal__every_shape),
 		cmocka_unit_test(test_strace_exit__every_shape),
 		cmocka_unit_test(test_strace_decode__every_modelled_syscall),
