@@ -259,15 +259,18 @@ long mr_said_tail(struct mr_said *r, const char *line, size_t len, int whole)
 
 /* ---- the first tracee's pid ---- */
 
+/* P starts a call that makes a tracee: the name, then '(' (a call) or ' '
+ * (after "<... ", a resumed one). */
 static int is_clone_family(const char *p, const char *end)
 {
-	static const char *const names[] = {"clone(", "clone3(", "fork(",
-					    "vfork("};
+	static const char *const names[] = {"clone", "clone3", "fork",
+					    "vfork"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		size_t n = strlen(names[i]);
 
-		if ((size_t)(end - p) >= n && !memcmp(p, names[i], n))
+		if ((size_t)(end - p) > n && !memcmp(p, names[i], n) &&
+		    (p[n] == '(' || p[n] == ' '))
 			return 1;
 	}
 	return 0;
@@ -285,6 +288,18 @@ static int32_t result_pid(const char *p, const char *end)
 	return q && pnum(q, end, &v) ? v : 0;
 }
 
+/* Spaces, a time (any form) and spaces. */
+static const char *skip_time(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	while (p < end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == ':'))
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
 int32_t mr_stderr_first_pid(const char *path, uint64_t from_line)
 {
 	struct stat st;
@@ -292,7 +307,8 @@ int32_t mr_stderr_first_pid(const char *path, uint64_t from_line)
 	mr_zio *z;
 	char *line, err[16];
 	size_t len;
-	int32_t found = 0;
+	int32_t found = 0, first_seen = 0;
+	int cloning = 0; /* an unprefixed clone is unfinished */
 
 	if (stat(path, &st) || !S_ISREG(st.st_mode) ||
 	    mr_zio_open(&z, path, err, sizeof(err)))
@@ -320,27 +336,30 @@ int32_t mr_stderr_first_pid(const char *path, uint64_t from_line)
 			s = pnum(s, end, &v);
 			if (!s || s >= end || *s != ']')
 				continue;
-			p = s + 1;
-			while (p < end && *p == ' ')
-				p++;
+			p = skip_time(s + 1, end);
 			/* the parent resuming its unprefixed clone */
 			if ((size_t)(end - p) > 5 && !memcmp(p, "<... ", 5) &&
 			    is_clone_family(p + 5, end))
 				found = v;
-			else if (!mr_pidset_has(&kids, v))
+			else if (!mr_pidset_has(&kids, v) && !cloning)
 				found = v;
+			else if (!first_seen && !mr_pidset_has(&kids, v))
+				first_seen = v;
 			continue;
 		}
-		/* skip a time; then a clone-family call names a child */
-		while (p < end && ((*p >= '0' && *p <= '9') || *p == '.' ||
-				   *p == ':'))
-			p++;
-		while (p < end && *p == ' ')
-			p++;
-		if (is_clone_family(p, end) && (v = result_pid(p, end)) &&
-		    mr_pidset_add(&kids, v))
+		/* a clone-family call names a child */
+		p = skip_time(p, end);
+		if (!is_clone_family(p, end))
+			continue;
+		/* without notices (-q) a child unannounced may speak before
+		 * its parent's clone returns: wait for the return then */
+		if (len > 16 && !memcmp(end - 16, "<unfinished ...>", 16))
+			cloning = 1;
+		else if ((v = result_pid(p, end)) && mr_pidset_add(&kids, v))
 			goto out;
 	}
+	if (!found)
+		found = first_seen;
 out:
 	mr_pidset_free(&kids);
 	mr_zio_free(z);

@@ -617,6 +617,41 @@ static void test_strace_stderr__unprefixed_lines_are_the_live_tracees(
 	rt_close(&t);
 }
 
+/* -q: no notices; the vfork child speaks before its parent's call
+ * returns, and is not taken for the first tracee. */
+static void test_strace_stderr__quiet_vfork_child_speaks_first(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t, T0 "001 brk(NULL) = 0x1000\n" T0 "002 vfork( <unfinished ...>\n"
+		    "[pid   201] " T0 "003 getpid() = 201\n"
+		    "[pid   201] " T0 "004 exit_group(0) = ?\n"
+		    "[pid   200] " T0 "005 <... vfork resumed>) = 201\n"
+		    "[pid   201] " T0 "006 +++ exited with 0 +++\n" T0
+		    "007 getpid() = 200\n");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "brk");
+	assert_int_equal(ev.pid, 200);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "getpid");
+	assert_int_equal(ev.pid, 201);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "exit_group");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "vfork");
+	assert_int_equal(ev.pid, 200);
+	assert_int_equal(ev.ret, 201);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.kind, MR_EV_EXIT);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "getpid");
+	assert_int_equal(ev.pid, 200);
+	rt_end(&t);
+	rt_close(&t);
+}
+
 static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 {
 	struct rt t;
@@ -1729,6 +1764,8 @@ int main(void)
 		cmocka_unit_test(test_strace_merge__prefix_comes_and_goes),
 		cmocka_unit_test(
 			test_strace_stderr__unprefixed_lines_are_the_live_tracees),
+		cmocka_unit_test(
+			test_strace_stderr__quiet_vfork_child_speaks_first),
 		cmocka_unit_test(test_strace_stderr__tracee_output_is_cut_out),
 		cmocka_unit_test(test_strace_stderr__ansi_colour_is_removed),
 		cmocka_unit_test(test_strace_ff__files_merged_by_end_time),

@@ -9,6 +9,7 @@ OUTDIR/ff.TID   -ff -o OUTDIR/ff: one file per tid, no pid column; a call
                 (strace splits a call only when another tid's line comes
                 between its halves, which cannot happen in a file of one
                 tid), at the start's time, with the whole call's -T.
+OUTDIR/quiet    the same with -q: no notices.
 OUTDIR/stderr   -f to stderr: "[pid N] " only while more than one tracee
                 lives; "strace: Process N attached" when a clone returns
                 its child, spliced into the clone's line where the entry
@@ -69,20 +70,36 @@ def main():
                 if body is not None:
                     o.write(body + '\n')
 
-    # stderr: prefixes while several tracees live, spliced notices and
-    # tracee output.
+    write_stderr(lines, os.path.join(out, 'stderr'), True)
+    write_stderr(lines, os.path.join(out, 'quiet'), False)
+
+
+def write_stderr(lines, path, notices):
+    """-f to stderr; with -q (NOTICES false) strace says nothing of the
+    tasks it attaches."""
+    # prefixes while several tracees live, spliced notices and tracee
+    # output.
     live = set()
+    announced = set()  # pids strace said it attached
     said = []          # text written to fd 2, not yet spliced
-    with open(os.path.join(out, 'stderr'), 'w', encoding='latin-1') as o:
+    with open(path, 'w', encoding='latin-1') as o:
         for pid, body in lines:
+            if pid not in live and live and pid not in announced:
+                # a child whose clone has not returned yet: strace
+                # announces it when it first stops
+                if notices:
+                    o.write('strace: Process %d attached\n' % pid)
+            announced.add(pid)
             live.add(pid)
             pre = '[pid %5d] ' % pid if len(live) > 1 else ''
             text = pre + body
             c = CLONE_RET.match(body)
-            if c and int(c.group(2)) not in live:
+            if c and int(c.group(2)) not in announced:
                 child = int(c.group(2))
                 live.add(child)
-                note = 'strace: Process %d attached\n' % child
+                announced.add(child)
+                note = 'strace: Process %d attached\n' % child \
+                    if notices else ''
                 cut = text.find(', child_tidptr=')
                 if cut < 0:
                     cut = text.rfind(') = ')
