@@ -277,7 +277,8 @@ static int cmd_replay(int argc, char **argv)
 			o.lenient = 1;
 			break;
 		case 'h':
-			printf("usage: mmreplay replay TRACE [--snapshots DIR] "
+			printf("usage: mmreplay replay TRACE|-ff FILES... "
+			       "[--snapshots DIR] "
 			       "[--no-snapshots] [--db FILE]\n"
 			       "       [--stop-on-violation] [--full-check] "
 			       "[--mode parse|model|store]\n"
@@ -293,9 +294,12 @@ static int cmd_replay(int argc, char **argv)
 			return usage_error("%s", "bad option for replay");
 		}
 	}
-	if (optind != argc - 1)
-		return usage_error("%s", "replay takes exactly one TRACE");
+	if (optind >= argc)
+		return usage_error("%s", "replay takes a TRACE (or several "
+					 "strace -ff files)");
 	o.trace = argv[optind];
+	o.traces = (const char *const *)&argv[optind];
+	o.ntraces = (size_t)(argc - optind);
 	if (!o.db)
 		o.db = db = default_db(o.trace);
 	if (!o.snapdir && !no_snap)
@@ -310,15 +314,16 @@ static int cmd_replay(int argc, char **argv)
 		free(snap);
 		return 2;
 	}
-	if (o.mode == MR_MODE_STORE && same_file(o.db, o.trace)) {
-		fprintf(stderr,
-			"mmreplay: --db %s is the trace itself: give another "
-			"file\n",
-			o.db);
-		free(db);
-		free(snap);
-		return 2;
-	}
+	for (int i = optind; i < argc && o.mode == MR_MODE_STORE; i++)
+		if (same_file(o.db, argv[i])) {
+			fprintf(stderr,
+				"mmreplay: --db %s is the trace itself: give "
+				"another file\n",
+				o.db);
+			free(db);
+			free(snap);
+			return 2;
+		}
 	{
 		struct sigaction sa;
 

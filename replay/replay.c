@@ -1122,7 +1122,9 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 				"mmreplay: %s is a FIFO: waiting for a writer\n",
 				o->trace);
 	}
-	rc = mr_reader_open(&r.rd, o->trace, err, errlen);
+	rc = o->ntraces > 1 ? mr_reader_open_files(&r.rd, o->traces, o->ntraces,
+						   err, errlen)
+			    : mr_reader_open(&r.rd, o->trace, err, errlen);
 	if (rc) {
 		mr_rp_node_release(&r);
 		release_faults(&r);

@@ -82,6 +82,13 @@ done
   "$(q real-ff.db "select count(*) from step where kind = 'syscall'")" ] ||
 	fail "traces/forms: the two forms hold different numbers of calls"
 
+# -ff files named one by one, zstd-compressed: the same history as the
+# directory.
+"$bin" replay "$src"/traces/forms/ff/fk.*.zst --db files.db -q 2>files.err ||
+	{ fail "replay of the -ff files"; cat files.err; }
+[ "$(q files.db "$ALL")" = "$(q real-ff.db "$ALL")" ] ||
+	fail "-ff: the files give another history than their directory"
+
 # Bad input: named, exit 2.
 mkdir empty ff
 "$bin" replay empty --db e.db >e.out 2>&1; rc=$?
