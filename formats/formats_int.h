@@ -275,4 +275,17 @@ long mr_said_tail(struct mr_said *r, const char *line, size_t len, int whole);
  * ahead from line FROM of PATH (a regular file); 0 if not found. */
 int32_t mr_stderr_first_pid(const char *path, uint64_t from_line);
 
+/* ---- native.c: reading .mmtr files through mr_reader ---- */
+
+struct mr_native_rd;
+int mr_native_open(struct mr_native_rd **out, const char *path, char *errbuf,
+		   size_t errlen);
+int mr_native_next(struct mr_native_rd *r, mr_event *ev);
+const char *mr_native_errmsg(const struct mr_native_rd *r);
+uint64_t mr_native_lines(const struct mr_native_rd *r);
+uint64_t mr_native_warnings(const struct mr_native_rd *r);
+uint64_t mr_native_bytes_in(const struct mr_native_rd *r);
+const char *mr_native_path(const struct mr_native_rd *r);
+void mr_native_close(struct mr_native_rd *r);
+
 #endif

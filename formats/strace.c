@@ -24,6 +24,7 @@
 
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
+#include "formats/native.h"
 #include "formats/reader.h"
 
 #define PID_MAX 4194304 /* PID_MAX_LIMIT on 64-bit */
@@ -59,6 +60,7 @@ struct mr_reader {
 	size_t nkinds;
 	char first[MR_READER_FIRST][640]; /* the first ones' messages */
 	struct mr_merge *mg;	/* strace -ff files: the merge reads them */
+	struct mr_native_rd *nat; /* a .mmtr file: it reads it */
 	int32_t force_pid;	/* pid of lines without a pid column */
 	uint64_t closed_lines;	/* input freed at its end: its lines */
 	uint64_t closed_bytes;	/* ... and bytes */
@@ -343,6 +345,15 @@ int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 		rc = MR_ENOMEM;
 		goto out_msg;
 	}
+	if (mr_native_is(path)) {
+		rc = mr_native_open(&rd->nat, path, errbuf, errlen);
+		if (rc) {
+			free(rd);
+			return rc;
+		}
+		*out = rd;
+		return 0;
+	}
 	rc = mr_zio_open(&rd->z, path, errbuf, errlen);
 	if (rc)
 		goto out_free_rd;
@@ -369,6 +380,7 @@ void mr_reader_free(mr_reader *rd)
 	if (!rd)
 		return;
 	mr_merge_free(rd->mg);
+	mr_native_close(rd->nat);
 	mr_pend_release(&rd->pt);
 	free(rd->arena.p);
 	free(rd->join);
@@ -406,6 +418,8 @@ void mr_reader_set_warn(mr_reader *rd, mr_reader_warn_fn fn, void *ctx)
 
 const char *mr_reader_errmsg(const mr_reader *rd)
 {
+	if (rd->nat)
+		return mr_native_errmsg(rd->nat);
 	return rd->mg && !rd->err[0] ? mr_merge_errmsg(rd->mg) : rd->err;
 }
 
@@ -423,11 +437,15 @@ static uint64_t merged_sum(const mr_reader *rd,
 
 uint64_t mr_reader_warnings(const mr_reader *rd)
 {
+	if (rd->nat)
+		return mr_native_warnings(rd->nat);
 	return rd->mg ? merged_sum(rd, mr_reader_warnings) : rd->nwarn;
 }
 
 uint64_t mr_reader_lines(const mr_reader *rd)
 {
+	if (rd->nat)
+		return mr_native_lines(rd->nat);
 	if (rd->mg)
 		return merged_sum(rd, mr_reader_lines);
 	return rd->z ? mr_zio_lineno(rd->z) : rd->closed_lines;
@@ -435,6 +453,8 @@ uint64_t mr_reader_lines(const mr_reader *rd)
 
 uint64_t mr_reader_bytes_in(const mr_reader *rd)
 {
+	if (rd->nat)
+		return mr_native_bytes_in(rd->nat);
 	if (rd->mg)
 		return merged_sum(rd, mr_reader_bytes_in);
 	return rd->z ? mr_zio_bytes_in(rd->z) : rd->closed_bytes;
@@ -442,6 +462,8 @@ uint64_t mr_reader_bytes_in(const mr_reader *rd)
 
 const char *mr_reader_path(const mr_reader *rd)
 {
+	if (rd->nat)
+		return mr_native_path(rd->nat);
 	if (rd->mg)
 		return mr_merge_name(rd->mg);
 	if (!rd->z)
@@ -1373,8 +1395,9 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 
 	if (rd->failed)
 		return rd->failed;
-	if (rd->mg) {
-		rc = mr_merge_next(rd->mg, ev);
+	if (rd->mg || rd->nat) {
+		rc = rd->mg ? mr_merge_next(rd->mg, ev)
+			    : mr_native_next(rd->nat, ev);
 		if (rc < 0)
 			rd->failed = rc;
 		return rc;

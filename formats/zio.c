@@ -20,6 +20,7 @@
 
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
+#include "formats/native.h"
 #include "formats/reader.h"
 
 #define INIT_CAP ((size_t)256 << 10)
@@ -377,13 +378,22 @@ void mr_zio_free(mr_zio *z)
 	free(z);
 }
 
+/* A .mmtr file's lines are its source's (when that is still there). */
+static const char *text_of(const char *path, char *src, size_t len)
+{
+	if (mr_native_source(path, src, len) == 0 && !mr_native_is(src))
+		return src;
+	return path;
+}
+
 int mr_trace_line(const char *path, uint64_t line, char *buf, size_t len)
 {
 	mr_zio *z = NULL;
-	char *l;
+	char *l, src[4200];
 	size_t n;
 	int rc = -1;
 
+	path = text_of(path, src, sizeof(src));
 	if (!len || !line || mr_zio_open(&z, path, NULL, 0))
 		return -1;
 	while (mr_zio_getline(z, &l, &n) == 1)
@@ -403,12 +413,13 @@ int mr_trace_lines(const char *path, char ***out, size_t *nout, char *errbuf,
 		   size_t errlen)
 {
 	mr_zio *z = NULL;
-	char **v = NULL, *l;
+	char **v = NULL, *l, src[4200];
 	size_t n, cnt = 0, cap = 0;
 	int rc;
 
 	*out = NULL;
 	*nout = 0;
+	path = text_of(path, src, sizeof(src));
 	if ((rc = mr_zio_open(&z, path, errbuf, errlen)))
 		return rc;
 	while ((rc = mr_zio_getline(z, &l, &n)) == 1) {

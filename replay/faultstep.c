@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "formats/native.h"
 #include "replay/loop.h"
 
 /* One fault of task F->tid, whose mm MM is known: a step of its own. */
@@ -181,6 +182,17 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 		}
 	}
 
+	/* a .mmtr file carries its capture's faults */
+	if (!path && !r->o->no_faults && r->o->ntraces <= 1 &&
+	    mr_native_is(r->o->trace)) {
+		if (mr_native_faults(r->o->trace, &r->faults, err, errlen))
+			return -1;
+		if (r->faults.n) {
+			r->cfg.assume_written = 0;
+			r->cfg.phys = !r->o->no_pages;
+			return 0;
+		}
+	}
 	if (!path && r->o->snapdir && !r->o->no_faults) {
 		snprintf(p, sizeof(p), "%s/faults.tsv.zst", r->o->snapdir);
 		if (access(p, R_OK) == 0)

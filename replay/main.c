@@ -19,6 +19,7 @@
 #include "replay/store.h"
 #include "replay/check.h"
 #include "replay/compare.h"
+#include "replay/convert.h"
 #include "replay/reduce.h"
 #include "replay/export.h"
 #include "replay/report.h"
@@ -55,6 +56,7 @@ static const char usage_text[] =
 	"  check TRACE --golden FILE [--update]        a replay against a "
 	"golden file\n"
 	"  reduce TRACE -o DIR --until-divergence      a small trace that still diverges\n"
+	"  convert IN OUT.mmtr [--faults FILE]         the trace in mmreplay's own format\n"
 	"  compare A.db B.db [--threshold M=PCT]       two runs side by side\n"
 	"  export DB --format perfetto [-o FILE]       Chrome trace-event "
 	"JSON\n"
@@ -635,6 +637,8 @@ int main(int argc, char **argv)
 		return mr_cmd_export(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "reduce"))
 		return mr_cmd_reduce(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "convert"))
+		return mr_cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "compare"))
 		return mr_cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "diff"))

@@ -1,0 +1,182 @@
+/*
+ * convert.c - `mmreplay convert IN... OUT.mmtr`: read a trace in any shape
+ * the reader knows (strace -o, stderr, -ff files, or another .mmtr) and
+ * write it as .mmtr, with the capture's fault table (snap/faults.tsv.zst
+ * beside IN, or --faults FILE).
+ *
+ * OUT is written beside itself under a temporary name and renamed into
+ * place when complete, so an interrupted or failed conversion leaves no
+ * half file and never damages an existing one. An existing OUT is
+ * replaced only when it is a .mmtr file or empty.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/errcode.h"
+#include "formats/faults.h"
+#include "formats/native.h"
+#include "formats/reader.h"
+#include "replay/convert.h"
+
+#include <signal.h> /* after event.h: it defines si_addr */
+
+static int usage(const char *msg)
+{
+	fprintf(stderr,
+		"mmreplay convert: %s\n"
+		"usage: mmreplay convert IN [IN...] OUT.mmtr [--faults FILE | "
+		"--no-faults]\n",
+		msg);
+	return 2;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* May OUT be written? 0, or 2 with a message. */
+static int out_ok(const char *out, char *const *in, int nin)
+{
+	struct stat st;
+
+	if (!*out) {
+		fprintf(stderr, "mmreplay convert: OUT is an empty name\n");
+		return 2;
+	}
+	for (int i = 0; i < nin; i++)
+		if (same_file(out, in[i])) {
+			fprintf(stderr,
+				"mmreplay convert: %s is the input itself: "
+				"give another OUT\n",
+				out);
+			return 2;
+		}
+	if (stat(out, &st) != 0)
+		return 0;
+	if (!S_ISREG(st.st_mode) || (st.st_size && !mr_native_is(out))) {
+		fprintf(stderr,
+			"mmreplay convert: %s exists and is not a .mmtr file: "
+			"not replaced\n",
+			out);
+		return 2;
+	}
+	return 0;
+}
+
+/* "dir/trace.strace.zst" -> "dir/snap/faults.tsv.zst", when it exists. */
+static int default_faults(const char *in, char *buf, size_t len)
+{
+	const char *slash = strrchr(in, '/');
+	int n = slash ? (int)(slash - in) + 1 : 0;
+
+	snprintf(buf, len, "%.*ssnap/faults.tsv.zst", n, in);
+	return access(buf, R_OK) == 0;
+}
+
+int mr_cmd_convert(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"faults", required_argument, 0, 'F'},
+		{"no-faults", no_argument, 0, 'N'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *faults = NULL, *out;
+	char err[1024], tmp[PATH_MAX + 32], fbuf[PATH_MAX], src[PATH_MAX];
+	int c, no_faults = 0, nin, rc;
+	mr_reader *rd;
+	mr_faults f = {0};
+	mr_native_stats st;
+	sigset_t block, old;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			faults = optarg;
+			break;
+		case 'N':
+			no_faults = 1;
+			break;
+		case 'h':
+			printf("usage: mmreplay convert IN [IN...] OUT.mmtr "
+			       "[--faults FILE | --no-faults]\n");
+			return 0;
+		default:
+			return usage("bad option");
+		}
+	}
+	nin = argc - optind - 1;
+	if (nin < 1)
+		return usage("expected IN and OUT.mmtr");
+	if (faults && no_faults)
+		return usage("--faults and --no-faults: give one");
+	out = argv[argc - 1];
+	if (out_ok(out, argv + optind, nin))
+		return 2;
+	if (!faults && !no_faults && nin == 1 &&
+	    default_faults(argv[optind], fbuf, sizeof(fbuf)))
+		faults = fbuf;
+	if (faults && mr_faults_load(&f, faults, err, sizeof(err))) {
+		fprintf(stderr, "mmreplay convert: %s\n", err);
+		return 2;
+	}
+	rc = mr_reader_open_files(&rd, (const char *const *)argv + optind,
+				  (size_t)nin, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "mmreplay convert: %s\n", err);
+		mr_faults_release(&f);
+		return 2;
+	}
+	/* the source, absolute, so reports find its lines from anywhere */
+	if (nin > 1 || !realpath(argv[optind], src))
+		snprintf(src, sizeof(src), "%s", mr_reader_path(rd));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	/* interrupted, the temporary file is removed, OUT untouched */
+	sigprocmask(SIG_BLOCK, &block, &old);
+	rc = mr_native_write(rd, src, faults ? &f : NULL, tmp, &st, err,
+			     sizeof(err));
+	if (!rc && rename(tmp, out)) {
+		snprintf(err, sizeof(err), "%s: %s", out, strerror(errno));
+		rc = MR_EIO;
+	}
+	if (rc)
+		unlink(tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		fprintf(stderr, "mmreplay convert: %s\n", err);
+	} else {
+		uint64_t in_bytes = mr_reader_bytes_in(rd);
+
+		printf("%s: %llu events from %llu lines, %llu faults, %llu "
+		       "bytes (%.1f%% of the %llu bytes read)\n",
+		       out, (unsigned long long)st.events,
+		       (unsigned long long)st.lines,
+		       (unsigned long long)st.faults,
+		       (unsigned long long)st.bytes,
+		       in_bytes ? 100.0 * (double)st.bytes / (double)in_bytes
+				: 0.0,
+		       (unsigned long long)in_bytes);
+		if (st.warnings)
+			printf("%llu lines of the source were skipped "
+			       "(warnings); the .mmtr holds their count\n",
+			       (unsigned long long)st.warnings);
+	}
+	mr_reader_free(rd);
+	mr_faults_release(&f);
+	return rc ? 2 : 0;
+}
