@@ -373,7 +373,7 @@ fi
 # Usage errors exit 2.
 "$bin" >out 2>err; expect "no command" 2 $? "usage" err
 "$bin" frob >out 2>err; expect "unknown command" 2 $? "unknown command 'frob'" err
-"$bin" replay >out 2>err; expect "replay without trace" 2 $? "exactly one TRACE" err
+"$bin" replay >out 2>err; expect "replay without trace" 2 $? "replay takes a TRACE" err
 "$bin" replay /nonexistent.strace >out 2>err; expect "missing trace" 2 $? "/nonexistent.strace" err
 "$bin" maps ok.db --at x >out 2>err; expect "bad --at" 2 $? "--at: expected a step number" err
 "$bin" query ok.db "delete from step" >out 2>err; expect "query writes" 2 $? "read-only" err
