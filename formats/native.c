@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
 #include <sys/stat.h>
 #include <zstd.h>
 
@@ -26,20 +27,27 @@
 
 #define HEAD_LEN 20		    /* magic, version, flags, source length */
 #define SEC_LEN 16		    /* type, 3 zero bytes, count, raw, comp */
-#define BLOCK_EVENTS 65536	    /* events per block at most */
-#define BLOCK_RAW (4u << 20)	    /* raw bytes per block, about */
+#define BLOCK_EVENTS 8192	    /* events per block at most */
+#define BLOCK_RAW (256u << 10)    /* raw bytes per block, about: the
+				       block stays in the cache while
+				       it is read */
 #define MAX_RAW (512u << 20)	    /* a block may not say it is larger */
 #define MAX_SOURCE 4096		    /* longest source name */
 #define ZLEVEL 3
 
-/* "has" bits of an event */
-#define H_TS 0x01
-#define H_DUR 0x02
-#define H_RET_PATH 0x04
-#define H_FD_PATH 0x08
-#define H_STR 0x10
-#define H_STR2 0x20
-#define H_SIG 0x40
+/* An event's first byte: its kind (3 bits) and what follows. */
+#define H_TS 0x08	/* a time */
+#define H_DUR 0x10	/* a -T duration */
+#define H_PID 0x20	/* a pid other than the last event's */
+#define H_MORE 0x40	/* a second byte (X_ bits) */
+#define H_ARGS 0x80	/* decoded arguments */
+/* the second byte */
+#define X_RET_PATH 0x01
+#define X_FD_PATH 0x02
+#define X_STR 0x04
+#define X_STR2 0x08
+#define X_SIG 0x10
+#define X_FLAGS 0x20
 
 /* ---- little-endian words ---- */
 
@@ -154,6 +162,8 @@ struct writer {
 	uint32_t count;		  /* events in the block */
 	uint64_t prev_line;	  /* deltas, from 0 in each block */
 	int64_t prev_ts;
+	int32_t prev_pid;
+	uint64_t prev_arg0;
 	char **names;		  /* syscall names of this block */
 	size_t nnames, names_cap;
 	uint64_t bytes;		  /* written so far */
@@ -221,12 +231,17 @@ static int w_flush(struct writer *w)
 	w->count = 0;
 	w->prev_line = 0;
 	w->prev_ts = 0;
+	w->prev_pid = 0;
+	w->prev_arg0 = 0;
 	w_names_reset(w);
 	return rc;
 }
 
-/* The name's index + 1 in the block's table, or 0 (then written). */
-static int w_name(struct writer *w, const char *name)
+/*
+ * A string that repeats (a syscall name, a path): its index + 1 in the
+ * block's table, or 0 and the string, which joins the table.
+ */
+static int w_name(struct writer *w, const char *name, int sys)
 {
 	for (size_t i = 0; i < w->nnames; i++)
 		if (w->names[i][0] == name[0] && !strcmp(w->names[i], name)) {
@@ -235,6 +250,8 @@ static int w_name(struct writer *w, const char *name)
 		}
 	wb_var(&w->raw, 0);
 	wb_str(&w->raw, name);
+	if (sys >= 0)
+		wb_var(&w->raw, (uint64_t)sys);
 	if (w->nnames == w->names_cap) {
 		size_t nc = w->names_cap ? w->names_cap * 2 : 64;
 		char **np = realloc(w->names, nc * sizeof(*np));
@@ -251,51 +268,87 @@ static int w_name(struct writer *w, const char *name)
 	return 0;
 }
 
+/* A time in ns: whole microseconds (strace's -ttt and -T print them),
+ * then the nanoseconds left, if any. */
+static void wb_ns(struct wbuf *b, int64_t d)
+{
+	wb_var(b, zz(d / 1000) << 1 | (d % 1000 != 0));
+	if (d % 1000)
+		wb_var(b, zz(d % 1000));
+}
+
 static int w_event(struct writer *w, const mr_event *ev)
 {
 	struct wbuf *b = &w->raw;
-	unsigned has = 0;
-	int sig = ev->signo || ev->si_code || ev->si_addr || ev->exit_code ||
-		  ev->core_dumped;
+	unsigned head = (unsigned)ev->kind, x = 0;
+	int64_t a0 = ev->nargs ? (int64_t)ev->arg[0] : 0;
+	uint64_t rv, rd, base;
 
-	has |= ev->ts_ns >= 0 ? H_TS : 0;
-	has |= ev->dur_ns >= 0 ? H_DUR : 0;
-	has |= ev->ret_path ? H_RET_PATH : 0;
-	has |= ev->fd_path ? H_FD_PATH : 0;
-	has |= ev->str ? H_STR : 0;
-	has |= ev->str2 ? H_STR2 : 0;
-	has |= sig ? H_SIG : 0;
-	wb_u8(b, (unsigned)ev->kind);
-	wb_u8(b, has);
-	wb_var(b, (uint64_t)ev->sys);
-	wb_var(b, ev->flags);
-	wb_var(b, zz(ev->pid));
-	wb_var(b, zz((int64_t)(ev->line - w->prev_line)));
-	wb_var(b, zz((int64_t)(ev->line - ev->first_line)));
+	x |= ev->ret_path ? X_RET_PATH : 0;
+	x |= ev->fd_path ? X_FD_PATH : 0;
+	x |= ev->str ? X_STR : 0;
+	x |= ev->str2 ? X_STR2 : 0;
+	x |= ev->signo || ev->si_code || ev->si_addr || ev->exit_code ||
+			     ev->core_dumped
+		     ? X_SIG
+		     : 0;
+	x |= ev->flags ? X_FLAGS : 0;
+	head |= ev->ts_ns >= 0 ? H_TS : 0;
+	head |= ev->dur_ns >= 0 ? H_DUR : 0;
+	head |= ev->pid != w->prev_pid ? H_PID : 0;
+	head |= x ? H_MORE : 0;
+	head |= ev->nargs ? H_ARGS : 0;
+	wb_u8(b, head);
+	if (x)
+		wb_u8(b, x);
+	if (x & X_FLAGS)
+		wb_var(b, ev->flags);
+	if (head & H_PID)
+		wb_var(b, zz((int64_t)ev->pid - w->prev_pid));
+	w->prev_pid = ev->pid;
+	/* the line: mostly the next one, where the call started */
+	wb_var(b, zz((int64_t)(ev->line - w->prev_line - 1)) << 1 |
+			  (ev->first_line != ev->line));
+	if (ev->first_line != ev->line)
+		wb_var(b, zz((int64_t)(ev->line - ev->first_line)));
 	w->prev_line = ev->line;
-	if (has & H_TS) {
-		wb_var(b, zz(ev->ts_ns - w->prev_ts));
+	if (head & H_TS) {
+		wb_ns(b, ev->ts_ns - w->prev_ts);
 		w->prev_ts = ev->ts_ns;
 	}
-	if (has & H_DUR)
-		wb_var(b, (uint64_t)ev->dur_ns);
-	if (w_name(w, ev->name ? ev->name : ""))
+	if (head & H_DUR)
+		wb_ns(b, ev->dur_ns);
+	if (w_name(w, ev->name ? ev->name : "", ev->sys))
 		return MR_ENOMEM;
 	wb_str(b, ev->args ? ev->args : "");
-	wb_u8(b, ev->nargs);
-	for (int i = 0; i < ev->nargs && i < MR_EV_NARGS; i++)
-		wb_var(b, ev->arg[i]);
-	wb_var(b, (uint64_t)ev->ret_kind);
-	wb_var(b, zz(ev->ret));
-	if (has & H_RET_PATH)
-		wb_str(b, ev->ret_path);
-	if (has & H_FD_PATH)
-		wb_str(b, ev->fd_path);
-	if (has & H_STR)
-		wb_str(b, ev->str);
-	if (has & H_STR2)
-		wb_str(b, ev->str2);
-	if (has & H_SIG) {
+	if (head & H_ARGS) {
+		wb_u8(b, ev->nargs);
+		/* the first argument (an address, mostly) from the last */
+		wb_var(b, zz((int64_t)((uint64_t)a0 - w->prev_arg0)));
+		w->prev_arg0 = (uint64_t)a0;
+		for (int i = 1; i < ev->nargs && i < MR_EV_NARGS; i++)
+			wb_var(b, zz((int64_t)ev->arg[i])); /* -1: one byte */
+	}
+	/* the result, from 0 or from the first argument (mmap's hint, brk's
+	 * address), whichever is shorter; with its kind */
+	rv = zz(ev->ret);
+	rd = zz((int64_t)((uint64_t)ev->ret - (uint64_t)a0));
+	base = rd < rv;
+	if (base)
+		rv = rd;
+	if (rv >> 59) { /* too wide: kind 7, then the kind and the value */
+		wb_var(b, 7 << 1);
+		wb_u8(b, (unsigned)(ev->ret_kind & 7));
+		wb_var(b, zz(ev->ret));
+	} else {
+		wb_var(b, rv << 4 | (uint64_t)(ev->ret_kind & 7) << 1 | base);
+	}
+	if (((x & X_RET_PATH) && w_name(w, ev->ret_path, -1)) ||
+	    ((x & X_FD_PATH) && w_name(w, ev->fd_path, -1)) ||
+	    ((x & X_STR) && w_name(w, ev->str, -1)) ||
+	    ((x & X_STR2) && w_name(w, ev->str2, -1)))
+		return MR_ENOMEM;
+	if (x & X_SIG) {
 		wb_var(b, zz(ev->signo));
 		wb_var(b, zz(ev->si_code));
 		wb_var(b, ev->si_addr);
@@ -415,11 +468,17 @@ struct mr_native_rd {
 	size_t raw_cap, raw_len, pos;
 	uint8_t *comp;		/* ... as read */
 	size_t comp_cap;
+	ZSTD_DCtx *dctx;	/* one for every block */
 	uint64_t block_off;	/* where the block's section starts */
 	uint32_t left;		/* events left in the block */
 	uint64_t prev_line;
 	int64_t prev_ts;
-	const char **names;	/* the block's syscall names */
+	int32_t prev_pid;
+	uint64_t prev_arg0;
+	struct nat_name {	/* the block's table of strings */
+		const char *s;
+		int sys;	/* a syscall name's enum mr_sysno */
+	} *names;
 	size_t nnames, names_cap;
 	uint64_t last_line;	/* of the last event */
 	uint64_t events, lines, warnings; /* the end's counts */
@@ -473,6 +532,7 @@ void mr_native_close(struct mr_native_rd *r)
 	free(r->raw);
 	free(r->comp);
 	free(r->names);
+	ZSTD_freeDCtx(r->dctx);
 	free(r);
 }
 
@@ -572,7 +632,9 @@ static int r_section(struct mr_native_rd *r, char *type, uint32_t *count)
 	if (r_read(r, r->comp, comp_len))
 		return r_bad(r, r->block_off + SEC_LEN,
 			     "the section's compressed bytes");
-	got = ZSTD_decompress(r->raw, raw_len, r->comp, comp_len);
+	if (!r->dctx && !(r->dctx = ZSTD_createDCtx()))
+		return MR_ENOMEM;
+	got = ZSTD_decompressDCtx(r->dctx, r->raw, raw_len, r->comp, comp_len);
 	if (ZSTD_isError(got) || got != raw_len)
 		return r_bad(r, r->block_off + SEC_LEN,
 			     "a zstd frame of the section's size");
@@ -584,10 +646,43 @@ static int r_section(struct mr_native_rd *r, char *type, uint32_t *count)
 
 /* ---- decoding a block ---- */
 
-static int d_var(struct mr_native_rd *r, uint64_t *v)
+static int d_var_long(struct mr_native_rd *r, uint64_t *v)
 {
 	uint64_t x = 0;
 
+	if (r->raw_len - r->pos >= 10) { /* no bound to check per byte */
+		const uint8_t *p = r->raw + r->pos;
+		uint64_t w, stop;
+
+		/* up to 8 bytes at once: where the first byte without its
+		 * top bit is, then the 7-bit groups put together */
+		memcpy(&w, p, 8);
+		w = le64toh(w);
+		stop = ~w & 0x8080808080808080ull;
+		if (stop) {
+			int n = __builtin_ctzll(stop) / 8 + 1;
+
+			if (n < 8)
+				w &= (1ull << (8 * n)) - 1;
+			x = (w & 0x7f) | (w & 0x7f00) >> 1 | (w & 0x7f0000) >> 2 |
+			    (w & 0x7f000000) >> 3 | (w & 0x7f00000000) >> 4 |
+			    (w & 0x7f0000000000) >> 5 |
+			    (w & 0x7f000000000000) >> 6 |
+			    (w & 0x7f00000000000000) >> 7;
+			r->pos += (size_t)n;
+			*v = x;
+			return 0;
+		}
+		for (int i = 0; i < 10; i++) {
+			x |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+			if (!(p[i] & 0x80)) {
+				r->pos += (size_t)i + 1;
+				*v = x;
+				return 0;
+			}
+		}
+		return -1;
+	}
 	for (int s = 0; s < 64; s += 7) {
 		uint8_t c;
 
@@ -603,6 +698,16 @@ static int d_var(struct mr_native_rd *r, uint64_t *v)
 	return -1;
 }
 
+/* A varint; most are one byte. */
+static inline int d_var(struct mr_native_rd *r, uint64_t *v)
+{
+	if (r->pos < r->raw_len && r->raw[r->pos] < 0x80) {
+		*v = r->raw[r->pos++];
+		return 0;
+	}
+	return d_var_long(r, v);
+}
+
 static int d_u8(struct mr_native_rd *r, unsigned *v)
 {
 	if (r->pos >= r->raw_len)
@@ -615,93 +720,156 @@ static int d_str(struct mr_native_rd *r, const char **s)
 {
 	uint64_t n;
 
+	/* a NUL inside only cuts the string short */
 	if (d_var(r, &n) || n >= r->raw_len - r->pos ||
-	    r->raw[r->pos + n] != '\0' || memchr(r->raw + r->pos, 0, n))
+	    r->raw[r->pos + n] != '\0')
 		return -1;
 	*s = (const char *)r->raw + r->pos;
 	r->pos += n + 1;
 	return 0;
 }
 
-static int d_event(struct mr_native_rd *r, mr_event *ev)
+/*
+ * A table string: an index + 1, or 0 and the string (then added, with
+ * its syscall number when SYS is not NULL).
+ */
+static int d_name(struct mr_native_rd *r, const char **s, int *sys)
 {
-	uint64_t v, idx;
-	unsigned has, kind, nargs;
-	const char *name;
+	uint64_t idx, v = 0;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = -1;
-	ev->dur_ns = -1;
-	if (d_u8(r, &kind) || d_u8(r, &has) || kind < MR_EV_SYSCALL ||
-	    kind > MR_EV_SUPERSEDED || (has & ~0x7fu))
-		return -1;
-	ev->kind = (int)kind;
-	if (d_var(r, &v) || v >= MR_SYS__COUNT)
-		return -1;
-	ev->sys = (int)v;
-	if (d_var(r, &v) || v > UINT32_MAX)
-		return -1;
-	ev->flags = (uint32_t)v;
-	if (d_var(r, &v))
-		return -1;
-	ev->pid = (int32_t)unzz(v);
-	if (d_var(r, &v))
-		return -1;
-	ev->line = r->prev_line + (uint64_t)unzz(v);
-	r->prev_line = ev->line;
-	if (d_var(r, &v))
-		return -1;
-	ev->first_line = ev->line - (uint64_t)unzz(v);
-	if (has & H_TS) {
-		if (d_var(r, &v))
-			return -1;
-		ev->ts_ns = r->prev_ts + unzz(v);
-		r->prev_ts = ev->ts_ns;
-	}
-	if (has & H_DUR) {
-		if (d_var(r, &v) || v > INT64_MAX)
-			return -1;
-		ev->dur_ns = (int64_t)v;
-	}
 	if (d_var(r, &idx))
 		return -1;
-	if (idx == 0) {
-		if (d_str(r, &name))
-			return -1;
-		if (r->nnames == r->names_cap) {
-			size_t nc = r->names_cap ? r->names_cap * 2 : 64;
-			const char **np = realloc(r->names, nc * sizeof(*np));
-
-			if (!np)
-				return MR_ENOMEM;
-			r->names = np;
-			r->names_cap = nc;
+	if (idx > r->nnames)
+		return -1;
+	if (idx) {
+		*s = r->names[idx - 1].s;
+		if (sys) {
+			if (r->names[idx - 1].sys < 0)
+				return -1;
+			*sys = r->names[idx - 1].sys;
 		}
-		r->names[r->nnames++] = name;
-	} else if (idx > r->nnames) {
-		return -1;
-	} else {
-		name = r->names[idx - 1];
+		return 0;
 	}
-	ev->name = name;
-	if (d_str(r, &ev->args) || d_u8(r, &nargs) || nargs > MR_EV_NARGS)
+	if (d_str(r, s) || (sys && (d_var(r, &v) || v >= MR_SYS__COUNT)))
 		return -1;
-	ev->nargs = (uint8_t)nargs;
-	for (unsigned i = 0; i < nargs; i++)
-		if (d_var(r, &ev->arg[i]))
+	if (r->nnames == r->names_cap) {
+		size_t nc = r->names_cap ? r->names_cap * 2 : 64;
+		struct nat_name *np = realloc(r->names, nc * sizeof(*np));
+
+		if (!np)
+			return MR_ENOMEM;
+		r->names = np;
+		r->names_cap = nc;
+	}
+	r->names[r->nnames].s = *s;
+	r->names[r->nnames].sys = sys ? (int)v : -1;
+	r->nnames++;
+	if (sys)
+		*sys = (int)v;
+	return 0;
+}
+
+static int d_ns(struct mr_native_rd *r, int64_t *d)
+{
+	uint64_t v, ns = 0;
+
+	if (d_var(r, &v) || ((v & 1) && d_var(r, &ns)))
+		return -1;
+	*d = (int64_t)((uint64_t)unzz(v >> 1) * 1000 + (uint64_t)unzz(ns));
+	return 0;
+}
+
+static int d_event(struct mr_native_rd *r, mr_event *ev)
+{
+	uint64_t v;
+	unsigned head, x = 0, nargs = 0;
+	int64_t d;
+	int rc;
+
+	/* every field is set below (no memset: this is the hot path) */
+	ev->ts_ns = -1;
+	ev->dur_ns = -1;
+	ev->ret_path = ev->fd_path = ev->str = ev->str2 = NULL;
+	ev->signo = ev->si_code = ev->exit_code = ev->core_dumped = 0;
+	ev->si_addr = 0;
+	ev->flags = 0;
+	if (d_u8(r, &head) || (head & 7) < MR_EV_SYSCALL ||
+	    (head & 7) > MR_EV_SUPERSEDED)
+		return -1;
+	ev->kind = (int)(head & 7);
+	if ((head & H_MORE) && (d_u8(r, &x) || !x || (x & ~0x3fu)))
+		return -1;
+	if (x & X_FLAGS) {
+		if (d_var(r, &v) || v > UINT32_MAX)
 			return -1;
-	if (d_var(r, &v) || v > MR_RET_RESTART)
-		return -1;
-	ev->ret_kind = (int)v;
+		ev->flags = (uint32_t)v;
+	}
+	if (head & H_PID) {
+		if (d_var(r, &v))
+			return -1;
+		r->prev_pid = (int32_t)((int64_t)r->prev_pid + unzz(v));
+	}
+	ev->pid = r->prev_pid;
 	if (d_var(r, &v))
 		return -1;
-	ev->ret = unzz(v);
-	if (((has & H_RET_PATH) && d_str(r, &ev->ret_path)) ||
-	    ((has & H_FD_PATH) && d_str(r, &ev->fd_path)) ||
-	    ((has & H_STR) && d_str(r, &ev->str)) ||
-	    ((has & H_STR2) && d_str(r, &ev->str2)))
+	ev->line = r->prev_line + 1 + (uint64_t)unzz(v >> 1);
+	r->prev_line = ev->line;
+	ev->first_line = ev->line;
+	if (v & 1) {
+		if (d_var(r, &v))
+			return -1;
+		ev->first_line = ev->line - (uint64_t)unzz(v);
+	}
+	if (head & H_TS) {
+		if (d_ns(r, &d))
+			return -1;
+		ev->ts_ns = r->prev_ts + d;
+		r->prev_ts = ev->ts_ns;
+	}
+	if ((head & H_DUR) && (d_ns(r, &ev->dur_ns) || ev->dur_ns < 0))
 		return -1;
-	if (has & H_SIG) {
+	if ((rc = d_name(r, &ev->name, &ev->sys)) != 0)
+		return rc;
+	if (d_str(r, &ev->args))
+		return -1;
+	if (head & H_ARGS) {
+		if (d_u8(r, &nargs) || !nargs || nargs > MR_EV_NARGS ||
+		    d_var(r, &v))
+			return -1;
+		r->prev_arg0 += (uint64_t)unzz(v);
+		ev->arg[0] = r->prev_arg0;
+		for (unsigned i = 1; i < nargs; i++) {
+			if (d_var(r, &v))
+				return -1;
+			ev->arg[i] = (uint64_t)unzz(v);
+		}
+	}
+	ev->nargs = (uint8_t)nargs;
+	for (unsigned i = nargs; i < MR_EV_NARGS; i++)
+		ev->arg[i] = 0;
+	if (d_var(r, &v))
+		return -1;
+	ev->ret_kind = (int)(v >> 1 & 7);
+	if (ev->ret_kind == 7 && v == 7 << 1) { /* a wide value */
+		unsigned k;
+
+		if (d_u8(r, &k) || k > MR_RET_RESTART || d_var(r, &v))
+			return -1;
+		ev->ret_kind = (int)k;
+		ev->ret = unzz(v);
+		goto paths;
+	}
+	if (ev->ret_kind > MR_RET_RESTART)
+		return -1;
+	ev->ret = (int64_t)((uint64_t)unzz(v >> 4) +
+			    (v & 1 && nargs ? ev->arg[0] : 0));
+paths:
+	if (((x & X_RET_PATH) && (rc = d_name(r, &ev->ret_path, NULL))) ||
+	    ((x & X_FD_PATH) && (rc = d_name(r, &ev->fd_path, NULL))) ||
+	    ((x & X_STR) && (rc = d_name(r, &ev->str, NULL))) ||
+	    ((x & X_STR2) && (rc = d_name(r, &ev->str2, NULL))))
+		return rc;
+	if (x & X_SIG) {
 		unsigned core;
 
 		if (d_var(r, &v))
@@ -755,6 +923,8 @@ int mr_native_next(struct mr_native_rd *r, mr_event *ev)
 			r->left = count;
 			r->prev_line = 0;
 			r->prev_ts = 0;
+			r->prev_pid = 0;
+			r->prev_arg0 = 0;
 			r->nnames = 0;
 		}
 	}
