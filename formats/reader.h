@@ -55,6 +55,21 @@ typedef void (*mr_reader_warn_fn)(void *ctx, const char *msg);
 int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 		   size_t errlen);
 
+/* The format of a trace, when its content should not decide it. */
+enum mr_format {
+	MR_FMT_AUTO = 0,  /* by content: .mmtr magic, -ff files, else text */
+	MR_FMT_STRACE,	  /* strace text (-o or stderr), plain or zstd */
+	MR_FMT_STRACE_FF, /* strace -ff files: a directory or NAME */
+	MR_FMT_MMTR,	  /* mmreplay's own format (also from a FIFO) */
+};
+
+/* "auto", "strace", "strace-ff", "mmtr": 0 and *FMT, or -1. */
+int mr_format_parse(const char *s, int *fmt);
+
+/* mr_reader_open() with the format given (enum mr_format). */
+int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt,
+		       char *errbuf, size_t errlen);
+
 /* Several files: one is mr_reader_open(); more are strace -ff files
  * (each NAME.TID or NAME.TID.zst), merged. */
 int mr_reader_open_files(mr_reader **out, const char *const *paths, size_t n,

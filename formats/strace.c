@@ -71,6 +71,7 @@ struct mr_reader {
 	int32_t sole;		/* the first tracee (unprefixed lines) */
 	int sole_known;		/* ... looked for */
 	struct mr_said said;	/* what the tracees wrote to fd 1 and 2 */
+	uint64_t nevents;	/* events given so far */
 	char *fix;		/* a line put back together */
 	size_t fix_cap;		/* size of fix */
 };
@@ -292,34 +293,36 @@ int mr_reader_open_files(mr_reader **out, const char *const *paths, size_t n,
 
 /*
  * PATH names strace -ff files when it is a directory, or when no file
- * has that name but PATH.TID files exist: 1 (and the merge is opened,
- * or failed with RC set), or 0 for a plain file.
+ * has that name but PATH.TID files exist (or always, when FORCE): 1
+ * (and the merge is opened, or failed with RC set), or 0 for a plain
+ * file.
  */
-static int open_ff(mr_reader **out, const char *path, char *errbuf,
-		   size_t errlen, int *rc)
+static int open_ff(mr_reader **out, const char *path, int force,
+		   char *errbuf, size_t errlen, int *rc)
 {
 	struct stat st;
 	struct mr_merge *m = NULL;
 	char dir[4096];
-	const char *slash;
+	const char *slash = strrchr(path, '/');
+	int found = stat(path, &st) == 0;
 
-	if (stat(path, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return 0;
+	if (found && S_ISDIR(st.st_mode)) {
 		*rc = mr_merge_open_dir(&m, path, NULL, errbuf, errlen);
-	} else if (errno == ENOENT && *path) {
-		slash = strrchr(path, '/');
-		if (slash && !slash[1])
-			return 0;
+	} else if (force || (!found && errno == ENOENT && *path &&
+			     !(slash && !slash[1]))) {
 		snprintf(dir, sizeof(dir), "%.*s",
 			 slash ? (int)(slash - path) : 1,
 			 slash ? (slash == path ? "/" : path) : ".");
 		*rc = mr_merge_open_dir(&m, dir, slash ? slash + 1 : path,
 					errbuf, errlen);
-		/* neither a file nor NAME.TID files: the file is missing */
+		/* neither a file nor NAME.TID files */
 		if (*rc == 1) {
 			*rc = MR_EIO;
-			if (errbuf && errlen)
+			if (errbuf && errlen && force)
+				snprintf(errbuf, errlen,
+					 "%s: no strace -ff files %s.TID", path,
+					 path);
+			else if (errbuf && errlen)
 				snprintf(errbuf, errlen, "%s: %s", path,
 					 strerror(ENOENT));
 		}
@@ -331,21 +334,45 @@ static int open_ff(mr_reader **out, const char *path, char *errbuf,
 	return 1;
 }
 
+int mr_format_parse(const char *s, int *fmt)
+{
+	static const char *const names[] = {
+		[MR_FMT_AUTO] = "auto",
+		[MR_FMT_STRACE] = "strace",
+		[MR_FMT_STRACE_FF] = "strace-ff",
+		[MR_FMT_MMTR] = "mmtr",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(s, names[i])) {
+			*fmt = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
 int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 		   size_t errlen)
+{
+	return mr_reader_open_fmt(out, path, MR_FMT_AUTO, errbuf, errlen);
+}
+
+int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt,
+		       char *errbuf, size_t errlen)
 {
 	mr_reader *rd;
 	int rc;
 
 	*out = NULL;
-	if (open_ff(out, path, errbuf, errlen, &rc))
+	if ((fmt == MR_FMT_AUTO || fmt == MR_FMT_STRACE_FF) &&
+	    open_ff(out, path, fmt == MR_FMT_STRACE_FF, errbuf, errlen, &rc))
 		return rc;
 	rd = calloc(1, sizeof(*rd));
 	if (!rd) {
 		rc = MR_ENOMEM;
 		goto out_msg;
 	}
-	if (mr_native_is(path)) {
+	if (fmt == MR_FMT_MMTR || (fmt == MR_FMT_AUTO && mr_native_is(path))) {
 		rc = mr_native_open(&rd->nat, path, errbuf, errlen);
 		if (rc) {
 			free(rd);
@@ -1303,6 +1330,35 @@ out:
 	return rc;
 }
 
+/*
+ * The first line is not strace's: say what it is when it is another
+ * tool's text that users give by mistake.
+ */
+static void name_other_format(mr_reader *rd, const char *line, size_t len)
+{
+	const char *end = line + len, *p = skip_sp(line, end), *q;
+	const char *what = NULL;
+	uint64_t v;
+	size_t n = strlen(rd->err);
+
+	/* perf trace: "     0.405 ( 0.026 ms): comm/tid brk() = ..." */
+	q = p;
+	if (digits(&q, end, &v) && q < end && *q == '.' &&
+	    memmem(q, (size_t)(end - q), " ms): ", 6))
+		what = "`perf trace` output, which mmreplay does not read as a "
+		       "trace: capture with strace (docs/capture.md)";
+	/* perf script: "comm tid/pid [cpu] time: event: fields" */
+	else if (memmem(p, len, "] ", 2) &&
+		 (memmem(p, len, " raw_syscalls:", 14) ||
+		  memmem(p, len, " exceptions:", 12) ||
+		  memmem(p, len, " kmem:", 6) || memmem(p, len, " filemap:", 9)))
+		what = "`perf script` text: give it with --perf FILE beside "
+		       "the strace trace it goes with";
+	if (what && n + 16 < sizeof(rd->err))
+		snprintf(rd->err + n, sizeof(rd->err) - n, " (this is %s)",
+			 what);
+}
+
 /* --lenient: count the malformed line just read, by what was expected,
  * and keep the first messages. */
 static void skip_bad(mr_reader *rd)
@@ -1434,8 +1490,10 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 		rc = parse_line(rd, line, line + len, ev);
 		if (rc == MR_ECORRUPT)
 			rc = repair(rd, line, len, ev);
-		if (rc == 1)
+		if (rc == 1) {
+			rd->nevents++;
 			return 1;
+		}
 		if (rc == 0)
 			continue;
 		rd->has_deferred = 0;
@@ -1451,6 +1509,8 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 			skip_bad(rd);
 			continue;
 		}
+		if (rc == MR_ECORRUPT && !rd->nevents)
+			name_other_format(rd, line, len);
 		rd->failed = rc;
 		return rc;
 	}

@@ -31,7 +31,8 @@ static int usage(const char *msg)
 	fprintf(stderr,
 		"mmreplay convert: %s\n"
 		"usage: mmreplay convert IN [IN...] OUT.mmtr [--faults FILE | "
-		"--no-faults]\n",
+		"--no-faults]\n"
+		"       [--format auto|strace|strace-ff|mmtr]\n",
 		msg);
 	return 2;
 }
@@ -88,12 +89,13 @@ int mr_cmd_convert(int argc, char **argv)
 	static const struct option opts[] = {
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
+		{"format", required_argument, 0, 'T'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *faults = NULL, *out;
 	char err[1024], tmp[PATH_MAX + 32], fbuf[PATH_MAX], src[PATH_MAX];
-	int c, no_faults = 0, nin, rc;
+	int c, no_faults = 0, nin, rc, fmt = MR_FMT_AUTO;
 	mr_reader *rd;
 	mr_faults f = {0};
 	mr_native_stats st;
@@ -108,9 +110,15 @@ int mr_cmd_convert(int argc, char **argv)
 		case 'N':
 			no_faults = 1;
 			break;
+		case 'T':
+			if (mr_format_parse(optarg, &fmt))
+				return usage("--format: expected auto, strace, "
+					     "strace-ff or mmtr");
+			break;
 		case 'h':
 			printf("usage: mmreplay convert IN [IN...] OUT.mmtr "
-			       "[--faults FILE | --no-faults]\n");
+			       "[--faults FILE | --no-faults]\n"
+			       "       [--format auto|strace|strace-ff|mmtr]\n");
 			return 0;
 		default:
 			return usage("bad option");
@@ -121,6 +129,8 @@ int mr_cmd_convert(int argc, char **argv)
 		return usage("expected IN and OUT.mmtr");
 	if (faults && no_faults)
 		return usage("--faults and --no-faults: give one");
+	if (nin > 1 && fmt != MR_FMT_AUTO && fmt != MR_FMT_STRACE_FF)
+		return usage("several IN files are strace -ff files");
 	out = argv[argc - 1];
 	if (out_ok(out, argv + optind, nin))
 		return 2;
@@ -131,8 +141,11 @@ int mr_cmd_convert(int argc, char **argv)
 		fprintf(stderr, "mmreplay convert: %s\n", err);
 		return 2;
 	}
-	rc = mr_reader_open_files(&rd, (const char *const *)argv + optind,
-				  (size_t)nin, err, sizeof(err));
+	rc = nin > 1 ? mr_reader_open_files(&rd,
+					    (const char *const *)argv + optind,
+					    (size_t)nin, err, sizeof(err))
+		     : mr_reader_open_fmt(&rd, argv[optind], fmt, err,
+					  sizeof(err));
 	if (rc) {
 		fprintf(stderr, "mmreplay convert: %s\n", err);
 		mr_faults_release(&f);

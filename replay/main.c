@@ -19,6 +19,7 @@
 #include "replay/store.h"
 #include "replay/check.h"
 #include "replay/compare.h"
+#include "formats/reader.h"
 #include "replay/convert.h"
 #include "replay/reduce.h"
 #include "replay/export.h"
@@ -164,6 +165,7 @@ static int cmd_replay(int argc, char **argv)
 		{"no-snapshots", no_argument, 0, 'S'},
 		{"db", required_argument, 0, 'd'},
 		{"lenient", no_argument, 0, 'L'},
+		{"format", required_argument, 0, 'T'},
 		{"stop-on-violation", no_argument, 0, 'x'},
 		{"full-check", no_argument, 0, 'f'},
 		{"mode", required_argument, 0, 'm'},
@@ -278,6 +280,13 @@ static int cmd_replay(int argc, char **argv)
 		case 'L':
 			o.lenient = 1;
 			break;
+		case 'T':
+			if (mr_format_parse(optarg, &o.format))
+				return usage_error("--format: expected auto, "
+						   "strace, strace-ff or mmtr, "
+						   "not '%s'",
+						   optarg);
+			break;
 		case 'h':
 			printf("usage: mmreplay replay TRACE|-ff FILES... "
 			       "[--snapshots DIR] "
@@ -290,7 +299,8 @@ static int cmd_replay(int argc, char **argv)
 			       "[--perf FILE] [--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
 			       "[--check-history N] [--machine DIR] [-q]\n"
-			       "       [--lenient]\n");
+			       "       [--lenient] [--format "
+			       "auto|strace|strace-ff|mmtr]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");
@@ -302,6 +312,10 @@ static int cmd_replay(int argc, char **argv)
 	o.trace = argv[optind];
 	o.traces = (const char *const *)&argv[optind];
 	o.ntraces = (size_t)(argc - optind);
+	if (o.ntraces > 1 && o.format != MR_FMT_AUTO &&
+	    o.format != MR_FMT_STRACE_FF)
+		return usage_error("%s", "several TRACE files are strace -ff "
+					 "files: --format strace-ff or none");
 	if (!o.db)
 		o.db = db = default_db(o.trace);
 	if (!o.snapdir && !no_snap)

@@ -33,6 +33,7 @@ typedef struct mr_replay_opts {
 	const char *const *traces; /* several -ff files (ntraces > 1), the
 				      first of them also in trace */
 	size_t ntraces;		   /* how many; 0 or 1: trace alone */
+	int format;		   /* enum mr_format: MR_FMT_AUTO by content */
 	const char *snapdir;	/* snapshot directory, or NULL */
 	const char *db;		/* history file to write */
 	int mode;		/* enum mr_replay_mode */

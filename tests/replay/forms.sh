@@ -89,6 +89,17 @@ done
 [ "$(q files.db "$ALL")" = "$(q real-ff.db "$ALL")" ] ||
 	fail "-ff: the files give another history than their directory"
 
+# --format strace-ff: NAME's files even when a file NAME exists too.
+mkdir both
+cp "$src"/traces/forms/ff/fk.*.zst both/
+cp "$src/traces/forms/stderr.strace.zst" both/fk
+"$bin" replay both/fk --format strace-ff --db both.db -q 2>both.err ||
+	{ fail "--format strace-ff"; cat both.err; }
+[ "$(q both.db "$ALL")" = "$(q real-ff.db "$ALL")" ] || fail "--format strace-ff: another history"
+"$bin" replay both/nothing --format strace-ff --db both2.db >both2.out 2>&1; rc=$?
+[ $rc = 2 ] && grep -q "both/nothing: no strace -ff files both/nothing.TID" both2.out ||
+	{ fail "--format strace-ff without files: rc $rc"; cat both2.out; }
+
 # Bad input: named, exit 2.
 mkdir empty ff
 "$bin" replay empty --db e.db >e.out 2>&1; rc=$?
