@@ -644,6 +644,14 @@ static int32_t unprefixed_pid(mr_reader *rd)
 	return rd->sole;
 }
 
+/* -Y's "<comm>" after a pid (a comm has no '>'): past it, or END. */
+static const char *skip_comm(const char *q, const char *end)
+{
+	while (q < end && *q != '>')
+		q++;
+	return q < end ? q + 1 : end;
+}
+
 /* Leader: pid, time, -r delta, -n/-i fields. Returns the body. */
 static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 				mr_event *ev, int *rc)
@@ -657,6 +665,8 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 	if (starts(p, end, "[pid ")) {
 		q = skip_sp(p + 5, end);
 		nd = digits(&q, end, &v);
+		if (q < end && *q == '<') /* -Y: "[pid  4004<ls>]" */
+			q = skip_comm(q, end);
 		if (!nd || v > PID_MAX || q >= end || *q != ']') {
 			*rc = corrupt(rd, q, "a pid and ']'");
 			return NULL;
@@ -676,13 +686,11 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 			ev->pid = (int32_t)v;
 			had_pid = 1;
 			if (*q == '<') { /* -Y: "1234<comm>" */
-				while (q < end && *q != '>')
-					q++;
+				q = skip_comm(q, end);
 				if (q == end) {
 					*rc = corrupt(rd, p, "'pid<comm>'");
 					return NULL;
 				}
-				q++;
 			}
 			p = skip_sp(q, end);
 		}

@@ -334,6 +334,9 @@ int32_t mr_stderr_first_pid(const char *path, uint64_t from_line)
 			while (s < end && *s == ' ')
 				s++;
 			s = pnum(s, end, &v);
+			if (s && s < end && *s == '<') /* -Y: "<comm>" */
+				while (s < end && *s++ != '>')
+					;
 			if (!s || s >= end || *s != ']')
 				continue;
 			p = skip_time(s + 1, end);

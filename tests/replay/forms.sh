@@ -82,6 +82,21 @@ done
   "$(q real-ff.db "select count(*) from step where kind = 'syscall'")" ] ||
 	fail "traces/forms: the two forms hold different numbers of calls"
 
+# strace's output options (traces/forms/options): each replays cleanly,
+# with real pids and the eighteen memory calls.
+for f in "$src"/traces/forms/options/*.strace.zst; do
+	b=$(basename "$f" .strace.zst)
+	if ! "$bin" replay "$f" --no-snapshots --db "opt-$b.db" >"opt-$b.out" 2>&1; then
+		fail "options/$b: replay"; cat "opt-$b.out"
+	elif ! grep -q "^divergences 0, invariant violations 0, skipped lines 0$" "opt-$b.out"; then
+		fail "options/$b: divergences or skipped lines"; cat "opt-$b.out"
+	elif [ "$(q "opt-$b.db" "select count(*) || ' ' || sum(pid = 0) from step where name in ('mmap', 'munmap', 'mprotect', 'mremap', 'brk')")" != "18 0" ]; then
+		fail "options/$b: not the eighteen memory calls of real pids"
+	else
+		passes=$((passes + 1))
+	fi
+done
+
 # -ff files named one by one, zstd-compressed: the same history as the
 # directory.
 "$bin" replay "$src"/traces/forms/ff/fk.*.zst --db files.db -q 2>files.err ||
