@@ -814,9 +814,11 @@ static int d_event(struct mr_native_rd *r, mr_event *ev)
 		return -1;
 	ev->line = r->prev_line + 1 + (uint64_t)unzz(v >> 1);
 	r->prev_line = ev->line;
+	if (!ev->line) /* lines count from 1 */
+		return -1;
 	ev->first_line = ev->line;
 	if (v & 1) {
-		if (d_var(r, &v))
+		if (d_var(r, &v) || unzz(v) < 0 || (uint64_t)unzz(v) > ev->line)
 			return -1;
 		ev->first_line = ev->line - (uint64_t)unzz(v);
 	}
@@ -853,14 +855,16 @@ static int d_event(struct mr_native_rd *r, mr_event *ev)
 	if (ev->ret_kind == 7 && v == 7 << 1) { /* a wide value */
 		unsigned k;
 
-		if (d_u8(r, &k) || k > MR_RET_RESTART || d_var(r, &v))
+		if (d_u8(r, &k) || k > MR_RET_RESTART || d_var(r, &v) ||
+		    (ev->kind == MR_EV_SYSCALL) != (k != 0))
 			return -1;
 		ev->ret_kind = (int)k;
 		ev->ret = unzz(v);
 		goto paths;
 	}
-	if (ev->ret_kind > MR_RET_RESTART)
-		return -1;
+	if (ev->ret_kind > MR_RET_RESTART ||
+	    (ev->kind == MR_EV_SYSCALL) != (ev->ret_kind != 0))
+		return -1; /* a syscall has a result, nothing else has */
 	ev->ret = (int64_t)((uint64_t)unzz(v >> 4) +
 			    (v & 1 && nargs ? ev->arg[0] : 0));
 paths:

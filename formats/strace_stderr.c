@@ -248,10 +248,14 @@ long mr_said_tail(struct mr_said *r, const char *line, size_t len, int whole)
 		if (!whole && first == 0)
 			continue;
 		/* consume that line of the output */
-		memmove(e->text, e->text + first + 1, e->len - first - 1);
-		e->len -= first + 1;
-		if (!memchr(e->text, '\n', e->len))
+		if (!nl) {
 			e->len = 0;
+		} else {
+			memmove(e->text, nl + 1, e->len - first - 1);
+			e->len -= first + 1;
+			if (!memchr(e->text, '\n', e->len))
+				e->len = 0;
+		}
 		return (long)(len - first);
 	}
 	return -1;

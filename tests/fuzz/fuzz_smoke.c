@@ -20,9 +20,10 @@
 #include <zstd.h>
 
 #include "engine/errcode.h"
-#include "tests/fuzz/fuzz_rng.h"
+#include "tests/fuzz/fuzz_mut.h"
 #include "formats/faults.h"
 #include "formats/maps.h"
+#include "formats/native.h"
 #include "formats/perf.h"
 #include "formats/reader.h"
 
@@ -34,6 +35,7 @@ enum seed_kind {
 	SEED_MAPS,   /* maps/smaps/stat text */
 	SEED_FAULTS, /* a page-fault table */
 	SEED_PERF,   /* perf script text */
+	SEED_MMTR,   /* a .mmtr file (formats/native.h) */
 };
 
 struct seed {
@@ -81,150 +83,23 @@ static void load_dir(const char *dir, int kind)
 	free(names);
 }
 
-static const char *const tokens[] = {
-	"\"",
-	"\\",
-	"(",
-	")",
-	"[",
-	"]",
-	"{",
-	"}",
-	"<",
-	">",
-	"<<",
-	"/*",
-	"*/",
-	" = ",
-	") = ",
-	" = ?",
-	" = -1 ENOMEM (Cannot allocate memory)",
-	" = -1 (errno 99999999999)",
-	" = ? ERESTARTSYS (x)",
-	" <unfinished ...>",
-	" <pid changed to 1 ...>",
-	" <detached ...>",
-	"<... mmap resumed>",
-	"<... execve resumed>) = 0",
-	"+++ exited with 1 +++",
-	"+++ superseded by execve in pid 1 +++",
-	"--- SIGSEGV {si_code=SEGV_MAPERR, si_addr=0x1} ---",
-	"--- stopped by SIGSTOP ---",
-	"(DELAYED)",
-	"(INJECTED)",
-	"3</a\\76b>(deleted)",
-	"<char 1:5>",
-	":[1->2]",
-	"0x",
-	"0xffffffffffffffffff",
-	"-1",
-	"99999999999999999999",
-	"NULL",
-	"MAP_PRIVATE|",
-	"21<<MAP_HUGE_SHIFT",
-	"flags=",
-	"\n",
-	"\r\n",
-	"\n12345 ",
-	"[pid 1] ",
-	"1795424957.123456789 ",
-	"09:09:17.3 ",
-	"(+ 0.1) ",
-	"% time",
-	"strace: ",
-	" (deleted)",
-	"Anonymous: 4 kB\n",
-	"VmFlags: rd wr\n",
-	"-",
-	":",
-	" ",
-	")",
-	"\t",
-	"\t0x",
-	"#",
-};
-
-#define NTOKENS (sizeof(tokens) / sizeof(tokens[0]))
-
-static void insert(char *b, size_t *n, size_t at, const char *s, size_t k)
+/* Splices come from a seed of the same kind as the one mutated. */
+static struct mut_src same_kind(void *ctx)
 {
-	if (*n + k > MAX_IN)
-		return;
-	memmove(b + at + k, b + at, *n - at);
-	memcpy(b + at, s, k);
-	*n += k;
-}
+	const struct seed *base = ctx, *o = &seeds[below(nseeds)];
+	struct mut_src r = {NULL, 0};
 
-static void mutate(char *b, size_t *n, const struct seed *base)
-{
-	int i, rounds = 1 + (int)below(8);
-	size_t at, k;
-	char c;
-
-	for (i = 0; i < rounds; i++) {
-		at = below(*n + 1);
-		switch (below(10)) {
-		case 0: /* bit flips */
-			if (*n)
-				b[below(*n)] ^= (char)(1u << below(8));
-			break;
-		case 1: /* truncate */
-			*n = at;
-			break;
-		case 2: /* delete a range */
-			k = below(*n - at + 1);
-			if (k > 64)
-				k = below(64);
-			memmove(b + at, b + at + k, *n - at - k);
-			*n -= k;
-			break;
-		case 3: /* splice from another seed of the same kind */
-		{
-			const struct seed *o = &seeds[below(nseeds)];
-			size_t from = below(o->n), len = below(200);
-
-			if (o->kind != base->kind)
-				break;
-			if (from + len > o->n)
-				len = o->n - from;
-			insert(b, n, at, o->p + from, len);
-			break;
-		}
-		case 4: /* duplicate a range: the moved bytes stay behind */
-			k = below(*n - at + 1);
-			if (k > 300)
-				k = 300;
-			if (*n + k <= MAX_IN) {
-				memmove(b + at + k, b + at, *n - at);
-				*n += k;
-			}
-			break;
-		case 5: /* a NUL or a high byte */
-			c = below(2) ? '\0' : (char)(0x80 + below(128));
-			insert(b, n, at, &c, 1);
-			break;
-		case 6: /* a long run of one structural byte */
-			k = 1 + below(4096);
-			c = "\"(<[{\\ )>]}"[below(11)];
-			if (*n + k <= MAX_IN) {
-				memmove(b + at + k, b + at, *n - at);
-				memset(b + at, c, k);
-				*n += k;
-			}
-			break;
-		default: /* a strace token */
-		{
-			const char *t = tokens[below(NTOKENS)];
-
-			insert(b, n, at, t, strlen(t));
-			break;
-		}
-		}
+	if (o->kind == base->kind) {
+		r.p = o->p;
+		r.n = o->n;
 	}
+	return r;
 }
 
 static int fd = -1;
 static char path[64];
+static char ffdir[64];			       /* -ff files: ff.100, ff.101 */
+static unsigned long nff;		       /* -ff merges read */
 static unsigned long nevents, nends, ncorrupt, nlenient; /* the summary */
 static unsigned long nfaults, ntables;	       /* faults read, whole tables */
 static unsigned long nperf;		       /* perf events read */
@@ -233,6 +108,52 @@ static void put_file(const void *p, size_t n)
 {
 	if (ftruncate(fd, 0) || pwrite(fd, p, n, 0) != (ssize_t)n)
 		die("cannot write", path);
+}
+
+static void check_event(const mr_event *ev);
+
+/*
+ * strace -ff files: the input's lines dealt in turn to two files of a
+ * directory, read as one merge. Only the reader's contract is checked
+ * (most are refused: -ff files need times).
+ */
+static void run_ff(const char *b, size_t n)
+{
+	char p[2][96];
+	FILE *f[2];
+	mr_reader *rd;
+	mr_event ev;
+	char err[512];
+	size_t i, start = 0;
+	int k = 0, rc;
+
+	for (int j = 0; j < 2; j++) {
+		snprintf(p[j], sizeof(p[j]), "%s/ff.%d", ffdir, 100 + j);
+		f[j] = fopen(p[j], "wb");
+		if (!f[j])
+			die("setup", p[j]);
+	}
+	for (i = 0; i < n; i++)
+		if (b[i] == '\n' || i + 1 == n) {
+			fwrite(b + start, 1, i + 1 - start, f[k]);
+			k = !k;
+			start = i + 1;
+		}
+	fclose(f[0]);
+	fclose(f[1]);
+	rc = mr_reader_open(&rd, ffdir, err, sizeof(err));
+	if (rc == 0) {
+		while ((rc = mr_reader_next(rd, &ev)) == 1)
+			check_event(&ev);
+		if (rc != 0)
+			snprintf(err, sizeof(err), "%s", mr_reader_errmsg(rd));
+		mr_reader_free(rd);
+	}
+	if (rc != 0 && rc != MR_ECORRUPT && rc != MR_EIO)
+		die("unexpected result (-ff)", err);
+	nff++;
+	unlink(p[0]);
+	unlink(p[1]);
 }
 
 static void check_event(const mr_event *ev)
@@ -265,6 +186,10 @@ static void run_strace(void)
 	int rc, guard = 0;
 
 	rc = mr_reader_open(&rd, path, err, sizeof(err));
+	if (rc == MR_ECORRUPT && !strncmp(err, path, strlen(path))) {
+		ncorrupt++; /* a .mmtr whose header is damaged */
+		return;
+	}
 	if (rc)
 		die("open failed", err);
 	while ((rc = mr_reader_next(rd, &ev)) == 1) {
@@ -405,6 +330,11 @@ int main(int argc, char **argv)
 	load_dir(dir, SEED_FAULTS);
 	snprintf(dir, sizeof(dir), "%s/perf", argv[1]);
 	load_dir(dir, SEED_PERF);
+	snprintf(dir, sizeof(dir), "%s/mmtr", argv[1]);
+	load_dir(dir, SEED_MMTR);
+	snprintf(ffdir, sizeof(ffdir), "/tmp/mr_fuzz_ff_XXXXXX");
+	if (!mkdtemp(ffdir))
+		die("setup", ffdir);
 	if (!nseeds)
 		die("empty corpus", argv[1]);
 	snprintf(path, sizeof(path), "/dev/shm/mr_fuzz_smoke_XXXXXX");
@@ -430,7 +360,7 @@ int main(int argc, char **argv)
 
 		memcpy(b, s->p, s->n);
 		n = s->n;
-		mutate(b, &n, s);
+		mutate(b, &n, MAX_IN, same_kind, (void *)s);
 		if (s->kind == SEED_MAPS) {
 			put_file(b, n);
 			run_maps(b, n);
@@ -442,11 +372,26 @@ int main(int argc, char **argv)
 			if (ZSTD_isError(zn))
 				die("zstd", ZSTD_getErrorName(zn));
 			if (below(2))
-				mutate(z, &zn, s);
+				mutate(z, &zn, zcap, same_kind, (void *)s);
 			put_file(z, zn);
 		} else {
 			put_file(b, n);
 		}
+		if (s->kind == SEED_MMTR) {
+			mr_faults f;
+			char err[512];
+			int rc;
+
+			put_file(b, n);
+			run_strace();
+			rc = mr_native_faults(path, &f, err, sizeof(err));
+			if (rc != 0 && rc != MR_ECORRUPT && rc != MR_EIO)
+				die("unexpected result (faults)", err);
+			mr_faults_release(&f);
+			continue;
+		}
+		if (s->kind == SEED_STRACE && below(16) == 0)
+			run_ff(b, n);
 		if (s->kind == SEED_FAULTS || s->kind == SEED_PERF) {
 			if ((s->kind == SEED_FAULTS
 				     ? run_faults()
@@ -458,9 +403,11 @@ int main(int argc, char **argv)
 	}
 	printf("fuzz_smoke: %ld inputs from %d seeds: %lu events, %lu ends, "
 	       "%lu faults in %lu tables, %lu perf events, %lu MR_ECORRUPT "
-	       "(%lu read again with --lenient); no failure\n",
+	       "(%lu read again with --lenient), %lu -ff merges; no "
+	       "failure\n",
 	       iters, nseeds, nevents, nends, nfaults, ntables, nperf,
-	       ncorrupt, nlenient);
+	       ncorrupt, nlenient, nff);
+	rmdir(ffdir);
 	close(fd);
 	unlink(path);
 	free(z);
