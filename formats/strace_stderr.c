@@ -220,8 +220,10 @@ void mr_said_note(struct mr_said *r, const char *name, size_t nlen,
 		if (!vec)
 			break;
 	}
-	if (!e->len || !memchr(e->text, '\n', e->len))
-		return; /* only whole lines of output split a trace line */
+	if (!e->len || !memchr(e->text, '\n', e->len)) {
+		e->len = 0; /* only whole lines of output split a trace line */
+		return;
+	}
 	r->next = (r->next + 1) % MR_SAID_N;
 }
 

@@ -699,6 +699,14 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 	assert_non_null(strstr(t.warn, ":9:1: warning: a tracee's output"));
 	rt_close(&t);
 
+	/* output without a newline does not cut a line (it crashed once:
+	 * found by fuzz_smoke) */
+	rt_corrupt(&t, "[pid   101] " T0 "001 write(1, \"abc\", 3) = 3\n"
+		       "[pid   101] " T0 "002 brk(NULLabc\n"
+		       ") = 0x1000 <0.000001>\n");
+	assert_non_null(strstr(mr_reader_errmsg(t.rd), ":2:"));
+	rt_close(&t);
+
 	/* text that no write() shows is not cut: the line is an error */
 	rt_corrupt(&t, "[pid   101] " T0 "002 brk(NULLtwo\n"
 		       ") = 0x1000 <0.000001>\n");
