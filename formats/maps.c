@@ -161,6 +161,28 @@ static int header(struct mp *mp, const char *p, const char *end)
 	return 0;
 }
 
+/* An smaps field the kernel prints as "N kB" (others are not checked:
+ * a later kernel may add fields of other forms). */
+static int kb_field(const char *key, size_t n)
+{
+	static const char *const kb[] = {
+		"Size",		 "KernelPageSize", "MMUPageSize",
+		"Rss",		 "Pss",		   "Pss_Dirty",
+		"Pss_Anon",	 "Pss_File",	   "Pss_Shmem",
+		"Shared_Clean",	 "Shared_Dirty",   "Private_Clean",
+		"Private_Dirty", "Referenced",	   "Anonymous",
+		"KSM",		 "LazyFree",	   "AnonHugePages",
+		"ShmemPmdMapped", "FilePmdMapped", "Shared_Hugetlb",
+		"Private_Hugetlb", "Swap",	   "SwapPss",
+		"Locked",
+	};
+
+	for (size_t i = 0; i < sizeof(kb) / sizeof(*kb); i++)
+		if (strlen(kb[i]) == n && !memcmp(kb[i], key, n))
+			return 1;
+	return 0;
+}
+
 /* An smaps "Key:   value" line, after its header. */
 static int smaps_field(struct mp *mp, const char *p, const char *end)
 {
@@ -178,11 +200,14 @@ static int smaps_field(struct mp *mp, const char *p, const char *end)
 	v = p + 1;
 	while (v < end && *v == ' ')
 		v++;
-	if (p - key == 9 && memcmp(key, "Anonymous", 9) == 0) {
-		if (dec(&v, end, &kb) || end - v != 3 ||
-		    memcmp(v, " kB", 3) != 0)
-			return bad(mp, v, "'N kB'");
-		e->anonymous = kb;
+	if (kb_field(key, (size_t)(p - key))) {
+		const char *n = v;
+
+		if (dec(&n, end, &kb) || end - n != 3 ||
+		    memcmp(n, " kB", 3) != 0)
+			return bad(mp, n, "'N kB'");
+		if (p - key == 9 && memcmp(key, "Anonymous", 9) == 0)
+			e->anonymous = kb;
 	} else if (p - key == 7 && memcmp(key, "VmFlags", 7) == 0) {
 		while (end > v && end[-1] == ' ')
 			end--;

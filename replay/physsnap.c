@@ -17,6 +17,7 @@
 
 /* The recorder walks no VMA larger (replay/record_watch.c). */
 #define MR_PAGEMAP_MAX_VMA (64ull << 30)
+#include "formats/maps.h"
 #include "replay/loop.h"
 
 /* The line of TEXT starting with NAME ":" (its whole line in OUT). */
@@ -99,9 +100,19 @@ static void check_smaps(struct replay *r, const mr_mm *mm, int32_t pid,
 	unsigned long long s = 0, e = 0, krss = 0, kanon = 0, a, b, v;
 	int have = 0, got_rss = 0, got_anon = 0, last;
 	size_t bad = 0;
+	mr_maps chk;
+	char path[4096];
 
 	if (!kern)
 		return;
+	/* a snapshot that is not smaps stops the replay, named (exit 2) */
+	mr_snap_path(path, sizeof(path), r->o->snapdir, pid, what, "smaps");
+	if (mr_maps_parse(&chk, kern, path, r->err, r->errlen)) {
+		r->bad = 1;
+		free(kern);
+		return;
+	}
+	mr_maps_release(&chk);
 	diff[0] = 0;
 	for (l = kern;; l = nl + 1) {
 		nl = strchr(l, '\n');
