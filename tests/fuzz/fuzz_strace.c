@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mr_reader *rd;
 	mr_event ev;
-	char err[256];
+	char err[640];
 	int rc;
 
 	if (fd < 0) {
@@ -36,8 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
-	if (mr_reader_open(&rd, path, err, sizeof(err)))
-		abort();
+	rc = mr_reader_open(&rd, path, err, sizeof(err));
+	if (rc) {
+		/* only a .mmtr header (the magic, then damage) is refused at
+		 * open, naming the file */
+		if (rc != MR_ECORRUPT || strncmp(err, path, strlen(path)))
+			abort();
+		return 0;
+	}
 	while ((rc = mr_reader_next(rd, &ev)) == 1) {
 		if (!ev.name || !ev.args || ev.first_line > ev.line)
 			abort();
