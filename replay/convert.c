@@ -23,6 +23,7 @@
 #include "formats/native.h"
 #include "formats/reader.h"
 #include "replay/convert.h"
+#include "replay/nodecli.h"
 
 #include <signal.h> /* after event.h: it defines si_addr */
 
@@ -37,14 +38,6 @@ static int usage(const char *msg)
 	return 2;
 }
 
-static int same_file(const char *a, const char *b)
-{
-	struct stat x, y;
-
-	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev &&
-	       x.st_ino == y.st_ino;
-}
-
 /* May OUT be written? 0, or 2 with a message. */
 static int out_ok(const char *out, char *const *in, int nin)
 {
@@ -55,7 +48,7 @@ static int out_ok(const char *out, char *const *in, int nin)
 		return 2;
 	}
 	for (int i = 0; i < nin; i++)
-		if (same_file(out, in[i])) {
+		if (mr_cli_same_file(out, in[i])) {
 			fprintf(stderr,
 				"mmreplay convert: %s is the input itself: "
 				"give another OUT\n",

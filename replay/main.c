@@ -141,14 +141,6 @@ static double now_s(void)
 }
 
 /* Are A and B the same file (both exist)? */
-static int same_file(const char *a, const char *b)
-{
-	struct stat x, y;
-
-	return !stat(a, &x) && !stat(b, &y) && x.st_dev == y.st_dev &&
-	       x.st_ino == y.st_ino;
-}
-
 /* SIGINT or SIGTERM during a replay: its number; the replay stops at
  * the next event and closes its history as incomplete. */
 static volatile int interrupt_sig;
@@ -331,7 +323,7 @@ static int cmd_replay(int argc, char **argv)
 		return 2;
 	}
 	for (int i = optind; i < argc && o.mode == MR_MODE_STORE; i++)
-		if (same_file(o.db, argv[i])) {
+		if (mr_cli_same_file(o.db, argv[i])) {
 			fprintf(stderr,
 				"mmreplay: --db %s is the trace itself: give "
 				"another file\n",

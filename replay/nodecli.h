@@ -18,4 +18,7 @@ int mr_cmd_frag(int argc, char **argv);
  * *OUT: 0, or -1 when S is not one. */
 int mr_cli_u64(const char *s, uint64_t *out);
 
+/* Do paths A and B name the same file (device and inode)? */
+int mr_cli_same_file(const char *a, const char *b);
+
 #endif

@@ -304,9 +304,39 @@ struct opts {
 	char **cmd;	 /* CMD ARG... (NULL-terminated) */
 };
 
+/*
+ * ARGV[*I] is NAME N or NAME=N (N milliseconds, LO..HI): 1 and *OUT set
+ * (*I past it), -1 with a message when N is not one, 0 when ARGV[*I] is
+ * another option.
+ */
+static int ms_option(int argc, char **argv, int *i, const char *name, long lo,
+		     long hi, long *out)
+{
+	const char *a = argv[*i], *v;
+	size_t n = strlen(name);
+	char *end;
+
+	if (strncmp(a, name, n) || (a[n] && a[n] != '='))
+		return 0;
+	v = a[n] == '=' ? a + n + 1 : NULL;
+	if (!v) {
+		if (++*i >= argc)
+			return -1;
+		v = argv[*i];
+	}
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (errno || end == v || *end || *out < lo || *out > hi) {
+		fprintf(stderr, "record: %s wants %ld..%ld, not '%s'\n", name,
+			lo, hi, v);
+		return -1;
+	}
+	return 1;
+}
+
 static int parse_opts(struct opts *o, int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, rc;
 
 	o->dir = DEFAULT_DIR;
 	o->every = 0;
@@ -315,7 +345,6 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 	o->linger_ms = DEFAULT_LINGER_MS;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
-		char *end;
 
 		if (strcmp(a, "--") == 0) {
 			i++;
@@ -330,44 +359,12 @@ static int parse_opts(struct opts *o, int argc, char **argv)
 			o->every = 1;
 		} else if (strcmp(a, "--faults") == 0) {
 			o->faults = 1;
-		} else if (strcmp(a, "--hold-ms") == 0 ||
-			   strncmp(a, "--hold-ms=", 10) == 0) {
-			const char *v = a[9] == '=' ? a + 10 : NULL;
-
-			if (!v) {
-				if (++i >= argc)
-					return -1;
-				v = argv[i];
-			}
-			errno = 0;
-			o->hold_ms = strtol(v, &end, 10);
-			if (errno || end == v || *end || o->hold_ms < 1 ||
-			    o->hold_ms > 60000) {
-				fprintf(stderr,
-					"record: --hold-ms wants 1..60000, not "
-					"'%s'\n",
-					v);
+		} else if ((rc = ms_option(argc, argv, &i, "--hold-ms", 1,
+					   60000, &o->hold_ms)) != 0 ||
+			   (rc = ms_option(argc, argv, &i, "--linger-ms", 0,
+					   3600000, &o->linger_ms)) != 0) {
+			if (rc < 0)
 				return -1;
-			}
-		} else if (strcmp(a, "--linger-ms") == 0 ||
-			   strncmp(a, "--linger-ms=", 12) == 0) {
-			const char *v = a[11] == '=' ? a + 12 : NULL;
-
-			if (!v) {
-				if (++i >= argc)
-					return -1;
-				v = argv[i];
-			}
-			errno = 0;
-			o->linger_ms = strtol(v, &end, 10);
-			if (errno || end == v || *end || o->linger_ms < 0 ||
-			    o->linger_ms > 3600000) {
-				fprintf(stderr,
-					"record: --linger-ms wants 0..3600000, "
-					"not '%s'\n",
-					v);
-				return -1;
-			}
 		} else if (a[0] == '-') {
 			fprintf(stderr, "record: unknown option '%s'\n", a);
 			return -1;

@@ -12,27 +12,20 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "tests/fuzz/fuzz_file.h"
 #include "formats/maps.h"
-
-static int fd = -1;
-static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path;
 	char err[256], *text;
 	uint64_t a, b;
 	mr_maps m;
 	size_t i;
 	int rc;
 
-	if (fd < 0) {
-		fd = memfd_create("fuzz_maps", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
 	text = malloc(size + 1);
 	if (!text)
 		abort();
@@ -47,8 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mr_maps_release(&m);
 	free(text);
 
-	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
+	path = fuzz_file(data, size);
 	rc = mr_maps_load(&m, path, err, sizeof(err));
 	if (rc != 0 && rc != MR_ECORRUPT)
 		abort();

@@ -14,30 +14,22 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "tests/fuzz/fuzz_file.h"
 #include "formats/native.h"
 #include "formats/reader.h"
-
-static int fd = -1;
-static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path;
 	mr_reader *rd;
 	mr_event ev;
 	mr_faults f;
 	char err[640];
 	int rc;
 
-	if (fd < 0) {
-		fd = memfd_create("fuzz_native", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
+	path = fuzz_file(data, size);
 	rc = mr_reader_open_fmt(&rd, path, MR_FMT_MMTR, err, sizeof(err));
 	if (rc) {
 		if (rc != MR_ECORRUPT || strncmp(err, path, strlen(path)))

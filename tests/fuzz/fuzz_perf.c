@@ -15,30 +15,22 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "tests/fuzz/fuzz_file.h"
 #include "formats/faults.h"
 #include "formats/perf.h"
-
-static int fd = -1;
-static char path[64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	const char *path;
 	mr_perf *p;
 	mr_perf_event ev;
 	mr_faults f;
 	char err[640];
 	int rc;
 
-	if (fd < 0) {
-		fd = memfd_create("fuzz_perf", 0);
-		if (fd < 0)
-			abort();
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
-		abort();
+	path = fuzz_file(data, size);
 	if (mr_perf_open(&p, path, err, sizeof(err)))
 		abort();
 	while ((rc = mr_perf_next(p, &ev)) == 1)
