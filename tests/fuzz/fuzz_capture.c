@@ -195,7 +195,8 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		die("usage", "fuzz_capture ITERATIONS SEED CAPTURE_DIR...");
 	iters = atol(argv[1]);
-	rng = strtoull(argv[2], NULL, 0) | 1;
+	/* any seed, 0 too, gives a state that is not 0 */
+	rng = (strtoull(argv[2], NULL, 0) * 0x9e3779b97f4a7c15ull) | 1;
 	ncaps = argc - 3;
 	caps = calloc((size_t)ncaps, sizeof(*caps));
 	if (!caps || !buf || !devnull || !mkdtemp(tmp))
