@@ -40,6 +40,10 @@ void mr_zio_set_max_line(mr_zio *z, size_t max);
  */
 int mr_zio_getline(mr_zio *z, char **line, size_t *len);
 
+/* The last line mr_zio_getline() gave is given again by the next call
+ * (once; its bytes, as the caller left them). */
+void mr_zio_unget(mr_zio *z);
+
 const char *mr_zio_errmsg(const mr_zio *z);
 const char *mr_zio_path(const mr_zio *z);
 uint64_t mr_zio_lineno(const mr_zio *z);   /* lines returned so far */

@@ -14,11 +14,13 @@
  * offset, never a crash.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <endian.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include "engine/errcode.h"
@@ -164,7 +166,9 @@ struct writer {
 	int64_t prev_ts;
 	int32_t prev_pid;
 	uint64_t prev_arg0;
-	char **names;		  /* syscall names of this block */
+	char **names;		  /* the block's table of strings */
+	int *name_sys;		  /* ... a syscall name's number, or -1
+				     for a path (never shared) */
 	size_t nnames, names_cap;
 	uint64_t bytes;		  /* written so far */
 	char *errbuf;
@@ -187,6 +191,13 @@ static int w_section(struct writer *w, char type, uint32_t count,
 
 	if (raw->oom)
 		return MR_ENOMEM;
+	if (raw->n > MAX_RAW) {
+		snprintf(w->errbuf, w->errlen,
+			 "%s: a section of %zu bytes, over the format's %u: "
+			 "too many faults for one .mmtr",
+			 w->out, raw->n, MAX_RAW);
+		return MR_EIO;
+	}
 	if (bound > w->comp_cap) {
 		uint8_t *np = realloc(w->comp, bound);
 
@@ -244,7 +255,8 @@ static int w_flush(struct writer *w)
 static int w_name(struct writer *w, const char *name, int sys)
 {
 	for (size_t i = 0; i < w->nnames; i++)
-		if (w->names[i][0] == name[0] && !strcmp(w->names[i], name)) {
+		if (w->names[i][0] == name[0] && (w->name_sys[i] < 0) == (sys < 0) &&
+		    !strcmp(w->names[i], name)) {
 			wb_var(&w->raw, i + 1);
 			return 0;
 		}
@@ -255,12 +267,18 @@ static int w_name(struct writer *w, const char *name, int sys)
 	if (w->nnames == w->names_cap) {
 		size_t nc = w->names_cap ? w->names_cap * 2 : 64;
 		char **np = realloc(w->names, nc * sizeof(*np));
+		int *ns;
 
 		if (!np)
 			return MR_ENOMEM;
 		w->names = np;
+		ns = realloc(w->name_sys, nc * sizeof(*ns));
+		if (!ns)
+			return MR_ENOMEM;
+		w->name_sys = ns;
 		w->names_cap = nc;
 	}
+	w->name_sys[w->nnames] = sys < 0 ? -1 : sys;
 	w->names[w->nnames] = strdup(name);
 	if (!w->names[w->nnames])
 		return MR_ENOMEM;
@@ -397,10 +415,18 @@ int mr_native_write(mr_reader *rd, const char *source, const mr_faults *f,
 	w.cctx = ZSTD_createCCtx();
 	if (!w.cctx)
 		return MR_ENOMEM;
-	w.f = fopen(out, "wb");
-	if (!w.f) {
-		rc = w_io(&w);
-		goto out;
+	{ /* a new file, never through a link */
+		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					   O_CLOEXEC,
+			      0644);
+
+		w.f = fd < 0 ? NULL : fdopen(fd, "wb");
+		if (!w.f) {
+			if (fd >= 0)
+				close(fd);
+			rc = w_io(&w);
+			goto out;
+		}
 	}
 	memcpy(head, MR_NATIVE_MAGIC, 8);
 	put32(head + 8, MR_NATIVE_VERSION);
@@ -438,7 +464,8 @@ int mr_native_write(mr_reader *rd, const char *source, const mr_faults *f,
 	put64(end + SEC_LEN, st->events);
 	put64(end + SEC_LEN + 8, st->lines);
 	put64(end + SEC_LEN + 16, st->warnings);
-	if (fwrite(end, 1, sizeof(end), w.f) != sizeof(end) || fflush(w.f)) {
+	if (fwrite(end, 1, sizeof(end), w.f) != sizeof(end) || fflush(w.f) ||
+	    fsync(fileno(w.f))) {
 		rc = w_io(&w);
 		goto out;
 	}
@@ -451,6 +478,7 @@ out:
 		rc = w_io(&w);
 	w_names_reset(&w);
 	free(w.names);
+	free(w.name_sys);
 	free(w.raw.p);
 	free(w.comp);
 	ZSTD_freeCCtx(w.cctx);
@@ -742,12 +770,12 @@ static int d_name(struct mr_native_rd *r, const char **s, int *sys)
 	if (idx > r->nnames)
 		return -1;
 	if (idx) {
+		/* a syscall name refers to a syscall name, a path to a path */
+		if ((r->names[idx - 1].sys >= 0) != (sys != NULL))
+			return -1;
 		*s = r->names[idx - 1].s;
-		if (sys) {
-			if (r->names[idx - 1].sys < 0)
-				return -1;
+		if (sys)
 			*sys = r->names[idx - 1].sys;
-		}
 		return 0;
 	}
 	if (d_str(r, s) || (sys && (d_var(r, &v) || v >= MR_SYS__COUNT)))
@@ -807,7 +835,8 @@ static int d_event(struct mr_native_rd *r, mr_event *ev)
 	if (head & H_PID) {
 		if (d_var(r, &v))
 			return -1;
-		r->prev_pid = (int32_t)((int64_t)r->prev_pid + unzz(v));
+		r->prev_pid = (int32_t)(uint32_t)((uint64_t)(int64_t)r->prev_pid +
+						  (uint64_t)unzz(v));
 	}
 	ev->pid = r->prev_pid;
 	if (d_var(r, &v))
@@ -825,7 +854,9 @@ static int d_event(struct mr_native_rd *r, mr_event *ev)
 	if (head & H_TS) {
 		if (d_ns(r, &d))
 			return -1;
-		ev->ts_ns = r->prev_ts + d;
+		ev->ts_ns = (int64_t)((uint64_t)r->prev_ts + (uint64_t)d);
+		if (ev->ts_ns < 0) /* times are not before 1970 */
+			return -1;
 		r->prev_ts = ev->ts_ns;
 	}
 	if ((head & H_DUR) && (d_ns(r, &ev->dur_ns) || ev->dur_ns < 0))

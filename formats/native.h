@@ -31,7 +31,8 @@ typedef struct mr_native_stats {
 /*
  * Write the events of the open reader RD (its source is SOURCE, kept in
  * the header for messages and reports) and the faults F (may be NULL) to
- * the file OUT, created or truncated. 0, or MR_ECORRUPT / MR_EIO /
+ * the file OUT, which must not exist (it is created, never through a
+ * link, and synced to disk). 0, or MR_ECORRUPT / MR_EIO /
  * MR_ENOMEM with a message in ERRBUF (a reader error is the reader's
  * message).
  */

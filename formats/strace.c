@@ -72,6 +72,7 @@ struct mr_reader {
 	int sole_known;		/* ... looked for */
 	struct mr_said said;	/* what the tracees wrote to fd 1 and 2 */
 	uint64_t nevents;	/* events given so far */
+	int in_repair;		/* a line put back together is parsed */
 	char *fix;		/* a line put back together */
 	size_t fix_cap;		/* size of fix */
 };
@@ -311,7 +312,7 @@ static int open_ff(mr_reader **out, const char *path, int force,
 	} else if (force || (!found && errno == ENOENT && *path &&
 			     !(slash && !slash[1]))) {
 		snprintf(dir, sizeof(dir), "%.*s",
-			 slash ? (int)(slash - path) : 1,
+			 slash && slash > path ? (int)(slash - path) : 1,
 			 slash ? (slash == path ? "/" : path) : ".");
 		*rc = mr_merge_open_dir(&m, dir, slash ? slash + 1 : path,
 					errbuf, errlen);
@@ -869,7 +870,8 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return corrupt(rd, name,
 			       "a strace line (a syscall name and '(')");
 	args = p + 1;
-	mr_said_note(&rd->said, name, (size_t)(p - name), args, end);
+	if (!rd->in_repair) /* its first reading noted it */
+		mr_said_note(&rd->said, name, (size_t)(p - name), args, end);
 
 	sfx = tail_mark(args, end, "unfinished ...");
 	if (!sfx && ends(args, end, " ...>") &&
@@ -1273,9 +1275,15 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 {
 	char err[sizeof(rd->err)], expect[sizeof(rd->expect)];
-	uint64_t lno = rd->lno;
+	const char *q = skip_sp(line, line + len);
+	uint64_t lno = rd->lno, v64;
 	int rc = MR_ECORRUPT;
 
+	/* only where strace shared a stream with others: not in a file of
+	 * -o (a pid column) or -ff */
+	if (rd->force_pid || (digits(&q, line + len, &v64) && q < line + len &&
+			      (*q == ' ' || *q == '<')))
+		return MR_ECORRUPT;
 	memcpy(err, rd->err, sizeof(err));
 	memcpy(expect, rd->expect, sizeof(expect));
 	if (mr_said_tail(&rd->said, line, len, 1) == 0) {
@@ -1308,7 +1316,7 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 			return MR_ENOMEM;
 		memmove(rd->fix, line, (size_t)cut);
 		/* the rest of the line, after whole lines of output */
-		do {
+		for (;;) {
 			rc = mr_zio_getline(rd->z, &next, &nlen);
 			if (rc != 1) {
 				rc = MR_ECORRUPT;
@@ -1316,7 +1324,11 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 			}
 			if (memchr(next, '\033', nlen))
 				nlen = mr_strip_ansi(next, nlen);
-		} while (mr_said_tail(&rd->said, next, nlen, 1) == 0);
+			if (mr_said_tail(&rd->said, next, nlen, 1) != 0)
+				break;
+			warn(rd, mr_zio_lineno(rd->z), 1,
+			     "a tracee's output, not a trace line: skipped");
+		}
 		if (reserve(&rd->fix, &rd->fix_cap, (size_t)cut + nlen + 1))
 			return MR_ENOMEM;
 		memcpy(rd->fix + cut, next, nlen);
@@ -1328,12 +1340,21 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 		memset(ev, 0, sizeof(*ev));
 		ev->ts_ns = -1;
 		ev->dur_ns = -1;
+		rd->in_repair = 1;
 		rc = parse_line(rd, line, line + len, ev);
+		rd->in_repair = 0;
+		if (rc == MR_ECORRUPT && round == 0) {
+			/* not the rest of this line after all: the next line
+			 * is read again on its own */
+			mr_zio_unget(rd->z);
+			break;
+		}
 	}
 out:
 	if (rc == MR_ECORRUPT) {
 		memcpy(rd->err, err, sizeof(err));
 		memcpy(rd->expect, expect, sizeof(expect));
+		rd->lno = lno;
 	}
 	return rc;
 }
@@ -1496,10 +1517,21 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 		ev->ts_ns = -1;
 		ev->dur_ns = -1;
 		rc = parse_line(rd, line, line + len, ev);
+		if (rc == MR_ECORRUPT && !rd->nevents)
+			name_other_format(rd, line, len);
 		if (rc == MR_ECORRUPT)
 			rc = repair(rd, line, len, ev);
 		if (rc == 1) {
 			rd->nevents++;
+			/* a child is alive from its clone's return (-q prints
+			 * no notice of it) */
+			if (ev->kind == MR_EV_SYSCALL &&
+			    ev->ret_kind == MR_RET_VALUE && ev->ret > 0 &&
+			    ev->ret <= PID_MAX &&
+			    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
+			     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
+			    mr_pidset_add(&rd->live, (int32_t)ev->ret))
+				goto out_nomem;
 			return 1;
 		}
 		if (rc == 0)
@@ -1517,8 +1549,6 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 			skip_bad(rd);
 			continue;
 		}
-		if (rc == MR_ECORRUPT && !rd->nevents)
-			name_other_format(rd, line, len);
 		rd->failed = rc;
 		return rc;
 	}

@@ -95,6 +95,15 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(x->path, y->path);
 }
 
+static int cmp_tid(const void *a, const void *b)
+{
+	const struct ff_file *x = a, *y = b;
+
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
 /* Later key first out of the heap? (min-heap on key, tid, file) */
 static int sub_less(const struct mr_merge *m, const struct ff_sub *a,
 		    const struct ff_sub *b)
@@ -212,7 +221,8 @@ int mr_merge_open(struct mr_merge **out, const char *name,
 		if (rc)
 			goto out_free;
 	}
-	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_file);
+	/* by tid first, to find two files of one tid */
+	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_tid);
 	for (size_t i = 1; i < m->nfiles; i++)
 		if (m->files[i].tid == m->files[i - 1].tid) {
 			rc = fail(m, MR_EIO,
@@ -220,6 +230,7 @@ int mr_merge_open(struct mr_merge **out, const char *name,
 				  m->files[i - 1].path, m->files[i].path);
 			goto out_free;
 		}
+	qsort(m->files, m->nfiles, sizeof(*m->files), cmp_file);
 	*out = m;
 	return 0;
 

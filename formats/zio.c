@@ -50,6 +50,9 @@ struct mr_zio {
 	uint64_t lineno;    /* lines returned */
 	uint64_t bytes_in;  /* bytes read from the file */
 	int last_nl;	    /* last line ended in '\n' */
+	char *last;	    /* the last line returned */
+	size_t last_len;    /* its length */
+	int again;	    /* mr_zio_unget(): return it again */
 	char err[512];	    /* last error */
 };
 
@@ -285,11 +288,39 @@ static int check_line(mr_zio *z, const char *line, size_t len)
 	return 1;
 }
 
+static int getline_once(mr_zio *z, char **line, size_t *len);
+
 int mr_zio_getline(mr_zio *z, char **line, size_t *len)
+{
+	int rc = getline_once(z, line, len);
+
+	if (rc == 1) {
+		z->last = *line;
+		z->last_len = *len;
+	}
+	return rc;
+}
+
+void mr_zio_unget(mr_zio *z)
+{
+	if (z->last && !z->again) {
+		z->again = 1;
+		z->lineno--;
+	}
+}
+
+static int getline_once(mr_zio *z, char **line, size_t *len)
 {
 	char *nl;
 	int rc;
 
+	if (z->again) { /* its bytes are where they were: nothing was read */
+		z->again = 0;
+		z->lineno++;
+		*line = z->last;
+		*len = z->last_len;
+		return 1;
+	}
 	for (;;) {
 		nl = memchr(z->buf + z->scan, '\n', z->end - z->scan);
 		if (nl) {

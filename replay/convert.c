@@ -27,6 +27,16 @@
 
 #include <signal.h> /* after event.h: it defines si_addr */
 
+/* The file being written, removed if a signal ends the conversion. */
+static char tmp_path[PATH_MAX + 32];
+
+static void on_signal(int sig)
+{
+	if (tmp_path[0])
+		unlink(tmp_path);
+	_exit(128 + sig);
+}
+
 static int usage(const char *msg)
 {
 	fprintf(stderr,
@@ -87,12 +97,12 @@ int mr_cmd_convert(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	const char *faults = NULL, *out;
-	char err[1024], tmp[PATH_MAX + 32], fbuf[PATH_MAX], src[PATH_MAX];
+	char err[1024], fbuf[PATH_MAX], src[PATH_MAX];
 	int c, no_faults = 0, nin, rc, fmt = MR_FMT_AUTO;
 	mr_reader *rd;
 	mr_faults f = {0};
 	mr_native_stats st;
-	sigset_t block, old;
+	struct sigaction sa, old[3];
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -144,25 +154,31 @@ int mr_cmd_convert(int argc, char **argv)
 		mr_faults_release(&f);
 		return 2;
 	}
-	/* the source, absolute, so reports find its lines from anywhere */
-	if (nin > 1 || !realpath(argv[optind], src))
+	/* the source, absolute, so reports find its lines from anywhere
+	 * (a .mmtr's own source when the input is one) */
+	if (nin > 1 || (mr_native_source(argv[optind], src, sizeof(src)) &&
+			!realpath(argv[optind], src)))
 		snprintf(src, sizeof(src), "%s", mr_reader_path(rd));
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", out, (long)getpid());
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	/* interrupted, the temporary file is removed, OUT untouched */
-	sigprocmask(SIG_BLOCK, &block, &old);
-	rc = mr_native_write(rd, src, faults ? &f : NULL, tmp, &st, err,
+	snprintf(tmp_path, sizeof(tmp_path), "%s.tmp.%ld", out, (long)getpid());
+	/* interrupted, the temporary file goes and OUT is untouched */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+	sigaction(SIGHUP, &sa, &old[2]);
+	rc = mr_native_write(rd, src, faults ? &f : NULL, tmp_path, &st, err,
 			     sizeof(err));
-	if (!rc && rename(tmp, out)) {
+	if (!rc && rename(tmp_path, out)) {
 		snprintf(err, sizeof(err), "%s: %s", out, strerror(errno));
 		rc = MR_EIO;
 	}
 	if (rc)
-		unlink(tmp);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+		unlink(tmp_path);
+	tmp_path[0] = '\0';
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
+	sigaction(SIGHUP, &old[2], NULL);
 	if (rc) {
 		fprintf(stderr, "mmreplay convert: %s\n", err);
 	} else {

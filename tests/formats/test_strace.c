@@ -652,6 +652,40 @@ static void test_strace_stderr__quiet_vfork_child_speaks_first(void **state)
 	rt_close(&t);
 }
 
+/* -q: a child left alone after its parent exits speaks without a prefix;
+ * it is known from its fork's result. */
+static void test_strace_stderr__quiet_child_outlives_parent(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t, T0 "001 brk(NULL) = 0x1000\n" T0 "002 fork() = 201\n"
+		    "[pid   200] " T0 "003 exit_group(0) = ?\n"
+		    "[pid   200] " T0 "004 +++ exited with 0 +++\n" T0
+		    "005 brk(NULL) = 0x2000\n" T0 "006 exit_group(0) = ?\n" T0
+		    "007 +++ exited with 0 +++\n");
+	rt_next(&t, &ev);
+	assert_int_equal(ev.pid, 200);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "fork");
+	assert_int_equal(ev.pid, 200);
+	rt_next(&t, &ev);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.kind, MR_EV_EXIT);
+	assert_int_equal(ev.pid, 200);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "brk");
+	assert_int_equal(ev.pid, 201);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.pid, 201);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.kind, MR_EV_EXIT);
+	assert_int_equal(ev.pid, 201);
+	rt_end(&t);
+	rt_close(&t);
+}
+
 static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 {
 	struct rt t;
@@ -694,8 +728,10 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 	assert_string_equal(ev.name, "getpid");
 	assert_int_equal(ev.line, 11);
 	rt_end(&t);
-	/* only the line that was all output: the others were joined */
-	assert_int_equal(t.nwarn, 1);
+	/* the lines that were all output are skipped and said (one inside
+	 * a cut line, one between lines); the others were joined */
+	assert_int_equal(t.nwarn, 2);
+	assert_non_null(strstr(t.warn, ":3:1: warning: a tracee's output"));
 	assert_non_null(strstr(t.warn, ":9:1: warning: a tracee's output"));
 	rt_close(&t);
 
@@ -705,6 +741,35 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 		       "[pid   101] " T0 "002 brk(NULLabc\n"
 		       ") = 0x1000 <0.000001>\n");
 	assert_non_null(strstr(mr_reader_errmsg(t.rd), ":2:"));
+	rt_close(&t);
+
+	/* a notice cut off a line that still does not parse, before a long
+	 * line: the long line moved the buffer (a use after free once) */
+	{
+		size_t n = 600000;
+		char *big = malloc(n + 200);
+
+		strcpy(big, "xyz strace: Process 5 attached\n[pid 5] getpid(");
+		memset(big + strlen(big), '1', n);
+		strcpy(big + strlen(big), ") = 5\n");
+		rt_corrupt(&t, big);
+		assert_non_null(strstr(mr_reader_errmsg(t.rd), ":1:1:"));
+		rt_close(&t);
+		free(big);
+	}
+
+	/* with --lenient, a line that is not the rest of the one before is
+	 * read on its own: nothing is lost */
+	rt_open(&t, T0 "001 write(1, \"ok\\n\", 3) = 3\n"
+		    "bad line ok\n" T0 "003 brk(NULL) = 0x5555\n");
+	mr_reader_set_lenient(t.rd, 1);
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "write");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "brk");
+	assert_int_equal(ev.line, 3);
+	rt_end(&t);
+	assert_int_equal(mr_reader_malformed(t.rd), 1);
 	rt_close(&t);
 
 	/* text that no write() shows is not cut: the line is an error */
@@ -826,6 +891,24 @@ static void test_strace_ff__files_merged_by_end_time(void **state)
 			 MR_EIO);
 	assert_non_null(strstr(err, "/tmp/trace.strace: not a strace -ff "
 				    "file"));
+
+	/* one tid in two directories, whatever their first times */
+	{
+		char d2[] = "/tmp/mr_ff_test_XXXXXX", q1[256], q2[256];
+
+		assert_non_null(mkdtemp(d2));
+		ff_file(d2, "ff.100", T0 "999 getpid() = 100\n");
+		snprintf(q1, sizeof(q1), "%s/ff.100", dir);
+		snprintf(q2, sizeof(q2), "%s/ff.100", d2);
+		files[0] = q1;
+		files[1] = q2;
+		assert_int_equal(mr_reader_open_files(&rd, files, 2, err,
+						      sizeof(err)),
+				 MR_EIO);
+		assert_non_null(strstr(err, "two files of the same tid"));
+		ff_rm(d2, "ff.100");
+		rmdir(d2);
+	}
 
 	/* a second NAME in the directory */
 	ff_file(dir, "other.7", T0 "100 getpid() = 7\n");
@@ -1774,6 +1857,8 @@ int main(void)
 			test_strace_stderr__unprefixed_lines_are_the_live_tracees),
 		cmocka_unit_test(
 			test_strace_stderr__quiet_vfork_child_speaks_first),
+		cmocka_unit_test(
+			test_strace_stderr__quiet_child_outlives_parent),
 		cmocka_unit_test(test_strace_stderr__tracee_output_is_cut_out),
 		cmocka_unit_test(test_strace_stderr__ansi_colour_is_removed),
 		cmocka_unit_test(test_strace_ff__files_merged_by_end_time),
