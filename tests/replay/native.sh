@@ -79,6 +79,9 @@ cp gcc.mmtr again.mmtr
 [ $rc = 2 ] && cmp -s again.mmtr gcc.mmtr || { fail "convert onto its input: rc $rc"; cat c2.out; }
 "$bin" convert "$src/traces/gcc/trace.strace.zst" again.mmtr >/dev/null 2>&1 && cmp -s again.mmtr gcc.mmtr ||
 	fail "convert over a .mmtr: not replaced, or not deterministic"
+# a .mmtr converted again is the same file: same events, same source
+"$bin" convert gcc.mmtr gcc2.mmtr >/dev/null 2>&1 && cmp -s gcc.mmtr gcc2.mmtr ||
+	fail "a .mmtr converted again differs"
 printf 'hello world\n' >bad.strace
 "$bin" convert bad.strace bad.mmtr >c3.out 2>&1; rc=$?
 [ $rc = 2 ] && [ ! -e bad.mmtr ] && grep -q "bad.strace:1:1: expected" c3.out &&
