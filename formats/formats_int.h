@@ -177,6 +177,9 @@ const char *mr_strace_skip_string(const char *p, const char *end);
  * Unescape the C-style string body P..END (\n, \\, \", octal, \x hex)
  * into A, NUL-terminated; returns its start.
  */
+/* The byte an escape at *PP ('\\') stands for; *PP moves past it. */
+unsigned char mr_strace_unescape_one(const char **pp, const char *end);
+
 char *mr_strace_unescape(struct mr_arena *a, const char *p, const char *end);
 
 /*

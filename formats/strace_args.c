@@ -184,8 +184,7 @@ const char *mr_strace_find_close(const char *p, const char *end)
 	return best;
 }
 
-/* Value of an escape at P ('\\'); *pp is moved past it. */
-static unsigned char unescape_one(const char **pp, const char *end)
+unsigned char mr_strace_unescape_one(const char **pp, const char *end)
 {
 	const char *p = *pp + 1;
 	unsigned v = 0;
@@ -252,7 +251,7 @@ char *mr_strace_unescape(struct mr_arena *a, const char *p, const char *end)
 
 	while (p < end) {
 		if (*p == '\\')
-			*o++ = (char)unescape_one(&p, end);
+			*o++ = (char)mr_strace_unescape_one(&p, end);
 		else
 			*o++ = *p++;
 	}
@@ -272,7 +271,7 @@ const char *mr_strace_decoration(const char *p, const char *end,
 		return NULL;
 	for (p++; p < close - 1;) {
 		if (*p == '\\') {
-			unsigned char c = unescape_one(&p, close - 1);
+			unsigned char c = mr_strace_unescape_one(&p, close - 1);
 
 			if (depth == 0)
 				*o++ = (char)c;

@@ -139,8 +139,8 @@ int mr_notice_attached(const char *s, const char *end, int32_t *pid)
 
 /*
  * Unescape the strace string starting at P (after its opening quote)
- * into DST (at most N bytes): its length, with *closed set when the
- * closing quote was found.
+ * into DST (at most N bytes): its length; *AFTER is past its closing
+ * quote (or END).
  */
 static size_t unquote(const char *p, const char *end, char *dst, size_t n,
 		      const char **after)
@@ -148,51 +148,11 @@ static size_t unquote(const char *p, const char *end, char *dst, size_t n,
 	size_t o = 0;
 
 	while (p < end && *p != '"') {
-		unsigned c = (unsigned char)*p++;
+		char c = *p == '\\' ? (char)mr_strace_unescape_one(&p, end)
+				     : *p++;
 
-		if (c == '\\' && p < end) {
-			c = (unsigned char)*p++;
-			switch (c) {
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'v': c = '\v'; break;
-			case 'f': c = '\f'; break;
-			case 'x': {
-				unsigned v = 0;
-				int k;
-
-				for (k = 0; k < 2 && p < end; k++, p++) {
-					unsigned d = (unsigned char)*p;
-
-					if (d >= '0' && d <= '9')
-						v = v * 16 + d - '0';
-					else if (d >= 'a' && d <= 'f')
-						v = v * 16 + d - 'a' + 10;
-					else if (d >= 'A' && d <= 'F')
-						v = v * 16 + d - 'A' + 10;
-					else
-						break;
-				}
-				c = v;
-				break;
-			}
-			default:
-				if (c >= '0' && c <= '7') {
-					unsigned v = c - '0';
-					int k;
-
-					for (k = 1; k < 3 && p < end &&
-						    *p >= '0' && *p <= '7';
-					     k++)
-						v = v * 8 + (unsigned)(*p++ - '0');
-					c = v & 0xff;
-				}
-				break;
-			}
-		}
 		if (o < n)
-			dst[o++] = (char)c;
+			dst[o++] = c;
 	}
 	*after = p < end ? p + 1 : end;
 	return o;
