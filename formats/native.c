@@ -27,22 +27,23 @@
 #include "formats/formats_int.h"
 #include "formats/native.h"
 
-#define HEAD_LEN 20		    /* magic, version, flags, source length */
-#define SEC_LEN 16		    /* type, 3 zero bytes, count, raw, comp */
-#define BLOCK_EVENTS 8192	    /* events per block at most */
-#define BLOCK_RAW (256u << 10)    /* raw bytes per block, about: the
-				       block stays in the cache while
-				       it is read */
-#define MAX_RAW (512u << 20)	    /* a block may not say it is larger */
-#define MAX_SOURCE 4096		    /* longest source name */
+#define HEAD_LEN 20	  /* magic, version, flags, source length */
+#define SEC_LEN 16	  /* type, 3 zero bytes, count, raw, comp */
+#define BLOCK_EVENTS 8192 /* events per block at most */
+#define BLOCK_RAW                                                              \
+	(256u << 10)	     /* raw bytes per block, about: the                \
+				  block stays in the cache while               \
+				  it is read */
+#define MAX_RAW (512u << 20) /* a block may not say it is larger */
+#define MAX_SOURCE 4096	     /* longest source name */
 #define ZLEVEL 3
 
 /* An event's first byte: its kind (3 bits) and what follows. */
-#define H_TS 0x08	/* a time */
-#define H_DUR 0x10	/* a -T duration */
-#define H_PID 0x20	/* a pid other than the last event's */
-#define H_MORE 0x40	/* a second byte (X_ bits) */
-#define H_ARGS 0x80	/* decoded arguments */
+#define H_TS 0x08   /* a time */
+#define H_DUR 0x10  /* a -T duration */
+#define H_PID 0x20  /* a pid other than the last event's */
+#define H_MORE 0x40 /* a second byte (X_ bits) */
+#define H_ARGS 0x80 /* decoded arguments */
 /* the second byte */
 #define X_RET_PATH 0x01
 #define X_FD_PATH 0x02
@@ -157,20 +158,20 @@ static void wb_str(struct wbuf *b, const char *s)
 struct writer {
 	FILE *f;
 	const char *out;
-	struct wbuf raw;	  /* the block being built */
-	uint8_t *comp;		  /* its compressed form */
+	struct wbuf raw; /* the block being built */
+	uint8_t *comp;	 /* its compressed form */
 	size_t comp_cap;
 	ZSTD_CCtx *cctx;
-	uint32_t count;		  /* events in the block */
-	uint64_t prev_line;	  /* deltas, from 0 in each block */
+	uint32_t count;	    /* events in the block */
+	uint64_t prev_line; /* deltas, from 0 in each block */
 	int64_t prev_ts;
 	int32_t prev_pid;
 	uint64_t prev_arg0;
-	char **names;		  /* the block's table of strings */
-	int *name_sys;		  /* ... a syscall name's number, or -1
-				     for a path (never shared) */
+	char **names;  /* the block's table of strings */
+	int *name_sys; /* ... a syscall name's number, or -1
+			  for a path (never shared) */
 	size_t nnames, names_cap;
-	uint64_t bytes;		  /* written so far */
+	uint64_t bytes; /* written so far */
 	char *errbuf;
 	size_t errlen;
 };
@@ -255,7 +256,8 @@ static int w_flush(struct writer *w)
 static int w_name(struct writer *w, const char *name, int sys)
 {
 	for (size_t i = 0; i < w->nnames; i++)
-		if (w->names[i][0] == name[0] && (w->name_sys[i] < 0) == (sys < 0) &&
+		if (w->names[i][0] == name[0] &&
+		    (w->name_sys[i] < 0) == (sys < 0) &&
 		    !strcmp(w->names[i], name)) {
 			wb_var(&w->raw, i + 1);
 			return 0;
@@ -416,8 +418,9 @@ int mr_native_write(mr_reader *rd, const char *source, const mr_faults *f,
 	if (!w.cctx)
 		return MR_ENOMEM;
 	{ /* a new file, never through a link */
-		int fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-					   O_CLOEXEC,
+		int fd = open(out,
+			      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				      O_CLOEXEC,
 			      0644);
 
 		w.f = fd < 0 ? NULL : fdopen(fd, "wb");
@@ -491,24 +494,24 @@ struct mr_native_rd {
 	FILE *f;
 	char *path;
 	char source[MAX_SOURCE + 1];
-	uint64_t off;		/* file offset of the next section */
-	uint8_t *raw;		/* the current block, decompressed */
+	uint64_t off; /* file offset of the next section */
+	uint8_t *raw; /* the current block, decompressed */
 	size_t raw_cap, raw_len, pos;
-	uint8_t *comp;		/* ... as read */
+	uint8_t *comp; /* ... as read */
 	size_t comp_cap;
-	ZSTD_DCtx *dctx;	/* one for every block */
-	uint64_t block_off;	/* where the block's section starts */
-	uint32_t left;		/* events left in the block */
+	ZSTD_DCtx *dctx;    /* one for every block */
+	uint64_t block_off; /* where the block's section starts */
+	uint32_t left;	    /* events left in the block */
 	uint64_t prev_line;
 	int64_t prev_ts;
 	int32_t prev_pid;
 	uint64_t prev_arg0;
-	struct nat_name {	/* the block's table of strings */
+	struct nat_name { /* the block's table of strings */
 		const char *s;
-		int sys;	/* a syscall name's enum mr_sysno */
-	} *names;
+		int sys; /* a syscall name's enum mr_sysno */
+	} * names;
 	size_t nnames, names_cap;
-	uint64_t last_line;	/* of the last event */
+	uint64_t last_line;		  /* of the last event */
 	uint64_t events, lines, warnings; /* the end's counts */
 	int ended;
 	int failed;
@@ -619,8 +622,9 @@ static int r_section(struct mr_native_rd *r, char *type, uint32_t *count)
 
 	r->block_off = r->off;
 	if (r_read(r, h, SEC_LEN))
-		return r_bad(r, r->block_off, "a section (the file ends before "
-					      "its end section)");
+		return r_bad(r, r->block_off,
+			     "a section (the file ends before "
+			     "its end section)");
 	*type = (char)h[0];
 	*count = get32(h + 4);
 	raw_len = get32(h + 8);
@@ -629,7 +633,8 @@ static int r_section(struct mr_native_rd *r, char *type, uint32_t *count)
 		uint8_t t[24];
 
 		if (comp_len != 24 || r_read(r, t, 24))
-			return r_bad(r, r->block_off, "the end section's counts");
+			return r_bad(r, r->block_off,
+				     "the end section's counts");
 		r->events = get64(t);
 		r->lines = get64(t + 8);
 		r->warnings = get64(t + 16);
@@ -692,8 +697,9 @@ static int d_var_long(struct mr_native_rd *r, uint64_t *v)
 
 			if (n < 8)
 				w &= (1ull << (8 * n)) - 1;
-			x = (w & 0x7f) | (w & 0x7f00) >> 1 | (w & 0x7f0000) >> 2 |
-			    (w & 0x7f000000) >> 3 | (w & 0x7f00000000) >> 4 |
+			x = (w & 0x7f) | (w & 0x7f00) >> 1 |
+			    (w & 0x7f0000) >> 2 | (w & 0x7f000000) >> 3 |
+			    (w & 0x7f00000000) >> 4 |
 			    (w & 0x7f0000000000) >> 5 |
 			    (w & 0x7f000000000000) >> 6 |
 			    (w & 0x7f00000000000000) >> 7;
@@ -835,8 +841,9 @@ static int d_event(struct mr_native_rd *r, mr_event *ev)
 	if (head & H_PID) {
 		if (d_var(r, &v))
 			return -1;
-		r->prev_pid = (int32_t)(uint32_t)((uint64_t)(int64_t)r->prev_pid +
-						  (uint64_t)unzz(v));
+		r->prev_pid =
+			(int32_t)(uint32_t)((uint64_t)(int64_t)r->prev_pid +
+					    (uint64_t)unzz(v));
 	}
 	ev->pid = r->prev_pid;
 	if (d_var(r, &v))
@@ -946,9 +953,10 @@ int mr_native_next(struct mr_native_rd *r, mr_event *ev)
 		if (type == 'Z') {
 			r->ended = 1;
 			if (fgetc(r->f) != EOF)
-				return r_bad(r, r->off,
-					     "the end of the file after the end "
-					     "section");
+				return r_bad(
+					r, r->off,
+					"the end of the file after the end "
+					"section");
 			return 0;
 		}
 		if (type == 'E') {

@@ -21,10 +21,10 @@
 
 /* What a conversion did. */
 typedef struct mr_native_stats {
-	uint64_t events; /* events written */
-	uint64_t lines;	 /* lines of the source read */
-	uint64_t faults; /* faults written */
-	uint64_t bytes;	 /* size of the output */
+	uint64_t events;   /* events written */
+	uint64_t lines;	   /* lines of the source read */
+	uint64_t faults;   /* faults written */
+	uint64_t bytes;	   /* size of the output */
 	uint64_t warnings; /* the source's warnings (skipped lines) */
 } mr_native_stats;
 

@@ -67,8 +67,8 @@ enum mr_format {
 int mr_format_parse(const char *s, int *fmt);
 
 /* mr_reader_open() with the format given (enum mr_format). */
-int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt,
-		       char *errbuf, size_t errlen);
+int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt, char *errbuf,
+		       size_t errlen);
 
 /* Several files: one is mr_reader_open(); more are strace -ff files
  * (each NAME.TID or NAME.TID.zst), merged. */

@@ -59,22 +59,22 @@ struct mr_reader {
 	} kinds[MR_READER_KINDS];
 	size_t nkinds;
 	char first[MR_READER_FIRST][640]; /* the first ones' messages */
-	struct mr_merge *mg;	/* strace -ff files: the merge reads them */
+	struct mr_merge *mg;	  /* strace -ff files: the merge reads them */
 	struct mr_native_rd *nat; /* a .mmtr file: it reads it */
-	int32_t force_pid;	/* pid of lines without a pid column */
-	uint64_t closed_lines;	/* input freed at its end: its lines */
-	uint64_t closed_bytes;	/* ... and bytes */
-	char *closed_path;	/* ... and name */
+	int32_t force_pid;	  /* pid of lines without a pid column */
+	uint64_t closed_lines;	  /* input freed at its end: its lines */
+	uint64_t closed_bytes;	  /* ... and bytes */
+	char *closed_path;	  /* ... and name */
 	/* -f to stderr (strace_stderr.c) */
-	struct mr_pidset live;	/* tracees alive, by "[pid N]" lines */
-	int bracketed;		/* a "[pid N]" line was read */
-	int32_t sole;		/* the first tracee (unprefixed lines) */
-	int sole_known;		/* ... looked for */
-	struct mr_said said;	/* what the tracees wrote to fd 1 and 2 */
-	uint64_t nevents;	/* events given so far */
-	int in_repair;		/* a line put back together is parsed */
-	char *fix;		/* a line put back together */
-	size_t fix_cap;		/* size of fix */
+	struct mr_pidset live; /* tracees alive, by "[pid N]" lines */
+	int bracketed;	       /* a "[pid N]" line was read */
+	int32_t sole;	       /* the first tracee (unprefixed lines) */
+	int sole_known;	       /* ... looked for */
+	struct mr_said said;   /* what the tracees wrote to fd 1 and 2 */
+	uint64_t nevents;      /* events given so far */
+	int in_repair;	       /* a line put back together is parsed */
+	char *fix;	       /* a line put back together */
+	size_t fix_cap;	       /* size of fix */
 };
 
 /* ---- messages ---- */
@@ -298,8 +298,8 @@ int mr_reader_open_files(mr_reader **out, const char *const *paths, size_t n,
  * (and the merge is opened, or failed with RC set), or 0 for a plain
  * file.
  */
-static int open_ff(mr_reader **out, const char *path, int force,
-		   char *errbuf, size_t errlen, int *rc)
+static int open_ff(mr_reader **out, const char *path, int force, char *errbuf,
+		   size_t errlen, int *rc)
 {
 	struct stat st;
 	struct mr_merge *m = NULL;
@@ -358,8 +358,8 @@ int mr_reader_open(mr_reader **out, const char *path, char *errbuf,
 	return mr_reader_open_fmt(out, path, MR_FMT_AUTO, errbuf, errlen);
 }
 
-int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt,
-		       char *errbuf, size_t errlen)
+int mr_reader_open_fmt(mr_reader **out, const char *path, int fmt, char *errbuf,
+		       size_t errlen)
 {
 	mr_reader *rd;
 	int rc;
@@ -1287,7 +1287,8 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 	memcpy(err, rd->err, sizeof(err));
 	memcpy(expect, rd->expect, sizeof(expect));
 	if (mr_said_tail(&rd->said, line, len, 1) == 0) {
-		warn(rd, lno, 1, "a tracee's output, not a trace line: skipped");
+		warn(rd, lno, 1,
+		     "a tracee's output, not a trace line: skipped");
 		return 0;
 	}
 	for (int round = 0; round < 4 && rc == MR_ECORRUPT; round++) {
@@ -1297,8 +1298,8 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 		size_t nlen;
 		int32_t v;
 
-		for (s = line; (s = memmem(s, (size_t)(end - s), "strace: ",
-					   8)) != NULL;
+		for (s = line;
+		     (s = memmem(s, (size_t)(end - s), "strace: ", 8)) != NULL;
 		     s += 8)
 			notice = s;
 		if (notice && notice > line &&
@@ -1380,7 +1381,8 @@ static void name_other_format(mr_reader *rd, const char *line, size_t len)
 	else if (memmem(p, len, "] ", 2) &&
 		 (memmem(p, len, " raw_syscalls:", 14) ||
 		  memmem(p, len, " exceptions:", 12) ||
-		  memmem(p, len, " kmem:", 6) || memmem(p, len, " filemap:", 9)))
+		  memmem(p, len, " kmem:", 6) ||
+		  memmem(p, len, " filemap:", 9)))
 		what = "`perf script` text: give it with --perf FILE beside "
 		       "the strace trace it goes with";
 	if (what && n + 16 < sizeof(rd->err))
@@ -1451,7 +1453,8 @@ void mr_reader_malformed_report(const mr_reader *rd, FILE *out)
 			size_t k;
 
 			for (k = 0; k < nk; k++)
-				if (!strcmp(kinds[k].expect, s->kinds[i].expect))
+				if (!strcmp(kinds[k].expect,
+					    s->kinds[i].expect))
 					break;
 			if (k == nk && nk == MR_READER_KINDS)
 				k = nk - 1;
@@ -1528,8 +1531,10 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 			if (ev->kind == MR_EV_SYSCALL &&
 			    ev->ret_kind == MR_RET_VALUE && ev->ret > 0 &&
 			    ev->ret <= PID_MAX &&
-			    (ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
-			     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
+			    (ev->sys == MR_SYS_CLONE ||
+			     ev->sys == MR_SYS_CLONE3 ||
+			     ev->sys == MR_SYS_FORK ||
+			     ev->sys == MR_SYS_VFORK) &&
 			    mr_pidset_add(&rd->live, (int32_t)ev->ret))
 				goto out_nomem;
 			return 1;

@@ -165,8 +165,8 @@ static int first_time(struct mr_merge *m, struct ff_file *f)
 	int form;
 
 	if (mr_trace_line(f->path, 1, line, sizeof(line)) < 0)
-		return fail(m, MR_EIO,
-			    "%s: cannot read its first line (%s)", f->path,
+		return fail(m, MR_EIO, "%s: cannot read its first line (%s)",
+			    f->path,
 			    errno ? strerror(errno) : "the file is empty");
 	form = mr_strace_line_time(line, &f->first_ts);
 	if (form == MR_TIME_CLOCK || form == MR_TIME_UNIX)
@@ -397,8 +397,7 @@ static int advance(struct mr_merge *m, mr_reader *rd, size_t f)
 static int open_file(struct mr_merge *m, size_t f)
 {
 	mr_reader *rd;
-	int rc = mr_reader_open(&rd, m->files[f].path, m->err,
-				sizeof(m->err));
+	int rc = mr_reader_open(&rd, m->files[f].path, m->err, sizeof(m->err));
 
 	if (rc)
 		return rc;

@@ -149,7 +149,7 @@ static size_t unquote(const char *p, const char *end, char *dst, size_t n,
 
 	while (p < end && *p != '"') {
 		char c = *p == '\\' ? (char)mr_strace_unescape_one(&p, end)
-				     : *p++;
+				    : *p++;
 
 		if (o < n)
 			dst[o++] = c;
@@ -229,8 +229,7 @@ long mr_said_tail(struct mr_said *r, const char *line, size_t len, int whole)
  * (after "<... ", a resumed one). */
 static int is_clone_family(const char *p, const char *end)
 {
-	static const char *const names[] = {"clone", "clone3", "fork",
-					    "vfork"};
+	static const char *const names[] = {"clone", "clone3", "fork", "vfork"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		size_t n = strlen(names[i]);
@@ -287,8 +286,8 @@ int32_t mr_stderr_first_pid(const char *path, uint64_t from_line)
 			continue;
 		len = mr_strip_ansi(line, len);
 		end = line + len;
-		for (s = p; (s = memmem(s, (size_t)(end - s), "strace: ", 8)) !=
-			    NULL;
+		for (s = p;
+		     (s = memmem(s, (size_t)(end - s), "strace: ", 8)) != NULL;
 		     s += 8)
 			if (mr_notice_attached(s, end, &v) &&
 			    mr_pidset_add(&kids, v))

@@ -121,7 +121,8 @@ int mr_cmd_convert(int argc, char **argv)
 		case 'h':
 			printf("usage: mmreplay convert IN [IN...] OUT.mmtr "
 			       "[--faults FILE | --no-faults]\n"
-			       "       [--format auto|strace|strace-ff|mmtr]\n");
+			       "       [--format "
+			       "auto|strace|strace-ff|mmtr]\n");
 			return 0;
 		default:
 			return usage("bad option");

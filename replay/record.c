@@ -249,8 +249,7 @@ static int watch_run(struct watch *w)
 			w->ended += mr_rec_end_tracees(w);
 			signalled = 1;
 		}
-		if (w->top && !gone_at && kill(w->top, 0) < 0 &&
-		    errno == ESRCH)
+		if (w->top && !gone_at && kill(w->top, 0) < 0 && errno == ESRCH)
 			gone_at = mr_rec_now_ns();
 		if (gone_at && !signalled &&
 		    mr_rec_now_ns() - gone_at >= w->linger_ns &&

@@ -662,7 +662,8 @@ unsigned long mr_rec_end_tracees(struct watch *w)
 
 	for (i = 0; i < w->tab_cap; i++)
 		if (w->tab[i].tid && w->tab[i].traced &&
-		    w->tab[i].gen == w->gen && kill(w->tab[i].tid, SIGKILL) == 0)
+		    w->tab[i].gen == w->gen &&
+		    kill(w->tab[i].tid, SIGKILL) == 0)
 			n++;
 	return n;
 }

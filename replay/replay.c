@@ -1124,8 +1124,8 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	rc = o->ntraces > 1 ? mr_reader_open_files(&r.rd, o->traces, o->ntraces,
 						   err, errlen)
-			    : mr_reader_open_fmt(&r.rd, o->trace, o->format, err,
-						 errlen);
+			    : mr_reader_open_fmt(&r.rd, o->trace, o->format,
+						 err, errlen);
 	if (rc) {
 		mr_rp_node_release(&r);
 		release_faults(&r);

@@ -28,8 +28,8 @@ enum mr_replay_mode {
 };
 
 typedef struct mr_replay_opts {
-	const char *trace;	/* trace file (.strace or .zst), or strace
-				   -ff output (a directory or NAME) */
+	const char *trace;	   /* trace file (.strace or .zst), or strace
+				      -ff output (a directory or NAME) */
 	const char *const *traces; /* several -ff files (ntraces > 1), the
 				      first of them also in trace */
 	size_t ntraces;		   /* how many; 0 or 1: trace alone */

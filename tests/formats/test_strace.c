@@ -556,8 +556,8 @@ static void test_strace_merge__prefix_comes_and_goes(void **state)
 
 #define T0 "1796649361.000"
 
-static void test_strace_stderr__unprefixed_lines_are_the_live_tracees(
-	void **state)
+static void
+test_strace_stderr__unprefixed_lines_are_the_live_tracees(void **state)
 {
 	struct rt t;
 	mr_event ev;
@@ -625,12 +625,13 @@ static void test_strace_stderr__quiet_vfork_child_speaks_first(void **state)
 	mr_event ev;
 
 	(void)state;
-	rt_open(&t, T0 "001 brk(NULL) = 0x1000\n" T0 "002 vfork( <unfinished ...>\n"
-		    "[pid   201] " T0 "003 getpid() = 201\n"
-		    "[pid   201] " T0 "004 exit_group(0) = ?\n"
-		    "[pid   200] " T0 "005 <... vfork resumed>) = 201\n"
-		    "[pid   201] " T0 "006 +++ exited with 0 +++\n" T0
-		    "007 getpid() = 200\n");
+	rt_open(&t,
+		T0 "001 brk(NULL) = 0x1000\n" T0 "002 vfork( <unfinished ...>\n"
+		   "[pid   201] " T0 "003 getpid() = 201\n"
+		   "[pid   201] " T0 "004 exit_group(0) = ?\n"
+		   "[pid   200] " T0 "005 <... vfork resumed>) = 201\n"
+		   "[pid   201] " T0 "006 +++ exited with 0 +++\n" T0
+		   "007 getpid() = 200\n");
 	rt_next(&t, &ev);
 	assert_string_equal(ev.name, "brk");
 	assert_int_equal(ev.pid, 200);
@@ -660,11 +661,12 @@ static void test_strace_stderr__quiet_child_outlives_parent(void **state)
 	mr_event ev;
 
 	(void)state;
-	rt_open(&t, T0 "001 brk(NULL) = 0x1000\n" T0 "002 fork() = 201\n"
-		    "[pid   200] " T0 "003 exit_group(0) = ?\n"
-		    "[pid   200] " T0 "004 +++ exited with 0 +++\n" T0
-		    "005 brk(NULL) = 0x2000\n" T0 "006 exit_group(0) = ?\n" T0
-		    "007 +++ exited with 0 +++\n");
+	rt_open(&t,
+		T0 "001 brk(NULL) = 0x1000\n" T0 "002 fork() = 201\n"
+		   "[pid   200] " T0 "003 exit_group(0) = ?\n"
+		   "[pid   200] " T0 "004 +++ exited with 0 +++\n" T0
+		   "005 brk(NULL) = 0x2000\n" T0 "006 exit_group(0) = ?\n" T0
+		   "007 +++ exited with 0 +++\n");
 	rt_next(&t, &ev);
 	assert_int_equal(ev.pid, 200);
 	rt_next(&t, &ev);
@@ -693,7 +695,8 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 
 	(void)state;
 	rt_open(&t,
-		"[pid   100] " T0 "001 write(2</dev/pts/0>, \"two\\nlines\\n\", "
+		"[pid   100] " T0
+		"001 write(2</dev/pts/0>, \"two\\nlines\\n\", "
 		"10 <unfinished ...>\n"
 		"[pid   101] " T0 "002 brk(NULLtwo\n"
 		"lines\n"
@@ -761,7 +764,7 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 	/* with --lenient, a line that is not the rest of the one before is
 	 * read on its own: nothing is lost */
 	rt_open(&t, T0 "001 write(1, \"ok\\n\", 3) = 3\n"
-		    "bad line ok\n" T0 "003 brk(NULL) = 0x5555\n");
+		       "bad line ok\n" T0 "003 brk(NULL) = 0x5555\n");
 	mr_reader_set_lenient(t.rd, 1);
 	rt_next(&t, &ev);
 	assert_string_equal(ev.name, "write");
@@ -826,8 +829,8 @@ static void ff_expect(mr_reader *rd)
 		int32_t pid;
 		uint64_t line;
 	} want[] = {
-		{"brk", 100, 1},     {"getpid", 101, 1}, {"exit_group", 101, 2},
-		{"", 101, 3},	     {"wait4", 100, 2},	 {"exit_group", 100, 3},
+		{"brk", 100, 1}, {"getpid", 101, 1}, {"exit_group", 101, 2},
+		{"", 101, 3},	 {"wait4", 100, 2},  {"exit_group", 100, 3},
 		{"", 100, 4},
 	};
 	mr_event ev;
@@ -902,9 +905,9 @@ static void test_strace_ff__files_merged_by_end_time(void **state)
 		snprintf(q2, sizeof(q2), "%s/ff.100", d2);
 		files[0] = q1;
 		files[1] = q2;
-		assert_int_equal(mr_reader_open_files(&rd, files, 2, err,
-						      sizeof(err)),
-				 MR_EIO);
+		assert_int_equal(
+			mr_reader_open_files(&rd, files, 2, err, sizeof(err)),
+			MR_EIO);
 		assert_non_null(strstr(err, "two files of the same tid"));
 		ff_rm(d2, "ff.100");
 		rmdir(d2);

@@ -72,8 +72,8 @@ static char *slurp(const char *path, size_t *n)
 	d = malloc(MAX_SIZE);
 	if (!d)
 		die("out of memory", path);
-	if (want != ZSTD_CONTENTSIZE_UNKNOWN && want != ZSTD_CONTENTSIZE_ERROR &&
-	    want <= MAX_SIZE / 2) {
+	if (want != ZSTD_CONTENTSIZE_UNKNOWN &&
+	    want != ZSTD_CONTENTSIZE_ERROR && want <= MAX_SIZE / 2) {
 		size_t r = ZSTD_decompress(d, MAX_SIZE, p, got);
 
 		if (!ZSTD_isError(r)) {
@@ -172,7 +172,8 @@ static void check_db(const char *path)
 	struct stat sb;
 
 	if (stat(path, &sb) || sb.st_size == 0)
-		return; /* nothing stored: input refused before the first step */
+		return; /* nothing stored: input refused before the first step
+			 */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ||
 	    sqlite3_prepare_v2(db,
 			       "SELECT value FROM meta WHERE key = 'finished'",

@@ -98,8 +98,8 @@ static struct mut_src same_kind(void *ctx)
 
 static int fd = -1;
 static char path[64];
-static char ffdir[64];			       /* -ff files: ff.100, ff.101 */
-static unsigned long nff;		       /* -ff merges read */
+static char ffdir[64];	  /* -ff files: ff.100, ff.101 */
+static unsigned long nff; /* -ff merges read */
 static unsigned long nevents, nends, ncorrupt, nlenient; /* the summary */
 static unsigned long nfaults, ntables;	       /* faults read, whole tables */
 static unsigned long nperf;		       /* perf events read */
@@ -405,8 +405,8 @@ int main(int argc, char **argv)
 	       "%lu faults in %lu tables, %lu perf events, %lu MR_ECORRUPT "
 	       "(%lu read again with --lenient), %lu -ff merges; no "
 	       "failure\n",
-	       iters, nseeds, nevents, nends, nfaults, ntables, nperf,
-	       ncorrupt, nlenient, nff);
+	       iters, nseeds, nevents, nends, nfaults, ntables, nperf, ncorrupt,
+	       nlenient, nff);
 	rmdir(ffdir);
 	close(fd);
 	unlink(path);
