@@ -18,7 +18,7 @@ steps = [last * k // 10 for k in range(1, 10)]
 # the query docs/schema.md gives ("Indexes and cost")
 AT = """SELECT v.line FROM vma v WHERE v.id IN (
   SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (
-    SELECT level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe
+    SELECT ((min(?2, last) >> level) - back) << 6 | level FROM vma_at_probe
      WHERE (min(?2, last) >> level) >= back))
  AND v.mm = ?1 AND v.from_step <= ?2 AND (v.to_step IS NULL OR v.to_step > ?2)
  ORDER BY v.start"""

@@ -935,7 +935,7 @@ static int store_meta(struct replay *r)
 	const mr_config *c = &r->cfg;
 	static const char *const thp[] = {"never", "madvise", "always"};
 
-	mr_store_meta(r->st, "format", "mmreplay-history-1");
+	mr_store_meta(r->st, "format", "mmreplay-history-2");
 	mr_store_meta(r->st, "trace", r->o->trace);
 	mr_store_meta(r->st, "snapshots", r->o->snapdir ? r->o->snapdir : "");
 	/* what a view that replays again (smaps, pagetable) needs */

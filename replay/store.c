@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "engine/errcode.h"
+#include "replay/histenc.h"
+#include "replay/intern.h"
 
 enum {
 	S_STEP,
@@ -39,6 +41,8 @@ enum {
 	S_VIOL,
 	S_META,
 	S_PAGES,
+	S_OP_ADD,
+	S_KIND_ADD,
 	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
 	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
 	S_MM_BATCH,   /* BATCH rows of S_MM_ADD in one statement */
@@ -52,16 +56,16 @@ enum {
  */
 #define BATCH 64
 #define STEP_COLS 13
-#define VMA_COLS 15
+#define VMA_COLS 9
 #define MM_COLS 19
 
 static const char *const stmt_sql[S__COUNT] = {
-	[S_STEP] = "INSERT INTO step VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[S_VMA_ADD] = "INSERT INTO vma(mm,pid,start,end,perms,flags,pgoff,path,"
-		      "dev,inode,anon_vma,inferred,from_step,to_step,line) "
-		      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[S_VMA_CLOSE] = "UPDATE vma SET to_step=? WHERE rowid=?",
-	[S_VMA_DROP] = "DELETE FROM vma WHERE rowid=?",
+	[S_STEP] = "INSERT INTO step_data VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[S_VMA_ADD] = "INSERT INTO vma_data(kind,start,pages,pgoff,inode,"
+		      "anon_vma,from_step,to_step,line) "
+		      "VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_VMA_CLOSE] = "UPDATE vma_data SET to_step=? WHERE rowid=?",
+	[S_VMA_DROP] = "DELETE FROM vma_data WHERE rowid=?",
 	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
@@ -76,19 +80,54 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_VIOL] = "INSERT INTO violation VALUES(?,?,?,?,?,?,?)",
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?,?)",
 	[S_PAGES] = "INSERT INTO pages VALUES(?,?,?,?,?,?)",
+	[S_OP_ADD] = "INSERT INTO step_op VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_KIND_ADD] = "INSERT INTO vma_kind VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 };
 
+/*
+ * The documented tables step and vma are views (docs/schema.md, "How the
+ * rows are stored"): what many rows share is stored once (step_op,
+ * vma_kind) and the text a view shows is rebuilt from formats and
+ * numbers that print it back byte for byte (histenc.c).
+ */
 static const char schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);\n"
-	"CREATE TABLE step(step INTEGER PRIMARY KEY, pid INTEGER,"
-	" tid INTEGER, line INTEGER, ts INTEGER, kind TEXT, name TEXT,"
-	" args TEXT, ret INTEGER, predicted INTEGER, verdict TEXT,"
-	" digest TEXT, vmas INTEGER);\n"
-	"CREATE TABLE vma(mm INTEGER, pid INTEGER, start INTEGER,"
-	" end INTEGER, perms TEXT, flags INTEGER, pgoff INTEGER, path TEXT,"
-	" dev TEXT, inode INTEGER, anon_vma INTEGER, inferred INTEGER,"
-	" from_step INTEGER, to_step INTEGER, line TEXT,"
-	" id INTEGER PRIMARY KEY);\n"
+	"CREATE TABLE step_op(op INTEGER PRIMARY KEY, pid INTEGER,"
+	" kind TEXT, name TEXT, verdict TEXT, fmt TEXT, ret_is_n0 INTEGER,"
+	" pred_is_ret INTEGER, ts_unit INTEGER);\n"
+	"CREATE TABLE step_data(step INTEGER PRIMARY KEY, op INTEGER,"
+	" tid INTEGER, line INTEGER, ts INTEGER, n0 INTEGER, n1 INTEGER,"
+	" n2 INTEGER, n3 INTEGER, ret INTEGER, predicted INTEGER,"
+	" digest INTEGER, vmas INTEGER);\n"
+	"CREATE TABLE vma_kind(kind INTEGER PRIMARY KEY, mm INTEGER,"
+	" pid INTEGER, perms TEXT, flags INTEGER, path TEXT, dev TEXT,"
+	" inferred INTEGER, rel INTEGER, shown_off INTEGER, fmt TEXT);\n"
+	"CREATE TABLE vma_data(id INTEGER PRIMARY KEY, kind INTEGER,"
+	" start INTEGER, pages INTEGER, pgoff INTEGER, inode INTEGER,"
+	" anon_vma INTEGER, from_step INTEGER, to_step INTEGER,"
+	" line TEXT);\n"
+	"CREATE VIEW step AS SELECT s.step AS step, o.pid AS pid,"
+	" coalesce(s.tid, o.pid) AS tid, s.step + s.line AS line,"
+	" s.ts * o.ts_unit + (SELECT CAST(value AS INTEGER) FROM meta"
+	" WHERE key = 'ts_base') AS ts, o.kind AS kind, o.name AS name,"
+	" CASE WHEN o.fmt IS NOT NULL THEN coalesce(printf(o.fmt, s.n0,"
+	" s.n1, s.n2, s.n3), '') END AS args,"
+	" CASE WHEN o.ret_is_n0 THEN s.n0 ELSE s.ret END AS ret,"
+	" CASE WHEN o.pred_is_ret THEN CASE WHEN o.ret_is_n0 THEN s.n0"
+	" ELSE s.ret END ELSE s.predicted END AS predicted,"
+	" o.verdict AS verdict, printf('%016llx', s.digest) AS digest,"
+	" s.vmas AS vmas FROM step_data s JOIN step_op o ON o.op = s.op;\n"
+	"CREATE VIEW vma AS SELECT k.mm AS mm, k.pid AS pid,"
+	" d.start AS start, d.start + (d.pages << 12) AS end,"
+	" k.perms AS perms, k.flags AS flags, d.pgoff + CASE WHEN k.rel"
+	" THEN d.start >> 12 ELSE 0 END AS pgoff, k.path AS path,"
+	" k.dev AS dev, d.inode AS inode, d.anon_vma AS anon_vma,"
+	" k.inferred AS inferred, d.from_step AS from_step,"
+	" d.to_step AS to_step, coalesce(d.line, printf(k.fmt, d.start,"
+	" d.start + (d.pages << 12), CASE WHEN k.shown_off THEN (d.pgoff +"
+	" CASE WHEN k.rel THEN d.start >> 12 ELSE 0 END) << 12 ELSE 0 END,"
+	" coalesce(d.inode, 0))) AS line, d.id AS id"
+	" FROM vma_data d JOIN vma_kind k ON k.kind = d.kind;\n"
 	"CREATE TABLE task(pid INTEGER, mm INTEGER, from_step INTEGER,"
 	" to_step INTEGER);\n"
 	"CREATE TABLE mm(mm INTEGER, pid INTEGER, known INTEGER,"
@@ -164,6 +203,7 @@ struct mr_store {
 	int span_built;		    /* vma_at is built (rows final) */
 	int lock_fd;		    /* PATH.lock held while writing, or -1 */
 	int incomplete;		    /* read: meta.finished is 0 */
+	int format1;		    /* read: a history of format 1 */
 	char *lock_path;	    /* ... its name */
 	int failed;		    /* a write failed */
 	uint64_t step;		    /* step of the changes now reported */
@@ -189,13 +229,21 @@ struct mr_store {
 				  counter change of a fault capture) */
 	size_t nmpend;
 	struct pstep {
-		mr_step_row row; /* strings are offsets + 1 into sarena */
-		uint64_t kind, name, args, verdict;
+		mr_step_row row;		/* its strings are not kept */
+		int64_t op;			/* its step_op */
+		int64_t num[MR_HIST_NUMS];	/* the numbers of its args */
+		int nnum;			/* how many */
+		uint8_t ret_is_n0, pred_is_ret; /* ret is num[0], predicted
+						   is ret: not stored */
+		uint8_t ts_us; /* ts is stored in us (else in ns) */
 	} spend[BATCH]; /* step rows not yet written */
 	size_t nspend;
-	char *sarena; /* their strings */
-	size_t salen, sacap;
-	char digs[BATCH][16]; /* their digests in hex */
+	mr_intern *ops, *kinds; /* step_op and vma_kind rows written */
+	int64_t nops, nkinds;	/* ids given */
+	char *kbuf, *fbuf;	/* a key and a format being made */
+	size_t kcap, fcap, klen;
+	int64_t ts_base;      /* step_data.ts is relative to it */
+	int has_ts_base;      /* ... which is known (meta.ts_base) */
 	char errmsg[512];     /* last error */
 	struct mr_store_node *node; /* the node's history (store_node.c) */
 };
@@ -289,15 +337,18 @@ static void store_free(mr_store *st)
 	free(st->tasks);
 	free(st->mm_rows);
 	free(st->vrows);
-	free(st->sarena);
+	mr_intern_free(st->ops);
+	mr_intern_free(st->kinds);
+	free(st->kbuf);
+	free(st->fbuf);
 	free(st->path);
 	free(st);
 }
 
 /*
  * The index build at the end sorts in memory runs of page_size * PMASZ
- * bytes (16 MiB with 64 KiB pages by default) before spilling to temporary
- * files; 32 pages (2 MiB) keeps peak memory independent of trace length.
+ * bytes before spilling to temporary files; 512 pages of 4 KiB (2 MiB)
+ * keeps peak memory independent of trace length.
  * Only effective before SQLite initialises, hence once, here.
  */
 static void sqlite_setup(void)
@@ -305,7 +356,7 @@ static void sqlite_setup(void)
 	static int done;
 
 	if (!done) {
-		sqlite3_config(SQLITE_CONFIG_PMASZ, 32);
+		sqlite3_config(SQLITE_CONFIG_PMASZ, 512);
 		/* One thread uses one connection at a time: no mutexes, and no
 		 * global memory statistics (they take a mutex per malloc). */
 		sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
@@ -499,9 +550,10 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 				    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		goto out_fail;
-	/* 64 KiB pages and an 8 MiB cache: the fastest bulk load measured,
-	 * and peak memory that does not grow with the trace. */
-	if (exec_sql(st, "PRAGMA page_size=65536; PRAGMA journal_mode=WAL;"
+	/* 4 KiB pages (as fast as 64 KiB ones here, and 4% smaller on a
+	 * large history, 90% on a small one) and an 8 MiB cache: peak
+	 * memory that does not grow with the trace. */
+	if (exec_sql(st, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
 			 " PRAGMA synchronous=OFF; PRAGMA cache_size=-8192;") ||
 	    exec_sql(st, schema) ||
 	    /* committed at once: a run killed before its first commit
@@ -599,6 +651,15 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 				: "?");
 	}
 	sqlite3_finalize(q);
+	q = NULL;
+	/* format 1 kept its vma_at buckets as level << 42 | block */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT 1 FROM meta WHERE key = 'format' AND"
+			       " value = 'mmreplay-history-1'",
+			       -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		st->format1 = 1;
+	sqlite3_finalize(q);
 	*out = st;
 	return 0;
 }
@@ -664,45 +725,205 @@ static void vrow_free(mr_store *st, struct vrow *r)
 }
 
 /*
- * Bind row R, closed at TO (0: still alive), from parameter BASE + 1.
- * dev and inode are NULL for private anonymous memory and where the
- * model does not know them; line is the model's own rendering.
+ * Keys of step_op and vma_kind rows: fields one after the other, each
+ * string with its length first (NULL: length ~0), so that two different
+ * rows never have one key.
  */
-static void bind_vrow(sqlite3_stmt *s, int base, const struct vrow *r,
-		      uint64_t to)
+static int key_room(mr_store *st, size_t more)
+{
+	if (st->klen + more > st->kcap) {
+		size_t cap = st->kcap ? st->kcap : 256;
+		char *k;
+
+		while (cap < st->klen + more)
+			cap *= 2;
+		k = realloc(st->kbuf, cap);
+		if (!k)
+			return -1;
+		st->kbuf = k;
+		st->kcap = cap;
+	}
+	return 0;
+}
+
+static int key_int(mr_store *st, uint64_t v)
+{
+	if (key_room(st, sizeof(v)))
+		return -1;
+	memcpy(st->kbuf + st->klen, &v, sizeof(v));
+	st->klen += sizeof(v);
+	return 0;
+}
+
+static int key_str(mr_store *st, const char *t, size_t len)
+{
+	uint64_t n = t ? (uint64_t)len : UINT64_MAX;
+
+	if (key_int(st, n) || key_room(st, t ? len : 0))
+		return -1;
+	if (t && len)
+		memcpy(st->kbuf + st->klen, t, len);
+	st->klen += t ? len : 0;
+	return 0;
+}
+
+/* Room for a format of LEN bytes (and its NUL) in st->fbuf. */
+static int fmt_room(mr_store *st, size_t len)
+{
+	if (len + 1 > st->fcap) {
+		size_t cap = st->fcap ? st->fcap : 1024;
+		char *f;
+
+		while (cap < len + 1)
+			cap *= 2;
+		f = realloc(st->fbuf, cap);
+		if (!f)
+			return -1;
+		st->fbuf = f;
+		st->fcap = cap;
+	}
+	return 0;
+}
+
+/* Keys longer than this are not remembered (their rows are not shared):
+ * the tables stay small whatever the lines' lengths. */
+#define KEY_MAX 4096
+#define INTERN_MAX 65536
+
+/*
+ * The id of the shared row whose key is st->kbuf, from table T (next id
+ * in *NEXT): 0 and *FRESH = 1 when the caller must write it as *ID.
+ */
+static int shared_row(mr_store *st, mr_intern **t, int64_t *next, int64_t *id,
+		      int *fresh)
+{
+	int64_t got = 0;
+
+	if (!*t && !(*t = mr_intern_new(INTERN_MAX)))
+		return db_fail(st, "out of memory");
+	if (st->klen <= KEY_MAX)
+		got = mr_intern_get(*t, st->kbuf, st->klen);
+	*fresh = !got;
+	if (got) {
+		*id = got;
+		return 0;
+	}
+	*id = ++*next;
+	if (st->klen <= KEY_MAX && mr_intern_put(*t, st->kbuf, st->klen, *id))
+		return db_fail(st, "out of memory");
+	return 0;
+}
+
+/*
+ * The vma_kind row of R (whose maps line LINE, LEN bytes, the model
+ * rendered): *ID, and in *FMT_OK whether its format prints LINE back
+ * (else the row keeps LINE itself). *REL: pgoff is stored relative to
+ * start >> 12.
+ */
+static int vma_kind(mr_store *st, const struct vrow *r, const char *line,
+		    size_t len, int64_t *id, int *fmt_ok, int *rel)
+{
+	const mr_maps_row *m = &r->maps;
+	sqlite3_stmt *s = st->st[S_KIND_ADD];
+	char dev[32];
+	size_t dlen = 0, flen = 0;
+	uint64_t page = m->start >> 12;
+	int shown = 0, has_dev = m->has_file && m->dev_known, fresh;
+
+	if (has_dev)
+		dlen = mr_maps_dev_format(m->dev_major, m->dev_minor, dev,
+					  sizeof(dev));
+	*rel = r->pgoff >= page ? r->pgoff - page < r->pgoff
+				: page - r->pgoff < r->pgoff;
+	if (fmt_room(st, 2 * len + 64))
+		return db_fail(st, "out of memory");
+	*fmt_ok = !mr_hist_line_fmt(m, line, len, r->pgoff, st->fbuf, st->fcap,
+				    &shown);
+	if (*fmt_ok)
+		flen = strlen(st->fbuf);
+	else
+		shown = 0;
+	st->klen = 0;
+	if (key_int(st, (uint64_t)r->mm) || key_int(st, (uint64_t)r->pid) ||
+	    key_int(st, r->flags) ||
+	    key_int(st, (uint64_t)(r->inferred | *rel << 1 | shown << 2)) ||
+	    key_str(st, m->perms, 4) || key_str(st, m->name, strlen(m->name)) ||
+	    key_str(st, has_dev ? dev : NULL, dlen) ||
+	    key_str(st, *fmt_ok ? st->fbuf : NULL, flen))
+		return db_fail(st, "out of memory");
+	if (shared_row(st, &st->kinds, &st->nkinds, id, &fresh))
+		return MR_EDB;
+	if (!fresh)
+		return 0;
+	sqlite3_bind_int64(s, 1, *id);
+	sqlite3_bind_int64(s, 2, r->mm);
+	sqlite3_bind_int64(s, 3, r->pid);
+	sqlite3_bind_text(s, 4, m->perms, 4, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->flags);
+	sqlite3_bind_text(s, 6, m->name, -1, SQLITE_STATIC);
+	if (has_dev)
+		sqlite3_bind_text(s, 7, dev, (int)dlen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 7);
+	sqlite3_bind_int(s, 8, r->inferred);
+	sqlite3_bind_int(s, 9, *rel);
+	sqlite3_bind_int(s, 10, shown);
+	if (*fmt_ok)
+		sqlite3_bind_text(s, 11, st->fbuf, (int)flen, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 11);
+	if (step_done(s))
+		return db_fail(st, "writing a vma_kind row");
+	return 0;
+}
+
+/*
+ * Bind row R, closed at TO (0: still alive), from parameter BASE + 1
+ * (vma_data). inode is NULL for private anonymous memory and where the
+ * model does not know it; the line, the model's own rendering, is kept
+ * only when its kind's format cannot print it back.
+ */
+static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
+		     const struct vrow *r, uint64_t to)
 {
 	const mr_maps_row *m = &r->maps;
 	char text[8192];
-	size_t n;
+	size_t n = mr_maps_row_format(m, text, sizeof(text));
+	int64_t kind;
+	int fmt_ok, rel;
 
-	sqlite3_bind_int64(s, base + 1, r->mm);
-	sqlite3_bind_int64(s, base + 2, r->pid);
-	sqlite3_bind_int64(s, base + 3, (sqlite3_int64)m->start);
-	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)m->end);
-	sqlite3_bind_text(s, base + 5, m->perms, 4, SQLITE_STATIC);
-	sqlite3_bind_int64(s, base + 6, (sqlite3_int64)r->flags);
-	sqlite3_bind_int64(s, base + 7, (sqlite3_int64)r->pgoff);
-	sqlite3_bind_text(s, base + 8, m->name, -1, SQLITE_STATIC);
-	if (m->has_file && m->dev_known) {
-		n = mr_maps_dev_format(m->dev_major, m->dev_minor, text,
-				       sizeof(text));
-		sqlite3_bind_text(s, base + 9, text, (int)n, SQLITE_TRANSIENT);
-	} else {
-		sqlite3_bind_null(s, base + 9);
+	if (vma_kind(st, r, text, n, &kind, &fmt_ok, &rel))
+		return MR_EDB;
+	if (m->end < m->start || ((m->end - m->start) & 0xfff)) {
+		set_err(st,
+			"%s: a VMA that is not whole pages (%" PRIx64
+			"-%" PRIx64 ")",
+			st->path, m->start, m->end);
+		st->failed = 1;
+		return MR_EDB;
 	}
+	sqlite3_bind_int64(s, base + 1, kind);
+	sqlite3_bind_int64(s, base + 2, (sqlite3_int64)m->start);
+	sqlite3_bind_int64(s, base + 3,
+			   (sqlite3_int64)((m->end - m->start) >> 12));
+	sqlite3_bind_int64(s, base + 4,
+			   (sqlite3_int64)(rel ? r->pgoff - (m->start >> 12)
+					       : r->pgoff)); /* wraps */
 	if (m->has_file && m->inode_known)
-		sqlite3_bind_int64(s, base + 10, (sqlite3_int64)m->inode);
+		sqlite3_bind_int64(s, base + 5, (sqlite3_int64)m->inode);
 	else
-		sqlite3_bind_null(s, base + 10);
-	sqlite3_bind_int64(s, base + 11, r->anon_vma);
-	sqlite3_bind_int(s, base + 12, r->inferred);
-	sqlite3_bind_int64(s, base + 13, (sqlite3_int64)r->from);
+		sqlite3_bind_null(s, base + 5);
+	sqlite3_bind_int64(s, base + 6, r->anon_vma);
+	sqlite3_bind_int64(s, base + 7, (sqlite3_int64)r->from);
 	if (to)
-		sqlite3_bind_int64(s, base + 14, (sqlite3_int64)to);
+		sqlite3_bind_int64(s, base + 8, (sqlite3_int64)to);
 	else
-		sqlite3_bind_null(s, base + 14);
-	n = mr_maps_row_format(m, text, sizeof(text));
-	sqlite3_bind_text(s, base + 15, text, (int)n, SQLITE_TRANSIENT);
+		sqlite3_bind_null(s, base + 8);
+	if (fmt_ok)
+		sqlite3_bind_null(s, base + 9);
+	else
+		sqlite3_bind_text(s, base + 9, text, (int)n, SQLITE_TRANSIENT);
+	return 0;
 }
 
 /* INSERT live row R now (to_step NULL), keeping its rowid to close it. */
@@ -710,7 +931,8 @@ static int vrow_write_live(mr_store *st, struct vrow *r)
 {
 	sqlite3_stmt *s = st->st[S_VMA_ADD];
 
-	bind_vrow(s, 0, r, 0);
+	if (bind_vrow(st, s, 0, r, 0))
+		return MR_EDB;
 	if (step_done(s))
 		return db_fail(st, "writing a vma row");
 	r->rowid = sqlite3_last_insert_rowid(st->db);
@@ -728,15 +950,20 @@ static int flush_vmas(mr_store *st)
 		sqlite3_stmt *s = st->st[S_VMA_BATCH];
 
 		for (i = 0; i < BATCH; i++)
-			bind_vrow(s, (int)i * VMA_COLS, &st->vpend[i].r,
-				  st->vpend[i].to);
+			if (bind_vrow(st, s, (int)i * VMA_COLS, &st->vpend[i].r,
+				      st->vpend[i].to)) {
+				sqlite3_clear_bindings(s);
+				return MR_EDB;
+			}
 		if (step_done(s))
 			return db_fail(st, "writing vma rows");
 	} else {
 		for (i = 0; i < st->nvpend; i++) {
 			sqlite3_stmt *s = st->st[S_VMA_ADD];
 
-			bind_vrow(s, 0, &st->vpend[i].r, st->vpend[i].to);
+			if (bind_vrow(st, s, 0, &st->vpend[i].r,
+				      st->vpend[i].to))
+				return MR_EDB;
 			if (step_done(s))
 				return db_fail(st, "writing a vma row");
 		}
@@ -1078,70 +1305,94 @@ void mr_store_journal(mr_store *st, mr_journal *j)
 	j->mm = j_mm;
 }
 
-/* Copy string T into the arena: its offset + 1, or 0 for NULL. */
-static uint64_t arena_put(mr_store *st, const char *t)
+/* Step R's step_op row: its id in P->op, its numbers in P. */
+static int step_op(mr_store *st, const mr_step_row *r, struct pstep *p)
 {
-	size_t n, off;
+	size_t alen = r->args ? strlen(r->args) : 0, flen = 0;
+	sqlite3_stmt *s = st->st[S_OP_ADD];
+	int fresh;
 
-	if (!t)
-		return 0;
-	n = strlen(t) + 1;
-	if (st->salen + n > st->sacap) {
-		size_t cap = st->sacap ? st->sacap : 4096;
-		char *p;
-
-		while (cap < st->salen + n)
-			cap *= 2;
-		p = realloc(st->sarena, cap);
-		if (!p)
-			return UINT64_MAX;
-		st->sarena = p;
-		st->sacap = cap;
+	p->nnum = 0;
+	if (r->args) {
+		if (alen > (SIZE_MAX - 1) / 2 || fmt_room(st, 2 * alen))
+			return db_fail(st, "out of memory");
+		flen = mr_hist_args_fmt(r->args, alen, st->fbuf, p->num,
+					&p->nnum);
 	}
-	off = st->salen;
-	memcpy(st->sarena + off, t, n);
-	st->salen += n;
-	return (uint64_t)off + 1;
-}
-
-static void bind_arena(mr_store *st, sqlite3_stmt *s, int i, uint64_t off)
-{
-	if (off)
-		sqlite3_bind_text(s, i, st->sarena + off - 1, -1,
-				  SQLITE_STATIC);
+	p->ret_is_n0 = r->has_ret && p->nnum && r->ret == p->num[0];
+	p->pred_is_ret = r->has_ret && r->has_pred && r->predicted == r->ret;
+	p->ts_us = r->ts < 0 || r->ts % 1000 == 0;
+	st->klen = 0;
+	if (key_int(st, (uint64_t)(p->ret_is_n0 | p->pred_is_ret << 1 |
+				   p->ts_us << 2)) ||
+	    key_int(st, (uint64_t)(int64_t)r->pid) ||
+	    key_str(st, r->kind, r->kind ? strlen(r->kind) : 0) ||
+	    key_str(st, r->name, r->name ? strlen(r->name) : 0) ||
+	    key_str(st, r->verdict, r->verdict ? strlen(r->verdict) : 0) ||
+	    key_str(st, r->args ? st->fbuf : NULL, flen))
+		return db_fail(st, "out of memory");
+	if (shared_row(st, &st->ops, &st->nops, &p->op, &fresh))
+		return MR_EDB;
+	if (!fresh)
+		return 0;
+	sqlite3_bind_int64(s, 1, p->op);
+	sqlite3_bind_int64(s, 2, r->pid);
+	bind_text_or_null(s, 3, r->kind);
+	bind_text_or_null(s, 4, r->name);
+	bind_text_or_null(s, 5, r->verdict);
+	if (r->args)
+		sqlite3_bind_text(s, 6, st->fbuf, (int)flen, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s, i);
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int(s, 7, p->ret_is_n0);
+	sqlite3_bind_int(s, 8, p->pred_is_ret);
+	sqlite3_bind_int(s, 9, p->ts_us ? 1000 : 1);
+	if (step_done(s))
+		return db_fail(st, "writing a step_op row");
+	return 0;
 }
 
-/* Bind pending step row I from parameter BASE + 1. */
+/* Bind pending step row I from parameter BASE + 1 (step_data). */
 static void bind_step(mr_store *st, sqlite3_stmt *s, int base, size_t i)
 {
 	const struct pstep *p = &st->spend[i];
 	const mr_step_row *r = &p->row;
+	int k;
 
 	/* NULL: the rowid SQLite appends with, which is the step (checked in
 	 * mr_store_step()); an explicit key would cost a uniqueness probe. */
 	sqlite3_bind_null(s, base + 1);
-	sqlite3_bind_int64(s, base + 2, r->pid);
-	sqlite3_bind_int64(s, base + 3, r->tid);
-	sqlite3_bind_int64(s, base + 4, (sqlite3_int64)r->line);
-	if (r->ts >= 0)
-		sqlite3_bind_int64(s, base + 5, r->ts);
+	sqlite3_bind_int64(s, base + 2, p->op);
+	if (r->tid != r->pid)
+		sqlite3_bind_int64(s, base + 3, r->tid);
 	else
+		sqlite3_bind_null(s, base + 3);
+	sqlite3_bind_int64(s, base + 4,
+			   (sqlite3_int64)(r->line - r->step)); /* wraps */
+	if (r->ts >= 0 && st->has_ts_base) {
+		uint64_t d = (uint64_t)r->ts - (uint64_t)st->ts_base;
+
+		/* the base is a whole us: a ts in whole us is stored in us */
+		sqlite3_bind_int64(s, base + 5,
+				   (sqlite3_int64)d / (p->ts_us ? 1000 : 1));
+	} else {
 		sqlite3_bind_null(s, base + 5);
-	bind_arena(st, s, base + 6, p->kind);
-	bind_arena(st, s, base + 7, p->name);
-	bind_arena(st, s, base + 8, p->args);
-	if (r->has_ret)
-		sqlite3_bind_int64(s, base + 9, r->ret);
-	else
-		sqlite3_bind_null(s, base + 9);
-	if (r->has_pred)
-		sqlite3_bind_int64(s, base + 10, r->predicted);
+	}
+	for (k = 0; k < MR_HIST_NUMS; k++) {
+		if (k < p->nnum)
+			sqlite3_bind_int64(s, base + 6 + k, p->num[k]);
+		else
+			sqlite3_bind_null(s, base + 6 + k);
+	}
+	if (r->has_ret && !p->ret_is_n0)
+		sqlite3_bind_int64(s, base + 10, r->ret);
 	else
 		sqlite3_bind_null(s, base + 10);
-	bind_arena(st, s, base + 11, p->verdict);
-	sqlite3_bind_text(s, base + 12, st->digs[i], 16, SQLITE_STATIC);
+	if (r->has_pred && !p->pred_is_ret)
+		sqlite3_bind_int64(s, base + 11, r->predicted);
+	else
+		sqlite3_bind_null(s, base + 11);
+	sqlite3_bind_int64(s, base + 12, (sqlite3_int64)r->digest);
 	if (r->vmas >= 0)
 		sqlite3_bind_int64(s, base + 13, r->vmas);
 	else
@@ -1172,7 +1423,6 @@ static int flush_steps(mr_store *st)
 		}
 	}
 	st->nspend = 0;
-	st->salen = 0;
 	return 0;
 }
 
@@ -1217,7 +1467,6 @@ int mr_store_commit(mr_store *st)
 int mr_store_step(mr_store *st, const mr_step_row *r)
 {
 	struct pstep *p;
-	int i;
 
 	if (st->failed)
 		return MR_EDB;
@@ -1228,18 +1477,20 @@ int mr_store_step(mr_store *st, const mr_step_row *r)
 		return MR_EDB;
 	}
 	st->last_step = r->step;
+	if (r->ts >= 0 && !st->has_ts_base) {
+		char v[32];
+
+		st->ts_base = r->ts - r->ts % 1000;
+		snprintf(v, sizeof(v), "%" PRId64, st->ts_base);
+		if (mr_store_meta(st, "ts_base", v))
+			return MR_EDB;
+		st->has_ts_base = 1;
+	}
 	p = &st->spend[st->nspend];
 	p->row = *r;
-	p->kind = arena_put(st, r->kind);
-	p->name = arena_put(st, r->name);
-	p->args = arena_put(st, r->args);
-	p->verdict = arena_put(st, r->verdict);
-	if (p->kind == UINT64_MAX || p->name == UINT64_MAX ||
-	    p->args == UINT64_MAX || p->verdict == UINT64_MAX)
-		return db_fail(st, "out of memory");
-	for (i = 0; i < 16; i++)
-		st->digs[st->nspend][i] =
-			"0123456789abcdef"[(r->digest >> (60 - 4 * i)) & 0xf];
+	p->row.kind = p->row.name = p->row.args = p->row.verdict = NULL;
+	if (step_op(st, r, p))
+		return MR_EDB;
 	if (++st->nspend == BATCH && flush_steps(st))
 		return MR_EDB;
 	if (++st->since_commit >= MR_STORE_COMMIT_EVERY)
@@ -1320,7 +1571,8 @@ int mr_store_meta(mr_store *st, const char *key, const char *value)
  * that end at N's, at each level, most are alive at N.
  */
 #define SPAN_BACK 4
-#define SPAN_SHIFT 42 /* key = level << SPAN_SHIFT | first block */
+#define SPAN_LEVELS 43 /* key = first block << SPAN_BITS | level */
+#define SPAN_BITS 6
 
 static void span_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -1334,10 +1586,11 @@ static void span_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	if (to <= from)
 		to = from + 1;
-	while (l < SPAN_SHIFT && ((to - 1) >> l) - (from >> l) >= SPAN_BACK)
+	while (l < SPAN_LEVELS - 1 &&
+	       ((to - 1) >> l) - (from >> l) >= SPAN_BACK)
 		l++;
-	sqlite3_result_int64(ctx, (sqlite3_int64)((uint64_t)l << SPAN_SHIFT |
-						  from >> l));
+	sqlite3_result_int64(
+		ctx, (sqlite3_int64)((from >> l) << SPAN_BITS | (uint64_t)l));
 }
 
 static const char span_last[] =
@@ -1363,9 +1616,14 @@ static const char span_index[] =
  * The ids of the rows of address space ?1 alive after step ?2, through
  * vma_at (the query docs/schema.md gives).
  */
-#define VMA_ALIVE_IDS                                                        \
-	"SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (SELECT"    \
-	" level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe" \
+#define VMA_ALIVE_IDS                                                          \
+	"SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (SELECT"      \
+	" ((min(?2, last) >> level) - back) << 6 | level FROM"                 \
+	" vma_at_probe WHERE (min(?2, last) >> level) >= back)"
+/* ... in a history of format 1 (level << 42 | first block) */
+#define VMA_ALIVE_IDS_1                                                        \
+	"SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (SELECT"      \
+	" level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe"   \
 	" WHERE (min(?2, last) >> level) >= back)"
 
 /* Build vma_at once the rows are final. */
@@ -1414,7 +1672,8 @@ static sqlite3_stmt *prep_alive(mr_store *st, const char *sql)
 	sqlite3_stmt *q = NULL;
 
 	snprintf(buf, sizeof(buf), sql,
-		 "v.id IN (" VMA_ALIVE_IDS ") AND");
+		 st->format1 ? "v.id IN (" VMA_ALIVE_IDS_1 ") AND"
+			     : "v.id IN (" VMA_ALIVE_IDS ") AND");
 	if (sqlite3_prepare_v2(st->db, buf, -1, &q, NULL) == SQLITE_OK)
 		return q;
 	sqlite3_finalize(q);

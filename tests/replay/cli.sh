@@ -383,7 +383,8 @@ fi
 "$bin" replay >out 2>err; expect "replay without trace" 2 $? "replay takes a TRACE" err
 "$bin" replay /nonexistent.strace >out 2>err; expect "missing trace" 2 $? "/nonexistent.strace" err
 "$bin" maps ok.db --at x >out 2>err; expect "bad --at" 2 $? "--at: expected a step number" err
-"$bin" query ok.db "delete from step" >out 2>err; expect "query writes" 2 $? "read-only" err
+"$bin" query ok.db "delete from meta" >out 2>err; expect "query writes" 2 $? "read-only" err
+"$bin" query ok.db "delete from step" >out 2>err; expect "query writes a view" 2 $? "cannot modify step" err
 "$bin" query nothere.db "select 1" >out 2>err; expect "query missing db" 2 $? "nothere.db" err
 
 # Files an mmap cannot map (ENODEV): a directory, /dev/null; but an
@@ -549,6 +550,36 @@ cp "$cap/trace.strace.zst" self.strace.zst
 "$bin" replay self.strace.zst --db self.strace.zst >out 2>err; expect "--db the trace" 2 $? "is the trace itself" err
 zstd -q -t self.strace.zst; expect "the trace is untouched" 0 $?
 "$bin" replay self.strace.zst --db "" >out 2>err; expect "--db ''" 2 $? "an empty file name" err
+
+# A history of format 1 (tests/replay/data/fork-format1.db.zst: traces/fork
+# replayed by the mmreplay of before the compact layout) reads as the new
+# one does: maps and status of every task at every step, and the views.
+fork=$top/traces/fork
+zstd -dcq "$top/tests/replay/data/fork-format1.db.zst" >f1.db
+"$bin" replay "$fork/trace.strace.zst" --snapshots "$fork/snap" --db f2.db -q >/dev/null 2>&1
+"$bin" query f1.db "select value from meta where key = 'format'" >out 2>&1
+expect "the old history is of format 1" 0 $? "^mmreplay-history-1$" out
+same=0 checked=0
+last=$("$bin" query f2.db "select max(step) from step")
+for p in $("$bin" query f2.db "select distinct pid from task"); do
+	for n in $(seq 0 "$last"); do
+		"$bin" maps f1.db --pid "$p" --at "$n" >a 2>&1; ra=$?
+		"$bin" maps f2.db --pid "$p" --at "$n" >b 2>&1; rb=$?
+		sed -i 's/f[12]\.db/F.db/' a b
+		{ [ $ra = $rb ] && cmp -s a b; } || { echo "  maps of $p at $n differ"; same=1; }
+		[ $ra = 0 ] && checked=$((checked + 1))
+		"$bin" status f1.db --pid "$p" --at "$n" >a 2>&1
+		"$bin" status f2.db --pid "$p" --at "$n" >b 2>&1
+		sed -i 's/f[12]\.db/F.db/' a b
+		cmp -s a b || { echo "  status of $p at $n differs"; same=1; }
+	done
+done
+[ "$checked" -gt 50 ]; expect "format 1: maps answered ($checked)" 0 $?
+expect "format 1: maps and status as of format 2" 0 $same
+for v in "select * from step order by step" "select * from vma order by id"; do
+	"$bin" query f1.db "$v" >a; "$bin" query f2.db "$v" >b
+	cmp -s a b; expect "format 1 and 2: $v" 0 $?
+done
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

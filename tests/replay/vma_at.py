@@ -16,7 +16,7 @@ os.makedirs(work)
 
 AT = """SELECT v.id FROM vma v WHERE v.id IN (
   SELECT a.id FROM vma_at a WHERE a.mm = ?1 AND a.span IN (
-    SELECT level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe
+    SELECT ((min(?2, last) >> level) - back) << 6 | level FROM vma_at_probe
      WHERE (min(?2, last) >> level) >= back))
  AND v.mm = ?1 AND v.from_step <= ?2 AND (v.to_step IS NULL OR v.to_step > ?2)
  ORDER BY v.start"""

@@ -1,0 +1,165 @@
+/*
+ * histenc.c - argument texts and maps lines as formats and numbers.
+ */
+#include "replay/histenc.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static int word_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
+}
+
+static int hex_digit(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/*
+ * A number at P (END its bound) printed so that %lld or %#llx prints it
+ * back: its length, its value in *V and whether it is hex in *HEX; 0
+ * when there is none.
+ */
+static size_t number_at(const char *p, const char *end, int64_t *v, int *hex)
+{
+	const char *q = p;
+	uint64_t u = 0;
+	int neg = 0;
+
+	if (end - q > 2 && q[0] == '0' && q[1] == 'x') {
+		q += 2;
+		if (!hex_digit((unsigned char)*q) || *q == '0')
+			return 0;
+		while (q < end && hex_digit((unsigned char)*q)) {
+			if (q - p >= 18) /* more than 16 digits */
+				return 0;
+			u = u << 4 |
+			    (uint64_t)(*q <= '9' ? *q - '0' : *q - 'a' + 10);
+			q++;
+		}
+		if (q < end && word_char((unsigned char)*q))
+			return 0;
+		*v = (int64_t)u;
+		*hex = 1;
+		return (size_t)(q - p);
+	}
+	if (q < end && *q == '-') {
+		neg = 1;
+		q++;
+	}
+	if (q >= end || *q < '0' || *q > '9' || (*q == '0' && neg))
+		return 0;
+	if (*q == '0') {
+		q++;
+	} else {
+		while (q < end && *q >= '0' && *q <= '9') {
+			unsigned d = (unsigned)(*q - '0');
+
+			if (u > (UINT64_C(9223372036854775807) - d) / 10)
+				return 0; /* beyond int64 (also -2^63) */
+			u = u * 10 + d;
+			q++;
+		}
+	}
+	if (q < end && word_char((unsigned char)*q))
+		return 0;
+	*v = neg ? -(int64_t)u : (int64_t)u;
+	*hex = 0;
+	return (size_t)(q - p);
+}
+
+size_t mr_hist_args_fmt(const char *args, size_t len, char *out,
+			int64_t num[MR_HIST_NUMS], int *nnum)
+{
+	const char *p = args, *end = args + len;
+	char *o = out;
+	int n = 0;
+
+	while (p < end) {
+		size_t k;
+		int hex;
+
+		if (n < MR_HIST_NUMS &&
+		    (p == args || !word_char((unsigned char)p[-1])) &&
+		    (k = number_at(p, end, &num[n], &hex))) {
+			memcpy(o, hex ? "%#llx" : "%lld", hex ? 5 : 4);
+			o += hex ? 5 : 4;
+			p += k;
+			n++;
+			continue;
+		}
+		if (*p == '%')
+			*o++ = '%';
+		*o++ = *p++;
+	}
+	*o = 0;
+	*nnum = n;
+	return (size_t)(o - out);
+}
+
+/* Append the LEN bytes at S to *O (bounded by END), each '%' doubled. */
+static int put_escaped(char **o, char *end, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (end - *o < 3)
+			return -1;
+		if (s[i] == '%')
+			*(*o)++ = '%';
+		*(*o)++ = s[i];
+	}
+	return 0;
+}
+
+int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
+		     uint64_t pgoff, char *out, size_t cap, int *shown_off)
+{
+	char head[128], ino[32];
+	const char *p = line, *lend = line + len, *dev;
+	char *o = out, *oend = out + cap;
+	int n, m;
+
+	if (pgoff > UINT64_MAX >> 12)
+		return -1;
+	/* start, end, perms and offset as the kernel prints them */
+	*shown_off = r->offset == pgoff << 12;
+	if (!*shown_off && r->offset)
+		return -1;
+	n = snprintf(head, sizeof(head),
+		     "%08" PRIx64 "-%08" PRIx64 " %.4s %08" PRIx64 " ",
+		     r->start, r->end, r->perms, r->offset);
+	if (n <= 0 || (size_t)n >= sizeof(head) || len < (size_t)n ||
+	    memcmp(line, head, (size_t)n) || memchr(r->perms, '%', 4))
+		return -1;
+	p += n;
+	/* the device as printed, up to its space */
+	dev = p;
+	while (p < lend && *p != ' ')
+		p++;
+	if (p == lend)
+		return -1;
+	p++;
+	m = snprintf(ino, sizeof(ino), "%" PRIu64,
+		     r->has_file && r->inode_known ? r->inode : 0);
+	if ((size_t)(lend - p) < (size_t)m || memcmp(p, ino, (size_t)m) ||
+	    (p + m < lend && p[m] != ' '))
+		return -1;
+	if (cap < 32)
+		return -1;
+	o += snprintf(o, cap, "%%08llx-%%08llx %.4s %%08llx ", r->perms);
+	if (put_escaped(&o, oend, dev, (size_t)(p - dev)))
+		return -1;
+	if (oend - o < 6)
+		return -1;
+	memcpy(o, "%llu", 4);
+	o += 4;
+	p += m;
+	if (put_escaped(&o, oend, p, (size_t)(lend - p)))
+		return -1;
+	*o = 0;
+	return 0;
+}

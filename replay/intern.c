@@ -1,0 +1,132 @@
+/*
+ * intern.c - byte strings to ids (open addressing, FNV-1a, bounded).
+ */
+#include "replay/intern.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct slot {
+	uint64_t hash; /* of the key */
+	size_t off;    /* key bytes in the arena */
+	size_t len;
+	int64_t id; /* 0: empty */
+};
+
+struct mr_intern {
+	struct slot *slots;
+	size_t cap;   /* slots, a power of two, at least 2 * max */
+	size_t count; /* keys */
+	size_t max;   /* keys before forgetting */
+	char *arena;  /* the keys' bytes */
+	size_t alen, acap;
+};
+
+static uint64_t hash_bytes(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+mr_intern *mr_intern_new(size_t max)
+{
+	mr_intern *t = calloc(1, sizeof(*t));
+	size_t cap = 16;
+
+	if (!t)
+		return NULL;
+	if (!max)
+		max = 1;
+	while (cap < 2 * max)
+		cap *= 2;
+	t->slots = calloc(cap, sizeof(*t->slots));
+	if (!t->slots) {
+		free(t);
+		return NULL;
+	}
+	t->cap = cap;
+	t->max = max;
+	return t;
+}
+
+void mr_intern_free(mr_intern *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t->arena);
+	free(t);
+}
+
+static struct slot *find(const mr_intern *t, const void *key, size_t len,
+			 uint64_t h)
+{
+	size_t i = (size_t)h & (t->cap - 1);
+
+	for (;; i = (i + 1) & (t->cap - 1)) {
+		struct slot *s = &t->slots[i];
+
+		if (!s->id)
+			return s;
+		if (s->hash == h && s->len == len &&
+		    !memcmp(t->arena + s->off, key, len))
+			return s;
+	}
+}
+
+int64_t mr_intern_get(const mr_intern *t, const void *key, size_t len)
+{
+	return find(t, key, len, hash_bytes(key, len))->id;
+}
+
+static void forget(mr_intern *t)
+{
+	memset(t->slots, 0, t->cap * sizeof(*t->slots));
+	t->count = 0;
+	t->alen = 0;
+}
+
+int mr_intern_put(mr_intern *t, const void *key, size_t len, int64_t id)
+{
+	uint64_t h = hash_bytes(key, len);
+	struct slot *s;
+
+	if (t->count >= t->max)
+		forget(t);
+	if (t->alen + len > t->acap) {
+		size_t cap = t->acap ? t->acap : 4096;
+		char *a;
+
+		while (cap < t->alen + len)
+			cap *= 2;
+		a = realloc(t->arena, cap);
+		if (!a) {
+			forget(t);
+			return -1;
+		}
+		t->arena = a;
+		t->acap = cap;
+	}
+	s = find(t, key, len, h);
+	if (len)
+		memcpy(t->arena + t->alen, key, len);
+	s->hash = h;
+	s->off = t->alen;
+	s->len = len;
+	s->id = id;
+	t->alen += len;
+	t->count++;
+	return 0;
+}
+
+size_t mr_intern_count(const mr_intern *t)
+{
+	return t->count;
+}
