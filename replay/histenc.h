@@ -18,10 +18,14 @@
 #include "engine/mm.h"
 
 #define MR_HIST_NUMS 4 /* numbers taken out of an argument text */
+/* a format is at most this longer than its text and its '%'s, with its
+ * NUL: "%lld" for "1" is 3 more per number ("%#llx" for "0x1" 2) */
+#define MR_HIST_ARGS_MORE (MR_HIST_NUMS * 3 + 1)
 
 /*
  * The format of argument text ARGS (LEN bytes) into OUT, which has room
- * for 2 * LEN + 1 bytes: each '%' doubled, and up to MR_HIST_NUMS
+ * for LEN + (the number of '%' in ARGS) + MR_HIST_ARGS_MORE bytes: each
+ * '%' doubled, and up to MR_HIST_NUMS
  * integers written as strace prints them (decimal without leading zeros,
  * or 0x and lower-case hex digits without leading zeros, not part of a
  * longer word) replaced by %lld or %#llx and stored in NUM. Returns the

@@ -1308,13 +1308,16 @@ void mr_store_journal(mr_store *st, mr_journal *j)
 /* Step R's step_op row: its id in P->op, its numbers in P. */
 static int step_op(mr_store *st, const mr_step_row *r, struct pstep *p)
 {
-	size_t alen = r->args ? strlen(r->args) : 0, flen = 0;
+	size_t alen = r->args ? strlen(r->args) : 0, flen = 0, pct = 0;
 	sqlite3_stmt *s = st->st[S_OP_ADD];
-	int fresh;
+	const char *q;
+	int fresh = 1, rc = 0;
 
 	p->nnum = 0;
 	if (r->args) {
-		if (alen > (SIZE_MAX - 1) / 2 || fmt_room(st, 2 * alen))
+		for (q = r->args; (q = strchr(q, '%')) != NULL; q++)
+			pct++;
+		if (fmt_room(st, alen + pct + MR_HIST_ARGS_MORE))
 			return db_fail(st, "out of memory");
 		flen = mr_hist_args_fmt(r->args, alen, st->fbuf, p->num,
 					&p->nnum);
@@ -1322,34 +1325,45 @@ static int step_op(mr_store *st, const mr_step_row *r, struct pstep *p)
 	p->ret_is_n0 = r->has_ret && p->nnum && r->ret == p->num[0];
 	p->pred_is_ret = r->has_ret && r->has_pred && r->predicted == r->ret;
 	p->ts_us = r->ts < 0 || r->ts % 1000 == 0;
-	st->klen = 0;
-	if (key_int(st, (uint64_t)(p->ret_is_n0 | p->pred_is_ret << 1 |
-				   p->ts_us << 2)) ||
-	    key_int(st, (uint64_t)(int64_t)r->pid) ||
-	    key_str(st, r->kind, r->kind ? strlen(r->kind) : 0) ||
-	    key_str(st, r->name, r->name ? strlen(r->name) : 0) ||
-	    key_str(st, r->verdict, r->verdict ? strlen(r->verdict) : 0) ||
-	    key_str(st, r->args ? st->fbuf : NULL, flen))
-		return db_fail(st, "out of memory");
-	if (shared_row(st, &st->ops, &st->nops, &p->op, &fresh))
-		return MR_EDB;
-	if (!fresh)
-		return 0;
-	sqlite3_bind_int64(s, 1, p->op);
-	sqlite3_bind_int64(s, 2, r->pid);
-	bind_text_or_null(s, 3, r->kind);
-	bind_text_or_null(s, 4, r->name);
-	bind_text_or_null(s, 5, r->verdict);
-	if (r->args)
-		sqlite3_bind_text(s, 6, st->fbuf, (int)flen, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 6);
-	sqlite3_bind_int(s, 7, p->ret_is_n0);
-	sqlite3_bind_int(s, 8, p->pred_is_ret);
-	sqlite3_bind_int(s, 9, p->ts_us ? 1000 : 1);
-	if (step_done(s))
-		return db_fail(st, "writing a step_op row");
-	return 0;
+	if (flen > KEY_MAX) {
+		p->op = ++st->nops; /* not shared: no key to keep */
+	} else {
+		st->klen = 0;
+		if (key_int(st, (uint64_t)(p->ret_is_n0 | p->pred_is_ret << 1 |
+					   p->ts_us << 2)) ||
+		    key_int(st, (uint64_t)(int64_t)r->pid) ||
+		    key_str(st, r->kind, r->kind ? strlen(r->kind) : 0) ||
+		    key_str(st, r->name, r->name ? strlen(r->name) : 0) ||
+		    key_str(st, r->verdict,
+			    r->verdict ? strlen(r->verdict) : 0) ||
+		    key_str(st, r->args ? st->fbuf : NULL, flen))
+			return db_fail(st, "out of memory");
+		if (shared_row(st, &st->ops, &st->nops, &p->op, &fresh))
+			return MR_EDB;
+	}
+	if (fresh) {
+		sqlite3_bind_int64(s, 1, p->op);
+		sqlite3_bind_int64(s, 2, r->pid);
+		bind_text_or_null(s, 3, r->kind);
+		bind_text_or_null(s, 4, r->name);
+		bind_text_or_null(s, 5, r->verdict);
+		if (r->args)
+			sqlite3_bind_text(s, 6, st->fbuf, (int)flen,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 6);
+		sqlite3_bind_int(s, 7, p->ret_is_n0);
+		sqlite3_bind_int(s, 8, p->pred_is_ret);
+		sqlite3_bind_int(s, 9, p->ts_us ? 1000 : 1);
+		if (step_done(s))
+			rc = db_fail(st, "writing a step_op row");
+	}
+	if (st->fcap > (1u << 20)) { /* a huge line's: not kept */
+		free(st->fbuf);
+		st->fbuf = NULL;
+		st->fcap = 0;
+	}
+	return rc;
 }
 
 /* Bind pending step row I from parameter BASE + 1 (step_data). */

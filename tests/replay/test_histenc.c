@@ -120,7 +120,7 @@ static void test_args_round_trip(void **state)
 
 	(void)state;
 	for (i = 0; i < 20000; i++) {
-		size_t len, k;
+		size_t len, k, pct, flen;
 
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		len = (size_t)(seed >> 58);
@@ -130,7 +130,12 @@ static void test_args_round_trip(void **state)
 			in[k] = alpha[(seed >> 33) % (sizeof(alpha) - 1)];
 		}
 		in[len] = 0;
-		mr_hist_args_fmt(in, len, fmt, num, &n);
+		pct = 0;
+		for (k = 0; k < len; k++)
+			pct += in[k] == '%';
+		flen = mr_hist_args_fmt(in, len, fmt, num, &n);
+		/* within the room the header promises */
+		assert_true(flen + 1 <= len + pct + MR_HIST_ARGS_MORE);
 		taken += n;
 		sql_printf(fmt, num, n, back, sizeof(back));
 		assert_string_equal(back, in);
