@@ -100,19 +100,9 @@ int mr_intern_put(mr_intern *t, const void *key, size_t len, int64_t id)
 
 	if (t->count >= t->max)
 		forget(t);
-	if (t->alen + len > t->acap) {
-		size_t cap = t->acap ? t->acap : 4096;
-		char *a;
-
-		while (cap < t->alen + len)
-			cap *= 2;
-		a = realloc(t->arena, cap);
-		if (!a) {
-			forget(t);
-			return -1;
-		}
-		t->arena = a;
-		t->acap = cap;
+	if (mr_intern_reserve(&t->arena, &t->acap, t->alen + len)) {
+		forget(t);
+		return -1;
 	}
 	s = find(t, key, len, h);
 	if (len)
@@ -123,6 +113,26 @@ int mr_intern_put(mr_intern *t, const void *key, size_t len, int64_t id)
 	s->id = id;
 	t->alen += len;
 	t->count++;
+	return 0;
+}
+
+int mr_intern_reserve(char **buf, size_t *cap, size_t need)
+{
+	size_t n = *cap ? *cap : 256;
+	char *b;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			return -1;
+		n *= 2;
+	}
+	b = realloc(*buf, n);
+	if (!b)
+		return -1;
+	*buf = b;
+	*cap = n;
 	return 0;
 }
 

@@ -33,4 +33,10 @@ int mr_intern_put(mr_intern *t, const void *key, size_t len, int64_t id);
 /* Keys remembered now. */
 size_t mr_intern_count(const mr_intern *t);
 
+/*
+ * Make *BUF (malloc'd, *CAP bytes, may be NULL and 0) hold at least NEED
+ * bytes, doubling from 256: 0, or -1 out of memory (*BUF unchanged).
+ */
+int mr_intern_reserve(char **buf, size_t *cap, size_t need);
+
 #endif

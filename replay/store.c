@@ -731,19 +731,7 @@ static void vrow_free(mr_store *st, struct vrow *r)
  */
 static int key_room(mr_store *st, size_t more)
 {
-	if (st->klen + more > st->kcap) {
-		size_t cap = st->kcap ? st->kcap : 256;
-		char *k;
-
-		while (cap < st->klen + more)
-			cap *= 2;
-		k = realloc(st->kbuf, cap);
-		if (!k)
-			return -1;
-		st->kbuf = k;
-		st->kcap = cap;
-	}
-	return 0;
+	return mr_intern_reserve(&st->kbuf, &st->kcap, st->klen + more);
 }
 
 static int key_int(mr_store *st, uint64_t v)
@@ -770,19 +758,8 @@ static int key_str(mr_store *st, const char *t, size_t len)
 /* Room for a format of LEN bytes (and its NUL) in st->fbuf. */
 static int fmt_room(mr_store *st, size_t len)
 {
-	if (len + 1 > st->fcap) {
-		size_t cap = st->fcap ? st->fcap : 1024;
-		char *f;
-
-		while (cap < len + 1)
-			cap *= 2;
-		f = realloc(st->fbuf, cap);
-		if (!f)
-			return -1;
-		st->fbuf = f;
-		st->fcap = cap;
-	}
-	return 0;
+	return len == SIZE_MAX ||
+	       mr_intern_reserve(&st->fbuf, &st->fcap, len + 1);
 }
 
 /* Keys longer than this are not remembered (their rows are not shared):
