@@ -3,8 +3,6 @@
  */
 #include "replay/histenc.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 static int word_char(unsigned char c)
@@ -74,7 +72,7 @@ static size_t number_at(const char *p, const char *end, int64_t *v, int *hex)
 size_t mr_hist_args_fmt(const char *args, size_t len, char *out,
 			int64_t num[MR_HIST_NUMS], int *nnum)
 {
-	const char *p = args, *end = args + len;
+	const char *p = args, *end = args + len, *run;
 	char *o = out;
 	int n = 0;
 
@@ -82,7 +80,16 @@ size_t mr_hist_args_fmt(const char *args, size_t len, char *out,
 		size_t k;
 		int hex;
 
-		if (n < MR_HIST_NUMS &&
+		/* a run of bytes that start no number and need no escape */
+		for (run = p; p < end && *p != '%' && *p != '-' &&
+			      (*p < '0' || *p > '9' || n == MR_HIST_NUMS);
+		     p++)
+			;
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		if (p == end)
+			break;
+		if (*p != '%' && n < MR_HIST_NUMS &&
 		    (p == args || !word_char((unsigned char)p[-1])) &&
 		    (k = number_at(p, end, &num[n], &hex))) {
 			memcpy(o, hex ? "%#llx" : "%lld", hex ? 5 : 4);
@@ -103,37 +110,84 @@ size_t mr_hist_args_fmt(const char *args, size_t len, char *out,
 /* Append the LEN bytes at S to *O (bounded by END), each '%' doubled. */
 static int put_escaped(char **o, char *end, const char *s, size_t len)
 {
-	size_t i;
+	while (len) {
+		const char *pc = memchr(s, '%', len);
+		size_t run = pc ? (size_t)(pc - s) : len;
 
-	for (i = 0; i < len; i++) {
-		if (end - *o < 3)
+		if ((size_t)(end - *o) < run + 3)
 			return -1;
-		if (s[i] == '%')
+		memcpy(*o, s, run);
+		*o += run;
+		s += run;
+		len -= run;
+		if (pc) {
 			*(*o)++ = '%';
-		*(*o)++ = s[i];
+			*(*o)++ = '%';
+			s++;
+			len--;
+		}
 	}
 	return 0;
+}
+
+/* V in hex, at least 8 digits (%08llx), at O: the end. */
+static char *put_hex8(char *o, uint64_t v)
+{
+	char t[16];
+	int n = 0;
+
+	do {
+		t[n++] = "0123456789abcdef"[v & 0xf];
+		v >>= 4;
+	} while (v);
+	while (n < 8)
+		t[n++] = '0';
+	while (n)
+		*o++ = t[--n];
+	return o;
+}
+
+/* V in decimal (%llu) at O: the end. */
+static char *put_dec(char *o, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = t[--n];
+	return o;
 }
 
 int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
 		     uint64_t pgoff, char *out, size_t cap, int *shown_off)
 {
-	char head[128], ino[32];
+	char head[96], ino[24], *h = head;
 	const char *p = line, *lend = line + len, *dev;
 	char *o = out, *oend = out + cap;
-	int n, m;
+	size_t n, m;
 
-	if (pgoff > UINT64_MAX >> 12)
+	if (pgoff > UINT64_MAX >> 12 || memchr(r->perms, '%', 4) ||
+	    memchr(r->perms, 0, 4))
 		return -1;
 	/* start, end, perms and offset as the kernel prints them */
 	*shown_off = r->offset == pgoff << 12;
 	if (!*shown_off && r->offset)
 		return -1;
-	n = snprintf(head, sizeof(head),
-		     "%08" PRIx64 "-%08" PRIx64 " %.4s %08" PRIx64 " ",
-		     r->start, r->end, r->perms, r->offset);
-	if (n <= 0 || (size_t)n >= sizeof(head) || len < (size_t)n ||
-	    memcmp(line, head, (size_t)n) || memchr(r->perms, '%', 4))
+	h = put_hex8(h, r->start);
+	*h++ = '-';
+	h = put_hex8(h, r->end);
+	*h++ = ' ';
+	memcpy(h, r->perms, 4);
+	h += 4;
+	*h++ = ' ';
+	h = put_hex8(h, r->offset);
+	*h++ = ' ';
+	n = (size_t)(h - head);
+	if (len < n || memcmp(line, head, n))
 		return -1;
 	p += n;
 	/* the device as printed, up to its space */
@@ -143,14 +197,20 @@ int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
 	if (p == lend)
 		return -1;
 	p++;
-	m = snprintf(ino, sizeof(ino), "%" PRIu64,
-		     r->has_file && r->inode_known ? r->inode : 0);
-	if ((size_t)(lend - p) < (size_t)m || memcmp(p, ino, (size_t)m) ||
+	m = (size_t)(put_dec(ino,
+			     r->has_file && r->inode_known ? r->inode : 0) -
+		     ino);
+	if ((size_t)(lend - p) < m || memcmp(p, ino, m) ||
 	    (p + m < lend && p[m] != ' '))
 		return -1;
-	if (cap < 32)
+	if (cap < 40)
 		return -1;
-	o += snprintf(o, cap, "%%08llx-%%08llx %.4s %%08llx ", r->perms);
+	memcpy(o, "%08llx-%08llx ", 14);
+	o += 14;
+	memcpy(o, r->perms, 4);
+	o += 4;
+	memcpy(o, " %08llx ", 8);
+	o += 8;
 	if (put_escaped(&o, oend, dev, (size_t)(p - dev)))
 		return -1;
 	if (oend - o < 6)

@@ -731,7 +731,8 @@ static void vrow_free(mr_store *st, struct vrow *r)
  */
 static int key_room(mr_store *st, size_t more)
 {
-	return mr_intern_reserve(&st->kbuf, &st->kcap, st->klen + more);
+	return st->klen + more > st->kcap &&
+	       mr_intern_reserve(&st->kbuf, &st->kcap, st->klen + more);
 }
 
 static int key_int(mr_store *st, uint64_t v)
@@ -759,7 +760,8 @@ static int key_str(mr_store *st, const char *t, size_t len)
 static int fmt_room(mr_store *st, size_t len)
 {
 	return len == SIZE_MAX ||
-	       mr_intern_reserve(&st->fbuf, &st->fcap, len + 1);
+	       (len + 1 > st->fcap &&
+		mr_intern_reserve(&st->fbuf, &st->fcap, len + 1));
 }
 
 /* Keys longer than this are not remembered (their rows are not shared):
