@@ -61,9 +61,11 @@ enum mr_format {
 	MR_FMT_STRACE,	  /* strace text (-o or stderr), plain or zstd */
 	MR_FMT_STRACE_FF, /* strace -ff files: a directory or NAME */
 	MR_FMT_MMTR,	  /* mmreplay's own format (also from a FIFO) */
+	MR_FMT_PERF_TRACE, /* `perf trace` text (perf_trace.c) */
 };
 
-/* "auto", "strace", "strace-ff", "mmtr": 0 and *FMT, or -1. */
+/* "auto", "strace", "strace-ff", "mmtr", "perf-trace": 0 and *FMT, or
+ * -1. */
 int mr_format_parse(const char *s, int *fmt);
 
 /* mr_reader_open() with the format given (enum mr_format). */

@@ -43,7 +43,7 @@ static int usage(const char *msg)
 		"mmreplay convert: %s\n"
 		"usage: mmreplay convert IN [IN...] OUT.mmtr [--faults FILE | "
 		"--no-faults]\n"
-		"       [--format auto|strace|strace-ff|mmtr]\n",
+		"       [--format auto|strace|strace-ff|mmtr|perf-trace]\n",
 		msg);
 	return 2;
 }
@@ -116,13 +116,13 @@ int mr_cmd_convert(int argc, char **argv)
 		case 'T':
 			if (mr_format_parse(optarg, &fmt))
 				return usage("--format: expected auto, strace, "
-					     "strace-ff or mmtr");
+					     "strace-ff, mmtr or perf-trace");
 			break;
 		case 'h':
 			printf("usage: mmreplay convert IN [IN...] OUT.mmtr "
 			       "[--faults FILE | --no-faults]\n"
 			       "       [--format "
-			       "auto|strace|strace-ff|mmtr]\n");
+			       "auto|strace|strace-ff|mmtr|perf-trace]\n");
 			return 0;
 		default:
 			return usage("bad option");

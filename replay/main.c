@@ -277,8 +277,8 @@ static int cmd_replay(int argc, char **argv)
 		case 'T':
 			if (mr_format_parse(optarg, &o.format))
 				return usage_error("--format: expected auto, "
-						   "strace, strace-ff or mmtr, "
-						   "not '%s'",
+						   "strace, strace-ff, mmtr or "
+						   "perf-trace, not '%s'",
 						   optarg);
 			break;
 		case 'h':
@@ -294,7 +294,7 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--no-pages] [--exec-from-elf] "
 			       "[--check-history N] [--machine DIR] [-q]\n"
 			       "       [--lenient] [--format "
-			       "auto|strace|strace-ff|mmtr]\n");
+			       "auto|strace|strace-ff|mmtr|perf-trace]\n");
 			return 0;
 		default:
 			return usage_error("%s", "bad option for replay");
