@@ -48,7 +48,10 @@ struct spec {
 	struct field f[6];
 };
 
-#define NUM(n) {n, NULL, 0}
+#define NUM(n)                                                                 \
+	{                                                                      \
+		n, NULL, 0                                                     \
+	}
 
 /* The syscalls decoded, with the kernel's tracepoint field names
  * (events/syscalls/sys_enter_NAME/format), in the order of the
@@ -63,10 +66,15 @@ static const struct spec specs[] = {
 	  NUM("fd"),
 	  NUM("off")}},
 	{"munmap", 2, {NUM("addr"), NUM("len")}},
-	{"mprotect", 3, {NUM("start"), NUM("len"), {"prot", "PROT_", MR_NS_PROT}}},
+	{"mprotect",
+	 3,
+	 {NUM("start"), NUM("len"), {"prot", "PROT_", MR_NS_PROT}}},
 	{"pkey_mprotect",
 	 4,
-	 {NUM("start"), NUM("len"), {"prot", "PROT_", MR_NS_PROT}, NUM("pkey")}},
+	 {NUM("start"),
+	  NUM("len"),
+	  {"prot", "PROT_", MR_NS_PROT},
+	  NUM("pkey")}},
 	{"brk", 1, {NUM("brk")}},
 	{"mremap",
 	 5,
@@ -109,9 +117,16 @@ static const struct spec specs[] = {
 	  NUM("flags")}},
 };
 
-/* clone3's struct is not printed: glibc calls it for threads and for
- * posix_spawn, both sharing the address space (docs/formats.md). */
-#define CLONE3_ASSUMED 0x4100ull /* CLONE_VM | CLONE_VFORK */
+/*
+ * clone3's struct is not printed. glibc calls it for threads and for
+ * posix_spawn, both sharing the address space: a child that calls
+ * execve within the window is posix_spawn's (CLONE_VM | CLONE_VFORK |
+ * SIGCHLD), any other a thread (pthread_create's flags).
+ */
+#define CLONE3_SPAWN 0x4111ull
+#define CLONE3_THREAD 0x3d0f00ull
+
+#define PT_EXECD 64
 
 struct pt_pend {
 	int32_t tid;
@@ -139,6 +154,10 @@ struct mr_ptrace {
 	uint64_t faults;    /* fault lines skipped */
 	int clone3_said;    /* clone3's assumption was warned about */
 	int summary;	    /* inside the -s summary, which ends the text */
+	int32_t execd[PT_EXECD]; /* the last tids given an execve */
+	size_t nexecd;
+	int given;     /* a call was given (out holds it) */
+	uint64_t late; /* calls that came after the window had moved on */
 };
 
 int mr_ptrace_new(struct mr_ptrace **out, const mr_symtab *sym)
@@ -179,6 +198,11 @@ uint64_t mr_ptrace_faults(const struct mr_ptrace *pt)
 	return pt->faults;
 }
 
+uint64_t mr_ptrace_late(const struct mr_ptrace *pt)
+{
+	return pt->late;
+}
+
 static int is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -186,8 +210,8 @@ static int is_digit(int c)
 
 static int is_ident(int c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       c == '_';
+	return is_digit(c) || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_';
 }
 
 static const char *skip_sp(const char *p, const char *end)
@@ -240,7 +264,8 @@ static int ms_time(const char **pp, const char *end, int64_t *ns)
  * where the call starts, or NULL with *EXPECT.
  */
 static const char *leader(const char *p, const char *end, int64_t *ts,
-			  int64_t *dur, int32_t *tid, const char **expect)
+			  int64_t *dur, int32_t *tid, const char **at,
+			  const char **expect)
 {
 	const char *q, *c;
 	uint64_t v;
@@ -248,6 +273,7 @@ static const char *leader(const char *p, const char *end, int64_t *ts,
 	p = skip_sp(p, end);
 	*ts = -1;
 	*dur = -1;
+	*at = p;
 	if (p < end && *p == '?')
 		p++;
 	else if (!ms_time(&p, end, ts)) {
@@ -255,18 +281,22 @@ static const char *leader(const char *p, const char *end, int64_t *ts,
 		return NULL;
 	}
 	p = skip_sp(p, end);
+	*at = p;
 	if (p >= end || *p != '(') {
 		*expect = "'(' and the duration";
 		return NULL;
 	}
 	p = skip_sp(p + 1, end);
+	*at = p;
 	if (p < end && *p != ')') {
 		if (!ms_time(&p, end, dur) || !starts(p, end, " ms")) {
+			*at = p;
 			*expect = "a duration in ms";
 			return NULL;
 		}
 		p = skip_sp(p + 3, end);
 	}
+	*at = p;
 	if (!starts(p, end, "): ")) {
 		*expect = "'): ' after the duration";
 		return NULL;
@@ -282,6 +312,7 @@ static const char *leader(const char *p, const char *end, int64_t *ts,
 			return skip_sp(q, end);
 		}
 	}
+	*at = p;
 	*expect = "COMM/TID";
 	return NULL;
 }
@@ -431,7 +462,8 @@ static const struct spec *spec_of(const char *name, size_t n)
 	size_t i;
 
 	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
-		if (strlen(specs[i].name) == n && !memcmp(specs[i].name, name, n))
+		if (strlen(specs[i].name) == n &&
+		    !memcmp(specs[i].name, name, n))
 			return &specs[i];
 	return NULL;
 }
@@ -450,7 +482,7 @@ static int decode(const struct mr_ptrace *pt, mr_event *ev, const char **at,
 		sys = MR_SYS_OTHER;
 	ev->sys = (int)sys;
 	if (ev->sys == MR_SYS_CLONE3) {
-		ev->arg[0] = CLONE3_ASSUMED;
+		ev->arg[0] = CLONE3_THREAD; /* until its child execs */
 		ev->nargs = 1;
 		return 0;
 	}
@@ -612,11 +644,33 @@ static int push(struct mr_ptrace *pt, const mr_event *ev)
 	s->ev.args = s->text + an + 1;
 	s->key = end < 0 ? 0 : (uint64_t)end;
 	s->seq = pt->seq++;
+	if (pt->given && s->key < pt->out.key)
+		pt->late++; /* after calls that ended later: out of window */
 	pt->nheap++;
 	while (i && slot_less(&pt->heap[i], &pt->heap[(i - 1) / 2])) {
 		swap_slots(&pt->heap[i], &pt->heap[(i - 1) / 2]);
 		i = (i - 1) / 2;
 	}
+	return 0;
+}
+
+static int is_exec(const mr_event *ev)
+{
+	return ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT;
+}
+
+/* Whether TID calls execve in the window or did just before (a vfork
+ * child's exec ends before its parent's clone3 returns). */
+static int child_execs(const struct mr_ptrace *pt, int32_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < pt->nheap; i++)
+		if (pt->heap[i].ev.pid == tid && is_exec(&pt->heap[i].ev))
+			return 1;
+	for (i = 0; i < PT_EXECD && i < pt->nexecd; i++)
+		if (pt->execd[i] == tid)
+			return 1;
 	return 0;
 }
 
@@ -643,6 +697,12 @@ int mr_ptrace_pop(struct mr_ptrace *pt, int final, mr_event *ev)
 		i = m;
 	}
 	*ev = pt->out.ev;
+	pt->given = 1;
+	if (is_exec(ev))
+		pt->execd[pt->nexecd++ % PT_EXECD] = ev->pid;
+	if (ev->sys == MR_SYS_CLONE3 && ev->ret_kind == MR_RET_VALUE &&
+	    ev->ret > 0 && child_execs(pt, (int32_t)ev->ret))
+		ev->arg[0] = CLONE3_SPAWN;
 	return 1;
 }
 
@@ -650,9 +710,9 @@ int mr_ptrace_is_line(const char *p, const char *end)
 {
 	int64_t ts, dur;
 	int32_t tid;
-	const char *expect;
+	const char *at, *expect;
 
-	return leader(p, end, &ts, &dur, &tid, &expect) != NULL ||
+	return leader(p, end, &ts, &dur, &tid, &at, &expect) != NULL ||
 	       starts(skip_sp(p, end), end, "Summary of events:");
 }
 
@@ -663,7 +723,7 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 	size_t nlen, alen;
 	mr_event ev;
 	struct pt_pend *e;
-	int rc;
+	int rc, joined;
 
 	memset(&ev, 0, sizeof(ev));
 	err->at = line;
@@ -685,11 +745,10 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 			 (int)(end - line > 60 ? 60 : end - line), line);
 		return 0;
 	}
-	p = leader(line, end, &ev.ts_ns, &ev.dur_ns, &ev.pid, &err->expect);
-	if (!p) {
-		err->at = line;
+	p = leader(line, end, &ev.ts_ns, &ev.dur_ns, &ev.pid, &err->at,
+		   &err->expect);
+	if (!p)
 		return MR_ECORRUPT;
-	}
 	if (ev.ts_ns < 0)
 		ev.ts_ns = pt->last_ts;
 	else
@@ -713,8 +772,8 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 		nlen = (size_t)(p - name);
 		close = p + 2;
 		e = pend_find(pt, ev.pid);
-		if (e && (strlen(e->text) != nlen ||
-			  memcmp(e->text, name, nlen))) {
+		if (e &&
+		    (strlen(e->text) != nlen || memcmp(e->text, name, nlen))) {
 			snprintf(err->warn, sizeof(err->warn),
 				 "%.*s continued but tid %d left %s "
 				 "unfinished (line %llu): that call is lost",
@@ -754,8 +813,8 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 		if (starts(p, end, "...") && skip_sp(p + 3, end) == end) {
 			/* the first half: its arguments wait for the rest */
 			e = pend_add(pt, ev.pid);
-			if (!e || text_set(&e->text, &e->cap, name, nlen, args,
-					   alen))
+			if (!e ||
+			    text_set(&e->text, &e->cap, name, nlen, args, alen))
 				return MR_ENOMEM;
 			e->line = lno;
 			return 0;
@@ -774,6 +833,7 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 	/* the name and args, joined in the slot by push() */
 	if (text_set(&err->text, &err->cap, name, nlen, args, alen))
 		return MR_ENOMEM;
+	joined = e != NULL;
 	if (e)
 		pend_del(pt, e);
 	if (rc == 1) /* "= ": a child's side left with no value */
@@ -782,13 +842,18 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 	ev.args = err->text + nlen + 1;
 	rc = decode(pt, &ev, &err->at, &err->expect, err->msg,
 		    sizeof(err->msg));
-	if (rc)
+	if (rc) {
+		/* the place in this line (the first half's is elsewhere) */
+		err->at = joined ? line : args + (err->at - ev.args);
 		return rc;
+	}
 	if (!strcmp(ev.name, "clone3") && !pt->clone3_said) {
 		pt->clone3_said = 1;
 		snprintf(err->warn, sizeof(err->warn),
-			 "clone3 prints no flags: taken as CLONE_VM|CLONE_VFORK "
-			 "(a thread or posix_spawn; docs/formats.md)");
+			 "clone3 prints no flags: its child is taken as a "
+			 "thread, "
+			 "or as posix_spawn's when it calls execve soon "
+			 "(docs/formats.md)");
 	}
 	return push(pt, &ev) ? MR_ENOMEM : 1;
 }

@@ -10,8 +10,8 @@
 
 #include "formats/event.h"
 
-/* Events held to put lines of different CPUs back in order. */
-#define MR_PT_WINDOW 4096
+/* Calls held to put lines of different CPUs back in order (some 5 MB). */
+#define MR_PT_WINDOW 16384
 
 struct mr_ptrace;
 struct mr_symtab;
@@ -47,5 +47,9 @@ int mr_ptrace_pop(struct mr_ptrace *pt, int final, mr_event *ev);
 
 /* Fault lines skipped so far. */
 uint64_t mr_ptrace_faults(const struct mr_ptrace *pt);
+
+/* Calls that came after a call that ended later had left the window:
+ * given late, out of the order they ended. */
+uint64_t mr_ptrace_late(const struct mr_ptrace *pt);
 
 #endif

@@ -1516,6 +1516,13 @@ static int perf_end(mr_reader *rd, mr_event *ev)
 			     "%llu page fault lines of perf trace skipped: "
 			     "they say neither read nor write (docs/formats.md)",
 			     (unsigned long long)mr_ptrace_faults(rd->ptr));
+		if (mr_ptrace_late(rd->ptr))
+			warn(rd, rd->lno, 1,
+			     "%llu calls came more than %d calls after their "
+			     "turn and were applied late: record with perf "
+			     "trace --sort-events (docs/formats.md)",
+			     (unsigned long long)mr_ptrace_late(rd->ptr),
+			     MR_PT_WINDOW);
 	}
 	return 0;
 }
