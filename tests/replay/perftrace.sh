@@ -61,6 +61,14 @@ for v in "select step, tid, name, args, ret, verdict, digest from step order by 
 	cmp -s a b; expect "out of order, the same: $v" 0 $?
 done
 
+# its .mmtr (convert) gives the same history
+"$bin" convert "$cap/voc.perf.txt.zst" voc.mmtr >/dev/null 2>&1; expect "convert perf trace text" 0 $?
+"$bin" replay voc.mmtr --db voc.mmtr.db >/dev/null 2>&1
+for v in "select * from step" "select * from vma"; do
+	q voc.perf.txt.db "$v" >a; q voc.mmtr.db "$v" >b
+	cmp -s a b; expect "its .mmtr, the same: $v" 0 $?
+done
+
 # --format perf-trace reads a file whose first line is not perf's
 { echo "LOST 2 events!"; zstd -dcq "$cap/voc.perf.txt.zst"; } >lost.txt
 "$bin" replay lost.txt --db lost.db >out 2>err; expect "a first line not perf's: strace" 2 $? "lost.txt:1:1: expected" err
