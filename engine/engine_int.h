@@ -137,6 +137,9 @@ struct mr_mm {
 	uint64_t mmap_base;   /* mm->mmap_base */
 	int base_known;	      /* mmap_base known */
 	uint64_t def_flags;   /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
+	uint64_t rlim[MR_RLIM__COUNT]; /* its process's limits (enum
+					  mr_rlim; MR_RLIM_INFINITY) */
+	int cap_ipc_lock;	       /* ... and CAP_IPC_LOCK */
 	uint64_t start_stack; /* mm->start_stack (0: not known) */
 	/* places an ELF-built exec guessed (exec.c): [0] the PIE
 	 * executable, [1] what hangs off mmap_base */
@@ -439,6 +442,17 @@ static inline int mr_commit_refused(const mr_mm *mm, uint64_t pages)
 {
 	return mm->m->cfg.commit_pages && pages > mm->m->cfg.commit_pages;
 }
+
+/* mlock.c: the limits of mm/mlock.c and may_expand_vm() */
+void mr_mm_limits_copy(mr_mm *dst, const mr_mm *src);
+/* can_do_mlock(): 0 means EPERM */
+int mr_can_do_mlock(const mr_mm *mm);
+/* mlock_future_ok(): BYTES more of memory with VM_FLAGS fit
+ * RLIMIT_MEMLOCK (always when not VM_LOCKED or with CAP_IPC_LOCK) */
+int mr_mlock_future_ok(const mr_mm *mm, uint64_t vm_flags, uint64_t bytes);
+/* may_expand_vm(): NPAGES more of memory with VM_FLAGS fit RLIMIT_AS
+ * and, for data memory, RLIMIT_DATA */
+int mr_may_expand_vm(const mr_mm *mm, uint64_t vm_flags, uint64_t npages);
 
 /* ranges.c: sets of pages (guard markers, faulted huge pages) */
 void mr_ranges_add(struct mr_ranges *rs, uint64_t start, uint64_t end);

@@ -36,6 +36,11 @@ void mr_config_default(mr_config *c)
 	c->anon_vma_name = 0; /* no CONFIG_ANON_VMA_NAME */
 	c->file_thp = 1;
 	c->huge_known = 1; /* no huge page free: MAP_HUGETLB reserves none */
+	/* what a process of the recorder (root) has: no limit applies */
+	c->rlimit[MR_RLIM_MEMLOCK] = 8ull << 20; /* the kernel's default */
+	c->rlimit[MR_RLIM_AS] = MR_RLIM_INFINITY;
+	c->rlimit[MR_RLIM_DATA] = MR_RLIM_INFINITY;
+	c->cap_ipc_lock = 1;
 }
 
 /* splitmix64 finaliser: a bijective 64-bit mix. */
@@ -952,6 +957,8 @@ mr_mm *mr_machine_exec(mr_machine *m, int32_t pid)
 	mm = mr_mm_create(m, tgid);
 	if (!mm)
 		return NULL;
+	if (t && t->mm) /* the process keeps its limits across exec */
+		mr_mm_limits_copy(mm, t->mm);
 	if (task_set(m, pid, tgid, mm)) {
 		mr_mm_destroy(mm);
 		return NULL;

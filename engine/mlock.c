@@ -5,14 +5,17 @@
  * walks ranges the same way.
  *
  * Mirrors Linux 6.18 mm/mlock.c: do_mlock, apply_vma_lock_flags,
- * mlock_fixup, apply_mlockall_flags. RLIMIT_MEMLOCK is not checked: the
- * model takes the caller to have CAP_IPC_LOCK (the recorder runs as
- * root). The population that follows a lock gives private writable
- * VMAs an anon_vma (fault.c).
+ * mlock_fixup, apply_mlockall_flags, can_do_mlock, mlock_future_ok and
+ * count_mm_mlocked_page_nr, with the process's RLIMIT_MEMLOCK and
+ * CAP_IPC_LOCK (mr_mm.rlim, cap_ipc_lock: the capture's kernel.tsv, then
+ * its setrlimit/prlimit64 calls); and may_expand_vm() of mm/mmap.c with
+ * RLIMIT_AS and RLIMIT_DATA. The population that follows a lock gives
+ * private writable VMAs an anon_vma (fault.c).
  */
 #include "engine/engine_int.h"
 
 #include <errno.h>
+#include <string.h>
 
 #define MLOCK_ONFAULT_ 0x01
 #define MCL_CURRENT_ 1
@@ -20,6 +23,129 @@
 #define MCL_ONFAULT_ 4
 
 #define LOCKED_MASK (MR_VM_LOCKED | MR_VM_LOCKONFAULT)
+
+void mr_mm_limits_copy(mr_mm *dst, const mr_mm *src)
+{
+	memcpy(dst->rlim, src->rlim, sizeof(dst->rlim));
+	dst->cap_ipc_lock = src->cap_ipc_lock;
+}
+
+void mr_mm_set_rlimit(mr_mm *mm, int which, uint64_t bytes)
+{
+	if (which >= 0 && which < MR_RLIM__COUNT)
+		mm->rlim[which] = bytes;
+}
+
+uint64_t mr_mm_rlimit(const mr_mm *mm, int which)
+{
+	return which >= 0 && which < MR_RLIM__COUNT ? mm->rlim[which]
+						    : MR_RLIM_INFINITY;
+}
+
+/* A limit in pages, as rlimit(R) >> PAGE_SHIFT. */
+static uint64_t limit_pages(const mr_mm *mm, int which)
+{
+	return mm->rlim[which] >> MR_PAGE_SHIFT;
+}
+
+/* mm->locked_vm: the pages of VM_LOCKED VMAs, and those it keeps
+ * counting after they left (status.c's VmLck) */
+static uint64_t locked_vm(const mr_mm *mm)
+{
+	const mr_vma *v;
+	uint64_t n = mm->locked_extra;
+
+	for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
+		if (v->flags & MR_VM_LOCKED)
+			n += mr_vma_pages(v);
+	return n;
+}
+
+/* mm->data_vm: the pages of data memory (is_data_mapping()) */
+static uint64_t data_vm(const mr_mm *mm)
+{
+	const mr_vma *v;
+	uint64_t n = 0;
+
+	for (v = mr_vma_tree_first(&mm->tree); v; v = mr_vma_next(v))
+		if ((v->flags & (MR_VM_WRITE | MR_VM_SHARED |
+				 MR_VM_GROWSDOWN)) == MR_VM_WRITE)
+			n += mr_vma_pages(v);
+	return n;
+}
+
+int mr_can_do_mlock(const mr_mm *mm)
+{
+	return mm->rlim[MR_RLIM_MEMLOCK] != 0 || mm->cap_ipc_lock;
+}
+
+int mr_mlock_future_ok(const mr_mm *mm, uint64_t vm_flags, uint64_t bytes)
+{
+	if (!(vm_flags & MR_VM_LOCKED) || mm->cap_ipc_lock ||
+	    mm->rlim[MR_RLIM_MEMLOCK] == MR_RLIM_INFINITY)
+		return 1;
+	return (bytes >> MR_PAGE_SHIFT) + locked_vm(mm) <=
+	       limit_pages(mm, MR_RLIM_MEMLOCK);
+}
+
+int mr_may_expand_vm(const mr_mm *mm, uint64_t vm_flags, uint64_t npages)
+{
+	if (mm->rlim[MR_RLIM_AS] != MR_RLIM_INFINITY &&
+	    mm->total_vm + npages > limit_pages(mm, MR_RLIM_AS))
+		return 0;
+	/* the data limit refuses (ignore_rlimit_data off), except the
+	 * Valgrind workaround: a limit of 0 under an unlimited maximum,
+	 * which the model takes the maximum to be */
+	if (mm->rlim[MR_RLIM_DATA] != MR_RLIM_INFINITY &&
+	    mm->rlim[MR_RLIM_DATA] != 0 &&
+	    (vm_flags & (MR_VM_WRITE | MR_VM_SHARED | MR_VM_GROWSDOWN)) ==
+		    MR_VM_WRITE &&
+	    data_vm(mm) + npages > limit_pages(mm, MR_RLIM_DATA))
+		return 0;
+	return 1;
+}
+
+/* count_mm_mlocked_page_nr(): the pages of [start, start + len) that are
+ * locked already */
+static uint64_t locked_in(const mr_mm *mm, uint64_t start, uint64_t len)
+{
+	uint64_t end = start + len < start ? UINT64_MAX : start + len, n = 0;
+	const mr_vma *v;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v)) {
+		if (!(v->flags & MR_VM_LOCKED))
+			continue;
+		if (start > v->start)
+			n -= start - v->start;
+		if (end < v->end) {
+			n += end - v->start;
+			break;
+		}
+		n += v->end - v->start;
+	}
+	return n >> MR_PAGE_SHIFT;
+}
+
+/*
+ * do_mlock()'s checks before it locks [start, start + len): EPERM
+ * without the right to lock, ENOMEM past RLIMIT_MEMLOCK (the pages of
+ * the range locked already not counted again), else 0.
+ */
+static int64_t mlock_allowed(const mr_mm *mm, uint64_t start, uint64_t len)
+{
+	uint64_t locked, limit;
+
+	if (!mr_can_do_mlock(mm))
+		return -EPERM;
+	if (mm->cap_ipc_lock || mm->rlim[MR_RLIM_MEMLOCK] == MR_RLIM_INFINITY)
+		return 0;
+	limit = limit_pages(mm, MR_RLIM_MEMLOCK);
+	locked = (len >> MR_PAGE_SHIFT) + locked_vm(mm);
+	if (locked > limit)
+		locked -= locked_in(mm, start, len);
+	return locked <= limit ? 0 : -ENOMEM;
+}
 
 /* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked
  * (special, hugetlb, droppable memory). */
@@ -103,7 +229,17 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 	/* do_mlock(): the range widens to whole pages, never EINVAL. */
 	uint64_t start = addr & MR_PAGE_MASK;
 	uint64_t l = MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK));
-	int64_t pred = mr_range_call(lock_run, mm, start, l, lock, recorded);
+	int64_t pred = (lock & MR_VM_LOCKED) ? mlock_allowed(mm, start, l) : 0;
+
+	/* refused before anything is locked: nothing changes, unless the
+	 * trace says the kernel locked it (then the limits the model has
+	 * are not the process's: the call is applied) */
+	if (pred && recorded != 0)
+		return pred;
+	if (pred)
+		mr_range_call(lock_run, mm, start, l, lock, 0);
+	else
+		pred = mr_range_call(lock_run, mm, start, l, lock, recorded);
 
 	/* then __mm_populate() of the range when the lock worked */
 	if ((lock & MR_VM_LOCKED) &&
@@ -227,6 +363,12 @@ int64_t mr_mm_mlockall(mr_mm *mm, uint64_t flags, int64_t recorded)
 	    (flags & ~(uint64_t)(MCL_CURRENT_ | MCL_FUTURE_ | MCL_ONFAULT_)) ||
 	    flags == MCL_ONFAULT_)
 		pred = -EINVAL;
+	else if (!mr_can_do_mlock(mm))
+		pred = -EPERM;
+	else if ((flags & MCL_CURRENT_) && !mm->cap_ipc_lock &&
+		 mm->rlim[MR_RLIM_MEMLOCK] != MR_RLIM_INFINITY &&
+		 mm->total_vm > limit_pages(mm, MR_RLIM_MEMLOCK))
+		pred = -ENOMEM;
 	if (recorded == MR_RESULT_UNKNOWN)
 		recorded = pred;
 	if (recorded == 0) {

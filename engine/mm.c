@@ -25,6 +25,8 @@ mr_mm *mr_mm_create(mr_machine *m, int32_t owner)
 	mm->m = m;
 	mm->id = ++m->next_mm;
 	mm->owner = owner;
+	memcpy(mm->rlim, m->cfg.rlimit, sizeof(mm->rlim));
+	mm->cap_ipc_lock = m->cfg.cap_ipc_lock;
 	mr_vma_tree_init(&mm->tree, m->cfg.stack_guard_gap);
 	mm->next_mm = m->mms;
 	if (m->mms)
@@ -90,6 +92,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	mm->mmap_base = old->mmap_base;
 	mm->base_known = old->base_known;
 	mm->def_flags = old->def_flags & ~(MR_VM_LOCKED | MR_VM_LOCKONFAULT);
+	mr_mm_limits_copy(mm, old);
 	mm->start_stack = old->start_stack;
 	/* the peaks start afresh (measured: a child's VmPeak and VmHWM are
 	 * its own) */
@@ -524,6 +527,19 @@ static uint64_t accounted(const mr_mm *mm, uint64_t start, uint64_t end)
 	return n;
 }
 
+/* Pages of [start, end) mapped now (vms.nr_pages: what a MAP_FIXED
+ * mapping replaces). */
+static uint64_t mapped(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v;
+	uint64_t n = 0;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && v->start < end;
+	     v = mr_vma_next(v))
+		n += overlap(v, start, end) >> MR_PAGE_SHIFT;
+	return n;
+}
+
 /* Hugetlb pages the private VMAs in [start, end) hold reserved: a
  * MAP_FIXED over them gives them back before it reserves its own. */
 static uint64_t huge_reserved(const mr_mm *mm, uint64_t start, uint64_t end)
@@ -634,6 +650,12 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	 * (measured: smaps shows "nh" with THP "never" too). */
 	if (flags & MAP_STACK_)
 		vmf |= MR_VM_NOHUGEPAGE;
+	/* do_mmap(): MAP_LOCKED needs the right to lock, and what would be
+	 * locked (also under mlockall(MCL_FUTURE)) must fit RLIMIT_MEMLOCK */
+	if (!force && (flags & MAP_LOCKED_) && !mr_can_do_mlock(mm))
+		return -EPERM;
+	if (!force && !mr_mlock_future_ok(mm, vmf, *len))
+		return -EAGAIN;
 	memset(p, 0, sizeof(*p));
 	if (hs) {
 		/* the hugetlbfs file's mapping: no VM_ACCOUNT (hugetlb
@@ -668,6 +690,11 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 			      force);
 		if (e)
 			return e;
+		if (!force &&
+		    !mr_may_expand_vm(mm, vmf,
+				      (*len >> MR_PAGE_SHIFT) -
+					      mapped(mm, p->start, p->end)))
+			return -ENOMEM;
 		/* hugetlb_reserve_pages(): without MAP_NORESERVE the pages
 		 * must be free and not reserved (a SysV segment reserved
 		 * them at shmget) */
@@ -766,8 +793,14 @@ static int64_t mmap_check(const mr_mm *mm, uint64_t *addr, uint64_t *len,
 	e = prop_fill(mm, p, (uint64_t)a, *len, pgoff, vmf, flags, force);
 	if (e)
 		return e;
-	/* __mmap_region(): an accountable mapping is committed (less
-	 * what the accounted VMAs it replaces had) */
+	/* __mmap_region(): the address space may grow by what the
+	 * mapping does not replace (RLIMIT_AS, RLIMIT_DATA) */
+	if (!force && !mr_may_expand_vm(mm, vmf,
+					(*len >> MR_PAGE_SHIFT) -
+						mapped(mm, p->start, p->end)))
+		return -ENOMEM;
+	/* an accountable mapping is committed (less what the accounted
+	 * VMAs it replaces had) */
 	if (!force && (vmf & MR_VM_ACCOUNT) &&
 	    mr_commit_refused(mm, (*len >> MR_PAGE_SHIFT) -
 					  accounted(mm, p->start, p->end)))
@@ -1241,10 +1274,17 @@ static uint64_t brk_predict(const mr_mm *mm, uint64_t brk)
 	    next->start < newbrk + MR_PAGE_SIZE + mm->m->cfg.stack_guard_gap &&
 	    newbrk + MR_PAGE_SIZE > mr_vma_start_gap(&mm->tree, next))
 		return mm->brk;
+	/* check_brk_limits(): locked growth (mlockall(MCL_FUTURE)) must
+	 * fit RLIMIT_MEMLOCK */
+	if (!mr_mlock_future_ok(mm, mm->def_flags, newbrk - oldbrk))
+		return mm->brk;
 	if (mm->tree.count > mm->m->cfg.max_map_count)
 		return mm->brk;
-	/* do_brk_flags(): the growth is committed */
-	if (mr_commit_refused(mm, (newbrk - oldbrk) >> MR_PAGE_SHIFT))
+	/* do_brk_flags(): RLIMIT_AS and RLIMIT_DATA (the heap is data),
+	 * then the growth is committed */
+	if (!mr_may_expand_vm(mm, MR_VM_READ | MR_VM_WRITE | mm->def_flags,
+			      (newbrk - oldbrk) >> MR_PAGE_SHIFT) ||
+	    mr_commit_refused(mm, (newbrk - oldbrk) >> MR_PAGE_SHIFT))
 		return mm->brk;
 	return brk;
 }

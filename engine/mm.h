@@ -38,6 +38,10 @@ enum mr_thp_mode {
 	MR_THP_ALWAYS,
 };
 
+/* The resource limits the model checks (mm/mlock.c, may_expand_vm()). */
+enum mr_rlim { MR_RLIM_MEMLOCK, MR_RLIM_AS, MR_RLIM_DATA, MR_RLIM__COUNT };
+#define MR_RLIM_INFINITY UINT64_MAX
+
 typedef struct mr_config {
 	uint64_t task_size;	  /* TASK_SIZE: 0x7ffffffff000 */
 	uint64_t mmap_min_addr;	  /* effective mmap_min_addr: the larger of
@@ -54,6 +58,13 @@ typedef struct mr_config {
 				     kernels measured): EINVAL */
 	uint64_t stack_rlimit;	  /* RLIMIT_STACK in bytes (0: unlimited);
 				     stack growth past it fails */
+	uint64_t rlimit[MR_RLIM__COUNT]; /* the first process's RLIMIT_MEMLOCK,
+					    RLIMIT_AS, RLIMIT_DATA in bytes
+					    (MR_RLIM_INFINITY: unlimited);
+					    each process's own after
+					    setrlimit/prlimit64 (mr_mm) */
+	int cap_ipc_lock;		 /* the first process has CAP_IPC_LOCK
+					    (mlock past RLIMIT_MEMLOCK) */
 	uint64_t huge_avail[2];	  /* hugetlb pages free and not reserved:
 				     [0] 2 MiB, [1] 1 GiB */
 	int huge_known;		  /* huge_avail is the capture's (else
@@ -598,6 +609,16 @@ uint64_t mr_mm_hiwater_rss(const mr_mm *mm);
 uint64_t mr_mm_pte_bytes(const mr_mm *mm);
 /* Pages mapped by huge PMDs (AnonHugePages). */
 uint64_t mr_mm_anon_huge(const mr_mm *mm);
+
+/* ---- limits ---- */
+
+/*
+ * setrlimit()/prlimit64() of MM's process: RLIMIT_MEMLOCK, RLIMIT_AS or
+ * RLIMIT_DATA (enum mr_rlim) is now BYTES (MR_RLIM_INFINITY: unlimited).
+ * A fork's child and an exec's new address space inherit them.
+ */
+void mr_mm_set_rlimit(mr_mm *mm, int which, uint64_t bytes);
+uint64_t mr_mm_rlimit(const mr_mm *mm, int which);
 
 /* ---- formatting ---- */
 

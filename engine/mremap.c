@@ -134,12 +134,17 @@ static int64_t prep(const struct remap *r, const mr_vma *v)
 		return -EINVAL;
 	if (v->flags & (MR_VM_DONTEXPAND | MR_VM_PFNMAP))
 		return -EFAULT;
+	/* a locked VMA's growth must fit RLIMIT_MEMLOCK, any growth
+	 * RLIMIT_AS (and data memory's RLIMIT_DATA) */
+	if (!mr_mlock_future_ok(r->mm, v->flags, new_len - old_len))
+		return -EAGAIN;
+	if (!mr_may_expand_vm(r->mm, v->flags,
+			      (new_len - old_len) >> MR_PAGE_SHIFT))
+		return -ENOMEM;
 	/* vrm_calc_charge(): an accounted VMA's growth is committed */
 	if ((v->flags & MR_VM_ACCOUNT) &&
 	    mr_commit_refused(r->mm, (new_len - old_len) >> MR_PAGE_SHIFT))
 		return -ENOMEM;
-	/* mlock_future_ok() and may_expand_vm() depend on rlimits the trace
-	 * does not show; unlimited is assumed (docs/fidelity.md). */
 	return 0;
 }
 

@@ -335,3 +335,77 @@ void mr_rp_note_cwd(struct replay *r, const mr_event *ev)
 	free(p->cwd);
 	p->cwd = strdup(ev->fd_path);
 }
+
+/* A limit as strace prints it: RLIM64_INFINITY, RLIM_INFINITY, N*1024,
+ * or a number (-X raw: hex). 0 and *V, or -1. */
+static int rlim_value(const char *p, uint64_t *v)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!strncmp(p, "RLIM64_INFINITY", 15) ||
+	    !strncmp(p, "RLIM_INFINITY", 13)) {
+		*v = MR_RLIM_INFINITY;
+		return 0;
+	}
+	n = strtoull(p, &end, 0);
+	if (end == p)
+		return -1;
+	if (!strncmp(end, "*1024", 5)) {
+		if (n > UINT64_MAX / 1024)
+			return -1;
+		n *= 1024;
+	}
+	*v = n;
+	return 0;
+}
+
+/*
+ * setrlimit(RES, {rlim_cur=V, ...}) and prlimit64(PID, RES, {rlim_cur=V,
+ * ...}, ...) that succeeded: the process's RLIMIT_MEMLOCK, RLIMIT_AS or
+ * RLIMIT_DATA is now V (its soft limit, the one the kernel checks).
+ */
+void mr_rp_on_rlimit(struct replay *r, const mr_event *ev)
+{
+	const char *a = ev->args, *res, *cur;
+	int32_t pid = ev->pid;
+	int which;
+	uint64_t v;
+	mr_mm *mm;
+
+	if (!a || ev->ret_kind != MR_RET_VALUE || ev->ret != 0)
+		return;
+	if (!strcmp(ev->name, "prlimit64")) {
+		char *end;
+		long n = strtol(a, &end, 10);
+
+		if (end == a || strncmp(end, ", ", 2))
+			return;
+		if (n)
+			pid = (int32_t)n;
+		a = end + 2;
+	} else if (strcmp(ev->name, "setrlimit")) {
+		return;
+	}
+	res = a;
+	if (!strncmp(res, "RLIMIT_MEMLOCK,", 15) || !strncmp(res, "0x8,", 4) ||
+	    !strncmp(res, "8,", 2))
+		which = MR_RLIM_MEMLOCK;
+	else if (!strncmp(res, "RLIMIT_AS,", 10) || !strncmp(res, "0x9,", 4) ||
+		 !strncmp(res, "9,", 2))
+		which = MR_RLIM_AS;
+	else if (!strncmp(res, "RLIMIT_DATA,", 12) ||
+		 !strncmp(res, "0x2,", 4) || !strncmp(res, "2,", 2))
+		which = MR_RLIM_DATA;
+	else
+		return;
+	a = strchr(res, ',') + 1;
+	while (*a == ' ')
+		a++;
+	if (*a != '{' || !(cur = strstr(a, "rlim_cur=")) ||
+	    rlim_value(cur + 9, &v))
+		return; /* NULL: only read */
+	mm = mr_machine_task_mm(r->m, pid);
+	if (mm)
+		mr_mm_set_rlimit(mm, which, v);
+}

@@ -750,8 +750,9 @@ static void selected(char *s)
  * SNAPDIR/kernel.tsv: KEY<TAB>VALUE lines describing the kernel the
  * capture ran on, for the replay's configuration and the history's meta
  * table: release, vm.max_map_count, vm.mmap_min_addr, the THP modes, the
- * hugetlb pools (free and reserved pages of each size). Written before
- * the command starts.
+ * hugetlb pools (free and reserved pages of each size), the limits
+ * (RLIMIT_STACK, _MEMLOCK, _AS, _DATA) and CAP_IPC_LOCK the command
+ * inherits. Written before the command starts.
  */
 int mr_rec_write_kernel(const char *snapdir)
 {
@@ -777,6 +778,15 @@ int mr_rec_write_kernel(const char *snapdir)
 		{"hugepages_1048576kB_resv",
 		 "/sys/kernel/mm/hugepages/hugepages-1048576kB/resv_hugepages",
 		 0},
+	};
+	static const struct {
+		const char *key;
+		int res;
+	} limits[] = {
+		{"rlimit_stack", RLIMIT_STACK},
+		{"rlimit_memlock", RLIMIT_MEMLOCK},
+		{"rlimit_as", RLIMIT_AS},
+		{"rlimit_data", RLIMIT_DATA},
 	};
 	char path[PATH_MAX], v[256];
 	struct rlimit rl;
@@ -810,13 +820,29 @@ int mr_rec_write_kernel(const char *snapdir)
 		if (mi)
 			fclose(mi);
 	}
-	/* the recorded command inherits the recorder's stack limit */
-	if (getrlimit(RLIMIT_STACK, &rl) == 0) {
+	/* the recorded command inherits the recorder's limits and, run
+	 * by the same user, its capabilities */
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+		if (getrlimit(limits[i].res, &rl))
+			continue;
 		if (rl.rlim_cur == RLIM_INFINITY)
-			fprintf(f, "rlimit_stack\tunlimited\n");
+			fprintf(f, "%s\tunlimited\n", limits[i].key);
 		else
-			fprintf(f, "rlimit_stack\t%llu\n",
+			fprintf(f, "%s\t%llu\n", limits[i].key,
 				(unsigned long long)rl.rlim_cur);
+	}
+	{
+		FILE *st = fopen("/proc/self/status", "r");
+		char line[256];
+		unsigned long long caps;
+
+		while (st && fgets(line, sizeof(line), st))
+			if (sscanf(line, "CapEff: %llx", &caps) == 1)
+				fprintf(f, "cap_ipc_lock\t%d\n",
+					(int)(caps >> 14 &
+					      1)); /* CAP_IPC_LOCK */
+		if (st)
+			fclose(st);
 	}
 	return fclose(f) == 0 ? 0 : -1;
 }

@@ -791,6 +791,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 				 ev->name && ev->args &&
 				 !strcmp(ev->name, "ftruncate"))
 				on_truncate(r, ev->args);
+			else if (ev->name && (!strcmp(ev->name, "setrlimit") ||
+					      !strcmp(ev->name, "prlimit64")))
+				mr_rp_on_rlimit(r, ev);
 			break;
 		}
 		break;
@@ -932,6 +935,7 @@ static void release_faults(struct replay *r)
 static int store_meta(struct replay *r)
 {
 	char buf[64];
+	int i;
 	const mr_config *c = &r->cfg;
 	static const char *const thp[] = {"never", "madvise", "always"};
 
@@ -963,6 +967,19 @@ static int store_meta(struct replay *r)
 	mr_store_meta(r->st, "faults", buf);
 	snprintf(buf, sizeof(buf), "%" PRIu64, c->stack_rlimit);
 	mr_store_meta(r->st, "stack_rlimit", buf);
+	for (i = 0; i < MR_RLIM__COUNT; i++) {
+		static const char *const keys[MR_RLIM__COUNT] = {
+			"rlimit_memlock", "rlimit_as", "rlimit_data"};
+
+		if (c->rlimit[i] == MR_RLIM_INFINITY)
+			snprintf(buf, sizeof(buf), "unlimited");
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64, c->rlimit[i]);
+		mr_store_meta(r->st, keys[i], buf);
+	}
+	mr_store_meta(r->st, "cap_ipc_lock", c->cap_ipc_lock ? "1" : "0");
+	if (r->kern.thp_defrag[0])
+		mr_store_meta(r->st, "thp_defrag", r->kern.thp_defrag);
 	snprintf(buf, sizeof(buf), "%d", c->assume_written);
 	return mr_store_meta(r->st, "assume_written", buf);
 }
@@ -1085,6 +1102,11 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		r.cfg.max_map_count = r.kern.max_map_count;
 	if (r.kern.stack_rlimit_set)
 		r.cfg.stack_rlimit = r.kern.stack_rlimit;
+	for (i = 0; i < MR_RLIM__COUNT; i++)
+		if (r.kern.rlimit_set[i])
+			r.cfg.rlimit[i] = r.kern.rlimit[i];
+	if (r.kern.cap_ipc_lock >= 0)
+		r.cfg.cap_ipc_lock = r.kern.cap_ipc_lock;
 	/* the overcommit heuristic: one commit may not exceed RAM + swap */
 	if (r.kern.overcommit == 0 && r.kern.mem_total_kb)
 		r.cfg.commit_pages =

@@ -34,6 +34,12 @@ typedef struct mr_kernel_facts {
 	uint64_t mem_total_kb;	/* MemTotal (0: not said) */
 	uint64_t swap_total_kb; /* SwapTotal */
 	int overcommit;		/* vm.overcommit_memory (-1: not said) */
+	uint64_t rlimit[MR_RLIM__COUNT]; /* RLIMIT_MEMLOCK, _AS, _DATA of the
+					    recorded command (bytes;
+					    MR_RLIM_INFINITY) */
+	int rlimit_set[MR_RLIM__COUNT];	 /* ... said */
+	int cap_ipc_lock;		 /* CAP_IPC_LOCK (-1: not said) */
+	char thp_defrag[16];		 /* transparent_hugepage/defrag */
 } mr_kernel_facts;
 
 int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,

@@ -504,6 +504,7 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 
 	memset(k, 0, sizeof(*k));
 	k->overcommit = -1;
+	k->cap_ipc_lock = -1;
 	buf = slurp_snap(dir, "kernel.tsv", p, sizeof(p), &rc, err, errlen);
 	if (!buf)
 		return rc;
@@ -530,6 +531,38 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 				return MR_ECORRUPT;
 			}
 			k->max_map_count = (uint32_t)v;
+		} else if (!strcmp(line, "rlimit_memlock") ||
+			   !strcmp(line, "rlimit_as") ||
+			   !strcmp(line, "rlimit_data")) {
+			int w = line[7] == 'm'	 ? MR_RLIM_MEMLOCK
+				: line[7] == 'a' ? MR_RLIM_AS
+						 : MR_RLIM_DATA;
+
+			v = strtoull(tab, &end, 10);
+			if (!strcmp(tab, "unlimited")) {
+				v = MR_RLIM_INFINITY;
+			} else if (*end || end == tab || *tab == '-') {
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected a number of "
+					 "bytes or 'unlimited'",
+					 p, lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			k->rlimit[w] = v;
+			k->rlimit_set[w] = 1;
+		} else if (!strcmp(line, "cap_ipc_lock")) {
+			if (strcmp(tab, "0") && strcmp(tab, "1")) {
+				snprintf(err, errlen,
+					 "%s:%zu:%zu: expected 0 or 1", p,
+					 lineno, (size_t)(tab - line) + 1);
+				free(buf);
+				return MR_ECORRUPT;
+			}
+			k->cap_ipc_lock = tab[0] == '1';
+		} else if (!strcmp(line, "thp_defrag")) {
+			snprintf(k->thp_defrag, sizeof(k->thp_defrag), "%s",
+				 tab);
 		} else if (!strcmp(line, "rlimit_stack")) {
 			v = strtoull(tab, &end, 10);
 			if (!strcmp(tab, "unlimited")) {

@@ -74,6 +74,154 @@ static mr_mm *limited(mr_machine **mp, uint32_t max, const struct seed *s,
 	return seeded(*mp, 1, s, n, 0, 0);
 }
 
+/* ---- resource limits: RLIMIT_MEMLOCK, CAP_IPC_LOCK, RLIMIT_AS/DATA ---- */
+
+/*
+ * A process without CAP_IPC_LOCK and RLIMIT_MEMLOCK of 4 pages, with a
+ * writable mapping of 10 pages and the heap at 100 (the rules of
+ * traces/memlock, measured there).
+ */
+static mr_mm *memlocked(mr_machine **mp)
+{
+	static const struct seed s[] = {ANON(P(0), P(10), F_RW)};
+	mr_config c;
+	mr_mm *mm;
+
+	mr_config_default(&c);
+	c.cap_ipc_lock = 0;
+	c.rlimit[MR_RLIM_MEMLOCK] = 4 * PG;
+	*mp = new_machine_cfg(&c, NULL);
+	mm = seeded(*mp, 1, s, 1, P(100), P(100));
+	assert_int_equal(mr_mm_rlimit(mm, MR_RLIM_MEMLOCK), 4 * PG);
+	return mm;
+}
+
+/* do_mlock(): the range and locked_vm against the limit, the range's
+ * pages locked already not counted twice; nothing locked on ENOMEM */
+static void test_memlock__mlock_counts_against_the_limit(void **state)
+{
+	mr_machine *m;
+	mr_mm *mm = memlocked(&m);
+
+	(void)state;
+	assert_int_equal(mlock_(mm, P(0), 3 * PG), 0);
+	/* 3 locked + 3 asked, 2 of them locked: 4 */
+	assert_int_equal(mlock_(mm, P(1), 3 * PG), 0);
+	assert_int_equal(mlock_(mm, P(6), PG), -ENOMEM);
+	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(4), F_RW | LK, PGOFF(P(0))},
+		    {P(4), P(10), F_RW, PGOFF(P(4))});
+	/* munlock frees room; mlock2 counts the same */
+	assert_int_equal(mr_mm_munlock(mm, P(0), PG, U), 0);
+	assert_int_equal(mlock2_(mm, P(6), PG, MLOCK_ONFAULT_), 0);
+	/* the trace says the kernel locked it: applied anyway */
+	assert_int_equal(mr_mm_mlock(mm, P(8), 2 * PG, 0, 0, 0), -ENOMEM);
+	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(1), F_RW, PGOFF(P(0))},
+		    {P(1), P(4), F_RW | LK, PGOFF(P(1))},
+		    {P(4), P(6), F_RW, PGOFF(P(4))},
+		    {P(6), P(7), F_RW | LF, PGOFF(P(6))},
+		    {P(7), P(8), F_RW, PGOFF(P(7))},
+		    {P(8), P(10), F_RW | LK, PGOFF(P(8))});
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/* mlockall(MCL_CURRENT) with VmSize over the limit; MCL_FUTURE then
+ * mmap and brk: mlock_future_ok() */
+static void test_memlock__mlockall_and_future_mappings(void **state)
+{
+	mr_machine *m;
+	mr_mm *mm = memlocked(&m);
+
+	(void)state;
+	assert_int_equal(mr_mm_mlockall(mm, MCL_CURRENT_, U), -ENOMEM);
+	assert_int_equal(mr_mm_mlockall(mm, MCL_FUTURE_, U), 0);
+	assert_int_equal(mmap_fixed(mm, P(20), 5 * PG, RW), -EAGAIN);
+	assert_int_equal(mmap_fixed(mm, P(20), 4 * PG, RW), P(20));
+	/* 4 pages locked: no room for the heap to grow */
+	assert_int_equal(mr_mm_brk_call(mm, P(101), U), P(100));
+	assert_int_equal(mr_mm_munlockall(mm, U), 0);
+	assert_int_equal(mr_mm_brk_call(mm, P(101), U), P(101));
+	/* MAP_LOCKED checks the same; mremap of a locked VMA too */
+	assert_int_equal(
+		mr_mm_mmap(mm, P(30), 5 * PG, RW,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_LOCKED,
+			   NULL, 0, U),
+		-EAGAIN);
+	assert_int_equal(
+		mr_mm_mmap(mm, P(30), 2 * PG, RW,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_LOCKED,
+			   NULL, 0, U),
+		P(30));
+	assert_int_equal(
+		mr_mm_mremap(mm, P(30), 2 * PG, 5 * PG, MREMAP_MAYMOVE, 0, U),
+		-EAGAIN);
+	assert_int_equal(
+		mr_mm_mremap(mm, P(30), 2 * PG, 4 * PG, MREMAP_MAYMOVE, 0, U),
+		P(30));
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/* can_do_mlock(): RLIMIT_MEMLOCK 0 without CAP_IPC_LOCK is EPERM for
+ * every lock, not for munlock; with CAP_IPC_LOCK no limit applies */
+static void test_memlock__zero_limit_is_eperm_unless_capable(void **state)
+{
+	mr_machine *m;
+	mr_mm *mm = memlocked(&m);
+
+	(void)state;
+	mr_mm_set_rlimit(mm, MR_RLIM_MEMLOCK, 0);
+	assert_int_equal(mlock_(mm, P(0), PG), -EPERM);
+	assert_int_equal(mlock2_(mm, P(0), PG, MLOCK_ONFAULT_), -EPERM);
+	assert_int_equal(mr_mm_mlockall(mm, MCL_FUTURE_, U), -EPERM);
+	assert_int_equal(
+		mr_mm_mmap(mm, P(30), PG, RW,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_LOCKED,
+			   NULL, 0, U),
+		-EPERM);
+	assert_int_equal(mr_mm_munlock(mm, P(0), PG, U), 0);
+	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(10), F_RW, PGOFF(P(0))});
+	mr_machine_free(m);
+	/* the recorder's default: capable, nothing refused */
+	m = new_machine();
+	mm = seeded(m, 1, (const struct seed[]){ANON(P(0), P(10), F_RW)}, 1, 0,
+		    0);
+	mr_mm_set_rlimit(mm, MR_RLIM_MEMLOCK, 0);
+	assert_int_equal(mlock_(mm, P(0), 10 * PG), 0);
+	mr_machine_free(m);
+}
+
+/* may_expand_vm(): RLIMIT_AS counts every page mapped (less what a
+ * MAP_FIXED replaces), RLIMIT_DATA private writable memory only; a
+ * fork's child keeps the limits */
+static void test_memlock__address_space_and_data_limits(void **state)
+{
+	mr_machine *m;
+	mr_mm *mm = memlocked(&m), *child;
+
+	(void)state;
+	mr_mm_set_rlimit(mm, MR_RLIM_AS, 14 * PG); /* 10 mapped */
+	assert_int_equal(mmap_fixed(mm, P(20), 5 * PG, RW), -ENOMEM);
+	assert_int_equal(mmap_fixed(mm, P(20), 4 * PG, RW), P(20));
+	/* over mapped pages: only the new ones count */
+	assert_int_equal(mmap_fixed(mm, P(8), 2 * PG, RW), P(8));
+	assert_int_equal(mr_mm_brk_call(mm, P(101), U), P(100));
+	assert_int_equal(
+		mr_mm_mremap(mm, P(20), 4 * PG, 5 * PG, MREMAP_MAYMOVE, 0, U),
+		-ENOMEM);
+	mr_mm_set_rlimit(mm, MR_RLIM_AS, MR_RLIM_INFINITY);
+	mr_mm_set_rlimit(mm, MR_RLIM_DATA, 16 * PG); /* 14 data pages */
+	assert_int_equal(mmap_fixed(mm, P(30), 3 * PG, RW), -ENOMEM);
+	assert_int_equal(mmap_fixed(mm, P(30), 3 * PG, PROT_READ), P(30));
+	assert_int_equal(mmap_fixed(mm, P(40), 2 * PG, RW), P(40));
+	assert_int_equal(mr_machine_clone(m, 1, 2, 0x11 /* SIGCHLD */), 0);
+	child = mr_machine_task_mm(m, 2);
+	assert_int_equal(mr_mm_rlimit(child, MR_RLIM_DATA), 16 * PG);
+	assert_int_equal(mr_mm_rlimit(child, MR_RLIM_MEMLOCK), 4 * PG);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 /* ---- mlock, mlock2, munlock ---- */
 
 /*
@@ -957,6 +1105,11 @@ static void test_unlink__inode_from_deleted_entries_in_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memlock__mlock_counts_against_the_limit),
+		cmocka_unit_test(test_memlock__mlockall_and_future_mappings),
+		cmocka_unit_test(
+			test_memlock__zero_limit_is_eperm_unless_capable),
+		cmocka_unit_test(test_memlock__address_space_and_data_limits),
 		cmocka_unit_test(test_mlock__middle_splits_then_munlock_merges),
 		cmocka_unit_test(test_mlock__unaligned_range_widens_to_pages),
 		cmocka_unit_test(
