@@ -1171,10 +1171,6 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 				   MR_VM_LOCKED)) == MR_VM_LOCKED &&
 			    (nf & MR_VM_WRITE))
 				mr_populate(mm, nstart, pend, 1);
-			/* memory made writable is taken as written, like
-			 * memory created writable (docs/fidelity.md) */
-			if (!(of & MR_VM_WRITE) && (nf & MR_VM_WRITE))
-				mr_assume_written(mm, prev);
 		}
 		tmp = prev->end;
 		nstart = tmp;

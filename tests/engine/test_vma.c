@@ -297,22 +297,14 @@ static void test_vma_new_range_merge__fork_child_anon_vma_blocks(void **state)
  *  012345
  *  AAAAAA      mprotect [2, 4) RW
  *  AABBCC      three VMAs; the middle and upper pgoffs follow the split
- *
- * Memory never written (no assumption): made read-only again, B loses
- * VM_ACCOUNT with no anon_vma and merges back.
  */
 static void test_vma_modify__middle_splits_three_ways(void **state)
 {
 	static const struct seed s[] = {ANON(P(0), P(6), F_R)};
-	mr_config c;
-	mr_machine *m;
-	mr_mm *mm;
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
 
 	(void)state;
-	mr_config_default(&c);
-	c.assume_written = 0;
-	m = new_machine_cfg(&c, NULL);
-	mm = seeded(m, 1, s, 1, 0, 0);
 	assert_int_equal(
 		mr_mm_mprotect(mm, P(2), 2 * PG, PROT_READ | PROT_WRITE, U), 0);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_R, PGOFF(P(0))},
@@ -323,33 +315,6 @@ static void test_vma_modify__middle_splits_three_ways(void **state)
 	/* and back: both sides merge again */
 	assert_int_equal(mr_mm_mprotect(mm, P(2), 2 * PG, PROT_READ, U), 0);
 	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(6), F_R, PGOFF(P(0))});
-	expect_invariants(m);
-	mr_machine_free(m);
-}
-
-/*
- *  012345
- *  AAAAAA      mprotect [2, 4) RW, by default taken as written like
- *  AABBCC      memory created writable: B gets an anon_vma, keeps
- *  AABBCC      VM_ACCOUNT made read-only again, and stays apart
- */
-static void test_vma_modify__made_writable_is_taken_as_written(void **state)
-{
-	static const struct seed s[] = {ANON(P(0), P(6), F_R)};
-	mr_machine *m = new_machine();
-	mr_mm *mm = seeded(m, 1, s, 1, 0, 0);
-	const mr_vma *b;
-
-	(void)state;
-	assert_int_equal(
-		mr_mm_mprotect(mm, P(2), 2 * PG, PROT_READ | PROT_WRITE, U), 0);
-	b = mr_mm_find(mm, P(2));
-	assert_non_null(b);
-	assert_int_not_equal(b->anon_vma, 0);
-	assert_int_equal(mr_mm_mprotect(mm, P(2), 2 * PG, PROT_READ, U), 0);
-	expect_vmas(mm, 0, UINT64_MAX, {P(0), P(2), F_R, PGOFF(P(0))},
-		    {P(2), P(4), F_R | MR_VM_ACCOUNT, PGOFF(P(2))},
-		    {P(4), P(6), F_R, PGOFF(P(4))});
 	expect_invariants(m);
 	mr_machine_free(m);
 }
@@ -1970,8 +1935,6 @@ int main(void)
 		cmocka_unit_test(
 			test_vma_new_range_merge__fork_child_anon_vma_blocks),
 		cmocka_unit_test(test_vma_modify__middle_splits_three_ways),
-		cmocka_unit_test(
-			test_vma_modify__made_writable_is_taken_as_written),
 		cmocka_unit_test(test_vma_modify__start_merges_into_prev),
 		cmocka_unit_test(test_vma_modify__end_merges_into_next),
 		cmocka_unit_test(test_vma_modify__whole_vma_merges_both),
@@ -2022,8 +1985,7 @@ int main(void)
 			test_vma_recorded__munmap_and_mprotect_apply_success),
 		cmocka_unit_test(test_vma_recorded__brk),
 		cmocka_unit_test(test_vma_format__matches_proc_maps),
-		cmocka_unit_test(
-			test_vma_remap_file_pages__splits_at_the_new_offset),
+		cmocka_unit_test(test_vma_remap_file_pages__splits_at_the_new_offset),
 		cmocka_unit_test(test_vma_random__matches_page_reference),
 		cmocka_unit_test(
 			test_vma_random_limited__dry_run_predicts_real_run),
