@@ -139,6 +139,8 @@ struct mr_mm {
 	uint64_t def_flags;   /* mm->def_flags (VM_LOCKED from MCL_FUTURE) */
 	uint64_t rlim[MR_RLIM__COUNT]; /* its process's limits (enum
 					  mr_rlim; MR_RLIM_INFINITY) */
+	uint64_t data_size;	       /* end_data - start_data (0: not
+					  known) */
 	int cap_ipc_lock;	       /* ... and CAP_IPC_LOCK */
 	uint64_t start_stack; /* mm->start_stack (0: not known) */
 	/* places an ELF-built exec guessed (exec.c): [0] the PIE

@@ -296,6 +296,18 @@ int mr_mm_exec_elf(mr_mm *mm, const mr_exec_image *exe,
 		}
 		if (ec)
 			mr_mm_set_code(mm, bias + sc, bias + ec);
+		/* start_data: the last segment's start; end_data: the
+		 * furthest end of a segment's file contents */
+		for (sc = ec = 0, i = 0; i < exe->nseg; i++) {
+			const mr_exec_seg *sg = &exe->seg[i];
+
+			if (sg->vaddr > sc)
+				sc = sg->vaddr;
+			if (sg->vaddr + sg->filesz > ec)
+				ec = sg->vaddr + sg->filesz;
+		}
+		if (ec)
+			mr_mm_set_data(mm, bias + sc, bias + ec);
 	}
 	if (exe->dyn && interp) {
 		mm->fl[FL_EXE] = (struct mr_float){1, lo, hi, 0, 0, 0};

@@ -98,6 +98,7 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 	 * its own) */
 	mm->start_code = old->start_code;
 	mm->end_code = old->end_code;
+	mm->data_size = old->data_size;
 	mr_mm_rehash(mm);
 	for (v = mr_vma_tree_first(&old->tree); v; v = mr_vma_next(v)) {
 		mr_vma *c;
@@ -1136,6 +1137,16 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 		pend = v->end < end ? v->end : end;
 		if (v->start > nstart)
 			nstart = v->start;
+		/* mprotect_fixup(): memory turning into data must fit
+		 * RLIMIT_DATA */
+		if (!force && (nf & MR_VM_WRITE) &&
+		    !mr_may_expand_vm(mm, nf,
+				      (pend - nstart) >> MR_PAGE_SHIFT) &&
+		    mr_may_expand_vm(mm, v->flags,
+				     (pend - nstart) >> MR_PAGE_SHIFT)) {
+			err = -ENOMEM;
+			break;
+		}
 		if (dry) {
 			const mr_vma *last = v;
 
@@ -1251,6 +1262,11 @@ static uint64_t brk_predict(const mr_mm *mm, uint64_t brk)
 	const mr_vma *next;
 
 	if (brk < mm->start_brk)
+		return mm->brk;
+	/* check_data_rlimit(): the heap and the data segment, in bytes,
+	 * within RLIMIT_DATA, shrinking too (a limit of 0 as well) */
+	if (mm->rlim[MR_RLIM_DATA] != MR_RLIM_INFINITY &&
+	    brk - mm->start_brk + mm->data_size > mm->rlim[MR_RLIM_DATA])
 		return mm->brk;
 	newbrk = MR_PAGE_ALIGN(brk);
 	oldbrk = MR_PAGE_ALIGN(mm->brk);

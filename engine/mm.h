@@ -543,6 +543,9 @@ uint64_t mr_mm_locked_extra(const mr_mm *mm);
  * endcode; VmExe), 0 and 0 when not known. */
 void mr_mm_code(const mr_mm *mm, uint64_t *start, uint64_t *end);
 void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end);
+/* start_data and end_data: what brk's RLIMIT_DATA check counts besides
+ * the heap (check_data_rlimit()). */
+void mr_mm_set_data(mr_mm *mm, uint64_t start, uint64_t end);
 
 /* The memory lines of /proc/PID/status, in kB (engine/status.c). */
 typedef struct mr_status {

@@ -303,6 +303,14 @@ static int64_t remap_to(struct remap *r)
 			return -EFAULT;
 		r->old_len = r->new_len;
 	}
+	/* the source stays mapped: the address space grows by it */
+	if (r->flags & MREMAP_DONTUNMAP_) {
+		const mr_vma *v = mr_vma_tree_find(&r->mm->tree, r->addr);
+
+		if (v && !mr_may_expand_vm(r->mm, v->flags,
+					   r->old_len >> MR_PAGE_SHIFT))
+			return -ENOMEM;
+	}
 	rc = set_new_addr(r);
 	if (rc < 0)
 		return rc;

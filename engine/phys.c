@@ -2015,6 +2015,11 @@ void mr_mm_set_code(mr_mm *mm, uint64_t start, uint64_t end)
 	mm->end_code = end;
 }
 
+void mr_mm_set_data(mr_mm *mm, uint64_t start, uint64_t end)
+{
+	mm->data_size = end > start ? end - start : 0;
+}
+
 uint64_t mr_mm_hiwater_rss(const mr_mm *mm)
 {
 	uint64_t rss = mm->rss[MR_MM_ANON] + mm->rss[MR_MM_FILE] +

@@ -345,6 +345,7 @@ void mr_maps_release(mr_maps *m)
 #define STAT_START_BRK 47 /* field numbers of proc(5) */
 #define STAT_START_STACK 28
 #define STAT_START_CODE 26
+#define STAT_START_DATA 45
 
 /* Fields 28 (startstack) and 47 (start_brk) of the stat line in PATH,
  * and 26 and 27 (startcode, endcode) in CODE when not NULL. */
@@ -407,6 +408,9 @@ static int stat_parse(uint64_t *start_stack, uint64_t *start_brk,
 		if (code && (field == STAT_START_CODE ||
 			     field == STAT_START_CODE + 1))
 			code[field - STAT_START_CODE] = v;
+		if (code &&
+		    (field == STAT_START_DATA || field == STAT_START_DATA + 1))
+			code[2 + field - STAT_START_DATA] = v;
 	}
 	*start_brk = v;
 	return 0;
@@ -455,10 +459,21 @@ int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
 int mr_stat_load_code(uint64_t *start_code, uint64_t *end_code,
 		      const char *path, char *errbuf, size_t errlen)
 {
-	uint64_t stack, brk, code[2] = {0, 0};
+	uint64_t stack, brk, code[4] = {0, 0, 0, 0};
 	int rc = stat_parse(&stack, &brk, code, path, errbuf, errlen);
 
 	*start_code = code[0];
 	*end_code = code[1];
+	return rc;
+}
+
+int mr_stat_load_data(uint64_t *start_data, uint64_t *end_data,
+		      const char *path, char *errbuf, size_t errlen)
+{
+	uint64_t stack, brk, code[4] = {0, 0, 0, 0};
+	int rc = stat_parse(&stack, &brk, code, path, errbuf, errlen);
+
+	*start_data = code[2];
+	*end_data = code[3];
 	return rc;
 }

@@ -203,6 +203,11 @@ uint64_t mr_ptrace_late(const struct mr_ptrace *pt)
 	return pt->late;
 }
 
+size_t mr_ptrace_unfinished(const struct mr_ptrace *pt)
+{
+	return pt->npend;
+}
+
 static int is_digit(int c)
 {
 	return c >= '0' && c <= '9';
@@ -635,14 +640,15 @@ static int push(struct mr_ptrace *pt, const mr_event *ev)
 {
 	struct pt_slot *s = &pt->heap[pt->nheap];
 	size_t i = pt->nheap, an = strlen(ev->name), bn = strlen(ev->args);
-	int64_t end = ev->ts_ns + (ev->dur_ns > 0 ? ev->dur_ns : 0);
+	int64_t end = ev->ts_ns, dur = ev->dur_ns > 0 ? ev->dur_ns : 0;
 
 	if (text_set(&s->text, &s->cap, ev->name, an, ev->args, bn))
 		return MR_ENOMEM;
 	s->ev = *ev;
 	s->ev.name = s->text;
 	s->ev.args = s->text + an + 1;
-	s->key = end < 0 ? 0 : (uint64_t)end;
+	/* each is below 2^63: their sum fits in 64 bits unsigned */
+	s->key = (end < 0 ? 0 : (uint64_t)end) + (uint64_t)dur;
 	s->seq = pt->seq++;
 	if (pt->given && s->key < pt->out.key)
 		pt->late++; /* after calls that ended later: out of window */
@@ -787,6 +793,15 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 			   (nlen == 4 && !memcmp(name, "fork", 4)) ||
 			   (nlen == 5 && !memcmp(name, "vfork", 5))))
 			return 0; /* the child's side: its parent's call */
+		if (!e && spec_of(name, nlen)) {
+			/* a call the model applies, with no arguments to
+			 * apply: skipped, said */
+			snprintf(err->warn, sizeof(err->warn),
+				 "%.*s continued without its first half: its "
+				 "arguments are not known, skipped",
+				 (int)nlen, name);
+			return 0;
+		}
 		args = e ? e->text + nlen + 1 : "";
 		alen = strlen(args);
 		ev.first_line = e ? e->line : lno;

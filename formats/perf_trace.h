@@ -52,4 +52,7 @@ uint64_t mr_ptrace_faults(const struct mr_ptrace *pt);
  * given late, out of the order they ended. */
 uint64_t mr_ptrace_late(const struct mr_ptrace *pt);
 
+/* First halves ("... ") still waiting for their "[continued]". */
+size_t mr_ptrace_unfinished(const struct mr_ptrace *pt);
+
 #endif

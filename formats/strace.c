@@ -1516,6 +1516,11 @@ static int perf_end(mr_reader *rd, mr_event *ev)
 			     "%llu page fault lines of perf trace skipped: "
 			     "they say neither read nor write (docs/formats.md)",
 			     (unsigned long long)mr_ptrace_faults(rd->ptr));
+		if (mr_ptrace_unfinished(rd->ptr))
+			warn(rd, rd->lno, 1,
+			     "%zu calls of perf trace left unfinished at the "
+			     "end ('...' with no '[continued]'), skipped",
+			     mr_ptrace_unfinished(rd->ptr));
 		if (mr_ptrace_late(rd->ptr))
 			warn(rd, rd->lno, 1,
 			     "%llu calls came more than %d calls after their "

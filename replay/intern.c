@@ -104,7 +104,7 @@ int mr_intern_put(mr_intern *t, const void *key, size_t len, int64_t id)
 	uint64_t h = hash_bytes(key, len);
 	struct slot *s;
 
-	if (t->count >= t->max)
+	if (t->count >= t->max || t->alen + len > MR_INTERN_BYTES)
 		forget(t);
 	if (mr_intern_reserve(&t->arena, &t->acap, t->alen + len)) {
 		forget(t);

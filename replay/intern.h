@@ -4,9 +4,9 @@
  * The history stores each distinct call shape and VMA kind once
  * (step_op, vma_kind: docs/schema.md) and refers to it by id. This table
  * remembers which ids were given to which keys. It is bounded: when it
- * holds MAX keys it forgets them all and starts again, so memory does not
- * grow with the trace; a key seen again after that gets a new row, which
- * costs space, never correctness.
+ * holds MAX keys or MR_INTERN_BYTES of them it forgets them all and
+ * starts again, so memory does not grow with the trace; a key seen again
+ * after that gets a new row, which costs space, never correctness.
  */
 #ifndef MR_REPLAY_INTERN_H
 #define MR_REPLAY_INTERN_H
@@ -15,6 +15,8 @@
 #include <stdint.h>
 
 typedef struct mr_intern mr_intern;
+
+#define MR_INTERN_BYTES (16u << 20) /* keys' bytes kept at most */
 
 /* A table that remembers at most MAX keys (at least 1). NULL: no memory. */
 mr_intern *mr_intern_new(size_t max);

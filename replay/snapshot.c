@@ -163,9 +163,14 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 			uint64_t cs, ce;
 
 			rc = mr_stat_load_code(&cs, &ce, p, err, errlen);
+			if (!rc)
+				mr_mm_set_code(mm, cs, ce);
+			if (!rc)
+				rc = mr_stat_load_data(&cs, &ce, p, err,
+						       errlen);
 			if (rc)
 				return rc;
-			mr_mm_set_code(mm, cs, ce);
+			mr_mm_set_data(mm, cs, ce);
 		}
 	} else if (heap_start) {
 		start_brk = heap_start;

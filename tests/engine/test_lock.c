@@ -222,6 +222,48 @@ static void test_memlock__address_space_and_data_limits(void **state)
 	mr_machine_free(m);
 }
 
+/* check_data_rlimit() of brk: the heap and the data segment in bytes,
+ * also when shrinking and at a limit of 0; mprotect turning memory into
+ * data; MREMAP_DONTUNMAP grows the address space by its source */
+static void test_memlock__brk_mprotect_dontunmap_limits(void **state)
+{
+	static const struct seed s[] = {ANON(P(0), P(10), F_NONE),
+					ANON(P(20), P(28), F_RW)};
+	mr_machine *m = new_machine();
+	mr_mm *mm = seeded(m, 1, s, 2, P(100), P(100));
+
+	(void)state;
+	mr_mm_set_data(mm, P(50), P(52)); /* two pages of data segment */
+	assert_int_equal(mr_mm_brk_call(mm, P(150), U), P(150));
+	/* 50 heap pages + 2: a limit of 10 pages refuses even a shrink,
+	 * but not to 8 + 2 */
+	mr_mm_set_rlimit(mm, MR_RLIM_DATA, 10 * PG);
+	assert_int_equal(mr_mm_brk_call(mm, P(140), U), P(150));
+	assert_int_equal(mr_mm_brk_call(mm, P(109), U), P(150));
+	assert_int_equal(mr_mm_brk_call(mm, P(108), U), P(108)); /* 10 */
+	mr_mm_set_rlimit(mm, MR_RLIM_DATA, 0);
+	assert_int_equal(mr_mm_brk_call(mm, P(100), U), P(108));
+	/* mprotect: 16 data pages; 10 more over a limit of 24 */
+	mr_mm_set_rlimit(mm, MR_RLIM_DATA, 24 * PG);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), 10 * PG, PROT_READ | PROT_WRITE, U),
+		-ENOMEM);
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ, U), 0);
+	assert_int_equal(
+		mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ | PROT_WRITE, U), 0);
+	/* DONTUNMAP: the source stays, its 8 pages count again */
+	mr_mm_set_rlimit(mm, MR_RLIM_DATA, MR_RLIM_INFINITY);
+	mr_mm_set_rlimit(mm, MR_RLIM_AS, (mr_mm_total_vm(mm) + 7) * PG);
+	assert_int_equal(mr_mm_mremap(mm, P(20), 8 * PG, 8 * PG,
+				      MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, U),
+			 -ENOMEM);
+	mr_mm_set_rlimit(mm, MR_RLIM_AS, (mr_mm_total_vm(mm) + 8) * PG);
+	assert_true(mr_mm_mremap(mm, P(20), 8 * PG, 8 * PG,
+				 MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0, U) > 0);
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
 /* ---- mlock, mlock2, munlock ---- */
 
 /*
@@ -1110,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(
 			test_memlock__zero_limit_is_eperm_unless_capable),
 		cmocka_unit_test(test_memlock__address_space_and_data_limits),
+		cmocka_unit_test(test_memlock__brk_mprotect_dontunmap_limits),
 		cmocka_unit_test(test_mlock__middle_splits_then_munlock_merges),
 		cmocka_unit_test(test_mlock__unaligned_range_widens_to_pages),
 		cmocka_unit_test(

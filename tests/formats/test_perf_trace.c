@@ -276,6 +276,38 @@ static void test_perf_trace__late_beyond_the_window(void **state)
 	free(text);
 }
 
+/* A second half with no first of a call the model applies is skipped
+ * (its arguments are not known); a first half never continued is said
+ * at the end; times at the edge of int64 do not overflow. */
+static void test_perf_trace__orphans_and_edges(void **state)
+{
+	struct rt t;
+	mr_event ev;
+
+	(void)state;
+	rt_open(&t, "     1.000 ( 0.010 ms): a/10  ... [continued]: mmap())"
+		    " = 0x7f0000000000\n"
+		    "     1.100 ( 0.010 ms): a/10  ... [continued]: read())"
+		    " = 5\n"
+		    "     1.200 (         ): b/11 munmap(addr: 0x1000, len: "
+		    "4096) ...\n"
+		    "9223372036853.000 (9223372036853.000 ms): a/1 brk(brk: "
+		    "0x1000) = 0\n");
+	rt_next(&t, &ev);
+	assert_string_equal(ev.name, "read"); /* not applied: kept */
+	assert_int_equal(ev.sys, MR_SYS_OTHER);
+	rt_next(&t, &ev);
+	assert_int_equal(ev.sys, MR_SYS_BRK);
+	assert_int_equal(ev.ts_ns, 9223372036853000000ll);
+	rt_end(&t);
+	assert_int_equal(t.nwarn, 2);
+	assert_non_null(strstr(t.warn, ":1:1: warning: mmap continued "
+				       "without its first half"));
+	assert_non_null(strstr(t.warn, "1 calls of perf trace left "
+				       "unfinished"));
+	rt_close(&t);
+}
+
 static void test_perf_trace__summary_lost_and_broken(void **state)
 {
 	struct rt t;
@@ -331,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_perf_trace__reordered),
 		cmocka_unit_test(test_perf_trace__window_slides),
 		cmocka_unit_test(test_perf_trace__late_beyond_the_window),
+		cmocka_unit_test(test_perf_trace__orphans_and_edges),
 		cmocka_unit_test(test_perf_trace__summary_lost_and_broken),
 	};
 

@@ -238,6 +238,24 @@ static void test_intern(void **state)
 	assert_int_equal(mr_intern_get(t, "ab", 2), 0);
 	assert_int_equal(mr_intern_get(t, "x", 1), 10);
 	mr_intern_free(t);
+	/* bounded in bytes too: 5,000 keys of 4,000 bytes are more than
+	 * MR_INTERN_BYTES, so the first are forgotten */
+	t = mr_intern_new(100000);
+	{
+		static char big[4000];
+
+		for (i = 0; i < 5000; i++) {
+			memset(big, 'a' + i % 26, sizeof(big));
+			memcpy(big, &i, sizeof(i));
+			assert_int_equal(
+				mr_intern_put(t, big, sizeof(big), i + 1), 0);
+		}
+		assert_true(mr_intern_count(t) < 5000);
+		assert_true(mr_intern_count(t) * sizeof(big) <=
+			    MR_INTERN_BYTES);
+		assert_int_equal(mr_intern_get(t, big, sizeof(big)), 5000);
+	}
+	mr_intern_free(t);
 	/* many keys, each found */
 	t = mr_intern_new(5000);
 	for (i = 0; i < 5000; i++) {
