@@ -112,7 +112,7 @@ size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf, size_t len)
 }
 
 /* V in lower-case hex, at least MIN digits, at P; returns the end. */
-static char *put_hex(char *p, uint64_t v, int min)
+char *mr_fmt_hex(char *p, uint64_t v, int min)
 {
 	char tmp[16];
 	int n = 0;
@@ -129,7 +129,7 @@ static char *put_hex(char *p, uint64_t v, int min)
 }
 
 /* V in decimal at P; returns the end. */
-static char *put_dec(char *p, uint64_t v)
+char *mr_fmt_dec(char *p, uint64_t v)
 {
 	char tmp[20];
 	int n = 0;
@@ -151,20 +151,20 @@ size_t mr_maps_row_format(const mr_maps_row *r, char *buf, size_t len)
 
 	if (!len)
 		return 0;
-	p = put_hex(p, r->start, 8);
+	p = mr_fmt_hex(p, r->start, 8);
 	*p++ = '-';
-	p = put_hex(p, r->end, 8);
+	p = mr_fmt_hex(p, r->end, 8);
 	*p++ = ' ';
 	memcpy(p, r->perms, 4);
 	p += 4;
 	*p++ = ' ';
-	p = put_hex(p, r->offset, 8);
+	p = mr_fmt_hex(p, r->offset, 8);
 	*p++ = ' ';
-	p = put_hex(p, r->dev_major, 2);
+	p = mr_fmt_hex(p, r->dev_major, 2);
 	*p++ = ':';
-	p = put_hex(p, r->dev_minor, 2);
+	p = mr_fmt_hex(p, r->dev_minor, 2);
 	*p++ = ' ';
-	p = put_dec(p, r->inode);
+	p = mr_fmt_dec(p, r->inode);
 	*p++ = ' ';
 	n = (size_t)(p - head);
 	if (n >= len) {

@@ -655,6 +655,10 @@ void mr_maps_gate_row(mr_maps_row *out);
  * its length (truncated to LEN - 1).
  */
 size_t mr_maps_row_format(const mr_maps_row *r, char *buf, size_t len);
+/* V in lower-case hex, at least MIN digits (MIN <= 16), at P; and V in
+ * decimal (%lu): the end of what was written (no NUL). */
+char *mr_fmt_hex(char *p, uint64_t v, int min);
+char *mr_fmt_dec(char *p, uint64_t v);
 /* A device as maps prints it ("fe:01"). Returns its length. */
 size_t mr_maps_dev_format(uint32_t major, uint32_t minor, char *buf,
 			  size_t len);

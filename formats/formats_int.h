@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "formats/event.h"
 
@@ -199,6 +200,35 @@ int mr_strace_signo(const mr_symtab *t, const char *s, size_t len, int *signo);
 /* ---- strace.c: helpers for the -ff merge ---- */
 
 #include "formats/reader.h"
+
+/* ---- the text readers' small scanners ---- */
+
+static inline int mr_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* a letter, digit or '_' */
+static inline int mr_is_ident(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       mr_is_digit(c) || c == '_';
+}
+
+static inline const char *mr_skip_sp(const char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+/* Whether P..END begins with LIT. */
+static inline int mr_starts(const char *p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
+}
 
 enum mr_time_form {
 	MR_TIME_NONE = 0, /* the line starts with no time */

@@ -208,31 +208,6 @@ size_t mr_ptrace_unfinished(const struct mr_ptrace *pt)
 	return pt->npend;
 }
 
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_ident(int c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c == '_';
-}
-
-static const char *skip_sp(const char *p, const char *end)
-{
-	while (p < end && *p == ' ')
-		p++;
-	return p;
-}
-
-static int starts(const char *p, const char *end, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
-}
-
 /*
  * "123.456" ms at *P into ns; 0 if there is none. A value beyond int64
  * ns (perf prints a negative duration as a huge unsigned one) is -1.
@@ -243,16 +218,16 @@ static int ms_time(const char **pp, const char *end, int64_t *ns)
 	uint64_t whole = 0, frac = 0;
 	int nd = 0, nf = 0, over = 0;
 
-	for (; p < end && is_digit(*p) && nd < 20; p++, nd++) {
+	for (; p < end && mr_is_digit(*p) && nd < 20; p++, nd++) {
 		if (whole > (UINT64_MAX - 9) / 10)
 			over = 1;
 		whole = whole * 10 + (uint64_t)(*p - '0');
 	}
 	if (!nd || p >= end || *p != '.')
 		return 0;
-	for (p++; p < end && is_digit(*p) && nf < 6; p++, nf++)
+	for (p++; p < end && mr_is_digit(*p) && nf < 6; p++, nf++)
 		frac = frac * 10 + (uint64_t)(*p - '0');
-	if (!nf || (p < end && is_digit(*p)))
+	if (!nf || (p < end && mr_is_digit(*p)))
 		return 0;
 	while (nf++ < 6)
 		frac *= 10;
@@ -275,7 +250,7 @@ static const char *leader(const char *p, const char *end, int64_t *ts,
 	const char *q, *c;
 	uint64_t v;
 
-	p = skip_sp(p, end);
+	p = mr_skip_sp(p, end);
 	*ts = -1;
 	*dur = -1;
 	*at = p;
@@ -285,36 +260,36 @@ static const char *leader(const char *p, const char *end, int64_t *ts,
 		*expect = "a perf trace line (a time in ms)";
 		return NULL;
 	}
-	p = skip_sp(p, end);
+	p = mr_skip_sp(p, end);
 	*at = p;
 	if (p >= end || *p != '(') {
 		*expect = "'(' and the duration";
 		return NULL;
 	}
-	p = skip_sp(p + 1, end);
+	p = mr_skip_sp(p + 1, end);
 	*at = p;
 	if (p < end && *p != ')') {
-		if (!ms_time(&p, end, dur) || !starts(p, end, " ms")) {
+		if (!ms_time(&p, end, dur) || !mr_starts(p, end, " ms")) {
 			*at = p;
 			*expect = "a duration in ms";
 			return NULL;
 		}
-		p = skip_sp(p + 3, end);
+		p = mr_skip_sp(p + 3, end);
 	}
 	*at = p;
-	if (!starts(p, end, "): ")) {
+	if (!mr_starts(p, end, "): ")) {
 		*expect = "'): ' after the duration";
 		return NULL;
 	}
 	p += 3;
 	/* COMM (which may hold spaces and '/') then "/TID " */
 	for (c = p; (c = memchr(c, '/', (size_t)(end - c))) != NULL; c++) {
-		for (q = c + 1, v = 0; q < end && is_digit(*q) && v < 1u << 23;
-		     q++)
+		for (q = c + 1, v = 0;
+		     q < end && mr_is_digit(*q) && v < 1u << 23; q++)
 			v = v * 10 + (uint64_t)(*q - '0');
 		if (q > c + 1 && q < end && *q == ' ' && v && v < 1u << 23) {
 			*tid = (int32_t)v;
-			return skip_sp(q, end);
+			return mr_skip_sp(q, end);
 		}
 	}
 	*at = p;
@@ -348,9 +323,9 @@ static int field_value(const char *args, const char *aend, const char *name,
 	while (p < aend) {
 		const char *f = p, *q;
 
-		while (p < aend && is_ident(*p))
+		while (p < aend && mr_is_ident(*p))
 			p++;
-		if (p == f || !starts(p, aend, ": "))
+		if (p == f || !mr_starts(p, aend, ": "))
 			return 0;
 		q = p + 2;
 		for (p = q; p < aend; p++) {
@@ -358,7 +333,7 @@ static int field_value(const char *args, const char *aend, const char *name,
 				depth++;
 			else if (*p == ')' || *p == ']' || *p == '}')
 				depth--;
-			else if (!depth && starts(p, aend, ", "))
+			else if (!depth && mr_starts(p, aend, ", "))
 				break;
 		}
 		if ((size_t)(q - 2 - f) == n && !memcmp(f, name, n)) {
@@ -366,7 +341,7 @@ static int field_value(const char *args, const char *aend, const char *name,
 			*vend = p;
 			return 1;
 		}
-		p = skip_sp(p + 1, aend);
+		p = mr_skip_sp(p + 1, aend);
 	}
 	return 0;
 }
@@ -377,11 +352,11 @@ static int number(const char *p, const char *end, uint64_t *out)
 	uint64_t v = 0;
 	int neg = 0, nd = 0;
 
-	if (starts(p, end, "0x")) {
+	if (mr_starts(p, end, "0x")) {
 		for (p += 2; p < end && nd < 17; p++, nd++) {
 			int c = *p;
 
-			if (is_digit(c))
+			if (mr_is_digit(c))
 				v = v << 4 | (uint64_t)(c - '0');
 			else if (c >= 'a' && c <= 'f')
 				v = v << 4 | (uint64_t)(c - 'a' + 10);
@@ -395,14 +370,14 @@ static int number(const char *p, const char *end, uint64_t *out)
 			neg = 1;
 			p++;
 		}
-		for (; p < end && is_digit(*p) && nd < 20; p++, nd++)
+		for (; p < end && mr_is_digit(*p) && nd < 20; p++, nd++)
 			v = v * 10 + (uint64_t)(*p - '0');
 		if (!nd || nd >= 20)
 			return 0;
 		if (neg)
 			v = (uint64_t)0 - v;
 	}
-	if (p < end && !starts(p, end, " ("))
+	if (p < end && !mr_starts(p, end, " ("))
 		return 0;
 	*out = v;
 	return 1;
@@ -528,16 +503,16 @@ static int result(const struct mr_ptrace *pt, const char *p, const char *end,
 	uint64_t v;
 	int64_t err;
 
-	p = skip_sp(p, end);
+	p = mr_skip_sp(p, end);
 	*at = p;
 	if (p == end)
 		return 1;
-	if (*p == '?' && skip_sp(p + 1, end) == end) {
+	if (*p == '?' && mr_skip_sp(p + 1, end) == end) {
 		ev->ret_kind = MR_RET_UNKNOWN;
 		return 0;
 	}
-	if (starts(p, end, "-1 E")) {
-		for (e = p + 3; e < end && is_ident(*e); e++)
+	if (mr_starts(p, end, "-1 E")) {
+		for (e = p + 3; e < end && mr_is_ident(*e); e++)
 			;
 		if (mr_sym_lookup(pt->sym, p + 3, (size_t)(e - p - 3),
 				  MR_NS_ERRNO, &err)) {
@@ -551,7 +526,7 @@ static int result(const struct mr_ptrace *pt, const char *p, const char *end,
 	}
 	for (e = p; e < end && *e != ' '; e++)
 		;
-	if (!number(p, e, &v) || (e < end && !starts(e, end, " ("))) {
+	if (!number(p, e, &v) || (e < end && !mr_starts(e, end, " ("))) {
 		*expect = "a result: a number, '-1 ERRNO (text)' or '?'";
 		return -1;
 	}
@@ -719,7 +694,7 @@ int mr_ptrace_is_line(const char *p, const char *end)
 	const char *at, *expect;
 
 	return leader(p, end, &ts, &dur, &tid, &at, &expect) != NULL ||
-	       starts(skip_sp(p, end), end, "Summary of events:");
+	       mr_starts(mr_skip_sp(p, end), end, "Summary of events:");
 }
 
 int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
@@ -734,17 +709,17 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 	memset(&ev, 0, sizeof(ev));
 	err->at = line;
 	err->warn[0] = 0;
-	if (skip_sp(line, end) == end)
+	if (mr_skip_sp(line, end) == end)
 		return 0;
 	if (pt->summary)
 		return 0;
-	if (starts(skip_sp(line, end), end, "Summary of events:")) {
+	if (mr_starts(mr_skip_sp(line, end), end, "Summary of events:")) {
 		pt->summary = 1; /* perf trace -s: its tables end the text */
 		snprintf(err->warn, sizeof(err->warn),
 			 "perf trace summary (-s), skipped to the end");
 		return 0;
 	}
-	if (starts(skip_sp(line, end), end, "LOST ")) {
+	if (mr_starts(mr_skip_sp(line, end), end, "LOST ")) {
 		snprintf(err->warn, sizeof(err->warn),
 			 "perf lost events here (%.*s): the calls it lost are "
 			 "not in the trace",
@@ -759,18 +734,18 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 		ev.ts_ns = pt->last_ts;
 	else
 		pt->last_ts = ev.ts_ns;
-	if (starts(p, end, "minfault ") || starts(p, end, "majfault ")) {
+	if (mr_starts(p, end, "minfault ") || mr_starts(p, end, "majfault ")) {
 		pt->faults++;
 		return 0;
 	}
 	ev.kind = MR_EV_SYSCALL;
 	ev.line = lno;
 	ev.first_line = lno;
-	if (starts(p, end, "... [continued]: ")) {
+	if (mr_starts(p, end, "... [continued]: ")) {
 		name = p + 17;
-		for (p = name; p < end && is_ident(*p); p++)
+		for (p = name; p < end && mr_is_ident(*p); p++)
 			;
-		if (p == name || !starts(p, end, "())")) {
+		if (p == name || !mr_starts(p, end, "())")) {
 			err->at = p;
 			err->expect = "'NAME())' after '[continued]: '";
 			return MR_ECORRUPT;
@@ -808,9 +783,9 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 		ev.flags |= e ? MR_EVF_MERGED : 0;
 	} else {
 		name = p;
-		while (p < end && is_ident(*p))
+		while (p < end && mr_is_ident(*p))
 			p++;
-		if (p == name || p == end || *p != '(' || is_digit(*name)) {
+		if (p == name || p == end || *p != '(' || mr_is_digit(*name)) {
 			err->at = name;
 			err->expect = "a syscall name and '(' (perf trace)";
 			return MR_ECORRUPT;
@@ -824,8 +799,8 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 			return MR_ECORRUPT;
 		}
 		alen = (size_t)(close - args);
-		p = skip_sp(close + 1, end);
-		if (starts(p, end, "...") && skip_sp(p + 3, end) == end) {
+		p = mr_skip_sp(close + 1, end);
+		if (mr_starts(p, end, "...") && mr_skip_sp(p + 3, end) == end) {
 			/* the first half: its arguments wait for the rest */
 			e = pend_add(pt, ev.pid);
 			if (!e ||
@@ -836,8 +811,8 @@ int mr_ptrace_line(struct mr_ptrace *pt, const char *line, const char *end,
 		}
 		e = NULL;
 	}
-	p = skip_sp(close + 1, end);
-	if (!starts(p, end, "=")) {
+	p = mr_skip_sp(close + 1, end);
+	if (!mr_starts(p, end, "=")) {
 		err->at = p;
 		err->expect = "' = ' and a result";
 		return MR_ECORRUPT;

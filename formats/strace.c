@@ -140,31 +140,6 @@ static void warn(mr_reader *rd, uint64_t lno, size_t col, const char *fmt, ...)
 
 /* ---- small helpers ---- */
 
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_ident(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       is_digit(c) || c == '_';
-}
-
-static const char *skip_sp(const char *p, const char *end)
-{
-	while (p < end && *p == ' ')
-		p++;
-	return p;
-}
-
-static int starts(const char *p, const char *end, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return (size_t)(end - p) >= n && memcmp(p, lit, n) == 0;
-}
-
 static int ends(const char *p, const char *end, const char *lit)
 {
 	size_t n = strlen(lit);
@@ -179,12 +154,12 @@ static int digits(const char **pp, const char *end, uint64_t *v)
 	uint64_t x = 0;
 	int n = 0;
 
-	while (p < end && is_digit(*p) && n < 19) {
+	while (p < end && mr_is_digit(*p) && n < 19) {
 		x = x * 10 + (uint64_t)(*p - '0');
 		p++;
 		n++;
 	}
-	if (p < end && is_digit(*p))
+	if (p < end && mr_is_digit(*p))
 		return 0;
 	*pp = p;
 	*v = x;
@@ -582,7 +557,7 @@ static const char *parse_time(const char *p, const char *end, int64_t *ts)
 	if (a > 9000000000ull)
 		return NULL;
 	if (p < end && *p == '.') {
-		for (p++, nd = 0; p < end && is_digit(*p); p++, nd++)
+		for (p++, nd = 0; p < end && mr_is_digit(*p); p++, nd++)
 			if (nd < 9)
 				frac = frac * 10 + (uint64_t)(*p - '0');
 		if (nd == 0)
@@ -601,20 +576,20 @@ int mr_strace_line_time(const char *line, int64_t *ts)
 	const char *end = line + strlen(line), *p, *q;
 	uint64_t v;
 
-	p = skip_sp(line, end);
-	if (starts(p, end, "[pid ")) {
+	p = mr_skip_sp(line, end);
+	if (mr_starts(p, end, "[pid ")) {
 		q = memchr(p, ']', (size_t)(end - p));
-		p = q ? skip_sp(q + 1, end) : end;
+		p = q ? mr_skip_sp(q + 1, end) : end;
 	} else {
 		q = p;
 		if (digits(&q, end, &v) && v <= PID_MAX && q < end &&
 		    *q == ' ') {
-			q = skip_sp(q, end);
-			if (q < end && is_digit(*q))
+			q = mr_skip_sp(q, end);
+			if (q < end && mr_is_digit(*q))
 				p = q;
 		}
 	}
-	if (p == end || !is_digit(*p))
+	if (p == end || !mr_is_digit(*p))
 		return MR_TIME_NONE;
 	q = parse_time(p, end, ts);
 	if (!q)
@@ -630,7 +605,7 @@ static const char *skip_bracket_field(const char *p, const char *end)
 {
 	const char *q = p + 1;
 
-	while (q < end && (is_digit(*q) || (*q >= 'a' && *q <= 'f') ||
+	while (q < end && (mr_is_digit(*q) || (*q >= 'a' && *q <= 'f') ||
 			   *q == ' ' || *q == '?'))
 		q++;
 	if (q == end || *q != ']' || q == p + 1 || q + 1 == end || q[1] != ' ')
@@ -672,9 +647,9 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 	int nd, i, had_pid = 0;
 
 	ev->pid = rd->force_pid;
-	p = skip_sp(p, end);
-	if (starts(p, end, "[pid ")) {
-		q = skip_sp(p + 5, end);
+	p = mr_skip_sp(p, end);
+	if (mr_starts(p, end, "[pid ")) {
+		q = mr_skip_sp(p + 5, end);
 		nd = digits(&q, end, &v);
 		if (q < end && *q == '<') /* -Y: "[pid  4004<ls>]" */
 			q = skip_comm(q, end);
@@ -683,14 +658,14 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 			return NULL;
 		}
 		ev->pid = (int32_t)v;
-		p = skip_sp(q + 1, end);
+		p = mr_skip_sp(q + 1, end);
 		rd->bracketed = 1;
 		if (mr_pidset_add(&rd->live, ev->pid)) {
 			*rc = MR_ENOMEM;
 			return NULL;
 		}
 		had_pid = 1;
-	} else if (p < end && is_digit(*p)) {
+	} else if (p < end && mr_is_digit(*p)) {
 		q = p;
 		nd = digits(&q, end, &v);
 		if (nd && v <= PID_MAX && q < end && (*q == ' ' || *q == '<')) {
@@ -703,30 +678,31 @@ static const char *parse_leader(mr_reader *rd, const char *p, const char *end,
 					return NULL;
 				}
 			}
-			p = skip_sp(q, end);
+			p = mr_skip_sp(q, end);
 		}
 	}
-	if (p < end && is_digit(*p)) {
+	if (p < end && mr_is_digit(*p)) {
 		q = parse_time(p, end, &ev->ts_ns);
 		if (!q) {
 			*rc = corrupt(rd, p, "a timestamp");
 			return NULL;
 		}
-		p = skip_sp(q, end);
-		if (starts(p, end, "(+")) { /* -r with -t: "(+     0.000039)" */
+		p = mr_skip_sp(q, end);
+		if (mr_starts(p, end,
+			      "(+")) { /* -r with -t: "(+     0.000039)" */
 			q = memchr(p, ')', (size_t)(end - p));
 			if (!q) {
 				*rc = corrupt(rd, p, "'(+ delta)'");
 				return NULL;
 			}
-			p = skip_sp(q + 1, end);
+			p = mr_skip_sp(q + 1, end);
 		}
 	}
 	for (i = 0; i < 2 && p < end && *p == '['; i++) {
 		q = skip_bracket_field(p, end);
 		if (!q)
 			break;
-		p = skip_sp(q, end);
+		p = mr_skip_sp(q, end);
 	}
 	if (!had_pid && !rd->force_pid && p < end)
 		ev->pid = unprefixed_pid(rd);
@@ -744,7 +720,7 @@ static int64_t duration(const char *p, const char *end)
 	if (end - p < 4 || end[-1] != '>')
 		return -1;
 	q = memrchr(p, '<', (size_t)(end - p));
-	if (!q || q == p || q[-1] != ' ' || !is_digit(q[1]))
+	if (!q || q == p || q[-1] != ' ' || !mr_is_digit(q[1]))
 		return -1;
 	if (parse_time(q + 1, end - 1, &d) != end - 1)
 		return -1;
@@ -765,9 +741,9 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 	if (p < end && *p == '?') {
 		ev->ret_kind = MR_RET_UNKNOWN;
 		ev->ret = 0;
-		p = skip_sp(p + 1, end);
+		p = mr_skip_sp(p + 1, end);
 		if (p < end && *p == 'E') {
-			for (n = p; n < end && is_ident(*n); n++)
+			for (n = p; n < end && mr_is_ident(*n); n++)
 				;
 			if (mr_sym_lookup(rd->sym, p, (size_t)(n - p),
 					  MR_NS_ERRNO, &e))
@@ -788,9 +764,9 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 			if (!q)
 				return corrupt(rd, p, "a closed <path>");
 		}
-		p = skip_sp(q, end);
+		p = mr_skip_sp(q, end);
 		if (v == (uint64_t)-1 && p < end && *p == 'E') {
-			for (n = p; n < end && is_ident(*n); n++)
+			for (n = p; n < end && mr_is_ident(*n); n++)
 				;
 			if (mr_sym_lookup(rd->sym, p, (size_t)(n - p),
 					  MR_NS_ERRNO, &e))
@@ -798,7 +774,7 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 			ev->ret_kind = MR_RET_ERROR;
 			ev->ret = -e;
 			p = n;
-		} else if (v == (uint64_t)-1 && starts(p, end, "(errno ")) {
+		} else if (v == (uint64_t)-1 && mr_starts(p, end, "(errno ")) {
 			q = p + 7;
 			if (!digits(&q, end, &v) || q >= end || *q != ')' ||
 			    v > 4095)
@@ -810,9 +786,9 @@ static int parse_result(mr_reader *rd, const char *p, const char *end,
 	}
 	/* The rest: "(strerror)", auxiliary text, annotations, "<dur>". */
 	for (q = p; (q = memchr(q, '(', (size_t)(end - q))) != NULL; q++) {
-		if (starts(q, end, "(DELAYED)"))
+		if (mr_starts(q, end, "(DELAYED)"))
 			ev->flags |= MR_EVF_DELAYED;
-		else if (starts(q, end, "(INJECTED)"))
+		else if (mr_starts(q, end, "(INJECTED)"))
 			ev->flags |= MR_EVF_INJECTED;
 	}
 	ev->dur_ns = duration(p - 1, end); /* p - 1: the space after '=' */
@@ -861,7 +837,7 @@ static const char *tail_mark(const char *p, const char *end, const char *mark)
 		return NULL;
 	p = q + 1 + n;
 	if (end - p > 2 && p[0] == ' ' && p[1] == '#')
-		for (p += 2; p < end && is_digit(*p); p++)
+		for (p += 2; p < end && mr_is_digit(*p); p++)
 			;
 	return p == end - 1 ? q - 1 : NULL;
 }
@@ -874,9 +850,9 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	uint64_t target = 0;
 	int rc;
 
-	while (p < end && is_ident(*p))
+	while (p < end && mr_is_ident(*p))
 		p++;
-	if (p == name || p == end || *p != '(' || is_digit(*name))
+	if (p == name || p == end || *p != '(' || mr_is_digit(*name))
 		return corrupt(rd, name,
 			       "a strace line (a syscall name and '(')");
 	args = p + 1;
@@ -922,7 +898,7 @@ static int syscall_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		return corrupt(rd, end, "')' and ' = ' and a result");
 	if (arena_for(rd, (size_t)(end - name)))
 		return MR_ENOMEM;
-	p = (char *)skip_sp(close + 1, end) + 2;
+	p = (char *)mr_skip_sp(close + 1, end) + 2;
 	rc = parse_result(rd, p, end, ev);
 	if (rc)
 		return rc;
@@ -981,10 +957,10 @@ static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	size_t nlen, alen, need;
 	int rc;
 
-	while (n < end && is_ident(*n))
+	while (n < end && mr_is_ident(*n))
 		n++;
 	nlen = (size_t)(n - name);
-	if (!nlen || !starts(n, end, " resumed"))
+	if (!nlen || !mr_starts(n, end, " resumed"))
 		return corrupt(rd, n, "'<... name resumed>'");
 	rest = memchr(n, '>', (size_t)(end - n)); /* also "resumed #N>" */
 	if (!rest)
@@ -1027,7 +1003,7 @@ static int resumed_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 		alen--;
 	j[nlen + 1 + alen] = '\0';
 
-	rc = parse_result(rd, skip_sp(close + 1, end) + 2, end, ev);
+	rc = parse_result(rd, mr_skip_sp(close + 1, end) + 2, end, ev);
 	if (rc)
 		return rc;
 	ev->kind = MR_EV_SYSCALL;
@@ -1056,15 +1032,15 @@ static int signal_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	if (!ends(name, end, " ---"))
 		return corrupt(rd, end, "' ---' closing the signal line");
 	end -= 4;
-	if (starts(name, end, "stopped by ")) {
+	if (mr_starts(name, end, "stopped by ")) {
 		ev->flags |= MR_EVF_STOPPED;
 		name += 11;
 	}
-	for (n = name; n < end && is_ident(*n); n++)
+	for (n = name; n < end && mr_is_ident(*n); n++)
 		;
 	if (mr_strace_signo(rd->sym, name, (size_t)(n - name), &ev->signo))
 		return corrupt(rd, name, "a signal name");
-	inner = (char *)skip_sp(n, end);
+	inner = (char *)mr_skip_sp(n, end);
 	if (!(ev->flags & MR_EVF_STOPPED)) {
 		v = memmem(inner, (size_t)(end - inner), "si_code=", 8);
 		if (v) {
@@ -1125,7 +1101,7 @@ static int exit_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 	if (!ends(in, end, " +++"))
 		return corrupt(rd, end, "' +++' closing the exit line");
 	end -= 4;
-	if (starts(in, end, "exited with ")) {
+	if (mr_starts(in, end, "exited with ")) {
 		c = in + 12;
 		if (c < end && *c == '-')
 			c++;
@@ -1133,21 +1109,21 @@ static int exit_line(mr_reader *rd, char *p, char *end, mr_event *ev)
 			return corrupt(rd, in + 12, "an exit status");
 		ev->kind = MR_EV_EXIT;
 		ev->exit_code = in[12] == '-' ? -(int)v : (int)v;
-	} else if (starts(in, end, "killed by ")) {
+	} else if (mr_starts(in, end, "killed by ")) {
 		q = in + 10;
-		while (q < end && is_ident(*q))
+		while (q < end && mr_is_ident(*q))
 			q++;
 		if (mr_strace_signo(rd->sym, in + 10, (size_t)(q - in - 10),
 				    &ev->signo))
 			return corrupt(rd, in + 10, "a signal name");
-		if (starts(q, end, " (core dumped)")) {
+		if (mr_starts(q, end, " (core dumped)")) {
 			ev->core_dumped = 1;
 			q += 14;
 		}
 		if (q != end)
 			return corrupt(rd, q, "' +++' after the signal");
 		ev->kind = MR_EV_KILLED;
-	} else if (starts(in, end, "superseded by execve in pid ")) {
+	} else if (mr_starts(in, end, "superseded by execve in pid ")) {
 		c = in + 28;
 		if (!digits(&c, end, &v) || c != end || v > PID_MAX)
 			return corrupt(rd, in + 28, "a pid");
@@ -1209,11 +1185,11 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		return 0; /* blank */
 	switch (*p) {
 	case '-':
-		if (starts(p, end, "--- "))
+		if (mr_starts(p, end, "--- "))
 			return signal_line(rd, p, end, ev);
 		break;
 	case '+':
-		if (starts(p, end, "+++ ")) {
+		if (mr_starts(p, end, "+++ ")) {
 			const mr_event *x;
 
 			rc = exit_line(rd, p, end, ev);
@@ -1227,9 +1203,9 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		}
 		break;
 	case '<':
-		if (starts(p, end, "<... "))
+		if (mr_starts(p, end, "<... "))
 			return resumed_line(rd, p, end, ev);
-		if (starts(p, end, "<detached ...>")) {
+		if (mr_starts(p, end, "<detached ...>")) {
 			struct pend *e = mr_pend_find(&rd->pt, ev->pid);
 
 			if (e)
@@ -1238,7 +1214,7 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		}
 		break;
 	case 's':
-		if (starts(p, end, "strace: ")) {
+		if (mr_starts(p, end, "strace: ")) {
 			int32_t v;
 
 			/* "strace: Process N attached" */
@@ -1249,7 +1225,7 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		}
 		break;
 	case '[':
-		if (starts(p, end, "[ Process PID=")) {
+		if (mr_starts(p, end, "[ Process PID=")) {
 			warn(rd, rd->lno, col_of(rd, p),
 			     "personality change (%s), skipped: calls of "
 			     "other ABIs are not decoded",
@@ -1258,11 +1234,11 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 		}
 		break;
 	case '>':
-		if (starts(p, end, "> "))
+		if (mr_starts(p, end, "> "))
 			return 0; /* -k stack frame */
 		break;
 	case '%':
-		if (starts(p, end, "% time")) {
+		if (mr_starts(p, end, "% time")) {
 			rd->summary = 1;
 			warn(rd, rd->lno, 1,
 			     "strace -c summary table, skipped to the end");
@@ -1285,7 +1261,7 @@ static int parse_line(mr_reader *rd, char *s, char *end, mr_event *ev)
 static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 {
 	char err[sizeof(rd->err)], expect[sizeof(rd->expect)];
-	const char *q = skip_sp(line, line + len);
+	const char *q = mr_skip_sp(line, line + len);
 	uint64_t lno = rd->lno, v64;
 	int rc = MR_ECORRUPT;
 
@@ -1313,7 +1289,7 @@ static int repair(mr_reader *rd, char *line, size_t len, mr_event *ev)
 		     s += 8)
 			notice = s;
 		if (notice && notice > line &&
-		    starts(notice, end, "strace: Process ")) {
+		    mr_starts(notice, end, "strace: Process ")) {
 			cut = notice - line;
 			if (mr_notice_attached(notice, end, &v) &&
 			    mr_pidset_add(&rd->live, v))
@@ -1376,7 +1352,7 @@ out:
  */
 static void name_other_format(mr_reader *rd, const char *line, size_t len)
 {
-	const char *end = line + len, *p = skip_sp(line, end), *q;
+	const char *end = line + len, *p = mr_skip_sp(line, end), *q;
 	const char *what = NULL;
 	uint64_t v;
 	size_t n = strlen(rd->err);
@@ -1575,7 +1551,8 @@ int mr_reader_next(mr_reader *rd, mr_event *ev)
 			len = mr_strip_ansi(line, len);
 		rd->line = line;
 		rd->lno = mr_zio_lineno(rd->z);
-		if (!rd->kind_known && skip_sp(line, line + len) < line + len) {
+		if (!rd->kind_known &&
+		    mr_skip_sp(line, line + len) < line + len) {
 			rd->kind_known = 1;
 			if ((rd->perf_forced ||
 			     mr_ptrace_is_line(line, line + len)) &&

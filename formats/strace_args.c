@@ -12,24 +12,6 @@
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
 
-static int is_ident(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	       (c >= '0' && c <= '9') || c == '_';
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static const char *skip_sp(const char *p, const char *end)
-{
-	while (p < end && *p == ' ')
-		p++;
-	return p;
-}
-
 static const char *rskip_sp(const char *p, const char *end)
 {
 	while (end > p && end[-1] == ' ')
@@ -173,7 +155,7 @@ const char *mr_strace_find_close(const char *p, const char *end)
 		case ')':
 			if (depth)
 				break;
-			q = skip_sp(p + 1, end);
+			q = mr_skip_sp(p + 1, end);
 			if (q + 1 < end && q > p + 1 && q[0] == '=' &&
 			    q[1] == ' ')
 				best = p;
@@ -218,7 +200,7 @@ unsigned char mr_strace_unescape_one(const char **pp, const char *end)
 		break;
 	case 'x':
 		for (n = 0, p++; n < 2 && p < end; n++, p++) {
-			if (is_digit(*p))
+			if (mr_is_digit(*p))
 				v = v * 16 + (unsigned)(*p - '0');
 			else if (*p >= 'a' && *p <= 'f')
 				v = v * 16 + (unsigned)(*p - 'a' + 10);
@@ -324,7 +306,7 @@ static const char *parse_number(const char *p, const char *end, uint64_t *v)
 	}
 	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
 		for (p += 2; p < end; p++, nd++) {
-			if (is_digit(*p))
+			if (mr_is_digit(*p))
 				d = (unsigned)(*p - '0');
 			else if (*p >= 'a' && *p <= 'f')
 				d = (unsigned)(*p - 'a' + 10);
@@ -343,14 +325,14 @@ static const char *parse_number(const char *p, const char *end, uint64_t *v)
 			x = x * 8 + (unsigned)(*p - '0');
 		}
 	} else {
-		for (; p < end && is_digit(*p); p++, nd++) {
+		for (; p < end && mr_is_digit(*p); p++, nd++) {
 			d = (unsigned)(*p - '0');
 			if (x > (UINT64_MAX - d) / 10)
 				return NULL;
 			x = x * 10 + d;
 		}
 	}
-	if (nd == 0 || (p < end && is_ident(*p)))
+	if (nd == 0 || (p < end && mr_is_ident(*p)))
 		return NULL;
 	*v = neg ? (uint64_t)0 - x : x;
 	return p;
@@ -363,11 +345,11 @@ static const char *parse_atom(const char *p, const char *end,
 	const char *q = p;
 	int64_t val;
 
-	if (p < end && (is_digit(*p) || *p == '-'))
+	if (p < end && (mr_is_digit(*p) || *p == '-'))
 		return parse_number(p, end, v);
-	while (q < end && is_ident(*q))
+	while (q < end && mr_is_ident(*q))
 		q++;
-	if (q == p || is_digit(*p))
+	if (q == p || mr_is_digit(*p))
 		return NULL;
 	if (q - p == 4 && memcmp(p, "NULL", 4) == 0) {
 		*v = 0;
@@ -382,7 +364,7 @@ static const char *parse_atom(const char *p, const char *end,
 static const char *skip_sp_comments(const char *p, const char *end)
 {
 	for (;;) {
-		p = skip_sp(p, end);
+		p = mr_skip_sp(p, end);
 		if (!at_comment(p, end))
 			return p;
 		p = skip_comment(p, end);
@@ -402,7 +384,7 @@ static const char *parse_expr(const char *p, const char *end,
 	const char *q;
 
 	for (;;) {
-		p = skip_sp(p, end);
+		p = mr_skip_sp(p, end);
 		q = parse_atom(p, end, t, ns, &a);
 		if (!q) {
 			*bad = p;
@@ -444,7 +426,7 @@ static int split(const char *p, const char *end, struct item *it)
 	const char *s = p, *q;
 	int depth = 0, n = 0, angles = 1;
 
-	if (skip_sp(p, end) == end)
+	if (mr_skip_sp(p, end) == end)
 		return 0;
 	while (p < end) {
 		if (may_be_opaque(*p) && (q = skip_opaque(p, end, &angles))) {
@@ -468,7 +450,7 @@ static int split(const char *p, const char *end, struct item *it)
 				break;
 			if (n == MAX_ITEMS)
 				return n;
-			it[n].p = skip_sp(s, p);
+			it[n].p = mr_skip_sp(s, p);
 			it[n].e = rskip_sp(it[n].p, p);
 			n++;
 			s = p + 1;
@@ -477,7 +459,7 @@ static int split(const char *p, const char *end, struct item *it)
 		p++;
 	}
 	if (n < MAX_ITEMS) {
-		it[n].p = skip_sp(s, end);
+		it[n].p = mr_skip_sp(s, end);
 		it[n].e = rskip_sp(it[n].p, end);
 		n++;
 	}
@@ -514,7 +496,7 @@ static int value(struct dec *d, const struct item *it, unsigned ns, uint64_t *v,
 					 path ? path : &ignored);
 		if (!p)
 			return bad(d, it->p, "a closed <path> decoration");
-		p = skip_sp(p, it->e);
+		p = mr_skip_sp(p, it->e);
 	}
 	if (p != it->e)
 		return bad(d, p, "',' or ')' after the value");
@@ -796,7 +778,7 @@ int mr_strace_signo(const mr_symtab *t, const char *s, size_t len, int *signo)
 	int64_t val;
 	const char *q;
 
-	if (len && is_digit(*s)) {
+	if (len && mr_is_digit(*s)) {
 		q = parse_number(s, s + len, &v);
 		if (q != s + len || v > 128)
 			return -1;

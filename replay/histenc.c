@@ -130,38 +130,6 @@ static int put_escaped(char **o, char *end, const char *s, size_t len)
 	return 0;
 }
 
-/* V in hex, at least 8 digits (%08llx), at O: the end. */
-static char *put_hex8(char *o, uint64_t v)
-{
-	char t[16];
-	int n = 0;
-
-	do {
-		t[n++] = "0123456789abcdef"[v & 0xf];
-		v >>= 4;
-	} while (v);
-	while (n < 8)
-		t[n++] = '0';
-	while (n)
-		*o++ = t[--n];
-	return o;
-}
-
-/* V in decimal (%llu) at O: the end. */
-static char *put_dec(char *o, uint64_t v)
-{
-	char t[20];
-	int n = 0;
-
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*o++ = t[--n];
-	return o;
-}
-
 int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
 		     uint64_t pgoff, char *out, size_t cap, int *shown_off)
 {
@@ -177,14 +145,14 @@ int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
 	*shown_off = r->offset == pgoff << 12;
 	if (!*shown_off && r->offset)
 		return -1;
-	h = put_hex8(h, r->start);
+	h = mr_fmt_hex(h, r->start, 8);
 	*h++ = '-';
-	h = put_hex8(h, r->end);
+	h = mr_fmt_hex(h, r->end, 8);
 	*h++ = ' ';
 	memcpy(h, r->perms, 4);
 	h += 4;
 	*h++ = ' ';
-	h = put_hex8(h, r->offset);
+	h = mr_fmt_hex(h, r->offset, 8);
 	*h++ = ' ';
 	n = (size_t)(h - head);
 	if (len < n || memcmp(line, head, n))
@@ -197,8 +165,8 @@ int mr_hist_line_fmt(const mr_maps_row *r, const char *line, size_t len,
 	if (p == lend)
 		return -1;
 	p++;
-	m = (size_t)(put_dec(ino,
-			     r->has_file && r->inode_known ? r->inode : 0) -
+	m = (size_t)(mr_fmt_dec(ino,
+				r->has_file && r->inode_known ? r->inode : 0) -
 		     ino);
 	if ((size_t)(lend - p) < m || memcmp(p, ino, m) ||
 	    (p + m < lend && p[m] != ' '))

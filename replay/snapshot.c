@@ -536,13 +536,15 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 				return MR_ECORRUPT;
 			}
 			k->max_map_count = (uint32_t)v;
-		} else if (!strcmp(line, "rlimit_memlock") ||
-			   !strcmp(line, "rlimit_as") ||
-			   !strcmp(line, "rlimit_data")) {
-			int w = line[7] == 'm'	 ? MR_RLIM_MEMLOCK
-				: line[7] == 'a' ? MR_RLIM_AS
-						 : MR_RLIM_DATA;
+		} else if (!strncmp(line, "rlimit_", 7)) {
+			/* the limits: bytes or unlimited */
+			static const char *const keys[] = {
+				"rlimit_memlock", "rlimit_as", "rlimit_data",
+				"rlimit_stack"};
+			int w = 0;
 
+			while (w < 4 && strcmp(line, keys[w]))
+				w++;
 			v = strtoull(tab, &end, 10);
 			if (!strcmp(tab, "unlimited")) {
 				v = MR_RLIM_INFINITY;
@@ -554,8 +556,13 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 				free(buf);
 				return MR_ECORRUPT;
 			}
-			k->rlimit[w] = v;
-			k->rlimit_set[w] = 1;
+			if (w == 3) { /* RLIMIT_STACK: 0 is unlimited */
+				k->stack_rlimit = v == MR_RLIM_INFINITY ? 0 : v;
+				k->stack_rlimit_set = 1;
+			} else if (w < 3) {
+				k->rlimit[w] = v;
+				k->rlimit_set[w] = 1;
+			}
 		} else if (!strcmp(line, "cap_ipc_lock")) {
 			if (strcmp(tab, "0") && strcmp(tab, "1")) {
 				snprintf(err, errlen,
@@ -568,20 +575,6 @@ int mr_snap_load_kernel(const char *dir, mr_kernel_facts *k, char *err,
 		} else if (!strcmp(line, "thp_defrag")) {
 			snprintf(k->thp_defrag, sizeof(k->thp_defrag), "%s",
 				 tab);
-		} else if (!strcmp(line, "rlimit_stack")) {
-			v = strtoull(tab, &end, 10);
-			if (!strcmp(tab, "unlimited")) {
-				v = 0;
-			} else if (*end || end == tab) {
-				snprintf(err, errlen,
-					 "%s:%zu:%zu: expected a number of "
-					 "bytes or 'unlimited'",
-					 p, lineno, (size_t)(tab - line) + 1);
-				free(buf);
-				return MR_ECORRUPT;
-			}
-			k->stack_rlimit = v;
-			k->stack_rlimit_set = 1;
 		} else if (!strcmp(line, "mem_total_kb") ||
 			   !strcmp(line, "swap_total_kb") ||
 			   !strcmp(line, "overcommit_memory")) {
