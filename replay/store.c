@@ -144,8 +144,9 @@ static const char schema[] =
 	"CREATE TABLE pages(step INTEGER, mm INTEGER, pid INTEGER,"
 	" start INTEGER, end INTEGER, kind TEXT);\n"
 	/* One /proc/PID/maps line per VMA row (without the step filter):
-	 * the line the model rendered (engine/format.c), stored with the
-	 * row, never formatted again here. */
+	 * the line the model rendered (engine/format.c), kept as its
+	 * kind's format and the row's numbers, checked at writing to print
+	 * back the same bytes (or as the line itself). */
 	"CREATE VIEW maps_line AS SELECT mm, pid, start, from_step, to_step,"
 	" line FROM vma;\n";
 
