@@ -360,17 +360,42 @@ static int rlim_value(const char *p, uint64_t *v)
 	return 0;
 }
 
+/* The soft limit of the struct at *A ("{rlim_cur=V, rlim_max=W}"), or
+ * -1 (NULL, an address); *A moves past the argument. */
+static int rlim_arg(const char **a, uint64_t *v)
+{
+	const char *p = *a, *close;
+	int rc = -1;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '{' && (close = strchr(p, '}')) != NULL) {
+		if (!strncmp(p + 1, "rlim_cur=", 9))
+			rc = rlim_value(p + 10, v);
+		p = close + 1;
+	} else {
+		p += strcspn(p, ",");
+	}
+	if (*p == ',')
+		p++;
+	*a = p;
+	return rc;
+}
+
 /*
- * setrlimit(RES, {rlim_cur=V, ...}) and prlimit64(PID, RES, {rlim_cur=V,
- * ...}, ...) that succeeded: the process's RLIMIT_MEMLOCK, RLIMIT_AS or
- * RLIMIT_DATA is now V (its soft limit, the one the kernel checks).
+ * What strace shows of a process's RLIMIT_MEMLOCK, RLIMIT_AS or
+ * RLIMIT_DATA (its soft limit, the one the kernel checks), from calls
+ * that succeeded: setrlimit(RES, {new}), getrlimit(RES, {old}) and
+ * prlimit64(PID, RES, new, old), whose old value is what the limit was
+ * and whose new one what it is after.
  */
 void mr_rp_on_rlimit(struct replay *r, const mr_event *ev)
 {
-	const char *a = ev->args, *res, *cur;
+	const char *a = ev->args, *res;
 	int32_t pid = ev->pid;
-	int which;
-	uint64_t v;
+	int which, prl = 0;
+	uint64_t v, old;
+	int has_new, has_old = 0;
 	mr_mm *mm;
 
 	if (!a || ev->ret_kind != MR_RET_VALUE || ev->ret != 0)
@@ -384,7 +409,10 @@ void mr_rp_on_rlimit(struct replay *r, const mr_event *ev)
 		if (n)
 			pid = (int32_t)n;
 		a = end + 2;
-	} else if (strcmp(ev->name, "setrlimit")) {
+		prl = 1;
+	} else if (strcmp(ev->name, "setrlimit") &&
+		   strcmp(ev->name, "getrlimit") &&
+		   strcmp(ev->name, "ugetrlimit")) {
 		return;
 	}
 	res = a;
@@ -400,12 +428,19 @@ void mr_rp_on_rlimit(struct replay *r, const mr_event *ev)
 	else
 		return;
 	a = strchr(res, ',') + 1;
-	while (*a == ' ')
-		a++;
-	if (*a != '{' || !(cur = strstr(a, "rlim_cur=")) ||
-	    rlim_value(cur + 9, &v))
-		return; /* NULL: only read */
+	has_new = !rlim_arg(&a, &v);
+	if (prl)
+		has_old = !rlim_arg(&a, &old);
+	else if (ev->name[0] != 's') { /* getrlimit: its one struct is old */
+		has_old = has_new;
+		old = v;
+		has_new = 0;
+	}
 	mm = mr_machine_task_mm(r->m, pid);
-	if (mm)
+	if (!mm)
+		return;
+	if (has_old)
+		mr_mm_set_rlimit(mm, which, old);
+	if (has_new)
 		mr_mm_set_rlimit(mm, which, v);
 }

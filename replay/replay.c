@@ -791,7 +791,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 				 ev->name && ev->args &&
 				 !strcmp(ev->name, "ftruncate"))
 				on_truncate(r, ev->args);
-			else if (ev->name && (!strcmp(ev->name, "setrlimit") ||
+			else if (ev->name && (strstr(ev->name, "rlimit") ||
 					      !strcmp(ev->name, "prlimit64")))
 				mr_rp_on_rlimit(r, ev);
 			break;
