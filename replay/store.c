@@ -55,6 +55,9 @@ enum {
  * B-tree descent and a halt, which then serve many rows.
  */
 #define BATCH 64
+/* how long a connection waits for another's lock (a writer's commit, a
+ * reader's snapshot) before it reports the file busy */
+#define BUSY_MS 10000
 #define STEP_COLS 13
 #define VMA_COLS 9
 #define MM_COLS 19
@@ -551,6 +554,10 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 				    SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		goto out_fail;
+	/* a reader (mmreplay query while the replay runs) may hold a
+	 * lock for a moment, also while journal_mode=WAL wants the file
+	 * alone: wait for it rather than fail */
+	sqlite3_busy_timeout(st->db, BUSY_MS);
 	/* 4 KiB pages (as fast as 64 KiB ones here, and 4% smaller on a
 	 * large history, 90% on a small one) and an 8 MiB cache: peak
 	 * memory that does not grow with the trace. */
@@ -602,6 +609,7 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 		return rc;
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY, NULL) ==
 		    SQLITE_OK &&
+	    sqlite3_busy_timeout(st->db, BUSY_MS) == SQLITE_OK &&
 	    sqlite3_prepare_v2(st->db, "SELECT count(*) FROM step", -1, &q,
 			       NULL) != SQLITE_OK &&
 	    sqlite3_errcode(st->db) == SQLITE_READONLY) {
@@ -1680,6 +1688,32 @@ static sqlite3_stmt *prep_alive(mr_store *st, const char *sql)
 	return q;
 }
 
+/*
+ * Leave WAL mode (which checkpoints the log into the file). Readers of
+ * the file in other processes (mmreplay query while the replay ends) can
+ * keep the change busy longer than the busy timeout: it is tried again
+ * for a while. A history that stays in WAL mode (still busy, or another
+ * connection of this process has it open) is still whole and finished;
+ * its readers then need to write its -shm file.
+ */
+static void to_rollback_journal(mr_store *st)
+{
+	int i, rc = SQLITE_BUSY;
+
+	for (i = 0; i < 100 && rc == SQLITE_BUSY; i++) {
+		sqlite3_stmt *q = NULL;
+
+		if (i)
+			usleep(100000);
+		if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=DELETE", -1,
+				       &q, NULL) == SQLITE_OK)
+			rc = sqlite3_step(q) & 0xff; /* a row: done or not */
+		else
+			rc = sqlite3_errcode(st->db);
+		sqlite3_finalize(q);
+	}
+}
+
 int mr_store_close(mr_store *st, int finished)
 {
 	int rc = 0;
@@ -1704,10 +1738,8 @@ int mr_store_close(mr_store *st, int finished)
 			rc = MR_EDB;
 		/* a finished history is one file in rollback-journal mode:
 		 * a reader in a read-only directory needs no -shm file */
-		if (!st->failed && finished &&
-		    exec_sql(st, "PRAGMA wal_checkpoint(TRUNCATE); "
-				 "PRAGMA journal_mode=DELETE;"))
-			rc = MR_EDB;
+		if (!st->failed && finished)
+			to_rollback_journal(st);
 		if (st->failed)
 			rc = MR_EDB;
 	}

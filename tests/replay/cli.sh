@@ -534,6 +534,17 @@ k=$("$bin" query k9.db "select count(*) from step" 2>/dev/null)
 [ "$k" -gt 0 ] && [ $((k % 16384)) -eq 0 ]; expect "kill -9 keeps whole commits ($k steps)" 0 $?
 [ "$("$bin" query k9.db "select value from meta where key = 'last_step'" 2>/dev/null)" = "$k" ]; expect "kill -9: meta.last_step is the steps kept" 0 $?
 "$bin" query k9.db "select 1" >out 2>err; expect "kill -9: incomplete" 0 $? "k9.db is incomplete" err
+# readers of a history being written (mmreplay query in a loop) never
+# make the replay fail: it waits for their locks, at creation (the
+# switch to WAL) and at the end (back to one file)
+busy=0
+for i in 1 2 3 4 5 6 7 8; do
+	rm -f rd.db*
+	( for _ in $(seq 1 40); do "$bin" query rd.db "select count(*) from step" >/dev/null 2>&1; done ) & qp=$!
+	"$bin" replay "$top/traces/fork/trace.strace.zst" --no-snapshots --db rd.db -q >/dev/null 2>rd.err || busy=$((busy + 1))
+	wait $qp
+done
+expect "replays read while written: none failed" 0 $busy
 # the lock a killed writer left does not stop the next one
 "$bin" replay "$cap/trace.strace.zst" --db k9.db -q >out 2>err; expect "a stale lock file" 0 $?
 "$bin" query k9.db "select value from meta where key = 'finished'" >out 2>err; expect "finished is 1" 0 $? "^1$" out
