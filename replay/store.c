@@ -1698,7 +1698,7 @@ static sqlite3_stmt *prep_alive(mr_store *st, const char *sql)
  */
 static void to_rollback_journal(mr_store *st)
 {
-	int i, rc = SQLITE_BUSY;
+	int i, rc = SQLITE_BUSY, done = 0;
 
 	for (i = 0; i < 100 && rc == SQLITE_BUSY; i++) {
 		sqlite3_stmt *q = NULL;
@@ -1710,8 +1710,16 @@ static void to_rollback_journal(mr_store *st)
 			rc = sqlite3_step(q) & 0xff; /* a row: done or not */
 		else
 			rc = sqlite3_errcode(st->db);
+		done = rc == SQLITE_ROW && sqlite3_column_text(q, 0) &&
+		       !strcmp((const char *)sqlite3_column_text(q, 0),
+			       "delete");
 		sqlite3_finalize(q);
 	}
+	/* still WAL: at least the log goes into the file, so that a
+	 * reader that cannot use the log (immutable) sees every row */
+	if (!done)
+		sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+			     NULL, NULL);
 }
 
 int mr_store_close(mr_store *st, int finished)
