@@ -456,24 +456,11 @@ int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,
 	return stat_parse(start_stack, &brk, NULL, path, errbuf, errlen);
 }
 
-int mr_stat_load_code(uint64_t *start_code, uint64_t *end_code,
-		      const char *path, char *errbuf, size_t errlen)
+int mr_stat_load_code(uint64_t code[4], const char *path, char *errbuf,
+		      size_t errlen)
 {
-	uint64_t stack, brk, code[4] = {0, 0, 0, 0};
-	int rc = stat_parse(&stack, &brk, code, path, errbuf, errlen);
+	uint64_t stack, brk;
 
-	*start_code = code[0];
-	*end_code = code[1];
-	return rc;
-}
-
-int mr_stat_load_data(uint64_t *start_data, uint64_t *end_data,
-		      const char *path, char *errbuf, size_t errlen)
-{
-	uint64_t stack, brk, code[4] = {0, 0, 0, 0};
-	int rc = stat_parse(&stack, &brk, code, path, errbuf, errlen);
-
-	*start_data = code[2];
-	*end_data = code[3];
-	return rc;
+	memset(code, 0, 4 * sizeof(*code));
+	return stat_parse(&stack, &brk, code, path, errbuf, errlen);
 }

@@ -51,13 +51,11 @@ void mr_maps_release(mr_maps *m);
 int mr_stat_load_brk(uint64_t *start_brk, uint64_t *brk, const char *path,
 		     char *errbuf, size_t errlen);
 
-/* Fields 26 and 27 (startcode, endcode): the executable's text, which
- * VmExe of /proc/PID/status measures. */
-int mr_stat_load_code(uint64_t *start_code, uint64_t *end_code,
-		      const char *path, char *errbuf, size_t errlen);
-/* start_data and end_data (fields 45 and 46) of /proc/PID/stat at PATH. */
-int mr_stat_load_data(uint64_t *start_data, uint64_t *end_data,
-		      const char *path, char *errbuf, size_t errlen);
+/* Fields 26 and 27 (startcode, endcode: the executable's text, which
+ * VmExe of /proc/PID/status measures) into CODE[0..1], and 45 and 46
+ * (start_data, end_data) into CODE[2..3]. */
+int mr_stat_load_code(uint64_t code[4], const char *path, char *errbuf,
+		      size_t errlen);
 /* Read start_stack (field 28) from a /proc/PID/stat file, as
  * mr_stat_load_brk() reads start_brk. */
 int mr_stat_load_start_stack(uint64_t *start_stack, const char *path,

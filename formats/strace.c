@@ -1352,24 +1352,18 @@ out:
  */
 static void name_other_format(mr_reader *rd, const char *line, size_t len)
 {
-	const char *end = line + len, *p = mr_skip_sp(line, end), *q;
-	const char *what = NULL;
-	uint64_t v;
+	const char *p = mr_skip_sp(line, line + len);
 	size_t n = strlen(rd->err);
 
-	(void)q;
-	(void)v;
 	/* perf script: "comm tid/pid [cpu] time: event: fields" */
 	if (memmem(p, len, "] ", 2) &&
-		 (memmem(p, len, " raw_syscalls:", 14) ||
-		  memmem(p, len, " exceptions:", 12) ||
-		  memmem(p, len, " kmem:", 6) ||
-		  memmem(p, len, " filemap:", 9)))
-		what = "`perf script` text: give it with --perf FILE beside "
-		       "the strace trace it goes with";
-	if (what && n + 16 < sizeof(rd->err))
-		snprintf(rd->err + n, sizeof(rd->err) - n, " (this is %s)",
-			 what);
+	    (memmem(p, len, " raw_syscalls:", 14) ||
+	     memmem(p, len, " exceptions:", 12) ||
+	     memmem(p, len, " kmem:", 6) || memmem(p, len, " filemap:", 9)) &&
+	    n + 16 < sizeof(rd->err))
+		snprintf(rd->err + n, sizeof(rd->err) - n,
+			 " (this is `perf script` text: give it with --perf "
+			 "FILE beside the strace trace it goes with)");
 }
 
 /* --lenient: count the malformed line just read, by what was expected,

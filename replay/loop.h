@@ -215,7 +215,8 @@ void mr_rp_on_dup(struct replay *r, int32_t tgid, const mr_event *ev);
 void mr_rp_on_unlink(struct replay *r, const mr_event *ev);
 void mr_rp_on_rename(struct replay *r, const mr_event *ev);
 void mr_rp_note_cwd(struct replay *r, const mr_event *ev);
-/* setrlimit()/prlimit64(): a process's RLIMIT_MEMLOCK, _AS, _DATA. */
+/* setrlimit(), getrlimit(), prlimit64(): what they show of a process's
+ * RLIMIT_MEMLOCK, _AS, _DATA. */
 void mr_rp_on_rlimit(struct replay *r, const mr_event *ev);
 void mr_rp_forget_cwd(struct replay *r, const mr_event *ev);
 void mr_rp_mark_gone(struct replay *r);

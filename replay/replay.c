@@ -791,9 +791,9 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 				 ev->name && ev->args &&
 				 !strcmp(ev->name, "ftruncate"))
 				on_truncate(r, ev->args);
-			else if (ev->name && (strstr(ev->name, "rlimit") ||
-					      !strcmp(ev->name, "prlimit64")))
-				mr_rp_on_rlimit(r, ev);
+			else if (ev->name && strstr(ev->name, "rlimit"))
+				mr_rp_on_rlimit(r,
+						ev); /* set, get, prlimit64 */
 			break;
 		}
 		break;

@@ -160,17 +160,13 @@ int mr_snap_seed(mr_machine *m, mr_mm *mm, const char *dir, int32_t pid,
 		if (start_stack)
 			mr_mm_set_start_stack(mm, start_stack);
 		if (!rc) {
-			uint64_t cs, ce;
+			uint64_t code[4];
 
-			rc = mr_stat_load_code(&cs, &ce, p, err, errlen);
-			if (!rc)
-				mr_mm_set_code(mm, cs, ce);
-			if (!rc)
-				rc = mr_stat_load_data(&cs, &ce, p, err,
-						       errlen);
+			rc = mr_stat_load_code(code, p, err, errlen);
 			if (rc)
 				return rc;
-			mr_mm_set_data(mm, cs, ce);
+			mr_mm_set_code(mm, code[0], code[1]);
+			mr_mm_set_data(mm, code[2], code[3]);
 		}
 	} else if (heap_start) {
 		start_brk = heap_start;
