@@ -251,6 +251,11 @@ struct mr_machine {
 	size_t nshmem_ino, capshmem_ino;
 	uint32_t next_ofd;	/* last ofd id given */
 	uint32_t next_anon_vma; /* last anon_vma id given */
+	/* assumptions about writes (mr_machine_choices()) */
+	mr_choice *choice;	 /* made since the last clear */
+	size_t nchoice, capchoice;
+	uint32_t next_choice; /* last mr_choice id given */
+	mr_wstats wstats;
 	uint32_t next_mm;	/* last mm id given */
 	/* tasks, sorted by pid */
 	struct mr_task *tasks; /* live tasks */
@@ -570,7 +575,14 @@ mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below);
 void mr_anon_prepare(mr_mm *mm, mr_vma *v);
 /* Mark V inferred (adopted from evidence, or a guess) or not. */
 void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred);
-void mr_assume_written(mr_mm *mm, mr_vma *v);
+/* V was made writable (or created so) by a call: take it as written or
+ * not by RULE (enum mr_wrule) and record the choice. */
+void mr_assume_written(mr_mm *mm, mr_vma *v, int rule);
+/* V got an anon_vma from a write (or a population) the model saw: what
+ * was assumed about it is confirmed or overturned (mr_wstats). */
+void mr_wstate_known(mr_mm *mm, mr_vma *v);
+/* The absorbed VMA SRC's assumptions go to DST, which now covers it. */
+void mr_wstate_absorb(mr_vma *dst, const mr_vma *src);
 /* Map proposal P into its free range, merging; returns the VMA. */
 mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand);
 /*

@@ -142,6 +142,8 @@ int mr_mm_fault_hint(mr_mm *mm, uint64_t addr, unsigned code,
 		mr_anon_prepare(mm, v);
 		out |= MR_FAULT_ANON;
 	}
+	if (v->anon_vma)
+		mr_wstate_known(mm, v);
 	mr_phys_fault(mm, v, addr, code, h);
 	return out;
 }
@@ -171,5 +173,7 @@ void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write)
 			 v->kind == MR_VMA_PLAIN && (v->flags & MR_VM_ACCESS) &&
 			 thp_in_range(mm, v, start, end))
 			mr_anon_prepare(mm, v);
+		if (v->anon_vma)
+			mr_wstate_known(mm, v);
 	}
 }

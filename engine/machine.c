@@ -157,6 +157,7 @@ void mr_machine_free(mr_machine *m)
 	free(m->tasks);
 	free(m->touched);
 	free(m->dirty_mms);
+	free(m->choice);
 	free(m);
 }
 
@@ -729,6 +730,22 @@ uint32_t mr_machine_shmem_ofd(mr_machine *m, uint64_t ino)
 uint32_t mr_machine_new_anon_vma(mr_machine *m)
 {
 	return ++m->next_anon_vma;
+}
+
+const mr_choice *mr_machine_choices(const mr_machine *m, size_t *n)
+{
+	*n = m->nchoice;
+	return m->choice;
+}
+
+void mr_machine_choices_clear(mr_machine *m)
+{
+	m->nchoice = 0;
+}
+
+const mr_wstats *mr_machine_wstats(const mr_machine *m)
+{
+	return &m->wstats;
 }
 
 /* ---- change tracking for the incremental invariant check ---- */

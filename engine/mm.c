@@ -848,12 +848,27 @@ static void huge_reserve(mr_mm *mm, mr_vma *v, uint64_t flags)
 	(void)flags;
 }
 
+/* Whether [start, end) is wholly mapped PROT_NONE: a mapping over it
+ * commits a reservation (the JVM's heap, glibc's arenas). */
+static int only_prot_none(const mr_mm *mm, uint64_t start, uint64_t end)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+	uint64_t at = start;
+
+	for (; v && v->start < end; v = mr_vma_next(v)) {
+		if (v->start > at || (v->flags & MR_VM_ACCESS))
+			return 0;
+		at = v->end;
+	}
+	return at >= end;
+}
+
 int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		   uint64_t flags, const mr_fileref *f, uint64_t off,
 		   int64_t recorded)
 {
 	uint64_t a = addr, l = len, fl = flags;
-	int reserve = 0;
+	int reserve = 0, rule;
 	struct mr_prop p;
 	int64_t pred;
 	mr_vma *v;
@@ -927,12 +942,14 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	} else if (!p.file && (p.flags & MR_VM_MAYSHARE)) {
 		p.ofd = mr_machine_new_ofd(mm->m);
 	}
+	rule = only_prot_none(mm, p.start, p.end) ? MR_WR_COMMIT
+						   : MR_WR_CREATED;
 	mr_unmap_range(mm, p.start, p.end);
 	v = mr_map_range(mm, &p, 0);
 	if (v && reserve)
 		huge_reserve(mm, v, flags);
 	if (v)
-		mr_assume_written(mm, v);
+		mr_assume_written(mm, v, rule);
 	/* do_mmap()'s *populate: locked memory, or MAP_POPULATE without
 	 * MAP_NONBLOCK */
 	if (v && ((p.flags & MR_VM_LOCKED) ||
@@ -1182,6 +1199,8 @@ static int64_t mprotect_run(mr_mm *mm, uint64_t start, uint64_t len,
 				   MR_VM_LOCKED)) == MR_VM_LOCKED &&
 			    (nf & MR_VM_WRITE))
 				mr_populate(mm, nstart, pend, 1);
+			if (!(of & MR_VM_WRITE) && (nf & MR_VM_WRITE))
+				mr_assume_written(mm, prev, MR_WR_MPROTECT);
 		}
 		tmp = prev->end;
 		nstart = tmp;
@@ -1244,7 +1263,7 @@ static void brk_expand(mr_mm *mm, mr_vma *brkvma, uint64_t addr, uint64_t len)
 		v->flags = p.flags;
 		mr_vma_link(mm, v, 0);
 	}
-	mr_assume_written(mm, v);
+	mr_assume_written(mm, v, MR_WR_CREATED);
 }
 
 /* The VMA below OLDBRK that brk may expand: vma_prev_limit(start_brk). */

@@ -53,6 +53,8 @@ typedef struct mr_config {
 	int assume_written;	  /* 1: a writable private VMA is taken to
 				     be written (gets an anon_vma) as soon
 				     as it exists; see docs/fidelity.md */
+	int writes_known;	  /* 1: a fault table gives every write:
+				     nothing is assumed (no mr_choice) */
 	int anon_vma_name;	  /* CONFIG_ANON_VMA_NAME: prctl(PR_SET_VMA)
 				     names anonymous memory; 0 (the
 				     kernels measured): EINVAL */
@@ -183,6 +185,24 @@ uint32_t mr_machine_new_ofd(mr_machine *m);
 /* A fresh anon_vma id (for seeding VMAs that hold anonymous pages). */
 uint32_t mr_machine_new_anon_vma(mr_machine *m);
 
+/*
+ * The assumptions made about writes strace does not show (enum mr_wstate)
+ * since the last mr_machine_choices_clear(), in the order made; *n gets
+ * their number. The replay stores them with the step that made them.
+ */
+const mr_choice *mr_machine_choices(const mr_machine *m, size_t *n);
+void mr_machine_choices_clear(mr_machine *m);
+
+/* What became of the assumptions: counts over the whole replay. */
+typedef struct mr_wstats {
+	uint64_t made[MR_WR__COUNT]; /* choices made, by rule */
+	uint64_t confirmed;	     /* a VMA taken as written shown written */
+	uint64_t overturned;	     /* a VMA taken as unwritten shown
+					written (its earlier merges may be
+					wrong) */
+} mr_wstats;
+const mr_wstats *mr_machine_wstats(const mr_machine *m);
+
 /* Digest of the whole canonical model state (order independent). */
 uint64_t mr_machine_digest(const mr_machine *m);
 
@@ -309,6 +329,22 @@ int64_t mr_mm_remap_file_pages(mr_mm *mm, uint64_t start, uint64_t size,
 int64_t mr_mm_mprotect(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		       int64_t recorded);
 int64_t mr_mm_brk_call(mr_mm *mm, uint64_t addr, int64_t recorded);
+/*
+ * Evidence in the trace that [addr, addr + len) was written (a call that
+ * writes user memory there, or one that shows user space wrote it): the
+ * private writable VMAs there get an anon_vma, and what the model had
+ * assumed about them is confirmed or overturned (mr_wstats).
+ */
+void mr_mm_note_write(mr_mm *mm, uint64_t addr, uint64_t len);
+/*
+ * The VMAs of MM overlapping [start, end) (all: 0, UINT64_MAX) whose
+ * boundaries or flags rest on an assumption about writes; *oldest gets
+ * the earliest such choice id (0 when none).
+ */
+size_t mr_mm_uncertain(const mr_mm *mm, uint64_t start, uint64_t end,
+		       uint32_t *oldest);
+/* A short name of an enum mr_wrule ("created-writable", ...). */
+const char *mr_wrule_name(int rule);
 /* madvise: flag advices split and merge; page advices only check. */
 int64_t mr_mm_madvise(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t advice,
 		      int64_t recorded);

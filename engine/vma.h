@@ -63,6 +63,40 @@ enum mr_vma_kind {
 	MR_VMA_OTHER_NAMED, /* another bracketed name read from a snapshot */
 };
 
+/*
+ * Whether a private VMA was written: the kernel gives it an anon_vma at
+ * its first write fault, and merges, mprotect's VM_ACCOUNT and mremap's
+ * pgoff turn on it. strace shows no writes, so without a fault table the
+ * model takes it by a rule and says so (docs/fidelity.md).
+ */
+enum mr_wstate {
+	MR_WS_KNOWN = 0, /* known: faults, a population, evidence, a
+			    snapshot, or it cannot have been written */
+	MR_WS_ASSUMED,	 /* taken as written by a rule: it has an anon_vma */
+	MR_WS_OPEN,	 /* taken as not written (yet) by a rule: no
+			    anon_vma, though a page may have been written */
+};
+
+/* The rule a choice followed (enum order is the history's rule column). */
+enum mr_wrule {
+	MR_WR_CREATED = 1, /* created writable (mmap, brk): written */
+	MR_WR_COMMIT,	   /* MAP_FIXED over PROT_NONE memory only: a
+			      reservation committed ahead of use, unwritten */
+	MR_WR_MPROTECT,	   /* made writable by mprotect: unwritten */
+	MR_WR_NEVER,	   /* --no-assume-written: unwritten */
+	MR_WR__COUNT
+};
+
+/* One choice: the VMA [start, end) of address space MM taken as written
+ * (MR_WS_ASSUMED) or not (MR_WS_OPEN) by RULE. */
+typedef struct mr_choice {
+	uint32_t id; /* 1-based, in the order made */
+	uint32_t mm; /* mr_mm_id() */
+	uint64_t start, end;
+	uint8_t state; /* MR_WS_ASSUMED or MR_WS_OPEN */
+	uint8_t rule;  /* enum mr_wrule */
+} mr_choice;
+
 typedef struct mr_vma mr_vma;
 
 struct mr_vma {
@@ -74,12 +108,17 @@ struct mr_vma {
 	uint32_t ofd;	     /* open file description (struct file) id */
 	uint32_t anon_vma;   /* anon_vma id; 0 when none */
 	uint32_t name;	     /* string id of a bracketed name, 0 if none */
+	uint32_t wchoice;    /* the earliest assumption (mr_choice id) its
+				boundaries or flags rest on; 0: none */
+	uint32_t wown;	     /* the assumption about its own writes, 0:
+				none (wstate is MR_WS_KNOWN) */
 	uint8_t kind;	     /* enum mr_vma_kind */
 	uint8_t anon_forked; /* anon_vma_chain not singular (fork) */
 	uint8_t inferred;    /* adopted from evidence, not modelled */
 	uint8_t heap;	     /* overlaps [start_brk, brk): "[heap]" */
 	uint8_t huge_resv;   /* private hugetlb: holds a reservation of
 				its pages (not a fork copy) */
+	uint8_t wstate;	     /* enum mr_wstate */
 	uint64_t cookie;     /* owned by the journal consumer */
 	uint64_t hash;	     /* digest contribution (engine private) */
 	/* tree linkage: private to vma_tree.c */

@@ -375,12 +375,152 @@ void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred)
 	mr_vma_change_end(mm, v, 0);
 }
 
-/* Whether the default policy takes V as written to (see mr_config). */
-void mr_assume_written(mr_mm *mm, mr_vma *v)
+/* Whether user space could write V's pages and give it an anon_vma. */
+static int writable_private(const mr_vma *v)
 {
-	if (mm->m->cfg.assume_written && !(v->flags & MR_VM_SHARED) &&
-	    (v->flags & MR_VM_WRITE) && !(v->flags & MR_VM_SPECIAL))
+	return !(v->flags & (MR_VM_SHARED | MR_VM_SPECIAL)) &&
+	       (v->flags & MR_VM_WRITE);
+}
+
+/* List a choice (mr_machine_choices()); returns its id. Out of memory
+ * the choice still gets an id and holds, unlisted. */
+static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
+			      int rule)
+{
+	mr_machine *m = mm->m;
+	mr_choice *c;
+
+	m->wstats.made[rule]++;
+	if (m->nchoice == m->capchoice) {
+		size_t cap = m->capchoice ? m->capchoice * 2 : 64;
+		mr_choice *n = realloc(m->choice, cap * sizeof(*n));
+
+		if (!n)
+			return ++m->next_choice;
+		m->choice = n;
+		m->capchoice = cap;
+	}
+	c = &m->choice[m->nchoice++];
+	c->id = ++m->next_choice;
+	c->mm = mr_mm_id(mm);
+	c->start = v->start;
+	c->end = v->end;
+	c->state = (uint8_t)state;
+	c->rule = (uint8_t)rule;
+	return c->id;
+}
+
+/*
+ * The rules for writes strace does not show (docs/fidelity.md, "Whether
+ * a VMA has an anon_vma"): memory created writable is taken as written,
+ * a commit into a reservation and memory made writable by mprotect as
+ * not (yet) written. The choice is recorded and V rests on it.
+ */
+void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
+{
+	const mr_config *c = &mm->m->cfg;
+	int state;
+	uint32_t id;
+
+	if (c->writes_known || v->anon_vma || !writable_private(v))
+		return;
+	if (!c->assume_written)
+		rule = MR_WR_NEVER;
+	state = rule == MR_WR_CREATED || rule == MR_WR_COMMIT ? MR_WS_ASSUMED
+							      : MR_WS_OPEN;
+	if (state == MR_WS_OPEN && v->wstate == MR_WS_OPEN)
+		return; /* nothing new */
+	if (state == MR_WS_ASSUMED)
 		mr_anon_prepare(mm, v);
+	id = record_choice(mm, v, state, rule);
+	mr_vma_change_begin(mm, v);
+	v->wstate = (uint8_t)state;
+	v->wown = id;
+	if (!v->wchoice)
+		v->wchoice = id;
+	mr_vma_change_end(mm, v, 0);
+}
+
+void mr_wstate_absorb(mr_vma *dst, const mr_vma *src)
+{
+	int assumed = dst->wstate == MR_WS_ASSUMED ||
+		      src->wstate == MR_WS_ASSUMED;
+	int open = dst->wstate == MR_WS_OPEN || src->wstate == MR_WS_OPEN;
+
+	if (src->wchoice && (!dst->wchoice || src->wchoice < dst->wchoice))
+		dst->wchoice = src->wchoice;
+	if (!dst->wown)
+		dst->wown = src->wown;
+	if (dst->anon_vma)
+		dst->wstate = assumed ? MR_WS_ASSUMED : MR_WS_KNOWN;
+	else
+		dst->wstate = open ? MR_WS_OPEN : MR_WS_KNOWN;
+	if (dst->wstate == MR_WS_KNOWN)
+		dst->wown = 0;
+}
+
+/*
+ * Evidence the trace shows that [addr, addr + len) was written (a call
+ * that writes user memory, or one that shows user space wrote it): each
+ * private writable VMA there was, and has an anon_vma. An assumption it
+ * confirms no longer counts; one it overturns is counted, and what rested
+ * on it stays marked.
+ */
+void mr_mm_note_write(mr_mm *mm, uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+	mr_vma *v;
+
+	if (mm->m->cfg.writes_known || !len || end < addr)
+		return;
+	v = mr_vma_tree_find_after(&mm->tree, addr);
+	for (; v && v->start < end; v = mr_vma_next(v)) {
+		if (!writable_private(v))
+			continue;
+		mr_anon_prepare(mm, v);
+		mr_wstate_known(mm, v);
+	}
+}
+
+size_t mr_mm_uncertain(const mr_mm *mm, uint64_t start, uint64_t end,
+		       uint32_t *oldest)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+	size_t n = 0;
+
+	*oldest = 0;
+	for (; v && v->start < end; v = mr_vma_next(v)) {
+		if (!v->wchoice)
+			continue;
+		n++;
+		if (!*oldest || v->wchoice < *oldest)
+			*oldest = v->wchoice;
+	}
+	return n;
+}
+
+const char *mr_wrule_name(int rule)
+{
+	static const char *const names[MR_WR__COUNT] = {
+		"", "created-writable", "commit", "mprotect", "never"};
+
+	return rule > 0 && rule < MR_WR__COUNT ? names[rule] : "?";
+}
+
+void mr_wstate_known(mr_mm *mm, mr_vma *v)
+{
+	if (v->wstate == MR_WS_KNOWN)
+		return;
+	if (v->wstate == MR_WS_ASSUMED)
+		mm->m->wstats.confirmed++;
+	else
+		mm->m->wstats.overturned++;
+	mr_vma_change_begin(mm, v);
+	if (v->wstate == MR_WS_ASSUMED && v->wchoice == v->wown)
+		v->wchoice = 0;
+	v->wstate = MR_WS_KNOWN;
+	v->wown = 0;
+	mr_vma_change_end(mm, v, 0);
 }
 
 /*
@@ -420,11 +560,14 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 				mr_av_clone(mm->m, t, p->src);
 		}
 	}
+	if (p->copied && p->src && (left || right))
+		mr_wstate_absorb(left ? prev : next, p->src);
 	if (left && right) {
 		/*  PPP...NNN  ->  PPPPPPPPP  */
 		uint64_t end = next->end;
 
 		dup_anon(mm->m, prev, next);
+		mr_wstate_absorb(prev, next);
 		mr_vma_unlink_free(mm, next);
 		mr_vma_set_range(mm, prev, prev->start, end, prev->pgoff, 1);
 		return prev;
@@ -451,6 +594,11 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 	if (p->copied) {
 		v->anon_vma = p->anon_vma;
 		v->anon_forked = p->src_forked;
+	}
+	if (p->copied && p->src) { /* the assumptions go with the pages */
+		v->wstate = p->src->wstate;
+		v->wchoice = p->src->wchoice;
+		v->wown = p->src->wown;
 	}
 	mr_vma_link(mm, v, 1);
 	if (p->copied && p->src) /* copy_vma(): anon_vma_clone() */
@@ -538,6 +686,8 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 		uint64_t nend = next->end;
 
 		dup_anon(mm->m, prev, next->anon_vma ? next : v);
+		mr_wstate_absorb(prev, v);
+		mr_wstate_absorb(prev, next);
 		mr_vma_unlink_free(mm, v);
 		mr_vma_unlink_free(mm, next);
 		mr_vma_set_range(mm, prev, prev->start, nend, prev->pgoff, 1);
@@ -546,6 +696,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	if (ml) {
 		/*  PPPVVVVV  ->  PPPPPPVV (or PPPPPPPP)  */
 		dup_anon(mm->m, prev, v);
+		mr_wstate_absorb(prev, v);
 		if (right_side) {
 			mr_vma_unlink_free(mm, v);
 		} else {
@@ -560,6 +711,7 @@ mr_vma *mr_vma_modify(mr_mm *mm, mr_vma *prev, mr_vma *v, uint64_t start,
 	if (mrt) {
 		/*  VVVVVNNN  ->  VVNNNNNN (or NNNNNNNN)  */
 		dup_anon(mm->m, next, v);
+		mr_wstate_absorb(next, v);
 		if (left_side) {
 			uint64_t pg =
 				next->pgoff - ((end - start) >> MR_PAGE_SHIFT);

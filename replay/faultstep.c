@@ -177,6 +177,7 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 			return -1;
 		if (r->have_perf) {
 			r->cfg.assume_written = 0;
+			r->cfg.writes_known = 1;
 			r->cfg.phys = !r->o->no_pages;
 			return 0;
 		}
@@ -189,6 +190,7 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 			return -1;
 		if (r->faults.n) {
 			r->cfg.assume_written = 0;
+			r->cfg.writes_known = 1;
 			r->cfg.phys = !r->o->no_pages;
 			return 0;
 		}
@@ -203,6 +205,7 @@ int mr_rp_load_faults(struct replay *r, char *err, size_t errlen)
 	if (mr_faults_load(&r->faults, path, err, errlen))
 		return -1;
 	r->cfg.assume_written = 0;
+	r->cfg.writes_known = 1;
 	r->cfg.phys = !r->o->no_pages;
 	return 0;
 }

@@ -167,6 +167,47 @@ static void count_line_snapshot(struct replay *r, const mr_snap_cmp *c)
 		r->sum->line_matched++;
 }
 
+/* A snapshot's maps differ: say so, naming the assumptions about writes
+ * the model's maps of MM rest on (none when MM is NULL). */
+static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
+			size_t nlines, const char *diff)
+{
+	char what[64], why[512];
+	char *d = NULL;
+
+	uint64_t lo = UINT64_MAX, hi = 0;
+	const char *p;
+
+	snprintf(what, sizeof(what), "%zu maps lines differ", nlines);
+	/* the range the differing lines cover */
+	for (p = diff; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *e;
+		uint64_t a, b;
+
+		if (*p != '-' && *p != '+')
+			continue;
+		a = strtoull(p + 1, &e, 16);
+		if (*e != '-')
+			continue;
+		b = strtoull(e + 1, NULL, 16);
+		lo = a < lo ? a : lo;
+		hi = b > hi ? b : hi;
+	}
+	if (mm && lo < hi &&
+	    mr_rp_name_assumption(r, mm, lo, hi, why, sizeof(why))) {
+		size_t n = diff ? strlen(diff) : 0;
+
+		d = malloc(n + strlen(why) + 1);
+		if (d) {
+			memcpy(d, diff ? diff : "", n);
+			strcpy(d + n, why);
+			r->sum->contradictions++;
+		}
+	}
+	mr_rp_report_divergence(r, kind, "snap maps", what, d ? d : diff);
+	free(d);
+}
+
 /* A late snapshot's final verdict: it matched no state of its window. */
 static void late_fail(struct replay *r, struct late_snap *l)
 {
@@ -174,7 +215,6 @@ static void late_fail(struct replay *r, struct late_snap *l)
 	uint64_t step = r->step;
 	int32_t tgid = r->cur_tgid;
 	mr_event ev;
-	char what[64];
 
 	memset(&ev, 0, sizeof(ev));
 	ev.pid = l->tid;
@@ -183,9 +223,8 @@ static void late_fail(struct replay *r, struct late_snap *l)
 	r->step = l->step;
 	r->cur_tgid = l->tgid;
 	count_line_snapshot(r, &l->cmp);
-	snprintf(what, sizeof(what), "%zu maps lines differ", l->cmp.nlines);
-	mr_rp_report_divergence(r, "line snapshot", "snap maps", what,
-				l->cmp.diff);
+	report_maps(r, mr_machine_mm(r->m, l->mm), "line snapshot",
+		    l->cmp.nlines, l->cmp.diff);
 	r->cur = cur;
 	r->step = step;
 	r->cur_tgid = tgid;
@@ -311,17 +350,14 @@ void mr_rp_check_line_snapshot(struct replay *r, const mr_event *ev)
 	free(text);
 	count_line_snapshot(r, &c);
 	mr_rp_history_sample(r, mm, r->step, 1);
-	if (c.nlines) {
-		snprintf(what, sizeof(what), "%zu maps lines differ", c.nlines);
-		mr_rp_report_divergence(r, "line snapshot", "snap maps", what,
-					c.diff);
-	}
+	if (c.nlines)
+		report_maps(r, mm, "line snapshot", c.nlines, c.diff);
 	free(c.diff);
 }
 
 void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 {
-	char what[64], p[4096];
+	char p[4096];
 	mr_snap_cmp c;
 	int rc;
 
@@ -352,9 +388,7 @@ void mr_rp_check_exit_snapshot(struct replay *r, const mr_event *ev, mr_mm *mm)
 	if (rc == 0) {
 		r->sum->snap_matched++;
 	} else {
-		snprintf(what, sizeof(what), "%zu maps lines differ", c.nlines);
-		mr_rp_report_divergence(r, "exit snapshot", "snap maps", what,
-					c.diff);
+		report_maps(r, mm, "exit snapshot", c.nlines, c.diff);
 	}
 	free(c.diff);
 }

@@ -73,6 +73,12 @@ struct replay {
 	mr_store *st;
 	mr_reader *rd;
 	uint64_t step;
+	struct choice_at {     /* each assumption (mr_choice id - 1) */
+		uint64_t step; /* the step that made it */
+		uint8_t state; /* MR_WS_ASSUMED or MR_WS_OPEN */
+		uint8_t rule;  /* enum mr_wrule */
+	} * choices;
+	size_t nchoices, capchoices;
 	struct fd_ent *fds;
 	size_t nfds, capfds;
 	struct pid_ent *pids;
@@ -197,6 +203,17 @@ struct replay {
 
 /* replay.c */
 void mr_rp_apply(struct replay *r, const mr_event *ev);
+/* The assumptions the model made in this step: remembered with it and
+ * stored in the history. */
+void mr_rp_drain_choices(struct replay *r);
+/*
+ * When VMAs of MM in [start, end) rest on assumptions about writes, a
+ * sentence naming the oldest into BUF (else BUF is empty); returns how
+ * many rest on one.
+ */
+size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm,
+			     uint64_t start, uint64_t end, char *buf,
+			     size_t len);
 void mr_rp_report_divergence(struct replay *r, const char *kind,
 			     const char *expected, const char *got,
 			     const char *detail);

@@ -473,6 +473,7 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 		{"pid", required_argument, 0, 'p'},
 		{"at", required_argument, 0, 'a'},
 		{"addr", required_argument, 0, 'A'},
+		{"uncertain", no_argument, 0, 'U'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -480,6 +481,7 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 	int64_t pid = 0;
 	uint64_t at = 0, v, addr = 0;
 	int c, rc, have_pid = 0, have_at = 0, have_addr = 0;
+	int is_maps = print == mr_store_print_maps;
 	char err[1024];
 
 	optind = 1;
@@ -510,10 +512,18 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 			at = v;
 			have_at = 1;
 			break;
+		case 'U':
+			if (!is_maps)
+				return usage_error("--uncertain: %s", "maps only");
+			print = mr_store_print_maps_uncertain;
+			break;
 		case 'h':
 			printf("usage: mmreplay %s DB [--pid PID] [--at "
 			       "STEP]%s\n",
-			       name, view == MR_VIEW_PAGETABLE ? " [--addr A]" : "");
+			       name,
+			       view == MR_VIEW_PAGETABLE ? " [--addr A]"
+			       : is_maps ? " [--uncertain]"
+					 : "");
 			return 0;
 		default:
 			return usage_error("bad option for %s", name);

@@ -78,6 +78,79 @@ void mr_rp_report_divergence(struct replay *r, const char *kind,
 				: "");
 }
 
+void mr_rp_drain_choices(struct replay *r)
+{
+	size_t n, i;
+	const mr_choice *c = mr_machine_choices(r->m, &n);
+
+	for (i = 0; i < n; i++) {
+		struct choice_at *a;
+
+		if (c[i].id > r->capchoices) {
+			size_t cap = r->capchoices ? r->capchoices : 256;
+			struct choice_at *g;
+
+			while (cap < c[i].id)
+				cap *= 2;
+			g = realloc(r->choices, cap * sizeof(*g));
+			if (!g)
+				continue; /* then named without its step */
+			memset(g + r->capchoices, 0,
+			       (cap - r->capchoices) * sizeof(*g));
+			r->choices = g;
+			r->capchoices = cap;
+		}
+		a = &r->choices[c[i].id - 1];
+		a->step = r->step;
+		a->state = c[i].state;
+		a->rule = c[i].rule;
+		if (c[i].id > r->nchoices)
+			r->nchoices = c[i].id;
+		if (c[i].state == MR_WS_ASSUMED)
+			r->sum->assumed_written++;
+		else
+			r->sum->assumed_unwritten++;
+		if (r->st)
+			mr_store_choice(r->st, r->step,
+					r->cur_tgid ? r->cur_tgid
+						    : (r->cur ? r->cur->pid : 0),
+					&c[i]);
+	}
+	mr_machine_choices_clear(r->m);
+}
+
+size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm,
+			     uint64_t start, uint64_t end, char *buf,
+			     size_t len)
+{
+	uint32_t oldest;
+	size_t n;
+	const struct choice_at *a;
+
+	buf[0] = 0;
+	if (!mm || !mr_mm_known(mm))
+		return 0;
+	mr_rp_drain_choices(r);
+	n = mr_mm_uncertain(mm, start, end, &oldest);
+	if (!n)
+		return 0;
+	a = oldest <= r->nchoices ? &r->choices[oldest - 1] : NULL;
+	if (a && a->step)
+		snprintf(buf, len,
+			 "  %zu of the model's VMAs here rest on assumptions "
+			 "about writes strace does not show; the oldest, #%u "
+			 "(step %" PRIu64 "), took a VMA as %s (rule %s)\n",
+			 n, oldest, a->step,
+			 a->state == MR_WS_ASSUMED ? "written" : "unwritten",
+			 mr_wrule_name(a->rule));
+	else
+		snprintf(buf, len,
+			 "  %zu of the model's VMAs here rest on assumptions "
+			 "about writes strace does not show (oldest #%u)\n",
+			 n, oldest);
+	return n;
+}
+
 /* Lines of the model's maps around ADDR, for violation reports. */
 static void context_around(const mr_mm *mm, uint64_t addr, char *buf,
 			   size_t len)
@@ -104,8 +177,23 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 			uint64_t addr, const char *detail)
 {
 	struct replay *r = ctx;
-	char around[2048];
+	char around[2048], why[512];
 
+	/* A count over max_map_count the kernel did not reach may come
+	 * from VMAs the model keeps apart on an assumption: a
+	 * contradiction with it, named, not a broken rule. */
+	if (mm && !strcmp(inv, "map-count") &&
+	    mr_rp_name_assumption(r, (mr_mm *)mm, 0, UINT64_MAX, why,
+				  sizeof(why))) {
+		char d[1024];
+
+		snprintf(d, sizeof(d), "  %s\n%s", detail, why);
+		r->sum->contradictions++;
+		mr_rp_report_divergence(r, "contradiction", "a map count the "
+				        "kernel allowed", "over max_map_count",
+					d);
+		return;
+	}
 	r->sum->violations++;
 	if (r->o->on_problem)
 		r->o->on_problem(r->o->on_step_ctx, r->step,
@@ -288,11 +376,30 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 	} else {
 		char e[64], g[64], d[512];
 
+		char why[512];
+		uint64_t lo = 0, hi = UINT64_MAX;
+		int n;
+
 		fmt_result(e, sizeof(e), rec);
 		fmt_result(g, sizeof(g), pred);
-		snprintf(d, sizeof(d), "  %s(%.400s)\n", ev->name,
-			 ev->args ? ev->args : "");
-		mr_rp_report_divergence(r, "result", e, g, d);
+		n = snprintf(d, sizeof(d), "  %s(%.300s)\n", ev->name,
+			     ev->args ? ev->args : "");
+		/* a call on a range: the VMAs there and their neighbours */
+		if (ev->nargs >= 2 && ev->sys != MR_SYS_BRK &&
+		    ev->sys != MR_SYS_MLOCKALL && ev->sys != MR_SYS_SHMAT) {
+			lo = ev->arg[0] > MR_PAGE_SIZE ? ev->arg[0] - MR_PAGE_SIZE
+						       : 0;
+			hi = ev->arg[0] + ev->arg[1] + MR_PAGE_SIZE;
+			if (hi < lo)
+				hi = UINT64_MAX;
+		}
+		if (mr_rp_name_assumption(r, mm, lo, hi, why, sizeof(why))) {
+			r->sum->contradictions++;
+			snprintf(d + n, sizeof(d) - (size_t)n, "%s", why);
+			mr_rp_report_divergence(r, "contradiction", e, g, d);
+		} else {
+			mr_rp_report_divergence(r, "result", e, g, d);
+		}
 		return "diverge";
 	}
 }
@@ -573,8 +680,59 @@ static void process_vm_remote(struct replay *r, const mr_event *ev)
 			len = left;
 		mr_mm_touch_pages(rmm, (uint64_t)base,
 				  (uint64_t)base + (uint64_t)len, write);
+		if (write)
+			mr_mm_note_write(rmm, (uint64_t)base, (uint64_t)len);
 		left -= len;
 	}
+}
+
+/* The number at the start of TEXT (strace's first argument), or -1. */
+static int64_t first_arg(const char *text)
+{
+	char *end;
+	unsigned long long v = strtoull(text, &end, 0);
+
+	return end == text || (*end && *end != ',') ? -1 : (int64_t)v;
+}
+
+/*
+ * Calls whose arguments show an address that user space or the kernel
+ * wrote (docs/fidelity.md, "Evidence of writes"): the private writable
+ * VMA there was written, whatever the model had assumed. In the caller's
+ * address space, before the call is applied (a clone's child shares it
+ * or copies it after).
+ */
+static void write_evidence(mr_mm *mm, const mr_event *ev)
+{
+	const char *n = ev->name, *a = ev->args;
+	int64_t at[4] = {-1, -1, -1, -1};
+	size_t i;
+
+	if (!strcmp(n, "futex") || !strcmp(n, "set_tid_address") ||
+	    !strcmp(n, "set_robust_list") || !strcmp(n, "rseq")) {
+		at[0] = first_arg(a);
+	} else if (!strcmp(n, "arch_prctl")) {
+		if (!strncmp(a, "ARCH_SET_FS, ", 13))
+			at[0] = first_arg(a + 13);
+	} else if (!strcmp(n, "clone")) {
+		/* glibc stores the function and its argument at the top
+		 * of the child's stack before the call */
+		at[0] = arg_field(a, "child_stack=", 0) - 16;
+		at[1] = arg_field(a, "tls=", -1);
+		at[2] = arg_field(a, "child_tidptr=", -1);
+	} else if (!strcmp(n, "clone3")) {
+		int64_t st = arg_field(a, "stack=", -1);
+		int64_t sz = arg_field(a, "stack_size=", 0);
+
+		/* the child's first push, in the memory it shares */
+		if (st > 0 && sz > 0)
+			at[0] = st + sz - 8;
+		at[1] = arg_field(a, "tls=", -1);
+		at[2] = arg_field(a, "child_tid=", -1);
+	}
+	for (i = 0; i < 4; i++)
+		if (at[i] > 0)
+			mr_mm_note_write(mm, (uint64_t)at[i], 1);
 }
 
 /*
@@ -652,6 +810,11 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	if (ev->kind == MR_EV_SYSCALL && ev->sys == MR_SYS_OTHER && ev->name &&
 	    !strncmp(ev->name, "process_vm_", 11))
 		process_vm_remote(r, ev);
+	if (ev->kind == MR_EV_SYSCALL && ev->name && ev->args && mm &&
+	    mr_mm_known(mm) &&
+	    (ev->sys == MR_SYS_OTHER || ev->sys == MR_SYS_CLONE ||
+	     ev->sys == MR_SYS_CLONE3))
+		write_evidence(mm, ev);
 	switch (ev->kind) {
 	case MR_EV_SYSCALL:
 		switch (ev->sys) {
@@ -734,6 +897,13 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 			 * before it, as the exit snapshot) */
 			mr_rp_pages_checkpoint(r, mm, r->step - 1);
 			mr_rp_check_exit_snapshot(r, ev, mm);
+			if (mm && mr_mm_known(mm)) {
+				uint32_t oldest;
+
+				r->sum->exit_vmas += mr_mm_map_count(mm);
+				r->sum->exit_uncertain += mr_mm_uncertain(
+					mm, 0, UINT64_MAX, &oldest);
+			}
 			mr_machine_exit_group(r->m, ev->pid);
 			verdict = "applied";
 			break;
@@ -835,6 +1005,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 		mr_rp_late_check(r, ev, 0);
 	if (mr_machine_ntasks(r->m) < ntasks_before)
 		mr_rp_mark_gone(r);
+	mr_rp_drain_choices(r);
 	mr_machine_check(r->m, r->o->full_check, mr_rp_on_violation, r);
 	r->sum->steps++;
 	if (r->st) {
@@ -1072,6 +1243,17 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			" equal the kernel's (kmem:rss_stat; %" PRIu64
 			" of threads at once, equal in sum)\n",
 			s->rss_matched, s->rss_checks, s->rss_races);
+	if (s->assumed_written || s->assumed_unwritten)
+		fprintf(out,
+			"assumptions about writes %" PRIu64 " (%" PRIu64
+			" taken as written, %" PRIu64 " as not; %" PRIu64
+			" confirmed, %" PRIu64 " overturned by evidence); VMAs "
+			"resting on one at exits %" PRIu64 "/%" PRIu64
+			"; contradictions %" PRIu64 "\n",
+			s->assumed_written + s->assumed_unwritten,
+			s->assumed_written, s->assumed_unwritten,
+			s->assumed_confirmed, s->assumed_overturned,
+			s->exit_uncertain, s->exit_vmas, s->contradictions);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
@@ -1294,6 +1476,12 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	if (!r.bad)
 		mr_rp_history_check(&r);
+	{
+		const mr_wstats *w = mr_machine_wstats(r.m);
+
+		sum->assumed_confirmed = w->confirmed;
+		sum->assumed_overturned = w->overturned;
+	}
 	sum->warnings = mr_reader_warnings(r.rd);
 	sum->lines = mr_reader_lines(r.rd);
 	if (r.bad)
@@ -1337,6 +1525,7 @@ out:
 	free(r.kc);
 	free(r.fpend);
 	free(r.hist);
+	free(r.choices);
 	mr_machine_free(r.m);
 	sum->malformed = mr_reader_malformed(r.rd);
 	if (o->out)

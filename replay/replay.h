@@ -174,6 +174,17 @@ typedef struct mr_replay_summary {
 	uint64_t rss_races;	 /* of those, pairs of steps of threads
 				    whose counter changes the kernel read
 				    at once: equal in sum only */
+	/* writes strace does not show (docs/fidelity.md) */
+	uint64_t assumed_written;    /* VMAs taken as written by a rule */
+	uint64_t assumed_unwritten;  /* ... as not written */
+	uint64_t assumed_confirmed;  /* evidence then showed written */
+	uint64_t assumed_overturned; /* evidence then showed written what
+					was taken as not */
+	uint64_t exit_vmas;	     /* VMAs at the processes' exits */
+	uint64_t exit_uncertain;     /* ... resting on an assumption */
+	uint64_t contradictions;     /* divergences and violations the model's
+					assumptions may explain (counted in
+					divergences) */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

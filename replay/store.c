@@ -43,6 +43,7 @@ enum {
 	S_PAGES,
 	S_OP_ADD,
 	S_KIND_ADD,
+	S_CHOICE,
 	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
 	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
 	S_MM_BATCH,   /* BATCH rows of S_MM_ADD in one statement */
@@ -59,14 +60,14 @@ enum {
  * reader's snapshot) before it reports the file busy */
 #define BUSY_MS 10000
 #define STEP_COLS 13
-#define VMA_COLS 9
+#define VMA_COLS 10
 #define MM_COLS 19
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_STEP] = "INSERT INTO step_data VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_ADD] = "INSERT INTO vma_data(kind,start,pages,pgoff,inode,"
-		      "anon_vma,from_step,to_step,line) "
-		      "VALUES(?,?,?,?,?,?,?,?,?)",
+		      "anon_vma,from_step,to_step,line,assumption) "
+		      "VALUES(?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_CLOSE] = "UPDATE vma_data SET to_step=? WHERE rowid=?",
 	[S_VMA_DROP] = "DELETE FROM vma_data WHERE rowid=?",
 	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
@@ -85,6 +86,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PAGES] = "INSERT INTO pages VALUES(?,?,?,?,?,?)",
 	[S_OP_ADD] = "INSERT INTO step_op VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_KIND_ADD] = "INSERT INTO vma_kind VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	[S_CHOICE] = "INSERT INTO choice VALUES(?,?,?,?,?,?,?,?)",
 };
 
 /*
@@ -108,7 +110,7 @@ static const char schema[] =
 	"CREATE TABLE vma_data(id INTEGER PRIMARY KEY, kind INTEGER,"
 	" start INTEGER, pages INTEGER, pgoff INTEGER, inode INTEGER,"
 	" anon_vma INTEGER, from_step INTEGER, to_step INTEGER,"
-	" line TEXT);\n"
+	" line TEXT, assumption INTEGER);\n"
 	"CREATE VIEW step AS SELECT s.step AS step, o.pid AS pid,"
 	" coalesce(s.tid, o.pid) AS tid, s.step + s.line AS line,"
 	" s.ts * o.ts_unit + (SELECT CAST(value AS INTEGER) FROM meta"
@@ -129,7 +131,8 @@ static const char schema[] =
 	" d.to_step AS to_step, coalesce(d.line, printf(k.fmt, d.start,"
 	" d.start + (d.pages << 12), CASE WHEN k.shown_off THEN (d.pgoff +"
 	" CASE WHEN k.rel THEN d.start >> 12 ELSE 0 END) << 12 ELSE 0 END,"
-	" coalesce(d.inode, 0))) AS line, d.id AS id"
+	" coalesce(d.inode, 0))) AS line, d.id AS id,"
+	" d.assumption AS assumption"
 	" FROM vma_data d JOIN vma_kind k ON k.kind = d.kind;\n"
 	"CREATE TABLE task(pid INTEGER, mm INTEGER, from_step INTEGER,"
 	" to_step INTEGER);\n"
@@ -146,6 +149,9 @@ static const char schema[] =
 	" invariant TEXT, addr INTEGER, detail TEXT, context TEXT);\n"
 	"CREATE TABLE pages(step INTEGER, mm INTEGER, pid INTEGER,"
 	" start INTEGER, end INTEGER, kind TEXT);\n"
+	"CREATE TABLE choice(id INTEGER PRIMARY KEY, step INTEGER,"
+	" pid INTEGER, mm INTEGER, start INTEGER, end INTEGER,"
+	" assumed TEXT, rule TEXT);\n"
 	/* One /proc/PID/maps line per VMA row (without the step filter):
 	 * the line the model rendered (engine/format.c), kept as its
 	 * kind's format and the row's numbers, checked at writing to print
@@ -194,6 +200,7 @@ struct vrow {
 	uint8_t inferred;      /* adopted, not modelled */
 	uint8_t live;	       /* slot in use */
 	uint32_t anon_vma;     /* anon_vma id */
+	uint32_t wchoice;      /* the assumption it rests on, 0: none */
 	uint32_t next_free;    /* free list link (index + 1) */
 	uint64_t from;	       /* from_step */
 	int64_t rowid;	       /* its row once written, else 0 */
@@ -911,6 +918,10 @@ static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 		sqlite3_bind_null(s, base + 9);
 	else
 		sqlite3_bind_text(s, base + 9, text, (int)n, SQLITE_TRANSIENT);
+	if (r->wchoice)
+		sqlite3_bind_int64(s, base + 10, r->wchoice);
+	else
+		sqlite3_bind_null(s, base + 10);
 	return 0;
 }
 
@@ -1001,6 +1012,7 @@ static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
 	r->flags = v->flags;
 	r->pgoff = v->pgoff;
 	r->anon_vma = v->anon_vma;
+	r->wchoice = v->wchoice;
 	r->inferred = v->inferred;
 	r->from = st->step;
 	r->rowid = 0;
@@ -1553,6 +1565,30 @@ int mr_store_pages(mr_store *st, uint64_t step, uint32_t mm, int32_t pid,
 	return simple_insert(st, S_PAGES, 6, t, n, isn);
 }
 
+int mr_store_choice(mr_store *st, uint64_t step, int32_t pid,
+		    const mr_choice *c)
+{
+	const char *t[8] = {NULL,
+			    NULL,
+			    NULL,
+			    NULL,
+			    NULL,
+			    NULL,
+			    c->state == MR_WS_ASSUMED ? "written" : "unwritten",
+			    mr_wrule_name(c->rule)};
+	int64_t n[8] = {c->id,
+			(int64_t)step,
+			pid,
+			c->mm,
+			(int64_t)c->start,
+			(int64_t)c->end,
+			0,
+			0};
+	int isn[8] = {1, 1, 1, 1, 1, 1, 0, 0};
+
+	return simple_insert(st, S_CHOICE, 8, t, n, isn);
+}
+
 int mr_store_meta(mr_store *st, const char *key, const char *value)
 {
 	const char *t[2] = {key, value};
@@ -1759,14 +1795,34 @@ int mr_store_close(mr_store *st, int finished)
 
 /* Print the VMA lines of address space MM after step N, then the gate
  * line when GATE. */
-static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate)
+/*
+ * The maps of MM after step N. UNCERTAIN: each line resting on an
+ * assumption about writes (vma.assumption) says which, from the choice
+ * table.
+ */
+static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate,
+		    int uncertain)
 {
 	sqlite3_stmt *q = prep_alive(
-		st, "SELECT v.line FROM vma v WHERE %s v.mm = ?1 AND"
-		    " v.from_step <= ?2 AND (v.to_step IS NULL OR"
-		    " v.to_step > ?2) ORDER BY v.start");
+		st, uncertain
+			    ? "SELECT v.line, v.assumption, c.step, c.assumed,"
+			      " c.rule FROM vma v LEFT JOIN choice c ON"
+			      " c.id = v.assumption WHERE %s v.mm = ?1 AND"
+			      " v.from_step <= ?2 AND (v.to_step IS NULL OR"
+			      " v.to_step > ?2) ORDER BY v.start"
+			    : "SELECT v.line FROM vma v WHERE %s v.mm = ?1 AND"
+			      " v.from_step <= ?2 AND (v.to_step IS NULL OR"
+			      " v.to_step > ?2) ORDER BY v.start");
 	int rc;
 
+	if (!q && uncertain) {
+		set_err(st,
+			"%s: the history keeps no assumptions about writes "
+			"(made by a version of mmreplay before they were "
+			"recorded): replay the trace again",
+			st->path);
+		return 1;
+	}
 	if (!q)
 		return db_fail(st, "reading vmas");
 	sqlite3_bind_int64(q, 1, mm);
@@ -1774,7 +1830,20 @@ static int print_mm(mr_store *st, FILE *out, int64_t mm, uint64_t n, int gate)
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const unsigned char *t = sqlite3_column_text(q, 0);
 
-		fprintf(out, "%s\n", t ? (const char *)t : "");
+		fprintf(out, "%s", t ? (const char *)t : "");
+		if (uncertain && sqlite3_column_type(q, 1) != SQLITE_NULL) {
+			const unsigned char *a = sqlite3_column_text(q, 3);
+			const unsigned char *ru = sqlite3_column_text(q, 4);
+
+			fprintf(out,
+				"  [uncertain: assumption #%lld, step %lld: "
+				"taken as %s (%s)]",
+				(long long)sqlite3_column_int64(q, 1),
+				(long long)sqlite3_column_int64(q, 2),
+				a ? (const char *)a : "?",
+				ru ? (const char *)ru : "?");
+		}
+		fputc('\n', out);
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
@@ -1865,7 +1934,16 @@ int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n)
 	int64_t mm;
 	int gate, rc = find_mm_at(st, pid, n, &mm, &gate);
 
-	return rc ? rc : print_mm(st, out, mm, n, gate);
+	return rc ? rc : print_mm(st, out, mm, n, gate, 0);
+}
+
+int mr_store_print_maps_uncertain(mr_store *st, FILE *out, int32_t pid,
+				  uint64_t n)
+{
+	int64_t mm;
+	int gate, rc = find_mm_at(st, pid, n, &mm, &gate);
+
+	return rc ? rc : print_mm(st, out, mm, n, gate, 1);
 }
 
 int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n)
@@ -1951,7 +2029,7 @@ int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,
 	f = open_memstream(out, len);
 	if (!f)
 		return MR_ENOMEM;
-	rc = print_mm(st, f, mm, n, gate);
+	rc = print_mm(st, f, mm, n, gate, 0);
 	if (fclose(f) && !rc)
 		rc = MR_ENOMEM;
 	if (rc) {

@@ -71,6 +71,9 @@ void mr_store_journal(mr_store *st, mr_journal *j);
 /* Set the step that subsequent journal changes belong to. */
 void mr_store_set_step(mr_store *st, uint64_t step);
 
+/* Choice C (an assumption about writes) made at STEP by PID. */
+int mr_store_choice(mr_store *st, uint64_t step, int32_t pid,
+		    const mr_choice *c);
 int mr_store_meta(mr_store *st, const char *key, const char *value);
 
 /* ---- the simulated node (store_node.c) ---- */
@@ -138,6 +141,10 @@ int mr_store_failed(const mr_store *st);
  * step (a message is in errmsg), or MR_EDB.
  */
 int mr_store_print_maps(mr_store *st, FILE *out, int32_t pid, uint64_t n);
+/* The same, each line resting on an assumption about writes marked
+ * "[uncertain: ...]" with the assumption (maps --uncertain). */
+int mr_store_print_maps_uncertain(mr_store *st, FILE *out, int32_t pid,
+				  uint64_t n);
 /* The memory lines of /proc/PID/status at step N (engine/status.c), from
  * the mm and vma rows; same returns as mr_store_print_maps(). */
 int mr_store_print_status(mr_store *st, FILE *out, int32_t pid, uint64_t n);

@@ -78,6 +78,20 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "errnos predicted", err_ok, err);
 	fprintf(out, "%-32s %" PRIu64 "\n", "invariant violations",
 		s->violations);
+	if (s->assumed_written || s->assumed_unwritten) {
+		fprintf(out,
+			"%-32s %" PRIu64 " (%" PRIu64 " written, %" PRIu64
+			" not; %" PRIu64 " confirmed, %" PRIu64
+			" overturned)\n",
+			"assumptions about writes",
+			s->assumed_written + s->assumed_unwritten,
+			s->assumed_written, s->assumed_unwritten,
+			s->assumed_confirmed, s->assumed_overturned);
+		ratio(out, "  VMAs resting on one at exits", s->exit_uncertain,
+		      s->exit_vmas);
+		fprintf(out, "%-32s %" PRIu64 "\n",
+			"  contradictions named", s->contradictions);
+	}
 	if (s->reordered)
 		fprintf(out, "%-32s %" PRIu64 "\n",
 			"calls served before their line", s->reordered);
