@@ -255,6 +255,8 @@ struct mr_machine {
 	mr_choice *choice;	 /* made since the last clear */
 	size_t nchoice, capchoice;
 	uint32_t next_choice; /* last mr_choice id given */
+	mr_choice_fn choice_fn; /* revision's hook, or NULL */
+	void *choice_ctx;
 	mr_wstats wstats;
 	uint32_t next_mm;	/* last mm id given */
 	/* tasks, sorted by pid */

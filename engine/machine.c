@@ -743,6 +743,12 @@ void mr_machine_choices_clear(mr_machine *m)
 	m->nchoice = 0;
 }
 
+void mr_machine_set_choice_hook(mr_machine *m, mr_choice_fn fn, void *ctx)
+{
+	m->choice_fn = fn;
+	m->choice_ctx = ctx;
+}
+
 const mr_wstats *mr_machine_wstats(const mr_machine *m)
 {
 	return &m->wstats;

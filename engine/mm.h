@@ -192,6 +192,13 @@ uint32_t mr_machine_new_anon_vma(mr_machine *m);
  */
 const mr_choice *mr_machine_choices(const mr_machine *m, size_t *n);
 void mr_machine_choices_clear(mr_machine *m);
+/*
+ * Revision: FN is asked about each choice before it is made (V as it is,
+ * RULE its rule) and returns 1 to take it the other way. NULL: none.
+ */
+typedef int (*mr_choice_fn)(void *ctx, const mr_mm *mm, const mr_vma *v,
+			    int rule);
+void mr_machine_set_choice_hook(mr_machine *m, mr_choice_fn fn, void *ctx);
 
 /* What became of the assumptions: counts over the whole replay. */
 typedef struct mr_wstats {
@@ -343,6 +350,13 @@ void mr_mm_note_write(mr_mm *mm, uint64_t addr, uint64_t len);
  */
 size_t mr_mm_uncertain(const mr_mm *mm, uint64_t start, uint64_t end,
 		       uint32_t *oldest);
+/*
+ * Whether V, taken as written, would merge with a neighbour had it not
+ * been written: no anon_vma, VM_ACCOUNT dropped if it was made read-only
+ * (mprotect_fixup()), the pgoff of its place if it moved (copy_vma()).
+ * Revision tries such choices first.
+ */
+int mr_mm_merges_if_unwritten(const mr_mm *mm, const mr_vma *v);
 /* A short name of an enum mr_wrule ("created-writable", ...). */
 const char *mr_wrule_name(int rule);
 /* madvise: flag advices split and merge; page advices only check. */

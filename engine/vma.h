@@ -93,8 +93,9 @@ typedef struct mr_choice {
 	uint32_t id; /* 1-based, in the order made */
 	uint32_t mm; /* mr_mm_id() */
 	uint64_t start, end;
-	uint8_t state; /* MR_WS_ASSUMED or MR_WS_OPEN */
-	uint8_t rule;  /* enum mr_wrule */
+	uint8_t state;	 /* MR_WS_ASSUMED or MR_WS_OPEN */
+	uint8_t rule;	 /* enum mr_wrule */
+	uint8_t revised; /* the rule said the other (revision) */
 } mr_choice;
 
 typedef struct mr_vma mr_vma;

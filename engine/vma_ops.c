@@ -385,7 +385,7 @@ static int writable_private(const mr_vma *v)
 /* List a choice (mr_machine_choices()); returns its id. Out of memory
  * the choice still gets an id and holds, unlisted. */
 static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
-			      int rule)
+			      int rule, int revised)
 {
 	mr_machine *m = mm->m;
 	mr_choice *c;
@@ -407,6 +407,7 @@ static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
 	c->end = v->end;
 	c->state = (uint8_t)state;
 	c->rule = (uint8_t)rule;
+	c->revised = (uint8_t)revised;
 	return c->id;
 }
 
@@ -418,21 +419,25 @@ static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
  */
 void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 {
-	const mr_config *c = &mm->m->cfg;
-	int state;
+	mr_machine *m = mm->m;
+	int state, revised = 0;
 	uint32_t id;
 
-	if (c->writes_known || v->anon_vma || !writable_private(v))
+	if (m->cfg.writes_known || v->anon_vma || !writable_private(v))
 		return;
-	if (!c->assume_written)
+	if (!m->cfg.assume_written)
 		rule = MR_WR_NEVER;
 	state = rule == MR_WR_CREATED || rule == MR_WR_COMMIT ? MR_WS_ASSUMED
 							      : MR_WS_OPEN;
+	if (m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, rule)) {
+		state = state == MR_WS_ASSUMED ? MR_WS_OPEN : MR_WS_ASSUMED;
+		revised = 1;
+	}
 	if (state == MR_WS_OPEN && v->wstate == MR_WS_OPEN)
 		return; /* nothing new */
 	if (state == MR_WS_ASSUMED)
 		mr_anon_prepare(mm, v);
-	id = record_choice(mm, v, state, rule);
+	id = record_choice(mm, v, state, rule, revised);
 	mr_vma_change_begin(mm, v);
 	v->wstate = (uint8_t)state;
 	v->wown = id;
@@ -497,6 +502,24 @@ size_t mr_mm_uncertain(const mr_mm *mm, uint64_t start, uint64_t end,
 			*oldest = v->wchoice;
 	}
 	return n;
+}
+
+int mr_mm_merges_if_unwritten(const mr_mm *mm, const mr_vma *v)
+{
+	mr_vma c = *v;
+	const mr_vma *prev = mr_vma_prev(v), *next = mr_vma_next(v);
+
+	if (!v->anon_vma || (v->flags & (MR_VM_SHARED | MR_VM_SPECIAL)))
+		return 0;
+	c.anon_vma = 0;
+	c.anon_forked = 0;
+	if (!c.file && c.kind == MR_VMA_PLAIN) {
+		c.pgoff = c.start >> MR_PAGE_SHIFT;
+		if (!(c.flags & MR_VM_WRITE))
+			c.flags &= ~MR_VM_ACCOUNT;
+	}
+	return (prev && mr_vma_mergeable_pair(mm, prev, &c)) ||
+	       (next && mr_vma_mergeable_pair(mm, &c, next));
 }
 
 const char *mr_wrule_name(int rule)

@@ -75,8 +75,9 @@ struct replay {
 	uint64_t step;
 	struct choice_at {     /* each assumption (mr_choice id - 1) */
 		uint64_t step; /* the step that made it */
-		uint8_t state; /* MR_WS_ASSUMED or MR_WS_OPEN */
-		uint8_t rule;  /* enum mr_wrule */
+		uint64_t start; /* the VMA's start then */
+		uint8_t state;	/* MR_WS_ASSUMED or MR_WS_OPEN */
+		uint8_t rule;	/* enum mr_wrule */
 	} * choices;
 	size_t nchoices, capchoices;
 	struct fd_ent *fds;
@@ -203,6 +204,17 @@ struct replay {
 
 /* replay.c */
 void mr_rp_apply(struct replay *r, const mr_event *ev);
+/* One replay, without revision (mr_replay_run() revises around it). */
+int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
+		       char *err, size_t errlen);
+/* revise.c: the engine's hook for opts.flip; a contradiction met where
+ * the VMAs of MM in [lo, hi) rest on choices (a probing replay stops
+ * there with its candidates); the revision search. */
+void mr_rp_revise_setup(struct replay *r);
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
+			 uint64_t hi);
+int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
+		     size_t *nout, mr_replay_summary *sum);
 /* The assumptions the model made in this step: remembered with it and
  * stored in the history. */
 void mr_rp_drain_choices(struct replay *r);

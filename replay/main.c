@@ -167,6 +167,7 @@ static int cmd_replay(int argc, char **argv)
 		{"max-map-count", required_argument, 0, 'M'},
 		{"mmap-min-addr", required_argument, 0, 'A'},
 		{"no-assume-written", no_argument, 0, 'W'},
+		{"revise", required_argument, 0, 'R'},
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
 		{"perf", required_argument, 0, 'P'},
@@ -187,6 +188,7 @@ static int cmd_replay(int argc, char **argv)
 
 	mr_replay_opts_default(&o);
 	o.progress = 1;
+	o.revise = MR_REVISE_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "s:d:q", opts, NULL)) != -1) {
 		switch (c) {
@@ -242,6 +244,14 @@ static int cmd_replay(int argc, char **argv)
 		case 'W':
 			o.cfg.assume_written = 0;
 			break;
+		case 'R':
+			if (mr_cli_u64(optarg, &v) || v > 100000)
+				return usage_error("--revise: expected a number "
+						   "of replays (0 to 100000), "
+						   "not '%s'",
+						   optarg);
+			o.revise = (unsigned)v;
+			break;
 		case 'F':
 			o.faults = optarg;
 			break;
@@ -289,8 +299,8 @@ static int cmd_replay(int argc, char **argv)
 			       "[--mode parse|model|store]\n"
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
-			       "       [--no-assume-written] [--faults FILE] "
-			       "[--perf FILE] [--no-faults]\n"
+			       "       [--no-assume-written] [--revise N] "
+			       "[--faults FILE] [--perf FILE] [--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
 			       "[--check-history N] [--machine DIR] [-q]\n"
 			       "       [--lenient] [--format "

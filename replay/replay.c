@@ -102,6 +102,7 @@ void mr_rp_drain_choices(struct replay *r)
 		}
 		a = &r->choices[c[i].id - 1];
 		a->step = r->step;
+		a->start = c[i].start;
 		a->state = c[i].state;
 		a->rule = c[i].rule;
 		if (c[i].id > r->nchoices)
@@ -192,6 +193,7 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 		mr_rp_report_divergence(r, "contradiction", "a map count the "
 				        "kernel allowed", "over max_map_count",
 					d);
+		mr_rp_contradiction(r, mm, 0, UINT64_MAX);
 		return;
 	}
 	r->sum->violations++;
@@ -386,7 +388,9 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 			     ev->args ? ev->args : "");
 		/* a call on a range: the VMAs there and their neighbours */
 		if (ev->nargs >= 2 && ev->sys != MR_SYS_BRK &&
-		    ev->sys != MR_SYS_MLOCKALL && ev->sys != MR_SYS_SHMAT) {
+		    ev->sys != MR_SYS_MLOCKALL && ev->sys != MR_SYS_SHMAT &&
+		    pred != -ENOMEM && rec != -ENOMEM) {
+			/* (ENOMEM may be the map count: all of it) */
 			lo = ev->arg[0] > MR_PAGE_SIZE ? ev->arg[0] - MR_PAGE_SIZE
 						       : 0;
 			hi = ev->arg[0] + ev->arg[1] + MR_PAGE_SIZE;
@@ -397,6 +401,7 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 			r->sum->contradictions++;
 			snprintf(d + n, sizeof(d) - (size_t)n, "%s", why);
 			mr_rp_report_divergence(r, "contradiction", e, g, d);
+			mr_rp_contradiction(r, mm, lo, hi);
 		} else {
 			mr_rp_report_divergence(r, "result", e, g, d);
 		}
@@ -1254,6 +1259,12 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			s->assumed_written, s->assumed_unwritten,
 			s->assumed_confirmed, s->assumed_overturned,
 			s->exit_uncertain, s->exit_vmas, s->contradictions);
+	if (s->revise_runs)
+		fprintf(out,
+			"revision: %" PRIu64 " choices taken the other way "
+			"after %" PRIu64 " model-only replays, %" PRIu64
+			" contradictions left\n",
+			s->revised, s->revise_runs, s->revise_unresolved);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
@@ -1262,6 +1273,49 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 
 int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		  size_t errlen)
+{
+	mr_replay_summary rs;
+	mr_choice_key *flips = NULL;
+	size_t nflip = 0, len = 0;
+	mr_replay_opts q;
+	char *buf = NULL;
+	FILE *mem;
+	int rc;
+
+	if (!o->revise || o->probe || o->nflip)
+		return mr_replay_run_once(o, sum, err, errlen);
+	/* The first replay's report waits: a revised replay replaces it
+	 * (and its history) when it met contradictions. */
+	mem = o->out ? open_memstream(&buf, &len) : NULL;
+	if (o->out && !mem)
+		return mr_replay_run_once(o, sum, err, errlen);
+	q = *o;
+	q.out = mem;
+	rc = mr_replay_run_once(&q, sum, err, errlen);
+	if (mem)
+		fclose(mem);
+	if (rc == 2 || !sum->revisable || sum->interrupted) {
+		if (o->out && len)
+			fwrite(buf, 1, len, o->out);
+		free(buf);
+		return rc;
+	}
+	free(buf);
+	memset(&rs, 0, sizeof(rs));
+	mr_replay_revise(o, &flips, &nflip, &rs);
+	q = *o;
+	q.flip = flips;
+	q.nflip = nflip;
+	rc = mr_replay_run_once(&q, sum, err, errlen);
+	sum->revised = nflip;
+	sum->revise_runs = rs.revise_runs + 1;
+	sum->revise_unresolved = rs.revise_unresolved;
+	free(flips);
+	return rc;
+}
+
+int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
+		       char *err, size_t errlen)
 {
 	struct replay r;
 	mr_journal j;
@@ -1376,6 +1430,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		ret = 2;
 		goto out;
 	}
+	mr_rp_revise_setup(&r);
 	if (o->snapdir &&
 	    (rc = mr_snap_load_files(r.m, o->snapdir, err, errlen))) {
 		ret = 2;

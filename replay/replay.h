@@ -27,6 +27,25 @@ enum mr_replay_mode {
 	MR_MODE_STORE,	   /* read, apply and store (the default) */
 };
 
+#define MR_REVISE_DEFAULT 64
+
+/* An assumption about writes named by where it was made: stable across
+ * replays of one trace up to that step (replay/revise.c). */
+typedef struct mr_choice_key {
+	uint64_t step;	/* the step that made it */
+	uint64_t start; /* the VMA's start then */
+} mr_choice_key;
+
+/* What a probing replay found: the first contradiction after FROM whose
+ * VMAs rest on choices, and those choices, likeliest first. */
+#define MR_PROBE_CANDIDATES 8
+typedef struct mr_probe {
+	uint64_t from;			       /* ignore steps up to this */
+	uint64_t step;			       /* 0: none found */
+	size_t ncand;			       /* choices found there */
+	mr_choice_key cand[MR_PROBE_CANDIDATES]; /* ... likeliest first */
+} mr_probe;
+
 typedef struct mr_replay_opts {
 	const char *trace;	   /* trace file (.strace or .zst), or strace
 				      -ff output (a directory or NAME) */
@@ -92,6 +111,14 @@ typedef struct mr_replay_opts {
 	const volatile int *interrupt;
 	/* Called once when the replay ends, the model as it ends. */
 	void (*on_end)(void *ctx, const mr_machine *m);
+	/* Revision (docs/fidelity.md, "Revising assumptions"): at most this
+	 * many model-only replays to find choices whose other value removes
+	 * the contradictions a replay met (0: none). */
+	unsigned revise; /* the commands' default: MR_REVISE_DEFAULT */
+	const mr_choice_key *flip; /* choices taken the other way, sorted */
+	size_t nflip;
+	mr_probe *probe; /* a probing replay: stops at the first
+			    contradiction after probe->from */
 } mr_replay_opts;
 
 /* What the model predicted of one syscall's recorded results. */
@@ -185,6 +212,11 @@ typedef struct mr_replay_summary {
 	uint64_t contradictions;     /* divergences and violations the model's
 					assumptions may explain (counted in
 					divergences) */
+	uint64_t revisable;	     /* ... of results and map counts, which
+					revision tries to remove */
+	uint64_t revised;	     /* choices revision took the other way */
+	uint64_t revise_runs;	     /* model-only replays it took */
+	uint64_t revise_unresolved;  /* contradictions no candidate removed */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -86,7 +86,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PAGES] = "INSERT INTO pages VALUES(?,?,?,?,?,?)",
 	[S_OP_ADD] = "INSERT INTO step_op VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_KIND_ADD] = "INSERT INTO vma_kind VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	[S_CHOICE] = "INSERT INTO choice VALUES(?,?,?,?,?,?,?,?)",
+	[S_CHOICE] = "INSERT INTO choice VALUES(?,?,?,?,?,?,?,?,?)",
 };
 
 /*
@@ -151,7 +151,7 @@ static const char schema[] =
 	" start INTEGER, end INTEGER, kind TEXT);\n"
 	"CREATE TABLE choice(id INTEGER PRIMARY KEY, step INTEGER,"
 	" pid INTEGER, mm INTEGER, start INTEGER, end INTEGER,"
-	" assumed TEXT, rule TEXT);\n"
+	" assumed TEXT, rule TEXT, revised INTEGER);\n"
 	/* One /proc/PID/maps line per VMA row (without the step filter):
 	 * the line the model rendered (engine/format.c), kept as its
 	 * kind's format and the row's numbers, checked at writing to print
@@ -1568,25 +1568,23 @@ int mr_store_pages(mr_store *st, uint64_t step, uint32_t mm, int32_t pid,
 int mr_store_choice(mr_store *st, uint64_t step, int32_t pid,
 		    const mr_choice *c)
 {
-	const char *t[8] = {NULL,
+	const char *t[9] = {NULL,
 			    NULL,
 			    NULL,
 			    NULL,
 			    NULL,
 			    NULL,
 			    c->state == MR_WS_ASSUMED ? "written" : "unwritten",
-			    mr_wrule_name(c->rule)};
-	int64_t n[8] = {c->id,
-			(int64_t)step,
-			pid,
-			c->mm,
-			(int64_t)c->start,
-			(int64_t)c->end,
-			0,
-			0};
-	int isn[8] = {1, 1, 1, 1, 1, 1, 0, 0};
+			    mr_wrule_name(c->rule),
+			    NULL};
+	int64_t n[9] = {c->id,		    (int64_t)step,
+			pid,		    c->mm,
+			(int64_t)c->start, (int64_t)c->end,
+			0,		    0,
+			c->revised};
+	int isn[9] = {1, 1, 1, 1, 1, 1, 0, 0, 1};
 
-	return simple_insert(st, S_CHOICE, 8, t, n, isn);
+	return simple_insert(st, S_CHOICE, 9, t, n, isn);
 }
 
 int mr_store_meta(mr_store *st, const char *key, const char *value)

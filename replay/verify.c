@@ -26,7 +26,7 @@
 static const char verify_usage[] =
 	"usage: mmreplay verify DIR [--db FILE] [--max-map-count N] "
 	"[--no-assume-written]\n"
-	"       [--no-faults] [--exec-from-elf] [--junit FILE]\n"
+	"       [--revise N] [--no-faults] [--exec-from-elf] [--junit FILE]\n"
 	"  DIR holds trace.strace.zst and snap/ as `mmreplay record` writes "
 	"them\n";
 
@@ -91,6 +91,13 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 		      s->exit_vmas);
 		fprintf(out, "%-32s %" PRIu64 "\n",
 			"  contradictions named", s->contradictions);
+		if (s->revise_runs)
+			fprintf(out,
+				"%-32s %" PRIu64 " (%" PRIu64
+				" model-only replays, %" PRIu64
+				" contradictions left)\n",
+				"  choices revised", s->revised,
+				s->revise_runs, s->revise_unresolved);
 	}
 	if (s->reordered)
 		fprintf(out, "%-32s %" PRIu64 "\n",
@@ -173,6 +180,7 @@ int mr_cmd_verify(int argc, char **argv)
 		{"db", required_argument, 0, 'd'},
 		{"max-map-count", required_argument, 0, 'M'},
 		{"no-assume-written", no_argument, 0, 'W'},
+		{"revise", required_argument, 0, 'R'},
 		{"no-faults", no_argument, 0, 'F'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"junit", required_argument, 0, 'j'},
@@ -195,6 +203,7 @@ int mr_cmd_verify(int argc, char **argv)
 	o.mode = MR_MODE_STORE;
 	o.db = ":memory:";
 	o.show = 1000000000;
+	o.revise = MR_REVISE_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
 		switch (c) {
@@ -212,6 +221,15 @@ int mr_cmd_verify(int argc, char **argv)
 			break;
 		case 'W':
 			o.cfg.assume_written = 0;
+			break;
+		case 'R':
+			v = strtoull(optarg, &end, 0);
+			if (*end || end == optarg || v > 100000 ||
+			    *optarg == '-')
+				return verify_usage_error(
+					"--revise: expected a number of replays "
+					"(0 to 100000)");
+			o.revise = (unsigned)v;
 			break;
 		case 'F':
 			o.no_faults = 1;

@@ -235,6 +235,67 @@ static void test_writes_known(void **state)
 	mr_machine_free(m);
 }
 
+/* Revision's hook takes the choice it names the other way, and the
+ * record says so. */
+static int flip_all(void *ctx, const mr_mm *mm, const mr_vma *v, int rule)
+{
+	(void)mm;
+	(void)v;
+	(void)rule;
+	++*(int *)ctx;
+	return 1;
+}
+
+static void test_choice_hook(void **state)
+{
+	mr_machine *m = machine_with(1, 0, NULL);
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+	const mr_choice *c;
+	int asked = 0;
+	size_t n;
+
+	(void)state;
+	mr_machine_set_choice_hook(m, flip_all, &asked);
+	assert_int_equal(mmap_fixed(mm, P(0), 2 * PG, RW), (int64_t)P(0));
+	assert_int_equal(mmap_fixed(mm, P(2), 2 * PG, PROT_READ),
+			 (int64_t)P(2));
+	c = mr_machine_choices(m, &n);
+	assert_int_equal(asked, 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].state, MR_WS_OPEN);
+	assert_int_equal(c[0].revised, 1);
+	assert_int_equal(vma_at(mm, P(0))->anon_vma, 0);
+	/* taken as unwritten, made read-only, it merges (sandwich(0)) */
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ, U), 0);
+	expect_vmas(mm, P(0), P(4), {P(0), P(4), F_R, PGOFF(P(0))});
+	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/* The candidate revision tries first: a VMA taken as written that would
+ * merge with a neighbour had it not been written. */
+static void test_merges_if_unwritten(void **state)
+{
+	mr_machine *m = machine_with(1, 0, NULL);
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+
+	(void)state;
+	assert_int_equal(mmap_fixed(mm, P(0), 2 * PG, RW), (int64_t)P(0));
+	assert_int_equal(mmap_fixed(mm, P(2), 2 * PG, PROT_READ),
+			 (int64_t)P(2));
+	/* still writable: VM_WRITE differs from its neighbour's */
+	assert_false(mr_mm_merges_if_unwritten(mm, vma_at(mm, P(0))));
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ, U), 0);
+	/* read-only and kept apart by VM_ACCOUNT alone */
+	expect_vmas(mm, P(0), P(4),
+		    {P(0), P(2), F_R | MR_VM_ACCOUNT, PGOFF(P(0))},
+		    {P(2), P(4), F_R, PGOFF(P(2))});
+	assert_true(mr_mm_merges_if_unwritten(mm, vma_at(mm, P(0))));
+	/* a VMA without an anon_vma is not a candidate */
+	assert_false(mr_mm_merges_if_unwritten(mm, vma_at(mm, P(2))));
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +306,8 @@ int main(void)
 		cmocka_unit_test(test_commit),
 		cmocka_unit_test(test_mremap_carries),
 		cmocka_unit_test(test_writes_known),
+		cmocka_unit_test(test_choice_hook),
+		cmocka_unit_test(test_merges_if_unwritten),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

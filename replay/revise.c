@@ -1,0 +1,221 @@
+/*
+ * revise.c - revising the assumptions about writes strace does not show
+ * (docs/fidelity.md, "Revising assumptions").
+ *
+ * A replay that met contradictions (a result or a map count the model
+ * got wrong where the VMAs involved rest on a choice) is followed by
+ * model-only replays that each stop at the first such contradiction:
+ * its candidate choices are tried the other way one at a time, likeliest
+ * first, and a flip is kept when the next contradiction comes later than
+ * the one it was tried for. A contradiction no candidate removes is
+ * left, named, and the search goes on after it. Everything is in step
+ * order and bounded by opts.revise replays, so the outcome is the same
+ * on every machine; the final replay takes the kept choices the other
+ * way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay/loop.h"
+#include "replay/replay.h"
+
+static int key_cmp(const void *a, const void *b)
+{
+	const mr_choice_key *x = a, *y = b;
+
+	if (x->step != y->step)
+		return x->step < y->step ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The engine's hook: take the choice made now at V the other way when
+ * the options list it. */
+static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int rule)
+{
+	const struct replay *r = ctx;
+	mr_choice_key k = {r->step, v->start};
+
+	(void)mm;
+	(void)rule;
+	return bsearch(&k, r->o->flip, r->o->nflip, sizeof(k), key_cmp) !=
+	       NULL;
+}
+
+void mr_rp_revise_setup(struct replay *r)
+{
+	if (r->o->nflip)
+		mr_machine_set_choice_hook(r->m, flip_hook, r);
+}
+
+/* One candidate: its key, and how likely its other value removes the
+ * contradiction (higher first, then the later choice). */
+struct cand {
+	mr_choice_key k;
+	uint32_t id;
+	int score;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return y->score - x->score;
+	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+}
+
+static void add_cand(struct replay *r, struct cand *c, size_t *n, size_t max,
+		     uint32_t id, int score)
+{
+	size_t i;
+
+	if (!id || id > r->nchoices || !r->choices[id - 1].step)
+		return;
+	for (i = 0; i < *n; i++)
+		if (c[i].id == id) {
+			if (score > c[i].score)
+				c[i].score = score;
+			return;
+		}
+	if (*n == max)
+		return;
+	c[*n].id = id;
+	c[*n].score = score;
+	c[*n].k.step = r->choices[id - 1].step;
+	c[*n].k.start = r->choices[id - 1].start;
+	++*n;
+}
+
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
+			 uint64_t hi)
+{
+	enum { MAX = 256 };
+	struct cand c[MAX];
+	mr_probe *p = r->o->probe;
+	const mr_vma *v;
+	size_t n = 0, i;
+
+	r->sum->revisable++;
+	if (!p || p->step || r->step <= p->from)
+		return;
+	for (v = mr_mm_first(mm); v; v = mr_vma_next(v)) {
+		if (v->end <= lo || v->start >= hi)
+			continue;
+		/* taken as written, and it would merge had it not been:
+		 * likeliest; a choice of its own next; what it merely
+		 * rests on last */
+		if (v->wown)
+			add_cand(r, c, &n, MAX, v->wown,
+				 v->wstate == MR_WS_ASSUMED &&
+						 mr_mm_merges_if_unwritten(mm,
+									   v)
+					 ? 2
+					 : 1);
+		add_cand(r, c, &n, MAX, v->wchoice, 0);
+	}
+	qsort(c, n, sizeof(*c), cand_cmp);
+	p->step = r->step;
+	p->ncand = n < MR_PROBE_CANDIDATES ? n : MR_PROBE_CANDIDATES;
+	for (i = 0; i < p->ncand; i++)
+		p->cand[i] = c[i].k;
+	r->stop = 1;
+}
+
+/* A model-only replay of O with FLIPS, probing after FROM. */
+static int probe_run(const mr_replay_opts *o, const mr_choice_key *flips,
+		     size_t nflip, uint64_t from, mr_probe *p, uint64_t *runs)
+{
+	mr_replay_opts q = *o;
+	mr_replay_summary s;
+	char err[256];
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->from = from;
+	q.db = NULL;
+	q.out = NULL;
+	q.show = 0;
+	q.progress = 0;
+	q.mode = MR_MODE_MODEL;
+	q.revise = 0;
+	q.flip = flips;
+	q.nflip = nflip;
+	q.probe = p;
+	q.check_history = 0;
+	q.on_step = NULL;
+	q.on_step_line = NULL;
+	q.on_problem = NULL;
+	q.on_end = NULL;
+	q.stop_after = 0;
+	rc = mr_replay_run_once(&q, &s, err, sizeof(err));
+	++*runs;
+	return rc == 2 ? -1 : 0;
+}
+
+/* FLIPS with K added in order, in a new array (NULL out of memory). */
+static mr_choice_key *with(const mr_choice_key *flips, size_t n,
+			   mr_choice_key k)
+{
+	mr_choice_key *t = malloc((n + 1) * sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (n)
+		memcpy(t, flips, n * sizeof(*t));
+	t[n] = k;
+	qsort(t, n + 1, sizeof(*t), key_cmp);
+	return t;
+}
+
+int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
+		     size_t *nout, mr_replay_summary *sum)
+{
+	mr_choice_key *flips = NULL;
+	size_t nflip = 0, i;
+	uint64_t runs = 0, from = 0, unresolved = 0;
+	mr_probe p, t;
+	int have = 0;
+
+	while (runs < o->revise) {
+		int kept = 0;
+
+		if (!have && probe_run(o, flips, nflip, from, &p, &runs))
+			break;
+		have = 0;
+		if (!p.step)
+			break; /* no contradiction left after FROM */
+		for (i = 0; i < p.ncand && runs < o->revise; i++) {
+			mr_choice_key *f;
+
+			if (bsearch(&p.cand[i], flips, nflip, sizeof(*flips),
+				    key_cmp))
+				continue;
+			f = with(flips, nflip, p.cand[i]);
+			if (!f)
+				break;
+			if (probe_run(o, f, nflip + 1, from, &t, &runs)) {
+				free(f);
+				break;
+			}
+			if (!t.step || t.step > p.step) {
+				free(flips);
+				flips = f;
+				nflip++;
+				p = t; /* the next contradiction, known */
+				have = 1;
+				kept = 1;
+				break;
+			}
+			free(f);
+		}
+		if (!kept) {
+			unresolved++;
+			from = p.step; /* left, named; look after it */
+		}
+	}
+	sum->revise_runs = runs;
+	sum->revise_unresolved = unresolved;
+	*out = flips;
+	*nout = nflip;
+	return 0;
+}
