@@ -95,7 +95,8 @@ typedef struct mr_choice {
 	uint64_t start, end;
 	uint8_t state;	 /* MR_WS_ASSUMED or MR_WS_OPEN */
 	uint8_t rule;	 /* enum mr_wrule */
-	uint8_t revised; /* the rule said the other (revision) */
+	uint8_t revised; /* the rule said the other: 1 revision took it
+			    so, 2 it follows a revised VMA it joined */
 } mr_choice;
 
 typedef struct mr_vma mr_vma;
@@ -120,6 +121,9 @@ struct mr_vma {
 	uint8_t huge_resv;   /* private hugetlb: holds a reservation of
 				its pages (not a fork copy) */
 	uint8_t wstate;	     /* enum mr_wstate */
+	uint8_t wpin;	     /* revision took it as unwritten: the rule's
+				later choices on it (memory merged in)
+				follow until evidence shows a write */
 	uint64_t cookie;     /* owned by the journal consumer */
 	uint64_t hash;	     /* digest contribution (engine private) */
 	/* tree linkage: private to vma_tree.c */

@@ -432,6 +432,9 @@ void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 	if (m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, rule)) {
 		state = state == MR_WS_ASSUMED ? MR_WS_OPEN : MR_WS_ASSUMED;
 		revised = 1;
+	} else if (state == MR_WS_ASSUMED && v->wpin) {
+		state = MR_WS_OPEN; /* the revised lineage stays unwritten */
+		revised = 2;
 	}
 	if (state == MR_WS_OPEN && v->wstate == MR_WS_OPEN)
 		return; /* nothing new */
@@ -440,6 +443,7 @@ void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 	id = record_choice(mm, v, state, rule, revised);
 	mr_vma_change_begin(mm, v);
 	v->wstate = (uint8_t)state;
+	v->wpin = revised && state == MR_WS_OPEN;
 	v->wown = id;
 	if (!v->wchoice)
 		v->wchoice = id;
@@ -460,6 +464,7 @@ void mr_wstate_absorb(mr_vma *dst, const mr_vma *src)
 		dst->wstate = assumed ? MR_WS_ASSUMED : MR_WS_KNOWN;
 	else
 		dst->wstate = open ? MR_WS_OPEN : MR_WS_KNOWN;
+	dst->wpin = !dst->anon_vma && (dst->wpin || src->wpin);
 	if (dst->wstate == MR_WS_KNOWN)
 		dst->wown = 0;
 }
@@ -543,6 +548,7 @@ void mr_wstate_known(mr_mm *mm, mr_vma *v)
 		v->wchoice = 0;
 	v->wstate = MR_WS_KNOWN;
 	v->wown = 0;
+	v->wpin = 0;
 	mr_vma_change_end(mm, v, 0);
 }
 
@@ -622,6 +628,7 @@ mr_vma *mr_map_range(mr_mm *mm, const struct mr_prop *p, int just_expand)
 		v->wstate = p->src->wstate;
 		v->wchoice = p->src->wchoice;
 		v->wown = p->src->wown;
+		v->wpin = p->src->wpin;
 	}
 	mr_vma_link(mm, v, 1);
 	if (p->copied && p->src) /* copy_vma(): anon_vma_clone() */

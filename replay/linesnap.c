@@ -176,6 +176,7 @@ static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
 	char *d = NULL;
 
 	uint64_t lo = UINT64_MAX, hi = 0;
+	uint32_t oldest;
 	const char *p;
 
 	snprintf(what, sizeof(what), "%zu maps lines differ", nlines);
@@ -206,6 +207,12 @@ static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
 	}
 	mr_rp_report_divergence(r, kind, "snap maps", what, d ? d : diff);
 	free(d);
+	/* a snapshot is a recorded result too: revision may remove it */
+	if (mm && lo < hi && !r->o->no_revise_snapshots &&
+	    mr_mm_uncertain(mm, lo, hi, &oldest))
+		mr_rp_contradiction(r, mm,
+				    lo > MR_PAGE_SIZE ? lo - MR_PAGE_SIZE : 0,
+				    hi + MR_PAGE_SIZE, nlines);
 }
 
 /* A late snapshot's final verdict: it matched no state of its window. */

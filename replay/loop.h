@@ -208,11 +208,12 @@ void mr_rp_apply(struct replay *r, const mr_event *ev);
 int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 		       char *err, size_t errlen);
 /* revise.c: the engine's hook for opts.flip; a contradiction met where
- * the VMAs of MM in [lo, hi) rest on choices (a probing replay stops
- * there with its candidates); the revision search. */
+ * the VMAs of MM in [lo, hi) rest on choices, WEIGHT how much differs
+ * (a probing replay stops there with its candidates); the revision
+ * search. */
 void mr_rp_revise_setup(struct replay *r);
 void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
-			 uint64_t hi);
+			 uint64_t hi, uint64_t weight);
 int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
 		     size_t *nout, mr_replay_summary *sum);
 /* The assumptions the model made in this step: remembered with it and

@@ -168,6 +168,7 @@ static int cmd_replay(int argc, char **argv)
 		{"mmap-min-addr", required_argument, 0, 'A'},
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"revise", required_argument, 0, 'R'},
+		{"no-revise-snapshots", no_argument, 0, 'V'},
 		{"faults", required_argument, 0, 'F'},
 		{"no-faults", no_argument, 0, 'N'},
 		{"perf", required_argument, 0, 'P'},
@@ -252,6 +253,9 @@ static int cmd_replay(int argc, char **argv)
 						   optarg);
 			o.revise = (unsigned)v;
 			break;
+		case 'V':
+			o.no_revise_snapshots = 1;
+			break;
 		case 'F':
 			o.faults = optarg;
 			break;
@@ -300,7 +304,9 @@ static int cmd_replay(int argc, char **argv)
 			       "       [--show N] [--max-map-count N] "
 			       "[--mmap-min-addr N]\n"
 			       "       [--no-assume-written] [--revise N] "
-			       "[--faults FILE] [--perf FILE] [--no-faults]\n"
+			       "[--no-revise-snapshots]\n"
+			       "       [--faults FILE] [--perf FILE] "
+			       "[--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
 			       "[--check-history N] [--machine DIR] [-q]\n"
 			       "       [--lenient] [--format "

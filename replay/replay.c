@@ -193,7 +193,7 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 		mr_rp_report_divergence(r, "contradiction", "a map count the "
 				        "kernel allowed", "over max_map_count",
 					d);
-		mr_rp_contradiction(r, mm, 0, UINT64_MAX);
+		mr_rp_contradiction(r, mm, 0, UINT64_MAX, 1);
 		return;
 	}
 	r->sum->violations++;
@@ -401,7 +401,7 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 			r->sum->contradictions++;
 			snprintf(d + n, sizeof(d) - (size_t)n, "%s", why);
 			mr_rp_report_divergence(r, "contradiction", e, g, d);
-			mr_rp_contradiction(r, mm, lo, hi);
+			mr_rp_contradiction(r, mm, lo, hi, 1);
 		} else {
 			mr_rp_report_divergence(r, "result", e, g, d);
 		}

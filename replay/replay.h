@@ -42,6 +42,8 @@ typedef struct mr_choice_key {
 typedef struct mr_probe {
 	uint64_t from;			       /* ignore steps up to this */
 	uint64_t step;			       /* 0: none found */
+	uint64_t weight;		       /* how much differs there
+						  (snapshot lines; 1) */
 	size_t ncand;			       /* choices found there */
 	mr_choice_key cand[MR_PROBE_CANDIDATES]; /* ... likeliest first */
 } mr_probe;
@@ -119,6 +121,8 @@ typedef struct mr_replay_opts {
 	size_t nflip;
 	mr_probe *probe; /* a probing replay: stops at the first
 			    contradiction after probe->from */
+	int no_revise_snapshots; /* revise on results and map counts only,
+				    not on snapshots that differ */
 } mr_replay_opts;
 
 /* What the model predicted of one syscall's recorded results. */

@@ -87,7 +87,7 @@ static void add_cand(struct replay *r, struct cand *c, size_t *n, size_t max,
 }
 
 void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
-			 uint64_t hi)
+			 uint64_t hi, uint64_t weight)
 {
 	enum { MAX = 256 };
 	struct cand c[MAX];
@@ -115,6 +115,7 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 	}
 	qsort(c, n, sizeof(*c), cand_cmp);
 	p->step = r->step;
+	p->weight = weight;
 	p->ncand = n < MR_PROBE_CANDIDATES ? n : MR_PROBE_CANDIDATES;
 	for (i = 0; i < p->ncand; i++)
 		p->cand[i] = c[i].k;
@@ -167,47 +168,85 @@ static mr_choice_key *with(const mr_choice_key *flips, size_t n,
 	return t;
 }
 
+/* A set of flips waiting to be tried, and how many it adds to the kept
+ * ones. */
+struct trial {
+	mr_choice_key *f;
+	size_t n;
+	int depth;
+};
+
+#define TRIALS_PER 16 /* replays tried for one contradiction */
+#define TRIAL_DEPTH 3 /* choices taken together at most */
+#define QUEUE_MAX 64
+
 int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
 		     size_t *nout, mr_replay_summary *sum)
 {
 	mr_choice_key *flips = NULL;
 	size_t nflip = 0, i;
 	uint64_t runs = 0, from = 0, unresolved = 0;
+	struct trial q[QUEUE_MAX];
+	size_t qh, qt;
 	mr_probe p, t;
 	int have = 0;
 
 	while (runs < o->revise) {
-		int kept = 0;
+		int kept = 0, tried = 0;
 
 		if (!have && probe_run(o, flips, nflip, from, &p, &runs))
 			break;
 		have = 0;
 		if (!p.step)
 			break; /* no contradiction left after FROM */
-		for (i = 0; i < p.ncand && runs < o->revise; i++) {
-			mr_choice_key *f;
-
+		/* breadth first: each candidate alone, then with the
+		 * candidates a trial met at the same step */
+		qh = qt = 0;
+		for (i = 0; i < p.ncand && qt < QUEUE_MAX; i++) {
 			if (bsearch(&p.cand[i], flips, nflip, sizeof(*flips),
 				    key_cmp))
 				continue;
-			f = with(flips, nflip, p.cand[i]);
-			if (!f)
+			q[qt].f = with(flips, nflip, p.cand[i]);
+			if (!q[qt].f)
 				break;
-			if (probe_run(o, f, nflip + 1, from, &t, &runs)) {
-				free(f);
+			q[qt].n = nflip + 1;
+			q[qt++].depth = 1;
+		}
+		while (qh < qt && tried < TRIALS_PER && runs < o->revise) {
+			struct trial *x = &q[qh++];
+
+			tried++;
+			if (probe_run(o, x->f, x->n, from, &t, &runs))
 				break;
-			}
-			if (!t.step || t.step > p.step) {
+			/* kept when the first contradiction comes later, or
+			 * at the same step smaller (a snapshot with fewer
+			 * lines differing) */
+			if (!t.step || t.step > p.step ||
+			    (t.step == p.step && t.weight < p.weight)) {
 				free(flips);
-				flips = f;
-				nflip++;
+				flips = x->f;
+				nflip = x->n;
+				x->f = NULL;
 				p = t; /* the next contradiction, known */
 				have = 1;
 				kept = 1;
 				break;
 			}
-			free(f);
+			if (t.step != p.step || x->depth >= TRIAL_DEPTH)
+				continue;
+			for (i = 0; i < t.ncand && qt < QUEUE_MAX; i++) {
+				if (bsearch(&t.cand[i], x->f, x->n,
+					    sizeof(*x->f), key_cmp))
+					continue;
+				q[qt].f = with(x->f, x->n, t.cand[i]);
+				if (!q[qt].f)
+					break;
+				q[qt].n = x->n + 1;
+				q[qt++].depth = x->depth + 1;
+			}
 		}
+		for (i = 0; i < qt; i++)
+			free(q[i].f);
 		if (!kept) {
 			unresolved++;
 			from = p.step; /* left, named; look after it */

@@ -26,7 +26,9 @@
 static const char verify_usage[] =
 	"usage: mmreplay verify DIR [--db FILE] [--max-map-count N] "
 	"[--no-assume-written]\n"
-	"       [--revise N] [--no-faults] [--exec-from-elf] [--junit FILE]\n"
+	"       [--revise N] [--no-revise-snapshots] [--no-faults] "
+	"[--exec-from-elf]\n"
+	"       [--junit FILE]\n"
 	"  DIR holds trace.strace.zst and snap/ as `mmreplay record` writes "
 	"them\n";
 
@@ -181,6 +183,7 @@ int mr_cmd_verify(int argc, char **argv)
 		{"max-map-count", required_argument, 0, 'M'},
 		{"no-assume-written", no_argument, 0, 'W'},
 		{"revise", required_argument, 0, 'R'},
+		{"no-revise-snapshots", no_argument, 0, 'V'},
 		{"no-faults", no_argument, 0, 'F'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"junit", required_argument, 0, 'j'},
@@ -230,6 +233,9 @@ int mr_cmd_verify(int argc, char **argv)
 					"--revise: expected a number of replays "
 					"(0 to 100000)");
 			o.revise = (unsigned)v;
+			break;
+		case 'V':
+			o.no_revise_snapshots = 1;
 			break;
 		case 'F':
 			o.no_faults = 1;

@@ -173,6 +173,51 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 	render(w, mm);
 }
 
+/* The choices the history's replay took the other way (choice.revised
+ * = 1, docs/fidelity.md "Revising assumptions"), in the order opts.flip
+ * wants; none in a history without them. */
+static mr_choice_key *revised_flips(mr_store *st, size_t *n)
+{
+	char *buf = NULL, *p, *e;
+	size_t len = 0, cap = 0;
+	mr_choice_key *k = NULL;
+	FILE *f = open_memstream(&buf, &len);
+
+	*n = 0;
+	if (!f)
+		return NULL;
+	if (mr_store_query(st, f,
+			   "SELECT step, start FROM choice WHERE revised = 1"
+			   " ORDER BY step, start",
+			   0)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	for (p = buf; p && *p; p = e) {
+		mr_choice_key c;
+
+		c.step = strtoull(p, &e, 10);
+		if (*e != '|')
+			break;
+		c.start = strtoull(e + 1, &e, 10);
+		e += strspn(e, "\n");
+		if (*n == cap) {
+			mr_choice_key *g;
+
+			cap = cap ? cap * 2 : 16;
+			g = realloc(k, cap * sizeof(*g));
+			if (!g)
+				break;
+			k = g;
+		}
+		k[(*n)++] = c;
+	}
+	free(buf);
+	return k;
+}
+
 int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 		const uint64_t *addr, FILE *out, char *err, size_t errlen)
 {
@@ -182,6 +227,8 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	struct view w;
 	mr_replay_opts o;
 	mr_replay_summary sum;
+	mr_choice_key *flips;
+	size_t nflip;
 	mr_store *st;
 	FILE *sink, *f;
 	char rerr[1024];
@@ -219,12 +266,14 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 		mr_store_close(st, 0);
 		return 2;
 	}
+	flips = revised_flips(st, &nflip);
 	mr_store_close(st, 0);
 	if (!trace[0] || strlen(flags) != 4) {
 		snprintf(err, errlen,
 			 "%s: the history does not name its inputs (written "
 			 "by an older mmreplay): replay the trace again",
 			 db);
+		free(flips);
 		return 2;
 	}
 	mr_replay_opts_default(&o);
@@ -242,17 +291,21 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	o.cfg.mmap_min_addr = strtoull(mma, NULL, 10);
 	o.mode = MR_MODE_MODEL;
 	o.show = 0;
+	o.flip = flips;
+	o.nflip = nflip;
 	o.stop_after = at;
 	o.on_step = on_step;
 	o.on_step_ctx = &w;
 	sink = fopen("/dev/null", "w");
 	if (!sink) {
 		snprintf(err, errlen, "cannot open /dev/null");
+		free(flips);
 		return 2;
 	}
 	o.out = sink;
 	rc = mr_replay_run(&o, &sum, rerr, sizeof(rerr));
 	fclose(sink);
+	free(flips);
 	if (rc == 2) {
 		snprintf(err, errlen, "replaying %s again: %s", trace, rerr);
 		return 2;
