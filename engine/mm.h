@@ -194,10 +194,11 @@ const mr_choice *mr_machine_choices(const mr_machine *m, size_t *n);
 void mr_machine_choices_clear(mr_machine *m);
 /*
  * Revision: FN is asked about each choice before it is made (V as it is,
- * RULE its rule) and returns 1 to take it the other way. NULL: none.
+ * *RULE its rule, which it may change to MR_WR_STRESS) and returns 1 to
+ * take it the other way. NULL: none.
  */
 typedef int (*mr_choice_fn)(void *ctx, const mr_mm *mm, const mr_vma *v,
-			    int rule);
+			    int *rule);
 void mr_machine_set_choice_hook(mr_machine *m, mr_choice_fn fn, void *ctx);
 
 /* What became of the assumptions: counts over the whole replay. */

@@ -84,6 +84,8 @@ enum mr_wrule {
 			      reservation committed ahead of use, unwritten */
 	MR_WR_MPROTECT,	   /* made writable by mprotect: unwritten */
 	MR_WR_NEVER,	   /* --no-assume-written: unwritten */
+	MR_WR_STRESS,	   /* created writable by a process that does little
+			      but manage its memory: unwritten */
 	MR_WR__COUNT
 };
 

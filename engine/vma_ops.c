@@ -420,24 +420,23 @@ static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
 void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 {
 	mr_machine *m = mm->m;
-	int state, revised = 0;
+	int state, revised = 0, flip;
 	uint32_t id;
 
 	if (m->cfg.writes_known || v->anon_vma || !writable_private(v))
 		return;
 	if (!m->cfg.assume_written)
 		rule = MR_WR_NEVER;
+	flip = m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, &rule);
 	state = rule == MR_WR_CREATED || rule == MR_WR_COMMIT ? MR_WS_ASSUMED
 							      : MR_WS_OPEN;
-	if (m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, rule)) {
+	if (flip) {
 		state = state == MR_WS_ASSUMED ? MR_WS_OPEN : MR_WS_ASSUMED;
 		revised = 1;
 	} else if (state == MR_WS_ASSUMED && v->wpin) {
 		state = MR_WS_OPEN; /* the revised lineage stays unwritten */
 		revised = 2;
 	}
-	if (state == MR_WS_OPEN && v->wstate == MR_WS_OPEN)
-		return; /* nothing new */
 	if (state == MR_WS_ASSUMED)
 		mr_anon_prepare(mm, v);
 	id = record_choice(mm, v, state, rule, revised);
@@ -530,7 +529,7 @@ int mr_mm_merges_if_unwritten(const mr_mm *mm, const mr_vma *v)
 const char *mr_wrule_name(int rule)
 {
 	static const char *const names[MR_WR__COUNT] = {
-		"", "created-writable", "commit", "mprotect", "never"};
+		"", "created-writable", "commit", "mprotect", "never", "stress"};
 
 	return rule > 0 && rule < MR_WR__COUNT ? names[rule] : "?";
 }

@@ -103,6 +103,7 @@ void mr_rp_drain_choices(struct replay *r)
 		a = &r->choices[c[i].id - 1];
 		a->step = r->step;
 		a->start = c[i].start;
+		a->end = c[i].end;
 		a->state = c[i].state;
 		a->rule = c[i].rule;
 		if (c[i].id > r->nchoices)
@@ -801,6 +802,7 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	r->step++;
 	r->cur = ev;
 	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);
+	mr_rp_stress_count(r, ev);
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
 	memset(&row, 0, sizeof(row));
@@ -1263,8 +1265,10 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 		fprintf(out,
 			"revision: %" PRIu64 " choices taken the other way "
 			"after %" PRIu64 " model-only replays, %" PRIu64
-			" contradictions left\n",
-			s->revised, s->revise_runs, s->revise_unresolved);
+			" contradictions left; %" PRIu64
+			" processes under rule stress\n",
+			s->revised, s->revise_runs, s->revise_unresolved,
+			s->stress_processes);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
@@ -1276,41 +1280,50 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 {
 	mr_replay_summary rs;
 	mr_choice_key *flips = NULL;
-	size_t nflip = 0, len = 0;
+	int32_t *stress = NULL;
+	size_t nflip = 0, len = 0, nstress = 0;
 	mr_replay_opts q;
 	char *buf = NULL;
 	FILE *mem;
 	int rc;
 
-	if (!o->revise || o->probe || o->nflip)
+	if (!o->revise || o->probe || o->nflip || o->nstress)
 		return mr_replay_run_once(o, sum, err, errlen);
-	/* The first replay's report waits: a revised replay replaces it
-	 * (and its history) when it met contradictions. */
+	/* The first replay's report waits: a replay with rule stress for
+	 * the processes that did little but manage their memory, revised
+	 * when it meets contradictions, replaces it (and its history). */
 	mem = o->out ? open_memstream(&buf, &len) : NULL;
 	if (o->out && !mem)
 		return mr_replay_run_once(o, sum, err, errlen);
 	q = *o;
 	q.out = mem;
+	q.stress_found = &stress;
+	q.nstress_found = &nstress;
 	rc = mr_replay_run_once(&q, sum, err, errlen);
 	if (mem)
 		fclose(mem);
-	if (rc == 2 || !sum->revisable || sum->interrupted) {
+	if (rc == 2 || (!sum->revisable && !nstress) || sum->interrupted) {
 		if (o->out && len)
 			fwrite(buf, 1, len, o->out);
 		free(buf);
+		free(stress);
 		return rc;
 	}
 	free(buf);
 	memset(&rs, 0, sizeof(rs));
-	mr_replay_revise(o, &flips, &nflip, &rs);
 	q = *o;
+	q.stress = stress;
+	q.nstress = nstress;
+	mr_replay_revise(&q, &flips, &nflip, &rs);
 	q.flip = flips;
 	q.nflip = nflip;
 	rc = mr_replay_run_once(&q, sum, err, errlen);
 	sum->revised = nflip;
 	sum->revise_runs = rs.revise_runs + 1;
 	sum->revise_unresolved = rs.revise_unresolved;
+	sum->stress_processes = nstress;
 	free(flips);
+	free(stress);
 	return rc;
 }
 
@@ -1531,6 +1544,8 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 	}
 	if (!r.bad)
 		mr_rp_history_check(&r);
+	if (!r.bad)
+		mr_rp_stress_list(&r);
 	{
 		const mr_wstats *w = mr_machine_wstats(r.m);
 

@@ -28,6 +28,8 @@ enum mr_replay_mode {
 };
 
 #define MR_REVISE_DEFAULT 64
+#define MR_STRESS_CALLS 500
+#define MR_STRESS_PERCENT 90
 
 /* An assumption about writes named by where it was made: stable across
  * replays of one trace up to that step (replay/revise.c). */
@@ -123,6 +125,16 @@ typedef struct mr_replay_opts {
 			    contradiction after probe->from */
 	int no_revise_snapshots; /* revise on results and map counts only,
 				    not on snapshots that differ */
+	/* Processes (sorted tgids) whose memory created writable is taken
+	 * as unwritten: rule stress (docs/fidelity.md). */
+	const int32_t *stress;
+	size_t nstress;
+	/* When not NULL, the replay lists there (malloc'd, sorted) the
+	 * processes that did little but manage their memory: at least
+	 * MR_STRESS_CALLS calls since their exec, MR_STRESS_PERCENT % of
+	 * them memory-management calls, and a choice taken as written. */
+	int32_t **stress_found;
+	size_t *nstress_found;
 } mr_replay_opts;
 
 /* What the model predicted of one syscall's recorded results. */
@@ -221,6 +233,7 @@ typedef struct mr_replay_summary {
 	uint64_t revised;	     /* choices revision took the other way */
 	uint64_t revise_runs;	     /* model-only replays it took */
 	uint64_t revise_unresolved;  /* contradictions no candidate removed */
+	uint64_t stress_processes;   /* processes replayed with rule stress */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -28,23 +28,114 @@ static int key_cmp(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* The engine's hook: take the choice made now at V the other way when
- * the options list it. */
-static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int rule)
+static int tgid_cmp(const void *a, const void *b)
 {
-	const struct replay *r = ctx;
-	mr_choice_key k = {r->step, v->start};
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
 
-	(void)mm;
-	(void)rule;
-	return bsearch(&k, r->o->flip, r->o->nflip, sizeof(k), key_cmp) !=
-	       NULL;
+	return x < y ? -1 : x > y;
+}
+
+static int pid_cmp(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a;
+	const struct pid_ent *e = b;
+
+	return x < e->pid ? -1 : x > e->pid;
+}
+
+/* The entry of PID, or NULL (none is made). */
+static struct pid_ent *pid_find(struct replay *r, int32_t pid)
+{
+	return bsearch(&pid, r->pids, r->npids, sizeof(*r->pids), pid_cmp);
+}
+
+/* The engine's hook: memory created writable by a process of
+ * opts.stress follows rule stress; the choice made now at V is taken the
+ * other way when opts.flip lists it. */
+static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
+{
+	struct replay *r = ctx;
+	mr_choice_key k = {r->step, v->start};
+	int32_t tgid = mr_mm_owner(mm);
+	struct pid_ent *pe;
+
+	if ((*rule == MR_WR_CREATED || *rule == MR_WR_COMMIT) &&
+	    r->o->nstress &&
+	    bsearch(&tgid, r->o->stress, r->o->nstress, sizeof(tgid),
+		    tgid_cmp))
+		*rule = MR_WR_STRESS;
+	if ((*rule == MR_WR_CREATED || *rule == MR_WR_COMMIT) &&
+	    r->o->stress_found && (pe = pid_find(r, tgid)))
+		pe->assumed = 1;
+	return r->o->nflip && bsearch(&k, r->o->flip, r->o->nflip, sizeof(k),
+				      key_cmp) != NULL;
 }
 
 void mr_rp_revise_setup(struct replay *r)
 {
-	if (r->o->nflip)
+	if (r->o->nflip || r->o->nstress || r->o->stress_found)
 		mr_machine_set_choice_hook(r->m, flip_hook, r);
+}
+
+void mr_rp_stress_count(struct replay *r, const mr_event *ev)
+{
+	struct pid_ent *pe;
+
+	if (!r->o->stress_found || ev->kind != MR_EV_SYSCALL)
+		return;
+	pe = pid_find(r, r->cur_tgid ? r->cur_tgid : ev->pid);
+	if (!pe)
+		return;
+	if ((ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT) &&
+	    ev->ret_kind == MR_RET_VALUE && ev->ret == 0) {
+		pe->calls = pe->memcalls = 0; /* a new program */
+		return;
+	}
+	pe->calls++;
+	switch (ev->sys) {
+	case MR_SYS_MMAP:
+	case MR_SYS_MUNMAP:
+	case MR_SYS_MPROTECT:
+	case MR_SYS_BRK:
+	case MR_SYS_MREMAP:
+	case MR_SYS_MADVISE:
+	case MR_SYS_MLOCK:
+	case MR_SYS_MLOCK2:
+	case MR_SYS_MUNLOCK:
+	case MR_SYS_MLOCKALL:
+	case MR_SYS_MUNLOCKALL:
+	case MR_SYS_MSEAL:
+	case MR_SYS_MSYNC:
+	case MR_SYS_REMAP_FILE_PAGES:
+		pe->memcalls++;
+		break;
+	default:
+		break;
+	}
+}
+
+void mr_rp_stress_list(struct replay *r)
+{
+	int32_t *l;
+	size_t i, n = 0;
+
+	if (!r->o->stress_found)
+		return;
+	*r->o->stress_found = NULL;
+	*r->o->nstress_found = 0;
+	l = malloc((r->npids ? r->npids : 1) * sizeof(*l));
+	if (!l)
+		return;
+	for (i = 0; i < r->npids; i++) {
+		const struct pid_ent *pe = &r->pids[i];
+
+		if (pe->assumed && pe->calls >= MR_STRESS_CALLS &&
+		    pe->memcalls * 100 >= pe->calls * MR_STRESS_PERCENT)
+			l[n++] = pe->pid;
+	}
+	qsort(l, n, sizeof(*l), tgid_cmp);
+	*r->o->stress_found = l;
+	*r->o->nstress_found = n;
 }
 
 /* One candidate: its key, and how likely its other value removes the
@@ -89,11 +180,11 @@ static void add_cand(struct replay *r, struct cand *c, size_t *n, size_t max,
 void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 			 uint64_t hi, uint64_t weight)
 {
-	enum { MAX = 256 };
+	enum { MAX = 256, SCAN = 4096 };
 	struct cand c[MAX];
 	mr_probe *p = r->o->probe;
 	const mr_vma *v;
-	size_t n = 0, i;
+	size_t n = 0, i, scanned;
 
 	r->sum->revisable++;
 	if (!p || p->step || r->step <= p->from)
@@ -112,6 +203,17 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 					 ? 2
 					 : 1);
 		add_cand(r, c, &n, MAX, v->wchoice, 0);
+	}
+	/* then the latest choices made on memory of the range: a merge
+	 * keeps one of the choices its parts rested on */
+	for (i = r->nchoices, scanned = 0; i > 0 && scanned < SCAN; i--) {
+		const struct choice_at *a = &r->choices[i - 1];
+
+		if (!a->step)
+			continue;
+		scanned++;
+		if (a->start < hi && a->end > lo)
+			add_cand(r, c, &n, MAX, (uint32_t)i, 0);
 	}
 	qsort(c, n, sizeof(*c), cand_cmp);
 	p->step = r->step;

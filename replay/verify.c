@@ -93,6 +93,10 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 		      s->exit_vmas);
 		fprintf(out, "%-32s %" PRIu64 "\n",
 			"  contradictions named", s->contradictions);
+		if (s->stress_processes)
+			fprintf(out, "%-32s %" PRIu64 "\n",
+				"  processes under rule stress",
+				s->stress_processes);
 		if (s->revise_runs)
 			fprintf(out,
 				"%-32s %" PRIu64 " (%" PRIu64

@@ -218,6 +218,47 @@ static mr_choice_key *revised_flips(mr_store *st, size_t *n)
 	return k;
 }
 
+/* The processes the history's replay gave rule stress (sorted). */
+static int32_t *stress_pids(mr_store *st, size_t *n)
+{
+	char *buf = NULL, *p, *e;
+	size_t len = 0, cap = 0;
+	int32_t *l = NULL;
+	FILE *f = open_memstream(&buf, &len);
+
+	*n = 0;
+	if (!f)
+		return NULL;
+	if (mr_store_query(st, f,
+			   "SELECT DISTINCT pid FROM choice WHERE rule = 'stress'"
+			   " ORDER BY pid",
+			   0)) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	for (p = buf; p && *p; p = e) {
+		long v = strtol(p, &e, 10);
+
+		if (e == p)
+			break;
+		e += strspn(e, "\n");
+		if (*n == cap) {
+			int32_t *g;
+
+			cap = cap ? cap * 2 : 8;
+			g = realloc(l, cap * sizeof(*g));
+			if (!g)
+				break;
+			l = g;
+		}
+		l[(*n)++] = (int32_t)v;
+	}
+	free(buf);
+	return l;
+}
+
 int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 		const uint64_t *addr, FILE *out, char *err, size_t errlen)
 {
@@ -228,7 +269,8 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	mr_replay_opts o;
 	mr_replay_summary sum;
 	mr_choice_key *flips;
-	size_t nflip;
+	int32_t *stress;
+	size_t nflip, nstress;
 	mr_store *st;
 	FILE *sink, *f;
 	char rerr[1024];
@@ -267,6 +309,7 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 		return 2;
 	}
 	flips = revised_flips(st, &nflip);
+	stress = stress_pids(st, &nstress);
 	mr_store_close(st, 0);
 	if (!trace[0] || strlen(flags) != 4) {
 		snprintf(err, errlen,
@@ -274,6 +317,7 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 			 "by an older mmreplay): replay the trace again",
 			 db);
 		free(flips);
+		free(stress);
 		return 2;
 	}
 	mr_replay_opts_default(&o);
@@ -293,6 +337,8 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	o.show = 0;
 	o.flip = flips;
 	o.nflip = nflip;
+	o.stress = stress;
+	o.nstress = nstress;
 	o.stop_after = at;
 	o.on_step = on_step;
 	o.on_step_ctx = &w;
@@ -300,12 +346,14 @@ int mr_view_run(const char *db, int which, int32_t pid, uint64_t at,
 	if (!sink) {
 		snprintf(err, errlen, "cannot open /dev/null");
 		free(flips);
+		free(stress);
 		return 2;
 	}
 	o.out = sink;
 	rc = mr_replay_run(&o, &sum, rerr, sizeof(rerr));
 	fclose(sink);
 	free(flips);
+	free(stress);
 	if (rc == 2) {
 		snprintf(err, errlen, "replaying %s again: %s", trace, rerr);
 		return 2;

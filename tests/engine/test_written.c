@@ -237,7 +237,7 @@ static void test_writes_known(void **state)
 
 /* Revision's hook takes the choice it names the other way, and the
  * record says so. */
-static int flip_all(void *ctx, const mr_mm *mm, const mr_vma *v, int rule)
+static int flip_all(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
 {
 	(void)mm;
 	(void)v;
@@ -269,6 +269,56 @@ static void test_choice_hook(void **state)
 	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, PROT_READ, U), 0);
 	expect_vmas(mm, P(0), P(4), {P(0), P(4), F_R, PGOFF(P(0))});
 	expect_invariants(m);
+	mr_machine_free(m);
+}
+
+/* A hook may put a choice under rule stress: taken as unwritten. */
+static int to_stress(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
+{
+	(void)ctx;
+	(void)mm;
+	(void)v;
+	if (*rule == MR_WR_CREATED)
+		*rule = MR_WR_STRESS;
+	return 0;
+}
+
+static void test_stress_rule(void **state)
+{
+	mr_machine *m = machine_with(1, 0, NULL);
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+	const mr_choice *c;
+	size_t n;
+
+	(void)state;
+	mr_machine_set_choice_hook(m, to_stress, NULL);
+	assert_int_equal(mmap_fixed(mm, P(0), 2 * PG, RW), (int64_t)P(0));
+	c = mr_machine_choices(m, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].rule, MR_WR_STRESS);
+	assert_int_equal(c[0].state, MR_WS_OPEN);
+	assert_int_equal(c[0].revised, 0);
+	assert_string_equal(mr_wrule_name(c[0].rule), "stress");
+	assert_int_equal(vma_at(mm, P(0))->anon_vma, 0);
+	mr_machine_free(m);
+}
+
+/* Memory made writable again is a new choice, even on a VMA already
+ * taken as unwritten: each writable period may be written. */
+static void test_each_period_a_choice(void **state)
+{
+	mr_machine *m = machine_with(1, 0, NULL);
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mmap_fixed(mm, P(0), 3 * PG, PROT_READ),
+			 (int64_t)P(0));
+	assert_int_equal(mr_mm_mprotect(mm, P(1), PG, RW, U), 0);
+	assert_int_equal(mr_mm_mprotect(mm, P(1), PG, PROT_READ, U), 0);
+	assert_int_equal(mr_mm_mprotect(mm, P(1), PG, RW, U), 0);
+	mr_machine_choices(m, &n);
+	assert_int_equal(n, 2);
 	mr_machine_free(m);
 }
 
@@ -308,6 +358,8 @@ int main(void)
 		cmocka_unit_test(test_writes_known),
 		cmocka_unit_test(test_choice_hook),
 		cmocka_unit_test(test_merges_if_unwritten),
+		cmocka_unit_test(test_stress_rule),
+		cmocka_unit_test(test_each_period_a_choice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
