@@ -142,6 +142,11 @@ struct mr_mm {
 	uint64_t data_size;	       /* end_data - start_data (0: not
 					  known) */
 	int cap_ipc_lock;	       /* ... and CAP_IPC_LOCK */
+	int memlock_learn;	       /* RLIMIT_MEMLOCK and CAP_IPC_LOCK are
+					  the defaults, not the process's:
+					  a refusal teaches them */
+	uint64_t memlock_ok;	       /* ... pages it locked in all, the
+					  most a lock that worked asked */
 	uint64_t start_stack; /* mm->start_stack (0: not known) */
 	/* places an ELF-built exec guessed (exec.c): [0] the PIE
 	 * executable, [1] what hangs off mmap_base */
@@ -258,6 +263,7 @@ struct mr_machine {
 	mr_choice_fn choice_fn; /* revision's hook, or NULL */
 	void *choice_ctx;
 	mr_wstats wstats;
+	uint64_t limits_learned; /* mr_machine_limits_learned() */
 	uint32_t next_mm;	/* last mm id given */
 	/* tasks, sorted by pid */
 	struct mr_task *tasks; /* live tasks */

@@ -754,6 +754,11 @@ const mr_wstats *mr_machine_wstats(const mr_machine *m)
 	return &m->wstats;
 }
 
+uint64_t mr_machine_limits_learned(const mr_machine *m)
+{
+	return m->limits_learned;
+}
+
 /* ---- change tracking for the incremental invariant check ---- */
 
 void mr_machine_mm_dirty(mr_machine *m, const mr_mm *mm)

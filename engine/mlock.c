@@ -28,12 +28,16 @@ void mr_mm_limits_copy(mr_mm *dst, const mr_mm *src)
 {
 	memcpy(dst->rlim, src->rlim, sizeof(dst->rlim));
 	dst->cap_ipc_lock = src->cap_ipc_lock;
+	dst->memlock_learn = src->memlock_learn;
+	dst->memlock_ok = src->memlock_ok;
 }
 
 void mr_mm_set_rlimit(mr_mm *mm, int which, uint64_t bytes)
 {
 	if (which >= 0 && which < MR_RLIM__COUNT)
 		mm->rlim[which] = bytes;
+	if (which == MR_RLIM_MEMLOCK)
+		mm->memlock_learn = 0; /* the trace shows it */
 }
 
 uint64_t mr_mm_rlimit(const mr_mm *mm, int which)
@@ -147,6 +151,79 @@ static int64_t mlock_allowed(const mr_mm *mm, uint64_t start, uint64_t len)
 	return locked <= limit ? 0 : -ENOMEM;
 }
 
+static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
+			 int apply);
+
+/* Whether [start, start + len) is mapped without a hole. */
+static int range_mapped(const mr_mm *mm, uint64_t start, uint64_t len)
+{
+	uint64_t at = start, end = start + len;
+	const mr_vma *v;
+
+	for (v = mr_vma_tree_find_after(&mm->tree, start); v && at < end;
+	     v = mr_vma_next(v)) {
+		if (v->start > at)
+			return 0;
+		at = v->end;
+	}
+	return at >= end;
+}
+
+/*
+ * A capture that does not say whether the process may lock past
+ * RLIMIT_MEMLOCK, nor what the limit is: the model assumes it may, and a
+ * refusal teaches otherwise (docs/fidelity.md). The pages a lock of
+ * [start, start + len) would leave locked, as mlock_allowed() counts
+ * them: a lock that worked shows the limit is at least that; ENOMEM
+ * where the model allowed it shows the process lacks CAP_IPC_LOCK and
+ * the limit is below it, EPERM that it is 0. The limit taken is the
+ * largest of the usual ones (8 MiB, 64 KiB) the evidence allows, else
+ * the most the process was seen to lock. Returns 1 when the refusal
+ * taught it (the call then changed nothing).
+ */
+static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len,
+			 int onfault, int64_t pred, int64_t recorded)
+{
+	static const uint64_t usual[] = {8ull << 20, 64ull << 10};
+	uint64_t need = (len >> MR_PAGE_SHIFT) + locked_vm(mm), lim, i;
+
+	if (!mm->memlock_learn || recorded == MR_RESULT_UNKNOWN)
+		return 0;
+	if (need > (len >> MR_PAGE_SHIFT))
+		need -= locked_in(mm, start, len);
+	if (recorded == 0) {
+		if (need > mm->memlock_ok)
+			mm->memlock_ok = need;
+		if (!mm->cap_ipc_lock &&
+		    mm->rlim[MR_RLIM_MEMLOCK] >> MR_PAGE_SHIFT < need)
+			mm->rlim[MR_RLIM_MEMLOCK] = need << MR_PAGE_SHIFT;
+		return 0;
+	}
+	/* a hole, a page that cannot be faulted in, or the map count
+	 * explains ENOMEM too */
+	if (pred != 0 || (recorded != -ENOMEM && recorded != -EPERM) ||
+	    (recorded == -ENOMEM &&
+	     (!range_mapped(mm, start, len) ||
+	      lock_populate(mm, start, len, onfault, 0) ||
+	      mm->tree.count + 2 > mm->m->cfg.max_map_count)))
+		return 0;
+	mm->cap_ipc_lock = 0;
+	if (recorded == -EPERM) {
+		lim = 0;
+	} else {
+		lim = mm->memlock_ok << MR_PAGE_SHIFT;
+		for (i = 0; i < sizeof(usual) / sizeof(usual[0]); i++)
+			if (usual[i] >= lim &&
+			    usual[i] < need << MR_PAGE_SHIFT) {
+				lim = usual[i];
+				break;
+			}
+	}
+	mm->rlim[MR_RLIM_MEMLOCK] = lim;
+	mm->m->limits_learned++;
+	return 1;
+}
+
 /* mlock_fixup() leaves V alone: nothing changes, or it cannot be locked
  * (special, hugetlb, droppable memory). */
 static int lock_refused(const mr_vma *v)
@@ -230,6 +307,11 @@ static int64_t lock_call(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t lock,
 	uint64_t start = addr & MR_PAGE_MASK;
 	uint64_t l = MR_PAGE_ALIGN(len + (addr & ~MR_PAGE_MASK));
 	int64_t pred = (lock & MR_VM_LOCKED) ? mlock_allowed(mm, start, l) : 0;
+
+	if ((lock & MR_VM_LOCKED) &&
+	    memlock_learn(mm, start, l, (lock & MR_VM_LOCKONFAULT) != 0, pred,
+			  recorded))
+		return pred; /* refused before anything was locked */
 
 	/* refused before anything is locked: nothing changes, unless the
 	 * trace says the kernel locked it (then the limits the model has

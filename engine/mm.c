@@ -27,6 +27,7 @@ mr_mm *mr_mm_create(mr_machine *m, int32_t owner)
 	mm->owner = owner;
 	memcpy(mm->rlim, m->cfg.rlimit, sizeof(mm->rlim));
 	mm->cap_ipc_lock = m->cfg.cap_ipc_lock;
+	mm->memlock_learn = !m->cfg.memlock_known;
 	mr_vma_tree_init(&mm->tree, m->cfg.stack_guard_gap);
 	mm->next_mm = m->mms;
 	if (m->mms)

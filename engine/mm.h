@@ -65,6 +65,9 @@ typedef struct mr_config {
 					    (MR_RLIM_INFINITY: unlimited);
 					    each process's own after
 					    setrlimit/prlimit64 (mr_mm) */
+	int memlock_known;		 /* rlimit[MR_RLIM_MEMLOCK] and
+					    cap_ipc_lock are the capture's:
+					    no refusal teaches them */
 	int cap_ipc_lock;		 /* the first process has CAP_IPC_LOCK
 					    (mlock past RLIMIT_MEMLOCK) */
 	uint64_t huge_avail[2];	  /* hugetlb pages free and not reserved:
@@ -210,6 +213,9 @@ typedef struct mr_wstats {
 					wrong) */
 } mr_wstats;
 const mr_wstats *mr_machine_wstats(const mr_machine *m);
+/* Limits learned from a refusal (RLIMIT_MEMLOCK from mlock's ENOMEM or
+ * EPERM, docs/fidelity.md), over the whole replay. */
+uint64_t mr_machine_limits_learned(const mr_machine *m);
 
 /* Digest of the whole canonical model state (order independent). */
 uint64_t mr_machine_digest(const mr_machine *m);

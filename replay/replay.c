@@ -361,6 +361,7 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 				  mr_mm *mm, int64_t *pred_out)
 {
 	int64_t rec = recorded_of(ev), pred;
+	uint64_t learned = mr_machine_limits_learned(r->m);
 
 	if (engine_call(r, ev, mm, rec, &pred))
 		return "ignored";
@@ -398,7 +399,16 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 			if (hi < lo)
 				hi = UINT64_MAX;
 		}
-		if (mr_rp_name_assumption(r, mm, lo, hi, why, sizeof(why))) {
+		if (mr_machine_limits_learned(r->m) != learned) {
+			/* a refusal taught the limit: not an assumption
+			 * about writes */
+			snprintf(d + n, sizeof(d) - (size_t)n,
+				 "  learned: no CAP_IPC_LOCK, RLIMIT_MEMLOCK "
+				 "%" PRIu64 " KiB\n",
+				 mr_mm_rlimit(mm, MR_RLIM_MEMLOCK) >> 10);
+			mr_rp_report_divergence(r, "result", e, g, d);
+		} else if (mr_rp_name_assumption(r, mm, lo, hi, why,
+						 sizeof(why))) {
 			r->sum->contradictions++;
 			snprintf(d + n, sizeof(d) - (size_t)n, "%s", why);
 			mr_rp_report_divergence(r, "contradiction", e, g, d);
@@ -1356,6 +1366,9 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 			r.cfg.rlimit[i] = r.kern.rlimit[i];
 	if (r.kern.cap_ipc_lock >= 0)
 		r.cfg.cap_ipc_lock = r.kern.cap_ipc_lock;
+	/* the capture says whether the process may lock, and how much */
+	if (r.kern.cap_ipc_lock >= 0 || r.kern.rlimit_set[MR_RLIM_MEMLOCK])
+		r.cfg.memlock_known = 1;
 	/* the overcommit heuristic: one commit may not exceed RAM + swap */
 	if (r.kern.overcommit == 0 && r.kern.mem_total_kb)
 		r.cfg.commit_pages =
@@ -1551,6 +1564,7 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 
 		sum->assumed_confirmed = w->confirmed;
 		sum->assumed_overturned = w->overturned;
+		sum->limits_learned = mr_machine_limits_learned(r.m);
 	}
 	sum->warnings = mr_reader_warnings(r.rd);
 	sum->lines = mr_reader_lines(r.rd);

@@ -234,6 +234,7 @@ typedef struct mr_replay_summary {
 	uint64_t revise_runs;	     /* model-only replays it took */
 	uint64_t revise_unresolved;  /* contradictions no candidate removed */
 	uint64_t stress_processes;   /* processes replayed with rule stress */
+	uint64_t limits_learned;     /* RLIMIT_MEMLOCK learned from refusals */
 } mr_replay_summary;
 
 void mr_replay_opts_default(mr_replay_opts *o);

@@ -80,6 +80,9 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 	ratio(out, "errnos predicted", err_ok, err);
 	fprintf(out, "%-32s %" PRIu64 "\n", "invariant violations",
 		s->violations);
+	if (s->limits_learned)
+		fprintf(out, "%-32s %" PRIu64 "\n",
+			"limits learned from refusals", s->limits_learned);
 	if (s->assumed_written || s->assumed_unwritten) {
 		fprintf(out,
 			"%-32s %" PRIu64 " (%" PRIu64 " written, %" PRIu64

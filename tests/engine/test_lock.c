@@ -1144,9 +1144,60 @@ static void test_unlink__inode_from_deleted_entries_in_order(void **state)
 	mr_machine_free(m);
 }
 
+/* A capture that does not say the limits: the process is taken to hold
+ * CAP_IPC_LOCK until a refusal the model did not predict teaches it does
+ * not, and the limit (the most it was seen to lock, or a usual value
+ * the evidence allows); the refused call changes nothing. A hole is not
+ * such a refusal. */
+static void test_memlock_learned(void **state)
+{
+	mr_machine *m = new_machine(); /* memlock_known 0: learnable */
+	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
+
+	(void)state;
+	assert_int_equal(mmap_fixed(mm, P(0), 32 * PG, RW), (int64_t)P(0));
+	/* a hole: ENOMEM for another reason, nothing learned */
+	assert_int_equal(mmap_fixed(mm, P(40), 4 * PG, RW), (int64_t)P(40));
+	assert_int_equal(mr_mm_mlock(mm, P(33), 2 * PG, 0, 0, -ENOMEM),
+			 -ENOMEM);
+	assert_int_equal(mr_machine_limits_learned(m), 0);
+	assert_int_equal(mr_mm_mlock(mm, P(0), 4 * PG, 0, 0, 0), 0);
+	/* refused where the model allowed it: learned, nothing locked */
+	assert_int_equal(mr_mm_mlock(mm, P(4), 8 * PG, 0, 0, -ENOMEM), 0);
+	assert_int_equal(mr_machine_limits_learned(m), 1);
+	assert_int_equal(mr_mm_rlimit(mm, MR_RLIM_MEMLOCK), 4 * PG);
+	expect_vmas(mm, P(0), P(32), {P(0), P(4), F_RW | LK, PGOFF(P(0))},
+		    {P(4), P(32), F_RW, PGOFF(P(4))});
+	/* now predicted: one page more is refused, the same pages not */
+	assert_int_equal(mr_mm_mlock(mm, P(4), PG, 0, 0, U), -ENOMEM);
+	assert_int_equal(mr_mm_mlock(mm, P(0), 4 * PG, 0, 0, U), 0);
+	/* a lock that works past it raises it */
+	assert_int_equal(mr_mm_mlock(mm, P(4), 2 * PG, 0, 0, 0), -ENOMEM);
+	assert_int_equal(mr_mm_rlimit(mm, MR_RLIM_MEMLOCK), 6 * PG);
+	mr_machine_free(m);
+
+	/* EPERM: a limit of 0; a usual value between what worked and what
+	 * was refused is taken */
+	m = new_machine();
+	mm = seeded(m, 1, NULL, 0, 0, 0);
+	assert_int_equal(mmap_fixed(mm, P(0), 32 * PG, RW), (int64_t)P(0));
+	assert_int_equal(mr_mm_mlock(mm, P(0), 12 * PG, 0, 0, 0), 0);
+	assert_int_equal(mr_mm_mlock(mm, P(12), 8 * PG, 0, 0, -ENOMEM), 0);
+	assert_int_equal(mr_mm_rlimit(mm, MR_RLIM_MEMLOCK), 64 << 10);
+	mr_machine_free(m);
+	m = new_machine();
+	mm = seeded(m, 1, NULL, 0, 0, 0);
+	assert_int_equal(mmap_fixed(mm, P(0), 4 * PG, RW), (int64_t)P(0));
+	assert_int_equal(mr_mm_mlock(mm, P(0), PG, 0, 0, -EPERM), 0);
+	assert_int_equal(mr_mm_rlimit(mm, MR_RLIM_MEMLOCK), 0);
+	assert_int_equal(mr_mm_mlock(mm, P(0), PG, 0, 0, U), -EPERM);
+	mr_machine_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memlock_learned),
 		cmocka_unit_test(test_memlock__mlock_counts_against_the_limit),
 		cmocka_unit_test(test_memlock__mlockall_and_future_mappings),
 		cmocka_unit_test(
