@@ -685,6 +685,14 @@ grep -qE "choices revised +1 " out; expect "... one choice" 0 $?
 expect "... on results alone" 1 $? "per-syscall snapshots matched +18/48" out
 "$bin" smaps wr.db --at 100 >out 2>&1
 expect "smaps of a history with a revised choice" 0 $? "^Anonymous:" out
+# traces/unwritten without faults: on results alone a committed page
+# never written stays apart (22/43 line snapshots); revising on the
+# snapshots takes one choice the other way and all 43 match.
+uw=$top/traces/unwritten
+"$bin" verify "$uw" --no-faults --no-revise-snapshots >out 2>&1
+expect "unwritten without faults, results alone" 1 $? "per-syscall snapshots matched +22/43" out
+"$bin" verify "$uw" --no-faults >out 2>&1
+expect "... revised on its snapshots" 0 $? "per-syscall snapshots matched +43/43" out
 # Rule stress: traces/workload's process makes 97% memory-management
 # calls; its memory created writable is taken as unwritten (it writes a
 # page now and then, which the default took as everything written):
