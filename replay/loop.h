@@ -42,9 +42,8 @@ struct pid_ent {
 	unsigned execs; /* successful execve calls so far */
 	int gone;	/* the task has exited */
 	char *cwd;	/* working directory -y last showed, or NULL */
-	uint64_t calls;	   /* as a process (tgid): syscalls since exec */
+	uint64_t calls;	   /* syscalls since its exec (rule stress) */
 	uint64_t memcalls; /* ... memory-management calls */
-	int assumed;	   /* ... it took memory as written by a rule */
 };
 
 /* An event held back until the clone that made its task is applied, or
@@ -216,8 +215,8 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
  * (a probing replay stops there with its candidates); the revision
  * search. */
 void mr_rp_revise_setup(struct replay *r);
-/* Counting each process's calls for opts.stress_found, and the list at
- * the end. */
+/* Counting each task's calls for opts.stress_found (a parse-only
+ * replay), and the list at the end. */
 void mr_rp_stress_count(struct replay *r, const mr_event *ev);
 void mr_rp_stress_list(struct replay *r);
 void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,

@@ -88,7 +88,6 @@ struct pid_ent *mr_rp_pid_get(struct replay *r, int32_t pid)
 	r->pids[lo].gone = 0;
 	r->pids[lo].cwd = NULL;
 	r->pids[lo].calls = r->pids[lo].memcalls = 0;
-	r->pids[lo].assumed = 0;
 	r->sum->processes++;
 	return &r->pids[lo];
 }

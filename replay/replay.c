@@ -812,7 +812,6 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 	r->step++;
 	r->cur = ev;
 	r->cur_tgid = mr_machine_task_tgid(r->m, ev->pid);
-	mr_rp_stress_count(r, ev);
 	if (r->st)
 		mr_store_set_step(r->st, r->step);
 	memset(&row, 0, sizeof(row));
@@ -1168,6 +1167,20 @@ static int store_meta(struct replay *r)
 	mr_store_meta(r->st, "cap_ipc_lock", c->cap_ipc_lock ? "1" : "0");
 	if (r->kern.thp_defrag[0])
 		mr_store_meta(r->st, "thp_defrag", r->kern.thp_defrag);
+	if (r->o->nstress) { /* the tasks under rule stress, for views */
+		size_t k, n = 0, cap = r->o->nstress * 12 + 1;
+		char *l = malloc(cap);
+
+		if (l) {
+			l[0] = 0;
+			for (k = 0; k < r->o->nstress; k++)
+				n += (size_t)snprintf(l + n, cap - n, "%s%d",
+						      k ? "," : "",
+						      (int)r->o->stress[k]);
+			mr_store_meta(r->st, "stress_tasks", l);
+			free(l);
+		}
+	}
 	snprintf(buf, sizeof(buf), "%d", c->assume_written);
 	return mr_store_meta(r->st, "assume_written", buf);
 }
@@ -1276,13 +1289,33 @@ void mr_replay_print_summary(FILE *out, const mr_replay_summary *s)
 			"revision: %" PRIu64 " choices taken the other way "
 			"after %" PRIu64 " model-only replays, %" PRIu64
 			" contradictions left; %" PRIu64
-			" processes under rule stress\n",
+			" tasks under rule stress\n",
 			s->revised, s->revise_runs, s->revise_unresolved,
 			s->stress_processes);
 	fprintf(out,
 		"divergences %" PRIu64 ", invariant violations %" PRIu64
 		", skipped lines %" PRIu64 "\n",
 		s->divergences, s->violations, s->warnings);
+}
+
+/* Whether the trace can be read more than once (files, not a pipe or a
+ * FIFO): revision and the pass before it read it again. */
+static int rereadable(const mr_replay_opts *o)
+{
+	struct stat sb;
+	size_t i;
+
+	if (!o->trace || !strcmp(o->trace, "-"))
+		return 0;
+	/* (a NAME of strace -ff files is no file itself) */
+	if (!stat(o->trace, &sb) &&
+	    !(S_ISREG(sb.st_mode) || S_ISDIR(sb.st_mode)))
+		return 0;
+	for (i = 0; i < o->ntraces; i++)
+		if (o->traces[i] && !stat(o->traces[i], &sb) &&
+		    !S_ISREG(sb.st_mode))
+			return 0;
+	return 1;
 }
 
 int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
@@ -1297,22 +1330,43 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	FILE *mem;
 	int rc;
 
-	if (!o->revise || o->probe || o->nflip || o->nstress)
+	if (!o->revise || o->probe || o->nflip || o->nstress ||
+	    !rereadable(o))
 		return mr_replay_run_once(o, sum, err, errlen);
-	/* The first replay's report waits: a replay with rule stress for
-	 * the processes that did little but manage their memory, revised
-	 * when it meets contradictions, replaces it (and its history). */
-	mem = o->out ? open_memstream(&buf, &len) : NULL;
-	if (o->out && !mem)
-		return mr_replay_run_once(o, sum, err, errlen);
+	/* the tasks that do little but manage their memory, from the
+	 * trace alone (rule stress) */
 	q = *o;
-	q.out = mem;
+	q.mode = MR_MODE_PARSE;
+	q.db = NULL;
+	q.out = NULL;
+	q.progress = 0;
+	q.on_step = NULL;
+	q.on_step_line = NULL;
+	q.on_problem = NULL;
+	q.on_end = NULL;
 	q.stress_found = &stress;
 	q.nstress_found = &nstress;
+	/* (bad input: the replay below meets it too, and keeps every step
+	 * before it) */
+	mr_replay_run_once(&q, sum, err, errlen);
+	/* The replay's report waits: a revised replay replaces it (and
+	 * its history) when it met contradictions. */
+	mem = o->out ? open_memstream(&buf, &len) : NULL;
+	q = *o;
+	q.stress = stress;
+	q.nstress = nstress;
+	if (o->out && !mem) {
+		q.revise = 0;
+		rc = mr_replay_run_once(&q, sum, err, errlen);
+		free(stress);
+		return rc;
+	}
+	q.out = mem;
 	rc = mr_replay_run_once(&q, sum, err, errlen);
 	if (mem)
 		fclose(mem);
-	if (rc == 2 || (!sum->revisable && !nstress) || sum->interrupted) {
+	sum->stress_processes = nstress;
+	if (rc == 2 || !sum->revisable || sum->interrupted) {
 		if (o->out && len)
 			fwrite(buf, 1, len, o->out);
 		free(buf);
@@ -1321,15 +1375,13 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	}
 	free(buf);
 	memset(&rs, 0, sizeof(rs));
-	q = *o;
-	q.stress = stress;
-	q.nstress = nstress;
 	mr_replay_revise(&q, &flips, &nflip, &rs);
+	q.out = o->out;
 	q.flip = flips;
 	q.nflip = nflip;
 	rc = mr_replay_run_once(&q, sum, err, errlen);
 	sum->revised = nflip;
-	sum->revise_runs = rs.revise_runs + 1;
+	sum->revise_runs = rs.revise_runs;
 	sum->revise_unresolved = rs.revise_unresolved;
 	sum->stress_processes = nstress;
 	free(flips);
@@ -1516,8 +1568,10 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 			fprintf(stderr,
 				"\r%" PRIu64 " lines, %" PRIu64 " steps",
 				mr_reader_lines(r.rd), sum->steps);
-		if (o->mode == MR_MODE_PARSE)
+		if (o->mode == MR_MODE_PARSE) {
+			mr_rp_stress_count(&r, &ev);
 			continue;
+		}
 		mr_rp_dispatch(&r, &ev);
 	}
 	if (tty)

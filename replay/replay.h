@@ -125,14 +125,14 @@ typedef struct mr_replay_opts {
 			    contradiction after probe->from */
 	int no_revise_snapshots; /* revise on results and map counts only,
 				    not on snapshots that differ */
-	/* Processes (sorted tgids) whose memory created writable is taken
-	 * as unwritten: rule stress (docs/fidelity.md). */
+	/* Tasks (sorted tids) whose memory created writable is taken as
+	 * unwritten: rule stress (docs/fidelity.md). */
 	const int32_t *stress;
 	size_t nstress;
-	/* When not NULL, the replay lists there (malloc'd, sorted) the
-	 * processes that did little but manage their memory: at least
+	/* When not NULL, a parse-only replay lists there (malloc'd, sorted)
+	 * the tasks that did little but manage their memory: at least
 	 * MR_STRESS_CALLS calls since their exec, MR_STRESS_PERCENT % of
-	 * them memory-management calls, and a choice taken as written. */
+	 * them memory-management calls. */
 	int32_t **stress_found;
 	size_t *nstress_found;
 } mr_replay_opts;
@@ -233,7 +233,7 @@ typedef struct mr_replay_summary {
 	uint64_t revised;	     /* choices revision took the other way */
 	uint64_t revise_runs;	     /* model-only replays it took */
 	uint64_t revise_unresolved;  /* contradictions no candidate removed */
-	uint64_t stress_processes;   /* processes replayed with rule stress */
+	uint64_t stress_processes;   /* tasks replayed with rule stress */
 	uint64_t limits_learned;     /* RLIMIT_MEMLOCK learned from refusals */
 } mr_replay_summary;
 

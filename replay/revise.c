@@ -35,20 +35,6 @@ static int tgid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int pid_cmp(const void *a, const void *b)
-{
-	int32_t x = *(const int32_t *)a;
-	const struct pid_ent *e = b;
-
-	return x < e->pid ? -1 : x > e->pid;
-}
-
-/* The entry of PID, or NULL (none is made). */
-static struct pid_ent *pid_find(struct replay *r, int32_t pid)
-{
-	return bsearch(&pid, r->pids, r->npids, sizeof(*r->pids), pid_cmp);
-}
-
 /* The engine's hook: memory created writable by a process of
  * opts.stress follows rule stress; the choice made now at V is taken the
  * other way when opts.flip lists it. */
@@ -56,24 +42,19 @@ static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
 {
 	struct replay *r = ctx;
 	mr_choice_key k = {r->step, v->start};
-	int32_t tgid = mr_mm_owner(mm);
-	struct pid_ent *pe;
+	int32_t tid = r->cur ? r->cur->pid : mr_mm_owner(mm);
 
 	if ((*rule == MR_WR_CREATED || *rule == MR_WR_COMMIT) &&
 	    r->o->nstress &&
-	    bsearch(&tgid, r->o->stress, r->o->nstress, sizeof(tgid),
-		    tgid_cmp))
+	    bsearch(&tid, r->o->stress, r->o->nstress, sizeof(tid), tgid_cmp))
 		*rule = MR_WR_STRESS;
-	if ((*rule == MR_WR_CREATED || *rule == MR_WR_COMMIT) &&
-	    r->o->stress_found && (pe = pid_find(r, tgid)))
-		pe->assumed = 1;
 	return r->o->nflip && bsearch(&k, r->o->flip, r->o->nflip, sizeof(k),
 				      key_cmp) != NULL;
 }
 
 void mr_rp_revise_setup(struct replay *r)
 {
-	if (r->o->nflip || r->o->nstress || r->o->stress_found)
+	if (r->o->nflip || r->o->nstress)
 		mr_machine_set_choice_hook(r->m, flip_hook, r);
 }
 
@@ -83,7 +64,7 @@ void mr_rp_stress_count(struct replay *r, const mr_event *ev)
 
 	if (!r->o->stress_found || ev->kind != MR_EV_SYSCALL)
 		return;
-	pe = pid_find(r, r->cur_tgid ? r->cur_tgid : ev->pid);
+	pe = mr_rp_pid_get(r, ev->pid);
 	if (!pe)
 		return;
 	if ((ev->sys == MR_SYS_EXECVE || ev->sys == MR_SYS_EXECVEAT) &&
@@ -129,7 +110,7 @@ void mr_rp_stress_list(struct replay *r)
 	for (i = 0; i < r->npids; i++) {
 		const struct pid_ent *pe = &r->pids[i];
 
-		if (pe->assumed && pe->calls >= MR_STRESS_CALLS &&
+		if (pe->calls >= MR_STRESS_CALLS &&
 		    pe->memcalls * 100 >= pe->calls * MR_STRESS_PERCENT)
 			l[n++] = pe->pid;
 	}

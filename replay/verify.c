@@ -98,7 +98,7 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 			"  contradictions named", s->contradictions);
 		if (s->stress_processes)
 			fprintf(out, "%-32s %" PRIu64 "\n",
-				"  processes under rule stress",
+				"  tasks under rule stress",
 				s->stress_processes);
 		if (s->revise_runs)
 			fprintf(out,

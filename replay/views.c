@@ -218,44 +218,29 @@ static mr_choice_key *revised_flips(mr_store *st, size_t *n)
 	return k;
 }
 
-/* The processes the history's replay gave rule stress (sorted). */
+/* The tasks the history's replay gave rule stress (meta.stress_tasks,
+ * sorted). */
 static int32_t *stress_pids(mr_store *st, size_t *n)
 {
-	char *buf = NULL, *p, *e;
-	size_t len = 0, cap = 0;
-	int32_t *l = NULL;
-	FILE *f = open_memstream(&buf, &len);
+	char list[65536], *p, *e;
+	int32_t *l;
+	size_t cap = 1;
 
 	*n = 0;
-	if (!f)
+	if (meta(st, "stress_tasks", list, sizeof(list)) || !list[0])
 		return NULL;
-	if (mr_store_query(st, f,
-			   "SELECT DISTINCT pid FROM choice WHERE rule = 'stress'"
-			   " ORDER BY pid",
-			   0)) {
-		fclose(f);
-		free(buf);
+	for (p = list; *p; p++)
+		cap += *p == ',';
+	l = malloc(cap * sizeof(*l));
+	if (!l)
 		return NULL;
-	}
-	fclose(f);
-	for (p = buf; p && *p; p = e) {
+	for (p = list; *p && *n < cap; p = *e ? e + 1 : e) {
 		long v = strtol(p, &e, 10);
 
 		if (e == p)
 			break;
-		e += strspn(e, "\n");
-		if (*n == cap) {
-			int32_t *g;
-
-			cap = cap ? cap * 2 : 8;
-			g = realloc(l, cap * sizeof(*g));
-			if (!g)
-				break;
-			l = g;
-		}
 		l[(*n)++] = (int32_t)v;
 	}
-	free(buf);
 	return l;
 }
 

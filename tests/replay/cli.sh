@@ -700,7 +700,7 @@ expect "... revised on its snapshots" 0 $? "per-syscall snapshots matched +43/43
 # second replay (--revise 0) they differ from step 523 on.
 "$bin" verify "$wl" --no-faults --no-revise-snapshots >out 2>&1
 expect "workload without faults, rule stress" 0 $? "per-syscall snapshots matched +2016/2016" out
-grep -qE "processes under rule stress +1$" out; expect "... for its one process" 0 $?
+grep -qE "tasks under rule stress +1$" out; expect "... for its one process" 0 $?
 "$bin" verify "$wl" --no-faults --revise 0 >out 2>&1
 expect "... not without it" 1 $? "per-syscall snapshots matched +642/2016" out
 "$bin" verify "$wl" --no-faults --db r1.db >/dev/null 2>&1
