@@ -80,12 +80,12 @@ enum mr_wstate {
 /* The rule a choice followed (enum order is the history's rule column). */
 enum mr_wrule {
 	MR_WR_CREATED = 1, /* created writable (mmap, brk): written */
-	MR_WR_COMMIT,	   /* MAP_FIXED over PROT_NONE memory only: a
-			      reservation committed ahead of use, unwritten */
-	MR_WR_MPROTECT,	   /* made writable by mprotect: unwritten */
+	MR_WR_COMMIT,	   /* MAP_FIXED over PROT_NONE memory only (a
+			      reservation committed): written */
+	MR_WR_MPROTECT,	   /* made writable by mprotect: written */
 	MR_WR_NEVER,	   /* --no-assume-written: unwritten */
-	MR_WR_STRESS,	   /* created writable by a process that does little
-			      but manage its memory: unwritten */
+	MR_WR_STRESS,	   /* made writable by a task that does little but
+			      manage its memory: unwritten */
 	MR_WR__COUNT
 };
 
@@ -124,8 +124,9 @@ struct mr_vma {
 				its pages (not a fork copy) */
 	uint8_t wstate;	     /* enum mr_wstate */
 	uint8_t wpin;	     /* revision took it as unwritten: the rule's
-				later choices on it (memory merged in)
-				follow until evidence shows a write */
+				later choices on it for memory merged in
+				(not mprotect's) follow until evidence
+				shows a write */
 	uint64_t cookie;     /* owned by the journal consumer */
 	uint64_t hash;	     /* digest contribution (engine private) */
 	/* tree linkage: private to vma_tree.c */

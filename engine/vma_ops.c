@@ -413,9 +413,11 @@ static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
 
 /*
  * The rules for writes strace does not show (docs/fidelity.md, "Whether
- * a VMA has an anon_vma"): memory created writable is taken as written,
- * a commit into a reservation and memory made writable by mprotect as
- * not (yet) written. The choice is recorded and V rests on it.
+ * a VMA has an anon_vma"): memory created writable, committed into a
+ * reservation or made writable by mprotect is taken as written, except
+ * by a task that does little but manage its memory (rule stress) or
+ * with --no-assume-written (never). The choice is recorded and V rests
+ * on it.
  */
 void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 {
@@ -428,13 +430,16 @@ void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 	if (!m->cfg.assume_written)
 		rule = MR_WR_NEVER;
 	flip = m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, &rule);
-	state = rule == MR_WR_CREATED || rule == MR_WR_COMMIT ? MR_WS_ASSUMED
-							      : MR_WS_OPEN;
+	state = rule == MR_WR_STRESS || rule == MR_WR_NEVER ? MR_WS_OPEN
+							   : MR_WS_ASSUMED;
 	if (flip) {
 		state = state == MR_WS_ASSUMED ? MR_WS_OPEN : MR_WS_ASSUMED;
 		revised = 1;
-	} else if (state == MR_WS_ASSUMED && v->wpin) {
-		state = MR_WS_OPEN; /* the revised lineage stays unwritten */
+	} else if (state == MR_WS_ASSUMED && v->wpin &&
+		   rule != MR_WR_MPROTECT) {
+		/* the revised lineage stays unwritten as memory merges into
+		 * it (memory made writable again is a new period) */
+		state = MR_WS_OPEN;
 		revised = 2;
 	}
 	if (state == MR_WS_ASSUMED)

@@ -175,12 +175,15 @@ static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
 	char what[64], why[512];
 	char *d = NULL;
 
-	uint64_t lo = UINT64_MAX, hi = 0;
+	enum { MAXRG = 64 };
+	uint64_t lo = UINT64_MAX, hi = 0, rg[2 * MAXRG];
 	uint32_t oldest;
+	size_t nrg = 0;
 	const char *p;
 
 	snprintf(what, sizeof(what), "%zu maps lines differ", nlines);
-	/* the range the differing lines cover */
+	/* the ranges the differing lines cover (a page either side), and
+	 * their span */
 	for (p = diff; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		char *e;
 		uint64_t a, b;
@@ -193,6 +196,11 @@ static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
 		b = strtoull(e + 1, NULL, 16);
 		lo = a < lo ? a : lo;
 		hi = b > hi ? b : hi;
+		if (nrg < MAXRG) {
+			rg[2 * nrg] = a > MR_PAGE_SIZE ? a - MR_PAGE_SIZE : 0;
+			rg[2 * nrg + 1] = b + MR_PAGE_SIZE;
+			nrg++;
+		}
 	}
 	if (mm && lo < hi &&
 	    mr_rp_name_assumption(r, mm, lo, hi, why, sizeof(why))) {
@@ -210,9 +218,7 @@ static void report_maps(struct replay *r, const mr_mm *mm, const char *kind,
 	/* a snapshot is a recorded result too: revision may remove it */
 	if (mm && lo < hi && !r->o->no_revise_snapshots &&
 	    mr_mm_uncertain(mm, lo, hi, &oldest))
-		mr_rp_contradiction(r, mm,
-				    lo > MR_PAGE_SIZE ? lo - MR_PAGE_SIZE : 0,
-				    hi + MR_PAGE_SIZE, nlines);
+		mr_rp_contradiction(r, mm, rg, nrg, nlines);
 }
 
 /* A late snapshot's final verdict: it matched no state of its window. */

@@ -211,7 +211,8 @@ void mr_rp_apply(struct replay *r, const mr_event *ev);
 int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 		       char *err, size_t errlen);
 /* revise.c: the engine's hook for opts.flip; a contradiction met where
- * the VMAs of MM in [lo, hi) rest on choices, WEIGHT how much differs
+ * the VMAs of MM in the NRG ranges RG (start, end pairs) rest on
+ * choices, WEIGHT how much differs
  * (a probing replay stops there with its candidates); the revision
  * search. */
 void mr_rp_revise_setup(struct replay *r);
@@ -219,8 +220,8 @@ void mr_rp_revise_setup(struct replay *r);
  * replay), and the list at the end. */
 void mr_rp_stress_count(struct replay *r, const mr_event *ev);
 void mr_rp_stress_list(struct replay *r);
-void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
-			 uint64_t hi, uint64_t weight);
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
+			 const uint64_t *rg, size_t nrg, uint64_t weight);
 int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
 		     size_t *nout, mr_replay_summary *sum);
 /* The assumptions the model made in this step: remembered with it and

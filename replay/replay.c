@@ -194,7 +194,9 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 		mr_rp_report_divergence(r, "contradiction", "a map count the "
 				        "kernel allowed", "over max_map_count",
 					d);
-		mr_rp_contradiction(r, mm, 0, UINT64_MAX, 1);
+		static const uint64_t all[2] = {0, UINT64_MAX};
+
+		mr_rp_contradiction(r, mm, all, 1, 1);
 		return;
 	}
 	r->sum->violations++;
@@ -412,7 +414,9 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 			r->sum->contradictions++;
 			snprintf(d + n, sizeof(d) - (size_t)n, "%s", why);
 			mr_rp_report_divergence(r, "contradiction", e, g, d);
-			mr_rp_contradiction(r, mm, lo, hi, 1);
+			uint64_t rg[2] = {lo, hi};
+
+			mr_rp_contradiction(r, mm, rg, 1, 1);
 		} else {
 			mr_rp_report_divergence(r, "result", e, g, d);
 		}
@@ -1331,7 +1335,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	int rc;
 
 	if (!o->revise || o->probe || o->nflip || o->nstress ||
-	    !rereadable(o))
+	    o->mode == MR_MODE_PARSE || !rereadable(o))
 		return mr_replay_run_once(o, sum, err, errlen);
 	/* the tasks that do little but manage their memory, from the
 	 * trace alone (rule stress) */

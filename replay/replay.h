@@ -27,7 +27,7 @@ enum mr_replay_mode {
 	MR_MODE_STORE,	   /* read, apply and store (the default) */
 };
 
-#define MR_REVISE_DEFAULT 64
+#define MR_REVISE_DEFAULT 16
 #define MR_STRESS_CALLS 500
 #define MR_STRESS_PERCENT 90
 

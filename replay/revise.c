@@ -35,16 +35,16 @@ static int tgid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The engine's hook: memory created writable by a process of
- * opts.stress follows rule stress; the choice made now at V is taken the
- * other way when opts.flip lists it. */
+/* The engine's hook: memory a task of opts.stress makes writable
+ * follows rule stress; the choice made now at V is taken the other way
+ * when opts.flip lists it. */
 static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
 {
 	struct replay *r = ctx;
 	mr_choice_key k = {r->step, v->start};
 	int32_t tid = r->cur ? r->cur->pid : mr_mm_owner(mm);
 
-	if ((*rule == MR_WR_CREATED || *rule == MR_WR_COMMIT) &&
+	if (*rule != MR_WR_NEVER &&
 	    r->o->nstress &&
 	    bsearch(&tid, r->o->stress, r->o->nstress, sizeof(tid), tgid_cmp))
 		*rule = MR_WR_STRESS;
@@ -158,8 +158,20 @@ static void add_cand(struct replay *r, struct cand *c, size_t *n, size_t max,
 	++*n;
 }
 
-void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
-			 uint64_t hi, uint64_t weight)
+/* Whether [start, end) meets one of the N ranges R (pairs). */
+static int in_ranges(const uint64_t *rg, size_t n, uint64_t start,
+		     uint64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (start < rg[2 * i + 1] && end > rg[2 * i])
+			return 1;
+	return 0;
+}
+
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
+			 const uint64_t *rg, size_t nrg, uint64_t weight)
 {
 	enum { MAX = 256, SCAN = 4096 };
 	struct cand c[MAX];
@@ -171,7 +183,7 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 	if (!p || p->step || r->step <= p->from)
 		return;
 	for (v = mr_mm_first(mm); v; v = mr_vma_next(v)) {
-		if (v->end <= lo || v->start >= hi)
+		if (!in_ranges(rg, nrg, v->start, v->end))
 			continue;
 		/* taken as written, and it would merge had it not been:
 		 * likeliest; a choice of its own next; what it merely
@@ -185,7 +197,7 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 					 : 1);
 		add_cand(r, c, &n, MAX, v->wchoice, 0);
 	}
-	/* then the latest choices made on memory of the range: a merge
+	/* then the latest choices made on memory of the ranges: a merge
 	 * keeps one of the choices its parts rested on */
 	for (i = r->nchoices, scanned = 0; i > 0 && scanned < SCAN; i--) {
 		const struct choice_at *a = &r->choices[i - 1];
@@ -193,7 +205,7 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm, uint64_t lo,
 		if (!a->step)
 			continue;
 		scanned++;
-		if (a->start < hi && a->end > lo)
+		if (in_ranges(rg, nrg, a->start, a->end))
 			add_cand(r, c, &n, MAX, (uint32_t)i, 0);
 	}
 	qsort(c, n, sizeof(*c), cand_cmp);
@@ -259,7 +271,7 @@ struct trial {
 	int depth;
 };
 
-#define TRIALS_PER 16 /* replays tried for one contradiction */
+#define TRIALS_PER 8 /* replays tried for one contradiction */
 #define TRIAL_DEPTH 3 /* choices taken together at most */
 #define QUEUE_MAX 64
 
@@ -286,8 +298,8 @@ int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
 		 * candidates a trial met at the same step */
 		qh = qt = 0;
 		for (i = 0; i < p.ncand && qt < QUEUE_MAX; i++) {
-			if (bsearch(&p.cand[i], flips, nflip, sizeof(*flips),
-				    key_cmp))
+			if (nflip && bsearch(&p.cand[i], flips, nflip,
+					     sizeof(*flips), key_cmp))
 				continue;
 			q[qt].f = with(flips, nflip, p.cand[i]);
 			if (!q[qt].f)

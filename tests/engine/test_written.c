@@ -93,9 +93,10 @@ static void test_created_writable(void **state)
 	mr_machine_free(m);
 }
 
-/* Memory made writable by mprotect is taken as unwritten (no anon_vma);
- * a later write shown in the trace overturns it, and the VMA stays
- * marked: what merged on the assumption may be wrong. */
+/* Memory made writable by mprotect is taken as written too; with
+ * --no-assume-written (rule never) as unwritten (no anon_vma), and a
+ * later write shown in the trace overturns that: the VMA stays marked,
+ * since what merged on the assumption may be wrong. */
 static void test_mprotect_then_evidence(void **state)
 {
 	struct mirror j;
@@ -113,8 +114,21 @@ static void test_mprotect_then_evidence(void **state)
 	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, RW, U), 0);
 	c = mr_machine_choices(m, &n);
 	assert_int_equal(n, 1);
-	assert_int_equal(c[0].state, MR_WS_OPEN);
+	assert_int_equal(c[0].state, MR_WS_ASSUMED);
 	assert_int_equal(c[0].rule, MR_WR_MPROTECT);
+	assert_int_not_equal(vma_at(mm, P(0))->anon_vma, 0);
+	mr_machine_free(m);
+	mirror_free(&j);
+
+	m = machine_with(0, 0, &j);
+	mm = seeded(m, 1, NULL, 0, 0, 0);
+	assert_int_equal(mmap_fixed(mm, P(0), 4 * PG, PROT_NONE),
+			 (int64_t)P(0));
+	assert_int_equal(mr_mm_mprotect(mm, P(0), 2 * PG, RW, U), 0);
+	c = mr_machine_choices(m, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].state, MR_WS_OPEN);
+	assert_int_equal(c[0].rule, MR_WR_NEVER);
 	assert_int_equal(vma_at(mm, P(0))->anon_vma, 0);
 	assert_int_equal(uncertain(mm, &oldest), 1);
 	mr_mm_note_write(mm, P(1), 1);
@@ -307,7 +321,7 @@ static void test_stress_rule(void **state)
  * taken as unwritten: each writable period may be written. */
 static void test_each_period_a_choice(void **state)
 {
-	mr_machine *m = machine_with(1, 0, NULL);
+	mr_machine *m = machine_with(0, 0, NULL);
 	mr_mm *mm = seeded(m, 1, NULL, 0, 0, 0);
 	size_t n;
 

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# What revising assumptions about writes costs (docs/fidelity.md,
+# "Revising assumptions"): the seeded workload recorded as a plain strace
+# capture (bench/run.sh's, recorded here if missing) replayed REPS times
+# with its history, with revision off (--revise 0) and on (the default: a
+# parse-only pass that finds the tasks under rule stress, then revision
+# when anything contradicts), interleaved so that noise hits both alike;
+# and a model-only replay, which is what each revision trial costs.
+# Prints per variant the median wall time with min..max, and the ratios
+# of the medians.
+#
+#   bench/revise.sh [BUILD_DIR] [N] [REPS]     (defaults: build 300000 5)
+set -euo pipefail
+build=${1:-build}
+n=${2:-300000}
+reps=${3:-5}
+bin=$build/replay/mmreplay
+wl=$build/bench/mr_workload
+work=$build/bench/data
+cap=$work/wl-$n
+mkdir -p "$work"
+[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
+[ -f "$cap/trace.strace.zst" ] || "$bin" record -o "$cap" -- "$wl" 1 "$n" >/dev/null
+
+one() { # LABEL ARGS... -> seconds
+	local t0 t1
+	shift
+	t0=$(date +%s.%N)
+	"$bin" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --show 0 "$@" \
+		>"$work/rev.out" 2>"$work/rev.err" || true
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b - a}'
+}
+
+stats() { # values on stdin -> "median min max"
+	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
+}
+
+: >"$work/off.t"; : >"$work/on.t"; : >"$work/model.t"
+for i in $(seq 1 "$reps"); do
+	one off --db "$work/rev.db" --revise 0 >>"$work/off.t"
+	one on --db "$work/rev.db" >>"$work/on.t"
+	grep -E "^revision|under rule stress" "$work/rev.out" >"$work/rev.line" || true
+	one model --mode model --revise 0 >>"$work/model.t"
+done
+read -r off olo ohi < <(stats <"$work/off.t")
+read -r on nlo nhi < <(stats <"$work/on.t")
+read -r mo mlo mhi < <(stats <"$work/model.t")
+echo "capture wl-$n (plain strace, no fault table): $reps runs each, interleaved"
+printf '  %-34s %7.3f s (min %.3f, max %.3f)\n' "replay, --revise 0" "$off" "$olo" "$ohi"
+printf '  %-34s %7.3f s (min %.3f, max %.3f)\n' "replay, revision on (default)" "$on" "$nlo" "$nhi"
+printf '  %-34s %7.3f s (min %.3f, max %.3f)\n' "model-only replay (one trial)" "$mo" "$mlo" "$mhi"
+awk -v a="$on" -v b="$off" -v m="$mo" 'BEGIN{printf "  revision on / off %.2f; one trial / a replay %.2f\n", a / b, m / b}'
+sed 's/^/  last run: /' "$work/rev.line"
