@@ -216,6 +216,9 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
  * (a probing replay stops there with its candidates); the revision
  * search. */
 void mr_rp_revise_setup(struct replay *r);
+/* Q as a replay of its own that nobody watches: MODE, no history, no
+ * output, no callbacks, no revision (the passes revision makes). */
+void mr_rp_quiet_opts(mr_replay_opts *q, int mode);
 /* Counting each task's calls for opts.stress_found (a parse-only
  * replay), and the list at the end. */
 void mr_rp_stress_count(struct replay *r, const mr_event *ev);

@@ -1340,14 +1340,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	/* the tasks that do little but manage their memory, from the
 	 * trace alone (rule stress) */
 	q = *o;
-	q.mode = MR_MODE_PARSE;
-	q.db = NULL;
-	q.out = NULL;
-	q.progress = 0;
-	q.on_step = NULL;
-	q.on_step_line = NULL;
-	q.on_problem = NULL;
-	q.on_end = NULL;
+	mr_rp_quiet_opts(&q, MR_MODE_PARSE);
 	q.stress_found = &stress;
 	q.nstress_found = &nstress;
 	/* (bad input: the replay below meets it too, and keeps every step

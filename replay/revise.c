@@ -73,26 +73,12 @@ void mr_rp_stress_count(struct replay *r, const mr_event *ev)
 		return;
 	}
 	pe->calls++;
-	switch (ev->sys) {
-	case MR_SYS_MMAP:
-	case MR_SYS_MUNMAP:
-	case MR_SYS_MPROTECT:
-	case MR_SYS_BRK:
-	case MR_SYS_MREMAP:
-	case MR_SYS_MADVISE:
-	case MR_SYS_MLOCK:
-	case MR_SYS_MLOCK2:
-	case MR_SYS_MUNLOCK:
-	case MR_SYS_MLOCKALL:
-	case MR_SYS_MUNLOCKALL:
-	case MR_SYS_MSEAL:
-	case MR_SYS_MSYNC:
-	case MR_SYS_REMAP_FILE_PAGES:
+	/* the address-space calls: mmap through munlockall (in enum
+	 * order), mseal, msync, remap_file_pages */
+	if ((ev->sys >= MR_SYS_MMAP && ev->sys <= MR_SYS_MUNLOCKALL) ||
+	    ev->sys == MR_SYS_MSEAL || ev->sys == MR_SYS_MSYNC ||
+	    ev->sys == MR_SYS_REMAP_FILE_PAGES)
 		pe->memcalls++;
-		break;
-	default:
-		break;
-	}
 }
 
 void mr_rp_stress_list(struct replay *r)
@@ -217,6 +203,22 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
 	r->stop = 1;
 }
 
+void mr_rp_quiet_opts(mr_replay_opts *q, int mode)
+{
+	q->mode = mode;
+	q->db = NULL;
+	q->out = NULL;
+	q->show = 0;
+	q->progress = 0;
+	q->revise = 0;
+	q->check_history = 0;
+	q->on_step = NULL;
+	q->on_step_line = NULL;
+	q->on_problem = NULL;
+	q->on_end = NULL;
+	q->stop_after = 0;
+}
+
 /* A model-only replay of O with FLIPS, probing after FROM. */
 static int probe_run(const mr_replay_opts *o, const mr_choice_key *flips,
 		     size_t nflip, uint64_t from, mr_probe *p, uint64_t *runs)
@@ -228,21 +230,10 @@ static int probe_run(const mr_replay_opts *o, const mr_choice_key *flips,
 
 	memset(p, 0, sizeof(*p));
 	p->from = from;
-	q.db = NULL;
-	q.out = NULL;
-	q.show = 0;
-	q.progress = 0;
-	q.mode = MR_MODE_MODEL;
-	q.revise = 0;
+	mr_rp_quiet_opts(&q, MR_MODE_MODEL);
 	q.flip = flips;
 	q.nflip = nflip;
 	q.probe = p;
-	q.check_history = 0;
-	q.on_step = NULL;
-	q.on_step_line = NULL;
-	q.on_problem = NULL;
-	q.on_end = NULL;
-	q.stop_after = 0;
 	rc = mr_replay_run_once(&q, &s, err, sizeof(err));
 	++*runs;
 	return rc == 2 ? -1 : 0;
