@@ -142,9 +142,10 @@ struct mr_mm {
 	uint64_t data_size;	       /* end_data - start_data (0: not
 					  known) */
 	int cap_ipc_lock;	       /* ... and CAP_IPC_LOCK */
-	int memlock_learn;	       /* RLIMIT_MEMLOCK and CAP_IPC_LOCK are
-					  the defaults, not the process's:
-					  a refusal teaches them */
+	int memlock_learn;	       /* what a refusal may teach: LEARN_LIMIT
+					  (RLIMIT_MEMLOCK is the default,
+					  not the process's), LEARN_CAP
+					  (so is CAP_IPC_LOCK) */
 	uint64_t memlock_ok;	       /* ... pages it locked in all, the
 					  most a lock that worked asked */
 	uint64_t start_stack; /* mm->start_stack (0: not known) */
@@ -583,6 +584,10 @@ mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below);
 void mr_anon_prepare(mr_mm *mm, mr_vma *v);
 /* Mark V inferred (adopted from evidence, or a guess) or not. */
 void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred);
+/* mr_mm.memlock_learn */
+#define MR_LEARN_LIMIT 1
+#define MR_LEARN_CAP 2
+
 /* V was made writable (or created so) by a call: take it as written or
  * not by RULE (enum mr_wrule) and record the choice. */
 void mr_assume_written(mr_mm *mm, mr_vma *v, int rule);

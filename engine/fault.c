@@ -142,7 +142,8 @@ int mr_mm_fault_hint(mr_mm *mm, uint64_t addr, unsigned code,
 		mr_anon_prepare(mm, v);
 		out |= MR_FAULT_ANON;
 	}
-	if (v->anon_vma)
+	/* a write, or the anon_vma the fault gave: no longer assumed */
+	if (v->anon_vma && ((code & PF_WRITE) || (out & MR_FAULT_ANON)))
 		mr_wstate_known(mm, v);
 	mr_phys_fault(mm, v, addr, code, h);
 	return out;
@@ -165,15 +166,15 @@ void mr_populate(mr_mm *mm, uint64_t start, uint64_t end, int write)
 							  MR_VM_WRITE);
 		/* a write fault per page breaks COW of private writable
 		 * memory; other VMAs are read-faulted */
-		if (write &&
-		    (v->flags & (MR_VM_WRITE | MR_VM_SHARED)) == MR_VM_WRITE &&
-		    v->kind == MR_VMA_PLAIN && !(v->flags & MR_VM_SPECIAL))
+		if ((write &&
+		     (v->flags & (MR_VM_WRITE | MR_VM_SHARED)) == MR_VM_WRITE &&
+		     v->kind == MR_VMA_PLAIN && !(v->flags & MR_VM_SPECIAL)) ||
+		    (!v->file && !(v->flags & MR_VM_SHARED) &&
+		     v->kind == MR_VMA_PLAIN && (v->flags & MR_VM_ACCESS) &&
+		     thp_in_range(mm, v, start, end))) {
+			/* written (or a THP read): no longer assumed */
 			mr_anon_prepare(mm, v);
-		else if (!v->file && !(v->flags & MR_VM_SHARED) &&
-			 v->kind == MR_VMA_PLAIN && (v->flags & MR_VM_ACCESS) &&
-			 thp_in_range(mm, v, start, end))
-			mr_anon_prepare(mm, v);
-		if (v->anon_vma)
 			mr_wstate_known(mm, v);
+		}
 	}
 }

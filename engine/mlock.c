@@ -36,8 +36,9 @@ void mr_mm_set_rlimit(mr_mm *mm, int which, uint64_t bytes)
 {
 	if (which >= 0 && which < MR_RLIM__COUNT)
 		mm->rlim[which] = bytes;
-	if (which == MR_RLIM_MEMLOCK)
-		mm->memlock_learn = 0; /* the trace shows it */
+	if (which == MR_RLIM_MEMLOCK) /* the trace shows it (not the
+					 capability) */
+		mm->memlock_learn &= ~MR_LEARN_LIMIT;
 }
 
 uint64_t mr_mm_rlimit(const mr_mm *mm, int which)
@@ -194,7 +195,7 @@ static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len,
 	if (recorded == 0) {
 		if (need > mm->memlock_ok)
 			mm->memlock_ok = need;
-		if (!mm->cap_ipc_lock &&
+		if ((mm->memlock_learn & MR_LEARN_LIMIT) && !mm->cap_ipc_lock &&
 		    mm->rlim[MR_RLIM_MEMLOCK] >> MR_PAGE_SHIFT < need)
 			mm->rlim[MR_RLIM_MEMLOCK] = need << MR_PAGE_SHIFT;
 		return 0;
@@ -207,8 +208,20 @@ static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len,
 	      lock_populate(mm, start, len, onfault, 0) ||
 	      mm->tree.count + 2 > mm->m->cfg.max_map_count)))
 		return 0;
-	mm->cap_ipc_lock = 0;
-	if (recorded == -EPERM) {
+	/* the model allowed it: it took the process to hold the
+	 * capability, or the limit to be higher */
+	if (mm->cap_ipc_lock) {
+		if (!(mm->memlock_learn & MR_LEARN_CAP))
+			return 0; /* the capture says it holds it */
+		mm->cap_ipc_lock = 0;
+		mm->memlock_learn &= ~MR_LEARN_CAP;
+	} else if (!(mm->memlock_learn & MR_LEARN_LIMIT)) {
+		return 0;
+	}
+	if (!(mm->memlock_learn & MR_LEARN_LIMIT)) {
+		lim = mm->rlim[MR_RLIM_MEMLOCK]; /* known: the capability
+						    was what was missing */
+	} else if (recorded == -EPERM) {
 		lim = 0;
 	} else {
 		lim = mm->memlock_ok << MR_PAGE_SHIFT;

@@ -27,7 +27,8 @@ mr_mm *mr_mm_create(mr_machine *m, int32_t owner)
 	mm->owner = owner;
 	memcpy(mm->rlim, m->cfg.rlimit, sizeof(mm->rlim));
 	mm->cap_ipc_lock = m->cfg.cap_ipc_lock;
-	mm->memlock_learn = !m->cfg.memlock_known;
+	mm->memlock_learn = (m->cfg.memlock_known ? 0 : MR_LEARN_LIMIT) |
+			    (m->cfg.cap_known ? 0 : MR_LEARN_CAP);
 	mr_vma_tree_init(&mm->tree, m->cfg.stack_guard_gap);
 	mm->next_mm = m->mms;
 	if (m->mms)
@@ -123,6 +124,11 @@ mr_mm *mr_mm_dup(mr_mm *old, int32_t owner)
 		} else {
 			c->anon_vma = 0;
 			c->anon_forked = 0;
+		}
+		if (v->flags & MR_VM_WIPEONFORK) { /* fresh: not written */
+			c->wstate = MR_WS_KNOWN;
+			c->wown = 0;
+			c->wpin = 0;
 		}
 		mr_vma_link(mm, c, 0);
 		mr_phys_fork_vma(mm, old, v, c);

@@ -65,9 +65,10 @@ typedef struct mr_config {
 					    (MR_RLIM_INFINITY: unlimited);
 					    each process's own after
 					    setrlimit/prlimit64 (mr_mm) */
-	int memlock_known;		 /* rlimit[MR_RLIM_MEMLOCK] and
-					    cap_ipc_lock are the capture's:
-					    no refusal teaches them */
+	int memlock_known;		 /* rlimit[MR_RLIM_MEMLOCK] is the
+					    capture's: no refusal teaches
+					    it */
+	int cap_known;			 /* so is cap_ipc_lock */
 	int cap_ipc_lock;		 /* the first process has CAP_IPC_LOCK
 					    (mlock past RLIMIT_MEMLOCK) */
 	uint64_t huge_avail[2];	  /* hugetlb pages free and not reserved:

@@ -229,6 +229,8 @@ static void late_fail(struct replay *r, struct late_snap *l)
 	int32_t tgid = r->cur_tgid;
 	mr_event ev;
 
+	/* the choices of the step now are its own, not the late one's */
+	mr_rp_drain_choices(r);
 	memset(&ev, 0, sizeof(ev));
 	ev.pid = l->tid;
 	ev.line = l->line;

@@ -725,34 +725,38 @@ static int64_t first_arg(const char *text)
 static void write_evidence(mr_mm *mm, const mr_event *ev)
 {
 	const char *n = ev->name, *a = ev->args;
-	int64_t at[4] = {-1, -1, -1, -1};
+	uint64_t at[4] = {0, 0, 0, 0}; /* 0: none */
 	size_t i;
 
+	/* (the numbers are the trace's: arithmetic on them is unsigned,
+	 * and an address past the user range finds no VMA) */
 	if (!strcmp(n, "futex") || !strcmp(n, "set_tid_address") ||
 	    !strcmp(n, "set_robust_list") || !strcmp(n, "rseq")) {
-		at[0] = first_arg(a);
+		at[0] = (uint64_t)first_arg(a);
 	} else if (!strcmp(n, "arch_prctl")) {
 		if (!strncmp(a, "ARCH_SET_FS, ", 13))
-			at[0] = first_arg(a + 13);
+			at[0] = (uint64_t)first_arg(a + 13);
 	} else if (!strcmp(n, "clone")) {
 		/* glibc stores the function and its argument at the top
 		 * of the child's stack before the call */
-		at[0] = arg_field(a, "child_stack=", 0) - 16;
-		at[1] = arg_field(a, "tls=", -1);
-		at[2] = arg_field(a, "child_tidptr=", -1);
+		uint64_t st = (uint64_t)arg_field(a, "child_stack=", 0);
+
+		at[0] = st > 16 ? st - 16 : 0;
+		at[1] = (uint64_t)arg_field(a, "tls=", 0);
+		at[2] = (uint64_t)arg_field(a, "child_tidptr=", 0);
 	} else if (!strcmp(n, "clone3")) {
-		int64_t st = arg_field(a, "stack=", -1);
-		int64_t sz = arg_field(a, "stack_size=", 0);
+		uint64_t st = (uint64_t)arg_field(a, "stack=", 0);
+		uint64_t sz = (uint64_t)arg_field(a, "stack_size=", 0);
 
 		/* the child's first push, in the memory it shares */
-		if (st > 0 && sz > 0)
+		if (st && sz > 8 && st + sz > st)
 			at[0] = st + sz - 8;
-		at[1] = arg_field(a, "tls=", -1);
-		at[2] = arg_field(a, "child_tid=", -1);
+		at[1] = (uint64_t)arg_field(a, "tls=", 0);
+		at[2] = (uint64_t)arg_field(a, "child_tid=", 0);
 	}
 	for (i = 0; i < 4; i++)
-		if (at[i] > 0)
-			mr_mm_note_write(mm, (uint64_t)at[i], 1);
+		if (at[i] && at[i] != UINT64_MAX)
+			mr_mm_note_write(mm, at[i], 1);
 }
 
 /*
@@ -1080,7 +1084,8 @@ static void warn_cb(void *ctx, const char *msg)
 {
 	struct replay *r = ctx;
 
-	if (r->sum->warnings++ < (uint64_t)r->o->show)
+	if (r->sum->warnings++ < (uint64_t)r->o->show &&
+	    !r->o->quiet_warnings)
 		fprintf(stderr, "mmreplay: %s\n", msg);
 }
 
@@ -1322,20 +1327,108 @@ static int rereadable(const mr_replay_opts *o)
 	return 1;
 }
 
+static int interrupted(const mr_replay_opts *o)
+{
+	return o->interrupt && *o->interrupt;
+}
+
+/* Write LEN bytes of BUF (a replay's report held back) to OUT. */
+static void flush_report(FILE *out, const char *buf, size_t len)
+{
+	if (out && len)
+		fwrite(buf, 1, len, out);
+}
+
+/* The history file a revised replay writes before it replaces DB, or
+ * NULL when there is none to keep apart (no history, or in memory). */
+static char *revised_path(const char *db)
+{
+	size_t n;
+	char *p;
+
+	if (!db || !strcmp(db, ":memory:"))
+		return NULL;
+	n = strlen(db) + sizeof(".revising");
+	p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s.revising", db);
+	return p;
+}
+
+/*
+ * The revised replay of Q (its flips set) against the first one's
+ * summary FIRST and held-back report BUF: kept, replacing the first's
+ * history and report, only when it finished with no more divergences
+ * and violations; otherwise the first stands. Returns the exit code of
+ * the one kept.
+ */
+static int revised_replay(mr_replay_opts *q, const mr_replay_opts *o,
+			  int first_rc, const mr_replay_summary *first,
+			  const char *buf, size_t len, mr_replay_summary *sum,
+			  int *kept, char *err, size_t errlen)
+{
+	char *tmp = revised_path(o->db), *buf2 = NULL;
+	size_t len2 = 0;
+	mr_replay_summary fin;
+	FILE *mem = o->out ? open_memstream(&buf2, &len2) : NULL;
+	int rc, keep;
+
+	*kept = 0;
+	if ((o->out && !mem) || (o->db && strcmp(o->db, ":memory:") && !tmp)) {
+		if (mem)
+			fclose(mem);
+		free(buf2);
+		free(tmp);
+		flush_report(o->out, buf, len);
+		*sum = *first;
+		return first_rc;
+	}
+	q->out = mem;
+	q->db = tmp ? tmp : o->db;
+	q->quiet_warnings = 1; /* the first replay said them */
+	rc = mr_replay_run_once(q, &fin, err, errlen);
+	if (mem)
+		fclose(mem);
+	keep = rc != 2 && !fin.interrupted &&
+	       fin.divergences + fin.violations <=
+		       first->divergences + first->violations;
+	if (keep && tmp && rename(tmp, o->db)) {
+		snprintf(err, errlen, "%s: replacing it with %s failed", o->db,
+			 tmp);
+		keep = 0;
+	}
+	if (tmp && !keep)
+		unlink(tmp);
+	free(tmp);
+	if (keep) {
+		flush_report(o->out, buf2, len2);
+		*sum = fin;
+		*kept = 1;
+	} else {
+		flush_report(o->out, buf, len);
+		*sum = *first;
+		rc = first_rc;
+	}
+	free(buf2);
+	return rc;
+}
+
 int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 		  size_t errlen)
 {
-	mr_replay_summary rs;
+	mr_replay_summary rs, first;
 	mr_choice_key *flips = NULL;
 	int32_t *stress = NULL;
 	size_t nflip = 0, len = 0, nstress = 0;
 	mr_replay_opts q;
 	char *buf = NULL;
 	FILE *mem;
-	int rc;
+	int rc, kept;
 
+	/* (callbacks would see the replays revision makes: none then) */
 	if (!o->revise || o->probe || o->nflip || o->nstress ||
-	    o->mode == MR_MODE_PARSE || !rereadable(o))
+	    o->mode == MR_MODE_PARSE || !rereadable(o) || o->on_step ||
+	    o->on_step_line || o->on_problem || o->on_end)
 		return mr_replay_run_once(o, sum, err, errlen);
 	/* the tasks that do little but manage their memory, from the
 	 * trace alone (rule stress) */
@@ -1346,7 +1439,7 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	/* (bad input: the replay below meets it too, and keeps every step
 	 * before it) */
 	mr_replay_run_once(&q, sum, err, errlen);
-	/* The replay's report waits: a revised replay replaces it (and
+	/* The replay's report waits: a revised replay may replace it (and
 	 * its history) when it met contradictions. */
 	mem = o->out ? open_memstream(&buf, &len) : NULL;
 	q = *o;
@@ -1363,24 +1456,34 @@ int mr_replay_run(const mr_replay_opts *o, mr_replay_summary *sum, char *err,
 	if (mem)
 		fclose(mem);
 	sum->stress_processes = nstress;
-	if (rc == 2 || !sum->revisable || sum->interrupted) {
-		if (o->out && len)
-			fwrite(buf, 1, len, o->out);
+	if (rc == 2 || !sum->revisable || sum->interrupted || interrupted(o)) {
+		flush_report(o->out, buf, len);
 		free(buf);
 		free(stress);
 		return rc;
 	}
-	free(buf);
+	first = *sum;
 	memset(&rs, 0, sizeof(rs));
 	mr_replay_revise(&q, &flips, &nflip, &rs);
-	q.out = o->out;
-	q.flip = flips;
-	q.nflip = nflip;
-	rc = mr_replay_run_once(&q, sum, err, errlen);
-	sum->revised = nflip;
-	sum->revise_runs = rs.revise_runs;
-	sum->revise_unresolved = rs.revise_unresolved;
-	sum->stress_processes = nstress;
+	first.revise_runs = rs.revise_runs;
+	first.revise_unresolved = first.revisable;
+	if (!nflip || interrupted(o)) {
+		/* nothing to take the other way: the first replay stands */
+		flush_report(o->out, buf, len);
+		*sum = first;
+	} else {
+		q.flip = flips;
+		q.nflip = nflip;
+		rc = revised_replay(&q, o, rc, &first, buf, len, sum, &kept,
+				    err, errlen);
+		if (kept) {
+			sum->revised = nflip;
+			sum->revise_runs = rs.revise_runs;
+			sum->revise_unresolved = sum->revisable;
+			sum->stress_processes = nstress;
+		}
+	}
+	free(buf);
 	free(flips);
 	free(stress);
 	return rc;
@@ -1416,8 +1519,10 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 	if (r.kern.cap_ipc_lock >= 0)
 		r.cfg.cap_ipc_lock = r.kern.cap_ipc_lock;
 	/* the capture says whether the process may lock, and how much */
-	if (r.kern.cap_ipc_lock >= 0 || r.kern.rlimit_set[MR_RLIM_MEMLOCK])
+	if (r.kern.rlimit_set[MR_RLIM_MEMLOCK])
 		r.cfg.memlock_known = 1;
+	if (r.kern.cap_ipc_lock >= 0)
+		r.cfg.cap_known = 1;
 	/* the overcommit heuristic: one commit may not exceed RAM + swap */
 	if (r.kern.overcommit == 0 && r.kern.mem_total_kb)
 		r.cfg.commit_pages =

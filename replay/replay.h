@@ -125,6 +125,8 @@ typedef struct mr_replay_opts {
 			    contradiction after probe->from */
 	int no_revise_snapshots; /* revise on results and map counts only,
 				    not on snapshots that differ */
+	int quiet_warnings;	 /* print no reader warning (a revised
+				    replay: the first one printed them) */
 	/* Tasks (sorted tids) whose memory created writable is taken as
 	 * unwritten: rule stress (docs/fidelity.md). */
 	const int32_t *stress;

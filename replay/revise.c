@@ -72,6 +72,19 @@ void mr_rp_stress_count(struct replay *r, const mr_event *ev)
 		pe->calls = pe->memcalls = 0; /* a new program */
 		return;
 	}
+	/* a new task under a pid seen before starts afresh */
+	if ((ev->sys == MR_SYS_CLONE || ev->sys == MR_SYS_CLONE3 ||
+	     ev->sys == MR_SYS_FORK || ev->sys == MR_SYS_VFORK) &&
+	    ev->ret_kind == MR_RET_VALUE && ev->ret > 0 &&
+	    ev->ret <= INT32_MAX) {
+		struct pid_ent *c = mr_rp_pid_get(r, (int32_t)ev->ret);
+
+		pe = mr_rp_pid_get(r, ev->pid); /* (the array may move) */
+		if (c)
+			c->calls = c->memcalls = 0;
+		if (!pe)
+			return;
+	}
 	pe->calls++;
 	/* the address-space calls: mmap through munlockall (in enum
 	 * order), mseal, msync, remap_file_pages */
@@ -236,7 +249,8 @@ static int probe_run(const mr_replay_opts *o, const mr_choice_key *flips,
 	q.probe = p;
 	rc = mr_replay_run_once(&q, &s, err, sizeof(err));
 	++*runs;
-	return rc == 2 ? -1 : 0;
+	/* (interrupted: no answer, and the search stops) */
+	return rc == 2 || s.interrupted ? -1 : 0;
 }
 
 /* FLIPS with K added in order, in a new array (NULL out of memory). */

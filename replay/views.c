@@ -222,25 +222,34 @@ static mr_choice_key *revised_flips(mr_store *st, size_t *n)
  * sorted). */
 static int32_t *stress_pids(mr_store *st, size_t *n)
 {
-	char list[65536], *p, *e;
-	int32_t *l;
-	size_t cap = 1;
+	char *list = NULL, *p, *e;
+	size_t len = 0, cap = 1;
+	int32_t *l = NULL;
+	FILE *f = open_memstream(&list, &len);
 
 	*n = 0;
-	if (meta(st, "stress_tasks", list, sizeof(list)) || !list[0])
+	if (!f)
 		return NULL;
-	for (p = list; *p; p++)
+	if (mr_store_query(st, f,
+			   "SELECT value FROM meta WHERE key = 'stress_tasks'",
+			   0)) {
+		fclose(f);
+		free(list);
+		return NULL;
+	}
+	fclose(f);
+	for (p = list; p && *p; p++)
 		cap += *p == ',';
-	l = malloc(cap * sizeof(*l));
-	if (!l)
-		return NULL;
-	for (p = list; *p && *n < cap; p = *e ? e + 1 : e) {
+	if (list && *list)
+		l = malloc(cap * sizeof(*l));
+	for (p = list; l && *p && *n < cap; p = *e == ',' ? e + 1 : e) {
 		long v = strtol(p, &e, 10);
 
 		if (e == p)
 			break;
 		l[(*n)++] = (int32_t)v;
 	}
+	free(list);
 	return l;
 }
 
