@@ -258,9 +258,9 @@ struct mr_machine {
 	uint32_t next_ofd;	/* last ofd id given */
 	uint32_t next_anon_vma; /* last anon_vma id given */
 	/* assumptions about writes (mr_machine_choices()) */
-	mr_choice *choice;	 /* made since the last clear */
+	mr_choice *choice; /* made since the last clear */
 	size_t nchoice, capchoice;
-	uint32_t next_choice; /* last mr_choice id given */
+	uint32_t next_choice;	/* last mr_choice id given */
 	mr_choice_fn choice_fn; /* revision's hook, or NULL */
 	void *choice_ctx;
 	mr_wstats wstats;

@@ -182,8 +182,8 @@ static int range_mapped(const mr_mm *mm, uint64_t start, uint64_t len)
  * the most the process was seen to lock. Returns 1 when the refusal
  * taught it (the call then changed nothing).
  */
-static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len,
-			 int onfault, int64_t pred, int64_t recorded)
+static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
+			 int64_t pred, int64_t recorded)
 {
 	static const uint64_t usual[] = {8ull << 20, 64ull << 10};
 	uint64_t need = (len >> MR_PAGE_SHIFT) + locked_vm(mm), lim, i;

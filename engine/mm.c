@@ -950,7 +950,7 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		p.ofd = mr_machine_new_ofd(mm->m);
 	}
 	rule = only_prot_none(mm, p.start, p.end) ? MR_WR_COMMIT
-						   : MR_WR_CREATED;
+						  : MR_WR_CREATED;
 	mr_unmap_range(mm, p.start, p.end);
 	v = mr_map_range(mm, &p, 0);
 	if (v && reserve)

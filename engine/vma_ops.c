@@ -384,8 +384,8 @@ static int writable_private(const mr_vma *v)
 
 /* List a choice (mr_machine_choices()); returns its id. Out of memory
  * the choice still gets an id and holds, unlisted. */
-static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state,
-			      int rule, int revised)
+static uint32_t record_choice(mr_mm *mm, const mr_vma *v, int state, int rule,
+			      int revised)
 {
 	mr_machine *m = mm->m;
 	mr_choice *c;
@@ -431,7 +431,7 @@ void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 		rule = MR_WR_NEVER;
 	flip = m->choice_fn && m->choice_fn(m->choice_ctx, mm, v, &rule);
 	state = rule == MR_WR_STRESS || rule == MR_WR_NEVER ? MR_WS_OPEN
-							   : MR_WS_ASSUMED;
+							    : MR_WS_ASSUMED;
 	if (flip) {
 		state = state == MR_WS_ASSUMED ? MR_WS_OPEN : MR_WS_ASSUMED;
 		revised = 1;
@@ -456,8 +456,8 @@ void mr_assume_written(mr_mm *mm, mr_vma *v, int rule)
 
 void mr_wstate_absorb(mr_vma *dst, const mr_vma *src)
 {
-	int assumed = dst->wstate == MR_WS_ASSUMED ||
-		      src->wstate == MR_WS_ASSUMED;
+	int assumed =
+		dst->wstate == MR_WS_ASSUMED || src->wstate == MR_WS_ASSUMED;
 	int open = dst->wstate == MR_WS_OPEN || src->wstate == MR_WS_OPEN;
 
 	if (src->wchoice && (!dst->wchoice || src->wchoice < dst->wchoice))
@@ -534,7 +534,8 @@ int mr_mm_merges_if_unwritten(const mr_mm *mm, const mr_vma *v)
 const char *mr_wrule_name(int rule)
 {
 	static const char *const names[MR_WR__COUNT] = {
-		"", "created-writable", "commit", "mprotect", "never", "stress"};
+		"",	 "created-writable", "commit", "mprotect", "never",
+		"stress"};
 
 	return rule > 0 && rule < MR_WR__COUNT ? names[rule] : "?";
 }

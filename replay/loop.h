@@ -42,7 +42,7 @@ struct pid_ent {
 	unsigned execs; /* successful execve calls so far */
 	int gone;	/* the task has exited */
 	char *cwd;	/* working directory -y last showed, or NULL */
-	uint64_t calls;	   /* syscalls since its exec (rule stress) */
+	uint64_t calls; /* syscalls since its exec (rule stress) */
 	uint64_t memcalls; /* ... memory-management calls */
 };
 
@@ -75,8 +75,8 @@ struct replay {
 	mr_store *st;
 	mr_reader *rd;
 	uint64_t step;
-	struct choice_at {     /* each assumption (mr_choice id - 1) */
-		uint64_t step; /* the step that made it */
+	struct choice_at {	/* each assumption (mr_choice id - 1) */
+		uint64_t step;	/* the step that made it */
 		uint64_t start; /* the VMA's start then */
 		uint64_t end;	/* ... and end */
 		uint8_t state;	/* MR_WS_ASSUMED or MR_WS_OPEN */
@@ -223,10 +223,10 @@ void mr_rp_quiet_opts(mr_replay_opts *q, int mode);
  * replay), and the list at the end. */
 void mr_rp_stress_count(struct replay *r, const mr_event *ev);
 void mr_rp_stress_list(struct replay *r);
-void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
-			 const uint64_t *rg, size_t nrg, uint64_t weight);
-int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
-		     size_t *nout, mr_replay_summary *sum);
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm, const uint64_t *rg,
+			 size_t nrg, uint64_t weight);
+int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out, size_t *nout,
+		     mr_replay_summary *sum);
 /* The assumptions the model made in this step: remembered with it and
  * stored in the history. */
 void mr_rp_drain_choices(struct replay *r);
@@ -235,9 +235,8 @@ void mr_rp_drain_choices(struct replay *r);
  * sentence naming the oldest into BUF (else BUF is empty); returns how
  * many rest on one.
  */
-size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm,
-			     uint64_t start, uint64_t end, char *buf,
-			     size_t len);
+size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm, uint64_t start,
+			     uint64_t end, char *buf, size_t len);
 void mr_rp_report_divergence(struct replay *r, const char *kind,
 			     const char *expected, const char *got,
 			     const char *detail);

@@ -247,10 +247,11 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case 'R':
 			if (mr_cli_u64(optarg, &v) || v > 100000)
-				return usage_error("--revise: expected a number "
-						   "of replays (0 to 100000), "
-						   "not '%s'",
-						   optarg);
+				return usage_error(
+					"--revise: expected a number "
+					"of replays (0 to 100000), "
+					"not '%s'",
+					optarg);
 			o.revise = (unsigned)v;
 			break;
 		case 'V':
@@ -530,7 +531,8 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 			break;
 		case 'U':
 			if (!is_maps)
-				return usage_error("--uncertain: %s", "maps only");
+				return usage_error("--uncertain: %s",
+						   "maps only");
 			print = mr_store_print_maps_uncertain;
 			break;
 		case 'h':
@@ -538,8 +540,8 @@ static int at_view(int argc, char **argv, const char *name, at_printer print,
 			       "STEP]%s\n",
 			       name,
 			       view == MR_VIEW_PAGETABLE ? " [--addr A]"
-			       : is_maps ? " [--uncertain]"
-					 : "");
+			       : is_maps		 ? " [--uncertain]"
+							 : "");
 			return 0;
 		default:
 			return usage_error("bad option for %s", name);

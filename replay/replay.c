@@ -114,16 +114,16 @@ void mr_rp_drain_choices(struct replay *r)
 			r->sum->assumed_unwritten++;
 		if (r->st)
 			mr_store_choice(r->st, r->step,
-					r->cur_tgid ? r->cur_tgid
-						    : (r->cur ? r->cur->pid : 0),
+					r->cur_tgid
+						? r->cur_tgid
+						: (r->cur ? r->cur->pid : 0),
 					&c[i]);
 	}
 	mr_machine_choices_clear(r->m);
 }
 
-size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm,
-			     uint64_t start, uint64_t end, char *buf,
-			     size_t len)
+size_t mr_rp_name_assumption(struct replay *r, const mr_mm *mm, uint64_t start,
+			     uint64_t end, char *buf, size_t len)
 {
 	uint32_t oldest;
 	size_t n;
@@ -191,9 +191,10 @@ void mr_rp_on_violation(void *ctx, const mr_mm *mm, const char *inv,
 
 		snprintf(d, sizeof(d), "  %s\n%s", detail, why);
 		r->sum->contradictions++;
-		mr_rp_report_divergence(r, "contradiction", "a map count the "
-				        "kernel allowed", "over max_map_count",
-					d);
+		mr_rp_report_divergence(r, "contradiction",
+					"a map count the "
+					"kernel allowed",
+					"over max_map_count", d);
 		static const uint64_t all[2] = {0, UINT64_MAX};
 
 		mr_rp_contradiction(r, mm, all, 1, 1);
@@ -395,8 +396,9 @@ static const char *memory_syscall(struct replay *r, const mr_event *ev,
 		    ev->sys != MR_SYS_MLOCKALL && ev->sys != MR_SYS_SHMAT &&
 		    pred != -ENOMEM && rec != -ENOMEM) {
 			/* (ENOMEM may be the map count: all of it) */
-			lo = ev->arg[0] > MR_PAGE_SIZE ? ev->arg[0] - MR_PAGE_SIZE
-						       : 0;
+			lo = ev->arg[0] > MR_PAGE_SIZE
+				     ? ev->arg[0] - MR_PAGE_SIZE
+				     : 0;
 			hi = ev->arg[0] + ev->arg[1] + MR_PAGE_SIZE;
 			if (hi < lo)
 				hi = UINT64_MAX;
@@ -1084,8 +1086,7 @@ static void warn_cb(void *ctx, const char *msg)
 {
 	struct replay *r = ctx;
 
-	if (r->sum->warnings++ < (uint64_t)r->o->show &&
-	    !r->o->quiet_warnings)
+	if (r->sum->warnings++ < (uint64_t)r->o->show && !r->o->quiet_warnings)
 		fprintf(stderr, "mmreplay: %s\n", msg);
 }
 

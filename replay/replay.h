@@ -42,11 +42,11 @@ typedef struct mr_choice_key {
  * VMAs rest on choices, and those choices, likeliest first. */
 #define MR_PROBE_CANDIDATES 8
 typedef struct mr_probe {
-	uint64_t from;			       /* ignore steps up to this */
-	uint64_t step;			       /* 0: none found */
-	uint64_t weight;		       /* how much differs there
-						  (snapshot lines; 1) */
-	size_t ncand;			       /* choices found there */
+	uint64_t from;				 /* ignore steps up to this */
+	uint64_t step;				 /* 0: none found */
+	uint64_t weight;			 /* how much differs there
+						    (snapshot lines; 1) */
+	size_t ncand;				 /* choices found there */
 	mr_choice_key cand[MR_PROBE_CANDIDATES]; /* ... likeliest first */
 } mr_probe;
 
@@ -121,8 +121,8 @@ typedef struct mr_replay_opts {
 	unsigned revise; /* the commands' default: MR_REVISE_DEFAULT */
 	const mr_choice_key *flip; /* choices taken the other way, sorted */
 	size_t nflip;
-	mr_probe *probe; /* a probing replay: stops at the first
-			    contradiction after probe->from */
+	mr_probe *probe;	 /* a probing replay: stops at the first
+				    contradiction after probe->from */
 	int no_revise_snapshots; /* revise on results and map counts only,
 				    not on snapshots that differ */
 	int quiet_warnings;	 /* print no reader warning (a revised

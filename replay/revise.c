@@ -44,12 +44,11 @@ static int flip_hook(void *ctx, const mr_mm *mm, const mr_vma *v, int *rule)
 	mr_choice_key k = {r->step, v->start};
 	int32_t tid = r->cur ? r->cur->pid : mr_mm_owner(mm);
 
-	if (*rule != MR_WR_NEVER &&
-	    r->o->nstress &&
+	if (*rule != MR_WR_NEVER && r->o->nstress &&
 	    bsearch(&tid, r->o->stress, r->o->nstress, sizeof(tid), tgid_cmp))
 		*rule = MR_WR_STRESS;
-	return r->o->nflip && bsearch(&k, r->o->flip, r->o->nflip, sizeof(k),
-				      key_cmp) != NULL;
+	return r->o->nflip &&
+	       bsearch(&k, r->o->flip, r->o->nflip, sizeof(k), key_cmp) != NULL;
 }
 
 void mr_rp_revise_setup(struct replay *r)
@@ -158,8 +157,7 @@ static void add_cand(struct replay *r, struct cand *c, size_t *n, size_t max,
 }
 
 /* Whether [start, end) meets one of the N ranges R (pairs). */
-static int in_ranges(const uint64_t *rg, size_t n, uint64_t start,
-		     uint64_t end)
+static int in_ranges(const uint64_t *rg, size_t n, uint64_t start, uint64_t end)
 {
 	size_t i;
 
@@ -169,8 +167,8 @@ static int in_ranges(const uint64_t *rg, size_t n, uint64_t start,
 	return 0;
 }
 
-void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
-			 const uint64_t *rg, size_t nrg, uint64_t weight)
+void mr_rp_contradiction(struct replay *r, const mr_mm *mm, const uint64_t *rg,
+			 size_t nrg, uint64_t weight)
 {
 	enum { MAX = 256, SCAN = 4096 };
 	struct cand c[MAX];
@@ -188,12 +186,12 @@ void mr_rp_contradiction(struct replay *r, const mr_mm *mm,
 		 * likeliest; a choice of its own next; what it merely
 		 * rests on last */
 		if (v->wown)
-			add_cand(r, c, &n, MAX, v->wown,
-				 v->wstate == MR_WS_ASSUMED &&
-						 mr_mm_merges_if_unwritten(mm,
-									   v)
-					 ? 2
-					 : 1);
+			add_cand(
+				r, c, &n, MAX, v->wown,
+				v->wstate == MR_WS_ASSUMED &&
+						mr_mm_merges_if_unwritten(mm, v)
+					? 2
+					: 1);
 		add_cand(r, c, &n, MAX, v->wchoice, 0);
 	}
 	/* then the latest choices made on memory of the ranges: a merge
@@ -276,12 +274,12 @@ struct trial {
 	int depth;
 };
 
-#define TRIALS_PER 8 /* replays tried for one contradiction */
+#define TRIALS_PER 8  /* replays tried for one contradiction */
 #define TRIAL_DEPTH 3 /* choices taken together at most */
 #define QUEUE_MAX 64
 
-int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out,
-		     size_t *nout, mr_replay_summary *sum)
+int mr_replay_revise(const mr_replay_opts *o, mr_choice_key **out, size_t *nout,
+		     mr_replay_summary *sum)
 {
 	mr_choice_key *flips = NULL;
 	size_t nflip = 0, i;

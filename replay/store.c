@@ -1577,10 +1577,14 @@ int mr_store_choice(mr_store *st, uint64_t step, int32_t pid,
 			    c->state == MR_WS_ASSUMED ? "written" : "unwritten",
 			    mr_wrule_name(c->rule),
 			    NULL};
-	int64_t n[9] = {c->id,		    (int64_t)step,
-			pid,		    c->mm,
-			(int64_t)c->start, (int64_t)c->end,
-			0,		    0,
+	int64_t n[9] = {c->id,
+			(int64_t)step,
+			pid,
+			c->mm,
+			(int64_t)c->start,
+			(int64_t)c->end,
+			0,
+			0,
 			c->revised};
 	int isn[9] = {1, 1, 1, 1, 1, 1, 0, 0, 1};
 

@@ -94,8 +94,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 			s->assumed_confirmed, s->assumed_overturned);
 		ratio(out, "  VMAs resting on one at exits", s->exit_uncertain,
 		      s->exit_vmas);
-		fprintf(out, "%-32s %" PRIu64 "\n",
-			"  contradictions named", s->contradictions);
+		fprintf(out, "%-32s %" PRIu64 "\n", "  contradictions named",
+			s->contradictions);
 		if (s->stress_processes)
 			fprintf(out, "%-32s %" PRIu64 "\n",
 				"  tasks under rule stress",
@@ -105,8 +105,8 @@ static int report(FILE *out, const char *dir, const mr_replay_summary *s)
 				"%-32s %" PRIu64 " (%" PRIu64
 				" model-only replays, %" PRIu64
 				" contradictions left)\n",
-				"  choices revised", s->revised,
-				s->revise_runs, s->revise_unresolved);
+				"  choices revised", s->revised, s->revise_runs,
+				s->revise_unresolved);
 	}
 	if (s->reordered)
 		fprintf(out, "%-32s %" PRIu64 "\n",
@@ -236,9 +236,9 @@ int mr_cmd_verify(int argc, char **argv)
 			v = strtoull(optarg, &end, 0);
 			if (*end || end == optarg || v > 100000 ||
 			    *optarg == '-')
-				return verify_usage_error(
-					"--revise: expected a number of replays "
-					"(0 to 100000)");
+				return verify_usage_error("--revise: expected "
+							  "a number of replays "
+							  "(0 to 100000)");
 			o.revise = (unsigned)v;
 			break;
 		case 'V':
