@@ -173,28 +173,37 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 	render(w, mm);
 }
 
-/* The choices the history's replay took the other way (choice.revised
- * = 1, docs/fidelity.md "Revising assumptions"), in the order opts.flip
- * wants; none in a history without them. */
-static mr_choice_key *revised_flips(mr_store *st, size_t *n)
+/* What SQL prints from the history (plain, no header), malloc'd; NULL
+ * when it fails (a history without the table). */
+static char *query_text(mr_store *st, const char *sql)
 {
-	char *buf = NULL, *p, *e;
-	size_t len = 0, cap = 0;
-	mr_choice_key *k = NULL;
+	char *buf = NULL;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	*n = 0;
 	if (!f)
 		return NULL;
-	if (mr_store_query(st, f,
-			   "SELECT step, start FROM choice WHERE revised = 1"
-			   " ORDER BY step, start",
-			   0)) {
+	if (mr_store_query(st, f, sql, 0)) {
 		fclose(f);
 		free(buf);
 		return NULL;
 	}
 	fclose(f);
+	return buf;
+}
+
+/* The choices the history's replay took the other way (choice.revised
+ * = 1, docs/fidelity.md "Revising assumptions"), in the order opts.flip
+ * wants; none in a history without them. */
+static mr_choice_key *revised_flips(mr_store *st, size_t *n)
+{
+	char *buf = query_text(st, "SELECT step, start FROM choice"
+				   " WHERE revised = 1 ORDER BY step, start");
+	char *p, *e;
+	size_t cap = 0;
+	mr_choice_key *k = NULL;
+
+	*n = 0;
 	for (p = buf; p && *p; p = e) {
 		mr_choice_key c;
 
@@ -222,22 +231,13 @@ static mr_choice_key *revised_flips(mr_store *st, size_t *n)
  * sorted). */
 static int32_t *stress_pids(mr_store *st, size_t *n)
 {
-	char *list = NULL, *p, *e;
-	size_t len = 0, cap = 1;
+	char *list = query_text(st, "SELECT value FROM meta"
+				    " WHERE key = 'stress_tasks'");
+	char *p, *e;
+	size_t cap = 1;
 	int32_t *l = NULL;
-	FILE *f = open_memstream(&list, &len);
 
 	*n = 0;
-	if (!f)
-		return NULL;
-	if (mr_store_query(st, f,
-			   "SELECT value FROM meta WHERE key = 'stress_tasks'",
-			   0)) {
-		fclose(f);
-		free(list);
-		return NULL;
-	}
-	fclose(f);
 	for (p = list; p && *p; p++)
 		cap += *p == ',';
 	if (list && *list)
