@@ -584,6 +584,11 @@ mr_vma *mr_vma_split(mr_mm *mm, mr_vma *v, uint64_t addr, int new_below);
 void mr_anon_prepare(mr_mm *mm, mr_vma *v);
 /* Mark V inferred (adopted from evidence, or a guess) or not. */
 void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred);
+/* Whether [start, end) is mapped without a hole by VMAs that have none
+ * of FORBID's flags. */
+int mr_range_covered(const mr_mm *mm, uint64_t start, uint64_t end,
+		     uint64_t forbid);
+
 /* mr_mm.memlock_learn */
 #define MR_LEARN_LIMIT 1
 #define MR_LEARN_CAP 2

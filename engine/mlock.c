@@ -155,21 +155,6 @@ static int64_t mlock_allowed(const mr_mm *mm, uint64_t start, uint64_t len)
 static int lock_populate(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 			 int apply);
 
-/* Whether [start, start + len) is mapped without a hole. */
-static int range_mapped(const mr_mm *mm, uint64_t start, uint64_t len)
-{
-	uint64_t at = start, end = start + len;
-	const mr_vma *v;
-
-	for (v = mr_vma_tree_find_after(&mm->tree, start); v && at < end;
-	     v = mr_vma_next(v)) {
-		if (v->start > at)
-			return 0;
-		at = v->end;
-	}
-	return at >= end;
-}
-
 /*
  * A capture that does not say whether the process may lock past
  * RLIMIT_MEMLOCK, nor what the limit is: the model assumes it may, and a
@@ -204,7 +189,7 @@ static int memlock_learn(mr_mm *mm, uint64_t start, uint64_t len, int onfault,
 	 * explains ENOMEM too */
 	if (pred != 0 || (recorded != -ENOMEM && recorded != -EPERM) ||
 	    (recorded == -ENOMEM &&
-	     (!range_mapped(mm, start, len) ||
+	     (!mr_range_covered(mm, start, start + len, 0) ||
 	      lock_populate(mm, start, len, onfault, 0) ||
 	      mm->tree.count + 2 > mm->m->cfg.max_map_count)))
 		return 0;

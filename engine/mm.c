@@ -855,21 +855,6 @@ static void huge_reserve(mr_mm *mm, mr_vma *v, uint64_t flags)
 	(void)flags;
 }
 
-/* Whether [start, end) is wholly mapped PROT_NONE: a mapping over it
- * commits a reservation (the JVM's heap, glibc's arenas). */
-static int only_prot_none(const mr_mm *mm, uint64_t start, uint64_t end)
-{
-	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
-	uint64_t at = start;
-
-	for (; v && v->start < end; v = mr_vma_next(v)) {
-		if (v->start > at || (v->flags & MR_VM_ACCESS))
-			return 0;
-		at = v->end;
-	}
-	return at >= end;
-}
-
 int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 		   uint64_t flags, const mr_fileref *f, uint64_t off,
 		   int64_t recorded)
@@ -949,8 +934,11 @@ int64_t mr_mm_mmap(mr_mm *mm, uint64_t addr, uint64_t len, uint64_t prot,
 	} else if (!p.file && (p.flags & MR_VM_MAYSHARE)) {
 		p.ofd = mr_machine_new_ofd(mm->m);
 	}
-	rule = only_prot_none(mm, p.start, p.end) ? MR_WR_COMMIT
-						  : MR_WR_CREATED;
+	/* over PROT_NONE memory only: a reservation committed (the JVM's
+	 * heap, glibc's arenas) */
+	rule = mr_range_covered(mm, p.start, p.end, MR_VM_ACCESS)
+		       ? MR_WR_COMMIT
+		       : MR_WR_CREATED;
 	mr_unmap_range(mm, p.start, p.end);
 	v = mr_map_range(mm, &p, 0);
 	if (v && reserve)

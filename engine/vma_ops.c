@@ -375,6 +375,20 @@ void mr_vma_set_inferred(mr_mm *mm, mr_vma *v, int inferred)
 	mr_vma_change_end(mm, v, 0);
 }
 
+int mr_range_covered(const mr_mm *mm, uint64_t start, uint64_t end,
+		     uint64_t forbid)
+{
+	const mr_vma *v = mr_vma_tree_find_after(&mm->tree, start);
+	uint64_t at = start;
+
+	for (; v && v->start < end; v = mr_vma_next(v)) {
+		if (v->start > at || (v->flags & forbid))
+			return 0;
+		at = v->end;
+	}
+	return at >= end;
+}
+
 /* Whether user space could write V's pages and give it an anon_vma. */
 static int writable_private(const mr_vma *v)
 {

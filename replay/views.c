@@ -8,6 +8,7 @@
  * the history recorded: the machine digest after step N must equal the
  * step row's, or the view refuses (the inputs changed since).
  */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,14 +174,17 @@ static void on_step(void *ctx, uint64_t step, const mr_machine *m)
 	render(w, mm);
 }
 
-/* What SQL prints from the history (plain, no header), malloc'd; NULL
- * when it fails (a history without the table). */
-static char *query_text(mr_store *st, const char *sql)
+/* The numbers SQL prints from the history (plain, no header: any
+ * character but a digit separates them), malloc'd; NULL with *N 0 when
+ * there are none or it fails (a history without the table). */
+static uint64_t *query_numbers(mr_store *st, const char *sql, size_t *n)
 {
-	char *buf = NULL;
-	size_t len = 0;
+	char *buf = NULL, *p, *e;
+	size_t len = 0, cap = 1;
+	uint64_t *v = NULL;
 	FILE *f = open_memstream(&buf, &len);
 
+	*n = 0;
 	if (!f)
 		return NULL;
 	if (mr_store_query(st, f, sql, 0)) {
@@ -189,7 +193,17 @@ static char *query_text(mr_store *st, const char *sql)
 		return NULL;
 	}
 	fclose(f);
-	return buf;
+	for (p = buf; p && *p; p++)
+		cap += !isdigit((unsigned char)*p);
+	v = buf ? malloc(cap * sizeof(*v)) : NULL;
+	for (p = buf; v && p && *p && *n < cap; p = e) {
+		p += strcspn(p, "0123456789");
+		if (!*p)
+			break;
+		v[(*n)++] = strtoull(p, &e, 10);
+	}
+	free(buf);
+	return v;
 }
 
 /* The choices the history's replay took the other way (choice.revised
@@ -197,33 +211,19 @@ static char *query_text(mr_store *st, const char *sql)
  * wants; none in a history without them. */
 static mr_choice_key *revised_flips(mr_store *st, size_t *n)
 {
-	char *buf = query_text(st, "SELECT step, start FROM choice"
-				   " WHERE revised = 1 ORDER BY step, start");
-	char *p, *e;
-	size_t cap = 0;
-	mr_choice_key *k = NULL;
+	size_t m, i;
+	uint64_t *v = query_numbers(st,
+				    "SELECT step, start FROM choice"
+				    " WHERE revised = 1 ORDER BY step, start",
+				    &m);
+	mr_choice_key *k = m >= 2 ? malloc(m / 2 * sizeof(*k)) : NULL;
 
 	*n = 0;
-	for (p = buf; p && *p; p = e) {
-		mr_choice_key c;
-
-		c.step = strtoull(p, &e, 10);
-		if (*e != '|')
-			break;
-		c.start = strtoull(e + 1, &e, 10);
-		e += strspn(e, "\n");
-		if (*n == cap) {
-			mr_choice_key *g;
-
-			cap = cap ? cap * 2 : 16;
-			g = realloc(k, cap * sizeof(*g));
-			if (!g)
-				break;
-			k = g;
-		}
-		k[(*n)++] = c;
+	for (i = 0; k && i + 1 < m; i += 2, ++*n) {
+		k[*n].step = v[i];
+		k[*n].start = v[i + 1];
 	}
-	free(buf);
+	free(v);
 	return k;
 }
 
@@ -231,25 +231,15 @@ static mr_choice_key *revised_flips(mr_store *st, size_t *n)
  * sorted). */
 static int32_t *stress_pids(mr_store *st, size_t *n)
 {
-	char *list = query_text(st, "SELECT value FROM meta"
-				    " WHERE key = 'stress_tasks'");
-	char *p, *e;
-	size_t cap = 1;
-	int32_t *l = NULL;
+	size_t m, i;
+	uint64_t *v = query_numbers(
+		st, "SELECT value FROM meta WHERE key = 'stress_tasks'", &m);
+	int32_t *l = m ? malloc(m * sizeof(*l)) : NULL;
 
 	*n = 0;
-	for (p = list; p && *p; p++)
-		cap += *p == ',';
-	if (list && *list)
-		l = malloc(cap * sizeof(*l));
-	for (p = list; l && *p && *n < cap; p = *e == ',' ? e + 1 : e) {
-		long v = strtol(p, &e, 10);
-
-		if (e == p)
-			break;
-		l[(*n)++] = (int32_t)v;
-	}
-	free(list);
+	for (i = 0; l && i < m; i++)
+		l[(*n)++] = (int32_t)v[i];
+	free(v);
 	return l;
 }
 
