@@ -8,16 +8,12 @@
 #
 #   bench/native.sh [BUILD_DIR] [N] [REPS]     (defaults: build 300000 7)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 n=${2:-300000}
 reps=${3:-7}
-bin=$build/replay/mmreplay
-wl=$build/bench/mr_workload
-work=$build/bench/data
-cap=$work/wl-$n
-mkdir -p "$work"
-[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
-[ -f "$cap/trace.strace.zst" ] || "$bin" record -o "$cap" -- "$wl" 1 "$n" >/dev/null
+bench_setup "$build"
+cap=$(bench_workload "$n")
 t0=$(date +%s.%N)
 "$bin" convert "$cap/trace.strace.zst" "$work/wl-$n.mmtr" >"$work/conv.out"
 t1=$(date +%s.%N)

@@ -11,6 +11,7 @@
 #
 #   bench/phys.sh [BUILD_DIR] [REPS]     (defaults: build 5)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 reps=${2:-5}
 bin=$build/replay/mmreplay
@@ -33,9 +34,6 @@ one() { # EXTRA-OPTION -> "seconds peak_kib"
 	"$bin" replay "$cap/trace.strace.zst" --db "$work/phys.db" --show 0 $1 \
 		>"$work/phys.out" 2>"$work/phys.err" || true
 	awk '/^time/{for (i = 1; i <= NF; i++) if ($i == "RSS") r = $(i + 1); print $2, r}' "$work/phys.err"
-}
-stats() { # values on stdin -> "median min max"
-	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
 }
 
 : >"$work/p.t"; : >"$work/v.t"; : >"$work/p.r"; : >"$work/v.r"

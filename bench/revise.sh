@@ -12,16 +12,12 @@
 #
 #   bench/revise.sh [BUILD_DIR] [N] [REPS]     (defaults: build 300000 5)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 n=${2:-300000}
 reps=${3:-5}
-bin=$build/replay/mmreplay
-wl=$build/bench/mr_workload
-work=$build/bench/data
-cap=$work/wl-$n
-mkdir -p "$work"
-[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
-[ -f "$cap/trace.strace.zst" ] || "$bin" record -o "$cap" -- "$wl" 1 "$n" >/dev/null
+bench_setup "$build"
+cap=$(bench_workload "$n")
 
 one() { # LABEL ARGS... -> seconds
 	local t0 t1
@@ -31,10 +27,6 @@ one() { # LABEL ARGS... -> seconds
 		>"$work/rev.out" 2>"$work/rev.err" || true
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b - a}'
-}
-
-stats() { # values on stdin -> "median min max"
-	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
 }
 
 : >"$work/off.t"; : >"$work/res.t"; : >"$work/on.t"; : >"$work/model.t"

@@ -9,23 +9,14 @@
 #
 #   bench/run.sh [BUILD_DIR] [N] [REPS]     (defaults: build 300000 5)
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 build=${1:-build}
 n=${2:-300000}
 reps=${3:-5}
-bin=$build/replay/mmreplay
-wl=$build/bench/mr_workload
-work=$build/bench/data
-mkdir -p "$work"
-[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
-
-record() { # N DIR
-	if [ ! -f "$2/trace.strace.zst" ]; then
-		"$bin" record -o "$2" -- "$wl" 1 "$1" >/dev/null
-	fi
-}
-record "$n" "$work/wl-$n"
+bench_setup "$build"
+bench_workload "$n" >/dev/null
 small=$((n / 3))
-record "$small" "$work/wl-$small"
+bench_workload "$small" >/dev/null
 
 # one run: prints "events seconds peak_kib"
 one() { # MODE CAPTURE DB
@@ -36,9 +27,6 @@ one() { # MODE CAPTURE DB
 	awk -v ev="$ev" '/^time/{for (i = 1; i <= NF; i++) if ($i == "RSS") r = $(i + 1); print ev, $2, r}' "$work/one.err"
 }
 
-stats() { # values on stdin -> "median min max"
-	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
-}
 
 for cap in "$work/wl-$n" "$work/wl-$small"; do
 	events=""

@@ -13,23 +13,16 @@ set -euo pipefail
 build=${1:-build}
 reps=${2:-5}
 base=${3:-}
-bin=$build/replay/mmreplay
-wl=$build/bench/mr_workload
-work=$build/bench/data
-cap=$work/wl-300000
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$work"
-[ -x "$bin" ] && [ -x "$wl" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
-[ -f "$cap/trace.strace.zst" ] || "$bin" record -o "$cap" -- "$wl" 1 300000 >/dev/null
+. "$here/lib.sh"
+bench_setup "$build"
+cap=$(bench_workload 300000)
 
 one() { # BINARY DB -> seconds
 	rm -f "$2"
 	"$1" replay "$cap/trace.strace.zst" --snapshots "$cap/snap" --db "$2" \
 		--show 0 >/dev/null 2>"$work/views.err" || true
 	awk '/^time/{print $2}' "$work/views.err"
-}
-stats() { # values on stdin -> "median min max"
-	sort -g | awk '{v[NR]=$1} END{m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2; print m, v[1], v[NR]}'
 }
 
 db=$work/views.db
