@@ -14,21 +14,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 build=${1:-build}
 reps=${2:-5}
-bin=$build/replay/mmreplay
-work=$build/bench/data
-cap=$work/faults
-mkdir -p "$work"
-[ -x "$bin" ] || { echo "build first: cmake --build $build" >&2; exit 2; }
-if [ ! -f "$cap/snap/perf.txt.zst" ]; then
-	rm -rf "$cap"
-	"$bin" record -o "$cap" --faults -- /usr/bin/python3 -c '
-n = 256 << 20
-for r in range(3):
-    b = bytearray(n)
-    b[::4096] = b"\x01" * (n // 4096)
-    del b
-' >/dev/null
-fi
+bench_setup "$build"
+cap=$(bench_faults)
 
 one() { # EXTRA-OPTION -> "seconds peak_kib"
 	"$bin" replay "$cap/trace.strace.zst" --db "$work/phys.db" --show 0 $1 \

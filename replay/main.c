@@ -176,6 +176,7 @@ static int cmd_replay(int argc, char **argv)
 		{"no-pages", no_argument, 0, 'G'},
 		{"exec-from-elf", no_argument, 0, 'E'},
 		{"check-history", required_argument, 0, 'H'},
+		{"threads", required_argument, 0, 'j'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -283,6 +284,13 @@ static int cmd_replay(int argc, char **argv)
 						   optarg);
 			o.check_history = v;
 			break;
+		case 'j':
+			if (mr_cli_u64(optarg, &v) || v < 1 || v > 2)
+				return usage_error("--threads: expected 1 or 2, "
+						   "not '%s'",
+						   optarg);
+			o.threads = (int)v;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -310,7 +318,7 @@ static int cmd_replay(int argc, char **argv)
 			       "[--no-faults]\n"
 			       "       [--no-pages] [--exec-from-elf] "
 			       "[--check-history N] [--machine DIR] [-q]\n"
-			       "       [--lenient] [--format "
+			       "       [--threads 1|2] [--lenient] [--format "
 			       "auto|strace|strace-ff|mmtr|perf-trace]\n");
 			return 0;
 		default:

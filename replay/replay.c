@@ -31,6 +31,7 @@ void mr_replay_opts_default(mr_replay_opts *o)
 	o->mode = MR_MODE_STORE;
 	o->show = 5;
 	o->out = stdout;
+	o->threads = 2;
 	mr_config_default(&o->cfg);
 }
 
@@ -1603,6 +1604,8 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 			release_faults(&r);
 			return 2;
 		}
+		if (o->threads > 1)
+			mr_store_writer(r.st);
 		mr_store_journal(r.st, &j);
 		store_meta(&r);
 	}

@@ -137,6 +137,10 @@ typedef struct mr_replay_opts {
 	 * them memory-management calls. */
 	int32_t **stress_found;
 	size_t *nstress_found;
+	/* 1: everything on one thread; 2 (the default): the history's
+	 * writes on a thread of their own (replay/sqlq.h). The history is
+	 * the same, byte for byte. */
+	int threads;
 } mr_replay_opts;
 
 /* What the model predicted of one syscall's recorded results. */

@@ -25,6 +25,7 @@
 #include "engine/errcode.h"
 #include "replay/histenc.h"
 #include "replay/intern.h"
+#include "replay/sqlq.h"
 
 enum {
 	S_STEP,
@@ -44,9 +45,11 @@ enum {
 	S_OP_ADD,
 	S_KIND_ADD,
 	S_CHOICE,
+	S_AT_ADD,
 	S_STEP_BATCH, /* BATCH rows of S_STEP in one statement */
 	S_VMA_BATCH,  /* BATCH rows of S_VMA_ADD in one statement */
 	S_MM_BATCH,   /* BATCH rows of S_MM_ADD in one statement */
+	S_AT_BATCH,   /* BATCH rows of S_AT_ADD in one statement */
 	S__COUNT
 };
 
@@ -60,24 +63,26 @@ enum {
  * reader's snapshot) before it reports the file busy */
 #define BUSY_MS 10000
 #define STEP_COLS 13
-#define VMA_COLS 10
-#define MM_COLS 19
+#define VMA_COLS 11
+#define MM_COLS 20
+#define AT_COLS 3
 
 static const char *const stmt_sql[S__COUNT] = {
 	[S_STEP] = "INSERT INTO step_data VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[S_VMA_ADD] = "INSERT INTO vma_data(kind,start,pages,pgoff,inode,"
+	[S_VMA_ADD] = "INSERT INTO vma_data(id,kind,start,pages,pgoff,inode,"
 		      "anon_vma,from_step,to_step,line,assumption) "
-		      "VALUES(?,?,?,?,?,?,?,?,?,?)",
+		      "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 	[S_VMA_CLOSE] = "UPDATE vma_data SET to_step=? WHERE rowid=?",
 	[S_VMA_DROP] = "DELETE FROM vma_data WHERE rowid=?",
-	[S_TASK_ADD] = "INSERT INTO task(pid,mm,from_step) VALUES(?,?,?)",
+	[S_TASK_ADD] = "INSERT INTO task(rowid,pid,mm,from_step) "
+		       "VALUES(?,?,?,?)",
 	[S_TASK_CLOSE] = "UPDATE task SET to_step=? WHERE rowid=?",
 	[S_TASK_DROP] = "DELETE FROM task WHERE rowid=?",
-	[S_MM_ADD] = "INSERT INTO mm(mm,pid,known,start_brk,brk,mmap_base,"
-		     "gate,from_step,to_step,vm_peak_kb,rss_anon_kb,"
+	[S_MM_ADD] = "INSERT INTO mm(rowid,mm,pid,known,start_brk,brk,"
+		     "mmap_base,gate,from_step,to_step,vm_peak_kb,rss_anon_kb,"
 		     "rss_file_kb,rss_shmem_kb,swap_kb,hwm_kb,pte_kb,"
 		     "start_code,end_code,lck_extra_kb) "
-		     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		     "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_MM_CLOSE] = "UPDATE mm SET to_step=? WHERE rowid=?",
 	[S_MM_DROP] = "DELETE FROM mm WHERE rowid=?",
 	[S_DIV] = "INSERT INTO divergence VALUES(?,?,?,?,?,?,?)",
@@ -87,6 +92,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_OP_ADD] = "INSERT INTO step_op VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_KIND_ADD] = "INSERT INTO vma_kind VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 	[S_CHOICE] = "INSERT INTO choice VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_AT_ADD] = "INSERT INTO vma_at_part VALUES(?,?,?)",
 };
 
 /*
@@ -152,6 +158,10 @@ static const char schema[] =
 	"CREATE TABLE choice(id INTEGER PRIMARY KEY, step INTEGER,"
 	" pid INTEGER, mm INTEGER, start INTEGER, end INTEGER,"
 	" assumed TEXT, rule TEXT, revised INTEGER);\n"
+	/* vma_at as its rows close; renamed vma_at when the replay
+	 * finishes (build_span_index) */
+	"CREATE TABLE vma_at_part(mm INTEGER, span INTEGER, id INTEGER,"
+	" PRIMARY KEY(mm, span, id)) WITHOUT ROWID;\n"
 	/* One /proc/PID/maps line per VMA row (without the step filter):
 	 * the line the model rendered (engine/format.c), kept as its
 	 * kind's format and the row's numbers, checked at writing to print
@@ -239,6 +249,11 @@ struct mr_store {
 	} mpend[BATCH];	       /* closed mm rows not yet written (every
 				  counter change of a fault capture) */
 	size_t nmpend;
+	struct apend {
+		int64_t mm, span, id;
+	} apend[BATCH]; /* vma_at rows not yet written */
+	size_t napend;
+	uint64_t at_max; /* the largest from_step and to_step of a VMA row */
 	struct pstep {
 		mr_step_row row;		/* its strings are not kept */
 		int64_t op;			/* its step_op */
@@ -257,6 +272,8 @@ struct mr_store {
 	int has_ts_base;      /* ... which is known (meta.ts_base) */
 	char errmsg[512];     /* last error */
 	struct mr_store_node *node; /* the node's history (store_node.c) */
+	mr_sqlq *q;		    /* the writes, in order (sqlq.h) */
+	int64_t vma_ids, task_ids, mm_ids; /* the last row ids given */
 };
 
 static void set_err(mr_store *st, const char *fmt, ...)
@@ -277,10 +294,16 @@ static int db_fail(mr_store *st, const char *what)
 	return MR_EDB;
 }
 
+static int store_failed(mr_store *st);
+
 static int exec_sql(mr_store *st, const char *sql)
 {
 	char *err = NULL;
 
+	if (st->q) { /* in order with the queued writes */
+		mr_sqlq_exec(st->q, sql);
+		return store_failed(st) ? MR_EDB : 0;
+	}
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		set_err(st, "%s: %s", st->path, err ? err : "SQL error");
 		sqlite3_free(err);
@@ -292,6 +315,8 @@ static int exec_sql(mr_store *st, const char *sql)
 
 sqlite3 *mr_store_handle(mr_store *st)
 {
+	if (st->q)
+		mr_sqlq_sync(st->q);
 	return st->db;
 }
 
@@ -310,9 +335,19 @@ const char *mr_store_errmsg(const mr_store *st)
 	return st->errmsg;
 }
 
-int mr_store_failed(const mr_store *st)
+/* Whether a write failed, here or in the writer thread. */
+static int store_failed(mr_store *st)
 {
+	if (!st->failed && st->q && mr_sqlq_failed(st->q)) {
+		set_err(st, "%s", mr_sqlq_errmsg(st->q));
+		st->failed = 1;
+	}
 	return st->failed;
+}
+
+int mr_store_failed(mr_store *st)
+{
+	return store_failed(st);
 }
 
 static int store_alloc(mr_store **out, const char *path, char *errbuf,
@@ -336,6 +371,7 @@ static void store_free(mr_store *st)
 {
 	int i;
 
+	mr_sqlq_free(st->q);
 	for (i = 0; i < S__COUNT; i++)
 		sqlite3_finalize(st->st[i]);
 	mr_store_node_free(st->node);
@@ -580,6 +616,7 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 		char *sql = i == S_STEP_BATCH  ? batch_sql(S_STEP, STEP_COLS)
 			    : i == S_VMA_BATCH ? batch_sql(S_VMA_ADD, VMA_COLS)
 			    : i == S_MM_BATCH  ? batch_sql(S_MM_ADD, MM_COLS)
+			    : i == S_AT_BATCH  ? batch_sql(S_AT_ADD, AT_COLS)
 					       : NULL;
 
 		rc = sqlite3_prepare_v3(st->db, sql ? sql : stmt_sql[i], -1,
@@ -594,6 +631,10 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 	if (exec_sql(st, "BEGIN"))
 		goto out_fail;
 	st->in_tx = 1;
+	if (!(st->q = mr_sqlq_new(st->db, path, 0))) {
+		set_err(st, "%s: out of memory", path);
+		goto out_fail;
+	}
 	*out = st;
 	return 0;
 
@@ -682,20 +723,39 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 
 /* ---- writing ---- */
 
-static int step_done(sqlite3_stmt *s)
+/*
+ * The write path's calls on the connection, run in order by the writer
+ * thread (sqlq.h); a failure there reaches the store at its next
+ * store_failed().
+ */
+static void q_int(mr_store *st, sqlite3_stmt *s, int i, int64_t v)
 {
-	int rc = sqlite3_step(s);
-
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	mr_sqlq_int(st->q, s, i, v);
 }
 
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *t)
+static void q_null(mr_store *st, sqlite3_stmt *s, int i)
+{
+	mr_sqlq_null(st->q, s, i);
+}
+
+static void q_text(mr_store *st, sqlite3_stmt *s, int i, const char *t,
+		   int len)
+{
+	mr_sqlq_text(st->q, s, i, t, len);
+}
+
+static void q_step(mr_store *st, sqlite3_stmt *s, const char *what)
+{
+	mr_sqlq_step(st->q, s, what);
+}
+
+static void bind_text_or_null(mr_store *st, sqlite3_stmt *s, int i,
+			      const char *t)
 {
 	if (t)
-		sqlite3_bind_text(s, i, t, -1, SQLITE_STATIC);
+		q_text(st, s, i, t, -1);
 	else
-		sqlite3_bind_null(s, i);
+		q_null(st, s, i);
 }
 
 void mr_store_set_step(mr_store *st, uint64_t step)
@@ -850,31 +910,94 @@ static int vma_kind(mr_store *st, const struct vrow *r, const char *line,
 		return MR_EDB;
 	if (!fresh)
 		return 0;
-	sqlite3_bind_int64(s, 1, *id);
-	sqlite3_bind_int64(s, 2, r->mm);
-	sqlite3_bind_int64(s, 3, r->pid);
-	sqlite3_bind_text(s, 4, m->perms, 4, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->flags);
-	sqlite3_bind_text(s, 6, m->name, -1, SQLITE_STATIC);
+	q_int(st, s, 1, *id);
+	q_int(st, s, 2, r->mm);
+	q_int(st, s, 3, r->pid);
+	q_text(st, s, 4, m->perms, 4);
+	q_int(st, s, 5, (sqlite3_int64)r->flags);
+	q_text(st, s, 6, m->name, -1);
 	if (has_dev)
-		sqlite3_bind_text(s, 7, dev, (int)dlen, SQLITE_STATIC);
+		q_text(st, s, 7, dev, (int)dlen);
 	else
-		sqlite3_bind_null(s, 7);
-	sqlite3_bind_int(s, 8, r->inferred);
-	sqlite3_bind_int(s, 9, *rel);
-	sqlite3_bind_int(s, 10, shown);
+		q_null(st, s, 7);
+	q_int(st, s, 8, r->inferred);
+	q_int(st, s, 9, *rel);
+	q_int(st, s, 10, shown);
 	if (*fmt_ok)
-		sqlite3_bind_text(s, 11, st->fbuf, (int)flen, SQLITE_STATIC);
+		q_text(st, s, 11, st->fbuf, (int)flen);
 	else
-		sqlite3_bind_null(s, 11);
-	if (step_done(s))
-		return db_fail(st, "writing a vma_kind row");
+		q_null(st, s, 11);
+	q_step(st, s, "writing a vma_kind row");
+	return 0;
+}
+
+/*
+ * vma_at's key of a row alive in steps [FROM, TO) (docs/schema.md,
+ * "Indexes and cost"): it goes to the smallest level L at which it
+ * touches at most SPAN_BACK aligned blocks of 2^L steps, keyed by its
+ * first block.
+ */
+#define SPAN_BACK 4
+#define SPAN_LEVELS 43 /* key = first block << SPAN_BITS | level */
+#define SPAN_BITS 6
+
+static uint64_t span_of(uint64_t from, uint64_t to)
+{
+	int l = 0;
+
+	if (to <= from)
+		to = from + 1;
+	while (l < SPAN_LEVELS - 1 &&
+	       ((to - 1) >> l) - (from >> l) >= SPAN_BACK)
+		l++;
+	return (from >> l) << SPAN_BITS | (uint64_t)l;
+}
+
+/* Write the vma_at rows waiting in memory. */
+static int flush_at(mr_store *st)
+{
+	size_t i;
+
+	if (store_failed(st))
+		return MR_EDB;
+	for (i = 0; i < st->napend; i++) {
+		sqlite3_stmt *s = st->st[st->napend == BATCH ? S_AT_BATCH
+							      : S_AT_ADD];
+		int b = st->napend == BATCH ? (int)i * AT_COLS : 0;
+
+		q_int(st, s, b + 1, st->apend[i].mm);
+		q_int(st, s, b + 2, st->apend[i].span);
+		q_int(st, s, b + 3, st->apend[i].id);
+		if (st->napend != BATCH)
+			q_step(st, s, "writing a vma_at row");
+	}
+	if (st->napend == BATCH)
+		q_step(st, st->st[S_AT_BATCH], "writing vma_at rows");
+	st->napend = 0;
+	return 0;
+}
+
+/* vma_at's row of VMA row ID, of address space MM, alive in steps
+ * [FROM, TO). */
+static int at_row(mr_store *st, int64_t mm, uint64_t from, uint64_t to,
+		  int64_t id)
+{
+	struct apend *a = &st->apend[st->napend];
+
+	a->mm = mm;
+	a->span = (int64_t)span_of(from, to);
+	a->id = id;
+	if (to > st->at_max)
+		st->at_max = to;
+	if (++st->napend == BATCH)
+		return flush_at(st);
 	return 0;
 }
 
 /*
  * Bind row R, closed at TO (0: still alive), from parameter BASE + 1
- * (vma_data). inode is NULL for private anonymous memory and where the
+ * (vma_data), with the next id (st->vma_ids); a closed row's vma_at row
+ * is queued. inode is NULL for private anonymous memory and where the
  * model does not know it; the line, the model's own rendering, is kept
  * only when its kind's format cannot print it back.
  */
@@ -897,31 +1020,36 @@ static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 		st->failed = 1;
 		return MR_EDB;
 	}
-	sqlite3_bind_int64(s, base + 1, kind);
-	sqlite3_bind_int64(s, base + 2, (sqlite3_int64)m->start);
-	sqlite3_bind_int64(s, base + 3,
+	q_int(st, s, base + 1, ++st->vma_ids);
+	q_int(st, s, base + 2, kind);
+	if (r->from > st->at_max)
+		st->at_max = r->from;
+	if (to && at_row(st, r->mm, r->from, to, st->vma_ids))
+		return MR_EDB;
+	q_int(st, s, base + 3, (sqlite3_int64)m->start);
+	q_int(st, s, base + 4,
 			   (sqlite3_int64)((m->end - m->start) >> 12));
-	sqlite3_bind_int64(s, base + 4,
+	q_int(st, s, base + 5,
 			   (sqlite3_int64)(rel ? r->pgoff - (m->start >> 12)
 					       : r->pgoff)); /* wraps */
 	if (m->has_file && m->inode_known)
-		sqlite3_bind_int64(s, base + 5, (sqlite3_int64)m->inode);
+		q_int(st, s, base + 6, (sqlite3_int64)m->inode);
 	else
-		sqlite3_bind_null(s, base + 5);
-	sqlite3_bind_int64(s, base + 6, r->anon_vma);
-	sqlite3_bind_int64(s, base + 7, (sqlite3_int64)r->from);
+		q_null(st, s, base + 6);
+	q_int(st, s, base + 7, r->anon_vma);
+	q_int(st, s, base + 8, (sqlite3_int64)r->from);
 	if (to)
-		sqlite3_bind_int64(s, base + 8, (sqlite3_int64)to);
+		q_int(st, s, base + 9, (sqlite3_int64)to);
 	else
-		sqlite3_bind_null(s, base + 8);
+		q_null(st, s, base + 9);
 	if (fmt_ok)
-		sqlite3_bind_null(s, base + 9);
+		q_null(st, s, base + 10);
 	else
-		sqlite3_bind_text(s, base + 9, text, (int)n, SQLITE_TRANSIENT);
+		q_text(st, s, base + 10, text, (int)n);
 	if (r->wchoice)
-		sqlite3_bind_int64(s, base + 10, r->wchoice);
+		q_int(st, s, base + 11, r->wchoice);
 	else
-		sqlite3_bind_null(s, base + 10);
+		q_null(st, s, base + 11);
 	return 0;
 }
 
@@ -932,9 +1060,8 @@ static int vrow_write_live(mr_store *st, struct vrow *r)
 
 	if (bind_vrow(st, s, 0, r, 0))
 		return MR_EDB;
-	if (step_done(s))
-		return db_fail(st, "writing a vma row");
-	r->rowid = sqlite3_last_insert_rowid(st->db);
+	q_step(st, s, "writing a vma row");
+	r->rowid = st->vma_ids;
 	return 0;
 }
 
@@ -943,7 +1070,7 @@ static int flush_vmas(mr_store *st)
 {
 	size_t i;
 
-	if (st->failed)
+	if (store_failed(st))
 		return MR_EDB;
 	if (st->nvpend == BATCH) {
 		sqlite3_stmt *s = st->st[S_VMA_BATCH];
@@ -951,11 +1078,10 @@ static int flush_vmas(mr_store *st)
 		for (i = 0; i < BATCH; i++)
 			if (bind_vrow(st, s, (int)i * VMA_COLS, &st->vpend[i].r,
 				      st->vpend[i].to)) {
-				sqlite3_clear_bindings(s);
+				mr_sqlq_clear(st->q, s);
 				return MR_EDB;
 			}
-		if (step_done(s))
-			return db_fail(st, "writing vma rows");
+		q_step(st, s, "writing vma rows");
 	} else {
 		for (i = 0; i < st->nvpend; i++) {
 			sqlite3_stmt *s = st->st[S_VMA_ADD];
@@ -963,8 +1089,7 @@ static int flush_vmas(mr_store *st)
 			if (bind_vrow(st, s, 0, &st->vpend[i].r,
 				      st->vpend[i].to))
 				return MR_EDB;
-			if (step_done(s))
-				return db_fail(st, "writing a vma row");
+			q_step(st, s, "writing a vma row");
 		}
 	}
 	st->nvpend = 0;
@@ -986,10 +1111,10 @@ static int vrow_flush(mr_store *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->capv && !st->failed; i++)
+	for (i = 0; i < st->capv && !store_failed(st); i++)
 		if (st->vrows[i].live && !st->vrows[i].rowid)
 			vrow_write_live(st, &st->vrows[i]);
-	return st->failed ? MR_EDB : 0;
+	return store_failed(st) ? MR_EDB : 0;
 }
 
 static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
@@ -997,7 +1122,7 @@ static uint64_t j_vma_add(void *ctx, const mr_mm *mm, const mr_vma *v)
 	mr_store *st = ctx;
 	struct vrow *r;
 
-	if (st->failed)
+	if (store_failed(st))
 		return 0;
 	r = vrow_new(st);
 	if (!r) {
@@ -1026,22 +1151,21 @@ static void j_vma_del(void *ctx, const mr_mm *mm, const mr_vma *v)
 	sqlite3_stmt *s;
 
 	(void)mm;
-	if (st->failed || !v->cookie || v->cookie > st->capv)
+	if (store_failed(st) || !v->cookie || v->cookie > st->capv)
 		return;
 	r = &st->vrows[v->cookie - 1];
 	if (r->rowid && r->from == st->step) {
 		/* written live (a commit, a history check) within the step
 		 * that made it: it leaves no row */
 		s = st->st[S_VMA_DROP];
-		sqlite3_bind_int64(s, 1, r->rowid);
-		if (step_done(s))
-			db_fail(st, "dropping a vma row");
+		q_int(st, s, 1, r->rowid);
+		q_step(st, s, "dropping a vma row");
 	} else if (r->rowid) {
 		s = st->st[S_VMA_CLOSE];
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
-		sqlite3_bind_int64(s, 2, r->rowid);
-		if (step_done(s))
-			db_fail(st, "closing a vma row");
+		q_int(st, s, 1, (sqlite3_int64)st->step);
+		q_int(st, s, 2, r->rowid);
+		q_step(st, s, "closing a vma row");
+		at_row(st, r->mm, r->from, st->step, r->rowid);
 	} else if (r->from != st->step) {
 		vrow_close_write(st, r, st->step);
 	}
@@ -1088,14 +1212,13 @@ static void close_row(mr_store *st, int which, struct open_row *r)
 
 	if (r->from == st->step) {
 		s = st->st[which + 1]; /* the matching DROP statement */
-		sqlite3_bind_int64(s, 1, r->rowid);
+		q_int(st, s, 1, r->rowid);
 	} else {
 		s = st->st[which];
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)st->step);
-		sqlite3_bind_int64(s, 2, r->rowid);
+		q_int(st, s, 1, (sqlite3_int64)st->step);
+		q_int(st, s, 2, r->rowid);
 	}
-	if (step_done(s))
-		db_fail(st, "closing a row");
+	q_step(st, s, "closing a row");
 	r->rowid = 0;
 }
 
@@ -1105,7 +1228,7 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 	struct open_row *r = task_slot(st, pid, mm != NULL);
 	sqlite3_stmt *s = st->st[S_TASK_ADD];
 
-	if (st->failed)
+	if (store_failed(st))
 		return;
 	if (r && r->rowid)
 		close_row(st, S_TASK_CLOSE, r);
@@ -1115,65 +1238,64 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 		db_fail(st, "out of memory");
 		return;
 	}
-	sqlite3_bind_int64(s, 1, pid);
-	sqlite3_bind_int64(s, 2, mr_mm_id(mm));
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)st->step);
-	if (step_done(s)) {
-		db_fail(st, "writing a task row");
-		return;
-	}
-	r->rowid = sqlite3_last_insert_rowid(st->db);
+	q_int(st, s, 1, ++st->task_ids);
+	q_int(st, s, 2, pid);
+	q_int(st, s, 3, mr_mm_id(mm));
+	q_int(st, s, 4, (sqlite3_int64)st->step);
+	q_step(st, s, "writing a task row");
+	r->rowid = st->task_ids;
 	r->from = st->step;
 }
 
 /* INSERT mm row ID, closed at TO (0: still alive). */
 /* Bind mm row R of ID, closed at TO (0: open), from parameter B + 1. */
-static void bind_mrow(sqlite3_stmt *s, int b, uint32_t id,
+static void bind_mrow(mr_store *st, sqlite3_stmt *s, int b, uint32_t id,
 		      const struct mrow *r, uint64_t to)
 {
 	int i;
 
-	sqlite3_bind_int64(s, b + 1, id);
-	sqlite3_bind_int64(s, b + 2, r->pid);
-	sqlite3_bind_int(s, b + 3, r->known);
+	q_int(st, s, b + 1, ++st->mm_ids);
+	q_int(st, s, b + 2, id);
+	q_int(st, s, b + 3, r->pid);
+	q_int(st, s, b + 4, r->known);
 	if (r->brk_known) {
-		sqlite3_bind_int64(s, b + 4, (sqlite3_int64)r->start_brk);
-		sqlite3_bind_int64(s, b + 5, (sqlite3_int64)r->brk);
+		q_int(st, s, b + 5, (sqlite3_int64)r->start_brk);
+		q_int(st, s, b + 6, (sqlite3_int64)r->brk);
 	} else {
-		sqlite3_bind_null(s, b + 4);
-		sqlite3_bind_null(s, b + 5);
+		q_null(st, s, b + 5);
+		q_null(st, s, b + 6);
 	}
-	sqlite3_bind_int64(s, b + 6, (sqlite3_int64)r->mmap_base);
-	sqlite3_bind_int(s, b + 7, r->gate);
-	sqlite3_bind_int64(s, b + 8, (sqlite3_int64)r->from);
+	q_int(st, s, b + 7, (sqlite3_int64)r->mmap_base);
+	q_int(st, s, b + 8, r->gate);
+	q_int(st, s, b + 9, (sqlite3_int64)r->from);
 	if (to)
-		sqlite3_bind_int64(s, b + 9, (sqlite3_int64)to);
+		q_int(st, s, b + 10, (sqlite3_int64)to);
 	else
-		sqlite3_bind_null(s, b + 9);
-	sqlite3_bind_int64(s, b + 10, (sqlite3_int64)r->vm_peak * 4);
+		q_null(st, s, b + 10);
+	q_int(st, s, b + 11, (sqlite3_int64)r->vm_peak * 4);
 	if (r->phys) {
-		sqlite3_bind_int64(s, b + 11,
+		q_int(st, s, b + 12,
 				   (sqlite3_int64)r->rss[MR_MM_ANON] * 4);
-		sqlite3_bind_int64(s, b + 12,
+		q_int(st, s, b + 13,
 				   (sqlite3_int64)r->rss[MR_MM_FILE] * 4);
-		sqlite3_bind_int64(s, b + 13,
+		q_int(st, s, b + 14,
 				   (sqlite3_int64)r->rss[MR_MM_SHMEM] * 4);
-		sqlite3_bind_int64(s, b + 14,
+		q_int(st, s, b + 15,
 				   (sqlite3_int64)r->rss[MR_MM_SWAP] * 4);
-		sqlite3_bind_int64(s, b + 15, (sqlite3_int64)r->hwm * 4);
-		sqlite3_bind_int64(s, b + 16, (sqlite3_int64)r->pte / 1024);
+		q_int(st, s, b + 16, (sqlite3_int64)r->hwm * 4);
+		q_int(st, s, b + 17, (sqlite3_int64)r->pte / 1024);
 	} else {
-		for (i = 11; i <= 16; i++)
-			sqlite3_bind_null(s, b + i);
+		for (i = 12; i <= 17; i++)
+			q_null(st, s, b + i);
 	}
 	if (r->start_code || r->end_code) {
-		sqlite3_bind_int64(s, b + 17, (sqlite3_int64)r->start_code);
-		sqlite3_bind_int64(s, b + 18, (sqlite3_int64)r->end_code);
+		q_int(st, s, b + 18, (sqlite3_int64)r->start_code);
+		q_int(st, s, b + 19, (sqlite3_int64)r->end_code);
 	} else {
-		sqlite3_bind_null(s, b + 17);
-		sqlite3_bind_null(s, b + 18);
+		q_null(st, s, b + 18);
+		q_null(st, s, b + 19);
 	}
-	sqlite3_bind_int64(s, b + 19, (sqlite3_int64)r->lck_extra * 4);
+	q_int(st, s, b + 20, (sqlite3_int64)r->lck_extra * 4);
 }
 
 /* Write the closed mm rows waiting in memory. */
@@ -1181,24 +1303,22 @@ static int flush_mms(mr_store *st)
 {
 	size_t i;
 
-	if (st->failed)
+	if (store_failed(st))
 		return MR_EDB;
 	if (st->nmpend == BATCH) {
 		sqlite3_stmt *s = st->st[S_MM_BATCH];
 
 		for (i = 0; i < BATCH; i++)
-			bind_mrow(s, (int)i * MM_COLS, st->mpend[i].id,
+			bind_mrow(st, s, (int)i * MM_COLS, st->mpend[i].id,
 				  &st->mpend[i].r, st->mpend[i].to);
-		if (step_done(s))
-			return db_fail(st, "writing mm rows");
+		q_step(st, s, "writing mm rows");
 	} else {
 		for (i = 0; i < st->nmpend; i++) {
 			sqlite3_stmt *s = st->st[S_MM_ADD];
 
-			bind_mrow(s, 0, st->mpend[i].id, &st->mpend[i].r,
+			bind_mrow(st, s, 0, st->mpend[i].id, &st->mpend[i].r,
 				  st->mpend[i].to);
-			if (step_done(s))
-				return db_fail(st, "writing an mm row");
+			q_step(st, s, "writing an mm row");
 		}
 	}
 	st->nmpend = 0;
@@ -1219,10 +1339,9 @@ static int mrow_write(mr_store *st, uint32_t id, struct mrow *r, uint64_t to)
 			return flush_mms(st);
 		return 0;
 	}
-	bind_mrow(s, 0, id, r, 0);
-	if (step_done(s))
-		return db_fail(st, "writing an mm row");
-	r->rowid = sqlite3_last_insert_rowid(st->db);
+	bind_mrow(st, s, 0, id, r, 0);
+	q_step(st, s, "writing an mm row");
+	r->rowid = st->mm_ids;
 	return 0;
 }
 
@@ -1236,7 +1355,7 @@ static void j_mm(void *ctx, const mr_mm *mm, int alive)
 	uint32_t id = mr_mm_id(mm);
 	struct mrow *r;
 
-	if (st->failed)
+	if (store_failed(st))
 		return;
 	if (id >= st->cap_mm_rows) {
 		size_t cap = st->cap_mm_rows ? st->cap_mm_rows : 64;
@@ -1289,10 +1408,10 @@ static int mrow_flush(mr_store *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->cap_mm_rows && !st->failed; i++)
+	for (i = 0; i < st->cap_mm_rows && !store_failed(st); i++)
 		if (st->mm_rows[i].open && !st->mm_rows[i].rowid)
 			mrow_write(st, (uint32_t)i, &st->mm_rows[i], 0);
-	return st->failed ? MR_EDB : 0;
+	return store_failed(st) ? MR_EDB : 0;
 }
 
 void mr_store_journal(mr_store *st, mr_journal *j)
@@ -1342,21 +1461,19 @@ static int step_op(mr_store *st, const mr_step_row *r, struct pstep *p)
 			return MR_EDB;
 	}
 	if (fresh) {
-		sqlite3_bind_int64(s, 1, p->op);
-		sqlite3_bind_int64(s, 2, r->pid);
-		bind_text_or_null(s, 3, r->kind);
-		bind_text_or_null(s, 4, r->name);
-		bind_text_or_null(s, 5, r->verdict);
+		q_int(st, s, 1, p->op);
+		q_int(st, s, 2, r->pid);
+		bind_text_or_null(st, s, 3, r->kind);
+		bind_text_or_null(st, s, 4, r->name);
+		bind_text_or_null(st, s, 5, r->verdict);
 		if (r->args)
-			sqlite3_bind_text(s, 6, st->fbuf, (int)flen,
-					  SQLITE_STATIC);
+			q_text(st, s, 6, st->fbuf, (int)flen);
 		else
-			sqlite3_bind_null(s, 6);
-		sqlite3_bind_int(s, 7, p->ret_is_n0);
-		sqlite3_bind_int(s, 8, p->pred_is_ret);
-		sqlite3_bind_int(s, 9, p->ts_us ? 1000 : 1);
-		if (step_done(s))
-			rc = db_fail(st, "writing a step_op row");
+			q_null(st, s, 6);
+		q_int(st, s, 7, p->ret_is_n0);
+		q_int(st, s, 8, p->pred_is_ret);
+		q_int(st, s, 9, p->ts_us ? 1000 : 1);
+		q_step(st, s, "writing a step_op row");
 	}
 	if (st->fcap > (1u << 20)) { /* a huge line's: not kept */
 		free(st->fbuf);
@@ -1375,42 +1492,42 @@ static void bind_step(mr_store *st, sqlite3_stmt *s, int base, size_t i)
 
 	/* NULL: the rowid SQLite appends with, which is the step (checked in
 	 * mr_store_step()); an explicit key would cost a uniqueness probe. */
-	sqlite3_bind_null(s, base + 1);
-	sqlite3_bind_int64(s, base + 2, p->op);
+	q_null(st, s, base + 1);
+	q_int(st, s, base + 2, p->op);
 	if (r->tid != r->pid)
-		sqlite3_bind_int64(s, base + 3, r->tid);
+		q_int(st, s, base + 3, r->tid);
 	else
-		sqlite3_bind_null(s, base + 3);
-	sqlite3_bind_int64(s, base + 4,
+		q_null(st, s, base + 3);
+	q_int(st, s, base + 4,
 			   (sqlite3_int64)(r->line - r->step)); /* wraps */
 	if (r->ts >= 0 && st->has_ts_base) {
 		uint64_t d = (uint64_t)r->ts - (uint64_t)st->ts_base;
 
 		/* the base is a whole us: a ts in whole us is stored in us */
-		sqlite3_bind_int64(s, base + 5,
+		q_int(st, s, base + 5,
 				   (sqlite3_int64)d / (p->ts_us ? 1000 : 1));
 	} else {
-		sqlite3_bind_null(s, base + 5);
+		q_null(st, s, base + 5);
 	}
 	for (k = 0; k < MR_HIST_NUMS; k++) {
 		if (k < p->nnum)
-			sqlite3_bind_int64(s, base + 6 + k, p->num[k]);
+			q_int(st, s, base + 6 + k, p->num[k]);
 		else
-			sqlite3_bind_null(s, base + 6 + k);
+			q_null(st, s, base + 6 + k);
 	}
 	if (r->has_ret && !p->ret_is_n0)
-		sqlite3_bind_int64(s, base + 10, r->ret);
+		q_int(st, s, base + 10, r->ret);
 	else
-		sqlite3_bind_null(s, base + 10);
+		q_null(st, s, base + 10);
 	if (r->has_pred && !p->pred_is_ret)
-		sqlite3_bind_int64(s, base + 11, r->predicted);
+		q_int(st, s, base + 11, r->predicted);
 	else
-		sqlite3_bind_null(s, base + 11);
-	sqlite3_bind_int64(s, base + 12, (sqlite3_int64)r->digest);
+		q_null(st, s, base + 11);
+	q_int(st, s, base + 12, (sqlite3_int64)r->digest);
 	if (r->vmas >= 0)
-		sqlite3_bind_int64(s, base + 13, r->vmas);
+		q_int(st, s, base + 13, r->vmas);
 	else
-		sqlite3_bind_null(s, base + 13);
+		q_null(st, s, base + 13);
 }
 
 /* Write the step rows waiting in memory. */
@@ -1418,22 +1535,20 @@ static int flush_steps(mr_store *st)
 {
 	size_t i;
 
-	if (st->failed)
+	if (store_failed(st))
 		return MR_EDB;
 	if (st->nspend == BATCH) {
 		sqlite3_stmt *s = st->st[S_STEP_BATCH];
 
 		for (i = 0; i < BATCH; i++)
 			bind_step(st, s, (int)i * STEP_COLS, i);
-		if (step_done(s))
-			return db_fail(st, "writing step rows");
+		q_step(st, s, "writing step rows");
 	} else {
 		for (i = 0; i < st->nspend; i++) {
 			sqlite3_stmt *s = st->st[S_STEP];
 
 			bind_step(st, s, 0, i);
-			if (step_done(s))
-				return db_fail(st, "writing a step row");
+			q_step(st, s, "writing a step row");
 		}
 	}
 	st->nspend = 0;
@@ -1444,7 +1559,7 @@ static int flush_steps(mr_store *st)
 static int flush_pending(mr_store *st)
 {
 	if (flush_steps(st) || flush_vmas(st) || vrow_flush(st) ||
-	    mrow_flush(st) || flush_mms(st))
+	    mrow_flush(st) || flush_mms(st) || flush_at(st))
 		return MR_EDB;
 	return 0;
 }
@@ -1466,7 +1581,7 @@ static int mark_progress(mr_store *st, int finished)
 
 int mr_store_commit(mr_store *st)
 {
-	if (st->failed || flush_pending(st) || mark_progress(st, 0))
+	if (store_failed(st) || flush_pending(st) || mark_progress(st, 0))
 		return MR_EDB;
 	if (st->in_tx && exec_sql(st, "COMMIT"))
 		return MR_EDB;
@@ -1482,7 +1597,7 @@ int mr_store_step(mr_store *st, const mr_step_row *r)
 {
 	struct pstep *p;
 
-	if (st->failed)
+	if (store_failed(st))
 		return MR_EDB;
 	if (r->step != st->last_step + 1) {
 		set_err(st, "%s: step %" PRIu64 " stored after step %" PRIu64,
@@ -1518,16 +1633,15 @@ static int simple_insert(mr_store *st, int which, int n, const char **txt,
 	sqlite3_stmt *s = st->st[which];
 	int i;
 
-	if (st->failed)
+	if (store_failed(st))
 		return MR_EDB;
 	for (i = 0; i < n; i++) {
 		if (is_num[i])
-			sqlite3_bind_int64(s, i + 1, num[i]);
+			q_int(st, s, i + 1, num[i]);
 		else
-			bind_text_or_null(s, i + 1, txt[i]);
+			bind_text_or_null(st, s, i + 1, txt[i]);
 	}
-	if (step_done(s))
-		return db_fail(st, "writing a row");
+	q_step(st, s, "writing a row");
 	return 0;
 }
 
@@ -1610,47 +1724,13 @@ int mr_store_meta(mr_store *st, const char *key, const char *value)
  * (SPAN_BACK - 1) * 2^(L-1) steps, so of the rows in the SPAN_BACK blocks
  * that end at N's, at each level, most are alive at N.
  */
-#define SPAN_BACK 4
-#define SPAN_LEVELS 43 /* key = first block << SPAN_BITS | level */
-#define SPAN_BITS 6
-
-static void span_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	const uint64_t *last = sqlite3_user_data(ctx);
-	uint64_t from = (uint64_t)sqlite3_value_int64(argv[0]);
-	uint64_t to = sqlite3_value_type(argv[1]) == SQLITE_NULL
-			      ? *last + 1
-			      : (uint64_t)sqlite3_value_int64(argv[1]);
-	int l = 0;
-
-	(void)argc;
-	if (to <= from)
-		to = from + 1;
-	while (l < SPAN_LEVELS - 1 &&
-	       ((to - 1) >> l) - (from >> l) >= SPAN_BACK)
-		l++;
-	sqlite3_result_int64(
-		ctx, (sqlite3_int64)((from >> l) << SPAN_BITS | (uint64_t)l));
-}
-
-static const char span_last[] =
-	"DROP TABLE IF EXISTS vma_at;\n"
-	"DROP VIEW IF EXISTS vma_at_probe;\n"
-	"INSERT OR REPLACE INTO meta SELECT 'vma_at_last', max(coalesce(s,"
-	" 0), coalesce(f, 0), coalesce(t, 0)) FROM (SELECT max(step) AS s"
-	" FROM step), (SELECT max(from_step) AS f, max(to_step) AS t FROM"
-	" vma);\n";
-
-static const char span_index[] =
-	"CREATE TABLE vma_at(mm INTEGER, span INTEGER, id INTEGER,"
-	" PRIMARY KEY(mm, span, id)) WITHOUT ROWID;\n"
-	"INSERT INTO vma_at SELECT mm, mr_span_key(from_step, to_step), id"
-	" FROM vma ORDER BY 1, 2, 3;\n"
-	/* the buckets a query at N probes: level, back, and N's bound */
+/* the buckets a query at N probes: level, back, and N's bound */
+static const char span_probe[] =
 	"CREATE VIEW vma_at_probe AS WITH RECURSIVE p(k) AS (SELECT 0"
 	" UNION ALL SELECT k + 1 FROM p WHERE k < 4 * 43 - 1)"
 	" SELECT k / 4 AS level, k % 4 AS back, (SELECT CAST(value AS"
-	" INTEGER) FROM meta WHERE key = 'vma_at_last') AS last FROM p;\n";
+	" INTEGER) FROM meta WHERE key = 'vma_at_last') AS last FROM p;\n"
+	"ALTER TABLE vma_at_part RENAME TO vma_at;\n";
 
 /*
  * The ids of the rows of address space ?1 alive after step ?2, through
@@ -1666,37 +1746,38 @@ static const char span_index[] =
 	" level << 42 | ((min(?2, last) >> level) - back) FROM vma_at_probe"   \
 	" WHERE (min(?2, last) >> level) >= back)"
 
-/* Build vma_at once the rows are final. */
+/*
+ * Finish vma_at once the rows are final: the rows closed so far are in
+ * vma_at_part (written as they closed); the open ones go in as alive
+ * up to the last step + 1, and the table takes its name.
+ */
 static int build_span_index(mr_store *st)
 {
-	sqlite3_stmt *q = NULL;
-	uint64_t last = 0;
+	uint64_t last = st->last_step > st->at_max ? st->last_step
+						   : st->at_max;
+	char sql[128];
+	size_t i;
 
 	if (st->span_built)
 		return 0;
-	if (exec_sql(st, "SAVEPOINT span;") || exec_sql(st, span_last))
-		return 1;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT CAST(value AS INTEGER) FROM meta WHERE"
-			       " key = 'vma_at_last'",
-			       -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_step(q) != SQLITE_ROW) {
-		sqlite3_finalize(q);
-		return db_fail(st, "indexing the VMA rows");
+	if (flush_pending(st))
+		return MR_EDB;
+	for (i = 0; i < st->capv; i++) {
+		const struct vrow *r = &st->vrows[i];
+
+		if (r->live && r->rowid &&
+		    at_row(st, r->mm, r->from, last + 1, r->rowid))
+			return MR_EDB;
 	}
-	last = (uint64_t)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	if (sqlite3_create_function(st->db, "mr_span_key", 2,
-				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, &last,
-				    span_key, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, "indexing the VMA rows");
-	/* one transaction (from SAVEPOINT above): vma_at is there whole
-	 * or not at all */
-	if (exec_sql(st, span_index) || exec_sql(st, "RELEASE span;"))
-		return 1;
-	/* LAST is on this stack: the function goes with it */
-	sqlite3_create_function(st->db, "mr_span_key", 2, SQLITE_UTF8, NULL,
-				NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql),
+		 "INSERT OR REPLACE INTO meta VALUES('vma_at_last', '%" PRIu64
+		 "');",
+		 last);
+	/* one transaction: vma_at is there whole or not at all */
+	if (flush_at(st) || exec_sql(st, "SAVEPOINT span;") ||
+	    exec_sql(st, sql) || exec_sql(st, span_probe) ||
+	    exec_sql(st, "RELEASE span;"))
+		return MR_EDB;
 	st->span_built = 1;
 	return 0;
 }
@@ -1768,6 +1849,9 @@ int mr_store_close(mr_store *st, int finished)
 		return 0;
 	if (st->db && st->st[S_STEP]) {
 		flush_pending(st);
+		/* what is left runs here, in line */
+		mr_sqlq_stop(st->q);
+		store_failed(st);
 		if (!st->failed && st->node && mr_store_node_close(st))
 			rc = MR_EDB;
 		if (!st->failed && mark_progress(st, 0))
@@ -2015,7 +2099,27 @@ int mr_store_flush(mr_store *st, int final)
 {
 	if (st->failed || flush_pending(st))
 		return MR_EDB;
+	/* the rows are read next: what is queued runs first; with FINAL
+	 * no row changes again, and what is left runs in line */
+	if (final ? mr_sqlq_stop(st->q) : mr_sqlq_sync(st->q))
+		return store_failed(st), MR_EDB;
 	return final ? build_span_index(st) : 0;
+}
+
+void mr_store_writer(mr_store *st)
+{
+	mr_sqlq *q;
+
+	if (!st->q || store_failed(st) ||
+	    !(q = mr_sqlq_new(st->db, st->path, 1)))
+		return;
+	mr_sqlq_free(st->q);
+	st->q = q;
+}
+
+mr_sqlq *mr_store_q(mr_store *st)
+{
+	return st->q;
 }
 
 int mr_store_mm_maps(mr_store *st, uint32_t mm, uint64_t n, char **out,

@@ -65,6 +65,12 @@ int mr_store_open_ro(mr_store **out, const char *path, char *errbuf,
 
 const char *mr_store_errmsg(const mr_store *st);
 
+/* Run ST's writes on a thread of their own (replay/sqlq.h): the file
+ * is the same, byte for byte; a failed write is reported by the store's
+ * next call. Without it (or when the thread cannot start) they run in
+ * line. */
+void mr_store_writer(mr_store *st);
+
 /* The journal hooks that record model changes into ST. */
 void mr_store_journal(mr_store *st, mr_journal *j);
 
@@ -131,7 +137,7 @@ int mr_store_commit(mr_store *st);
 int mr_store_close(mr_store *st, int finished);
 
 /* Non-zero once any write failed; mr_store_errmsg() tells why. */
-int mr_store_failed(const mr_store *st);
+int mr_store_failed(mr_store *st);
 
 /* ---- reading ---- */
 

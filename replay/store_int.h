@@ -11,8 +11,10 @@
 
 struct mr_store_node;
 
-/* The connection. */
+/* The connection, once every queued write has run. */
 sqlite3 *mr_store_handle(mr_store *st);
+/* The queue the write path binds and steps through (sqlq.h). */
+struct mr_sqlq *mr_store_q(mr_store *st);
 /* A statement failed: the store is failed, its message names WHAT and
  * SQLite's error. Returns MR_EDB. */
 int mr_store_fail(mr_store *st, const char *what);

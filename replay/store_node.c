@@ -16,6 +16,7 @@
 
 #include "engine/errcode.h"
 #include "replay/store_int.h"
+#include "replay/sqlq.h"
 
 struct mr_store_node {
 	mr_buddy_counts cur;  /* the counts of the open rows */
@@ -113,24 +114,29 @@ int mr_store_machine(mr_store *st, const char *source, const char *const text[],
 	return mr_store_meta(st, "machine", source);
 }
 
-/* Run row statement S with its N values. */
-static int put(mr_store *st, sqlite3_stmt *s, const int64_t *v, int nv,
-	       uint64_t to, int open)
+/* Run row statement S with its NV values from parameter FIRST, then
+ * TO (OPEN: NULL), through the store's queue: a failure is reported by
+ * a later call. */
+static int put_at(mr_store *st, sqlite3_stmt *s, int first, const int64_t *v,
+		  int nv, uint64_t to, int open)
 {
+	struct mr_sqlq *q = mr_store_q(st);
 	int i;
 
 	for (i = 0; i < nv; i++)
-		sqlite3_bind_int64(s, i + 1, v[i]);
+		mr_sqlq_int(q, s, first + i, v[i]);
 	if (open)
-		sqlite3_bind_null(s, nv + 1);
+		mr_sqlq_null(q, s, first + nv);
 	else
-		sqlite3_bind_int64(s, nv + 1, (int64_t)to);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_reset(s);
-		return mr_store_fail(st, "storing a node row");
-	}
-	sqlite3_reset(s);
-	return 0;
+		mr_sqlq_int(q, s, first + nv, (int64_t)to);
+	mr_sqlq_step(q, s, "storing a node row");
+	return mr_store_failed(st) ? MR_EDB : 0;
+}
+
+static int put(mr_store *st, sqlite3_stmt *s, const int64_t *v, int nv,
+	       uint64_t to, int open)
+{
+	return put_at(st, s, 1, v, nv, to, open);
 }
 
 /*
@@ -215,25 +221,13 @@ int mr_store_node(mr_store *st, uint64_t step, const mr_buddy_counts *c,
 static int slab_row(mr_store *st, struct mr_store_node *n, size_t i,
 		    uint64_t to, int open)
 {
-	sqlite3_stmt *s = n->ins[3];
 	const mr_slab_counts *k = &n->slab_cur[i];
+	int64_t v[5] = {(int64_t)k->active_objs, (int64_t)k->num_objs,
+			(int64_t)k->active_slabs, (int64_t)k->num_slabs,
+			(int64_t)n->slab_from[i]};
 
-	sqlite3_bind_text(s, 1, n->slab_name[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (int64_t)k->active_objs);
-	sqlite3_bind_int64(s, 3, (int64_t)k->num_objs);
-	sqlite3_bind_int64(s, 4, (int64_t)k->active_slabs);
-	sqlite3_bind_int64(s, 5, (int64_t)k->num_slabs);
-	sqlite3_bind_int64(s, 6, (int64_t)n->slab_from[i]);
-	if (open)
-		sqlite3_bind_null(s, 7);
-	else
-		sqlite3_bind_int64(s, 7, (int64_t)to);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_reset(s);
-		return mr_store_fail(st, "storing a slab row");
-	}
-	sqlite3_reset(s);
-	return 0;
+	mr_sqlq_text(mr_store_q(st), n->ins[3], 1, n->slab_name[i], -1);
+	return put_at(st, n->ins[3], 2, v, 5, to, open);
 }
 
 int mr_store_slab(mr_store *st, uint64_t step, const mr_slab_profile *p,

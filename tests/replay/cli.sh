@@ -157,6 +157,18 @@ mkdir -p da/c db/c && cp -r "$cow/." da/c/ && cp -r "$cow/." db/c/
 (cd da && "$bin" replay c/trace.strace.zst --db one.db -q >/dev/null 2>&1)
 (cd da && "$bin" replay c/trace.strace.zst --db two.db -q >/dev/null 2>&1)
 cmp -s da/one.db da/two.db; expect "two replays, the same bytes" 0 $?
+# ... whether the history's writes run on a thread of their own (the
+# default) or in line; the workload's rows fill many of the queue's chunks
+(cd da && "$bin" replay c/trace.strace.zst --db one1.db --threads 1 -q >/dev/null 2>&1)
+cmp -s da/one.db da/one1.db; expect "writes on their own thread or in line, the same bytes" 0 $?
+for t in 1 2; do
+	"$bin" replay "$top/traces/workload/trace.strace.zst" --snapshots "$top/traces/workload/snap" \
+		--db da/wl$t.db --threads $t --revise 0 -q >/dev/null 2>&1
+done
+cmp -s da/wl1.db da/wl2.db && [ "$(stat -c %s da/wl1.db)" -gt 300000 ]
+expect "... and for the workload's history (400 kB)" 0 $?
+"$bin" replay "$cow/trace.strace.zst" --db da/x.db --threads 3 >out 2>err
+expect "--threads 3" 2 $? "expected 1 or 2" err
 (cd db && "$bin" replay c/trace.strace.zst --db one.db -q >/dev/null 2>&1)
 same=0
 for t in $("$bin" query da/one.db "select name from sqlite_master where type='table' order by name"); do
