@@ -27,6 +27,7 @@
 struct mr_perf {
 	mr_zio *z;	  /* the file */
 	char *line;	  /* the current line */
+	size_t len;	  /* its bytes (the parse writes NULs into it) */
 	char errmsg[512]; /* the last error */
 };
 
@@ -85,17 +86,57 @@ static const char *skip_spaces(const char *s)
 	return s;
 }
 
+/*
+ * The digits at S in BASE as strtoull() reads them (0: a 0x prefix for
+ * hexadecimal, a leading 0 for octal; 16: an optional 0x; saturating at
+ * UINT64_MAX), without its locale and sign handling: the first byte is
+ * a digit. Returns the end.
+ */
+static const char *parse_u64(const char *s, int base, uint64_t *v)
+{
+	const char *p = s;
+	uint64_t x = 0;
+	int over = 0;
+
+	if ((base == 0 || base == 16) && p[0] == '0' &&
+	    (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+		base = 16;
+		p += 2;
+	} else if (base == 0) {
+		base = p[0] == '0' ? 8 : 10;
+	}
+	for (;; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'z')
+			d = (unsigned)(*p - 'a') + 10;
+		else if (*p >= 'A' && *p <= 'Z')
+			d = (unsigned)(*p - 'A') + 10;
+		else
+			break;
+		if (d >= (unsigned)base)
+			break;
+		if (__builtin_mul_overflow(x, (uint64_t)base, &x) ||
+		    __builtin_add_overflow(x, (uint64_t)d, &x))
+			over = 1;
+	}
+	*v = over ? UINT64_MAX : x;
+	return p;
+}
+
 /* A number in BASE (0: 0x for hexadecimal) ending at a space, a NUL or
  * one of STOPS. NULL when there is none. */
 static const char *number(const char *s, int base, const char *stops,
 			  uint64_t *v)
 {
-	char *end;
+	const char *end;
 
 	if (base == 16 ? !isxdigit((unsigned char)*s)
 		       : !isdigit((unsigned char)*s))
 		return NULL;
-	*v = strtoull(s, &end, base);
+	end = parse_u64(s, base, v);
 	if (end == s || (*end && *end != ' ' && !strchr(stops, *end)))
 		return NULL;
 	return end;
@@ -173,7 +214,7 @@ static int header(mr_perf *p, char *l, mr_perf_event *ev, const char **trace)
 	    !isdigit((unsigned char)s[1]))
 		return bad(p, s ? s : l, "a time SECONDS.MICROS:");
 	e = s + 1;
-	frac = strtoull(e, &slash, 10);
+	slash = (char *)parse_u64(e, 10, &frac);
 	if (*slash != ':' || slash - e > 9)
 		return bad(p, e, "a time SECONDS.MICROS:");
 	for (digits = (size_t)(slash - e); digits < 9; digits++)
@@ -192,22 +233,39 @@ static int header(mr_perf *p, char *l, mr_perf_event *ev, const char **trace)
 	return 0;
 }
 
+#define KIND(s, k) {s, sizeof(s) - 1, k}
 static const struct {
 	const char *name;
+	size_t len;
 	int kind;
 } kinds[] = {
-	{"raw_syscalls:sys_enter", MR_PERF_SYS_ENTER},
-	{"raw_syscalls:sys_exit", MR_PERF_SYS_EXIT},
-	{"exceptions:page_fault_user", MR_PERF_FAULT_USER},
-	{"exceptions:page_fault_kernel", MR_PERF_FAULT_KERNEL},
-	{"filemap:mm_filemap_fault", MR_PERF_FILEMAP_FAULT},
-	{"filemap:mm_filemap_map_pages", MR_PERF_FILEMAP_MAP},
-	{"kmem:rss_stat", MR_PERF_RSS_STAT},
-	{"kmem:mm_page_alloc", MR_PERF_PAGE_ALLOC},
-	{"kmem:mm_page_free", MR_PERF_PAGE_FREE},
-	{"kmem:kmem_cache_alloc", MR_PERF_CACHE_ALLOC},
-	{"kmem:kmem_cache_free", MR_PERF_CACHE_FREE},
+	KIND("raw_syscalls:sys_enter", MR_PERF_SYS_ENTER),
+	KIND("raw_syscalls:sys_exit", MR_PERF_SYS_EXIT),
+	KIND("exceptions:page_fault_user", MR_PERF_FAULT_USER),
+	KIND("exceptions:page_fault_kernel", MR_PERF_FAULT_KERNEL),
+	KIND("filemap:mm_filemap_fault", MR_PERF_FILEMAP_FAULT),
+	KIND("filemap:mm_filemap_map_pages", MR_PERF_FILEMAP_MAP),
+	KIND("kmem:rss_stat", MR_PERF_RSS_STAT),
+	KIND("kmem:mm_page_alloc", MR_PERF_PAGE_ALLOC),
+	KIND("kmem:mm_page_free", MR_PERF_PAGE_FREE),
+	KIND("kmem:kmem_cache_alloc", MR_PERF_CACHE_ALLOC),
+	KIND("kmem:kmem_cache_free", MR_PERF_CACHE_FREE),
 };
+
+/* perf's note that events were lost, on the current line: the message
+ * says so. */
+static int lost(mr_perf *p)
+{
+	static const char note[] = "PERF_RECORD_LOST";
+
+	if (!memmem(p->line, p->len, note, sizeof(note) - 1))
+		return 0;
+	snprintf(p->errmsg, sizeof(p->errmsg),
+		 "%s:%llu: perf lost events here: the recording is "
+		 "incomplete (record again with a larger -m buffer)",
+		 mr_zio_path(p->z), (unsigned long long)mr_zio_lineno(p->z));
+	return 1;
+}
 
 /* NR n = ret / NR n (args) */
 static int syscall_fields(mr_perf *p, const char *t, mr_perf_event *ev)
@@ -381,7 +439,7 @@ int mr_perf_next(mr_perf *p, mr_perf_event *ev)
 	int rc;
 
 	for (;;) {
-		rc = mr_zio_getline(p->z, &p->line, &n);
+		rc = mr_zio_getline(p->z, &p->line, &p->len);
 		if (rc <= 0) {
 			if (rc < 0)
 				snprintf(p->errmsg, sizeof(p->errmsg), "%s",
@@ -392,20 +450,20 @@ int mr_perf_next(mr_perf *p, mr_perf_event *ev)
 			break; /* blank lines carry nothing */
 	}
 	memset(ev, 0, sizeof(*ev));
-	if (strstr(p->line, "PERF_RECORD_LOST")) {
-		snprintf(p->errmsg, sizeof(p->errmsg),
-			 "%s:%llu: perf lost events here: the recording is "
-			 "incomplete (record again with a larger -m buffer)",
-			 mr_zio_path(p->z),
-			 (unsigned long long)mr_zio_lineno(p->z));
-		return MR_ECORRUPT;
-	}
+	/* a line of a known event is not perf's note of lost events; any
+	 * other is looked at (before the header, which it need not have) */
 	rc = header(p, p->line, ev, &trace);
+	if (!rc) {
+		n = strlen(ev->event);
+		for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (kinds[i].len == n &&
+			    !memcmp(ev->event, kinds[i].name, n))
+				ev->kind = kinds[i].kind;
+	}
+	if ((rc || !ev->kind) && lost(p))
+		return MR_ECORRUPT;
 	if (rc)
 		return rc;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(ev->event, kinds[i].name))
-			ev->kind = kinds[i].kind;
 	rc = decode(p, (char *)trace, ev);
 	return rc ? rc : 1;
 }

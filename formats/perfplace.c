@@ -603,7 +603,12 @@ static int finish(struct pstate *ps)
 		if (ps->keep[i])
 			ps->out[k++] = ps->out[i];
 	ps->nout = k;
-	if (ps->nout)
+	/* the stream is mostly in replay order already: sorted only when
+	 * it is not */
+	for (i = 1; i < ps->nout; i++)
+		if (cmp_out(&ps->out[i - 1], &ps->out[i]) > 0)
+			break;
+	if (i < ps->nout)
 		qsort(ps->out, ps->nout, sizeof(*ps->out), cmp_out);
 	ps->pl->v = ps->out;
 	ps->pl->n = ps->nout;

@@ -129,7 +129,7 @@ static void ahead_fill(struct replay *r, size_t n)
 	struct held *h;
 
 	while (r->nahead < n && !r->rd_end) {
-		r->rd_rc = mr_reader_next(r->rd, &ev);
+		r->rd_rc = mr_rp_next(r, &ev);
 		if (r->rd_rc != 1) {
 			r->rd_end = 1;
 			break;

@@ -74,6 +74,7 @@ struct replay {
 	mr_machine *m;
 	mr_store *st;
 	mr_reader *rd;
+	struct mr_prefetch *pf; /* RD read on a thread of its own, or NULL */
 	uint64_t step;
 	struct choice_at {	/* each assumption (mr_choice id - 1) */
 		uint64_t step;	/* the step that made it */
@@ -329,5 +330,9 @@ void mr_rp_history_check(struct replay *r);
 /* ahead.c */
 void mr_rp_dispatch(struct replay *r, const mr_event *ev);
 void mr_rp_flush_held(struct replay *r, int32_t pid);
+
+/* The next event of the trace (through r->pf when there is one), as
+ * mr_reader_next(). */
+int mr_rp_next(struct replay *r, mr_event *ev);
 
 #endif

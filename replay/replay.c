@@ -20,6 +20,7 @@
 #include "formats/maps.h"
 #include "formats/reader.h"
 #include "replay/loop.h"
+#include "replay/prefetch.h"
 
 #define CLONE_VM_ 0x00000100ull
 #define CLONE_VFORK_ 0x00004000ull
@@ -1083,6 +1084,11 @@ void mr_rp_apply(struct replay *r, const mr_event *ev)
 
 /* ---- the run ---- */
 
+int mr_rp_next(struct replay *r, mr_event *ev)
+{
+	return r->pf ? mr_prefetch_next(r->pf, ev) : mr_reader_next(r->rd, ev);
+}
+
 static void warn_cb(void *ctx, const char *msg)
 {
 	struct replay *r = ctx;
@@ -1573,11 +1579,15 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 	}
 	mr_reader_set_warn(r.rd, warn_cb, &r);
 	mr_reader_set_lenient(r.rd, o->lenient);
+	/* parsing on a thread of its own: the same events, in order */
+	if (o->threads > 1)
+		r.pf = mr_prefetch_new(r.rd, warn_cb, &r);
 	/* The first event is read before anything is stored: an empty
 	 * trace, or one whose first line is malformed, stores nothing (and
 	 * replaces no history). */
-	rc = mr_reader_next(r.rd, &first);
+	rc = mr_rp_next(&r, &first);
 	if (rc <= 0) {
+		mr_prefetch_free(r.pf);
 		if (rc < 0)
 			snprintf(err, errlen, "%s", mr_reader_errmsg(r.rd));
 		else if (!mr_reader_lines(r.rd))
@@ -1599,6 +1609,7 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 	if (o->mode == MR_MODE_STORE) {
 		rc = mr_store_create(&r.st, o->db, err, errlen);
 		if (rc) {
+			mr_prefetch_free(r.pf);
 			mr_reader_free(r.rd);
 			mr_rp_node_release(&r);
 			release_faults(&r);
@@ -1665,7 +1676,7 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 			ev = first;
 			have_first = 0;
 		} else {
-			rc = mr_reader_next(r.rd, &ev);
+			rc = mr_rp_next(&r, &ev);
 			if (rc != 1)
 				break;
 		}
@@ -1673,19 +1684,22 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 		if (tty && !(sum->events & 0xffff))
 			fprintf(stderr,
 				"\r%" PRIu64 " lines, %" PRIu64 " steps",
-				mr_reader_lines(r.rd), sum->steps);
+				ev.line, sum->steps);
 		if (o->mode == MR_MODE_PARSE) {
 			mr_rp_stress_count(&r, &ev);
 			continue;
 		}
 		mr_rp_dispatch(&r, &ev);
 	}
+	/* the reader is the replay's again (the thread read no further
+	 * than the events it handed out, or the replay stopped early) */
+	mr_prefetch_free(r.pf);
+	r.pf = NULL;
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	if (r.interrupted) {
 		/* what was applied is stored; no end-of-run checks */
 		sum->interrupted = 1;
-		sum->warnings = mr_reader_warnings(r.rd);
 		sum->lines = mr_reader_lines(r.rd);
 		goto out;
 	}
@@ -1726,7 +1740,7 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 		sum->assumed_overturned = w->overturned;
 		sum->limits_learned = mr_machine_limits_learned(r.m);
 	}
-	sum->warnings = mr_reader_warnings(r.rd);
+	/* sum->warnings: counted by warn_cb, as the replay met them */
 	sum->lines = mr_reader_lines(r.rd);
 	if (r.bad)
 		ret = 2;
@@ -1771,6 +1785,7 @@ out:
 	free(r.hist);
 	free(r.choices);
 	mr_machine_free(r.m);
+	mr_prefetch_free(r.pf);
 	sum->malformed = mr_reader_malformed(r.rd);
 	if (o->out)
 		mr_reader_malformed_report(r.rd, o->out);

@@ -19,14 +19,15 @@
 #define CHUNK (256 * 1024)
 #define MAX_CHUNKS 16
 
-enum { Q_INT, Q_NULL, Q_TEXT, Q_STEP, Q_CLEAR, Q_EXEC };
+enum { Q_INT, Q_NULL, Q_INTS, Q_TEXT, Q_STEP, Q_CLEAR, Q_EXEC };
 
 struct rec {
 	uint8_t op;	  /* Q_* */
 	int32_t idx;	  /* the parameter */
 	uint32_t len;	  /* bytes of text after the header */
 	sqlite3_stmt *s;  /* the statement */
-	int64_t v;	  /* the number; Q_STEP: its WHAT */
+	int64_t v;	  /* the number; Q_STEP: its WHAT; Q_INTS: the
+			     NULL mask (the numbers follow, len bytes) */
 };
 
 struct chunk {
@@ -83,6 +84,17 @@ static void apply(mr_sqlq *q, const struct rec *r, const char *text)
 	case Q_NULL:
 		sqlite3_bind_null(r->s, r->idx);
 		break;
+	case Q_INTS: {
+		const int64_t *v = (const void *)text;
+		uint32_t i;
+
+		for (i = 0; i < r->len / 8; i++)
+			if ((uint64_t)r->v >> i & 1)
+				sqlite3_bind_null(r->s, r->idx + (int)i);
+			else
+				sqlite3_bind_int64(r->s, r->idx + (int)i, v[i]);
+		break;
+	}
 	case Q_TEXT:
 		sqlite3_bind_text(r->s, r->idx, text, (int)r->len,
 				  SQLITE_TRANSIENT);
@@ -110,12 +122,11 @@ static void run_chunk(mr_sqlq *q, const struct chunk *c)
 	size_t off = 0;
 
 	while (off < c->used) {
-		struct rec r;
+		const struct rec *r = (const void *)(c->data + off);
 
-		memcpy(&r, c->data + off, sizeof(r));
-		off += sizeof(r);
-		apply(q, &r, (const char *)c->data + off);
-		off += ALIGN8((size_t)r.len);
+		off += sizeof(*r);
+		apply(q, r, (const char *)c->data + off);
+		off += ALIGN8((size_t)r->len);
 	}
 }
 
@@ -258,14 +269,42 @@ static void put(mr_sqlq *q, int op, sqlite3_stmt *s, int idx, int64_t v,
 	c->used += need;
 }
 
+/* A record without text into the producer's chunk when it has room
+ * (most calls): 1, else 0 (put() then does it). */
+static int put_fast(mr_sqlq *q, int op, sqlite3_stmt *s, int idx, int64_t v)
+{
+	struct chunk *c = q->cur;
+	struct rec *r;
+
+	if (!q->threaded || !c || c->cap - c->used < sizeof(*r))
+		return 0;
+	r = (struct rec *)(void *)(c->data + c->used);
+	r->op = (uint8_t)op;
+	r->idx = idx;
+	r->len = 0;
+	r->s = s;
+	r->v = v;
+	c->used += sizeof(*r);
+	return 1;
+}
+
 void mr_sqlq_int(mr_sqlq *q, sqlite3_stmt *s, int i, int64_t v)
 {
-	put(q, Q_INT, s, i, v, NULL, 0);
+	if (!put_fast(q, Q_INT, s, i, v))
+		put(q, Q_INT, s, i, v, NULL, 0);
 }
 
 void mr_sqlq_null(mr_sqlq *q, sqlite3_stmt *s, int i)
 {
-	put(q, Q_NULL, s, i, 0, NULL, 0);
+	if (!put_fast(q, Q_NULL, s, i, 0))
+		put(q, Q_NULL, s, i, 0, NULL, 0);
+}
+
+void mr_sqlq_ints(mr_sqlq *q, sqlite3_stmt *s, int first, const int64_t *v,
+		  uint64_t nulls, int n)
+{
+	put(q, Q_INTS, s, first, (int64_t)nulls, (const char *)v,
+	    (size_t)n * sizeof(*v));
 }
 
 void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t,

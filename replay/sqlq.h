@@ -33,6 +33,10 @@ void mr_sqlq_free(mr_sqlq *q);
 
 void mr_sqlq_int(mr_sqlq *q, sqlite3_stmt *s, int i, int64_t v);
 void mr_sqlq_null(mr_sqlq *q, sqlite3_stmt *s, int i);
+/* N numbers (N <= 64) from parameter FIRST: V[i], or NULL where bit i
+ * of NULLS is set. One record: cheaper than N calls of the above. */
+void mr_sqlq_ints(mr_sqlq *q, sqlite3_stmt *s, int first, const int64_t *v,
+		  uint64_t nulls, int n);
 /* TEXT of LEN bytes (LEN < 0: up to its NUL), copied. */
 void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t,
 		  int len);

@@ -91,7 +91,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PAGES] = "INSERT INTO pages VALUES(?,?,?,?,?,?)",
 	[S_OP_ADD] = "INSERT INTO step_op VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_KIND_ADD] = "INSERT INTO vma_kind VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-	[S_CHOICE] = "INSERT INTO choice VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_CHOICE] = "INSERT INTO choice_data VALUES(?,?,?,?,?,?,?,?,?)",
 	[S_AT_ADD] = "INSERT INTO vma_at_part VALUES(?,?,?)",
 };
 
@@ -155,9 +155,11 @@ static const char schema[] =
 	" invariant TEXT, addr INTEGER, detail TEXT, context TEXT);\n"
 	"CREATE TABLE pages(step INTEGER, mm INTEGER, pid INTEGER,"
 	" start INTEGER, end INTEGER, kind TEXT);\n"
-	"CREATE TABLE choice(id INTEGER PRIMARY KEY, step INTEGER,"
-	" pid INTEGER, mm INTEGER, start INTEGER, end INTEGER,"
-	" assumed TEXT, rule TEXT, revised INTEGER);\n"
+	/* the documented choice is a view (choice_view()): its texts are
+	 * numbers here */
+	"CREATE TABLE choice_data(id INTEGER PRIMARY KEY, step INTEGER,"
+	" pid INTEGER, mm INTEGER, start INTEGER, pages INTEGER,"
+	" written INTEGER, rule INTEGER, revised INTEGER);\n"
 	/* vma_at as its rows close; renamed vma_at when the replay
 	 * finishes (build_span_index) */
 	"CREATE TABLE vma_at_part(mm INTEGER, span INTEGER, id INTEGER,"
@@ -575,6 +577,8 @@ static int replace_history(const char *path, char *errbuf, size_t errlen)
 	return 0;
 }
 
+static int choice_view(mr_store *st);
+
 int mr_store_create(mr_store **out, const char *path, char *errbuf,
 		    size_t errlen)
 {
@@ -606,7 +610,7 @@ int mr_store_create(mr_store **out, const char *path, char *errbuf,
 	 * memory that does not grow with the trace. */
 	if (exec_sql(st, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
 			 " PRAGMA synchronous=OFF; PRAGMA cache_size=-8192;") ||
-	    exec_sql(st, schema) ||
+	    exec_sql(st, schema) || choice_view(st) ||
 	    /* committed at once: a run killed before its first commit
 	     * still leaves a history that says it is incomplete */
 	    exec_sql(st, "INSERT INTO meta VALUES('finished', '0'),"
@@ -747,6 +751,34 @@ static void q_text(mr_store *st, sqlite3_stmt *s, int i, const char *t,
 static void q_step(mr_store *st, sqlite3_stmt *s, const char *what)
 {
 	mr_sqlq_step(st->q, s, what);
+}
+
+/*
+ * A row's numbers, bound with one record: column I (from 1) holds V when
+ * HAS, else NULL.
+ */
+struct qrow {
+	int64_t v[MM_COLS];
+	uint64_t nulls;
+	int n;
+};
+
+static void col(struct qrow *w, int i, int has, int64_t v)
+{
+	w->v[i - 1] = has ? v : 0;
+	if (has)
+		w->nulls &= ~(1ull << (i - 1));
+	else
+		w->nulls |= 1ull << (i - 1);
+	if (i > w->n)
+		w->n = i;
+}
+
+/* Bind W's columns as parameters BASE + 1 ... of S. */
+static void q_row(mr_store *st, sqlite3_stmt *s, int base,
+		  const struct qrow *w)
+{
+	mr_sqlq_ints(st->q, s, base + 1, w->v, w->nulls, w->n);
 }
 
 static void bind_text_or_null(mr_store *st, sqlite3_stmt *s, int i,
@@ -965,9 +997,12 @@ static int flush_at(mr_store *st)
 							      : S_AT_ADD];
 		int b = st->napend == BATCH ? (int)i * AT_COLS : 0;
 
-		q_int(st, s, b + 1, st->apend[i].mm);
-		q_int(st, s, b + 2, st->apend[i].span);
-		q_int(st, s, b + 3, st->apend[i].id);
+		struct qrow w = {{0}, 0, 0};
+
+		col(&w, 1, 1, st->apend[i].mm);
+		col(&w, 2, 1, st->apend[i].span);
+		col(&w, 3, 1, st->apend[i].id);
+		q_row(st, s, b, &w);
 		if (st->napend != BATCH)
 			q_step(st, s, "writing a vma_at row");
 	}
@@ -1007,6 +1042,7 @@ static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 	const mr_maps_row *m = &r->maps;
 	char text[8192];
 	size_t n = mr_maps_row_format(m, text, sizeof(text));
+	struct qrow w = {{0}, 0, 0};
 	int64_t kind;
 	int fmt_ok, rel;
 
@@ -1020,36 +1056,25 @@ static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 		st->failed = 1;
 		return MR_EDB;
 	}
-	q_int(st, s, base + 1, ++st->vma_ids);
-	q_int(st, s, base + 2, kind);
+	col(&w, 1, 1, ++st->vma_ids);
+	col(&w, 2, 1, kind);
 	if (r->from > st->at_max)
 		st->at_max = r->from;
 	if (to && at_row(st, r->mm, r->from, to, st->vma_ids))
 		return MR_EDB;
-	q_int(st, s, base + 3, (sqlite3_int64)m->start);
-	q_int(st, s, base + 4,
-			   (sqlite3_int64)((m->end - m->start) >> 12));
-	q_int(st, s, base + 5,
-			   (sqlite3_int64)(rel ? r->pgoff - (m->start >> 12)
-					       : r->pgoff)); /* wraps */
-	if (m->has_file && m->inode_known)
-		q_int(st, s, base + 6, (sqlite3_int64)m->inode);
-	else
-		q_null(st, s, base + 6);
-	q_int(st, s, base + 7, r->anon_vma);
-	q_int(st, s, base + 8, (sqlite3_int64)r->from);
-	if (to)
-		q_int(st, s, base + 9, (sqlite3_int64)to);
-	else
-		q_null(st, s, base + 9);
-	if (fmt_ok)
-		q_null(st, s, base + 10);
-	else
+	col(&w, 3, 1, (int64_t)m->start);
+	col(&w, 4, 1, (int64_t)((m->end - m->start) >> 12));
+	col(&w, 5, 1,
+	    (int64_t)(rel ? r->pgoff - (m->start >> 12) : r->pgoff)); /* wraps */
+	col(&w, 6, m->has_file && m->inode_known, (int64_t)m->inode);
+	col(&w, 7, 1, r->anon_vma);
+	col(&w, 8, 1, (int64_t)r->from);
+	col(&w, 9, to != 0, (int64_t)to);
+	col(&w, 10, 0, 0);
+	col(&w, 11, r->wchoice != 0, r->wchoice);
+	q_row(st, s, base, &w);
+	if (!fmt_ok)
 		q_text(st, s, base + 10, text, (int)n);
-	if (r->wchoice)
-		q_int(st, s, base + 11, r->wchoice);
-	else
-		q_null(st, s, base + 11);
 	return 0;
 }
 
@@ -1252,50 +1277,32 @@ static void j_task(void *ctx, int32_t pid, const mr_mm *mm)
 static void bind_mrow(mr_store *st, sqlite3_stmt *s, int b, uint32_t id,
 		      const struct mrow *r, uint64_t to)
 {
+	struct qrow w = {{0}, 0, 0};
 	int i;
 
-	q_int(st, s, b + 1, ++st->mm_ids);
-	q_int(st, s, b + 2, id);
-	q_int(st, s, b + 3, r->pid);
-	q_int(st, s, b + 4, r->known);
-	if (r->brk_known) {
-		q_int(st, s, b + 5, (sqlite3_int64)r->start_brk);
-		q_int(st, s, b + 6, (sqlite3_int64)r->brk);
-	} else {
-		q_null(st, s, b + 5);
-		q_null(st, s, b + 6);
+	col(&w, 1, 1, ++st->mm_ids);
+	col(&w, 2, 1, id);
+	col(&w, 3, 1, r->pid);
+	col(&w, 4, 1, r->known);
+	col(&w, 5, r->brk_known, (int64_t)r->start_brk);
+	col(&w, 6, r->brk_known, (int64_t)r->brk);
+	col(&w, 7, 1, (int64_t)r->mmap_base);
+	col(&w, 8, 1, r->gate);
+	col(&w, 9, 1, (int64_t)r->from);
+	col(&w, 10, to != 0, (int64_t)to);
+	col(&w, 11, 1, (int64_t)r->vm_peak * 4);
+	for (i = 0; i < 4; i++) {
+		static const int member[4] = {MR_MM_ANON, MR_MM_FILE,
+					      MR_MM_SHMEM, MR_MM_SWAP};
+
+		col(&w, 12 + i, r->phys, (int64_t)r->rss[member[i]] * 4);
 	}
-	q_int(st, s, b + 7, (sqlite3_int64)r->mmap_base);
-	q_int(st, s, b + 8, r->gate);
-	q_int(st, s, b + 9, (sqlite3_int64)r->from);
-	if (to)
-		q_int(st, s, b + 10, (sqlite3_int64)to);
-	else
-		q_null(st, s, b + 10);
-	q_int(st, s, b + 11, (sqlite3_int64)r->vm_peak * 4);
-	if (r->phys) {
-		q_int(st, s, b + 12,
-				   (sqlite3_int64)r->rss[MR_MM_ANON] * 4);
-		q_int(st, s, b + 13,
-				   (sqlite3_int64)r->rss[MR_MM_FILE] * 4);
-		q_int(st, s, b + 14,
-				   (sqlite3_int64)r->rss[MR_MM_SHMEM] * 4);
-		q_int(st, s, b + 15,
-				   (sqlite3_int64)r->rss[MR_MM_SWAP] * 4);
-		q_int(st, s, b + 16, (sqlite3_int64)r->hwm * 4);
-		q_int(st, s, b + 17, (sqlite3_int64)r->pte / 1024);
-	} else {
-		for (i = 12; i <= 17; i++)
-			q_null(st, s, b + i);
-	}
-	if (r->start_code || r->end_code) {
-		q_int(st, s, b + 18, (sqlite3_int64)r->start_code);
-		q_int(st, s, b + 19, (sqlite3_int64)r->end_code);
-	} else {
-		q_null(st, s, b + 18);
-		q_null(st, s, b + 19);
-	}
-	q_int(st, s, b + 20, (sqlite3_int64)r->lck_extra * 4);
+	col(&w, 16, r->phys, (int64_t)r->hwm * 4);
+	col(&w, 17, r->phys, (int64_t)r->pte / 1024);
+	col(&w, 18, r->start_code || r->end_code, (int64_t)r->start_code);
+	col(&w, 19, r->start_code || r->end_code, (int64_t)r->end_code);
+	col(&w, 20, 1, (int64_t)r->lck_extra * 4);
+	q_row(st, s, b, &w);
 }
 
 /* Write the closed mm rows waiting in memory. */
@@ -1488,46 +1495,26 @@ static void bind_step(mr_store *st, sqlite3_stmt *s, int base, size_t i)
 {
 	const struct pstep *p = &st->spend[i];
 	const mr_step_row *r = &p->row;
+	struct qrow w = {{0}, 0, 0};
 	int k;
 
 	/* NULL: the rowid SQLite appends with, which is the step (checked in
 	 * mr_store_step()); an explicit key would cost a uniqueness probe. */
-	q_null(st, s, base + 1);
-	q_int(st, s, base + 2, p->op);
-	if (r->tid != r->pid)
-		q_int(st, s, base + 3, r->tid);
-	else
-		q_null(st, s, base + 3);
-	q_int(st, s, base + 4,
-			   (sqlite3_int64)(r->line - r->step)); /* wraps */
-	if (r->ts >= 0 && st->has_ts_base) {
-		uint64_t d = (uint64_t)r->ts - (uint64_t)st->ts_base;
-
-		/* the base is a whole us: a ts in whole us is stored in us */
-		q_int(st, s, base + 5,
-				   (sqlite3_int64)d / (p->ts_us ? 1000 : 1));
-	} else {
-		q_null(st, s, base + 5);
-	}
-	for (k = 0; k < MR_HIST_NUMS; k++) {
-		if (k < p->nnum)
-			q_int(st, s, base + 6 + k, p->num[k]);
-		else
-			q_null(st, s, base + 6 + k);
-	}
-	if (r->has_ret && !p->ret_is_n0)
-		q_int(st, s, base + 10, r->ret);
-	else
-		q_null(st, s, base + 10);
-	if (r->has_pred && !p->pred_is_ret)
-		q_int(st, s, base + 11, r->predicted);
-	else
-		q_null(st, s, base + 11);
-	q_int(st, s, base + 12, (sqlite3_int64)r->digest);
-	if (r->vmas >= 0)
-		q_int(st, s, base + 13, r->vmas);
-	else
-		q_null(st, s, base + 13);
+	col(&w, 1, 0, 0);
+	col(&w, 2, 1, p->op);
+	col(&w, 3, r->tid != r->pid, r->tid);
+	col(&w, 4, 1, (int64_t)(r->line - r->step)); /* wraps */
+	/* the base is a whole us: a ts in whole us is stored in us */
+	col(&w, 5, r->ts >= 0 && st->has_ts_base,
+	    (int64_t)((uint64_t)r->ts - (uint64_t)st->ts_base) /
+		    (p->ts_us ? 1000 : 1));
+	for (k = 0; k < MR_HIST_NUMS; k++)
+		col(&w, 6 + k, k < p->nnum, k < p->nnum ? p->num[k] : 0);
+	col(&w, 10, r->has_ret && !p->ret_is_n0, r->ret);
+	col(&w, 11, r->has_pred && !p->pred_is_ret, r->predicted);
+	col(&w, 12, 1, (int64_t)r->digest);
+	col(&w, 13, r->vmas >= 0, r->vmas);
+	q_row(st, s, base, &w);
 }
 
 /* Write the step rows waiting in memory. */
@@ -1682,27 +1669,48 @@ int mr_store_pages(mr_store *st, uint64_t step, uint32_t mm, int32_t pid,
 int mr_store_choice(mr_store *st, uint64_t step, int32_t pid,
 		    const mr_choice *c)
 {
-	const char *t[9] = {NULL,
-			    NULL,
-			    NULL,
-			    NULL,
-			    NULL,
-			    NULL,
-			    c->state == MR_WS_ASSUMED ? "written" : "unwritten",
-			    mr_wrule_name(c->rule),
-			    NULL};
-	int64_t n[9] = {c->id,
-			(int64_t)step,
-			pid,
-			c->mm,
-			(int64_t)c->start,
-			(int64_t)c->end,
-			0,
-			0,
-			c->revised};
-	int isn[9] = {1, 1, 1, 1, 1, 1, 0, 0, 1};
+	struct qrow w = {{0}, 0, 0};
 
-	return simple_insert(st, S_CHOICE, 9, t, n, isn);
+	if (store_failed(st))
+		return MR_EDB;
+	col(&w, 1, 1, c->id);
+	col(&w, 2, 1, (int64_t)step);
+	col(&w, 3, 1, pid);
+	col(&w, 4, 1, c->mm);
+	col(&w, 5, 1, (int64_t)c->start);
+	col(&w, 6, 1, (int64_t)((c->end - c->start) >> 12));
+	col(&w, 7, 1, c->state == MR_WS_ASSUMED);
+	col(&w, 8, 1, c->rule);
+	col(&w, 9, 1, c->revised);
+	q_row(st, st->st[S_CHOICE], 0, &w);
+	q_step(st, st->st[S_CHOICE], "writing a choice row");
+	return 0;
+}
+
+/* The view choice (docs/schema.md) over choice_data: the rules' names
+ * are the engine's. */
+static int choice_view(mr_store *st)
+{
+	char sql[1024];
+	size_t n;
+	int r;
+
+	n = (size_t)snprintf(sql, sizeof(sql),
+			     "CREATE VIEW choice AS SELECT id, step, pid, mm,"
+			     " start, start + (pages << 12) AS end, CASE"
+			     " written WHEN 1 THEN 'written' ELSE 'unwritten'"
+			     " END AS assumed, CASE rule");
+	for (r = 1; r < MR_WR__COUNT && n < sizeof(sql); r++)
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+				      " WHEN %d THEN '%s'", r,
+				      mr_wrule_name(r));
+	if (n < sizeof(sql))
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+				      " ELSE '?' END AS rule, revised FROM"
+				      " choice_data;");
+	if (n >= sizeof(sql))
+		return db_fail(st, "making the choice view");
+	return exec_sql(st, sql);
 }
 
 int mr_store_meta(mr_store *st, const char *key, const char *value)
