@@ -253,7 +253,7 @@ struct mr_store {
 	size_t nmpend;
 	struct apend {
 		int64_t mm, span, id;
-	} apend[BATCH]; /* vma_at rows not yet written */
+	} *apend; /* vma_at rows not yet written (AT_SORT) */
 	size_t napend;
 	uint64_t at_max; /* the largest from_step and to_step of a VMA row */
 	struct pstep {
@@ -386,6 +386,7 @@ static void store_free(mr_store *st)
 	free(st->tasks);
 	free(st->mm_rows);
 	free(st->vrows);
+	free(st->apend);
 	mr_intern_free(st->ops);
 	mr_intern_free(st->kinds);
 	free(st->kbuf);
@@ -985,29 +986,56 @@ static uint64_t span_of(uint64_t from, uint64_t to)
 	return (from >> l) << SPAN_BITS | (uint64_t)l;
 }
 
+/*
+ * vma_at's rows wait in memory, AT_SORT at a time, and go in sorted:
+ * each then lands next to the one before in vma_at's B-tree, whose
+ * pages are at hand, where in the order they closed each would land
+ * anywhere (18% of a syscall capture's replay).
+ */
+#define AT_SORT 8192
+
+static int cmp_at(const void *a, const void *b)
+{
+	const struct apend *x = a, *y = b;
+
+	if (x->mm != y->mm)
+		return x->mm < y->mm ? -1 : 1;
+	if (x->span != y->span)
+		return x->span < y->span ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* Write the vma_at rows waiting in memory. */
 static int flush_at(mr_store *st)
 {
-	size_t i;
+	size_t i = 0, k;
 
 	if (store_failed(st))
 		return MR_EDB;
-	for (i = 0; i < st->napend; i++) {
-		sqlite3_stmt *s = st->st[st->napend == BATCH ? S_AT_BATCH
-							      : S_AT_ADD];
-		int b = st->napend == BATCH ? (int)i * AT_COLS : 0;
+	qsort(st->apend, st->napend, sizeof(*st->apend), cmp_at);
+	for (; i + BATCH <= st->napend; i += BATCH) {
+		sqlite3_stmt *s = st->st[S_AT_BATCH];
 
+		for (k = 0; k < BATCH; k++) {
+			struct qrow w = {{0}, 0, 0};
+
+			col(&w, 1, 1, st->apend[i + k].mm);
+			col(&w, 2, 1, st->apend[i + k].span);
+			col(&w, 3, 1, st->apend[i + k].id);
+			q_row(st, s, (int)k * AT_COLS, &w);
+		}
+		q_step(st, s, "writing vma_at rows");
+	}
+	for (; i < st->napend; i++) {
+		sqlite3_stmt *s = st->st[S_AT_ADD];
 		struct qrow w = {{0}, 0, 0};
 
 		col(&w, 1, 1, st->apend[i].mm);
 		col(&w, 2, 1, st->apend[i].span);
 		col(&w, 3, 1, st->apend[i].id);
-		q_row(st, s, b, &w);
-		if (st->napend != BATCH)
-			q_step(st, s, "writing a vma_at row");
+		q_row(st, s, 0, &w);
+		q_step(st, s, "writing a vma_at row");
 	}
-	if (st->napend == BATCH)
-		q_step(st, st->st[S_AT_BATCH], "writing vma_at rows");
 	st->napend = 0;
 	return 0;
 }
@@ -1017,14 +1045,18 @@ static int flush_at(mr_store *st)
 static int at_row(mr_store *st, int64_t mm, uint64_t from, uint64_t to,
 		  int64_t id)
 {
-	struct apend *a = &st->apend[st->napend];
+	struct apend *a;
 
+	if (!st->apend &&
+	    !(st->apend = malloc(AT_SORT * sizeof(*st->apend))))
+		return db_fail(st, "out of memory");
+	a = &st->apend[st->napend];
 	a->mm = mm;
 	a->span = (int64_t)span_of(from, to);
 	a->id = id;
 	if (to > st->at_max)
 		st->at_max = to;
-	if (++st->napend == BATCH)
+	if (++st->napend == AT_SORT)
 		return flush_at(st);
 	return 0;
 }

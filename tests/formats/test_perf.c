@@ -203,6 +203,49 @@ static void test_perf_bad__named_by_line_and_column(void **state)
 		   "expected name=CACHE");
 	expect_bad("x 1/2 [000] 1.5: PERF_RECORD_LOST lost 12\n",
 		   ":1: perf lost events here");
+	/* ... also where the line reads as an event of no known kind */
+	expect_bad("x 1/2 [000] 1.5: perf:PERF_RECORD_LOST: lost 12\n",
+		   ":1: perf lost events here");
+	expect_bad("PERF_RECORD_LOST lost 12\n", ":1: perf lost events here");
+}
+
+/* The numbers read as strtoull() reads them: hexadecimal after 0x in
+ * either case, an inode in hexadecimal with or without 0x, values that
+ * overflow 64 bits saturated, a time's fraction of fewer than 9 digits
+ * scaled. */
+static void test_perf_read__numbers_as_strtoull(void **state)
+{
+	static const char *const addr[] = {
+		"0x7f42a5ee4b70", "0X7F42A5EE4B70", "0xffffffffffffffff",
+		"0x1ffffffffffffffff", "0", "0x0", "18446744073709551616"};
+	char err[256], line[256];
+	mr_perf *p;
+	mr_perf_event ev;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(addr) / sizeof(addr[0]); i++) {
+		snprintf(line, sizeof(line),
+			 "x 1/2 [000] 7.25: exceptions:page_fault_user: "
+			 "address=%s ip=0x1 error_code=0x14\n",
+			 addr[i]);
+		write_file(line);
+		assert_int_equal(mr_perf_open(&p, path, err, sizeof(err)), 0);
+		assert_int_equal(mr_perf_next(p, &ev), 1);
+		assert_true(ev.addr == strtoull(addr[i], NULL, 0));
+		assert_int_equal(ev.code, 0x14);
+		assert_true(ev.ts_ns == 7250000000ull);
+		mr_perf_free(p);
+		unlink(path);
+	}
+	write_file("x 1/2 [000] 1.5: filemap:mm_filemap_fault: dev=254:0 "
+		   "ino=0x5125F ofs=32768\n");
+	assert_int_equal(mr_perf_open(&p, path, err, sizeof(err)), 0);
+	assert_int_equal(mr_perf_next(p, &ev), 1);
+	assert_true(ev.ino == 0x5125f);
+	assert_true(ev.ofs == 32768);
+	mr_perf_free(p);
+	unlink(path);
 }
 
 /* strace reading a tracee's memory (process_vm_readv): the page table
@@ -271,6 +314,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perf_read__every_tracepoint),
+		cmocka_unit_test(test_perf_read__numbers_as_strtoull),
 		cmocka_unit_test(test_perf_bad__named_by_line_and_column),
 		cmocka_unit_test(test_place__remote_burst_keeps_its_page_table),
 	};
