@@ -170,6 +170,10 @@ const char *mr_strace_decoration(const char *p, const char *end,
  * and -y decorations that is followed by spaces and "= ". NULL if none.
  */
 const char *mr_strace_find_close(const char *p, const char *end);
+/* The same by a scan of the whole text from its start (what
+ * mr_strace_find_close() does when the line's end alone cannot tell;
+ * tests compare the two). */
+const char *mr_strace_find_close_scan(const char *p, const char *end);
 
 /* Skip a quoted string at P ('"'), with a trailing "..." if any. */
 const char *mr_strace_skip_string(const char *p, const char *end);

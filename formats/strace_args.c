@@ -132,7 +132,73 @@ static const char *skip_opaque(const char *p, const char *end, int *angles)
 	}
 }
 
+/*
+ * The common line, found from its end: the last ')' followed by spaces
+ * and "= " is the one mr_strace_find_close() finds when nothing after it
+ * can close something opaque or a bracket opened before it (no quote,
+ * backslash, '/', angle or bracket from it to the end but -T's
+ * " <SECONDS>" ending the line, whose '>' closes nothing opened before
+ * it), it is not escaped, and no bracket, string or comment opens
+ * before it (its depth is 0; a string or comment that does not close
+ * would run over it). NULL when the line is not so simple: then the
+ * whole line is scanned.
+ */
+static const char *find_close_fast(const char *p, const char *end)
+{
+	const char *e, *q, *tend = end;
+
+	if (end - p < 4)
+		return NULL;
+	/* -T's " <0.000009>" ends the line: its angles close nothing */
+	if (end[-1] == '>') {
+		for (q = end - 2; q > p && ((*q >= '0' && *q <= '9') || *q == '.');
+		     q--)
+			;
+		if (q < end - 2 && *q == '<' && q > p && q[-1] == ' ')
+			tend = q;
+	}
+	for (e = end - 2; e > p; e--) {
+		if (e[0] != '=' || e[1] != ' ' || e[-1] != ' ')
+			continue;
+		for (q = e - 1; q > p && *q == ' '; q--)
+			;
+		if (*q != ')')
+			continue;
+		if (q > p && q[-1] == '\\')
+			return NULL;
+		for (e = q; e < tend; e++)
+			switch (*e) {
+			case '"':
+			case '\\':
+			case '/':
+			case '<':
+			case '>':
+			case '[':
+			case ']':
+			case '{':
+			case '}':
+				return NULL;
+			}
+		/* and before it: a bracket it might be inside; a string or
+		 * a comment that may not close (they run to the end) */
+		if (memchr(p, '[', (size_t)(q - p)) ||
+		    memchr(p, '{', (size_t)(q - p)) ||
+		    memchr(p, '"', (size_t)(q - p)) ||
+		    memchr(p, '*', (size_t)(q - p)))
+			return NULL;
+		return q;
+	}
+	return NULL;
+}
+
 const char *mr_strace_find_close(const char *p, const char *end)
+{
+	const char *best = find_close_fast(p, end);
+
+	return best ? best : mr_strace_find_close_scan(p, end);
+}
+
+const char *mr_strace_find_close_scan(const char *p, const char *end)
 {
 	const char *best = NULL, *q;
 	int depth = 0, angles = 1;

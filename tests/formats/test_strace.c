@@ -4,7 +4,10 @@
  */
 #include "tests/formats/fmt_test.h"
 
+#include <glob.h>
 #include <zstd.h>
+
+#include "formats/formats_int.h"
 
 #define LIBC "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
@@ -751,10 +754,12 @@ static void test_strace_stderr__tracee_output_is_cut_out(void **state)
 	{
 		size_t n = 600000;
 		char *big = malloc(n + 200);
+		size_t head;
 
 		strcpy(big, "xyz strace: Process 5 attached\n[pid 5] getpid(");
-		memset(big + strlen(big), '1', n);
-		strcpy(big + strlen(big), ") = 5\n");
+		head = strlen(big);
+		memset(big + head, '1', n);
+		strcpy(big + head + n, ") = 5\n");
 		rt_corrupt(&t, big);
 		assert_non_null(strstr(mr_reader_errmsg(t.rd), ":1:1:"));
 		rt_close(&t);
@@ -1833,10 +1838,74 @@ static void test_strace_errno_name__names(void **state)
 	assert_null(mr_errno_name(9999));
 }
 
+/* The result's ')' found from the line's end is the one the scan from
+ * its start finds: on random text of the characters that matter, and
+ * on every line of every bundled trace. */
+static void test_strace_find_close__end_agrees_with_scan(void **state)
+{
+	/* every character that matters; then each kind alone among the
+	 * ordinary ones, so that the end often decides */
+	static const char *const abc[] = {
+		"()= \"\\/<>[]{}*:a0", "()=  a0.<>", "()=  a[]{}",
+		"()=  a\"\\",	   "()=  a/*",	 "()=  a0\\<>"};
+	char buf[48], err[256];
+	uint64_t x = 42;
+	size_t i, k, n, lines = 0, found = 0;
+	glob_t g;
+
+	(void)state;
+	for (i = 0; i < 600000; i++) {
+		const char *a = abc[i % (sizeof(abc) / sizeof(abc[0]))];
+		size_t len, na = strlen(a);
+		const char *got;
+
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		len = (size_t)(x >> 59) + (size_t)(x >> 58 & 16);
+		for (k = 0; k < len;) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			if ((x >> 40) % 5 == 0 && k + 4 <= len) {
+				memcpy(buf + k, ") = ", 4); /* a result's */
+				k += 4;
+			} else {
+				buf[k++] = a[(x >> 33) % na];
+			}
+		}
+		got = mr_strace_find_close_scan(buf, buf + len);
+		if (mr_strace_find_close(buf, buf + len) != got)
+			fail_msg("differ on '%.*s'", (int)len, buf);
+		found += got != NULL;
+	}
+	assert_true(found > 10000);
+	assert_int_equal(glob("traces/*/trace.strace.zst", 0, NULL, &g), 0);
+	for (i = 0; i < g.gl_pathc; i++) {
+		char **l;
+
+		assert_int_equal(mr_trace_lines(g.gl_pathv[i], &l, &n, err,
+						sizeof(err)),
+				 0);
+		for (k = 0; k < n; k++) {
+			const char *open = strchr(l[k], '('),
+				   *end = l[k] + strlen(l[k]);
+
+			if (!open)
+				continue;
+			lines++;
+			if (mr_strace_find_close(open + 1, end) !=
+			    mr_strace_find_close_scan(open + 1, end))
+				fail_msg("%s:%zu: differ", g.gl_pathv[i],
+					 k + 1);
+		}
+		mr_trace_lines_free(l, n);
+	}
+	globfree(&g);
+	assert_true(lines > 30000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strace_mmap__decodes_every_field),
+		cmocka_unit_test(test_strace_find_close__end_agrees_with_scan),
 		cmocka_unit_test(test_strace_mmap__anonymous_fd_is_minus_one),
 		cmocka_unit_test(test_strace_result__every_shape),
 		cmocka_unit_test(test_strace_result__fd_path_returned),
