@@ -587,20 +587,25 @@ static int cmp_out(const void *a, const void *b)
 /*
  * The stream is in replay order but for a few events (5 descents in
  * 812,339 events of a fault capture): its ascending runs, when there are
- * at most MAX_RUNS, are merged into a new array in one pass. cmp_out()
- * is a total order (seq is unique), so the result is qsort()'s. Returns
- * 1 when qsort() must do it (too many runs, or no memory).
+ * at most MAX_RUNS, are merged in one pass into an order of indexes,
+ * which then moves the events in place, cycle by cycle (4 bytes an
+ * event beside them, where a sort copies them). cmp_out() is a total
+ * order (seq is unique), so the result is qsort()'s. Returns 1 when
+ * qsort() must do it (too many runs, or no memory).
  */
 #define MAX_RUNS 16
 
 static int merge_runs(struct pstate *ps)
 {
 	size_t pos[MAX_RUNS], end[MAX_RUNS], nr = 1, i, k;
-	mr_pl_event *dst;
+	mr_pl_event *v = ps->out, tmp;
+	uint32_t *ord;
 
+	if (ps->nout > UINT32_MAX)
+		return 1;
 	pos[0] = 0;
 	for (i = 1; i < ps->nout; i++)
-		if (cmp_out(&ps->out[i - 1], &ps->out[i]) > 0) {
+		if (cmp_out(&v[i - 1], &v[i]) > 0) {
 			if (nr == MAX_RUNS)
 				return 1;
 			end[nr - 1] = i;
@@ -609,8 +614,8 @@ static int merge_runs(struct pstate *ps)
 	end[nr - 1] = ps->nout;
 	if (nr == 1)
 		return 0;
-	dst = malloc(ps->nout * sizeof(*dst));
-	if (!dst)
+	ord = malloc(ps->nout * sizeof(*ord));
+	if (!ord)
 		return 1;
 	for (i = 0; i < ps->nout; i++) {
 		size_t best = MAX_RUNS;
@@ -618,13 +623,31 @@ static int merge_runs(struct pstate *ps)
 		for (k = 0; k < nr; k++)
 			if (pos[k] < end[k] &&
 			    (best == MAX_RUNS ||
-			     cmp_out(&ps->out[pos[k]], &ps->out[pos[best]]) <
-				     0))
+			     cmp_out(&v[pos[k]], &v[pos[best]]) < 0))
 				best = k;
-		dst[i] = ps->out[pos[best]++];
+		ord[i] = (uint32_t)pos[best]++;
 	}
-	free(ps->out);
-	ps->out = dst;
+	/* position i takes the event at ord[i]; a done position has
+	 * ord[i] == i */
+	for (i = 0; i < ps->nout; i++) {
+		size_t j = i;
+
+		if (ord[i] == i)
+			continue;
+		tmp = v[i];
+		for (;;) {
+			size_t from = ord[j];
+
+			ord[j] = (uint32_t)j;
+			if (from == i) {
+				v[j] = tmp;
+				break;
+			}
+			v[j] = v[from];
+			j = from;
+		}
+	}
+	free(ord);
 	return 0;
 }
 
