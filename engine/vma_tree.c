@@ -49,11 +49,21 @@ static void pull(mr_vma *n)
 	n->max_gap = max3(n->gap, max_gap(n->left), max_gap(n->right));
 }
 
-/* Refresh max_gap from N up to the root. */
+/*
+ * Refresh max_gap from N up, as far as it changes: a node's height and
+ * max_gap depend on its children's alone, so above a node whose values
+ * came out as they were nothing changes.
+ */
 static void pull_up(mr_vma *n)
 {
-	for (; n; n = n->parent)
+	for (; n; n = n->parent) {
+		int oh = n->height;
+		uint64_t og = n->max_gap;
+
 		pull(n);
+		if (n->height == oh && n->max_gap == og)
+			return;
+	}
 }
 
 mr_vma *mr_vma_next(const mr_vma *v)
@@ -163,11 +173,17 @@ static mr_vma *rotate_right(mr_vma_tree *t, mr_vma *x)
 	return y;
 }
 
-/* Restore the AVL balance from N up to the root. */
+/*
+ * Restore the AVL balance (and max_gap) from N up, N's children having
+ * changed: up to the first place whose node, rotated or not, has the
+ * height and max_gap the node there had (its parent's view is then
+ * right, and so is everything above).
+ */
 static void rebalance(mr_vma_tree *t, mr_vma *n)
 {
 	while (n) {
-		int bal;
+		int bal, oh = n->height;
+		uint64_t og = n->max_gap;
 
 		pull(n);
 		bal = height(n->left) - height(n->right);
@@ -180,6 +196,8 @@ static void rebalance(mr_vma_tree *t, mr_vma *n)
 				rotate_right(t, n->right);
 			n = rotate_left(t, n);
 		}
+		if (n->height == oh && n->max_gap == og)
+			return;
 		n = n->parent;
 	}
 }
@@ -208,7 +226,7 @@ void mr_vma_tree_insert(mr_vma_tree *t, mr_vma *v)
 	v->max_gap = 0;
 	*link = v;
 	t->count++;
-	rebalance(t, v);
+	rebalance(t, p); /* P's child changed: V's own values are right */
 	refresh_gap(t, v);
 	refresh_gap(t, mr_vma_next(v));
 }
@@ -235,7 +253,9 @@ void mr_vma_tree_remove(mr_vma_tree *t, mr_vma *v)
 		set_child(t, v->parent, v, s);
 		s->left = v->left;
 		s->left->parent = s;
+		/* S has V's place, and the values V's parent knew there */
 		s->height = v->height;
+		s->max_gap = v->max_gap;
 		rebalance(t, fix);
 	} else {
 		mr_vma *c = v->left ? v->left : v->right;

@@ -367,6 +367,17 @@ static void test_tree_random__matches_sorted_array(void **state)
 	run_random(0x5eed0001ull, 4000, 0);
 }
 
+/* Many short histories: each removal and rebalance stops going up where
+ * nothing changes, which only exact values everywhere can show right. */
+static void test_tree_random__many_seeds(void **state)
+{
+	uint64_t seed;
+
+	(void)state;
+	for (seed = 1; seed <= 32; seed++)
+		run_random(0x7ee00000ull + seed, 1500, (int)(seed % 3) * 20);
+}
+
 static void test_tree_random_growsdown__gaps_match_kernel_search(void **state)
 {
 	(void)state;
@@ -526,6 +537,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_random__matches_sorted_array),
+		cmocka_unit_test(test_tree_random__many_seeds),
 		cmocka_unit_test(
 			test_tree_random_growsdown__gaps_match_kernel_search),
 		cmocka_unit_test(
