@@ -17,15 +17,19 @@
 #include "formats/perf.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/errcode.h"
 #include "formats/formats_int.h"
+#include "formats/pipe.h"
 
 struct mr_perf {
 	mr_zio *z;	  /* the file */
+	mr_pipe *pipe;	  /* read ahead on a thread (mr_perf_read_ahead) */
+	uint64_t lineno;  /* ... the line of the event handed out */
 	char *line;	  /* the current line */
 	size_t len;	  /* its bytes (the parse writes NULs into it) */
 	char errmsg[512]; /* the last error */
@@ -56,6 +60,7 @@ void mr_perf_free(mr_perf *p)
 {
 	if (!p)
 		return;
+	mr_pipe_stop(p->pipe);
 	mr_zio_free(p->z);
 	free(p);
 }
@@ -67,6 +72,8 @@ const char *mr_perf_errmsg(const mr_perf *p)
 
 uint64_t mr_perf_lineno(const mr_perf *p)
 {
+	if (p->pipe)
+		return p->lineno;
 	return mr_zio_lineno(p->z);
 }
 
@@ -432,7 +439,7 @@ static int decode(mr_perf *p, char *t, mr_perf_event *ev)
 	}
 }
 
-int mr_perf_next(mr_perf *p, mr_perf_event *ev)
+static int next_here(mr_perf *p, mr_perf_event *ev)
 {
 	const char *trace;
 	size_t n, i;
@@ -466,4 +473,62 @@ int mr_perf_next(mr_perf *p, mr_perf_event *ev)
 		return rc;
 	rc = decode(p, (char *)trace, ev);
 	return rc ? rc : 1;
+}
+
+/* An event and its line, as the pipe carries them. */
+struct pitem {
+	mr_perf_event ev;
+	uint64_t lineno;
+};
+
+static int ahead_body(void *ctx, mr_pipe *pipe)
+{
+	mr_perf *p = ctx;
+
+	for (;;) {
+		struct pitem *it = mr_pipe_slot(pipe);
+		int rc;
+
+		if (!it)
+			return 0; /* stopped: nobody takes it */
+		rc = next_here(p, &it->ev);
+		if (rc != 1)
+			return rc;
+		it->lineno = mr_zio_lineno(p->z);
+		if (mr_pipe_put(pipe)) {
+			snprintf(p->errmsg, sizeof(p->errmsg), "%s: out of memory",
+				 mr_zio_path(p->z));
+			return MR_ENOMEM;
+		}
+	}
+}
+
+int mr_perf_read_ahead(mr_perf *p)
+{
+	static const size_t strs[] = {
+		offsetof(struct pitem, ev.comm), offsetof(struct pitem, ev.event),
+		offsetof(struct pitem, ev.gfp), offsetof(struct pitem, ev.cache)};
+
+	if (!p->pipe)
+		p->pipe = mr_pipe_start(sizeof(struct pitem), strs,
+					sizeof(strs) / sizeof(strs[0]),
+					ahead_body, p);
+	return p->pipe ? 0 : -1;
+}
+
+int mr_perf_next(mr_perf *p, mr_perf_event *ev)
+{
+	const void *v;
+	int rc;
+
+	if (!p->pipe)
+		return next_here(p, ev);
+	rc = mr_pipe_take(p->pipe, &v);
+	if (rc == 1) {
+		const struct pitem *it = v;
+
+		*ev = it->ev;
+		p->lineno = it->lineno;
+	}
+	return rc;
 }

@@ -85,6 +85,13 @@ int mr_perf_open(mr_perf **out, const char *path, char *errbuf, size_t errlen);
  * what was expected), MR_EIO or MR_ENOMEM.
  */
 int mr_perf_next(mr_perf *p, mr_perf_event *ev);
+/*
+ * Read and parse on a thread of its own from now on: mr_perf_next()
+ * gives the same events (their strings valid until the next call) and
+ * the same end; mr_perf_lineno() the line of the event it gave. 0, or
+ * -1 when no thread could start (then P reads in line).
+ */
+int mr_perf_read_ahead(mr_perf *p);
 const char *mr_perf_errmsg(const mr_perf *p);
 uint64_t mr_perf_lineno(const mr_perf *p);
 void mr_perf_free(mr_perf *p);

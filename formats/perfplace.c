@@ -684,7 +684,8 @@ int mr_place_perf(mr_placed *out, const char *perf, const char *trace,
 	struct pstate ps;
 	mr_perf *p = NULL;
 	mr_perf_event ev;
-	int rc;
+	char oerr[512];
+	int rc, orc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&ps, 0, sizeof(ps));
@@ -692,12 +693,20 @@ int mr_place_perf(mr_placed *out, const char *perf, const char *trace,
 	ps.path = perf;
 	ps.err = err;
 	ps.errlen = errlen;
+	/* the perf text is read and parsed on a thread of its own while
+	 * the trace's results are read here, then while they are placed;
+	 * the trace's errors come first */
+	orc = mr_perf_open(&p, perf, oerr, sizeof(oerr));
+	if (orc < 0)
+		p = NULL;
+	else
+		mr_perf_read_ahead(p);
 	rc = read_results(&ps, trace);
 	if (rc < 0)
 		goto done;
-	rc = mr_perf_open(&p, perf, err, errlen);
-	if (rc < 0) {
-		p = NULL;
+	if (orc < 0) {
+		snprintf(err, errlen, "%s", oerr);
+		rc = orc;
 		goto done;
 	}
 	while ((rc = mr_perf_next(p, &ev)) == 1) {

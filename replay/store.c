@@ -1012,6 +1012,8 @@ static int flush_at(mr_store *st)
 
 	if (store_failed(st))
 		return MR_EDB;
+	if (!st->napend)
+		return 0;
 	qsort(st->apend, st->napend, sizeof(*st->apend), cmp_at);
 	for (; i + BATCH <= st->napend; i += BATCH) {
 		sqlite3_stmt *s = st->st[S_AT_BATCH];
