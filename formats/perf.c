@@ -240,7 +240,10 @@ static int header(mr_perf *p, char *l, mr_perf_event *ev, const char **trace)
 	return 0;
 }
 
-#define KIND(s, k) {s, sizeof(s) - 1, k}
+#define KIND(s, k)                                                             \
+	{                                                                      \
+		s, sizeof(s) - 1, k                                            \
+	}
 static const struct {
 	const char *name;
 	size_t len;
@@ -496,8 +499,8 @@ static int ahead_body(void *ctx, mr_pipe *pipe)
 			return rc;
 		it->lineno = mr_zio_lineno(p->z);
 		if (mr_pipe_put(pipe)) {
-			snprintf(p->errmsg, sizeof(p->errmsg), "%s: out of memory",
-				 mr_zio_path(p->z));
+			snprintf(p->errmsg, sizeof(p->errmsg),
+				 "%s: out of memory", mr_zio_path(p->z));
 			return MR_ENOMEM;
 		}
 	}
@@ -505,9 +508,10 @@ static int ahead_body(void *ctx, mr_pipe *pipe)
 
 int mr_perf_read_ahead(mr_perf *p)
 {
-	static const size_t strs[] = {
-		offsetof(struct pitem, ev.comm), offsetof(struct pitem, ev.event),
-		offsetof(struct pitem, ev.gfp), offsetof(struct pitem, ev.cache)};
+	static const size_t strs[] = {offsetof(struct pitem, ev.comm),
+				      offsetof(struct pitem, ev.event),
+				      offsetof(struct pitem, ev.gfp),
+				      offsetof(struct pitem, ev.cache)};
 
 	if (!p->pipe)
 		p->pipe = mr_pipe_start(sizeof(struct pitem), strs,

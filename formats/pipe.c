@@ -31,8 +31,8 @@ struct batch {
 };
 
 struct mr_pipe {
-	size_t size;		/* bytes of an item */
-	size_t strs[MAX_STRS];	/* offsets of its string fields */
+	size_t size;	       /* bytes of an item */
+	size_t strs[MAX_STRS]; /* offsets of its string fields */
 	size_t nstrs;
 	mr_pipe_body body;
 	void *ctx;

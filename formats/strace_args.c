@@ -151,8 +151,8 @@ static const char *find_close_fast(const char *p, const char *end)
 		return NULL;
 	/* -T's " <0.000009>" ends the line: its angles close nothing */
 	if (end[-1] == '>') {
-		for (q = end - 2; q > p && ((*q >= '0' && *q <= '9') || *q == '.');
-		     q--)
+		for (q = end - 2;
+		     q > p && ((*q >= '0' && *q <= '9') || *q == '.'); q--)
 			;
 		if (q < end - 2 && *q == '<' && q > p && q[-1] == ' ')
 			tend = q;

@@ -286,9 +286,10 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case 'j':
 			if (mr_cli_u64(optarg, &v) || v < 1 || v > 2)
-				return usage_error("--threads: expected 1 or 2, "
-						   "not '%s'",
-						   optarg);
+				return usage_error(
+					"--threads: expected 1 or 2, "
+					"not '%s'",
+					optarg);
 			o.threads = (int)v;
 			break;
 		case 'q':

@@ -63,10 +63,12 @@ static int body(void *ctx, mr_pipe *pipe)
 
 mr_prefetch *mr_prefetch_new(mr_reader *rd, mr_reader_warn_fn warn, void *ctx)
 {
-	static const size_t strs[] = {
-		offsetof(struct item, ev.name),	   offsetof(struct item, ev.args),
-		offsetof(struct item, ev.ret_path), offsetof(struct item, ev.fd_path),
-		offsetof(struct item, ev.str),	   offsetof(struct item, ev.str2)};
+	static const size_t strs[] = {offsetof(struct item, ev.name),
+				      offsetof(struct item, ev.args),
+				      offsetof(struct item, ev.ret_path),
+				      offsetof(struct item, ev.fd_path),
+				      offsetof(struct item, ev.str),
+				      offsetof(struct item, ev.str2)};
 	mr_prefetch *p = calloc(1, sizeof(*p));
 
 	if (!p)

@@ -21,8 +21,7 @@ typedef struct mr_prefetch mr_prefetch;
  * mr_prefetch_free(). NULL when out of memory or without a thread (then
  * read RD directly).
  */
-mr_prefetch *mr_prefetch_new(mr_reader *rd, mr_reader_warn_fn warn,
-			     void *ctx);
+mr_prefetch *mr_prefetch_new(mr_reader *rd, mr_reader_warn_fn warn, void *ctx);
 /* As mr_reader_next(): 1 and the next event (its strings valid until
  * the next call), 0 at the end, -1 on a bad line (the reader's errmsg
  * says which). */

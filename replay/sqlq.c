@@ -22,12 +22,12 @@
 enum { Q_INT, Q_NULL, Q_INTS, Q_TEXT, Q_STEP, Q_CLEAR, Q_EXEC };
 
 struct rec {
-	uint8_t op;	  /* Q_* */
-	int32_t idx;	  /* the parameter */
-	uint32_t len;	  /* bytes of text after the header */
-	sqlite3_stmt *s;  /* the statement */
-	int64_t v;	  /* the number; Q_STEP: its WHAT; Q_INTS: the
-			     NULL mask (the numbers follow, len bytes) */
+	uint8_t op;	 /* Q_* */
+	int32_t idx;	 /* the parameter */
+	uint32_t len;	 /* bytes of text after the header */
+	sqlite3_stmt *s; /* the statement */
+	int64_t v;	 /* the number; Q_STEP: its WHAT; Q_INTS: the
+			    NULL mask (the numbers follow, len bytes) */
 };
 
 struct chunk {
@@ -307,8 +307,7 @@ void mr_sqlq_ints(mr_sqlq *q, sqlite3_stmt *s, int first, const int64_t *v,
 	    (size_t)n * sizeof(*v));
 }
 
-void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t,
-		  int len)
+void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t, int len)
 {
 	size_t n = len < 0 ? strlen(t) : (size_t)len;
 

@@ -38,8 +38,7 @@ void mr_sqlq_null(mr_sqlq *q, sqlite3_stmt *s, int i);
 void mr_sqlq_ints(mr_sqlq *q, sqlite3_stmt *s, int first, const int64_t *v,
 		  uint64_t nulls, int n);
 /* TEXT of LEN bytes (LEN < 0: up to its NUL), copied. */
-void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t,
-		  int len);
+void mr_sqlq_text(mr_sqlq *q, sqlite3_stmt *s, int i, const char *t, int len);
 /* Step S to its end and reset it; a failure names WHAT. */
 void mr_sqlq_step(mr_sqlq *q, sqlite3_stmt *s, const char *what);
 void mr_sqlq_clear(mr_sqlq *q, sqlite3_stmt *s);

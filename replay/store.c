@@ -253,7 +253,7 @@ struct mr_store {
 	size_t nmpend;
 	struct apend {
 		int64_t mm, span, id;
-	} *apend; /* vma_at rows not yet written (AT_SORT) */
+	} * apend; /* vma_at rows not yet written (AT_SORT) */
 	size_t napend;
 	uint64_t at_max; /* the largest from_step and to_step of a VMA row */
 	struct pstep {
@@ -743,8 +743,7 @@ static void q_null(mr_store *st, sqlite3_stmt *s, int i)
 	mr_sqlq_null(st->q, s, i);
 }
 
-static void q_text(mr_store *st, sqlite3_stmt *s, int i, const char *t,
-		   int len)
+static void q_text(mr_store *st, sqlite3_stmt *s, int i, const char *t, int len)
 {
 	mr_sqlq_text(st->q, s, i, t, len);
 }
@@ -776,8 +775,7 @@ static void col(struct qrow *w, int i, int has, int64_t v)
 }
 
 /* Bind W's columns as parameters BASE + 1 ... of S. */
-static void q_row(mr_store *st, sqlite3_stmt *s, int base,
-		  const struct qrow *w)
+static void q_row(mr_store *st, sqlite3_stmt *s, int base, const struct qrow *w)
 {
 	mr_sqlq_ints(st->q, s, base + 1, w->v, w->nulls, w->n);
 }
@@ -1049,8 +1047,7 @@ static int at_row(mr_store *st, int64_t mm, uint64_t from, uint64_t to,
 {
 	struct apend *a;
 
-	if (!st->apend &&
-	    !(st->apend = malloc(AT_SORT * sizeof(*st->apend))))
+	if (!st->apend && !(st->apend = malloc(AT_SORT * sizeof(*st->apend))))
 		return db_fail(st, "out of memory");
 	a = &st->apend[st->napend];
 	a->mm = mm;
@@ -1099,7 +1096,8 @@ static int bind_vrow(mr_store *st, sqlite3_stmt *s, int base,
 	col(&w, 3, 1, (int64_t)m->start);
 	col(&w, 4, 1, (int64_t)((m->end - m->start) >> 12));
 	col(&w, 5, 1,
-	    (int64_t)(rel ? r->pgoff - (m->start >> 12) : r->pgoff)); /* wraps */
+	    (int64_t)(rel ? r->pgoff - (m->start >> 12)
+			  : r->pgoff)); /* wraps */
 	col(&w, 6, m->has_file && m->inode_known, (int64_t)m->inode);
 	col(&w, 7, 1, r->anon_vma);
 	col(&w, 8, 1, (int64_t)r->from);
@@ -1795,8 +1793,7 @@ static const char span_probe[] =
  */
 static int build_span_index(mr_store *st)
 {
-	uint64_t last = st->last_step > st->at_max ? st->last_step
-						   : st->at_max;
+	uint64_t last = st->last_step > st->at_max ? st->last_step : st->at_max;
 	char sql[128];
 	size_t i;
 

@@ -215,9 +215,13 @@ static void test_perf_bad__named_by_line_and_column(void **state)
  * scaled. */
 static void test_perf_read__numbers_as_strtoull(void **state)
 {
-	static const char *const addr[] = {
-		"0x7f42a5ee4b70", "0X7F42A5EE4B70", "0xffffffffffffffff",
-		"0x1ffffffffffffffff", "0", "0x0", "18446744073709551616"};
+	static const char *const addr[] = {"0x7f42a5ee4b70",
+					   "0X7F42A5EE4B70",
+					   "0xffffffffffffffff",
+					   "0x1ffffffffffffffff",
+					   "0",
+					   "0x0",
+					   "18446744073709551616"};
 	char err[256], line[256];
 	mr_perf *p;
 	mr_perf_event ev;

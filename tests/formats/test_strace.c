@@ -1847,7 +1847,7 @@ static void test_strace_find_close__end_agrees_with_scan(void **state)
 	 * ordinary ones, so that the end often decides */
 	static const char *const abc[] = {
 		"()= \"\\/<>[]{}*:a0", "()=  a0.<>", "()=  a[]{}",
-		"()=  a\"\\",	   "()=  a/*",	 "()=  a0\\<>"};
+		"()=  a\"\\",	       "()=  a/*",   "()=  a0\\<>"};
 	char buf[48], err[256];
 	uint64_t x = 42;
 	size_t i, k, n, lines = 0, found = 0;
@@ -1880,9 +1880,9 @@ static void test_strace_find_close__end_agrees_with_scan(void **state)
 	for (i = 0; i < g.gl_pathc; i++) {
 		char **l;
 
-		assert_int_equal(mr_trace_lines(g.gl_pathv[i], &l, &n, err,
-						sizeof(err)),
-				 0);
+		assert_int_equal(
+			mr_trace_lines(g.gl_pathv[i], &l, &n, err, sizeof(err)),
+			0);
 		for (k = 0; k < n; k++) {
 			const char *open = strchr(l[k], '('),
 				   *end = l[k] + strlen(l[k]);
