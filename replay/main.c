@@ -392,11 +392,19 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (rc == 2) {
 		fprintf(stderr, "mmreplay: %s\n", err);
-		if (s.steps && o.mode == MR_MODE_STORE)
+		if (s.store_failed) {
+			/* what the file holds is what its last commit
+			 * wrote: opening it says which steps */
+			mr_store *h = NULL;
+
+			if (!mr_store_open_ro(&h, o.db, NULL, 0))
+				mr_store_close(h, 0);
+		} else if (s.steps && o.mode == MR_MODE_STORE) {
 			fprintf(stderr,
 				"mmreplay: %s keeps the %" PRIu64
 				" steps applied before the error\n",
 				o.db, s.steps);
+		}
 	}
 	if ((!quiet || rc) && s.events)
 		mr_replay_print_summary(stdout, &s);

@@ -1750,6 +1750,7 @@ out:
 	if (r.st) {
 		if (mr_store_failed(r.st) && !r.bad) {
 			snprintf(err, errlen, "%s", mr_store_errmsg(r.st));
+			sum->store_failed = 1;
 			ret = 2;
 		}
 		if (mr_store_close(r.st, !r.bad && !r.interrupted) && !ret) {

@@ -218,6 +218,8 @@ typedef struct mr_replay_summary {
 				     allocations and frees were compared */
 	uint64_t rmap_matched;	  /* ... equal */
 	uint64_t malformed;	 /* trace lines skipped by --lenient */
+	int store_failed;	 /* a write to the history failed: it
+				    holds the steps of its last commit */
 	int interrupted;	 /* stopped by opts.interrupt: the history
 				    keeps the steps before, as incomplete */
 	uint64_t rss_races;	 /* of those, pairs of steps of threads

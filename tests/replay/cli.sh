@@ -546,6 +546,15 @@ k=$("$bin" query k9.db "select count(*) from step" 2>/dev/null)
 [ "$k" -gt 0 ] && [ $((k % 16384)) -eq 0 ]; expect "kill -9 keeps whole commits ($k steps)" 0 $?
 [ "$("$bin" query k9.db "select value from meta where key = 'last_step'" 2>/dev/null)" = "$k" ]; expect "kill -9: meta.last_step is the steps kept" 0 $?
 "$bin" query k9.db "select 1" >out 2>err; expect "kill -9: incomplete" 0 $? "k9.db is incomplete" err
+# a write that fails (the file may not grow past 3 MB: ulimit -f, with
+# SIGXFSZ ignored), on the writer's thread: exit 2 naming the file, and
+# the history keeps its last commit and says which steps it holds
+rm -f full.db*
+( trap '' XFSZ; ulimit -f 6000; exec "$bin" replay long.strace --no-snapshots --db full.db -q ) >out 2>err
+expect "a failed write: exit 2" 2 $? "full.db: .*I/O error" err
+k=$("$bin" query full.db "select count(*) from step" 2>/dev/null)
+[ -n "$k" ] && [ "$k" -gt 0 ] && [ $((k % 16384)) -eq 0 ]; expect "... the history keeps whole commits ($k steps)" 0 $?
+grep -q "full.db is incomplete: .* holds steps 1 to $k\$" err; expect "... and says which steps it holds" 0 $?
 # readers of a history being written (mmreplay query in a loop) never
 # make the replay fail: it waits for their locks, at creation (the
 # switch to WAL) and at the end (back to one file)
