@@ -1691,8 +1691,9 @@ int mr_replay_run_once(const mr_replay_opts *o, mr_replay_summary *sum,
 		}
 		mr_rp_dispatch(&r, &ev);
 	}
-	/* the reader is the replay's again (the thread read no further
-	 * than the events it handed out, or the replay stopped early) */
+	/* the reader is the replay's again: at the trace's end, or where
+	 * the replay stopped (what the thread read ahead of that is not
+	 * applied; after an early stop nothing reads on) */
 	mr_prefetch_free(r.pf);
 	r.pf = NULL;
 	if (tty)
