@@ -1003,6 +1003,18 @@ static int cmp_at(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Bind vma_at row A from parameter BASE + 1 of S. */
+static void bind_at(mr_store *st, sqlite3_stmt *s, int base,
+		    const struct apend *a)
+{
+	struct qrow w = {{0}, 0, 0};
+
+	col(&w, 1, 1, a->mm);
+	col(&w, 2, 1, a->span);
+	col(&w, 3, 1, a->id);
+	q_row(st, s, base, &w);
+}
+
 /* Write the vma_at rows waiting in memory. */
 static int flush_at(mr_store *st)
 {
@@ -1016,24 +1028,14 @@ static int flush_at(mr_store *st)
 	for (; i + BATCH <= st->napend; i += BATCH) {
 		sqlite3_stmt *s = st->st[S_AT_BATCH];
 
-		for (k = 0; k < BATCH; k++) {
-			struct qrow w = {{0}, 0, 0};
-
-			col(&w, 1, 1, st->apend[i + k].mm);
-			col(&w, 2, 1, st->apend[i + k].span);
-			col(&w, 3, 1, st->apend[i + k].id);
-			q_row(st, s, (int)k * AT_COLS, &w);
-		}
+		for (k = 0; k < BATCH; k++)
+			bind_at(st, s, (int)k * AT_COLS, &st->apend[i + k]);
 		q_step(st, s, "writing vma_at rows");
 	}
 	for (; i < st->napend; i++) {
 		sqlite3_stmt *s = st->st[S_AT_ADD];
-		struct qrow w = {{0}, 0, 0};
 
-		col(&w, 1, 1, st->apend[i].mm);
-		col(&w, 2, 1, st->apend[i].span);
-		col(&w, 3, 1, st->apend[i].id);
-		q_row(st, s, 0, &w);
+		bind_at(st, s, 0, &st->apend[i]);
 		q_step(st, s, "writing a vma_at row");
 	}
 	st->napend = 0;
